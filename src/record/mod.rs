@@ -1,0 +1,8 @@
+//! Plain Odoo records for the pure engines: typed field values and field metadata.
+//! Nothing here knows about the wire; `odoo` and `sim` convert to and from XML-RPC.
+
+mod schema;
+mod value;
+
+pub use schema::{FieldDef, FieldType, ModelDef, Schema};
+pub use value::Value;
