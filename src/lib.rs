@@ -4,5 +4,6 @@
 //! Module map (see `docs`/design): `xmlrpc` is the wire codec and knows nothing about Odoo;
 //! `record` holds plain typed records and field metadata for the pure engines.
 
+pub mod domain;
 pub mod record;
 pub mod xmlrpc;

@@ -1,0 +1,134 @@
+//! Literal values of a domain: what a Python-literal domain string or the XML-RPC list form
+//! holds (strings, numbers, booleans, `None`, lists and tuples). Lists and tuples are kept
+//! apart because Odoo's error messages print them differently (`['|', …]` vs `('a', '=', 1)`).
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lit {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    List(Vec<Lit>),
+    Tuple(Vec<Lit>),
+}
+
+impl Lit {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Lit::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items of a list or tuple.
+    pub fn as_seq(&self) -> Option<&[Lit]> {
+        match self {
+            Lit::List(items) | Lit::Tuple(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Lit {
+    /// Python's `repr`, as Odoo's messages print domains and leaves.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lit::None => f.write_str("None"),
+            Lit::Bool(true) => f.write_str("True"),
+            Lit::Bool(false) => f.write_str("False"),
+            Lit::Int(i) => write!(f, "{i}"),
+            Lit::Float(x) => {
+                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
+                    write!(f, "{x:.1}")
+                } else if x.is_nan() {
+                    f.write_str("nan")
+                } else if x.is_infinite() {
+                    f.write_str(if *x > 0.0 { "inf" } else { "-inf" })
+                } else {
+                    write!(f, "{x}")
+                }
+            }
+            Lit::Str(s) => write_py_str(f, s),
+            Lit::List(items) => {
+                f.write_str("[")?;
+                write_items(f, items)?;
+                f.write_str("]")
+            }
+            Lit::Tuple(items) => {
+                f.write_str("(")?;
+                write_items(f, items)?;
+                if items.len() == 1 {
+                    f.write_str(",")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+fn write_items(f: &mut fmt::Formatter<'_>, items: &[Lit]) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
+/// Python's `repr` of a `str`: single quotes unless the text holds a single quote and no
+/// double quote.
+fn write_py_str(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    use fmt::Write;
+    f.write_char(quote)?;
+    for c in s.chars() {
+        match c {
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if c == quote => {
+                f.write_char('\\')?;
+                f.write_char(c)?;
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(f, "\\x{:02x}", c as u32)?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char(quote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_like_python_repr() {
+        let leaf = Lit::Tuple(vec![
+            Lit::Str("name".into()),
+            Lit::Str("~~".into()),
+            Lit::Str("x".into()),
+        ]);
+        assert_eq!(leaf.to_string(), "('name', '~~', 'x')");
+        let dom = Lit::List(vec![
+            Lit::Str("|".into()),
+            Lit::List(vec![
+                Lit::Str("name".into()),
+                Lit::Str("=".into()),
+                Lit::Str("x".into()),
+            ]),
+        ]);
+        assert_eq!(dom.to_string(), "['|', ['name', '=', 'x']]");
+        assert_eq!(Lit::Str("it's".into()).to_string(), "\"it's\"");
+        assert_eq!(Lit::Float(1.0).to_string(), "1.0");
+        assert_eq!(Lit::Tuple(vec![Lit::Int(1)]).to_string(), "(1,)");
+    }
+}

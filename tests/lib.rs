@@ -1,0 +1,2 @@
+//! The integration-test binary: one crate so the suite links once. Each module is one area.
+#![allow(clippy::unwrap_used)]
