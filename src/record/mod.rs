@@ -2,7 +2,9 @@
 //! Nothing here knows about the wire; `odoo` and `sim` convert to and from XML-RPC.
 
 mod schema;
+mod store;
 mod value;
 
 pub use schema::{FieldDef, FieldType, ModelDef, Schema};
+pub use store::RecordStore;
 pub use value::Value;
