@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{IdemKey, Plan, encode_value};
+use super::{IdemKey, Plan, Values, encode_value};
 use crate::record::Value;
 
 /// One `write(model, ids, values)` call.
@@ -38,7 +38,7 @@ pub struct CreateGroup {
 pub(super) fn write_groups(plan: &Plan, batch_size: usize) -> Vec<WriteGroup> {
     let batch_size = batch_size.max(1);
     // (model, canonical text of the sorted field→value set) → (values, ids)
-    let mut by_values: BTreeMap<(&str, String), (Vec<(String, Value)>, Vec<i64>)> = BTreeMap::new();
+    let mut by_values: BTreeMap<(&str, String), (Values, Vec<i64>)> = BTreeMap::new();
     for (model, id, changes, _) in plan.writes() {
         let mut values: Vec<(String, Value)> = changes
             .iter()
@@ -160,14 +160,14 @@ mod tests {
     #[test]
     fn records_group_by_their_whole_value_set() {
         let mut plan = Plan::new("scoring");
-        let hot = |id| {
+        let hot = || {
             vec![
                 FieldChange::new("x_score", Value::Int(0), Value::Int(90)),
                 FieldChange::new("priority", Value::Str("0".into()), Value::Str("3".into())),
             ]
         };
-        plan.push_write("crm.lead", 1, hot(1), "hot");
-        plan.push_write("crm.lead", 2, hot(2), "hot");
+        plan.push_write("crm.lead", 1, hot(), "hot");
+        plan.push_write("crm.lead", 2, hot(), "hot");
         plan.push_write(
             "crm.lead",
             3,

@@ -23,6 +23,9 @@ pub use value_json::{
 
 use crate::record::Value;
 
+/// Field values in call order, as `write` and `create` take them.
+pub type Values = Vec<(String, Value)>;
+
 /// One field of one record: the value Odoo held when the plan was computed, and the wanted one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldChange {

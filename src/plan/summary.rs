@@ -11,6 +11,11 @@ use super::{Change, Plan, value_to_json};
 /// Examples shown by `Display for Plan`.
 const DEFAULT_EXAMPLES: usize = 10;
 
+/// model → field → records changing it.
+type WriteCounts<'a> = BTreeMap<&'a str, BTreeMap<&'a str, usize>>;
+/// model → records created.
+type CreateCounts<'a> = BTreeMap<&'a str, usize>;
+
 /// A readable summary of a plan with at most `examples` example lines.
 pub struct Summary<'a> {
     plan: &'a Plan,
@@ -26,7 +31,7 @@ impl Plan {
     }
 
     /// (model → (field → number of records changing it)) and (model → number of creates).
-    fn counts(&self) -> (BTreeMap<&str, BTreeMap<&str, usize>>, BTreeMap<&str, usize>) {
+    fn counts(&self) -> (WriteCounts<'_>, CreateCounts<'_>) {
         let mut writes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
         let mut creates: BTreeMap<&str, usize> = BTreeMap::new();
         for change in self.changes() {

@@ -97,6 +97,13 @@ pub struct RunInfo {
     pub error: Option<String>,
 }
 
+impl RunInfo {
+    /// Entries whose outcome is still unknown (left for reconciliation).
+    pub fn still_planned(&self) -> i64 {
+        self.entries - self.applied - self.failed - self.skipped - self.not_applied
+    }
+}
+
 const RUN_COLUMNS: &str = "run_id, job, started_at, finished_at, status, undo_of, n_entries, \
                            n_applied, n_failed, n_skipped, n_not_applied, error";
 
@@ -188,6 +195,16 @@ impl State {
             .ok_or_else(|| StateError::UnknownRun(run_id.0.clone()))
     }
 
+    /// Recounts a run's entries after reconciliation changed some, keeping its status.
+    pub fn recount_run(&mut self, run_id: &RunId) -> Result<RunInfo, StateError> {
+        self.conn.execute(
+            &format!("UPDATE runs SET {COUNTS} WHERE run_id = ?1"),
+            [run_id.as_str()],
+        )?;
+        self.run(run_id)?
+            .ok_or_else(|| StateError::UnknownRun(run_id.0.clone()))
+    }
+
     pub fn run(&self, run_id: &RunId) -> Result<Option<RunInfo>, StateError> {
         Ok(self
             .conn
@@ -218,6 +235,14 @@ impl State {
     }
 }
 
+/// SQL that recounts the entries of run `?1` by status.
+const COUNTS: &str = "
+    n_entries     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1),
+    n_applied     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'applied'),
+    n_failed      = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'failed'),
+    n_skipped     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'skipped'),
+    n_not_applied = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'not_applied')";
+
 pub(super) fn finish_in(
     tx: &Transaction<'_>,
     run_id: &RunId,
@@ -226,13 +251,9 @@ pub(super) fn finish_in(
     now: &str,
 ) -> Result<(), StateError> {
     let changed = tx.execute(
-        "UPDATE runs SET status = ?2, error = ?3, finished_at = ?4,
-            n_entries     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1),
-            n_applied     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'applied'),
-            n_failed      = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'failed'),
-            n_skipped     = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'skipped'),
-            n_not_applied = (SELECT COUNT(*) FROM journal WHERE run_id = ?1 AND status = 'not_applied')
-         WHERE run_id = ?1",
+        &format!(
+            "UPDATE runs SET status = ?2, error = ?3, finished_at = ?4, {COUNTS} WHERE run_id = ?1"
+        ),
         params![run_id.0, status.as_str(), error, now],
     )?;
     if changed == 0 {
