@@ -146,6 +146,13 @@ impl MemoryOdoo {
         self.insert(model, id, vec![(field, value)]);
     }
 
+    /// Deletes a record without going through the writer (a person deleting it in Odoo).
+    pub fn remove(&self, model: &str, id: i64) {
+        if let Some(records) = self.lock().models.get_mut(model) {
+            records.remove(&id);
+        }
+    }
+
     pub fn get(&self, model: &str, id: i64, field: &str) -> Option<Value> {
         let inner = self.lock();
         let record = inner.models.get(model)?.get(&id)?;
