@@ -12,8 +12,8 @@ mod report;
 mod undo;
 mod writer;
 
-use std::collections::HashMap;
 use std::future::Future;
+use std::ops::Range;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -24,7 +24,9 @@ pub use report::{ApplyReport, CallStats, Failure};
 pub use undo::{UndoReport, UndoSkip, undo};
 pub use writer::{OdooWriter, ReadRows, WriteError};
 
-use crate::plan::{CreateGroup, FieldChange, IdemKey, Plan, WriteGroup};
+use crate::plan::{
+    Change, CreateGroup, FieldChange, IdemKey, Plan, WriteGroup, indexed_write_groups,
+};
 use crate::record::Value;
 use crate::state::{
     EntryChange, EntryStatus, NewEntry, Outcome, RunId, RunStatus, State, StateError,
@@ -131,69 +133,71 @@ async fn pause(delay: &mut Duration) {
 }
 
 /// The journal entries of a plan, numbered by Odoo call ("group"): write groups first, then
-/// create batches. Returns the entries and, per group, the seqs of its entries.
-fn journal_entries(
-    plan: &Plan,
-    writes: &[WriteGroup],
-    creates: &[CreateGroup],
-) -> (Vec<NewEntry>, Vec<Vec<i64>>) {
-    let planned: HashMap<(&str, i64), (&[FieldChange], &str)> = plan
-        .writes()
-        .map(|(model, id, values, reason)| ((model, id), (values, reason)))
-        .collect();
-    let mut entries = Vec::new();
+/// create batches. Produced lazily so a plan of a million changes is not copied in memory;
+/// each group's entries are contiguous, so its seqs are a range.
+fn journal_entries<'a>(
+    plan: &'a Plan,
+    writes: &'a [(WriteGroup, Vec<usize>)],
+    creates: &'a [CreateGroup],
+) -> (impl Iterator<Item = NewEntry> + 'a, Vec<Range<i64>>) {
     let mut seqs = Vec::with_capacity(writes.len() + creates.len());
-    for (group, write) in writes.iter().enumerate() {
-        let mut group_seqs = Vec::new();
-        for &id in &write.ids {
-            let (changes, reason) = planned
-                .get(&(write.model.as_str(), id))
-                .copied()
-                .unwrap_or((&[], ""));
-            for (field, new) in &write.values {
-                let old = changes
-                    .iter()
-                    .find(|c| &c.field == field)
-                    .map_or(Value::Null, |c| c.old.clone());
-                entries.push(NewEntry {
-                    model: write.model.clone(),
+    let mut next = 1;
+    for (group, _) in writes {
+        let count = (group.ids.len() * group.values.len()) as i64;
+        seqs.push(next..next + count);
+        next += count;
+    }
+    for batch in creates {
+        let count = batch.items.len() as i64;
+        seqs.push(next..next + count);
+        next += count;
+    }
+    let write_entries = writes
+        .iter()
+        .enumerate()
+        .flat_map(move |(group, (_, members))| {
+            members.iter().flat_map(move |&index| {
+                let change = plan.changes().get(index);
+                let (model, id, values, reason): (&str, i64, &[FieldChange], &str) = match change {
+                    Some(Change::Write {
+                        model,
+                        id,
+                        values,
+                        reason,
+                    }) => (model, *id, values, reason),
+                    _ => ("", 0, &[], ""),
+                };
+                values.iter().map(move |c| NewEntry {
+                    model: model.to_owned(),
                     record_id: Some(id),
                     change: EntryChange::Write {
-                        field: field.clone(),
-                        old,
-                        new: new.clone(),
+                        field: c.field.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
                     },
                     reason: reason.to_owned(),
                     group: Some(group as i64),
                     status: EntryStatus::Planned,
                     detail: None,
-                });
-                group_seqs.push(entries.len() as i64);
-            }
-        }
-        seqs.push(group_seqs);
-    }
-    for (index, batch) in creates.iter().enumerate() {
+                })
+            })
+        });
+    let create_entries = creates.iter().enumerate().flat_map(move |(index, batch)| {
         let group = (writes.len() + index) as i64;
-        let mut group_seqs = Vec::new();
-        for item in &batch.items {
-            entries.push(NewEntry {
-                model: batch.model.clone(),
-                record_id: None,
-                change: EntryChange::Create {
-                    values: item.values.clone(),
-                    key: item.key.clone(),
-                },
-                reason: item.reason.clone(),
-                group: Some(group),
-                status: EntryStatus::Planned,
-                detail: None,
-            });
-            group_seqs.push(entries.len() as i64);
-        }
-        seqs.push(group_seqs);
-    }
-    (entries, seqs)
+        batch.items.iter().map(move |item| NewEntry {
+            model: batch.model.clone(),
+            record_id: None,
+            change: EntryChange::Create {
+                values: item.values.clone(),
+                key: item.key.clone(),
+            },
+            reason: item.reason.clone(),
+            group: Some(group),
+            status: EntryStatus::Planned,
+            detail: None,
+        })
+    });
+    (write_entries.chain(create_entries), seqs)
 }
 
 fn outcomes(
@@ -225,11 +229,11 @@ pub(crate) async fn execute<W: OdooWriter>(
     undo_of: Option<&RunId>,
     extra: Vec<NewEntry>,
 ) -> Result<ApplyReport, ApplyError> {
-    let write_groups = plan.write_groups(opts.batch_size);
+    let indexed = indexed_write_groups(plan, opts.batch_size);
     let create_groups = plan.create_groups(opts.batch_size);
-    let (mut entries, group_seqs) = journal_entries(plan, &write_groups, &create_groups);
-    entries.extend(extra);
-    let run_id = state.begin_run(&plan.job, undo_of, &entries)?;
+    let (entries, group_seqs) = journal_entries(plan, &indexed, &create_groups);
+    let run_id = state.begin_run(&plan.job, undo_of, entries.chain(extra))?;
+    let write_groups: Vec<&WriteGroup> = indexed.iter().map(|(group, _)| group).collect();
     let mut report = ApplyReport::new(run_id.clone(), plan.job.clone());
     if write_groups.is_empty() && create_groups.is_empty() {
         let info = state.finish_run(&run_id, RunStatus::Applied, None, &opts.cursors)?;
@@ -240,7 +244,7 @@ pub(crate) async fn execute<W: OdooWriter>(
 
     let mut stopped_at = None;
     for (index, group) in write_groups.iter().enumerate() {
-        let seqs = &group_seqs[index];
+        let seqs: &[i64] = &group_seqs[index].clone().collect::<Vec<_>>();
         let what = format!("{}.write", group.model);
         let result = retrying(opts, &mut report.calls, Call::Write, &what, || {
             writer.write(&group.model, &group.ids, &group.values)
@@ -273,7 +277,9 @@ pub(crate) async fn execute<W: OdooWriter>(
     }
     if stopped_at.is_none() {
         for (index, batch) in create_groups.iter().enumerate() {
-            let seqs = &group_seqs[write_groups.len() + index];
+            let seqs: &[i64] = &group_seqs[write_groups.len() + index]
+                .clone()
+                .collect::<Vec<_>>();
             let ok = create_batch(batch, seqs, &run_id, state, writer, opts, &mut report).await?;
             if !ok && opts.stop_on_error {
                 stopped_at = Some(write_groups.len() + index + 1);
@@ -282,7 +288,7 @@ pub(crate) async fn execute<W: OdooWriter>(
         }
     }
     if let Some(next) = stopped_at {
-        let rest: Vec<i64> = group_seqs[next..].iter().flatten().copied().collect();
+        let rest: Vec<i64> = group_seqs[next..].iter().flat_map(Clone::clone).collect();
         state.record_outcomes(
             &outcomes(&run_id, &rest, EntryStatus::NotApplied, Some(NOT_ATTEMPTED)),
             &[],

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{IdemKey, Plan, Values, encode_value};
+use super::{Change, IdemKey, Plan, Values, encode_value};
 use crate::record::Value;
 
 /// One `write(model, ids, values)` call.
@@ -36,11 +36,33 @@ pub struct CreateGroup {
 /// Groups are ordered by model, then by the encoded values (so the order does not depend on
 /// the order the engine produced the changes in), then by batch.
 pub(super) fn write_groups(plan: &Plan, batch_size: usize) -> Vec<WriteGroup> {
+    indexed_write_groups(plan, batch_size)
+        .into_iter()
+        .map(|(group, _)| group)
+        .collect()
+}
+
+/// The write groups, each with the indices in `plan.changes()` of its records' changes (in
+/// the order of `ids`), so apply can journal without another per-record index.
+pub(crate) fn indexed_write_groups(
+    plan: &Plan,
+    batch_size: usize,
+) -> Vec<(WriteGroup, Vec<usize>)> {
     let batch_size = batch_size.max(1);
-    // (model, canonical text of the sorted field→value set) → (values, ids)
-    let mut by_values: BTreeMap<(&str, String), (Values, Vec<i64>)> = BTreeMap::new();
-    for (model, id, changes, _) in plan.writes() {
-        let mut values: Vec<(String, Value)> = changes
+    // (model, canonical text of the sorted field→value set) → (values, [(id, change index)])
+    type Members = Vec<(i64, usize)>;
+    let mut by_values: BTreeMap<(&str, String), (Values, Members)> = BTreeMap::new();
+    for (index, change) in plan.changes().iter().enumerate() {
+        let Change::Write {
+            model,
+            id,
+            values: changes,
+            ..
+        } = change
+        else {
+            continue;
+        };
+        let mut values: Values = changes
             .iter()
             .map(|c| (c.field.clone(), c.new.clone()))
             .collect();
@@ -50,18 +72,19 @@ pub(super) fn write_groups(plan: &Plan, batch_size: usize) -> Vec<WriteGroup> {
             .entry((model, canonical))
             .or_insert_with(|| (values, Vec::new()))
             .1
-            .push(id);
+            .push((*id, index));
     }
     let mut groups = Vec::new();
-    for ((model, _), (values, mut ids)) in by_values {
-        ids.sort_unstable();
-        ids.dedup();
-        for chunk in ids.chunks(batch_size) {
-            groups.push(WriteGroup {
+    for ((model, _), (values, mut members)) in by_values {
+        // A plan holds one write per record, so ids are unique within a model.
+        members.sort_unstable();
+        for chunk in members.chunks(batch_size) {
+            let group = WriteGroup {
                 model: model.to_owned(),
-                ids: chunk.to_vec(),
+                ids: chunk.iter().map(|&(id, _)| id).collect(),
                 values: values.clone(),
-            });
+            };
+            groups.push((group, chunk.iter().map(|&(_, index)| index).collect()));
         }
     }
     groups

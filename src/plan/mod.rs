@@ -14,6 +14,7 @@ mod value_json;
 use std::collections::{HashMap, HashSet};
 
 pub use equal::same_value;
+pub(crate) use group::indexed_write_groups;
 pub use group::{CreateGroup, CreateItem, WriteGroup};
 pub use key::{IdemKey, InvalidKey, MAX_KEY_LEN};
 pub use summary::Summary;

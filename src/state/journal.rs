@@ -2,6 +2,7 @@
 //! written before anything reaches Odoo and updated as calls succeed or fail, so that a run can
 //! be explained, reconciled after a crash, and undone.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -158,19 +159,26 @@ fn decode_values(text: &str) -> Result<Vec<(String, Value)>, String> {
         .collect()
 }
 
-pub(super) fn insert_entries(
+/// Inserts entries numbered from `first_seq`; returns how many.
+pub(super) fn insert_entries<I>(
     tx: &Transaction<'_>,
     run_id: &RunId,
-    entries: &[NewEntry],
+    entries: I,
     now: &str,
     first_seq: i64,
-) -> Result<(), StateError> {
+) -> Result<i64, StateError>
+where
+    I: IntoIterator,
+    I::Item: Borrow<NewEntry>,
+{
     let mut stmt = tx.prepare(
         "INSERT INTO journal (run_id, seq, kind, model, record_id, field, old_json, new_json,
                               reason, idem_key, grp, status, detail, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
-    for (index, entry) in entries.iter().enumerate() {
+    let mut count = 0;
+    for entry in entries {
+        let entry = entry.borrow();
         let (kind, field, old, new, key) = match &entry.change {
             EntryChange::Write { field, old, new } => (
                 "write",
@@ -189,7 +197,7 @@ pub(super) fn insert_entries(
         };
         stmt.execute(params![
             run_id.as_str(),
-            first_seq + index as i64,
+            first_seq + count,
             kind,
             entry.model,
             entry.record_id,
@@ -203,8 +211,9 @@ pub(super) fn insert_entries(
             entry.detail,
             now,
         ])?;
+        count += 1;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// A row as read, before decoding the JSON (so a bad row can be named in the error).

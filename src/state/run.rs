@@ -1,6 +1,7 @@
 //! Runs: one execution of one job's plan (or of an undo), its status and its counts. A run is
 //! created together with its whole journal, before anything is sent to Odoo.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -131,12 +132,16 @@ fn run_from_row(row: &Row<'_>) -> rusqlite::Result<RunInfo> {
 impl State {
     /// Creates a run in status `planned` together with its journal, in one transaction.
     /// Entries are numbered from 1 in the order given.
-    pub fn begin_run(
+    pub fn begin_run<I>(
         &mut self,
         job: &str,
         undo_of: Option<&RunId>,
-        entries: &[NewEntry],
-    ) -> Result<RunId, StateError> {
+        entries: I,
+    ) -> Result<RunId, StateError>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<NewEntry>,
+    {
         let now = self.now();
         let started = self.now_text();
         let tx = self.conn.transaction()?;
@@ -144,15 +149,13 @@ impl State {
         tx.execute(
             "INSERT INTO runs (run_id, job, started_at, status, undo_of, n_entries)
              VALUES (?1, ?2, ?3, 'planned', ?4, ?5)",
-            params![
-                run_id.0,
-                job,
-                started,
-                undo_of.map(|r| r.0.as_str()),
-                entries.len() as i64
-            ],
+            params![run_id.0, job, started, undo_of.map(|r| r.0.as_str()), 0],
         )?;
-        insert_entries(&tx, &run_id, entries, &started, 1)?;
+        let count = insert_entries(&tx, &run_id, entries, &started, 1)?;
+        tx.execute(
+            "UPDATE runs SET n_entries = ?2 WHERE run_id = ?1",
+            params![run_id.0, count],
+        )?;
         tx.commit()?;
         Ok(run_id)
     }
