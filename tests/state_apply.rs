@@ -633,6 +633,61 @@ async fn cursors_move_with_an_applied_run_only() {
 }
 
 #[tokio::test]
+async fn verify_old_leaves_values_people_changed_after_planning() {
+    let odoo = Arc::new(MemoryOdoo::new());
+    for id in 1..=10 {
+        odoo.insert(LEAD, id, vec![("user_id", Value::Null)]);
+    }
+    let mut plan = Plan::new("assignment");
+    for id in 1..=10 {
+        plan.push_write(
+            LEAD,
+            id,
+            vec![FieldChange::new("user_id", Value::Null, Value::Many2one(9))],
+            "capacity left",
+        );
+    }
+    // While the plan was computed, a salesperson took lead 2 and someone gave lead 3 to 9.
+    odoo.set(LEAD, 2, "user_id", Value::Many2one(5));
+    odoo.set(LEAD, 3, "user_id", Value::Many2one(9));
+    let mut state = State::open_in_memory().unwrap();
+    let report = apply(
+        &plan,
+        &mut state,
+        &*odoo,
+        &ApplyOptions {
+            verify_old: true,
+            ..opts()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.is_success());
+    assert_eq!(
+        odoo.get(LEAD, 2, "user_id"),
+        Some(Value::Many2one(5)),
+        "the salesperson keeps the lead"
+    );
+    assert_eq!(report.records_written, 8);
+    assert_eq!((odoo.calls().read, odoo.calls().write), (1, 1));
+    assert_eq!(report.calls.read, 1);
+    let stale: Vec<(i64, &str)> = report
+        .stale
+        .iter()
+        .map(|s| (s.record_id, s.detail.split(':').next().unwrap()))
+        .collect();
+    assert_eq!(
+        stale,
+        vec![
+            (2, "changed since planned"),
+            (3, "Odoo already holds the new value")
+        ]
+    );
+    let info = state.run(&report.run_id).unwrap().unwrap();
+    assert_eq!((info.entries, info.applied, info.skipped), (10, 8, 2));
+}
+
+#[tokio::test]
 async fn continuing_after_a_failure_applies_the_other_groups() {
     let odoo = ten_leads();
     let mut state = State::open_in_memory().unwrap();

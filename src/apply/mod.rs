@@ -10,6 +10,7 @@ mod memory;
 mod reconcile;
 mod report;
 mod undo;
+mod verify;
 mod writer;
 
 use std::future::Future;
@@ -20,8 +21,8 @@ use thiserror::Error;
 
 pub use memory::{Calls, Fault, LoggedWrite, MemoryOdoo, Method};
 pub use reconcile::{Conflict, ReconcileReport, reconcile};
-pub use report::{ApplyReport, CallStats, Failure};
-pub use undo::{UndoReport, UndoSkip, undo};
+pub use report::{ApplyReport, CallStats, Failure, SkippedField};
+pub use undo::{UndoReport, undo};
 pub use writer::{OdooWriter, ReadRows, WriteError};
 
 use crate::plan::{
@@ -44,6 +45,11 @@ pub struct ApplyOptions {
     /// Stop at the first failed call (the rest is journaled as not applied), or go on with
     /// the other groups.
     pub stop_on_error: bool,
+    /// Re-read the planned fields just before journaling and drop every change whose record
+    /// no longer holds the planned old value (someone changed it since the plan was
+    /// computed): narrows the race with people working in Odoo, e.g. for assignments. Costs
+    /// one `read` per model and batch.
+    pub verify_old: bool,
     /// Cursors of the job to move, in the same transaction that closes the run, if and only if
     /// the run is applied.
     pub cursors: Vec<(String, String)>,
@@ -56,6 +62,7 @@ impl Default for ApplyOptions {
             max_retries: 3,
             retry_delay: Duration::from_millis(500),
             stop_on_error: true,
+            verify_old: false,
             cursors: Vec::new(),
         }
     }
@@ -69,6 +76,8 @@ pub enum ApplyError {
     State(#[from] StateError),
     #[error("cannot reconcile the journal of an interrupted run, so nothing was applied: {0}")]
     Reconcile(WriteError),
+    #[error("cannot re-read {model} to verify the plan, so nothing was applied: {error}")]
+    VerifyRead { model: String, error: WriteError },
     #[error("cannot read the current values to undo run {run}: {error}")]
     UndoRead { run: String, error: WriteError },
 }
@@ -82,7 +91,16 @@ pub async fn apply<W: OdooWriter>(
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let reconciled = reconcile(state, writer, opts).await?;
-    let mut report = execute(plan, state, writer, opts, None, Vec::new()).await?;
+    let mut report = if opts.verify_old {
+        let verified = verify::verify(plan, writer, opts).await?;
+        let mut report =
+            execute(&verified.plan, state, writer, opts, None, verified.skipped).await?;
+        report.stale = verified.stale;
+        report.calls.add(&verified.calls);
+        report
+    } else {
+        execute(plan, state, writer, opts, None, Vec::new()).await?
+    };
     report.reconciled = reconciled;
     Ok(report)
 }

@@ -161,6 +161,16 @@ fn short_list<T: fmt::Display>(items: &[T]) -> String {
     format!("[{}]", text.join(", "))
 }
 
+/// A planned value deliberately left alone, and why (undo: changed since the run; apply with
+/// `verify_old`: changed since the plan was computed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedField {
+    pub model: String,
+    pub record_id: i64,
+    pub field: String,
+    pub detail: String,
+}
+
 /// The result of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApplyReport {
@@ -178,6 +188,8 @@ pub struct ApplyReport {
     /// Creates skipped because a record already carries the key: key → that record.
     pub duplicates: Vec<(IdemKey, i64)>,
     pub failures: Vec<Failure>,
+    /// With `verify_old`: changes dropped because Odoo no longer held the planned old value.
+    pub stale: Vec<SkippedField>,
     /// Entries of failed calls (failed or outcome unknown).
     pub entries_failed: usize,
     /// Entries never attempted because the run stopped.
@@ -197,6 +209,7 @@ impl ApplyReport {
             created: Vec::new(),
             duplicates: Vec::new(),
             failures: Vec::new(),
+            stale: Vec::new(),
             entries_failed: 0,
             not_attempted: 0,
             calls: CallStats::default(),
@@ -246,6 +259,13 @@ impl fmt::Display for ApplyReport {
             self.duplicates.len()
         )?;
         writeln!(f, "  calls: {}", self.calls)?;
+        for skip in &self.stale {
+            writeln!(
+                f,
+                "  skipped {} {} {}: {}",
+                skip.model, skip.record_id, skip.field, skip.detail
+            )?;
+        }
         for failure in &self.failures {
             writeln!(f, "  FAILED {failure}")?;
         }

@@ -11,20 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::reconcile::read_current;
-use super::report::ApplyReport;
+use super::report::{ApplyReport, SkippedField};
 use super::{ApplyError, ApplyOptions, OdooWriter, execute, reconcile};
 use crate::plan::{FieldChange, IdemKey, Plan, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, NewEntry, RunId, RunStatus, State, StateError};
-
-/// A value undo left in place, and why.
-#[derive(Clone, Debug, PartialEq)]
-pub struct UndoSkip {
-    pub model: String,
-    pub record_id: i64,
-    pub field: String,
-    pub detail: String,
-}
 
 /// What an undo did.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +26,7 @@ pub struct UndoReport {
     pub already_undone: bool,
     /// (model, id, field) restored to the value before the run.
     pub restored: Vec<(String, i64, String)>,
-    pub skipped: Vec<UndoSkip>,
+    pub skipped: Vec<SkippedField>,
     /// Records the run created, left in place: (model, id, key).
     pub creates_kept: Vec<(String, Option<i64>, IdemKey)>,
     /// The undo's own run (absent when already undone).
@@ -193,7 +184,7 @@ pub async fn undo<W: OdooWriter>(
                         status: EntryStatus::Skipped,
                         detail: Some(detail.clone()),
                     });
-                    report.skipped.push(UndoSkip {
+                    report.skipped.push(SkippedField {
                         model: w.model.clone(),
                         record_id: w.id,
                         field: w.field.clone(),

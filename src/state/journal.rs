@@ -326,6 +326,21 @@ impl State {
         )
     }
 
+    /// Deletes the journal of finished runs started before `before` (an RFC 3339 UTC time such
+    /// as `2026-08-01T00:00:00Z`), keeping the runs themselves, idempotency keys and cursors.
+    /// A pruned run can no longer be explained entry by entry nor undone. Returns the number of
+    /// entries deleted.
+    pub fn prune_journal(&mut self, before: &str) -> Result<usize, StateError> {
+        Ok(self.conn.execute(
+            "DELETE FROM journal WHERE run_id IN (
+                 SELECT run_id FROM runs
+                 WHERE started_at < ?1 AND status IN ('applied', 'failed', 'undone')
+                   AND NOT EXISTS (SELECT 1 FROM journal j
+                                   WHERE j.run_id = runs.run_id AND j.status = 'planned'))",
+            [before],
+        )?)
+    }
+
     /// Records outcomes and the idempotency keys of records created, in one transaction:
     /// a created record is never known to the journal without its key, nor the reverse.
     /// Keys already present are left as they are.
@@ -451,6 +466,70 @@ mod tests {
             .finish_run(&run, crate::state::RunStatus::Failed, None, &[])
             .unwrap();
         assert_eq!((info.entries, info.applied), (3, 2));
+    }
+
+    #[test]
+    fn pruning_keeps_recent_and_unsettled_runs() {
+        let mut state = State::open_in_memory().unwrap();
+        let at = |text: &'static str| -> crate::state::Clock {
+            std::sync::Arc::new(move || {
+                chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+            })
+        };
+        state.set_clock(at("2026-01-01T00:00:00Z"));
+        let old = state
+            .begin_run(
+                "scoring",
+                None,
+                [write(1, "x_score", Value::Int(0), Value::Int(1))],
+            )
+            .unwrap();
+        let applied = |run: &RunId| Outcome {
+            run_id: run.clone(),
+            seq: 1,
+            status: EntryStatus::Applied,
+            detail: None,
+            record_id: None,
+        };
+        state.record_outcomes(&[applied(&old)], &[]).unwrap();
+        state
+            .finish_run(&old, crate::state::RunStatus::Applied, None, &[])
+            .unwrap();
+        let unsettled = state
+            .begin_run(
+                "scoring",
+                None,
+                [write(2, "x_score", Value::Int(0), Value::Int(1))],
+            )
+            .unwrap();
+        state
+            .finish_run(&unsettled, crate::state::RunStatus::Failed, None, &[])
+            .unwrap();
+        state.set_clock(at("2026-11-01T00:00:00Z"));
+        let recent = state
+            .begin_run(
+                "scoring",
+                None,
+                [write(3, "x_score", Value::Int(0), Value::Int(1))],
+            )
+            .unwrap();
+        state
+            .finish_run(&recent, crate::state::RunStatus::Applied, None, &[])
+            .unwrap();
+
+        assert_eq!(state.prune_journal("2026-06-01T00:00:00Z").unwrap(), 1);
+        assert!(state.journal(&old).unwrap().is_empty());
+        assert_eq!(
+            state.run(&old).unwrap().unwrap().entries,
+            1,
+            "the run row keeps its counts"
+        );
+        assert_eq!(
+            state.journal(&unsettled).unwrap().len(),
+            1,
+            "planned entries are kept"
+        );
+        assert_eq!(state.journal(&recent).unwrap().len(), 1);
     }
 
     #[test]
