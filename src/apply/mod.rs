@@ -262,7 +262,8 @@ pub(crate) async fn execute<W: OdooWriter>(
 
     let mut stopped_at = None;
     for (index, group) in write_groups.iter().enumerate() {
-        let seqs: &[i64] = &group_seqs[index].clone().collect::<Vec<_>>();
+        let seqs = group_seqs[index].clone();
+        let entries = (seqs.end - seqs.start) as usize;
         let what = format!("{}.write", group.model);
         let result = retrying(opts, &mut report.calls, Call::Write, &what, || {
             writer.write(&group.model, &group.ids, &group.values)
@@ -270,22 +271,19 @@ pub(crate) async fn execute<W: OdooWriter>(
         .await;
         match result {
             Ok(()) => {
-                state.record_outcomes(&outcomes(&run_id, seqs, EntryStatus::Applied, None), &[])?;
-                report.field_changes_applied += seqs.len();
+                state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
+                report.field_changes_applied += entries;
                 report.records_written += group.ids.len();
             }
             Err((error, attempts)) => {
                 let failure = Failure::write(group, error, attempts);
-                state.record_outcomes(
-                    &outcomes(
-                        &run_id,
-                        seqs,
-                        failure.entry_status(),
-                        Some(&failure.detail()),
-                    ),
-                    &[],
+                state.record_range(
+                    &run_id,
+                    seqs,
+                    failure.entry_status(),
+                    Some(&failure.detail()),
                 )?;
-                report.record_failure(failure, seqs.len());
+                report.record_failure(failure, entries);
                 if opts.stop_on_error {
                     stopped_at = Some(index + 1);
                     break;
@@ -306,12 +304,14 @@ pub(crate) async fn execute<W: OdooWriter>(
         }
     }
     if let Some(next) = stopped_at {
-        let rest: Vec<i64> = group_seqs[next..].iter().flat_map(Clone::clone).collect();
-        state.record_outcomes(
-            &outcomes(&run_id, &rest, EntryStatus::NotApplied, Some(NOT_ATTEMPTED)),
-            &[],
-        )?;
-        report.not_attempted += rest.len();
+        for seqs in &group_seqs[next..] {
+            report.not_attempted += state.record_range(
+                &run_id,
+                seqs.clone(),
+                EntryStatus::NotApplied,
+                Some(NOT_ATTEMPTED),
+            )?;
+        }
     }
     let (status, error) = if report.failures.is_empty() {
         (RunStatus::Applied, None)

@@ -341,6 +341,30 @@ impl State {
         )?)
     }
 
+    /// Gives entries `seqs` of a run one outcome in one statement (a whole write group: its
+    /// entries are contiguous). Entries no longer `planned` keep theirs.
+    pub fn record_range(
+        &mut self,
+        run_id: &RunId,
+        seqs: std::ops::Range<i64>,
+        status: EntryStatus,
+        detail: Option<&str>,
+    ) -> Result<usize, StateError> {
+        let now = self.now_text();
+        Ok(self.conn.execute(
+            "UPDATE journal SET status = ?4, detail = ?5, updated_at = ?6
+             WHERE run_id = ?1 AND seq >= ?2 AND seq < ?3 AND status = 'planned'",
+            params![
+                run_id.as_str(),
+                seqs.start,
+                seqs.end,
+                status.as_str(),
+                detail,
+                now
+            ],
+        )?)
+    }
+
     /// Records outcomes and the idempotency keys of records created, in one transaction:
     /// a created record is never known to the journal without its key, nor the reverse.
     /// Keys already present are left as they are.
