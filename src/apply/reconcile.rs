@@ -41,7 +41,7 @@ impl fmt::Display for ReconcileReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "reconciled {} journal entr(ies) of interrupted runs: {} had been applied, {} had not, {} conflict(s)",
+            "reconciled {} journal entries left planned by earlier runs: {} had been applied, {} had not, {} conflict(s)",
             self.entries,
             self.applied,
             self.not_applied,
