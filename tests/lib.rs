@@ -1,6 +1,7 @@
 //! The integration-test binary: one crate so the suite links once. Each module is one area.
 #![allow(clippy::unwrap_used)]
 
+mod cli_check;
 mod client_fake_odoo;
 mod client_paging;
 mod client_requests;

@@ -61,8 +61,10 @@ pub enum OdooError {
     #[error("{call}: cannot decode Odoo's answer: {source}")]
     Decode {
         call: String,
+        /// Boxed: decode errors carry a path and an excerpt, and every `Result` in the client
+        /// would otherwise pay for their size.
         #[source]
-        source: DecodeError,
+        source: Box<DecodeError>,
     },
     #[error("{call}: no answer from {url} within {}", secs(.after))]
     Timeout {

@@ -109,7 +109,7 @@ impl XmlRpcTransport {
             Ok(MethodResponse::Fault(fault)) => Err(OdooError::from_fault(call, &fault)),
             Err(source) => Err(OdooError::Decode {
                 call: call.to_owned(),
-                source,
+                source: Box::new(source),
             }),
         }
     }
