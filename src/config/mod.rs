@@ -1,6 +1,12 @@
 //! The TOML configuration: read once, turned into validated types (parse, don't validate),
 //! with every mistake reported as `file:line:column key.path: message (hint: ...)`.
 //! Sections are raw serde structs (`raw`) converted by one `validate` function each.
+//!
+//! Adding a section (`[scoring]`, ...): a `RawX` with `deny_unknown_fields` and `Spanned`
+//! leaves in `raw.rs`, an `Option<Spanned<RawX>>` member of `RawConfig`, and an `x.rs` with
+//! `validate(raw, &mut Ctx) -> Option<X>` that reports through `ctx.error(span, key, ..)` and
+//! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
+//! `Config::field_refs` (which `check` verifies with `fields_get`).
 
 mod context;
 mod diagnostic;
@@ -57,7 +63,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     };
     let odoo = odoo::validate(raw.odoo, &mut ctx);
     let state = state::validate(raw.state, &mut ctx);
-    let field_refs = Vec::new();
+    let field_refs = ctx.take_field_refs();
     match (odoo, state) {
         (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),

@@ -208,3 +208,21 @@ fn toml_syntax_errors_are_located() {
     assert_eq!(d.line, 1);
     assert!(!d.message.is_empty());
 }
+
+#[test]
+fn named_fields_are_located() {
+    let text = "[odoo]\nurl = \"http://h\"\n";
+    let mut ctx = context::Ctx::new(Path::new("c.toml"), text, &|_| None);
+    let span = text.find("\"http").unwrap()..text.len() - 1;
+    ctx.names_field(
+        "crm.lead",
+        "country_id.code",
+        "scoring.rules[0].domain",
+        span,
+    );
+    let refs = ctx.take_field_refs();
+    assert_eq!(refs.len(), 1);
+    assert_eq!((refs[0].at.line, refs[0].at.column), (2, 7));
+    assert_eq!(refs[0].path, "country_id.code");
+    assert!(ctx.take_field_refs().is_empty());
+}
