@@ -125,9 +125,9 @@ fn write_struct(out: &mut Vec<u8>, members: &Struct) {
 fn write_int(out: &mut Vec<u8>, i: i64) {
     // Writing into a Vec cannot fail.
     if i32::try_from(i).is_ok() {
-        let _ = writeln!(out, "<value><int>{i}</int></value>");
+        let _ = write!(out, "<value><int>{i}</int></value>\n");
     } else {
-        let _ = writeln!(out, "<value><i8>{i}</i8></value>");
+        let _ = write!(out, "<value><i8>{i}</i8></value>\n");
     }
 }
 

@@ -1,8 +1,8 @@
 //! XML-RPC as Odoo speaks it: the value model, a pull decoder on quick-xml and an encoder.
 //! This module knows nothing about Odoo; `odoo` and `sim` build on it.
 //!
-//! The encoder never emits characters XML 1.0 forbids: it **strips** them (C0 controls other
-//! than tab/LF/CR, U+FFFE, U+FFFF), so `decode(encode(v))` gives back `v` with those characters removed.
+//! The encoder never emits characters XML 1.0 forbids: it **strips** them (see [`encode`]'s
+//! notes), so `decode(encode(v))` gives back `v` with those characters removed.
 
 mod decode;
 mod encode;
