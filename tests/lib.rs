@@ -6,3 +6,5 @@ mod client_fake_odoo;
 mod client_paging;
 mod client_requests;
 mod client_transport;
+mod xmlrpc_conformance;
+mod xmlrpc_props;
