@@ -3,6 +3,7 @@
 
 mod cli_check;
 mod client_fake_odoo;
+mod client_faults;
 mod client_paging;
 mod client_requests;
 mod client_transport;
