@@ -10,6 +10,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod gamification;
 pub mod odoo;
 pub mod plan;
 pub mod record;
