@@ -4,6 +4,7 @@
 //! Module map (see `docs`/design): `xmlrpc` is the wire codec and knows nothing about Odoo;
 //! `record` holds plain typed records and field metadata for the pure engines.
 
+pub mod demo;
 pub mod domain;
 pub mod record;
 pub mod xmlrpc;
