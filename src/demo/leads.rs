@@ -151,7 +151,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
         None if rng.random_bool(0.1) => None,
         None => {
             let co = names::company(rng, locale);
-            let domain = format!("{}.{}", co.slug, names::tld(country.unwrap_or("US")));
+            let domain = names::concat(&[co.slug, ".", names::tld(country.unwrap_or("US"))]);
             Some((co.name, domain))
         }
     };
@@ -169,7 +169,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
             person.email_local.clone()
         };
         Some(match &company {
-            Some((_, domain)) if rng.random_bool(0.8) => format!("{local}@{domain}"),
+            Some((_, domain)) if rng.random_bool(0.8) => names::concat(&[&local, "@", domain]),
             _ => {
                 let host = pick(rng, names::free_mail(locale))
                     .copied()
@@ -194,7 +194,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
     let who = company
         .as_ref()
         .map_or(person.name.as_str(), |c| c.0.as_str());
-    let name = format!("{interest} - {who}");
+    let name = names::concat(&[interest, " - ", who]);
 
     // Lifecycle: creation, assignment, closing.
     let now = ctx.now;

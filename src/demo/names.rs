@@ -278,6 +278,15 @@ pub struct Person {
     pub email_local: String,
 }
 
+/// Joins string parts with one allocation of the exact size (names are built millions of times).
+pub fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// The tables here are non-empty constants.
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
@@ -295,8 +304,8 @@ pub fn person(rng: &mut StdRng, locale: Locale) -> Person {
                 (pick(rng, VI_MIDDLE_MALE), pick(rng, VI_GIVEN_MALE))
             };
             Person {
-                name: format!("{} {} {}", family.0, middle, given.0),
-                email_local: format!("{}.{}", given.1, family.1),
+                name: concat(&[family.0, " ", middle, " ", given.0]),
+                email_local: concat(&[given.1, ".", family.1]),
             }
         }
         Locale::Chinese => {
@@ -310,8 +319,8 @@ pub fn person(rng: &mut StdRng, locale: Locale) -> Person {
                 },
             );
             Person {
-                name: format!("{}{}", family.0, given.0),
-                email_local: format!("{}.{}", given.1, family.1),
+                name: concat(&[family.0, given.0]),
+                email_local: concat(&[given.1, ".", family.1]),
             }
         }
         Locale::Russian => {
@@ -326,8 +335,8 @@ pub fn person(rng: &mut StdRng, locale: Locale) -> Person {
             );
             let (suffix, ascii_suffix) = if female { ("а", "a") } else { ("", "") };
             Person {
-                name: format!("{} {}{}", given.0, family.0, suffix),
-                email_local: format!("{}.{}{}", given.1, family.1, ascii_suffix),
+                name: concat(&[given.0, " ", family.0, suffix]),
+                email_local: concat(&[given.1, ".", family.1, ascii_suffix]),
             }
         }
         Locale::English | Locale::French => {
@@ -339,12 +348,15 @@ pub fn person(rng: &mut StdRng, locale: Locale) -> Person {
             let family = pick(rng, families);
             let given = pick(rng, if female { females } else { males });
             Person {
-                name: format!("{} {}", given.0, family.0),
-                email_local: format!("{}.{}", given.1, family.1),
+                name: concat(&[given.0, " ", family.0]),
+                email_local: concat(&[given.1, ".", family.1]),
             }
         }
     }
 }
+
+/// A legal form around a company's distinctive name: (before, after).
+type Form = (&'static str, &'static str);
 
 /// Distinctive parts of company names, with an ASCII slug for the web domain.
 const VI_COMPANY_CORE: &[Part] = &[
@@ -363,7 +375,11 @@ const VI_COMPANY_CORE: &[Part] = &[
     ("Trường Sơn", "truongson"),
     ("Kim Ngân", "kimngan"),
 ];
-const VI_COMPANY_FORM: &[&str] = &["Công ty TNHH {}", "Công ty Cổ phần {}", "Tập đoàn {}"];
+const VI_COMPANY_FORM: &[Form] = &[
+    ("Công ty TNHH ", ""),
+    ("Công ty Cổ phần ", ""),
+    ("Tập đoàn ", ""),
+];
 
 const ZH_COMPANY_CORE: &[Part] = &[
     ("华信", "huaxin"),
@@ -379,7 +395,7 @@ const ZH_COMPANY_CORE: &[Part] = &[
     ("永安", "yongan"),
     ("博远", "boyuan"),
 ];
-const ZH_COMPANY_FORM: &[&str] = &["{}科技有限公司", "{}贸易有限公司", "{}集团"];
+const ZH_COMPANY_FORM: &[Form] = &[("", "科技有限公司"), ("", "贸易有限公司"), ("", "集团")];
 
 const RU_COMPANY_CORE: &[Part] = &[
     ("Восток", "vostok"),
@@ -394,7 +410,7 @@ const RU_COMPANY_CORE: &[Part] = &[
     ("Ладога", "ladoga"),
     ("Полярис", "polaris"),
 ];
-const RU_COMPANY_FORM: &[&str] = &["ООО «{}»", "АО «{}»", "ПАО «{}»"];
+const RU_COMPANY_FORM: &[Form] = &[("ООО «", "»"), ("АО «", "»"), ("ПАО «", "»")];
 
 const EN_COMPANY_CORE: &[Part] = &[
     ("Bluebird", "bluebird"),
@@ -411,7 +427,12 @@ const EN_COMPANY_CORE: &[Part] = &[
     ("Westbrook", "westbrook"),
 ];
 /// "& Sons" on purpose: an ampersand every encoder in the chain must escape.
-const EN_COMPANY_FORM: &[&str] = &["{} Ltd", "{} Inc.", "{} & Sons", "{} Holdings"];
+const EN_COMPANY_FORM: &[Form] = &[
+    ("", " Ltd"),
+    ("", " Inc."),
+    ("", " & Sons"),
+    ("", " Holdings"),
+];
 
 const FR_COMPANY_CORE: &[Part] = &[
     ("Atelier Lumière", "atelierlumiere"),
@@ -420,7 +441,7 @@ const FR_COMPANY_CORE: &[Part] = &[
     ("Bureau Étoile", "bureauetoile"),
     ("Les Ateliers Réunis", "ateliersreunis"),
 ];
-const FR_COMPANY_FORM: &[&str] = &["{} SARL", "{} SA", "{}"];
+const FR_COMPANY_FORM: &[Form] = &[("", " SARL"), ("", " SA"), ("", "")];
 
 /// A generated company: display name and web domain (without country suffix).
 #[derive(Clone, Debug, PartialEq)]
@@ -440,7 +461,7 @@ pub fn company(rng: &mut StdRng, locale: Locale) -> Company {
     let core = pick(rng, cores);
     let form = pick(rng, forms);
     Company {
-        name: form.replacen("{}", core.0, 1),
+        name: concat(&[form.0, core.0, form.1]),
         slug: core.1,
     }
 }
@@ -512,17 +533,26 @@ pub fn free_mail(locale: Locale) -> &'static [&'static str] {
 
 /// A plausible phone number in the country's usual international format.
 pub fn phone(rng: &mut StdRng, country: &str) -> String {
-    let mut d = |n: u32| -> u32 { rng.random_range(0..10u32.pow(n)) };
-    match country {
-        "VN" => format!("+84 9{} {:03} {:04}", d(1), d(3), d(4)),
-        "CN" => format!("+86 13{} {:04} {:04}", d(1), d(4), d(4)),
-        "SG" => format!("+65 {} {:04}", 8000 + d(3), d(4)),
-        "RU" => format!("+7 9{:02} {:03}-{:02}-{:02}", d(2), d(3), d(2), d(2)),
-        "GB" => format!("+44 20 {:04} {:04}", d(4), d(4)),
-        "AU" => format!("+61 4{:02} {:03} {:03}", d(2), d(3), d(3)),
-        "FR" => format!("+33 1 {:02} {:02} {:02} {:02}", d(2), d(2), d(2), d(2)),
-        _ => format!("+1 555 {:03} {:04}", d(3), d(4)),
-    }
+    let pattern = match country {
+        "VN" => "+84 9# ### ####",
+        "CN" => "+86 13# #### ####",
+        "SG" => "+65 8### ####",
+        "RU" => "+7 9## ###-##-##",
+        "GB" => "+44 20 #### ####",
+        "AU" => "+61 4## ### ###",
+        "FR" => "+33 1 ## ## ## ##",
+        _ => "+1 555 ### ####",
+    };
+    pattern
+        .chars()
+        .map(|c| {
+            if c == '#' {
+                char::from(b'0' + rng.random_range(0..10u8))
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// What a lead asks for, in English and in the customer's language.
