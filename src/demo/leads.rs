@@ -118,27 +118,23 @@ struct Drawn {
     open_opportunity: Option<OpportunityRef>,
 }
 
-fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
-    let st = ctx.refs.stages;
-    let is_opp = rng.random_bool(0.45);
-    let roll = rng.random_range(0..100);
-    let stage = match (is_opp, roll) {
-        (true, 0..15) => st.new,
-        (true, 15..45) => st.qualified,
-        (true, 45..75) => st.proposition,
-        (true, _) => st.won,
-        (false, 0..90) => st.new,
-        (false, _) => st.qualified,
-    };
-    let won = stage == st.won;
-    let lost = !won && rng.random_bool(if is_opp { 0.12 } else { 0.08 });
-    let closed = won || lost;
+/// Who a lead is from: contact, company, country and e-mail address.
+#[derive(Clone, Debug)]
+struct Identity {
+    locale: Locale,
+    country: Option<&'static str>,
+    person: names::Person,
+    /// (company name, web domain)
+    company: Option<(String, String)>,
+    email: Option<String>,
+}
 
-    let customer = if is_opp && (stage == st.proposition || won) && rng.random_bool(0.5) {
-        pick(rng, ctx.customers)
-    } else {
-        None
-    };
+/// Share of leads that repeat an earlier contact's identity.
+const DUPLICATE_SHARE: f64 = 0.02;
+/// Every how many leads the identity remembered for duplicates is refreshed.
+const DUPLICATE_STRIDE: usize = 37;
+
+fn draw_identity(rng: &mut StdRng, customer: Option<&Customer>) -> Identity {
     let locale = customer.map_or_else(|| weighted(rng, &LOCALE_WEIGHTS), |c| c.locale);
     let country: Option<&'static str> = match customer {
         Some(c) => Some(c.country),
@@ -178,6 +174,50 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
             }
         })
     };
+    Identity {
+        locale,
+        country,
+        person,
+        company,
+        email,
+    }
+}
+
+fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: usize) -> Drawn {
+    let st = ctx.refs.stages;
+    let is_opp = rng.random_bool(0.45);
+    let roll = rng.random_range(0..100);
+    let stage = match (is_opp, roll) {
+        (true, 0..15) => st.new,
+        (true, 15..45) => st.qualified,
+        (true, 45..75) => st.proposition,
+        (true, _) => st.won,
+        (false, 0..90) => st.new,
+        (false, _) => st.qualified,
+    };
+    let won = stage == st.won;
+    let lost = !won && rng.random_bool(if is_opp { 0.12 } else { 0.08 });
+    let closed = won || lost;
+
+    let customer = if is_opp && (stage == st.proposition || won) && rng.random_bool(0.5) {
+        pick(rng, ctx.customers)
+    } else {
+        None
+    };
+    let identity = match (customer, prev.as_ref()) {
+        // Some people ask twice: the same contact and address again (Odoo's assignment merges
+        // such duplicates by `email_normalized`).
+        (None, Some(p)) if rng.random_bool(DUPLICATE_SHARE) => p.clone(),
+        _ => draw_identity(rng, customer),
+    };
+    let Identity {
+        locale,
+        country,
+        person,
+        company,
+        email,
+    } = &identity;
+    let (locale, country) = (*locale, *country);
     let phone = match country {
         Some(code) if !rng.random_bool(0.25) => Some(names::phone(rng, code)),
         _ => None,
@@ -278,7 +318,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
         .m2o_opt("partner_id", customer.map(|c| c.id));
     if let Some(email) = email {
         rec.set("email_normalized", email.to_ascii_lowercase())
-            .set("email_from", email)
+            .set("email_from", email.as_str())
             .set("email_state", "correct");
     }
     if let Some(phone) = phone {
@@ -341,6 +381,9 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx) -> Drawn {
         }),
         _ => None,
     };
+    if customer.is_none() && index % DUPLICATE_STRIDE == 0 && identity.email.is_some() {
+        *prev = Some(identity.clone());
+    }
     Drawn {
         rec,
         user,
@@ -376,8 +419,9 @@ pub fn create(
         sample: Vec::with_capacity(SAMPLE.min(spec.leads)),
     };
     let mut seen = 0usize;
-    for _ in 0..spec.leads {
-        let drawn = draw_lead(&mut rng, &ctx);
+    let mut prev = None;
+    for index in 0..spec.leads {
+        let drawn = draw_lead(&mut rng, &ctx, &mut prev, index);
         let id = out.create("crm.lead", drawn.rec);
         if drawn.user.is_none() {
             outcome.unassigned += 1;

@@ -303,6 +303,31 @@ fn lead_contacts_are_vietnamese_chinese_russian_and_english() {
 }
 
 #[test]
+fn some_leads_repeat_a_contact_so_deduplication_has_work() {
+    let (store, _) = default_dataset();
+    let mut by_email: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    for (_, row) in new_rows(store, "crm.lead") {
+        if let Some(email) = str_of(row, "email_normalized") {
+            by_email.entry(email).or_default().push(row);
+        }
+    }
+    let groups: Vec<&Vec<&Row>> = by_email.values().filter(|g| g.len() > 1).collect();
+    // Repeats of one contact; a few addresses also collide by chance (an.do@… for two Ans).
+    let repeats = groups
+        .iter()
+        .filter(|g| {
+            let names: BTreeSet<_> = g.iter().map(|r| str_of(r, "contact_name")).collect();
+            names.len() == 1
+        })
+        .count();
+    assert!(
+        (25..=120).contains(&repeats),
+        "{repeats} of {} groups",
+        groups.len()
+    );
+}
+
+#[test]
 fn about_half_of_the_leads_have_no_salesperson() {
     let (store, summary) = default_dataset();
     let rows = new_rows(store, "crm.lead");
