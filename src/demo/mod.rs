@@ -15,6 +15,12 @@
 //! - 3 badges, the "Appointments Booked" goal definition and the "Appointment Setting" challenge.
 //!   With the snapshot's "Monthly Sales Targets" (in progress) and "Lead Acquisition" (draft)
 //!   that makes the three sales challenges of the demo.
+//!
+//! The store only offers `create` and `search_eq`, so reference data is found by business key
+//! (country code, stage/group/login name). The appointment definition is a batch count on
+//! `calendar.event` (`user_id`, dated by `start`) when the store has `ir.model.fields` rows for
+//! those two fields; otherwise it falls back to Odoo's per-user mode
+//! (`[('user_id', '=', user.id)]`, no date field).
 
 mod clock;
 mod draw;

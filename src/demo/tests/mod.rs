@@ -683,3 +683,38 @@ fn show_sample() {
         }
     }
 }
+
+#[test]
+fn other_days_and_sizes_work_too() {
+    // Early January: history spans two years, so invoice numbering restarts per year.
+    let spec = DatasetSpec {
+        leads: 300,
+        invoices: 200,
+        meetings: 40,
+        today: NaiveDate::from_ymd_opt(2027, 1, 3).expect("date"),
+        ..DatasetSpec::default()
+    };
+    let (store, summary) = generated(&spec);
+    assert_eq!(summary.count("crm.lead"), 300);
+    let names: Vec<&str> = new_rows(&store, "account.move")
+        .iter()
+        .filter_map(|(_, m)| str_of(m, "name"))
+        .filter(|n| n.starts_with("INV/"))
+        .collect();
+    assert!(names.contains(&"INV/2027/00001"), "{names:?}");
+    assert!(
+        names.contains(&"INV/2026/00005"),
+        "continues the snapshot's 2026 sequence"
+    );
+    for (_, lead) in new_rows(&store, "crm.lead") {
+        assert!(str_of(lead, "create_date").is_some_and(|d| d < "2027-01-03"));
+    }
+
+    let (_, empty) = generated(&DatasetSpec {
+        leads: 0,
+        ..DatasetSpec::default()
+    });
+    assert_eq!(empty.count("crm.lead"), 0);
+    assert_eq!(empty.count("calendar.event"), 300);
+    assert_eq!(empty.unassigned_leads, 0);
+}
