@@ -664,6 +664,16 @@ fn timing() {
 fn show_sample() {
     let (store, summary) = default_dataset();
     println!("{:?}", summary.created);
+    println!(
+        "unassigned {} teams {:?}",
+        summary.unassigned_leads, summary.teams
+    );
+    for c in &summary.challenges {
+        println!("challenge {c:?}");
+    }
+    for u in &summary.users {
+        println!("user {} {} {:?} {:?}", u.uid, u.login, u.role, u.team);
+    }
     for model in [
         "res.users",
         "crm.team",
