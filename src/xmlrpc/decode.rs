@@ -114,11 +114,13 @@ enum Frame {
     Array {
         items: Option<Vec<Value>>,
     },
+    /// Items so far are `Parser::items[start..]`.
     Data {
-        items: Vec<Value>,
+        start: usize,
     },
+    /// Members so far are `Parser::members[start..]`.
     Struct {
-        members: Struct,
+        start: usize,
     },
     Member {
         name: Option<String>,
@@ -226,6 +228,11 @@ struct Parser<'a> {
     reader: Reader<&'a [u8]>,
     root: Root,
     stack: Vec<Frame>,
+    /// The items of all open arrays, innermost last; containers are built from these once
+    /// complete, so each gets one exact-size allocation instead of repeated growth.
+    items: Vec<Value>,
+    /// Likewise for the members of all open structs.
+    members: Vec<(String, Value)>,
     text: TextBuf<'a>,
     /// How many `<value>` elements are open.
     depth: usize,
@@ -262,6 +269,8 @@ impl<'a> Parser<'a> {
             reader,
             root,
             stack: Vec::with_capacity(16),
+            items: Vec::new(),
+            members: Vec::new(),
             text: TextBuf {
                 first: "",
                 buf: String::new(),
@@ -423,7 +432,7 @@ impl<'a> Parser<'a> {
                 match name {
                     b"array" => Frame::Array { items: None },
                     b"struct" => Frame::Struct {
-                        members: Struct::new(),
+                        start: self.members.len(),
                     },
                     b"nil" => Frame::Nil,
                     _ => {
@@ -450,7 +459,9 @@ impl<'a> Parser<'a> {
             (Frame::Value { child: Some(_) }, _) => {
                 return Err(self.error(pos, Kind::Duplicate("element inside <value>")));
             }
-            (Frame::Array { items: None }, b"data") => Frame::Data { items: Vec::new() },
+            (Frame::Array { items: None }, b"data") => Frame::Data {
+                start: self.items.len(),
+            },
             (Frame::Array { items: Some(_) }, b"data") => {
                 return Err(self.error(pos, Kind::Duplicate("<data>")));
             }
@@ -544,8 +555,15 @@ impl<'a> Parser<'a> {
             Frame::Array { items } => {
                 self.deliver_value(Value::Array(items.unwrap_or_default()), pos)
             }
-            Frame::Data { items } => self.deliver(Done::Data(items), pos),
-            Frame::Struct { members } => self.deliver_value(Value::Struct(members), pos),
+            // Collecting from a drain allocates exactly the final length, once.
+            Frame::Data { start } => {
+                let items = self.items.drain(start..).collect();
+                self.deliver(Done::Data(items), pos)
+            }
+            Frame::Struct { start } => {
+                let members = Struct(self.members.drain(start..).collect());
+                self.deliver_value(Value::Struct(members), pos)
+            }
             Frame::Member { name, value } => match (name, value) {
                 (Some(name), Some(value)) => self.deliver(Done::Member(name, value), pos),
                 (name, value) => {
@@ -635,13 +653,13 @@ impl<'a> Parser<'a> {
             return Err(self.internal_error());
         };
         match (parent, done) {
-            (Frame::Data { items }, Done::Value(v)) => items.push(v),
+            (Frame::Data { .. }, Done::Value(v)) => self.items.push(v),
             (Frame::Member { value, .. }, Done::Value(v)) => *value = Some(v),
             (Frame::Param { value }, Done::Value(v)) => *value = Some(v),
             (Frame::Fault { value }, Done::Value(v)) => *value = Some(v),
             (Frame::Document { out }, Done::Value(v)) => *out = Some(Output::Value(v)),
             (Frame::Array { items }, Done::Data(d)) => *items = Some(d),
-            (Frame::Struct { members }, Done::Member(k, v)) => members.push(k, v),
+            (Frame::Struct { .. }, Done::Member(k, v)) => self.members.push((k, v)),
             (Frame::Member { name, .. }, Done::Text(t)) => *name = Some(t),
             (Frame::MethodCall { name, .. }, Done::Text(t)) => *name = Some(t),
             (Frame::Params { items }, Done::Param(v)) => items.push(v),
@@ -766,7 +784,10 @@ impl<'a> Parser<'a> {
             }
             path.push_str(frame.tag());
             match (parent, frame) {
-                (Frame::Data { items } | Frame::Params { items }, _) => {
+                (Frame::Data { start }, _) => {
+                    path.push_str(&format!("[{}]", self.items.len() - start));
+                }
+                (Frame::Params { items }, _) => {
                     path.push_str(&format!("[{}]", items.len()));
                 }
                 (
