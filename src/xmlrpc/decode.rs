@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 512;
 pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
     match Parser::new(body, Root::Call).run()? {
         Output::Call(call) => Ok(call),
-        _ => Err(Parser::new(body, Root::Call).internal_error()),
+        _ => Err(state_error(body)),
     }
 }
 
@@ -35,7 +35,7 @@ pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
 pub fn decode_response(body: &[u8]) -> Result<MethodResponse, DecodeError> {
     match Parser::new(body, Root::Response).run()? {
         Output::Response(response) => Ok(response),
-        _ => Err(Parser::new(body, Root::Response).internal_error()),
+        _ => Err(state_error(body)),
     }
 }
 
@@ -43,8 +43,19 @@ pub fn decode_response(body: &[u8]) -> Result<MethodResponse, DecodeError> {
 pub fn decode_value(body: &[u8]) -> Result<Value, DecodeError> {
     match Parser::new(body, Root::Value).run()? {
         Output::Value(value) => Ok(value),
-        _ => Err(Parser::new(body, Root::Value).internal_error()),
+        _ => Err(state_error(body)),
     }
+}
+
+/// The parser returned another kind of document than asked for, which its root check rules
+/// out; reported as an error rather than a panic all the same.
+fn state_error(body: &[u8]) -> DecodeError {
+    DecodeError::new(
+        body,
+        0,
+        String::new(),
+        Kind::Xml("decoder state error".into()),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -236,7 +247,7 @@ struct Parser<'a> {
     text: TextBuf<'a>,
     /// How many `<value>` elements are open.
     depth: usize,
-    /// Whether any event came before: an XML declaration is only allowed first.
+    /// Whether anything but whitespace came before: an XML declaration is only allowed first.
     seen_decl_or_element: bool,
 }
 
@@ -292,6 +303,8 @@ impl<'a> Parser<'a> {
                     return Err(self.error(at, Kind::Xml(clip(&e.to_string()))));
                 }
             };
+            // Whitespace may precede the XML declaration (some servers emit a newline first).
+            let layout = matches!(&event, Event::Text(t) if is_blank(t));
             match event {
                 Event::Start(e) => {
                     let content = self.position();
@@ -326,7 +339,7 @@ impl<'a> Parser<'a> {
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => return self.finish(),
             }
-            self.seen_decl_or_element = true;
+            self.seen_decl_or_element |= !layout;
         }
     }
 
@@ -1265,5 +1278,10 @@ mod tests {
             s("ab")
         );
         assert_eq!(value("\u{FEFF}<value>bom</value>"), s("bom"));
+        assert_eq!(value("\n<?xml version='1.0'?>\n<value>x</value>\n"), s("x"));
+        assert!(matches!(
+            value_err("<value/><?xml version='1.0'?>").kind,
+            DecodeErrorKind::Xml(_)
+        ));
     }
 }
