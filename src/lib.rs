@@ -4,6 +4,9 @@
 //! Module map (see `docs`/design): `xmlrpc` is the wire codec and knows nothing about Odoo;
 //! `record` holds plain typed records and field metadata for the pure engines.
 
+pub mod apply;
 pub mod domain;
+pub mod plan;
 pub mod record;
+pub mod state;
 pub mod xmlrpc;
