@@ -335,7 +335,10 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Event::DocType(_) => return Err(self.error(pos, Kind::DocType)),
+                Event::DocType(d) => {
+                    let doctype = name_str(trim_xml_space(&String::from_utf8_lossy(&d)).as_bytes());
+                    return Err(self.error(pos, Kind::DocType(doctype)));
+                }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => return self.finish(),
             }
@@ -1232,7 +1235,10 @@ mod tests {
             kind("<value><string>&#0;</string></value>"),
             DecodeErrorKind::BadReference(_)
         ));
-        assert_eq!(kind("<!DOCTYPE x><value/>"), DecodeErrorKind::DocType);
+        assert_eq!(
+            kind("<!DOCTYPE x><value/>"),
+            DecodeErrorKind::DocType("x".into())
+        );
         assert_eq!(kind("<value/><value/>"), DecodeErrorKind::TrailingContent);
         assert!(matches!(
             kind("<value><struct><member><value>1</value></member></struct></value>"),
