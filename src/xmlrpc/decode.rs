@@ -693,7 +693,13 @@ impl<'a> Parser<'a> {
             if is_blank(&raw) {
                 return Ok(());
             }
-            return Err(self.error(pos, Kind::UnexpectedText));
+            let after_root = matches!(self.stack.last(), Some(Frame::Document { out: Some(_) }));
+            let kind = if after_root {
+                Kind::TrailingContent
+            } else {
+                Kind::UnexpectedText
+            };
+            return Err(self.error(pos, kind));
         }
         // CDATA content starts after `<![CDATA[`, for error offsets inside it.
         let content = if cdata { pos + 9 } else { pos };
@@ -1240,6 +1246,9 @@ mod tests {
             DecodeErrorKind::DocType("x".into())
         );
         assert_eq!(kind("<value/><value/>"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("<value/>\n<br>"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("<value/> junk"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("junk <value/>"), DecodeErrorKind::UnexpectedText);
         assert!(matches!(
             kind("<value><struct><member><value>1</value></member></struct></value>"),
             DecodeErrorKind::Missing(_)
