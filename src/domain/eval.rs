@@ -537,6 +537,11 @@ pub(crate) fn invalid_leaf(leaf: &Leaf) -> DomainError {
 }
 
 fn value_error(msg: String) -> DomainError {
+    DomainError::new(K::InvalidValue, msg)
+}
+
+/// A conversion error Odoo raises with this very text (a Python `ValueError`).
+fn py_value_error(msg: String) -> DomainError {
     DomainError::odoo(K::InvalidValue, msg)
 }
 
@@ -612,7 +617,7 @@ fn parse_datetime(s: &str) -> Result<String, DomainError> {
         .get(..n.saturating_sub(2).min(fmt_full.len()))
         .unwrap_or(fmt_full);
     let bad = || {
-        value_error(format!(
+        py_value_error(format!(
             "time data {} does not match format '{fmt}'",
             Operand::Str(s.to_owned())
         ))
@@ -671,7 +676,7 @@ pub(crate) fn coerce(kind: Kind, v: &Operand) -> Result<Option<Scalar>, DomainEr
         (Kind::Integer, Operand::Float(f)) => Scalar::Int(f.trunc() as i64),
         (Kind::Id, Operand::Float(f)) => Scalar::Float(*f),
         (Kind::Integer, Operand::Str(s)) => Scalar::Int(parse_py_int(s).ok_or_else(|| {
-            value_error(format!(
+            py_value_error(format!(
                 "invalid literal for int() with base 10: {}",
                 Operand::Str(s.clone())
             ))
@@ -680,7 +685,7 @@ pub(crate) fn coerce(kind: Kind, v: &Operand) -> Result<Option<Scalar>, DomainEr
         (Kind::Float, Operand::Float(f)) => Scalar::Float(*f),
         (Kind::Float, Operand::Bool(b)) => Scalar::Float(f64::from(u8::from(*b))),
         (Kind::Float, Operand::Str(s)) => Scalar::Float(parse_py_float(s).ok_or_else(|| {
-            value_error(format!(
+            py_value_error(format!(
                 "could not convert string to float: {}",
                 Operand::Str(s.clone())
             ))
@@ -689,7 +694,7 @@ pub(crate) fn coerce(kind: Kind, v: &Operand) -> Result<Option<Scalar>, DomainEr
         (Kind::Date, Operand::Str(s)) => {
             let head: String = s.chars().take(10).collect();
             let d = parse_date(&head).ok_or_else(|| {
-                value_error(format!(
+                py_value_error(format!(
                     "time data {} does not match format '%Y-%m-%d'",
                     Operand::Str(head.clone())
                 ))
@@ -806,11 +811,12 @@ pub(crate) fn compile_scalar(
         }
         (Kind::Datetime, Operand::Date(d)) => {
             let time = if matches!(op, Op::Gt | Op::Le) {
-                "23:59:59.999999"
+                chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
+                    .unwrap_or(chrono::NaiveTime::MIN)
             } else {
-                "00:00:00"
+                chrono::NaiveTime::MIN
             };
-            widened = Operand::Str(format!("{} {time}", d.format_ymd()));
+            widened = Operand::DateTime(d.and_time(time));
             &widened
         }
         _ => value,
@@ -829,7 +835,7 @@ pub(crate) fn compile_scalar(
         }
         Op::In | Op::NotIn => match value.as_seq() {
             Some(items) => compile_in(kind, field, is_id, items, op == Op::NotIn),
-            None => Err(value_error(format!(
+            None => Err(py_value_error(format!(
                 "Invalid domain term {}",
                 leaf_repr(&leaf.field, leaf)
             ))),
@@ -1075,10 +1081,13 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                                 Operand::Int(0) | Operand::Bool(false) | Operand::None => {}
                                 Operand::Int(n) => ids.push(*n),
                                 _ => {
-                                    return Err(value_error(format!(
-                                        "Invalid value {i} for the relational field {model}.{} (expected record ids)",
-                                        leaf.field
-                                    )));
+                                    return Err(DomainError::new(
+                                        K::InvalidValue,
+                                        format!(
+                                            "Invalid value {i} for the relational field {model}.{} (expected record ids)",
+                                            leaf.field
+                                        ),
+                                    ));
                                 }
                             }
                         }
@@ -1087,10 +1096,13 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                     Operand::Int(n) => vec![*n],
                     Operand::None => Vec::new(),
                     other => {
-                        return Err(value_error(format!(
-                            "Invalid value {other} for the relational field {model}.{} (expected record ids)",
-                            leaf.field
-                        )));
+                        return Err(DomainError::new(
+                            K::InvalidValue,
+                            format!(
+                                "Invalid value {other} for the relational field {model}.{} (expected record ids)",
+                                leaf.field
+                            ),
+                        ));
                     }
                 };
                 ids.retain(|i| *i != 0);

@@ -566,7 +566,28 @@ impl Domain {
         check_arity(whole)?;
         let items = whole.as_seq().unwrap_or(&[]);
         check_shapes(items)?;
-        let root = build(items)?;
+        let mut root = build(items)?;
+        let explicit_active = items.iter().any(|item| {
+            item.as_seq()
+                .and_then(|l| l.first())
+                .and_then(Operand::as_str)
+                == Some("active")
+        });
+        if explicit_active && !super::eval::has_top_active(&root) {
+            // The leaf was simplified away (e.g. `['|', TRUE, ('active', '=', False)]`) but it
+            // still switches off Odoo's implicit `active = True`: keep a leaf that does the same
+            // and matches everything, so evaluation and push-down agree.
+            let value = Operand::List(vec![Operand::Bool(true), Operand::Bool(false)]);
+            root = mk_and(vec![
+                root,
+                Node::Leaf(Leaf {
+                    field: "active".to_owned(),
+                    raw_op: Operand::Str("in".to_owned()),
+                    op: Op::In,
+                    value,
+                }),
+            ]);
+        }
         Ok(Domain {
             root,
             raw: items.to_vec(),

@@ -160,7 +160,7 @@ fn check_values(n: &Node, schema: &Schema, model: &str) -> Result<(), DomainErro
                         if let Some(bad) = items.iter().find(|i| {
                             !matches!(i, Operand::Int(_) | Operand::Bool(false) | Operand::None)
                         }) {
-                            return Err(DomainError::odoo(
+                            return Err(DomainError::new(
                                 K::InvalidValue,
                                 format!(
                                     "Invalid value {bad} for the relational field {model}.{} (expected record ids)",
