@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::{DomainError, DomainErrorKind as K};
-use super::source::RecordSource;
+use super::source::{FieldHandle, RecordSource};
 use crate::record::{FieldDef, FieldType, Schema, Value};
 
 /// A small multiplicative hasher: lookups by short field names and integer ids dominate
@@ -69,7 +69,8 @@ struct Table {
 /// Records of several models in memory.
 #[derive(Clone, Debug, Default)]
 pub struct MemorySource {
-    models: FxMap<String, Table>,
+    index: FxMap<String, usize>,
+    tables: Vec<Table>,
 }
 
 static NULL: Value = Value::Null;
@@ -90,7 +91,15 @@ impl MemorySource {
 
     /// Declares a model (or adds fields to it).
     pub fn add_model(&mut self, model: &str, fields: impl IntoIterator<Item = FieldDef>) {
-        let table = self.models.entry(model.to_owned()).or_default();
+        let t = match self.index.get(model) {
+            Some(&t) => t,
+            None => {
+                self.index.insert(model.to_owned(), self.tables.len());
+                self.tables.push(Table::default());
+                self.tables.len() - 1
+            }
+        };
+        let table = &mut self.tables[t];
         for f in fields {
             table.add_field(f);
         }
@@ -104,8 +113,7 @@ impl MemorySource {
         values: impl IntoIterator<Item = (N, Value)>,
     ) -> Result<(), DomainError> {
         let table = self
-            .models
-            .get_mut(model)
+            .table_mut(model)
             .ok_or_else(|| DomainError::new(K::UnknownModel, format!("unknown model {model}")))?;
         let mut row = vec![Value::Null; table.defs.len()];
         for (name, v) in values {
@@ -122,8 +130,7 @@ impl MemorySource {
     /// Sets one field of an existing record.
     pub fn set(&mut self, model: &str, id: i64, field: &str, v: Value) -> Result<(), DomainError> {
         let table = self
-            .models
-            .get_mut(model)
+            .table_mut(model)
             .ok_or_else(|| DomainError::new(K::UnknownModel, format!("unknown model {model}")))?;
         let col = *table.columns.get(field).ok_or_else(|| {
             DomainError::new(K::InvalidField, format!("unknown field {model}.{field}"))
@@ -138,11 +145,19 @@ impl MemorySource {
 
     /// Number of records of `model`.
     pub fn len(&self, model: &str) -> usize {
-        self.models.get(model).map_or(0, |t| t.ids.len())
+        self.table(model).map_or(0, |t| t.ids.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.models.values().all(|t| t.ids.is_empty())
+        self.tables.iter().all(|t| t.ids.is_empty())
+    }
+
+    fn table(&self, model: &str) -> Option<&Table> {
+        self.index.get(model).map(|&t| &self.tables[t])
+    }
+
+    fn table_mut(&mut self, model: &str) -> Option<&mut Table> {
+        self.index.get(model).map(|&t| &mut self.tables[t])
     }
 
     /// Loads `fixtures/odoo17/snapshot.json`'s layout: `fields_get` metadata and records in
@@ -154,7 +169,7 @@ impl MemorySource {
             let Some(records) = body.get("records").and_then(|r| r.as_array()) else {
                 continue;
             };
-            let table = src.models.get_mut(model)?;
+            let table = src.table_mut(model)?;
             for rec in records {
                 let obj = rec.as_object()?;
                 let id = obj.get("id")?.as_i64()?;
@@ -236,12 +251,29 @@ impl Table {
 
 impl RecordSource for MemorySource {
     fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
-        let t = self.models.get(model)?;
+        let t = self.table(model)?;
         t.columns.get(field).map(|&c| &t.defs[c])
     }
 
+    fn resolve(&self, model: &str, field: &str) -> Option<FieldHandle> {
+        let m = *self.index.get(model)?;
+        let c = *self.tables[m].columns.get(field)?;
+        Some(FieldHandle {
+            model: u32::try_from(m).ok()?,
+            field: u32::try_from(c).ok()?,
+        })
+    }
+
+    fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
+        let t = self.tables.get(handle.model as usize)?;
+        let row = t.rows.get(*t.row_of.get(&id)?)?;
+        Some(Cow::Borrowed(
+            row.get(handle.field as usize).unwrap_or(&NULL),
+        ))
+    }
+
     fn value(&self, model: &str, id: i64, field: &str) -> Option<Cow<'_, Value>> {
-        let t = self.models.get(model)?;
+        let t = self.table(model)?;
         let row = &t.rows[*t.row_of.get(&id)?];
         Some(Cow::Borrowed(
             t.columns
@@ -252,7 +284,7 @@ impl RecordSource for MemorySource {
     }
 
     fn ids(&self, model: &str) -> Box<dyn Iterator<Item = i64> + '_> {
-        match self.models.get(model) {
+        match self.table(model) {
             Some(t) => Box::new(t.ids.iter().copied()),
             None => Box::new(std::iter::empty()),
         }
