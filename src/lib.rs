@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod gamification;
+pub mod jobs;
 pub mod odoo;
 pub mod plan;
 pub mod record;

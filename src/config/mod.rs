@@ -11,6 +11,7 @@
 mod context;
 mod diagnostic;
 mod fields;
+mod gamification;
 mod keypath;
 mod odoo;
 mod raw;
@@ -22,6 +23,9 @@ use std::path::{Path, PathBuf};
 pub use context::EnvLookup;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
 pub use fields::{FieldRef, Location};
+pub use gamification::{
+    ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
+};
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
 pub use state::StateConfig;
 pub use verify::verify_fields;
@@ -40,6 +44,8 @@ pub struct Config {
     pub path: PathBuf,
     pub odoo: OdooConfig,
     pub state: StateConfig,
+    /// `[gamification]`, when present.
+    pub gamification: Option<GamificationConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
 }
@@ -63,12 +69,14 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     };
     let odoo = odoo::validate(raw.odoo, &mut ctx);
     let state = state::validate(raw.state, &mut ctx);
+    let gamification = gamification::validate(raw.gamification, &mut ctx);
     let field_refs = ctx.take_field_refs();
-    match (odoo, state) {
-        (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
+    match (odoo, state, gamification) {
+        (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
             odoo,
             state,
+            gamification,
             field_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
