@@ -6,4 +6,5 @@
 
 pub mod domain;
 pub mod record;
+pub mod sim;
 pub mod xmlrpc;

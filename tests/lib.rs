@@ -1,2 +1,3 @@
 //! The integration-test binary: one crate so the suite links once. Each module is one area.
 #![allow(clippy::unwrap_used)]
+mod sim_replay;
