@@ -102,3 +102,6 @@ impl Sim {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+mod tests;
