@@ -16,42 +16,42 @@ pub(crate) fn create_record(
     values: Vec<(String, Value)>,
     uid: i64,
 ) -> i64 {
-    let Some(def) = store.registry().model(model).cloned() else {
+    let Some(def) = store.registry().model(model) else {
         return 0;
     };
     let id = store.table(model).map_or(1, |t| t.next_id());
     let mut vals: BTreeMap<String, Value> = values.into_iter().collect();
     let now = store.now();
-    set_default(&mut vals, &def, "create_date", Value::Str(now.clone()));
-    set_default(&mut vals, &def, "write_date", Value::Str(now.clone()));
-    set_default(&mut vals, &def, "create_uid", Value::Many2one(uid));
-    set_default(&mut vals, &def, "write_uid", Value::Many2one(uid));
-    set_default(&mut vals, &def, "active", Value::Bool(true));
+    set_default(&mut vals, def, "create_date", Value::Str(now.clone()));
+    set_default(&mut vals, def, "write_date", Value::Str(now.clone()));
+    set_default(&mut vals, def, "create_uid", Value::Many2one(uid));
+    set_default(&mut vals, def, "write_uid", Value::Many2one(uid));
+    set_default(&mut vals, def, "active", Value::Bool(true));
     if let Some(Value::Many2one(company)) = store.value("res.users", uid, "company_id") {
         if def
             .field("company_id")
             .is_some_and(|f| f.store && f.relation.as_deref() == Some("res.company"))
         {
-            set_default(&mut vals, &def, "company_id", Value::Many2one(company));
+            set_default(&mut vals, def, "company_id", Value::Many2one(company));
         }
     }
     for f in def.fields.values() {
         if f.ty == FieldType::Selection && f.required && f.store {
             if let Some((first, _)) = f.selection.first() {
-                set_default(&mut vals, &def, &f.name, Value::Str(first.clone()));
+                set_default(&mut vals, def, &f.name, Value::Str(first.clone()));
             }
         }
     }
     match model {
         "crm.lead" => {
-            set_default(&mut vals, &def, "user_id", Value::Many2one(uid));
+            set_default(&mut vals, def, "user_id", Value::Many2one(uid));
             if let Some(team) = user_team(store, uid) {
-                set_default(&mut vals, &def, "team_id", Value::Many2one(team));
+                set_default(&mut vals, def, "team_id", Value::Many2one(team));
             }
             if let Some(stage) = first_record(store, "crm.stage") {
-                set_default(&mut vals, &def, "stage_id", Value::Many2one(stage));
+                set_default(&mut vals, def, "stage_id", Value::Many2one(stage));
             }
-            set_default(&mut vals, &def, "priority", Value::Str("0".to_owned()));
+            set_default(&mut vals, def, "priority", Value::Str("0".to_owned()));
             set_default(
                 &mut vals,
                 &def,
@@ -59,20 +59,18 @@ pub(crate) fn create_record(
                 Value::Str(now.clone()),
             );
             if !vals.get("user_id").is_none_or(Value::is_null) {
-                set_default(&mut vals, &def, "date_open", Value::Str(now.clone()));
+                set_default(&mut vals, def, "date_open", Value::Str(now.clone()));
             }
         }
-        "gamification.goal" => {
-            set_default(&mut vals, &def, "start_date", Value::Str(store.today()))
-        }
+        "gamification.goal" => set_default(&mut vals, def, "start_date", Value::Str(store.today())),
         "gamification.karma.tracking" => {
-            set_default(&mut vals, &def, "tracking_date", Value::Str(now.clone()));
+            set_default(&mut vals, def, "tracking_date", Value::Str(now.clone()));
             let user = vals.get("user_id").and_then(Value::as_many2one);
             let karma = user
                 .and_then(|u| store.value("res.users", u, "karma"))
                 .and_then(|v| v.as_i64())
                 .unwrap_or(0);
-            set_default(&mut vals, &def, "old_value", Value::Int(karma));
+            set_default(&mut vals, def, "old_value", Value::Int(karma));
             let old = vals
                 .get("old_value")
                 .and_then(Value::as_i64)

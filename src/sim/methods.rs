@@ -228,6 +228,19 @@ pub(crate) fn matching_ids(store: &Store, model: &str, node: &Node) -> Vec<i64> 
         .collect()
 }
 
+/// The first `n` matching ids in ascending order.
+fn first_matching_ids(store: &Store, model: &str, node: &Node, n: usize) -> Vec<i64> {
+    let Some(table) = store.table(model) else {
+        return Vec::new();
+    };
+    let (lo, hi) = filter::id_bounds(node);
+    table
+        .ids_between(lo, hi)
+        .filter(|&id| filter::matches(store, model, id, node))
+        .take(n)
+        .collect()
+}
+
 /// `search`: filter, order, offset and limit. `opt_base` is the position of `offset` among
 /// the positional arguments (1 for search, 2 for search_read), or `usize::MAX` for none.
 fn search_ids(
@@ -253,7 +266,12 @@ fn search_ids(
         _ => store.registry().order(c.model).to_owned(),
     };
     let terms = order::parse(store, c.model, &spec)?;
-    let mut ids = matching_ids(store, c.model, &node);
+    let ascending_ids = matches!(terms.as_slice(), [t] if t.field == "id" && !t.desc);
+    let mut ids = match (ascending_ids, limit) {
+        // Rows come in id order already: stop at the end of the page (id-range paging).
+        (true, Some(l)) => first_matching_ids(store, c.model, &node, offset.saturating_add(l)),
+        _ => matching_ids(store, c.model, &node),
+    };
     order::sort(store, c.model, &mut ids, &terms);
     let end = limit.map_or(ids.len(), |l| offset.saturating_add(l).min(ids.len()));
     Ok(ids.get(offset.min(ids.len())..end).unwrap_or(&[]).to_vec())
