@@ -54,7 +54,7 @@ pub(crate) fn create_record(
             set_default(&mut vals, def, "priority", Value::Str("0".to_owned()));
             set_default(
                 &mut vals,
-                &def,
+                def,
                 "date_last_stage_update",
                 Value::Str(now.clone()),
             );
