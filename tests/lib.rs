@@ -2,3 +2,5 @@
 #![allow(clippy::unwrap_used)]
 mod sim_load;
 mod sim_replay;
+mod xmlrpc_conformance;
+mod xmlrpc_props;
