@@ -2,9 +2,11 @@
 //! answers match (volatile values ignored, faults compared by code and last line).
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
+
 use scorekeeper::record::{RecordStore, Value as RV};
-use scorekeeper::sim::{Sim, last_line};
-use scorekeeper::xmlrpc::{Struct, Value as X};
+use scorekeeper::sim::Sim;
+use scorekeeper::xmlrpc::{MethodResponse, Struct, Value as X, decode_response};
 
 /// Values that differ on every run (fixtures/odoo17/README.md).
 const VOLATILE: &[&str] = &[
@@ -25,19 +27,61 @@ const ENGINE: &[&str] = &[
     "078-gamification-goal-after-update",
 ];
 
-/// One recorded exchange, decoded.
+/// One recorded exchange.
 pub struct Exchange {
     pub name: String,
-    pub service: String,
-    pub method: Option<String>,
-    pub params: Vec<X>,
-    pub expected: Expected,
+    pub endpoint: String,
+    pub http_method: String,
+    pub request: Option<String>,
+    pub status: u16,
+    pub response: String,
 }
 
-pub enum Expected {
+/// What an answer is compared on: a decoded value, a fault's code and last line, or (for
+/// non-XML answers such as the 405 page) the status and body.
+#[derive(Debug)]
+pub enum Answer {
     Value(X),
     Fault(i64, String),
-    Raw,
+    Raw(u16, String),
+}
+
+impl Answer {
+    fn of(status: u16, body: &str) -> Answer {
+        match decode_response(body.as_bytes()) {
+            Ok(MethodResponse::Success(v)) => Answer::Value(v),
+            Ok(MethodResponse::Fault(f)) => {
+                Answer::Fault(f.int_code().unwrap_or(-1), f.last_line().to_owned())
+            }
+            Err(_) => Answer::Raw(status, body.to_owned()),
+        }
+    }
+}
+
+/// Loads every transcript, in order.
+pub fn exchanges() -> Vec<Exchange> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo17/transcripts");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+            Exchange {
+                name: p.file_stem().unwrap().to_string_lossy().into_owned(),
+                endpoint: doc["endpoint"].as_str().unwrap().to_owned(),
+                http_method: doc["http_method"].as_str().unwrap_or("POST").to_owned(),
+                request: doc["request"].as_str().map(str::to_owned),
+                status: u16::try_from(doc["status"].as_u64().unwrap_or(200)).unwrap(),
+                response: doc["response"].as_str().unwrap_or("").to_owned(),
+            }
+        })
+        .collect()
 }
 
 /// Compares an answer with the recorded one; `Err` says where they differ.
@@ -141,114 +185,58 @@ fn seed_engine_goals(sim: &Sim, after_start: &X, after_update: &X) {
     }
 }
 
-/// Replays every exchange through `answer` and returns (passed, failures).
-pub fn replay(
-    sim: &Sim,
-    exchanges: &[Exchange],
-    mut answer: impl FnMut(&Sim, &Exchange) -> Result<X, (i64, String)>,
-) -> (usize, Vec<String>) {
-    let mut passed = 0;
-    let mut failures = Vec::new();
-    let mut after_start = None;
-    for ex in exchanges {
-        let got = answer(sim, ex);
-        let verdict = match (&ex.expected, &got) {
-            (Expected::Value(e), Ok(a)) => same(e, a, ""),
-            (Expected::Fault(code, line), Err((c, l))) => {
-                if code == c && line == l {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "fault {code} {line:?} expected, got fault {c} {l:?}"
-                    ))
-                }
-            }
-            (Expected::Fault(code, line), Ok(a)) => {
-                Err(format!("fault {code} {line:?} expected, got {}", short(a)))
-            }
-            (Expected::Value(e), Err((c, l))) => {
-                Err(format!("{} expected, got fault {c} {l:?}", short(e)))
-            }
-            (Expected::Raw, _) => Err("raw exchange not replayed here".to_owned()),
-        };
-        if ENGINE.contains(&ex.name.as_str()) {
-            if ex.name.starts_with("074") || ex.name.starts_with("077") {
-                let (code, line) = got.as_ref().err().cloned().unwrap_or_default();
-                assert_eq!(code, 1, "{}: the engine call must fault", ex.name);
-                assert!(
-                    line.starts_with("NotImplementedError: scorekeeper's Odoo simulator"),
-                    "{}: {line}",
-                    ex.name
-                );
-            }
-            if ex.name.starts_with("075") {
-                if let Expected::Value(v) = &ex.expected {
-                    after_start = Some(v.clone());
-                }
-            }
-            if ex.name.starts_with("078") {
-                if let (Some(start), Expected::Value(upd)) = (&after_start, &ex.expected) {
-                    seed_engine_goals(sim, start, upd);
-                }
-            }
-        }
-        match verdict {
-            Ok(()) => passed += 1,
-            Err(why) => failures.push(format!("{}: {why}", ex.name)),
-        }
-    }
-    (passed, failures)
-}
-
-fn service_of(endpoint: &str) -> String {
-    endpoint.rsplit('/').next().unwrap_or("").to_owned()
-}
-
-/// Decodes the transcripts pre-converted by a helper script (until the codec lands).
-fn from_tagged(v: &serde_json::Value) -> X {
-    let o = v.as_object().unwrap();
-    let (k, v) = o.iter().next().unwrap();
-    match k.as_str() {
-        "b" => X::Bool(v.as_bool().unwrap()),
-        "i" => X::Int(v.as_i64().unwrap()),
-        "d" => X::Double(v.as_f64().unwrap_or(f64::NAN)),
-        "s" => X::String(v.as_str().unwrap().to_owned()),
-        "a" => X::Array(v.as_array().unwrap().iter().map(from_tagged).collect()),
-        "st" => X::Struct(
-            v.as_array()
-                .unwrap()
-                .iter()
-                .map(|p| (p[0].as_str().unwrap().to_owned(), from_tagged(&p[1])))
-                .collect(),
-        ),
-        _ => X::Nil,
+/// Compares one answer with the recorded one.
+fn judge(ex: &Exchange, got: &Answer) -> Result<(), String> {
+    match (&Answer::of(ex.status, &ex.response), got) {
+        (Answer::Value(e), Answer::Value(a)) => same(e, a, ""),
+        (Answer::Fault(code, line), Answer::Fault(c, l)) if code == c && line == l => Ok(()),
+        (Answer::Raw(status, body), Answer::Raw(s, b)) if status == s && body == b => Ok(()),
+        (expected, got) => Err(format!("expected {}, got {}", brief(expected), brief(got))),
     }
 }
 
-fn load_tagged() -> Option<Vec<Exchange>> {
-    let text = std::fs::read_to_string("/tmp/sim/replay.json").ok()?;
-    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(
-        doc.as_array()?
-            .iter()
-            .map(|e| Exchange {
-                name: e["name"].as_str().unwrap().to_owned(),
-                service: service_of(e["endpoint"].as_str().unwrap()),
-                method: e["method"].as_str().map(str::to_owned),
-                params: e["params"]
-                    .as_array()
-                    .map(|p| p.iter().map(from_tagged).collect())
-                    .unwrap_or_default(),
-                expected: if let Some(r) = e.get("result") {
-                    Expected::Value(from_tagged(r))
-                } else if let Some(c) = e["fault"].as_i64() {
-                    Expected::Fault(c, e["last"].as_str().unwrap().to_owned())
-                } else {
-                    Expected::Raw
-                },
-            })
-            .collect(),
-    )
+fn brief(a: &Answer) -> String {
+    match a {
+        Answer::Value(v) => short(v),
+        Answer::Fault(c, l) => format!("fault {c} {l:?}"),
+        Answer::Raw(s, b) => format!("HTTP {s} {:?}", b.chars().take(80).collect::<String>()),
+    }
+}
+
+/// Replay bookkeeping around Odoo's own engine (074-078): the calls must fault, and once
+/// the recorded goals are known they are seeded so later exchanges see Odoo's database.
+#[derive(Default)]
+struct Engine {
+    after_start: Option<X>,
+}
+
+impl Engine {
+    fn after(&mut self, sim: &Sim, ex: &Exchange, got: &Answer) {
+        if !ENGINE.contains(&ex.name.as_str()) {
+            return;
+        }
+        if ex.name.starts_with("074") || ex.name.starts_with("077") {
+            let Answer::Fault(code, line) = got else {
+                panic!("{}: Odoo's engine call must fault, got {got:?}", ex.name);
+            };
+            assert_eq!(*code, 1, "{}", ex.name);
+            assert!(
+                line.starts_with("NotImplementedError: scorekeeper's Odoo simulator does not run"),
+                "{}: {line}",
+                ex.name
+            );
+        }
+        let recorded = Answer::of(ex.status, &ex.response);
+        if ex.name.starts_with("075") {
+            if let Answer::Value(v) = recorded {
+                self.after_start = Some(v);
+            }
+        } else if ex.name.starts_with("078") {
+            if let (Some(start), Answer::Value(updated)) = (&self.after_start, recorded) {
+                seed_engine_goals(sim, start, &updated);
+            }
+        }
+    }
 }
 
 /// The recording's moment (2026-11-22, just after the creates of 020-025).
@@ -269,20 +257,100 @@ fn snapshot() -> Sim {
     sim
 }
 
-#[test]
-fn replay_dispatch_tagged() {
-    let Some(exchanges) = load_tagged() else {
-        return;
-    };
-    let sim = snapshot();
-    let (passed, failures) = replay(&sim, &exchanges, |sim, ex| match &ex.method {
-        Some(m) => sim
-            .dispatch(&ex.service, m, &ex.params)
-            .map_err(|f| (f.code, last_line(&f.string).to_owned())),
-        None => Err((0, "raw".to_owned())),
-    });
-    for f in &failures {
+/// Prints the failures and the score; asserts the target (all but 074-078 and the
+/// exchanges the snapshot cannot reproduce, listed with their reason).
+fn report(passed: usize, total: usize, failures: &[String]) {
+    for f in failures {
         println!("FAIL {f}");
     }
-    println!("score {passed}/{}", exchanges.len());
+    println!("sim replay score: {passed}/{total}");
+    let unexpected: Vec<&String> = failures
+        .iter()
+        .filter(|f| !ENGINE.iter().chain(DATA_LIMITED).any(|n| f.starts_with(n)))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "unexpected failures: {unexpected:#?}"
+    );
+}
+
+/// Exchanges whose answers hold data the snapshot does not carry: html fields (badge and
+/// rank descriptions; the snapshot leaves html out) and, in 097, every non-stored computed
+/// field of crm.lead (activities, followers, duplicates, tracking durations, …).
+const DATA_LIMITED: &[&str] = &[
+    "070-gamification-badge-search-read",
+    "072-gamification-karma-rank-search-read",
+    "097-crm-lead-search-read-all",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_every_transcript_over_http() {
+    let sim = Arc::new(snapshot());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let all = exchanges();
+    let mut engine = Engine::default();
+    let (mut passed, mut failures) = (0, Vec::new());
+    for ex in &all {
+        let url = format!("http://{addr}{}", ex.endpoint);
+        let request = match ex.http_method.as_str() {
+            "GET" => client.get(&url),
+            _ => client
+                .post(&url)
+                .header("Content-Type", "text/xml")
+                .body(ex.request.clone().unwrap_or_default()),
+        };
+        let resp = request.send().await.unwrap();
+        let status = resp.status().as_u16();
+        if ex.http_method == "POST" {
+            assert_eq!(
+                resp.headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("text/xml; charset=utf-8"),
+                "{}",
+                ex.name
+            );
+        }
+        let body = resp.text().await.unwrap();
+        let got = Answer::of(status, &body);
+        let verdict = if status == ex.status {
+            judge(ex, &got)
+        } else {
+            Err(format!("HTTP {} expected, got {status}", ex.status))
+        };
+        engine.after(&sim, ex, &got);
+        match verdict {
+            Ok(()) => passed += 1,
+            Err(why) => failures.push(format!("{}: {why}", ex.name)),
+        }
+    }
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    report(passed, all.len(), &failures);
+}
+
+#[test]
+fn replay_every_transcript_in_process() {
+    let sim = snapshot();
+    let all = exchanges();
+    let mut engine = Engine::default();
+    let (mut passed, mut failures) = (0, Vec::new());
+    for ex in all.iter().filter(|e| e.http_method == "POST") {
+        let service = ex.endpoint.rsplit('/').next().unwrap_or("");
+        let body = sim.handle_xmlrpc(service, ex.request.as_deref().unwrap_or("").as_bytes());
+        let got = Answer::of(200, &String::from_utf8(body).unwrap());
+        let verdict = judge(ex, &got);
+        engine.after(&sim, ex, &got);
+        match verdict {
+            Ok(()) => passed += 1,
+            Err(why) => failures.push(format!("{}: {why}", ex.name)),
+        }
+    }
+    report(passed, all.len() - 1, &failures);
 }

@@ -13,6 +13,7 @@ mod create;
 mod custom_fields;
 mod fault;
 mod filter;
+mod http;
 mod load;
 mod methods;
 mod order;
@@ -28,6 +29,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use auth::SUPERUSER;
 pub use fault::{SimFault, last_line};
+pub use http::{router, serve};
 pub use load::LoadError;
 pub use registry::{ModelInfo, Registry};
 pub use store::{Clock, Store};
