@@ -161,6 +161,71 @@ pub(crate) fn after_change(store: &mut Store, model: &str, ids: &[i64], fields: 
     }
 }
 
+/// The values Odoo's `write` overrides add (crm.lead: closing date from probability or
+/// archiving, assignment and stage dates).
+pub(crate) fn write_side_effects(model: &str, values: &mut Vec<(String, Value)>, now: &str) {
+    if model != "crm.lead" {
+        return;
+    }
+    let get = |values: &Vec<(String, Value)>, k: &str| {
+        values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    };
+    let set = |values: &mut Vec<(String, Value)>, k: &str, v: Value| match values
+        .iter_mut()
+        .find(|(n, _)| n == k)
+    {
+        Some(slot) => slot.1 = v,
+        None => values.push((k.to_owned(), v)),
+    };
+    let probability = get(values, "probability").and_then(|v| v.as_f64());
+    let archived = get(values, "active") == Some(Value::Bool(false));
+    if probability.is_some_and(|p| p >= 100.0) || archived {
+        set(values, "date_closed", Value::Str(now.to_owned()));
+    } else if probability.is_some_and(|p| p > 0.0) {
+        set(values, "date_closed", Value::Null);
+    }
+    if get(values, "stage_id").is_some_and(|v| !v.is_null()) {
+        set(values, "date_last_stage_update", Value::Str(now.to_owned()));
+    }
+    if get(values, "user_id").is_some_and(|v| !v.is_null()) && get(values, "date_open").is_none() {
+        set(values, "date_open", Value::Str(now.to_owned()));
+    }
+}
+
+/// A karma written on a user becomes a tracking (`old` = current karma), as in Odoo.
+pub(crate) fn track_karma(store: &mut Store, uid: i64, karma: i64, writer: i64) {
+    let current = store
+        .value("res.users", uid, "karma")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    if current == karma || !store.exists("res.users", uid) {
+        return;
+    }
+    let writer_name = store.display_name("res.users", writer);
+    super::create::create_record(
+        store,
+        "gamification.karma.tracking",
+        vec![
+            ("user_id".to_owned(), Value::Many2one(uid)),
+            ("old_value".to_owned(), Value::Int(current)),
+            ("new_value".to_owned(), Value::Int(karma)),
+            (
+                "reason".to_owned(),
+                Value::Str(format!("Add Manually ({writer_name} #{writer})")),
+            ),
+            (
+                "origin_ref".to_owned(),
+                Value::Str(format!("res.users,{writer}")),
+            ),
+            (
+                "origin_ref_model_name".to_owned(),
+                Value::Str("res.users".to_owned()),
+            ),
+        ],
+        writer,
+    );
+}
+
 /// karma = `new_value` of the user's newest tracking (`tracking_date desc, id desc`).
 pub(crate) fn recompute_karma(store: &mut Store, uid: i64) {
     let model = "gamification.karma.tracking";

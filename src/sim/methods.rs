@@ -441,7 +441,8 @@ fn convert_vals(
             .and_then(|id| store.value(model, id, name))
             .unwrap_or_default();
         let v = from_wire(store, model, def, x, &current)?;
-        if store.registry().is_column(def) || def.ty == FieldType::One2many {
+        // Non-stored fields (computed, or one2many read from their inverse) are not written.
+        if store.registry().is_column(def) {
             out.push((name.to_owned(), v));
         }
     }
@@ -477,13 +478,30 @@ fn write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     if !missing.is_empty() {
         return Err(SimFault::missing(c.model, &missing, c.uid));
     }
+    let now = store.now();
     let mut per_record = Vec::with_capacity(ids.len());
     for &id in &ids {
-        per_record.push((id, convert_vals(store, c.model, Some(id), vals)?));
+        let mut values = convert_vals(store, c.model, Some(id), vals)?;
+        super::computed::write_side_effects(c.model, &mut values, &now);
+        per_record.push((id, values));
     }
-    let now = store.now();
+    if c.model == "res.users" {
+        if let Some(karma) = per_record
+            .first()
+            .and_then(|(_, v)| v.iter().find(|(k, _)| k == "karma"))
+            .and_then(|(_, v)| v.as_i64())
+        {
+            // Odoo turns a karma write into a tracking per user whose karma changes.
+            for &uid in &ids {
+                super::computed::track_karma(store, uid, karma, c.uid);
+            }
+        }
+    }
     let today = store.today();
-    let mut fields: Vec<String> = vals.keys().map(str::to_owned).collect();
+    let mut fields: Vec<String> = per_record
+        .first()
+        .map(|(_, v)| v.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
     for (id, values) in per_record {
         let Some(t) = store.table_mut(c.model) else {
             break;

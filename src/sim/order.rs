@@ -20,7 +20,14 @@ pub(crate) fn parse(store: &Store, model: &str, spec: &str) -> Result<Vec<Term>,
     let mut terms = Vec::new();
     for part in spec.split(',') {
         let words: Vec<&str> = part.split_whitespace().collect();
-        let bad = || SimFault::value_error(format!("Invalid \"order\" specified ({spec})."));
+        let bad = || {
+            SimFault::user(format!(
+                "Invalid \"order\" specified ({}). A valid \"order\" specification is a \
+                 comma-separated list of valid field names (optionally followed by asc/desc for \
+                 the direction)",
+                part.trim()
+            ))
+        };
         let (field, dir) = match words.as_slice() {
             [] => continue,
             [f] => (*f, "asc"),
@@ -32,8 +39,16 @@ pub(crate) fn parse(store: &Store, model: &str, spec: &str) -> Result<Vec<Term>,
             _ => return Err(bad()),
         };
         let field = field.trim_matches('"');
-        if field != "id" && store.registry().field(model, field).is_none() {
+        if !field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
             return Err(bad());
+        }
+        if field != "id" && store.registry().field(model, field).is_none() {
+            return Err(SimFault::value_error(format!(
+                "Invalid field '{field}' on model '{model}'"
+            )));
         }
         terms.push(Term {
             field: field.to_owned(),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::cell::{Row, Slot};
+use super::cell::{Interner, Row, Slot};
 use crate::record::Value;
 
 /// The records of one model.
@@ -14,6 +14,7 @@ pub(crate) struct Table {
     rows: Vec<Option<Row>>,
     len: usize,
     next_id: i64,
+    strings: Interner,
 }
 
 impl Table {
@@ -83,7 +84,7 @@ impl Table {
         let mut slots = Vec::with_capacity(values.len());
         for (name, value) in values {
             let c = self.add_column(&name);
-            if let Some(slot) = Slot::from_value(c, value) {
+            if let Some(slot) = Slot::from_value(c, value, &mut self.strings) {
                 slots.push(slot);
             }
         }
@@ -100,9 +101,13 @@ impl Table {
     /// Sets one stored value of an existing record; returns false if the record is missing.
     pub(crate) fn set(&mut self, id: i64, field: &str, value: Value) -> bool {
         let c = self.add_column(field);
+        if !self.exists(id) {
+            return false;
+        }
+        let slot = Slot::from_value(c, value, &mut self.strings);
         match self.row_mut(id) {
             Some(row) => {
-                row.set(c, value);
+                row.set(c, slot);
                 true
             }
             None => false,
