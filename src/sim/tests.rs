@@ -664,3 +664,91 @@ fn access_errors_for_the_demo_user() {
     );
     assert!(f.string.contains("\t- Administration/Access Rights"));
 }
+
+#[test]
+fn lead_writes_have_odoo_side_effects() {
+    let sim = sim();
+    let won = kw(
+        &sim,
+        "crm.lead",
+        "write",
+        vec![
+            arr(vec![X::Int(1)]),
+            st(vec![("probability", X::Double(100.0))]),
+        ],
+        vec![],
+    );
+    assert_eq!(won, Ok(X::Bool(true)));
+    assert!(matches!(
+        sim.read().value("crm.lead", 1, "date_closed"),
+        Some(RV::Str(_))
+    ));
+    let reopened = kw(
+        &sim,
+        "crm.lead",
+        "write",
+        vec![
+            arr(vec![X::Int(1)]),
+            st(vec![("probability", X::Double(40.0))]),
+        ],
+        vec![],
+    );
+    assert_eq!(reopened, Ok(X::Bool(true)));
+    assert_eq!(
+        sim.read().value("crm.lead", 1, "date_closed"),
+        Some(RV::Null)
+    );
+}
+
+#[test]
+fn karma_writes_become_trackings() {
+    let sim = sim();
+    let ok = kw(
+        &sim,
+        "res.users",
+        "write",
+        vec![arr(vec![X::Int(6)]), st(vec![("karma", X::Int(2600))])],
+        vec![],
+    );
+    assert_eq!(ok, Ok(X::Bool(true)));
+    let store = sim.read();
+    assert_eq!(
+        store.value("gamification.karma.tracking", 16, "old_value"),
+        Some(RV::Int(2500))
+    );
+    assert_eq!(
+        store.value("gamification.karma.tracking", 16, "new_value"),
+        Some(RV::Int(2600))
+    );
+    assert_eq!(store.value("res.users", 6, "karma"), Some(RV::Int(2600)));
+}
+
+#[test]
+fn bad_order_specs_fault_like_odoo() {
+    let sim = sim();
+    let f = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![])],
+        vec![("order", s("name sideways"))],
+    )
+    .unwrap_err();
+    assert_eq!(f.code, 2);
+    assert!(
+        f.string
+            .starts_with("Invalid \"order\" specified (name sideways).")
+    );
+    let f = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![])],
+        vec![("order", s("nope desc"))],
+    )
+    .unwrap_err();
+    assert_eq!(
+        f.last_line(),
+        "ValueError: Invalid field 'nope' on model 'crm.lead'"
+    );
+}
