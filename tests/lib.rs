@@ -1,5 +1,13 @@
 //! The integration-test binary: one crate so the suite links once. Each module is one area.
 #![allow(clippy::unwrap_used)]
+
+mod cli_check;
+mod client_fake_odoo;
+mod client_faults;
+mod client_paging;
+mod client_requests;
+mod client_transport;
+mod state_apply;
 mod sim_load;
 mod sim_replay;
 mod xmlrpc_conformance;
