@@ -13,9 +13,6 @@ pub mod domain;
 pub mod odoo;
 pub mod plan;
 pub mod record;
-<<<<<<< HEAD
 pub mod sim;
-=======
 pub mod state;
->>>>>>> main
 pub mod xmlrpc;
