@@ -73,9 +73,9 @@ fn fill(sim: &Sim, n: usize) {
     }
 }
 
-#[test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "load measurement: run explicitly with --ignored --nocapture"]
-fn one_million_leads() {
+async fn one_million_leads() {
     let sim = Sim::from_snapshot_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/odoo17/snapshot.json"
