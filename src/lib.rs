@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod odoo;
 pub mod plan;
