@@ -8,6 +8,7 @@ mod client_paging;
 mod client_requests;
 mod client_transport;
 mod sim_client;
+mod sim_demo;
 mod sim_load;
 mod sim_replay;
 mod state_apply;

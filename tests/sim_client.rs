@@ -84,6 +84,7 @@ async fn the_client_works_against_the_simulator() {
                     ("name".to_owned(), RV::Str(format!("Khách hàng {i}"))),
                     ("type".to_owned(), RV::Str("lead".to_owned())),
                     ("country_id".to_owned(), RV::Many2one(241)),
+                    ("active".to_owned(), RV::Bool(true)),
                 ],
             );
         }

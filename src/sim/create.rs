@@ -9,12 +9,33 @@ use super::order;
 use super::store::Store;
 use crate::record::{FieldType, ModelDef, Value};
 
+/// Which defaults a create applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Defaults {
+    /// What Odoo's ORM fills in for an RPC `create` by `uid`.
+    Odoo,
+    /// Only the log columns: the caller (a dataset generator) decides every other value,
+    /// and leaves out what must stay empty.
+    LogOnly,
+}
+
 /// Creates one record from already-validated values and returns its id.
 pub(crate) fn create_record(
     store: &mut Store,
     model: &str,
     values: Vec<(String, Value)>,
     uid: i64,
+) -> i64 {
+    create_with(store, model, values, uid, Defaults::Odoo)
+}
+
+/// Creates one record with the given kind of defaults.
+pub(crate) fn create_with(
+    store: &mut Store,
+    model: &str,
+    values: Vec<(String, Value)>,
+    uid: i64,
+    defaults: Defaults,
 ) -> i64 {
     let Some(def) = store.registry().model(model) else {
         return 0;
@@ -26,6 +47,9 @@ pub(crate) fn create_record(
     set_default(&mut vals, def, "write_date", Value::Str(now.clone()));
     set_default(&mut vals, def, "create_uid", Value::Many2one(uid));
     set_default(&mut vals, def, "write_uid", Value::Many2one(uid));
+    if defaults == Defaults::LogOnly {
+        return insert(store, model, id, vals);
+    }
     set_default(&mut vals, def, "active", Value::Bool(true));
     if let Some(Value::Many2one(company)) = store.value("res.users", uid, "company_id") {
         if def
@@ -58,7 +82,7 @@ pub(crate) fn create_record(
                 "date_last_stage_update",
                 Value::Str(now.clone()),
             );
-            if !vals.get("user_id").is_none_or(Value::is_null) {
+            if vals.get("user_id").is_some_and(|v| !v.is_null()) {
                 set_default(&mut vals, def, "date_open", Value::Str(now.clone()));
             }
         }
@@ -81,6 +105,11 @@ pub(crate) fn create_record(
         }
         _ => {}
     }
+    insert(store, model, id, vals)
+}
+
+/// Stores the record and refreshes the stored computations that depend on it.
+fn insert(store: &mut Store, model: &str, id: i64, vals: BTreeMap<String, Value>) -> i64 {
     let fields: Vec<String> = vals.keys().cloned().collect();
     store.put(model, id, vals.into_iter().collect());
     if let Some(t) = store.table_mut(model) {
@@ -111,9 +140,10 @@ fn first_record(store: &Store, model: &str) -> Option<i64> {
     ids.first().copied()
 }
 
-/// Sets `k` to `v` unless the caller gave a value (or the model lacks the field).
+/// Sets `k` to `v` unless the caller gave a value, even an empty one (an explicit `False`
+/// wins over a default in Odoo too), or the model lacks the field.
 fn set_default(vals: &mut BTreeMap<String, Value>, def: &ModelDef, k: &str, v: Value) {
-    if def.fields.contains_key(k) && vals.get(k).is_none_or(Value::is_null) {
+    if def.fields.contains_key(k) && !vals.contains_key(k) {
         vals.insert(k.to_owned(), v);
     }
 }

@@ -212,7 +212,14 @@ impl RecordSource for Store {
 
 impl RecordStore for Store {
     fn create(&mut self, model: &str, values: Vec<(String, Value)>) -> i64 {
-        super::create::create_record(self, model, values, super::auth::SUPERUSER)
+        use super::create::{Defaults, create_with};
+        create_with(
+            self,
+            model,
+            values,
+            super::auth::SUPERUSER,
+            Defaults::LogOnly,
+        )
     }
 
     fn search_eq(&self, model: &str, field: &str, value: &Value) -> Vec<i64> {

@@ -639,9 +639,51 @@ fn karma_follows_the_newest_tracking_and_goals_their_line() {
     );
     assert_eq!(
         store.value("gamification.goal", goal, "state"),
-        Some(RV::Str("draft".into()))
+        Some(RV::Null),
+        "generators decide"
     );
     assert_eq!(store.display_name("gamification.goal", goal), "New Leads");
+    drop(store);
+    // Over RPC, Odoo's defaults apply: required selections take their first key.
+    let rpc = kw(
+        &sim,
+        "gamification.goal",
+        "create",
+        vec![st(vec![
+            ("definition_id", X::Int(6)),
+            ("user_id", X::Int(6)),
+            ("line_id", X::Int(6)),
+            ("target_goal", X::Double(7.0)),
+        ])],
+        vec![],
+    );
+    assert_eq!(rpc, Ok(X::Int(4)));
+    let store = sim.read();
+    assert_eq!(
+        store.value("gamification.goal", 4, "state"),
+        Some(RV::Str("draft".into()))
+    );
+    assert_eq!(
+        store.value("gamification.goal", 4, "challenge_id"),
+        Some(RV::Many2one(4))
+    );
+}
+
+#[test]
+fn explicit_false_beats_defaults() {
+    let sim = sim();
+    let id = kw(
+        &sim,
+        "crm.lead",
+        "create",
+        vec![st(vec![
+            ("name", s("Unassigned")),
+            ("user_id", X::Bool(false)),
+        ])],
+        vec![],
+    );
+    assert_eq!(id, Ok(X::Int(45)));
+    assert_eq!(sim.read().value("crm.lead", 45, "user_id"), Some(RV::Null));
 }
 
 #[test]
