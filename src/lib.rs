@@ -16,5 +16,6 @@ pub mod jobs;
 pub mod odoo;
 pub mod plan;
 pub mod record;
+pub mod sim;
 pub mod state;
 pub mod xmlrpc;
