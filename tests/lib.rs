@@ -10,6 +10,7 @@ mod client_transport;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
+mod gamification_golden;
 mod sim_client;
 mod sim_demo;
 mod sim_load;
