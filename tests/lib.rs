@@ -11,6 +11,7 @@ mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
 mod gamification_golden;
+mod gamification_retries;
 mod sim_client;
 mod sim_demo;
 mod sim_load;

@@ -72,6 +72,39 @@ async fn events(
             fields.push(f.as_str());
         }
         let rows = client.search_read_all(&rule.model, domain, &fields).await?;
+        let seen: std::collections::HashSet<i64> = rows
+            .iter()
+            .filter_map(|r| r.get("id").and_then(xmlrpc::Value::as_i64))
+            .collect();
+        // Booked records that no longer match: reversed events, worth 0 now (read by id so
+        // the compensation names the record; deleted ones are compensated by the engine).
+        let gone: BTreeSet<i64> = booked
+            .iter()
+            .filter(|b| b.rule == rule.key && b.model == rule.model && !seen.contains(&b.record_id))
+            .map(|b| b.record_id)
+            .collect();
+        if !gone.is_empty() {
+            let ids: Vec<i64> = gone.into_iter().collect();
+            for r in client
+                .read(
+                    &rule.model,
+                    &ids,
+                    &["display_name", rule.user_field.as_str()],
+                )
+                .await?
+            {
+                let row = Row::new(&rule.model, &r);
+                out.push(Event {
+                    rule: rule.key.clone(),
+                    rule_name: rule.name.clone(),
+                    model: rule.model.clone(),
+                    record_id: row.id()?,
+                    record_name: row.text("display_name")?.unwrap_or_default(),
+                    user_id: row.m2o_id(&rule.user_field)?.unwrap_or(0),
+                    points: 0,
+                });
+            }
+        }
         for r in &rows {
             let row = Row::new(&rule.model, r);
             let Some(user) = row.m2o_id(&rule.user_field)? else {
