@@ -10,6 +10,7 @@ mod client_transport;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
+mod gamification_features;
 mod gamification_golden;
 mod gamification_retries;
 mod sim_client;

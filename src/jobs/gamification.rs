@@ -127,7 +127,8 @@ pub fn overrides(config: &GamificationConfig) -> HashMap<String, Definition> {
                         Measure::Sum(f) => Mode::Sum { field: f.clone() },
                     },
                     model: l.model.clone(),
-                    // Whether it is a datetime is learnt from Odoo at run time.
+                    // Whether it is a datetime is learnt from Odoo at run time
+                    // (`resolve_date_types`).
                     date_field: l.date_field.as_ref().map(|f| DateField {
                         name: f.clone(),
                         is_datetime: true,
@@ -190,17 +191,14 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
     for def in definitions.values_mut() {
         if def.mode == Mode::Manual {
             if let Some(spec) = opts.overrides.get(&def.name) {
-                let date_is_datetime = def.date_field.as_ref().map(|d| d.is_datetime);
                 *def = Definition {
                     id: def.id,
                     ..spec.clone()
                 };
-                if let (Some(d), Some(is_dt)) = (def.date_field.as_mut(), date_is_datetime) {
-                    d.is_datetime = is_dt;
-                }
             }
         }
     }
+    resolve_date_types(client, &mut definitions, &opts.overrides).await?;
     let goals = read::goals(client, &challenges, opts.today).await?;
     let goal_users: BTreeSet<i64> = goals.iter().map(|g| g.user_id).collect();
     let (participants, users) = read::participants(client, &challenges, &goal_users).await?;
@@ -289,6 +287,49 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
     }
     out.goals = settled.goals;
     Ok(out)
+}
+
+/// Config-as-code lines name their date field by name only: learn from Odoo whether it is a
+/// date or a datetime (one `fields_get` per model), since the period window differs.
+async fn resolve_date_types(
+    client: &OdooClient,
+    definitions: &mut HashMap<i64, Definition>,
+    overrides: &HashMap<String, Definition>,
+) -> Result<(), GamificationError> {
+    let models: BTreeSet<String> = definitions
+        .values()
+        .filter(|d| d.date_field.is_some() && overrides.contains_key(&d.name))
+        .map(|d| d.model.clone())
+        .collect();
+    for model in models {
+        let fields = client.fields_get(&model, &["type"]).await?;
+        for def in definitions
+            .values_mut()
+            .filter(|d| d.model == model && overrides.contains_key(&d.name))
+        {
+            if let Some(date) = def.date_field.as_mut() {
+                let ty = fields
+                    .get(&date.name)
+                    .and_then(|f| f.as_struct())
+                    .and_then(|f| f.get("type"))
+                    .and_then(xmlrpc::Value::as_str);
+                match ty {
+                    Some("datetime") => date.is_datetime = true,
+                    Some("date") => date.is_datetime = false,
+                    _ => {
+                        return Err(GamificationError::Unexpected {
+                            what: format!("goal definition '{}'", def.name),
+                            detail: format!(
+                                "{model}.{} is not a date or datetime field",
+                                date.name
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn compute_values(

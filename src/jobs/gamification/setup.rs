@@ -45,16 +45,17 @@ async fn participants(
             ))
         }
         Participants::Team(team) => {
+            // crm.team.member is stored (crm.team.member_ids is computed from it).
             let rows = client
                 .search_read_all(
-                    "crm.team",
-                    vec![leaf("name", "=", team.as_str().into())],
-                    &["member_ids"],
+                    "crm.team.member",
+                    vec![leaf("crm_team_id.name", "=", team.as_str().into())],
+                    &["user_id"],
                 )
                 .await?;
             let mut ids = Vec::new();
             for r in &rows {
-                ids.extend(Row::new("crm.team", r).ids("member_ids")?);
+                ids.extend(Row::new("crm.team.member", r).m2o_id("user_id")?);
             }
             Ok((ids, None))
         }
@@ -149,25 +150,29 @@ pub async fn setup(
                 ])]),
             );
         }
-        let lines: Vec<Value> = spec
+        let created = client.create("gamification.challenge", vec![s]).await?;
+        let Some(&challenge) = created.first() else {
+            continue;
+        };
+        // Lines as records of their own rather than one2many commands inside the challenge:
+        // simpler for every server that speaks Odoo's API.
+        let lines: Vec<Struct> = spec
             .lines
             .iter()
             .enumerate()
             .filter_map(|(i, l)| {
                 let def = defs.get(&l.name)?;
                 let mut v = Struct::new();
+                v.push("challenge_id", Value::Int(challenge));
                 v.push("definition_id", Value::Int(*def));
                 v.push("target_goal", Value::Double(l.target));
                 v.push("sequence", Value::Int(i as i64 + 1));
-                Some(Value::Array(vec![
-                    Value::Int(0),
-                    Value::Int(0),
-                    Value::Struct(v),
-                ]))
+                Some(v)
             })
             .collect();
-        s.push("line_ids", Value::Array(lines));
-        client.create("gamification.challenge", vec![s]).await?;
+        if !lines.is_empty() {
+            client.create("gamification.challenge.line", lines).await?;
+        }
         report.challenges_created.push(spec.name.clone());
     }
     Ok(report)
