@@ -148,22 +148,24 @@ async fn setup_provisions_config_challenges_and_the_job_computes_them() {
         outcome.queries, 1,
         "one read_group on calendar.event for both users"
     );
-    let store = served.sim.read();
-    let mut got: Vec<(i64, f64, String)> = store
-        .all_ids("gamification.goal")
-        .into_iter()
-        .filter(|id| {
-            store.value("gamification.goal", *id, "definition_id") == Some(RV::Many2one(def))
-        })
-        .map(|id| {
-            let v = |f: &str| store.value("gamification.goal", id, f).unwrap();
-            (
-                v("user_id").as_many2one().unwrap(),
-                v("current").as_f64().unwrap(),
-                v("state").as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let mut got: Vec<(i64, f64, String)> = {
+        let store = served.sim.read();
+        store
+            .all_ids("gamification.goal")
+            .into_iter()
+            .filter(|id| {
+                store.value("gamification.goal", *id, "definition_id") == Some(RV::Many2one(def))
+            })
+            .map(|id| {
+                let v = |f: &str| store.value("gamification.goal", id, f).unwrap();
+                (
+                    v("user_id").as_many2one().unwrap(),
+                    v("current").as_f64().unwrap(),
+                    v("state").as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
     got.sort_by_key(|g| g.0);
     // November 2026: meetings 1, 3, 5 are Mitchell Admin's, 2, 4, 6, 7 Marc Demo's.
     assert_eq!(
@@ -173,7 +175,6 @@ async fn setup_provisions_config_challenges_and_the_job_computes_them() {
             (6, 4.0, "reached".to_owned())
         ]
     );
-    drop(store);
     served.stop().await;
 }
 
