@@ -20,3 +20,4 @@ mod sim_replay;
 mod state_apply;
 mod xmlrpc_conformance;
 mod xmlrpc_props;
+mod gamification_load;
