@@ -298,3 +298,44 @@ async fn default_mode_differs_only_where_batch_mode_never_writes_zero() {
     );
     served.stop().await;
 }
+
+/// Without a filter the job also takes Odoo's onboarding challenges ("Complete your
+/// Profile", "Setup your Company": `once`, no dates, non-batch definitions with `user.id`).
+/// A definition whose batch field cannot be resolved is skipped by name, not mis-computed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_challenge_in_progress_is_planned_without_filters() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let mut opts = options(MissingRows::Zero);
+    opts.only = None;
+    let outcome = gamification::plan(&client, &opts).await.unwrap();
+    // The simulator has no ir.model.fields row for res.users.id (field 1117).
+    assert_eq!(
+        outcome.skipped,
+        [
+            "goal definition 1 'Set your Timezone' is not computed: its batch field (ir.model.fields 1117) could not be read"
+        ]
+    );
+    let open_goals: Vec<(String, Vec<(String, scorekeeper::record::Value)>)> = outcome
+        .plan
+        .creates()
+        .filter(|(_, _, key, _)| key.as_str().ends_with("period=.."))
+        .map(|(_, values, key, _)| (key.as_str().to_owned(), values.to_vec()))
+        .collect();
+    let current = |key: &str| {
+        let (_, values) = open_goals.iter().find(|(k, _)| k == key).unwrap();
+        values
+            .iter()
+            .find(|(f, _)| f == "current")
+            .unwrap()
+            .1
+            .clone()
+    };
+    // "Invite new Users" (non-batch, [('id', '!=', user.id)]): the other active users.
+    assert_eq!(current("goal:line=4:user=2:period=.."), RV::Float(2.0));
+    // "Set your Company Data" (lower, target 0): admin's company is still "YourCompany".
+    assert_eq!(current("goal:line=3:user=2:period=.."), RV::Float(1.0));
+    // "Set your Timezone" keeps its initial value.
+    assert_eq!(current("goal:line=1:user=2:period=.."), RV::Float(0.0));
+    served.stop().await;
+}

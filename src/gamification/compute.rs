@@ -24,6 +24,12 @@ pub enum Unsupported {
     UserExpression { id: i64, name: String, expr: String },
     #[error("goal definition {id} '{name}' has no model")]
     NoModel { id: i64, name: String },
+    #[error("goal definition {id} '{name}' is not computed: {reason}")]
+    Other {
+        id: i64,
+        name: String,
+        reason: String,
+    },
 }
 
 /// The aggregate a query asks for.
@@ -79,6 +85,13 @@ pub fn queries(
             return Err(Unsupported::Python {
                 id: def.id,
                 name: def.name.clone(),
+            });
+        }
+        Mode::Unsupported(reason) => {
+            return Err(Unsupported::Other {
+                id: def.id,
+                name: def.name.clone(),
+                reason: reason.clone(),
             });
         }
         Mode::Manual => return Ok(Vec::new()),

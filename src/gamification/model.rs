@@ -176,6 +176,9 @@ pub enum Mode {
     Manual,
     /// Arbitrary Python: cannot be reproduced outside Odoo.
     Python,
+    /// A definition scorekeeper cannot compute faithfully (e.g. its batch field could not be
+    /// resolved), with the reason; its goals are left as they are.
+    Unsupported(String),
 }
 
 /// The date field restricting a definition to the goal's period.

@@ -91,6 +91,15 @@ pub fn prepare(snap: &Snapshot, today: NaiveDate) -> Prepared {
                     });
                 }
             }
+            Mode::Unsupported(ref reason) => {
+                if refused.insert(def.id) {
+                    unsupported.push(Unsupported::Other {
+                        id: def.id,
+                        name: def.name.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+            }
             _ => {
                 wanted.entry((def.id, bounds)).or_default().insert(user);
             }

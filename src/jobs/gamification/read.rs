@@ -200,11 +200,24 @@ pub async fn lines_and_definitions(
         let sum_field = field("field_id")?;
         let date_field = field("field_date_id")?;
         let batch_field = field("batch_distinctive_field")?;
+        let batch_mode = row.boolean("batch_mode")?;
         let mode = match row.text("computation_mode")?.as_deref() {
+            Some("count" | "sum") if batch_mode && batch_field.is_none() => {
+                Mode::Unsupported(format!(
+                    "its batch field (ir.model.fields {}) could not be read",
+                    row.m2o_id("batch_distinctive_field")?.unwrap_or(0)
+                ))
+            }
+            Some("sum") if sum_field.is_none() => Mode::Unsupported(format!(
+                "its summed field (ir.model.fields {}) could not be read",
+                row.m2o_id("field_id")?.unwrap_or(0)
+            )),
             Some("count") => Mode::Count,
-            Some("sum") => match &sum_field {
-                Some((f, _, _)) => Mode::Sum { field: f.clone() },
-                None => Mode::Count,
+            Some("sum") => Mode::Sum {
+                field: sum_field
+                    .as_ref()
+                    .map(|(f, _, _)| f.clone())
+                    .unwrap_or_default(),
             },
             Some("python") => Mode::Python,
             _ => Mode::Manual,
@@ -221,7 +234,7 @@ pub async fn lines_and_definitions(
         let user_expression = row
             .text("batch_user_expression")?
             .unwrap_or_else(|| "user.id".into());
-        let batch = if row.boolean("batch_mode")? {
+        let batch = if batch_mode {
             batch_field.as_ref().map(|(f, _, _)| Batch {
                 field: f.clone(),
                 user_expression: user_expression.clone(),
