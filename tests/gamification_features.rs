@@ -276,6 +276,18 @@ async fn leaderboard_ranks_in_odoo_order_or_fairly_and_exports_csv() {
     assert_eq!(rows[1], "1,2,Mitchell Admin,21,7,3,15,11,5,340.00");
     assert_eq!(rows[2], "2,6,Marc Demo,8,7,16,15,7,5,116.01");
 
+    // Quarterly report: October to December holds only November's goals here.
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let quarter = gamification::ranking_report(&client, "Lead Acquisition", from, to, Order::Odoo)
+        .await
+        .unwrap();
+    assert_eq!(quarter.period, "2026-10-01..2026-12-31");
+    assert_eq!(quarter.rows, lb.rows);
+    let html = quarter.to_html();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("<tr><td>1</td><td>Mitchell Admin</td><td>21 / 7</td><td>3 / 15</td><td>11 / 5</td><td>100.00</td></tr>"), "{html}");
+
     let missing = gamification::leaderboard(&client, "No Such Challenge", today(), Order::Odoo)
         .await
         .unwrap_err();

@@ -199,6 +199,78 @@ impl Leaderboard {
     }
 }
 
+/// Merges the goals of several periods (a quarter of monthly goals) into one per user and
+/// line: currents and targets are summed, so the share of target stays meaningful.
+pub fn merge_periods(goals: &[Goal]) -> Vec<Goal> {
+    let mut merged: Vec<Goal> = Vec::new();
+    let mut at: HashMap<(i64, Option<i64>), usize> = HashMap::new();
+    for g in goals {
+        match at.get(&(g.user_id, g.line_id)) {
+            Some(&i) => {
+                let m = &mut merged[i];
+                m.current += g.current;
+                m.target += g.target;
+                m.id = m.id.min(g.id);
+                m.start_date = m.start_date.min(g.start_date);
+                m.end_date = m.end_date.max(g.end_date);
+            }
+            None => {
+                at.insert((g.user_id, g.line_id), merged.len());
+                merged.push(g.clone());
+            }
+        }
+    }
+    merged
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Leaderboard {
+    /// A standalone HTML page (the monthly/quarterly ranking report).
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        let title = format!("{} — {}", self.challenge, self.period);
+        let _ = writeln!(
+            out,
+            "<!doctype html>\n<html lang=\"en\">\n<meta charset=\"utf-8\">\n<title>{}</title>",
+            html_escape(&title)
+        );
+        let _ = writeln!(
+            out,
+            "<h1>{}</h1>\n<table>\n<thead><tr><th>rank</th><th>user</th>",
+            html_escape(&title)
+        );
+        for c in &self.columns {
+            let _ = write!(out, "<th>{}</th>", html_escape(&c.name));
+        }
+        let _ = writeln!(out, "<th>{}</th></tr></thead>\n<tbody>", self.score_title());
+        for r in &self.rows {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td>",
+                r.rank,
+                html_escape(&r.user)
+            );
+            for cell in &r.cells {
+                match cell {
+                    Some((c, t)) => {
+                        let _ = write!(out, "<td>{} / {}</td>", num(*c), num(*t));
+                    }
+                    None => out.push_str("<td>-</td>"),
+                }
+            }
+            let _ = writeln!(out, "<td>{:.2}</td></tr>", r.score);
+        }
+        out.push_str("</tbody>\n</table>\n</html>\n");
+        out
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -272,6 +344,14 @@ mod tests {
         assert_eq!(lb.rows[1].score, 50.0);
         let table = lb.to_table();
         assert!(table.contains("1     Mitchell Admin  21/7"), "{table}");
+        let html = lb.to_html();
+        assert!(
+            html.contains(
+                "<tr><td>2</td><td>Marc Demo</td><td>8 / 7</td><td>16 / 15</td><td>50.00</td></tr>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<th>Time to Qualify, days</th>"));
         let csv = lb.to_csv();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
@@ -279,5 +359,48 @@ mod tests {
             "rank,user_id,user,New Leads current,New Leads target,\"Time to Qualify, days current\",\"Time to Qualify, days target\",completeness %"
         );
         assert_eq!(lines[2], "2,6,Marc Demo,8,7,16,15,50.00");
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::gamification::model::GoalState;
+
+    #[test]
+    fn a_quarter_sums_the_months_per_user_and_line() {
+        let g = |id, user, month: u32, current| Goal {
+            id,
+            definition_id: 1,
+            user_id: user,
+            line_id: Some(6),
+            challenge_id: Some(4),
+            start_date: chrono::NaiveDate::from_ymd_opt(2026, month, 1),
+            end_date: chrono::NaiveDate::from_ymd_opt(2026, month, 28),
+            target: 7.0,
+            current,
+            state: GoalState::Reached,
+            closed: false,
+        };
+        let merged = merge_periods(&[
+            g(5, 2, 10, 8.0),
+            g(9, 2, 11, 21.0),
+            g(3, 6, 11, 4.0),
+            g(11, 2, 12, 1.0),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(
+            (merged[0].id, merged[0].current, merged[0].target),
+            (5, 30.0, 21.0)
+        );
+        assert_eq!(
+            merged[0].start_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 1)
+        );
+        assert_eq!(
+            merged[0].end_date,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 28)
+        );
+        assert_eq!((merged[1].current, merged[1].target), (4.0, 7.0));
     }
 }

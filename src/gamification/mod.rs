@@ -23,6 +23,10 @@
 //!   on the first run after its period, even if its value did not move
 //!   (`goal::tests::failure_only_detected_on_value_change_bug`).
 //!
+//! Also unlike Odoo, a user dropped from the participants keeps their goals (Odoo deletes
+//! every goal of theirs in the challenge, gotcha 27): past results are history, not noise.
+//! Their open goals are still computed until their period ends.
+//!
 //! Kept as Odoo does it: 8-day weekly periods, `reached` stickiness, the lower-is-better
 //! completeness asymmetry, ranking ties by goal id, top-3 ties by `res.users` order, realtime
 //! `reward_id` at most once per user per challenge.

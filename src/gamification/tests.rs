@@ -513,3 +513,55 @@ fn monthly_badge_limits_withhold_grants_beyond_the_limit() {
         r.withheld[0].reason
     );
 }
+
+#[test]
+fn python_definitions_are_reported_once_and_their_goals_still_created() {
+    let mut snap = snapshot();
+    if let Some(d) = snap.definitions.get_mut(&2) {
+        d.mode = Mode::Python;
+    }
+    let prepared = prepare(&snap, d("2026-11-10"));
+    assert_eq!(prepared.unsupported.len(), 1);
+    assert_eq!(
+        prepared.unsupported[0].to_string(),
+        "goal definition 2 'Days': computation mode 'python' is not supported (Odoo runs arbitrary code for it); its goals are left as they are"
+    );
+    assert_eq!(prepared.tasks.len(), 1, "only 'Deals' is computed");
+    assert_eq!(prepared.new_goals.len(), 6);
+    let days: Vec<f64> = prepared
+        .new_goals
+        .iter()
+        .filter(|g| g.definition_id == 2)
+        .map(|g| g.values.current)
+        .collect();
+    assert_eq!(
+        days,
+        [11.0, 11.0, 11.0],
+        "Odoo's initial value for lower-is-better target 10"
+    );
+}
+
+/// A user removed from the participants keeps their goals; the open one is still computed
+/// until its period ends, and no goal is created for them in a new period.
+#[test]
+fn a_dropped_participant_keeps_their_goals() {
+    let nov = month("2026-11-01", "2026-11-30");
+    let mut snap = snapshot();
+    let mut next_id = 1;
+    let prepared = prepare(&snap, d("2026-11-10"));
+    let v = values(&[
+        (1, nov, &[(1, 1.0), (2, 1.0), (3, 1.0)]),
+        (2, nov, &[(1, 20.0), (2, 20.0), (3, 20.0)]),
+    ]);
+    snap.goals = persist(
+        settle(&snap, &prepared, &v, d("2026-11-10")).goals,
+        &mut next_id,
+    );
+    snap.participants.insert(1, vec![1, 2]);
+    let prepared = prepare(&snap, d("2026-11-20"));
+    assert!(prepared.new_goals.is_empty());
+    assert_eq!(prepared.tasks[0].users, [1, 2, 3]);
+    let prepared = prepare(&snap, d("2026-12-01"));
+    assert!(prepared.new_goals.iter().all(|g| g.user_id != 3));
+    assert_eq!(snap.goals.iter().filter(|g| g.user_id == 3).count(), 2);
+}

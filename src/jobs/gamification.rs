@@ -86,6 +86,10 @@ pub struct Options {
     /// Config-as-code computations, by goal definition name, for definitions that Odoo holds
     /// as `manually`.
     pub overrides: HashMap<String, Definition>,
+    /// Compute the challenges made in Odoo's screens too (`odoo_challenges`); when false,
+    /// only those named in `config_challenges`.
+    pub odoo_challenges: bool,
+    pub config_challenges: Vec<String>,
 }
 
 impl Options {
@@ -96,6 +100,8 @@ impl Options {
             only: None,
             missing_rows: MissingRows::Zero,
             overrides: HashMap::new(),
+            odoo_challenges: true,
+            config_challenges: Vec::new(),
         }
     }
 
@@ -108,6 +114,8 @@ impl Options {
             MissingRows::KeepOdoosValue
         };
         opts.overrides = overrides(config);
+        opts.odoo_challenges = config.odoo_challenges;
+        opts.config_challenges = config.challenges.iter().map(|c| c.name.clone()).collect();
         opts
     }
 }
@@ -701,6 +709,68 @@ pub async fn leaderboard(
         &bounds.label(),
         columns,
         &current,
+        &participants,
+        order,
+    ))
+}
+
+/// The ranking report of one challenge over `from..=to` (a month, a quarter): every goal
+/// whose period lies inside, summed per user and line, ranked. Write it with
+/// [`Leaderboard::to_csv`] or [`Leaderboard::to_html`].
+pub async fn ranking_report(
+    client: &OdooClient,
+    challenge: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    order: Order,
+) -> Result<Leaderboard, GamificationError> {
+    let today = to;
+    let domain = match challenge.parse::<i64>() {
+        Ok(id) => vec![xmlrpc::Value::Array(vec![
+            "id".into(),
+            "=".into(),
+            xmlrpc::Value::Int(id),
+        ])],
+        Err(_) => vec![xmlrpc::Value::Array(vec![
+            "name".into(),
+            "=".into(),
+            challenge.into(),
+        ])],
+    };
+    let ids = client
+        .search("gamification.challenge", domain, &Default::default())
+        .await?;
+    let Some(&id) = ids.first() else {
+        return Err(GamificationError::NoChallenge(challenge.to_string()));
+    };
+    let (challenges, _) = read::challenges(client, today, &[id], Some(&[id])).await?;
+    let Some(c) = challenges.into_iter().next() else {
+        return Err(GamificationError::NoChallenge(challenge.to_string()));
+    };
+    let (mut lines, defs) = read::lines_and_definitions(client, &[id]).await?;
+    let goals = read::goals_between(client, id, from, to).await?;
+    let merged = leaderboard::merge_periods(&goals);
+    let users: BTreeSet<i64> = merged.iter().map(|g| g.user_id).collect();
+    let (_, people) = read::participants(client, &[], &users).await?;
+    lines.sort_by_key(|l| (l.sequence, l.id));
+    let columns = lines
+        .iter()
+        .map(|l| Column {
+            line_id: l.id,
+            name: defs
+                .get(&l.definition_id)
+                .map_or_else(|| format!("line {}", l.id), |d| d.name.clone()),
+            condition: defs
+                .get(&l.definition_id)
+                .map_or(crate::gamification::Condition::Higher, |d| d.condition),
+        })
+        .collect();
+    let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
+    Ok(leaderboard::build(
+        &c.name,
+        &format!("{from}..{to}"),
+        columns,
+        &merged,
         &participants,
         order,
     ))

@@ -392,25 +392,14 @@ pub async fn goals(
         leaf("closed", "=", Value::Bool(false)),
     ];
     let rows = client
-        .search_read_all(
-            "gamification.goal",
-            domain,
-            &[
-                "definition_id",
-                "user_id",
-                "line_id",
-                "challenge_id",
-                "start_date",
-                "end_date",
-                "target_goal",
-                "current",
-                "state",
-                "closed",
-            ],
-        )
+        .search_read_all("gamification.goal", domain, GOAL_FIELDS)
         .await?;
+    goals_from(&rows)
+}
+
+fn goals_from(rows: &[crate::xmlrpc::Struct]) -> Result<Vec<Goal>, GamificationError> {
     let mut out = Vec::new();
-    for r in &rows {
+    for r in rows {
         let row = Row::new("gamification.goal", r);
         let id = row.id()?;
         let (Some(definition_id), Some(user_id)) =
@@ -435,6 +424,37 @@ pub async fn goals(
     }
     out.sort_by_key(|g| g.id);
     Ok(out)
+}
+
+const GOAL_FIELDS: &[&str] = &[
+    "definition_id",
+    "user_id",
+    "line_id",
+    "challenge_id",
+    "start_date",
+    "end_date",
+    "target_goal",
+    "current",
+    "state",
+    "closed",
+];
+
+/// Goals of one challenge whose period lies within `from..=to` (ranking reports).
+pub async fn goals_between(
+    client: &OdooClient,
+    challenge: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Goal>, GamificationError> {
+    let domain = vec![
+        leaf("challenge_id", "=", Value::Int(challenge)),
+        leaf("start_date", ">=", from.to_string().into()),
+        leaf("end_date", "<=", to.to_string().into()),
+    ];
+    let rows = client
+        .search_read_all("gamification.goal", domain, GOAL_FIELDS)
+        .await?;
+    goals_from(&rows)
 }
 
 /// What the reward pass needs about existing grants.
