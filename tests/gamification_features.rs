@@ -297,3 +297,116 @@ async fn leaderboard_ranks_in_odoo_order_or_fairly_and_exports_csv() {
     );
     served.stop().await;
 }
+
+/// Lead Acquisition computed on 2026-11-22, then closed by a run on 2026-12-01 (manual
+/// clock): November's unfinished goal fails and closes although its value did not move,
+/// December's goals appear, and November's rewards go to November's winner — once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn period_close_across_the_month_end_on_the_simulator() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    complete_day_close(&served.sim, &client).await;
+    let mut values = Struct::new();
+    values.push("reward_id", X::Int(4));
+    values.push("reward_realtime", X::Bool(false));
+    values.push("reward_first_id", X::Int(1));
+    values.push("reward_second_id", X::Int(2));
+    client
+        .write("gamification.challenge", &[4], values)
+        .await
+        .unwrap();
+    let mut state = State::open_in_memory().unwrap();
+    let mut opts = options(MissingRows::KeepOdoosValue);
+    opts.only = Some(vec![4]);
+    let (nov, _) = gamification::run(&client, &mut state, &opts, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(
+        nov.plan
+            .creates()
+            .filter(|(m, ..)| *m == "gamification.badge.user")
+            .count(),
+        0,
+        "nothing before the end"
+    );
+
+    opts.start.clear();
+    opts.today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let (dec, report) = gamification::run(&client, &mut state, &opts, &apply_options())
+        .await
+        .unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let goal = |user: i64, def: i64, start: &str| {
+        let store = served.sim.read();
+        let id = store
+            .all_ids("gamification.goal")
+            .into_iter()
+            .find(|id| {
+                let v = |f: &str| store.value("gamification.goal", *id, f).unwrap_or(RV::Null);
+                v("user_id") == RV::Many2one(user)
+                    && v("definition_id") == RV::Many2one(def)
+                    && v("start_date") == RV::Str(start.into())
+            })
+            .unwrap();
+        let v = |f: &str| store.value("gamification.goal", id, f).unwrap_or(RV::Null);
+        (
+            v("current").as_f64().unwrap_or(0.0),
+            v("state").as_str().unwrap_or("").to_owned(),
+            v("closed").as_bool().unwrap_or(false),
+        )
+    };
+    assert_eq!(goal(6, 7, "2026-11-01"), (16.0, "failed".into(), true));
+    assert_eq!(goal(2, 7, "2026-11-01"), (3.0, "reached".into(), false));
+    assert_eq!(goal(2, 6, "2026-12-01"), (0.0, "inprogress".into(), false));
+    assert_eq!(
+        dec.plan
+            .creates()
+            .filter(|(m, ..)| *m == "gamification.goal")
+            .count(),
+        6
+    );
+
+    let grants: Vec<(i64, i64, i64, String)> = {
+        let store = served.sim.read();
+        store
+            .all_ids("gamification.badge.user")
+            .into_iter()
+            .map(|id| {
+                let v = |f: &str| {
+                    store
+                        .value("gamification.badge.user", id, f)
+                        .unwrap_or(RV::Null)
+                };
+                (
+                    v("user_id").as_many2one().unwrap(),
+                    v("badge_id").as_many2one().unwrap(),
+                    v("challenge_id").as_many2one().unwrap(),
+                    v("comment").as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Mitchell Admin reached all three November goals; Marc Demo failed one and
+    // reward_failure is off, so there is no second place.
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    assert_eq!((grants[0].0, grants[0].1, grants[0].2), (2, 4, 4));
+    assert!(
+        grants[0]
+            .3
+            .ends_with("[sk:badge:challenge=4:user=2:badge=4:period=2026-11-01..2026-11-30]"),
+        "{}",
+        grants[0].3
+    );
+    assert_eq!((grants[1].0, grants[1].1), (2, 1));
+    assert!(
+        grants[1]
+            .3
+            .ends_with("[sk:badge:challenge=4:rank=1:period=2026-11-01..2026-11-30]"),
+        "{}",
+        grants[1].3
+    );
+
+    let again = gamification::plan(&client, &opts).await.unwrap();
+    assert!(again.plan.is_empty(), "{:?}", again.plan.changes());
+    served.stop().await;
+}
