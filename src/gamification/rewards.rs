@@ -291,24 +291,23 @@ pub fn same_month(created: NaiveDate, today: NaiveDate) -> bool {
 }
 
 /// The periods of `challenge` whose rewards are due on `today`: the current one (end-of-period
-/// rewards only when the challenge is done or its `once` period is over) and every ended
-/// period its goals cover, closing. Odoo evaluates the closing day's period instead
-/// (gotcha 5); we evaluate the period that ended.
+/// rewards only when the challenge is done or its `once` period is over) and, closing, the
+/// period that ended just before it when the challenge has goals for it. Odoo evaluates the
+/// closing day's period instead (gotcha 5); we evaluate the period that ended. Older periods
+/// are never rewarded retroactively (say, when rewards are added to a running challenge).
 pub fn due_periods(challenge: &Challenge, goals: &[Goal], today: NaiveDate) -> Vec<(Bounds, bool)> {
     let current = super::period::challenge_bounds(challenge, today);
     let done = challenge.state == super::model::ChallengeState::Done;
     let mut out = vec![(current, done || current.ended(today))];
-    let mut ended: Vec<Bounds> = goals
-        .iter()
-        .filter(|g| g.challenge_id == Some(challenge.id))
-        .map(|g| Bounds {
-            start: g.start_date,
-            end: g.end_date,
-        })
-        .filter(|b| *b != current && b.ended(today))
-        .collect();
-    ended.sort_by_key(|b| (b.start, b.end));
-    ended.dedup();
-    out.extend(ended.into_iter().map(|b| (b, true)));
+    if let Some(previous) = super::period::previous_bounds(challenge.period, today) {
+        let has_goals = goals.iter().any(|g| {
+            g.challenge_id == Some(challenge.id)
+                && g.start_date == previous.start
+                && g.end_date == previous.end
+        });
+        if has_goals && previous != current {
+            out.push((previous, true));
+        }
+    }
     out
 }

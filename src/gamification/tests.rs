@@ -565,3 +565,35 @@ fn a_dropped_participant_keeps_their_goals() {
     assert!(prepared.new_goals.iter().all(|g| g.user_id != 3));
     assert_eq!(snap.goals.iter().filter(|g| g.user_id == 3).count(), 2);
 }
+
+/// Rewards added to a running challenge are not granted for periods older than the one
+/// that just ended.
+#[test]
+fn no_retroactive_rewards_for_older_periods() {
+    let oct = month("2026-10-01", "2026-10-31");
+    let nov = month("2026-11-01", "2026-11-30");
+    let dec = month("2026-12-01", "2026-12-31");
+    let mut snap = snapshot();
+    let mut next_id = 1;
+    let prepared = prepare(&snap, d("2026-10-31"));
+    let v = values(&[
+        (1, oct, &[(1, 5.0), (2, 5.0), (3, 5.0)]),
+        (2, oct, &[(1, 1.0), (2, 1.0), (3, 1.0)]),
+    ]);
+    snap.goals = persist(
+        settle(&snap, &prepared, &v, d("2026-10-31")).goals,
+        &mut next_id,
+    );
+    let prepared = prepare(&snap, d("2026-11-30"));
+    let v = values(&[
+        (1, nov, &[(1, 5.0), (2, 5.0), (3, 5.0)]),
+        (2, nov, &[(1, 1.0), (2, 1.0), (3, 1.0)]),
+    ]);
+    snap.goals = persist(
+        settle(&snap, &prepared, &v, d("2026-11-30")).goals,
+        &mut next_id,
+    );
+    let periods: Vec<(Bounds, bool)> =
+        due_periods(&snap.challenges[0], &snap.goals, d("2026-12-02"));
+    assert_eq!(periods, [(dec, false), (nov, true)]);
+}

@@ -370,8 +370,9 @@ pub async fn participants(
     Ok((out, users))
 }
 
-/// Goals of the challenges that can still matter: open ones, and those of the current and
-/// previous periods (for rewards and rankings).
+/// Goals of the challenges that can still matter: those of the current and previous periods
+/// (for rewards and rankings), and older ones still open (to be computed and closed). Reached
+/// and failed goals of older periods are final and not read again.
 pub async fn goals(
     client: &OdooClient,
     challenges: &[Challenge],
@@ -389,7 +390,11 @@ pub async fn goals(
         "|".into(),
         leaf("end_date", "=", Value::Bool(false)),
         leaf("end_date", ">=", cutoff.to_string().into()),
-        leaf("closed", "=", Value::Bool(false)),
+        leaf(
+            "state",
+            "in",
+            Value::Array(vec!["draft".into(), "inprogress".into()]),
+        ),
     ];
     let rows = client
         .search_read_all("gamification.goal", domain, GOAL_FIELDS)
