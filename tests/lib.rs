@@ -7,6 +7,7 @@ mod client_faults;
 mod client_paging;
 mod client_requests;
 mod client_transport;
+mod daemon_lifecycle;
 mod daemon_support;
 mod scheduler_dst;
 mod state_apply;

@@ -11,6 +11,8 @@ use crate::config::Config;
 use crate::odoo::{BoxFuture, OdooClient, OdooError};
 use crate::state::StateError;
 
+use super::schedule::ScheduleError;
+
 /// One unit of scheduled work (scoring, routing, gamification, ...). Object-safe so the
 /// daemon holds `Arc<dyn Job>`.
 pub trait Job: Send + Sync {
@@ -60,6 +62,9 @@ pub enum JobError {
     Odoo(#[from] OdooError),
     #[error(transparent)]
     State(#[from] StateError),
+    /// A schedule line or time zone the registry could not parse. Exit 2.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
     /// No job of that name is configured. Exit 2.
     #[error("unknown job {name:?}; configured jobs: {}", known_list(.known))]
     UnknownJob { name: String, known: Vec<String> },
@@ -80,7 +85,7 @@ impl JobError {
     /// 1 run failed, 2 configuration, 3 Odoo unreachable or authentication failed.
     pub fn exit_code(&self) -> u8 {
         match self {
-            JobError::Config(_) | JobError::UnknownJob { .. } => 2,
+            JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => 2,
             JobError::Odoo(e) if e.is_unreachable_or_auth() => 3,
             JobError::Odoo(_) | JobError::State(_) | JobError::Failed(_) => 1,
         }
@@ -89,7 +94,7 @@ impl JobError {
     /// A stable label for metrics (`outcome` of a failed run).
     pub fn kind(&self) -> &'static str {
         match self {
-            JobError::Config(_) | JobError::UnknownJob { .. } => "config",
+            JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => "config",
             JobError::Odoo(e) if e.is_unreachable_or_auth() => "unreachable",
             JobError::Odoo(_) => "odoo",
             JobError::State(_) => "state",
