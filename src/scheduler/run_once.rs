@@ -29,7 +29,10 @@ pub(crate) async fn run_observed(
         let calls_before = ctx.odoo.metrics().calls;
         let started = Instant::now();
         observer.run_started(&name, clock.now());
-        tracing::info!(scheduled_for = ?ctx.scheduled_for, "run started");
+        match ctx.scheduled_for {
+            Some(t) => tracing::info!(scheduled_for = %t, "run started"),
+            None => tracing::info!("run started (manual)"),
+        }
         let mut result = job.run(ctx).await;
         let took = started.elapsed();
         if let Ok(outcome) = &mut result {
