@@ -291,3 +291,60 @@ async fn run_command_exit_codes() {
         2
     );
 }
+
+/// Writes a challenge name, as the gamification job would.
+struct WritesChallenge;
+
+impl Job for WritesChallenge {
+    fn name(&self) -> &str {
+        "gamification"
+    }
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
+        Box::pin(async move {
+            let mut values = scorekeeper::xmlrpc::Struct::new();
+            values.push("name", "hijack".into());
+            ctx.odoo
+                .execute_kw(
+                    "gamification.challenge",
+                    "write",
+                    vec![
+                        scorekeeper::xmlrpc::Value::Array(vec![1.into()]),
+                        scorekeeper::xmlrpc::Value::Struct(values),
+                    ],
+                    scorekeeper::xmlrpc::Struct::new(),
+                )
+                .await?;
+            Ok(JobOutcome::default())
+        })
+    }
+}
+
+/// The README's "least-privilege bot user" section quotes this message.
+#[tokio::test]
+async fn a_missing_access_right_fails_the_run_with_odoos_message() {
+    use crate::client_fake_odoo::{FakeOdoo, recorded};
+    let odoo = FakeOdoo::start(|req, _| {
+        if req.path.ends_with("/common") {
+            recorded(91)
+        } else {
+            recorded(92)
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), &odoo.url(), "");
+    let registry = jobs_registry(vec![Arc::new(WritesChallenge)]);
+    let err = daemon::run_command(&path, registry.as_ref(), Some("gamification"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert_eq!(
+        err.to_string(),
+        "job gamification: gamification.challenge.write: access error (fault 4): You are not \
+         allowed to modify 'Gamification Challenge' (gamification.challenge) records. This \
+         operation is allowed for the following groups: - Administration/Access Rights Contact \
+         your administrator to request access if necessary."
+    );
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let quoted = err.to_string().trim_start_matches("job gamification: ").to_owned();
+    assert!(readme.contains(&quoted), "README quotes another text");
+}
