@@ -344,7 +344,11 @@ async fn a_missing_access_right_fails_the_run_with_odoos_message() {
          operation is allowed for the following groups: - Administration/Access Rights Contact \
          your administrator to request access if necessary."
     );
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let quoted = err.to_string().trim_start_matches("job gamification: ").to_owned();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let quoted = err
+        .to_string()
+        .trim_start_matches("job gamification: ")
+        .to_owned();
     assert!(readme.contains(&quoted), "README quotes another text");
 }

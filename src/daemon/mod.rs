@@ -234,6 +234,7 @@ impl Daemon {
             odoo: client,
             cancel: self.runs_cancel.clone(),
             scheduled_for: None,
+            show_progress: false,
         };
         let stop = CancellationToken::new();
         let names: Vec<String> = jobs.iter().map(|j| j.job.name().to_owned()).collect();

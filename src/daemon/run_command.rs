@@ -59,6 +59,7 @@ pub async fn run_command(
         odoo,
         cancel,
         scheduled_for: None,
+        show_progress: true,
     };
     let mut done = Vec::new();
     for job in chosen {

@@ -35,6 +35,9 @@ pub struct JobContext {
     pub cancel: CancellationToken,
     /// The firing this run is for (`None` for a manual `run`).
     pub scheduled_for: Option<DateTime<Utc>>,
+    /// Whether a long run may draw a progress bar ([`super::Progress::new`]): set by `run`,
+    /// never by the daemon.
+    pub show_progress: bool,
 }
 
 /// What a successful run did.

@@ -7,6 +7,7 @@ mod clock;
 mod job;
 mod job_loop;
 mod observer;
+mod progress;
 mod run_once;
 mod schedule;
 
@@ -14,5 +15,6 @@ pub use clock::Clock;
 pub use job::{Job, JobContext, JobError, JobOutcome};
 pub use job_loop::{JobLoop, ScheduledJob};
 pub use observer::{NoObserver, RunObserver};
+pub use progress::Progress;
 pub use run_once::{run_all, run_once, select_jobs};
 pub use schedule::{Schedule, ScheduleError, parse_time_zone};

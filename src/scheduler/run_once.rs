@@ -11,8 +11,9 @@ use super::clock::Clock;
 use super::job::{Job, JobContext, JobError, JobOutcome};
 use super::observer::RunObserver;
 
-/// Runs `job` once with `ctx`, logging start and end. The RPC count is taken from the
-/// client's counters when the job does not report one.
+/// Runs `job` once with `ctx`, logging start and end. When the job does not report its RPC
+/// count, the client's counter difference is used (exact for `run`; under the daemon it also
+/// counts calls of other jobs running at the same time on the shared client).
 pub async fn run_once(job: &dyn Job, ctx: &JobContext) -> Result<JobOutcome, JobError> {
     run_observed(job, ctx, &Clock::system(), &super::observer::NoObserver).await
 }
