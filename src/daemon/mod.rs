@@ -3,6 +3,11 @@
 //! production): reload keeps the old config when the new one is invalid; shutdown stops
 //! scheduling, cancels runs between batches and waits up to `daemon.shutdown_grace_secs`.
 //! `run_command` is the one-shot form behind `scorekeeper run -c FILE [JOB]`.
+//!
+//! CLI shape (wired in `cli.rs`): `scorekeeper daemon -c FILE` calls [`run_with_signals`] and
+//! exits 0 on a clean shutdown, else [`DaemonError::exit_code`]; `scorekeeper run -c FILE
+//! [JOB]` calls [`run_command`] and exits [`RunCommandError::exit_code`]. Both take the global
+//! `--log-format json`. The [`Registry`] is the one place that maps config sections to jobs.
 
 mod run_command;
 mod signals;

@@ -71,6 +71,17 @@ impl Schedule {
         })
     }
 
+    /// The same line read in another zone. Config sections parse their line at load time
+    /// (so a mistake is reported with its location) and the registry moves it into
+    /// `[daemon] time_zone`.
+    pub fn in_time_zone(&self, tz: Tz) -> Schedule {
+        Schedule {
+            expr: self.expr.clone(),
+            cron: self.cron.clone(),
+            tz,
+        }
+    }
+
     /// The line as written (trimmed).
     pub fn expr(&self) -> &str {
         &self.expr
@@ -175,6 +186,16 @@ mod tests {
             Some(utc(2026, 6, 2, 1, 0))
         );
         assert_eq!(s.to_string(), "0 8 * * * (Asia/Ho_Chi_Minh)");
+        let utc_line = Schedule::parse("0 8 * * *", "UTC").unwrap();
+        let moved = utc_line.in_time_zone(chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(
+            moved.next_after(utc(2026, 6, 1, 2, 0)),
+            Some(utc(2026, 6, 2, 1, 0))
+        );
+        assert_eq!(
+            utc_line.next_after(utc(2026, 6, 1, 2, 0)),
+            Some(utc(2026, 6, 1, 8, 0))
+        );
     }
 
     #[test]
