@@ -9,13 +9,16 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod demo;
 pub mod domain;
 pub mod gamification;
+pub mod http;
 pub mod jobs;
 pub mod odoo;
 pub mod plan;
 pub mod record;
+pub mod scheduler;
 pub mod sim;
 pub mod state;
 pub mod xmlrpc;

@@ -10,6 +10,8 @@ pub struct RawConfig {
     pub odoo: Spanned<RawOdoo>,
     pub state: Option<Spanned<RawState>>,
     pub gamification: Option<Spanned<RawGamification>>,
+    pub daemon: Option<Spanned<super::daemon::RawDaemon>>,
+    pub http: Option<Spanned<super::daemon::RawHttp>>,
 }
 
 #[derive(Debug, Deserialize)]
