@@ -76,7 +76,7 @@ fn the_gamification_section_is_validated_with_locations() {
     let err = load(&bad).unwrap_err().to_string();
     assert!(
         err.contains(
-            "test.toml:9:12 gamification.schedule: a cron line has 5 or 6 fields, this one has 1"
+            "test.toml:9:12 gamification.schedule: schedule \"hourly\" has 1 fields; expected 5"
         ),
         "{err}"
     );
@@ -409,4 +409,45 @@ async fn period_close_across_the_month_end_on_the_simulator() {
     let again = gamification::plan(&client, &opts).await.unwrap();
     assert!(again.plan.is_empty(), "{:?}", again.plan.changes());
     served.stop().await;
+}
+
+/// The scheduler's view: `GamificationJob` reads its section, refreshes the challenges,
+/// books karma, and reports what it wrote; a second firing writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_job_refreshes_and_books_karma() {
+    use scorekeeper::scheduler::{Job, JobContext};
+    let served = Served::start(sim_at_074()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[state]\npath = \"{}\"\n",
+        CONFIG.replace("http://127.0.0.1:8069", &served_url(&served)),
+        dir.path().join("state.db").display()
+    );
+    let cfg = load(&text).unwrap();
+    let client = served.client("admin", "admin");
+    let ctx = JobContext {
+        config: std::sync::Arc::new(cfg),
+        odoo: std::sync::Arc::new(client),
+        cancel: tokio_util::sync::CancellationToken::new(),
+        scheduled_for: Some(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap()
+                .and_utc(),
+        ),
+        show_progress: false,
+    };
+    let job = gamification::GamificationJob;
+    assert_eq!(job.name(), "gamification");
+    let first = job.run(&ctx).await.unwrap();
+    assert!(first.changes_written > 0, "{first:?}");
+    assert!(first.summary.contains("karma entries"), "{}", first.summary);
+    let second = job.run(&ctx).await.unwrap();
+    assert_eq!(second.changes_written, 0, "{second:?}");
+    served.stop().await;
+}
+
+fn served_url(served: &Served) -> String {
+    served.url().to_owned()
 }

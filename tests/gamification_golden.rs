@@ -40,6 +40,10 @@ impl Served {
         }
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub fn client(&self, login: &str, secret: &str) -> OdooClient {
         let metrics = Arc::new(Metrics::new());
         let url = reqwest::Url::parse(&self.url).unwrap();

@@ -124,17 +124,18 @@ pub(super) fn validate(
     let raw = raw.into_inner();
     let errors_before = ctx.has_errors();
     let schedule = raw.schedule.as_ref().and_then(|s| {
-        let n = s.get_ref().split_whitespace().count();
-        if n == 5 || n == 6 {
-            Some(s.get_ref().trim().to_string())
-        } else {
-            ctx.error(
-                s.span(),
-                "gamification.schedule",
-                format!("a cron line has 5 or 6 fields, this one has {n}"),
-                Some("e.g. schedule = \"0 * * * *\" (every hour)".into()),
-            );
-            None
+        // The zone comes from [daemon]; the syntax does not depend on it.
+        match crate::scheduler::Schedule::parse(s.get_ref(), "UTC") {
+            Ok(_) => Some(s.get_ref().trim().to_string()),
+            Err(e) => {
+                ctx.error(
+                    s.span(),
+                    "gamification.schedule",
+                    e.to_string(),
+                    Some("e.g. schedule = \"0 * * * *\" (every hour)".into()),
+                );
+                None
+            }
         }
     });
     let mut challenges = Vec::new();

@@ -14,6 +14,7 @@
 //! that write. Challenges past their end date are not written `done` by us: Odoo's cron
 //! does that, and its write runs Odoo's own reward code.
 
+mod job;
 mod points;
 mod read;
 mod setup;
@@ -41,6 +42,7 @@ use crate::record::Value;
 use crate::state::State;
 use crate::xmlrpc;
 
+pub use job::GamificationJob;
 pub use points::{karma_plan, trial};
 pub use setup::{SetupReport, setup};
 pub use writer::{ClientWriter, goal_key};
