@@ -343,3 +343,22 @@ async fn every_challenge_in_progress_is_planned_without_filters() {
     assert_eq!(current("goal:line=1:user=2:period=.."), RV::Float(0.0));
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_reads_as_text() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let mut opts = options(MissingRows::Zero);
+    opts.only = None;
+    let text = gamification::plan(&client, &opts)
+        .await
+        .unwrap()
+        .to_string();
+    assert!(text.starts_with("challenges started: 4\n"), "{text}");
+    assert!(text.contains("gamification.goal"), "{text}");
+    assert!(
+        text.contains("skipped: goal definition 1 'Set your Timezone' is not computed"),
+        "{text}"
+    );
+    served.stop().await;
+}

@@ -777,3 +777,21 @@ pub async fn ranking_report(
         order,
     ))
 }
+
+impl std::fmt::Display for Outcome {
+    /// What `scorekeeper plan gamification` prints: the plan, then what was left out and why.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.started.is_empty() {
+            let ids: Vec<String> = self.started.iter().map(i64::to_string).collect();
+            writeln!(f, "challenges started: {}", ids.join(", "))?;
+        }
+        write!(f, "{}", self.plan.summary(10))?;
+        for s in &self.skipped {
+            writeln!(f, "skipped: {s}")?;
+        }
+        for w in &self.withheld {
+            writeln!(f, "badge withheld: {w}")?;
+        }
+        Ok(())
+    }
+}
