@@ -23,6 +23,10 @@
 //!   on the first run after its period, even if its value did not move
 //!   (`goal::tests::failure_only_detected_on_value_change_bug`).
 //!
+//! Rewards of a period are decided on the runs after it ends (keys make that once), for the
+//! period that just ended only: adding rewards to a running challenge grants nothing for
+//! older periods.
+//!
 //! Also unlike Odoo, a user dropped from the participants keeps their goals (Odoo deletes
 //! every goal of theirs in the challenge, gotcha 27): past results are history, not noise.
 //! Their open goals are still computed until their period ends.
