@@ -4,7 +4,7 @@
 //! reopened) gets a compensating entry. Entry keys make replays and retries add nothing.
 //! Levels are Odoo's karma ranks, which Odoo recomputes itself from the karma.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use crate::plan::{IdemKey, InvalidKey};
 
@@ -75,6 +75,11 @@ pub fn key_in_reason(reason: &str) -> Option<&str> {
     Some(&reason[start..start + len])
 }
 
+/// (rule, model, record) of an event or booked entry.
+type RecordKey<'a> = (&'a str, &'a str, i64);
+/// Net gain booked, highest entry number, user of the first entry.
+type Net = (i64, u32, i64);
+
 /// The entries that bring Odoo's karma in line with `events`.
 ///
 /// Per (rule, record) the net points booked so far (sum of its entries' gains) are compared
@@ -87,17 +92,18 @@ pub fn entries(
     booked: &[Booked],
     karma: &HashMap<i64, i64>,
 ) -> Result<Vec<Entry>, InvalidKey> {
-    let mut net: BTreeMap<(String, String, i64), (i64, u32, i64)> = BTreeMap::new();
+    // (rule, model, record) → (net gain booked, highest seq, user of the first entry)
+    let mut net: HashMap<RecordKey<'_>, Net> = HashMap::with_capacity(booked.len());
     for b in booked {
         let slot = net
-            .entry((b.rule.clone(), b.model.clone(), b.record_id))
+            .entry((b.rule.as_str(), b.model.as_str(), b.record_id))
             .or_insert((0, 0, b.user_id));
         slot.0 += b.gain;
         slot.1 = slot.1.max(b.seq);
     }
     let mut running: HashMap<i64, i64> = HashMap::new();
     let mut out = Vec::new();
-    let mut seen: BTreeMap<(String, String, i64), ()> = BTreeMap::new();
+    let mut seen: HashSet<RecordKey<'_>> = HashSet::with_capacity(events.len());
     let mut book = |out: &mut Vec<Entry>, user: i64, gain: i64, key: IdemKey, why: String| {
         let old = *running
             .entry(user)
@@ -113,11 +119,11 @@ pub fn entries(
         });
     };
     for e in events {
-        let id = (e.rule.clone(), e.model.clone(), e.record_id);
-        if seen.insert(id.clone(), ()).is_some() {
+        let id = (e.rule.as_str(), e.model.as_str(), e.record_id);
+        if !seen.insert(id) {
             continue;
         }
-        let (had, seq, booked_user) = net.get(&id).cloned().unwrap_or((0, 0, e.user_id));
+        let (had, seq, booked_user) = net.get(&id).copied().unwrap_or((0, 0, e.user_id));
         if had == e.points && booked_user == e.user_id {
             continue;
         }
@@ -171,19 +177,21 @@ pub fn entries(
         book(&mut out, e.user_id, gain, key, why);
     }
     // Booked records no longer reported at all (deleted or out of the rule's scope) are
-    // compensated too.
-    for ((rule, model, record_id), (had, seq, user)) in &net {
-        let id = (rule.clone(), model.clone(), *record_id);
-        if *had != 0 && !seen.contains_key(&id) {
-            let key = entry_key(rule, model, *record_id, seq + 1)?;
-            book(
-                &mut out,
-                *user,
-                -had,
-                key,
-                format!("{rule}: reversed ({model} #{record_id} no longer qualifies)"),
-            );
-        }
+    // compensated too, in a stable order.
+    let mut gone: Vec<(RecordKey<'_>, Net)> = net
+        .into_iter()
+        .filter(|(id, (had, _, _))| *had != 0 && !seen.contains(id))
+        .collect();
+    gone.sort_unstable_by_key(|(id, _)| *id);
+    for ((rule, model, record_id), (had, seq, user)) in gone {
+        let key = entry_key(rule, model, record_id, seq + 1)?;
+        book(
+            &mut out,
+            user,
+            -had,
+            key,
+            format!("{rule}: reversed ({model} #{record_id} no longer qualifies)"),
+        );
     }
     Ok(out)
 }
