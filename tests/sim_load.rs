@@ -69,6 +69,7 @@ fn fill(sim: &Sim, n: usize) {
             "expected_revenue".into(),
             RV::Float((i % 997) as f64 * 100.0),
         ));
+        values.push(("active".into(), RV::Bool(true)));
         store.create("crm.lead", values);
     }
 }

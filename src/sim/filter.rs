@@ -414,6 +414,21 @@ fn scalar(v: &Value, op: &str, lit: &Lit) -> bool {
             if v.is_null() {
                 return false;
             }
+            // A bare date against a datetime covers the whole day: `<= day` and `> day`
+            // compare with its last second, `>= day` and `< day` with its first (Odoo 17).
+            let widened;
+            let lit = match (v, lit) {
+                (Value::Str(a), Lit::Str(b)) if a.len() > 10 && b.len() == 10 => {
+                    let time = if matches!(op, "<=" | ">") {
+                        "23:59:59"
+                    } else {
+                        "00:00:00"
+                    };
+                    widened = Lit::Str(format!("{b} {time}"));
+                    &widened
+                }
+                _ => lit,
+            };
             match compare(v, lit) {
                 Some(o) => match op {
                     "<" => o == Ordering::Less,
@@ -553,5 +568,14 @@ mod tests {
             &Lit::List(vec![Lit::Bool(false), Lit::Int(2)])
         ));
         assert!(scalar(&Value::Null, "=?", &Lit::Bool(false)));
+    }
+
+    #[test]
+    fn bare_dates_cover_whole_days_of_datetimes() {
+        let late = Value::Str("2026-11-30 18:00:00".into());
+        assert!(scalar(&late, "<=", &Lit::Str("2026-11-30".into())));
+        assert!(!scalar(&late, ">", &Lit::Str("2026-11-30".into())));
+        assert!(scalar(&late, ">=", &Lit::Str("2026-11-30".into())));
+        assert!(!scalar(&late, "<", &Lit::Str("2026-11-30".into())));
     }
 }
