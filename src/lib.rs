@@ -1,9 +1,18 @@
 //! scorekeeper: an external engine for lead scoring, lead routing and sales gamification
 //! on top of an existing Odoo, over XML-RPC.
 //!
-//! Module map (see `docs`/design): `xmlrpc` is the wire codec and knows nothing about Odoo;
-//! `record` holds plain typed records and field metadata for the pure engines.
+//! Module map (design.md §2): `xmlrpc` is the wire codec and knows nothing about Odoo; `odoo`
+//! is the client; `record` holds plain typed records and field metadata; `domain` is Odoo's
+//! domain language; `plan`, `apply` and `state` turn engine results into journaled writes;
+//! `config` and `cli` are the admin-facing edge.
 
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod odoo;
+pub mod plan;
 pub mod record;
+pub mod state;
 pub mod xmlrpc;

@@ -1,5 +1,15 @@
 //! The integration-test binary: one crate so the suite links once. Each module is one area.
 #![allow(clippy::unwrap_used)]
+
+mod cli_check;
+mod client_fake_odoo;
+mod client_faults;
+mod client_paging;
+mod client_requests;
+mod client_transport;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
+mod state_apply;
+mod xmlrpc_conformance;
+mod xmlrpc_props;

@@ -1,0 +1,509 @@
+//! Apply: the only step that changes Odoo. It journals a whole plan in the state database
+//! before the first call, executes it as grouped writes and batch creates, and marks each
+//! journal entry as its call succeeds or fails, so that a crash at any point leaves a journal
+//! that says exactly what was and was not done (see `reconcile`) and every run can be undone.
+//!
+//! Creates are guarded by idempotency keys: a key already honoured (in the local key table or,
+//! via `find_by_key`, in Odoo itself) is never created again, across retries and restarts.
+
+mod memory;
+mod reconcile;
+mod report;
+mod undo;
+mod verify;
+mod writer;
+
+use std::future::Future;
+use std::ops::Range;
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use memory::{Calls, Fault, LoggedWrite, MemoryOdoo, Method};
+pub use reconcile::{Conflict, ReconcileReport, reconcile};
+pub use report::{ApplyReport, CallStats, Failure, SkippedField};
+pub use undo::{UndoReport, undo};
+pub use writer::{OdooWriter, ReadRows, WriteError};
+
+use crate::plan::{
+    Change, CreateGroup, FieldChange, IdemKey, Plan, WriteGroup, indexed_write_groups,
+};
+use crate::record::Value;
+use crate::state::{
+    EntryChange, EntryStatus, NewEntry, Outcome, RunId, RunStatus, State, StateError,
+};
+
+/// How apply talks to Odoo.
+#[derive(Clone, Debug)]
+pub struct ApplyOptions {
+    /// Most ids per `write`, records per `create`, ids per `read`.
+    pub batch_size: usize,
+    /// Retries of a call that failed transiently (so `max_retries + 1` attempts at most).
+    pub max_retries: u32,
+    /// Pause before the first retry; doubles with each retry, capped at 30 s.
+    pub retry_delay: Duration,
+    /// Stop at the first failed call (the rest is journaled as not applied), or go on with
+    /// the other groups.
+    pub stop_on_error: bool,
+    /// Re-read the planned fields just before journaling and drop every change whose record
+    /// no longer holds the planned old value (someone changed it since the plan was
+    /// computed): narrows the race with people working in Odoo, e.g. for assignments. Costs
+    /// one `read` per model and batch.
+    pub verify_old: bool,
+    /// Cursors of the job to move, in the same transaction that closes the run, if and only if
+    /// the run is applied.
+    pub cursors: Vec<(String, String)>,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            batch_size: 1000,
+            max_retries: 3,
+            retry_delay: Duration::from_millis(500),
+            stop_on_error: true,
+            verify_old: false,
+            cursors: Vec::new(),
+        }
+    }
+}
+
+/// Why apply, reconcile or undo could not do their job at all. Failed Odoo calls during a run
+/// are not errors: they are in the report (status `failed`) and in the journal.
+#[derive(Debug, Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot reconcile the journal of an interrupted run, so nothing was applied: {0}")]
+    Reconcile(WriteError),
+    #[error("cannot re-read {model} to verify the plan, so nothing was applied: {error}")]
+    VerifyRead { model: String, error: WriteError },
+    #[error("cannot read the current values to undo run {run}: {error}")]
+    UndoRead { run: String, error: WriteError },
+}
+
+/// Journals `plan`, then applies it. Entries left `planned` by earlier runs are reconciled
+/// first. `--dry-run` is simply not calling this.
+pub async fn apply<W: OdooWriter>(
+    plan: &Plan,
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let reconciled = reconcile(state, writer, opts).await?;
+    let mut report = if opts.verify_old {
+        let verified = verify::verify(plan, writer, opts).await?;
+        let mut report =
+            execute(&verified.plan, state, writer, opts, None, verified.skipped).await?;
+        report.stale = verified.stale;
+        report.calls.add(&verified.calls);
+        report
+    } else {
+        execute(plan, state, writer, opts, None, Vec::new()).await?
+    };
+    report.reconciled = reconciled;
+    Ok(report)
+}
+
+/// The kinds of call, for counting.
+#[derive(Clone, Copy)]
+enum Call {
+    Write,
+    Create,
+    Read,
+    Find,
+}
+
+/// Runs an Odoo call with bounded retries on transient errors. Only for calls that are safe to
+/// repeat as they are (never a bare `create`).
+async fn retrying<T, Fut>(
+    opts: &ApplyOptions,
+    stats: &mut CallStats,
+    call: Call,
+    what: &str,
+    mut make: impl FnMut() -> Fut,
+) -> Result<T, (WriteError, u32)>
+where
+    Fut: Future<Output = Result<T, WriteError>>,
+{
+    let mut attempts = 0;
+    let mut delay = opts.retry_delay;
+    loop {
+        attempts += 1;
+        stats.count(call);
+        match make().await {
+            Ok(value) => return Ok(value),
+            Err(error) if error.is_transient() && attempts <= opts.max_retries => {
+                tracing::warn!(%error, attempts, "{what} failed, retrying");
+                stats.retries += 1;
+                pause(&mut delay).await;
+            }
+            Err(error) => return Err((error, attempts)),
+        }
+    }
+}
+
+async fn pause(delay: &mut Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(*delay).await;
+    }
+    *delay = (*delay * 2).min(Duration::from_secs(30));
+}
+
+/// The journal entries of a plan, numbered by Odoo call ("group"): write groups first, then
+/// create batches. Produced lazily so a plan of a million changes is not copied in memory;
+/// each group's entries are contiguous, so its seqs are a range.
+fn journal_entries<'a>(
+    plan: &'a Plan,
+    writes: &'a [(WriteGroup, Vec<usize>)],
+    creates: &'a [CreateGroup],
+) -> (impl Iterator<Item = NewEntry> + 'a, Vec<Range<i64>>) {
+    let mut seqs = Vec::with_capacity(writes.len() + creates.len());
+    let mut next = 1;
+    for (group, _) in writes {
+        let count = (group.ids.len() * group.values.len()) as i64;
+        seqs.push(next..next + count);
+        next += count;
+    }
+    for batch in creates {
+        let count = batch.items.len() as i64;
+        seqs.push(next..next + count);
+        next += count;
+    }
+    let write_entries = writes
+        .iter()
+        .enumerate()
+        .flat_map(move |(group, (_, members))| {
+            members.iter().flat_map(move |&index| {
+                let change = plan.changes().get(index);
+                let (model, id, values, reason): (&str, i64, &[FieldChange], &str) = match change {
+                    Some(Change::Write {
+                        model,
+                        id,
+                        values,
+                        reason,
+                    }) => (model, *id, values, reason),
+                    _ => ("", 0, &[], ""),
+                };
+                values.iter().map(move |c| NewEntry {
+                    model: model.to_owned(),
+                    record_id: Some(id),
+                    change: EntryChange::Write {
+                        field: c.field.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
+                    },
+                    reason: reason.to_owned(),
+                    group: Some(group as i64),
+                    status: EntryStatus::Planned,
+                    detail: None,
+                })
+            })
+        });
+    let create_entries = creates.iter().enumerate().flat_map(move |(index, batch)| {
+        let group = (writes.len() + index) as i64;
+        batch.items.iter().map(move |item| NewEntry {
+            model: batch.model.clone(),
+            record_id: None,
+            change: EntryChange::Create {
+                values: item.values.clone(),
+                key: item.key.clone(),
+            },
+            reason: item.reason.clone(),
+            group: Some(group),
+            status: EntryStatus::Planned,
+            detail: None,
+        })
+    });
+    (write_entries.chain(create_entries), seqs)
+}
+
+fn outcomes(
+    run_id: &RunId,
+    seqs: &[i64],
+    status: EntryStatus,
+    detail: Option<&str>,
+) -> Vec<Outcome> {
+    seqs.iter()
+        .map(|&seq| Outcome {
+            run_id: run_id.clone(),
+            seq,
+            status,
+            detail: detail.map(str::to_owned),
+            record_id: None,
+        })
+        .collect()
+}
+
+const NOT_ATTEMPTED: &str = "not attempted: the run stopped after a failed call";
+
+/// Journals and executes a plan as one run (no reconciliation). `extra` entries (already
+/// decided, e.g. what an undo skips) are journaled with the run after the plan's own.
+pub(crate) async fn execute<W: OdooWriter>(
+    plan: &Plan,
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+    undo_of: Option<&RunId>,
+    extra: Vec<NewEntry>,
+) -> Result<ApplyReport, ApplyError> {
+    let indexed = indexed_write_groups(plan, opts.batch_size);
+    let create_groups = plan.create_groups(opts.batch_size);
+    let (entries, group_seqs) = journal_entries(plan, &indexed, &create_groups);
+    let run_id = state.begin_run(&plan.job, undo_of, entries.chain(extra))?;
+    let write_groups: Vec<&WriteGroup> = indexed.iter().map(|(group, _)| group).collect();
+    let mut report = ApplyReport::new(run_id.clone(), plan.job.clone());
+    if write_groups.is_empty() && create_groups.is_empty() {
+        let info = state.finish_run(&run_id, RunStatus::Applied, None, &opts.cursors)?;
+        report.status = info.status;
+        return Ok(report);
+    }
+    state.set_run_status(&run_id, RunStatus::Applying)?;
+
+    let mut stopped_at = None;
+    for (index, group) in write_groups.iter().enumerate() {
+        let seqs = group_seqs[index].clone();
+        let entries = (seqs.end - seqs.start) as usize;
+        let what = format!("{}.write", group.model);
+        let result = retrying(opts, &mut report.calls, Call::Write, &what, || {
+            writer.write(&group.model, &group.ids, &group.values)
+        })
+        .await;
+        match result {
+            Ok(()) => {
+                state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
+                report.field_changes_applied += entries;
+                report.records_written += group.ids.len();
+            }
+            Err((error, attempts)) => {
+                let failure = Failure::write(group, error, attempts);
+                state.record_range(
+                    &run_id,
+                    seqs,
+                    failure.entry_status(),
+                    Some(&failure.detail()),
+                )?;
+                report.record_failure(failure, entries);
+                if opts.stop_on_error {
+                    stopped_at = Some(index + 1);
+                    break;
+                }
+            }
+        }
+    }
+    if stopped_at.is_none() {
+        for (index, batch) in create_groups.iter().enumerate() {
+            let seqs: &[i64] = &group_seqs[write_groups.len() + index]
+                .clone()
+                .collect::<Vec<_>>();
+            let ok = create_batch(batch, seqs, &run_id, state, writer, opts, &mut report).await?;
+            if !ok && opts.stop_on_error {
+                stopped_at = Some(write_groups.len() + index + 1);
+                break;
+            }
+        }
+    }
+    if let Some(next) = stopped_at {
+        for seqs in &group_seqs[next..] {
+            report.not_attempted += state.record_range(
+                &run_id,
+                seqs.clone(),
+                EntryStatus::NotApplied,
+                Some(NOT_ATTEMPTED),
+            )?;
+        }
+    }
+    let (status, error) = if report.failures.is_empty() {
+        (RunStatus::Applied, None)
+    } else {
+        (RunStatus::Failed, Some(report.failure_summary()))
+    };
+    let info = state.finish_run(&run_id, status, error.as_deref(), &opts.cursors)?;
+    report.status = info.status;
+    Ok(report)
+}
+
+/// One batch of creates: skip keys already honoured (locally or in Odoo), create the rest in
+/// one call, store ids and keys together. A transient failure is retried only after checking
+/// the keys in Odoo again, since the failed call may have been committed. Returns whether the
+/// batch ended without failure.
+async fn create_batch<W: OdooWriter>(
+    batch: &CreateGroup,
+    seqs: &[i64],
+    run_id: &RunId,
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<bool, ApplyError> {
+    let model = batch.model.as_str();
+    // (seq, item index) still to create
+    let mut pending: Vec<(i64, usize)> = seqs.iter().copied().zip(0..batch.items.len()).collect();
+
+    let keys: Vec<IdemKey> = batch.items.iter().map(|i| i.key.clone()).collect();
+    let known = state.known_keys(&keys)?;
+    let mut done = Vec::new();
+    pending.retain(|&(seq, index)| {
+        let item = &batch.items[index];
+        match known.get(&item.key) {
+            Some(record) => {
+                done.push(Outcome {
+                    run_id: run_id.clone(),
+                    seq,
+                    status: EntryStatus::Skipped,
+                    detail: Some(format!(
+                        "duplicate: key already honoured by {} {} (run {})",
+                        record.model, record.record_id, record.run_id
+                    )),
+                    record_id: Some(record.record_id),
+                });
+                report.duplicates.push((item.key.clone(), record.record_id));
+                false
+            }
+            None => true,
+        }
+    });
+    state.record_outcomes(&done, &[])?;
+
+    let mut attempts = 0;
+    let mut delay = opts.retry_delay;
+    while !pending.is_empty() {
+        attempts += 1;
+        // Ask Odoo before every attempt: a record may carry the key from a run whose local
+        // state was lost, or from the previous attempt whose answer was lost.
+        let wanted: Vec<IdemKey> = pending
+            .iter()
+            .map(|&(_, i)| batch.items[i].key.clone())
+            .collect();
+        let what = format!("{model}.search (idempotency keys)");
+        let found = match retrying(opts, &mut report.calls, Call::Find, &what, || {
+            writer.find_by_keys(model, &wanted)
+        })
+        .await
+        {
+            Ok(found) => found,
+            Err((error, tries)) => {
+                // A search creates nothing, but an earlier attempt's create may have been
+                // committed: then the entries stay `planned` for reconciliation.
+                let failure = Failure::create(model, &wanted, "search", error, tries, attempts > 1);
+                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
+                state.record_outcomes(
+                    &outcomes(
+                        run_id,
+                        &seqs,
+                        failure.entry_status(),
+                        Some(&failure.detail()),
+                    ),
+                    &[],
+                )?;
+                report.record_failure(failure, seqs.len());
+                return Ok(false);
+            }
+        };
+        let mut done = Vec::new();
+        let mut keys = Vec::new();
+        let mut still = Vec::new();
+        for (&(seq, index), found) in pending.iter().zip(found) {
+            match found {
+                Some(id) => {
+                    let key = &batch.items[index].key;
+                    done.push(Outcome {
+                        run_id: run_id.clone(),
+                        seq,
+                        status: EntryStatus::Skipped,
+                        detail: Some(format!(
+                            "duplicate: {model} {id} in Odoo already carries the key"
+                        )),
+                        record_id: Some(id),
+                    });
+                    keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
+                    report.duplicates.push((key.clone(), id));
+                }
+                None => still.push((seq, index)),
+            }
+        }
+        state.record_outcomes(&done, &keys)?;
+        pending = still;
+        if pending.is_empty() {
+            break;
+        }
+
+        let values: Vec<Vec<(String, Value)>> = pending
+            .iter()
+            .map(|&(_, i)| batch.items[i].values.clone())
+            .collect();
+        report.calls.count(Call::Create);
+        match writer.create(model, &values).await {
+            Ok(ids) if ids.len() == pending.len() => {
+                let mut done = Vec::new();
+                let mut keys = Vec::new();
+                for (&(seq, index), id) in pending.iter().zip(ids) {
+                    let key = &batch.items[index].key;
+                    done.push(Outcome {
+                        run_id: run_id.clone(),
+                        seq,
+                        status: EntryStatus::Applied,
+                        detail: None,
+                        record_id: Some(id),
+                    });
+                    keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
+                    report.created.push((key.clone(), id));
+                }
+                state.record_outcomes(&done, &keys)?;
+                return Ok(true);
+            }
+            Ok(ids) => {
+                let error = WriteError::Permanent(format!(
+                    "{model}.create returned {} ids for {} records",
+                    ids.len(),
+                    pending.len()
+                ));
+                let wanted: Vec<IdemKey> = pending
+                    .iter()
+                    .map(|&(_, i)| batch.items[i].key.clone())
+                    .collect();
+                // Records may exist without known ids: leave the entries to reconciliation,
+                // which finds them by key.
+                let failure = Failure::create(model, &wanted, "create", error, attempts, true);
+                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
+                state.record_outcomes(
+                    &outcomes(
+                        run_id,
+                        &seqs,
+                        failure.entry_status(),
+                        Some(&failure.detail()),
+                    ),
+                    &[],
+                )?;
+                report.record_failure(failure, seqs.len());
+                return Ok(false);
+            }
+            Err(error) if error.is_transient() && attempts <= opts.max_retries => {
+                tracing::warn!(%error, attempts, "{model}.create failed, checking keys and retrying");
+                report.calls.retries += 1;
+                pause(&mut delay).await;
+            }
+            Err(error) => {
+                let wanted: Vec<IdemKey> = pending
+                    .iter()
+                    .map(|&(_, i)| batch.items[i].key.clone())
+                    .collect();
+                let unknown = error.is_transient();
+                let failure = Failure::create(model, &wanted, "create", error, attempts, unknown);
+                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
+                state.record_outcomes(
+                    &outcomes(
+                        run_id,
+                        &seqs,
+                        failure.entry_status(),
+                        Some(&failure.detail()),
+                    ),
+                    &[],
+                )?;
+                report.record_failure(failure, seqs.len());
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,271 @@
+//! Reconciliation: settling journal entries left `planned` by a run that was interrupted (or
+//! whose last calls had an unknown outcome) by asking Odoo what it holds now. A write whose new
+//! value is there was applied; one whose old value is still there was not (the next plan redoes
+//! it if still wanted); anything else is a conflict someone else caused, and is left alone. A
+//! create was applied if a record carries its key.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use super::report::CallStats;
+use super::{ApplyError, ApplyOptions, Call, OdooWriter, retrying};
+use crate::plan::{IdemKey, same_value};
+use crate::record::Value;
+use crate::state::{EntryChange, EntryStatus, JournalEntry, Outcome, RunId, RunStatus, State};
+
+/// A planned entry that Odoo now holds neither the old nor the new value for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub run_id: RunId,
+    pub seq: i64,
+    pub model: String,
+    pub record_id: Option<i64>,
+    pub field: Option<String>,
+    pub detail: String,
+}
+
+/// What reconciliation found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReconcileReport {
+    /// Planned entries examined.
+    pub entries: usize,
+    pub applied: usize,
+    pub not_applied: usize,
+    pub conflicts: Vec<Conflict>,
+    /// Interrupted runs now closed (applied or failed).
+    pub runs_closed: Vec<RunId>,
+    pub calls: CallStats,
+}
+
+impl fmt::Display for ReconcileReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "reconciled {} journal entries left planned by earlier runs: {} had been applied, {} had not, {} conflict(s)",
+            self.entries,
+            self.applied,
+            self.not_applied,
+            self.conflicts.len()
+        )?;
+        for c in &self.conflicts {
+            let field = c.field.as_deref().unwrap_or("-");
+            let id = c
+                .record_id
+                .map_or_else(|| "-".to_owned(), |id| id.to_string());
+            writeln!(
+                f,
+                "  conflict {}#{} {} {} {}: {}",
+                c.run_id, c.seq, c.model, id, field, c.detail
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the current values of `fields` for `ids`, in batches: id → field → value. Ids absent
+/// from the answer no longer exist.
+pub(super) async fn read_current<W: OdooWriter>(
+    writer: &W,
+    model: &str,
+    ids: &[i64],
+    fields: &[String],
+    opts: &ApplyOptions,
+    stats: &mut CallStats,
+) -> Result<HashMap<i64, HashMap<String, Value>>, super::WriteError> {
+    let mut current = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(opts.batch_size.max(1)) {
+        let what = format!("{model}.read");
+        let rows = retrying(opts, stats, Call::Read, &what, || {
+            writer.read(model, chunk, fields)
+        })
+        .await
+        .map_err(|(error, _)| error)?;
+        for (id, values) in rows {
+            current.insert(id, values.into_iter().collect());
+        }
+    }
+    Ok(current)
+}
+
+/// Settles every `planned` entry of every run, then closes runs that were interrupted.
+/// Costs nothing (no Odoo call) when the journal has no planned entry.
+pub async fn reconcile<W: OdooWriter>(
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+) -> Result<ReconcileReport, ApplyError> {
+    let entries = state.planned_entries()?;
+    let unfinished = state.unfinished_runs()?;
+    let mut report = ReconcileReport {
+        entries: entries.len(),
+        ..ReconcileReport::default()
+    };
+    if entries.is_empty() && unfinished.is_empty() {
+        return Ok(report);
+    }
+
+    let mut writes: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
+    let mut creates: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
+    for entry in &entries {
+        match entry.change {
+            EntryChange::Write { .. } => writes.entry(&entry.model).or_default().push(entry),
+            EntryChange::Create { .. } => creates.entry(&entry.model).or_default().push(entry),
+        }
+    }
+
+    let mut outcomes = Vec::new();
+    let mut keys = Vec::new();
+    for (model, entries) in writes {
+        let ids: Vec<i64> = entries
+            .iter()
+            .filter_map(|e| e.record_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let fields: Vec<String> = entries
+            .iter()
+            .filter_map(|e| match &e.change {
+                EntryChange::Write { field, .. } => Some(field.clone()),
+                EntryChange::Create { .. } => None,
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let current = read_current(writer, model, &ids, &fields, opts, &mut report.calls)
+            .await
+            .map_err(ApplyError::Reconcile)?;
+        for entry in entries {
+            let EntryChange::Write { field, old, new } = &entry.change else {
+                continue;
+            };
+            let now = entry
+                .record_id
+                .and_then(|id| current.get(&id))
+                .map(|values| values.get(field));
+            let (status, detail) = match now {
+                None => (
+                    EntryStatus::Skipped,
+                    "reconciled: the record no longer exists".to_owned(),
+                ),
+                Some(None) => (
+                    EntryStatus::Skipped,
+                    format!("reconciled: Odoo did not return field {field}"),
+                ),
+                Some(Some(value)) if same_value(value, new) => (
+                    EntryStatus::Applied,
+                    "reconciled: Odoo holds the new value".to_owned(),
+                ),
+                Some(Some(value)) if same_value(value, old) => (
+                    EntryStatus::NotApplied,
+                    "reconciled: Odoo still holds the old value".to_owned(),
+                ),
+                Some(Some(value)) => (
+                    EntryStatus::Skipped,
+                    format!(
+                        "conflict: Odoo holds {value}, neither the old {old} nor the new {new}"
+                    ),
+                ),
+            };
+            tally(&mut report, entry, status, &detail);
+            outcomes.push(Outcome {
+                run_id: entry.run_id.clone(),
+                seq: entry.seq,
+                status,
+                detail: Some(detail),
+                record_id: None,
+            });
+        }
+    }
+    for (model, entries) in creates {
+        for chunk in entries.chunks(opts.batch_size.max(1)) {
+            let wanted: Vec<IdemKey> = chunk
+                .iter()
+                .filter_map(|e| match &e.change {
+                    EntryChange::Create { key, .. } => Some(key.clone()),
+                    EntryChange::Write { .. } => None,
+                })
+                .collect();
+            let what = format!("{model}.search (idempotency keys)");
+            let found = retrying(opts, &mut report.calls, Call::Find, &what, || {
+                writer.find_by_keys(model, &wanted)
+            })
+            .await
+            .map_err(|(error, _)| ApplyError::Reconcile(error))?;
+            for ((entry, key), found) in chunk.iter().zip(&wanted).zip(found) {
+                let (status, detail) = match found {
+                    Some(id) => {
+                        keys.push((key.clone(), model.to_owned(), id, entry.run_id.clone()));
+                        (
+                            EntryStatus::Applied,
+                            format!("reconciled: {model} {id} carries the key"),
+                        )
+                    }
+                    None => (
+                        EntryStatus::NotApplied,
+                        "reconciled: no record carries the key".to_owned(),
+                    ),
+                };
+                tally(&mut report, entry, status, &detail);
+                outcomes.push(Outcome {
+                    run_id: entry.run_id.clone(),
+                    seq: entry.seq,
+                    status,
+                    detail: Some(detail),
+                    record_id: found,
+                });
+            }
+        }
+    }
+    state.record_outcomes(&outcomes, &keys)?;
+
+    let mut touched: BTreeSet<RunId> = entries.iter().map(|e| e.run_id.clone()).collect();
+    for run in unfinished {
+        touched.remove(&run.run_id);
+        let info = state.recount_run(&run.run_id)?;
+        let complete = info.applied + info.skipped == info.entries;
+        let status = if complete {
+            RunStatus::Applied
+        } else {
+            RunStatus::Failed
+        };
+        let error = (!complete).then(|| {
+            format!(
+                "interrupted; reconciled later: {} applied, {} not applied, {} skipped",
+                info.applied, info.not_applied, info.skipped
+            )
+        });
+        state.finish_run(&run.run_id, status, error.as_deref(), &[])?;
+        report.runs_closed.push(run.run_id);
+    }
+    for run_id in touched {
+        state.recount_run(&run_id)?;
+    }
+    if report.entries > 0 {
+        tracing::info!(
+            entries = report.entries,
+            applied = report.applied,
+            not_applied = report.not_applied,
+            conflicts = report.conflicts.len(),
+            "reconciled interrupted runs"
+        );
+    }
+    Ok(report)
+}
+
+fn tally(report: &mut ReconcileReport, entry: &JournalEntry, status: EntryStatus, detail: &str) {
+    match status {
+        EntryStatus::Applied => report.applied += 1,
+        EntryStatus::NotApplied => report.not_applied += 1,
+        _ => report.conflicts.push(Conflict {
+            run_id: entry.run_id.clone(),
+            seq: entry.seq,
+            model: entry.model.clone(),
+            record_id: entry.record_id,
+            field: match &entry.change {
+                EntryChange::Write { field, .. } => Some(field.clone()),
+                EntryChange::Create { .. } => None,
+            },
+            detail: detail.to_owned(),
+        }),
+    }
+}

@@ -1,0 +1,231 @@
+//! Undo: putting back the old values a run wrote, from its journal, wherever Odoo still holds
+//! exactly what the run wrote. Anything changed since (by a person or a later run) is left
+//! alone and listed. The restoring writes are themselves a journaled run of job `undo`, so an
+//! undo can be explained and undone too.
+//!
+//! Records a run created (badge grants, karma entries) are listed, not deleted: unlinking a
+//! karma tracking or a badge grant has side effects in Odoo (karma totals, notifications) that
+//! a blind delete would not reverse, so that stays a human decision.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::reconcile::read_current;
+use super::report::{ApplyReport, SkippedField};
+use super::{ApplyError, ApplyOptions, OdooWriter, execute, reconcile};
+use crate::plan::{FieldChange, IdemKey, Plan, same_value};
+use crate::record::Value;
+use crate::state::{EntryChange, EntryStatus, NewEntry, RunId, RunStatus, State, StateError};
+
+/// What an undo did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UndoReport {
+    /// The run being undone.
+    pub target: RunId,
+    /// The run was undone before: nothing was read or written.
+    pub already_undone: bool,
+    /// (model, id, field) restored to the value before the run.
+    pub restored: Vec<(String, i64, String)>,
+    pub skipped: Vec<SkippedField>,
+    /// Records the run created, left in place: (model, id, key).
+    pub creates_kept: Vec<(String, Option<i64>, IdemKey)>,
+    /// The undo's own run (absent when already undone).
+    pub run: Option<ApplyReport>,
+}
+
+impl fmt::Display for UndoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.already_undone {
+            return writeln!(f, "run {} was already undone; nothing to do", self.target);
+        }
+        writeln!(
+            f,
+            "undo of run {}: {} value(s) restored, {} skipped, {} created record(s) kept",
+            self.target,
+            self.restored.len(),
+            self.skipped.len(),
+            self.creates_kept.len()
+        )?;
+        for skip in &self.skipped {
+            writeln!(
+                f,
+                "  skipped {} {} {}: {}",
+                skip.model, skip.record_id, skip.field, skip.detail
+            )?;
+        }
+        for (model, id, key) in &self.creates_kept {
+            let id = id.map_or_else(|| "?".to_owned(), |id| id.to_string());
+            writeln!(
+                f,
+                "  kept created {model} {id} [{key}] (delete it in Odoo if it must go)"
+            )?;
+        }
+        if let Some(run) = &self.run {
+            write!(f, "{run}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One applied write of the target run.
+struct Written {
+    model: String,
+    id: i64,
+    field: String,
+    old: Value,
+    new: Value,
+    reason: String,
+}
+
+/// Reverts what run `target` wrote where nobody changed it since. A second undo of the same
+/// run does nothing. Interrupted runs are reconciled first, so their outcome is known.
+pub async fn undo<W: OdooWriter>(
+    target: &RunId,
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+) -> Result<UndoReport, ApplyError> {
+    let info = state
+        .run(target)?
+        .ok_or_else(|| StateError::UnknownRun(target.to_string()))?;
+    let mut report = UndoReport {
+        target: target.clone(),
+        already_undone: info.status == RunStatus::Undone,
+        restored: Vec::new(),
+        skipped: Vec::new(),
+        creates_kept: Vec::new(),
+        run: None,
+    };
+    if report.already_undone {
+        return Ok(report);
+    }
+    let reconciled = reconcile(state, writer, opts).await?;
+
+    let mut written = Vec::new();
+    for entry in state.journal(target)? {
+        if entry.status != EntryStatus::Applied {
+            continue;
+        }
+        match entry.change {
+            EntryChange::Write { field, old, new } => {
+                if let Some(id) = entry.record_id {
+                    written.push(Written {
+                        model: entry.model,
+                        id,
+                        field,
+                        old,
+                        new,
+                        reason: entry.reason,
+                    });
+                }
+            }
+            EntryChange::Create { key, .. } => {
+                report
+                    .creates_kept
+                    .push((entry.model, entry.record_id, key))
+            }
+        }
+    }
+
+    let mut by_model: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
+    for w in &written {
+        let (ids, fields) = by_model.entry(&w.model).or_default();
+        ids.insert(w.id);
+        fields.insert(w.field.clone());
+    }
+    let mut plan = Plan::new("undo");
+    let mut skipped_entries = Vec::new();
+    let mut stats = super::CallStats::default();
+    for (model, (ids, fields)) in by_model {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let fields: Vec<String> = fields.into_iter().collect();
+        let current = read_current(writer, model, &ids, &fields, opts, &mut stats)
+            .await
+            .map_err(|error| ApplyError::UndoRead {
+                run: target.to_string(),
+                error,
+            })?;
+        for w in written.iter().filter(|w| w.model == model) {
+            let now = current
+                .get(&w.id)
+                .map(|values| values.get(&w.field).cloned().unwrap_or(Value::Null));
+            let skip = match &now {
+                None => Some("the record no longer exists".to_owned()),
+                Some(value) if same_value(value, &w.new) => None,
+                Some(value) => Some(format!(
+                    "changed since: Odoo holds {value}, the run wrote {}",
+                    w.new
+                )),
+            };
+            let reason = format!("undo of run {target}: {}", w.reason);
+            match skip {
+                None => {
+                    plan.push_write(
+                        &w.model,
+                        w.id,
+                        vec![FieldChange::new(&w.field, w.new.clone(), w.old.clone())],
+                        reason,
+                    );
+                    report
+                        .restored
+                        .push((w.model.clone(), w.id, w.field.clone()));
+                }
+                Some(detail) => {
+                    skipped_entries.push(NewEntry {
+                        model: w.model.clone(),
+                        record_id: Some(w.id),
+                        change: EntryChange::Write {
+                            field: w.field.clone(),
+                            old: now.clone().unwrap_or(Value::Null),
+                            new: w.old.clone(),
+                        },
+                        reason,
+                        group: None,
+                        status: EntryStatus::Skipped,
+                        detail: Some(detail.clone()),
+                    });
+                    report.skipped.push(SkippedField {
+                        model: w.model.clone(),
+                        record_id: w.id,
+                        field: w.field.clone(),
+                        detail,
+                    });
+                }
+            }
+        }
+    }
+
+    let undo_opts = ApplyOptions {
+        cursors: Vec::new(),
+        ..opts.clone()
+    };
+    let mut run = execute(
+        &plan,
+        state,
+        writer,
+        &undo_opts,
+        Some(target),
+        skipped_entries,
+    )
+    .await?;
+    run.reconciled = reconciled;
+    run.calls.add(&stats);
+    if run.is_success() {
+        state.set_run_status(target, RunStatus::Undone)?;
+    } else {
+        // What was not restored is in the undo run's journal; the target keeps its status so
+        // the undo can be tried again.
+        report.restored.clear();
+        let journal = state.journal(&run.run_id)?;
+        for entry in journal
+            .into_iter()
+            .filter(|e| e.status == EntryStatus::Applied)
+        {
+            if let (EntryChange::Write { field, .. }, Some(id)) = (entry.change, entry.record_id) {
+                report.restored.push((entry.model, id, field));
+            }
+        }
+    }
+    report.run = Some(run);
+    Ok(report)
+}

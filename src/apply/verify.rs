@@ -1,0 +1,112 @@
+//! Verification before apply (`ApplyOptions::verify_old`): re-reading the planned fields and
+//! keeping only the changes whose record still holds the planned old value, so a value a person
+//! set in Odoo while the plan was computed (a lead taken by a salesperson) is not overwritten.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::reconcile::read_current;
+use super::report::{CallStats, SkippedField};
+use super::{ApplyError, ApplyOptions, OdooWriter};
+use crate::plan::{Change, FieldChange, Plan, same_value};
+use crate::record::Value;
+use crate::state::{EntryChange, EntryStatus, NewEntry};
+
+/// The plan reduced to what is still valid, and what was dropped (journaled as skipped).
+pub(super) struct Verified {
+    pub plan: Plan,
+    pub skipped: Vec<NewEntry>,
+    pub stale: Vec<SkippedField>,
+    pub calls: CallStats,
+}
+
+pub(super) async fn verify<W: OdooWriter>(
+    plan: &Plan,
+    writer: &W,
+    opts: &ApplyOptions,
+) -> Result<Verified, ApplyError> {
+    let mut wanted: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<&str>)> = BTreeMap::new();
+    for (model, id, values, _) in plan.writes() {
+        let (ids, fields) = wanted.entry(model).or_default();
+        ids.insert(id);
+        fields.extend(values.iter().map(|c| c.field.as_str()));
+    }
+    let mut calls = CallStats::default();
+    let mut current = BTreeMap::new();
+    for (model, (ids, fields)) in wanted {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let fields: Vec<String> = fields.into_iter().map(str::to_owned).collect();
+        let values = read_current(writer, model, &ids, &fields, opts, &mut calls)
+            .await
+            .map_err(|error| ApplyError::VerifyRead {
+                model: model.to_owned(),
+                error,
+            })?;
+        current.insert(model, values);
+    }
+
+    let mut verified = Verified {
+        plan: Plan::new(plan.job.clone()),
+        skipped: Vec::new(),
+        stale: Vec::new(),
+        calls,
+    };
+    for change in plan.changes() {
+        let Change::Write {
+            model,
+            id,
+            values,
+            reason,
+        } = change
+        else {
+            verified.plan.push(change.clone());
+            continue;
+        };
+        let record = current
+            .get(model.as_str())
+            .and_then(|records| records.get(id));
+        let mut keep = Vec::new();
+        for c in values {
+            let now = record.map(|r| r.get(&c.field).cloned().unwrap_or(Value::Null));
+            let detail = match &now {
+                None => Some("the record no longer exists".to_owned()),
+                Some(value) if same_value(value, &c.old) => None,
+                Some(value) if same_value(value, &c.new) => {
+                    Some("Odoo already holds the new value".to_owned())
+                }
+                Some(value) => Some(format!(
+                    "changed since planned: Odoo holds {value}, the plan expected {}",
+                    c.old
+                )),
+            };
+            match detail {
+                None => keep.push(c.clone()),
+                Some(detail) => {
+                    verified.skipped.push(NewEntry {
+                        model: model.clone(),
+                        record_id: Some(*id),
+                        change: EntryChange::Write {
+                            field: c.field.clone(),
+                            old: now.unwrap_or(Value::Null),
+                            new: c.new.clone(),
+                        },
+                        reason: reason.clone(),
+                        group: None,
+                        status: EntryStatus::Skipped,
+                        detail: Some(detail.clone()),
+                    });
+                    verified.stale.push(SkippedField {
+                        model: model.clone(),
+                        record_id: *id,
+                        field: c.field.clone(),
+                        detail,
+                    });
+                }
+            }
+        }
+        let keep: Vec<FieldChange> = keep;
+        verified
+            .plan
+            .push_write(model.clone(), *id, keep, reason.clone());
+    }
+    Ok(verified)
+}

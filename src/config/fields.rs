@@ -1,0 +1,93 @@
+//! Odoo fields named by the config (in domains, score fields, ...), with where they were
+//! written, so `check` can verify them against the server's `fields_get` and point at the
+//! exact key when one does not exist.
+
+use std::path::PathBuf;
+
+use super::diagnostic::{Diagnostic, did_you_mean};
+
+/// One field (or dotted path such as `country_id.code`) that a config key refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRef {
+    /// The model the path starts from, e.g. `crm.lead`.
+    pub model: String,
+    /// A field name or a dotted path through many2one/x2many relations.
+    pub path: String,
+    /// The config key that names it, e.g. `scoring.rules[2].domain`.
+    pub key: String,
+    pub at: Location,
+}
+
+/// A position in a config file (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl FieldRef {
+    /// The diagnostic for segment `field` of this path missing on `model`, suggesting the
+    /// closest existing name.
+    pub fn unknown_field<'a>(
+        &self,
+        model: &str,
+        field: &str,
+        existing: impl IntoIterator<Item = &'a str>,
+    ) -> Diagnostic {
+        let hint = did_you_mean(field, existing);
+        let suggestion = hint
+            .map(|h| format!(" (did you mean '{h}'?)"))
+            .unwrap_or_default();
+        self.diagnostic(format!("unknown field '{field}' on {model}{suggestion}"))
+    }
+
+    /// The diagnostic for a path that continues past a non-relational field.
+    pub fn not_relational(&self, model: &str, field: &str, ty: &str) -> Diagnostic {
+        self.diagnostic(format!(
+            "'{field}' on {model} is a {ty} field, so '{}' cannot go through it",
+            self.path
+        ))
+    }
+
+    /// The diagnostic for a model the server does not have (module not installed, typo).
+    pub fn unknown_model(&self, model: &str) -> Diagnostic {
+        self.diagnostic(format!("model {model} does not exist on this Odoo"))
+    }
+
+    // The hint is folded into the message: the "did you mean" reads best right after the name.
+    fn diagnostic(&self, message: String) -> Diagnostic {
+        Diagnostic {
+            file: self.at.file.clone(),
+            line: self.at.line,
+            column: self.at.column,
+            key: self.key.clone(),
+            message,
+            hint: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_reads_like_the_design() {
+        let r = FieldRef {
+            model: "crm.lead".into(),
+            path: "contry_id.code".into(),
+            key: "scoring.rules[2].domain".into(),
+            at: Location {
+                file: "config/prod.toml".into(),
+                line: 14,
+                column: 12,
+            },
+        };
+        let d = r.unknown_field("crm.lead", "contry_id", ["name", "country_id", "city"]);
+        assert_eq!(
+            d.to_string(),
+            "config/prod.toml:14:12 scoring.rules[2].domain: unknown field 'contry_id' on crm.lead (did you mean 'country_id'?)"
+        );
+    }
+}

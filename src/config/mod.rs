@@ -1,0 +1,134 @@
+//! The TOML configuration: read once, turned into validated types (parse, don't validate),
+//! with every mistake reported as `file:line:column key.path: message (hint: ...)`.
+//! Sections are raw serde structs (`raw`) converted by one `validate` function each.
+//!
+//! Adding a section (`[scoring]`, ...): a `RawX` with `deny_unknown_fields` and `Spanned`
+//! leaves in `raw.rs`, an `Option<Spanned<RawX>>` member of `RawConfig`, and an `x.rs` with
+//! `validate(raw, &mut Ctx) -> Option<X>` that reports through `ctx.error(span, key, ..)` and
+//! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
+//! `Config::field_refs` (which `check` verifies with `fields_get`).
+
+mod context;
+mod diagnostic;
+mod fields;
+mod keypath;
+mod odoo;
+mod raw;
+mod state;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+pub use context::EnvLookup;
+pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
+pub use fields::{FieldRef, Location};
+pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use state::StateConfig;
+pub use verify::verify_fields;
+
+use context::Ctx;
+use raw::RawConfig;
+
+/// The documented example configuration, shipped inside the binary.
+pub const EXAMPLE: &str = include_str!("../../config/example.toml");
+
+/// A fully validated configuration. Later sections (`scoring`, `assignment`, `gamification`)
+/// are added here as more validated structs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it was loaded from (diagnostics found later, e.g. by `check`, point into it).
+    pub path: PathBuf,
+    pub odoo: OdooConfig,
+    pub state: StateConfig,
+    /// Every Odoo field the sections name, for `check` to verify.
+    pub field_refs: Vec<FieldRef>,
+}
+
+/// Reads and validates `path`, taking secrets from the process environment.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_str(path, &text, &|name| std::env::var(name).ok())
+}
+
+/// Validates `text` as if read from `path` (relative paths inside resolve against its
+/// directory), looking environment variables up through `env`.
+pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, ConfigError> {
+    let mut ctx = Ctx::new(path, text, env);
+    let raw: RawConfig = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Err(ConfigError::Invalid(vec![serde_diagnostic(ctx.map(), &e)])),
+    };
+    let odoo = odoo::validate(raw.odoo, &mut ctx);
+    let state = state::validate(raw.state, &mut ctx);
+    let field_refs = ctx.take_field_refs();
+    match (odoo, state) {
+        (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
+            path: path.to_path_buf(),
+            odoo,
+            state,
+            field_refs,
+        }),
+        _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
+    }
+}
+
+/// Turns toml/serde's error into a located diagnostic with a key path and a hint.
+fn serde_diagnostic(map: &SourceMap<'_>, e: &toml::de::Error) -> Diagnostic {
+    let span = e.span().unwrap_or(0..0);
+    let mut key = keypath::key_path_at(map.text(), span.start);
+    let msg = e.message().trim();
+    if let Some((field, expected)) = parse_unknown_field(msg) {
+        let hint = match did_you_mean(field, expected.iter().copied()) {
+            Some(best) => Some(format!("did you mean `{best}`?")),
+            None if expected.is_empty() => Some("this table takes no keys".into()),
+            None => Some(format!("known keys: {}", expected.join(", "))),
+        };
+        return map.diagnostic(span, key, format!("unknown key `{field}`"), hint);
+    }
+    if let Some(field) = between(msg, "missing field `", "`") {
+        let table = if key.is_empty() {
+            "the top level".to_owned()
+        } else {
+            format!("[{key}]")
+        };
+        let hint = Some(format!("add `{field} = ...` to {table}"));
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(field);
+        return map.diagnostic(span, key, format!("missing key `{field}`"), hint);
+    }
+    let hint = type_hint(msg);
+    map.diagnostic(span, key, msg.to_owned(), hint)
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` → ("x", ["a", "b"]).
+fn parse_unknown_field(msg: &str) -> Option<(&str, Vec<&str>)> {
+    let field = between(msg, "unknown field `", "`")?;
+    let rest = msg.split_once(", expected").map_or("", |(_, r)| r);
+    let expected = rest.split('`').skip(1).step_by(2).collect();
+    Some((field, expected))
+}
+
+fn between<'m>(msg: &'m str, open: &str, close: &str) -> Option<&'m str> {
+    let start = msg.find(open)? + open.len();
+    let len = msg[start..].find(close)?;
+    Some(&msg[start..start + len])
+}
+
+fn type_hint(msg: &str) -> Option<String> {
+    let expected = msg.rsplit_once("expected ")?.1;
+    let plain = match expected {
+        e if e.starts_with('u') || e.starts_with('i') => "a whole number, without quotes",
+        "a string" => "a quoted string",
+        e if e.starts_with("struct") => "a table",
+        _ => return None,
+    };
+    Some(format!("expected {plain}"))
+}
+
+#[cfg(test)]
+mod tests;

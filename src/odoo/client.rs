@@ -1,0 +1,287 @@
+//! `OdooClient`: one logged-in session (database, uid, secret) over a [`Transport`], with the
+//! retry policy applied around every call and counters of what was sent. The model helpers
+//! (`search_read`, grouped `write`, ...) live in `helpers.rs` on top of `execute_kw`.
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::error::OdooError;
+use super::metrics::{Metrics, MetricsSnapshot};
+use super::retry::RetryPolicy;
+use super::secret::Secret;
+use super::transport::{Service, Transport};
+use super::version::ServerVersion;
+use super::xmlrpc_transport::XmlRpcTransport;
+use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
+use crate::xmlrpc::{Struct, Value};
+
+/// Who we log in as.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub database: String,
+    pub login: String,
+    /// A password or an API key.
+    pub secret: Secret,
+}
+
+/// Methods whose repetition cannot change the outcome, so any transient failure may be
+/// retried. Everything else (`create`, `action_*`, ...) is retried only when Odoo certainly
+/// did not run it (see [`OdooError::certainly_not_applied`]).
+const IDEMPOTENT_METHODS: &[&str] = &[
+    "search",
+    "search_read",
+    "search_count",
+    "read",
+    "read_group",
+    "fields_get",
+    "name_search",
+    "web_search_read",
+    "web_read",
+    "check_access_rights",
+    "default_get",
+    "write",
+    "unlink",
+];
+
+pub struct OdooClient {
+    transport: Arc<dyn Transport>,
+    metrics: Arc<Metrics>,
+    credentials: Credentials,
+    uid: OnceCell<i64>,
+    retry: RetryPolicy,
+    batch_size: NonZeroUsize,
+    context: Struct,
+}
+
+impl std::fmt::Debug for OdooClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OdooClient")
+            .field("credentials", &self.credentials)
+            .field("uid", &self.uid.get())
+            .field("retry", &self.retry)
+            .field("batch_size", &self.batch_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OdooClient {
+    /// A client over any transport; `metrics` should be the one the transport counts bytes in.
+    pub fn new(
+        transport: Arc<dyn Transport>,
+        metrics: Arc<Metrics>,
+        credentials: Credentials,
+    ) -> Self {
+        Self {
+            transport,
+            metrics,
+            credentials,
+            uid: OnceCell::new(),
+            retry: RetryPolicy::default(),
+            batch_size: NonZeroUsize::new(DEFAULT_BATCH_SIZE).unwrap_or(NonZeroUsize::MIN),
+            context: Struct::new(),
+        }
+    }
+
+    /// An XML-RPC client configured from the `[odoo]` section (not yet authenticated).
+    pub fn from_config(config: &OdooConfig) -> Result<Self, OdooError> {
+        let metrics = Arc::new(Metrics::new());
+        let transport = XmlRpcTransport::new(&config.url, config.timeout, metrics.clone())?;
+        Ok(Self::new(
+            Arc::new(transport),
+            metrics,
+            Credentials {
+                database: config.database.clone(),
+                login: config.login.clone(),
+                secret: config.password.clone(),
+            },
+        )
+        .with_retry(config.retry)
+        .with_batch_size(config.batch_size))
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_batch_size(mut self, batch_size: NonZeroUsize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// A context merged into every `execute_kw` (keys the call sets itself win), e.g.
+    /// `tracking_disable` for a daemon, or `lang`/`tz`.
+    pub fn with_context(mut self, context: Struct) -> Self {
+        self.context = context;
+        self
+    }
+
+    pub fn batch_size(&self) -> usize {
+        self.batch_size.get()
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The uid, once authenticated.
+    pub fn uid(&self) -> Option<i64> {
+        self.uid.get().copied()
+    }
+
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.metrics.snapshot()
+    }
+
+    pub fn metrics_handle(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// `common.version()`: needs no credentials.
+    pub async fn version(&self) -> Result<ServerVersion, OdooError> {
+        let call = "common.version";
+        let v = self
+            .call(Service::Common, "version", Vec::new(), call, true)
+            .await?;
+        ServerVersion::from_value(&v).ok_or_else(|| unexpected(call, "a version struct", &v))
+    }
+
+    /// `common.authenticate(db, login, secret, {})`: the uid, or
+    /// [`OdooError::AuthenticationFailed`] naming login and database when Odoo answers `False`.
+    /// Passwords and API keys go in the same place.
+    pub async fn authenticate(&self) -> Result<i64, OdooError> {
+        let uid = self.authenticate_once().await?;
+        // A second authenticate gives the same uid; the first one stays.
+        let _ = self.uid.set(uid);
+        Ok(uid)
+    }
+
+    async fn authenticate_once(&self) -> Result<i64, OdooError> {
+        let call = "common.authenticate";
+        let c = &self.credentials;
+        let params = vec![
+            Value::from(c.database.as_str()),
+            Value::from(c.login.as_str()),
+            Value::from(c.secret.expose()),
+            Value::Struct(Struct::new()),
+        ];
+        let v = self
+            .call(Service::Common, "authenticate", params, call, true)
+            .await?;
+        match v {
+            Value::Int(uid) if uid > 0 => Ok(uid),
+            Value::Bool(false) => Err(OdooError::AuthenticationFailed {
+                login: c.login.clone(),
+                database: c.database.clone(),
+            }),
+            other => Err(unexpected(call, "a uid or False", &other)),
+        }
+    }
+
+    /// `object.execute_kw(db, uid, secret, model, method, args, kwargs)`, authenticating
+    /// first if needed. `kwargs` is sent only when non-empty (after merging the client context).
+    pub async fn execute_kw(
+        &self,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Struct,
+    ) -> Result<Value, OdooError> {
+        let uid = *self
+            .uid
+            .get_or_try_init(|| self.authenticate_once())
+            .await?;
+        let kwargs = self.merge_context(kwargs);
+        let c = &self.credentials;
+        let mut params = vec![
+            Value::from(c.database.as_str()),
+            Value::Int(uid),
+            Value::from(c.secret.expose()),
+            Value::from(model),
+            Value::from(method),
+            Value::Array(args),
+        ];
+        if !kwargs.is_empty() {
+            params.push(Value::Struct(kwargs));
+        }
+        let call = format!("{model}.{method}");
+        let idempotent = IDEMPOTENT_METHODS.contains(&method);
+        self.call(Service::Object, "execute_kw", params, &call, idempotent)
+            .await
+    }
+
+    fn merge_context(&self, mut kwargs: Struct) -> Struct {
+        if self.context.is_empty() {
+            return kwargs;
+        }
+        let mut context = match kwargs.remove("context") {
+            Some(Value::Struct(c)) => c,
+            _ => Struct::new(),
+        };
+        for (k, v) in self.context.iter() {
+            if context.get(k).is_none() {
+                context.push(k, v.clone());
+            }
+        }
+        kwargs.push("context", Value::Struct(context));
+        kwargs
+    }
+
+    /// One RPC with the retry policy around it. Each attempt is counted; failures by kind.
+    async fn call(
+        &self,
+        service: Service,
+        method: &str,
+        params: Vec<Value>,
+        call: &str,
+        idempotent: bool,
+    ) -> Result<Value, OdooError> {
+        let mut attempt = 1;
+        loop {
+            self.metrics.add_call();
+            let started = std::time::Instant::now();
+            let result = self.transport.call(service, method, &params, call).await;
+            let err = match result {
+                Ok(v) => {
+                    tracing::debug!(
+                        call,
+                        attempt,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "rpc ok"
+                    );
+                    return Ok(v);
+                }
+                Err(e) => e,
+            };
+            self.metrics.add_error(err.kind());
+            let retryable = err.is_transient() && (idempotent || err.certainly_not_applied());
+            if !retryable || !self.retry.allows_another(attempt) {
+                tracing::debug!(call, attempt, error = %err, "rpc failed");
+                return Err(err);
+            }
+            let delay = self.retry.delay(attempt, rand::random::<f64>());
+            tracing::warn!(call, attempt, delay_ms = delay.as_millis() as u64, error = %err, "transient failure, retrying");
+            tokio::time::sleep(delay).await;
+            self.metrics.add_retry();
+            attempt += 1;
+        }
+    }
+}
+
+pub(crate) fn unexpected(call: &str, expected: &'static str, got: &Value) -> OdooError {
+    let mut shown = got.to_string();
+    if shown.chars().count() > 120 {
+        shown = shown.chars().take(120).collect::<String>() + "…";
+    }
+    OdooError::UnexpectedReply {
+        call: call.to_owned(),
+        expected,
+        got: shown,
+    }
+}

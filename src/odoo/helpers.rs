@@ -1,0 +1,370 @@
+//! Model-level helpers over `execute_kw`: reading in id-ordered pages as a stream, counting,
+//! grouping, and writing in as few calls as possible (ids sharing values in one `write`,
+//! records created in batches).
+
+use std::collections::HashMap;
+
+use futures_util::stream::{self, Stream, StreamExt};
+
+use super::client::{OdooClient, unexpected};
+use super::error::OdooError;
+use crate::xmlrpc::{Struct, Value};
+
+/// `search` options; `None` leaves Odoo's default (no offset, no limit, the model's order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchOptions {
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
+    pub order: Option<String>,
+}
+
+/// A domain leaf `(field, operator, value)` in wire form.
+pub fn leaf(field: &str, operator: &str, value: impl Into<Value>) -> Value {
+    Value::Array(vec![field.into(), operator.into(), value.into()])
+}
+
+fn strings(items: &[&str]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(*s)).collect())
+}
+
+fn ids_value(ids: &[i64]) -> Value {
+    Value::Array(ids.iter().map(|i| Value::Int(*i)).collect())
+}
+
+fn records(call: &str, v: Value) -> Result<Vec<Struct>, OdooError> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Struct(s) => Ok(s),
+                other => Err(unexpected(call, "a list of records", &other)),
+            })
+            .collect(),
+        other => Err(unexpected(call, "a list of records", &other)),
+    }
+}
+
+fn int_list(call: &str, v: Value) -> Result<Vec<i64>, OdooError> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| {
+                item.as_i64()
+                    .ok_or_else(|| unexpected(call, "a list of ids", &item))
+            })
+            .collect(),
+        other => Err(unexpected(call, "a list of ids", &other)),
+    }
+}
+
+fn record_id(call: &str, r: &Struct) -> Result<i64, OdooError> {
+    r.get("id").and_then(Value::as_i64).ok_or_else(|| {
+        unexpected(
+            call,
+            "records with an integer id",
+            &Value::Struct(r.clone()),
+        )
+    })
+}
+
+struct Page {
+    last_id: i64,
+    done: bool,
+}
+
+impl OdooClient {
+    /// `search_read` in pages of `batch_size` records ordered by id, each page asking for
+    /// `domain + [('id', '>', last id seen)]`: stable under concurrent inserts and deletes,
+    /// unlike offsets. Ends after the first short page.
+    pub fn search_read_pages<'a>(
+        &'a self,
+        model: &'a str,
+        domain: Vec<Value>,
+        fields: &'a [&'a str],
+    ) -> impl Stream<Item = Result<Vec<Struct>, OdooError>> + Send + 'a {
+        let start = Page {
+            last_id: 0,
+            done: false,
+        };
+        stream::try_unfold(start, move |page| {
+            let domain = domain.clone();
+            async move {
+                if page.done {
+                    return Ok(None);
+                }
+                let call = format!("{model}.search_read");
+                let limit = self.batch_size();
+                let mut paged = domain;
+                paged.push(leaf("id", ">", page.last_id));
+                let mut kwargs = Struct::new();
+                kwargs.push("fields", strings(fields));
+                kwargs.push("order", "id".into());
+                kwargs.push("limit", Value::Int(limit as i64));
+                let v = self
+                    .execute_kw(model, "search_read", vec![Value::Array(paged)], kwargs)
+                    .await?;
+                let batch = records(&call, v)?;
+                let Some(last) = batch.last() else {
+                    return Ok(None);
+                };
+                let last_id = record_id(&call, last)?;
+                // A server that ignored the order or the id filter would loop forever.
+                if last_id <= page.last_id {
+                    return Err(unexpected(
+                        &call,
+                        "ids above the previous page",
+                        &Value::Int(last_id),
+                    ));
+                }
+                let done = batch.len() < limit;
+                Ok(Some((batch, Page { last_id, done })))
+            }
+        })
+    }
+
+    /// The records of [`OdooClient::search_read_pages`] one by one, in id order.
+    pub fn search_read_stream<'a>(
+        &'a self,
+        model: &'a str,
+        domain: Vec<Value>,
+        fields: &'a [&'a str],
+    ) -> impl Stream<Item = Result<Struct, OdooError>> + Send + 'a {
+        self.search_read_pages(model, domain, fields)
+            .flat_map(|page| {
+                let items: Vec<Result<Struct, OdooError>> = match page {
+                    Ok(records) => records.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                stream::iter(items)
+            })
+    }
+
+    /// Every matching record, collected (paged underneath).
+    pub async fn search_read_all(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        fields: &[&str],
+    ) -> Result<Vec<Struct>, OdooError> {
+        let mut out = Vec::new();
+        let mut pages = std::pin::pin!(self.search_read_pages(model, domain, fields));
+        while let Some(page) = pages.next().await {
+            out.extend(page?);
+        }
+        Ok(out)
+    }
+
+    /// `read(ids, fields)`: records in the order of `ids`; missing ids are silently omitted
+    /// by Odoo.
+    pub async fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[&str],
+    ) -> Result<Vec<Struct>, OdooError> {
+        let mut kwargs = Struct::new();
+        kwargs.push("fields", strings(fields));
+        let v = self
+            .execute_kw(model, "read", vec![ids_value(ids)], kwargs)
+            .await?;
+        records(&format!("{model}.read"), v)
+    }
+
+    pub async fn search(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        options: &SearchOptions,
+    ) -> Result<Vec<i64>, OdooError> {
+        let mut kwargs = Struct::new();
+        if let Some(offset) = options.offset {
+            kwargs.push("offset", Value::Int(offset as i64));
+        }
+        if let Some(limit) = options.limit {
+            kwargs.push("limit", Value::Int(limit as i64));
+        }
+        if let Some(order) = &options.order {
+            kwargs.push("order", order.as_str().into());
+        }
+        let v = self
+            .execute_kw(model, "search", vec![Value::Array(domain)], kwargs)
+            .await?;
+        int_list(&format!("{model}.search"), v)
+    }
+
+    pub async fn search_count(&self, model: &str, domain: Vec<Value>) -> Result<i64, OdooError> {
+        let v = self
+            .execute_kw(
+                model,
+                "search_count",
+                vec![Value::Array(domain)],
+                Struct::new(),
+            )
+            .await?;
+        v.as_i64()
+            .ok_or_else(|| unexpected(&format!("{model}.search_count"), "an integer", &v))
+    }
+
+    /// `read_group(domain, fields, groupby, lazy=...)`: one row per group as Odoo returns it
+    /// (many2one groups as `[id, name]`, counts, aggregates, `__domain`).
+    pub async fn read_group(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        fields: &[&str],
+        groupby: &[&str],
+        lazy: bool,
+    ) -> Result<Vec<Struct>, OdooError> {
+        let mut kwargs = Struct::new();
+        kwargs.push("lazy", Value::Bool(lazy));
+        let args = vec![Value::Array(domain), strings(fields), strings(groupby)];
+        let v = self.execute_kw(model, "read_group", args, kwargs).await?;
+        records(&format!("{model}.read_group"), v)
+    }
+
+    /// `fields_get(attributes=...)`: field name → its attributes.
+    pub async fn fields_get(&self, model: &str, attributes: &[&str]) -> Result<Struct, OdooError> {
+        let mut kwargs = Struct::new();
+        kwargs.push("attributes", strings(attributes));
+        let v = self
+            .execute_kw(model, "fields_get", Vec::new(), kwargs)
+            .await?;
+        match v {
+            Value::Struct(s) => Ok(s),
+            other => Err(unexpected(
+                &format!("{model}.fields_get"),
+                "a struct of fields",
+                &other,
+            )),
+        }
+    }
+
+    /// One `write(ids, values)`; ids are sent as given.
+    pub async fn write(&self, model: &str, ids: &[i64], values: Struct) -> Result<(), OdooError> {
+        let v = self
+            .execute_kw(
+                model,
+                "write",
+                vec![ids_value(ids), Value::Struct(values)],
+                Struct::new(),
+            )
+            .await?;
+        match v {
+            Value::Bool(true) => Ok(()),
+            other => Err(unexpected(&format!("{model}.write"), "True", &other)),
+        }
+    }
+
+    /// Writes per-record values in as few calls as possible: records sharing identical values
+    /// go in one `write` (at most `batch_size` ids each), groups in first-seen order, ids
+    /// sorted. Returns the number of `write` calls made.
+    pub async fn write_grouped(
+        &self,
+        model: &str,
+        changes: Vec<(i64, Struct)>,
+    ) -> Result<usize, OdooError> {
+        let mut calls = 0;
+        for (values, mut ids) in group_by_values(changes) {
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(self.batch_size()) {
+                self.write(model, chunk, values.clone()).await?;
+                calls += 1;
+            }
+        }
+        Ok(calls)
+    }
+
+    /// Creates records in batches of `batch_size` (`create` with a list of dicts), returning
+    /// the new ids in input order.
+    pub async fn create(&self, model: &str, records: Vec<Struct>) -> Result<Vec<i64>, OdooError> {
+        let mut ids = Vec::with_capacity(records.len());
+        let call = format!("{model}.create");
+        for chunk in records.chunks(self.batch_size()) {
+            let list = Value::Array(chunk.iter().cloned().map(Value::Struct).collect());
+            let v = self
+                .execute_kw(model, "create", vec![list], Struct::new())
+                .await?;
+            let created = int_list(&call, v)?;
+            if created.len() != chunk.len() {
+                return Err(OdooError::UnexpectedReply {
+                    call,
+                    expected: "one id per record",
+                    got: format!("{} ids for {} records", created.len(), chunk.len()),
+                });
+            }
+            ids.extend(created);
+        }
+        Ok(ids)
+    }
+}
+
+/// Groups `(id, values)` by identical values, keeping first-seen group order. Values hold
+/// doubles (no `Eq`/`Hash`), so the key is their unambiguous debug rendering.
+fn group_by_values(changes: Vec<(i64, Struct)>) -> Vec<(Struct, Vec<i64>)> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<(Struct, Vec<i64>)> = Vec::new();
+    for (id, values) in changes {
+        let key = format!("{values:?}");
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(id),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((values, vec![id]));
+            }
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(score: i64) -> Struct {
+        let mut s = Struct::new();
+        s.push("x_lead_score", Value::Int(score));
+        s
+    }
+
+    #[test]
+    fn groups_identical_values_in_first_seen_order() {
+        let groups = group_by_values(vec![
+            (5, vals(10)),
+            (3, vals(20)),
+            (1, vals(10)),
+            (9, vals(20)),
+            (2, vals(30)),
+        ]);
+        let shape: Vec<_> = groups
+            .iter()
+            .map(|(v, ids)| {
+                (
+                    v.get("x_lead_score").and_then(Value::as_i64).unwrap(),
+                    ids.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![(10, vec![5, 1]), (20, vec![3, 9]), (30, vec![2])]
+        );
+    }
+
+    #[test]
+    fn int_and_double_values_are_different_groups() {
+        let mut a = Struct::new();
+        a.push("f", Value::Int(1));
+        let mut b = Struct::new();
+        b.push("f", Value::Double(1.0));
+        assert_eq!(group_by_values(vec![(1, a), (2, b)]).len(), 2);
+    }
+
+    #[test]
+    fn leaf_is_a_triple() {
+        assert_eq!(
+            leaf("id", ">", 7),
+            Value::Array(vec!["id".into(), ">".into(), Value::Int(7)])
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC now), typed
+//! errors from Odoo's faults and from the network, bounded retries for transient failures
+//! only, paging and batched writes, and counters of every call.
+
+mod client;
+mod error;
+mod helpers;
+mod metrics;
+mod retry;
+mod secret;
+mod transport;
+mod version;
+mod xmlrpc_transport;
+
+pub use client::{Credentials, OdooClient};
+pub use error::{ErrorKind, OdooError};
+pub use helpers::{SearchOptions, leaf};
+pub use metrics::{Metrics, MetricsSnapshot};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use transport::{BoxFuture, Service, Transport};
+pub use version::ServerVersion;
+pub use xmlrpc_transport::{XmlRpcTransport, http_client};

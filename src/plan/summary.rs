@@ -1,0 +1,241 @@
+//! How a plan reads to a person (`scorekeeper plan`) and to a program (`--json`): counts per
+//! model and field, then the first examples with old → new and the reason.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value as Json, json};
+
+use super::{Change, Plan, value_to_json};
+
+/// Examples shown by `Display for Plan`.
+const DEFAULT_EXAMPLES: usize = 10;
+
+/// model → field → records changing it.
+type WriteCounts<'a> = BTreeMap<&'a str, BTreeMap<&'a str, usize>>;
+/// model → records created.
+type CreateCounts<'a> = BTreeMap<&'a str, usize>;
+
+/// A readable summary of a plan with at most `examples` example lines.
+pub struct Summary<'a> {
+    plan: &'a Plan,
+    examples: usize,
+}
+
+impl Plan {
+    pub fn summary(&self, examples: usize) -> Summary<'_> {
+        Summary {
+            plan: self,
+            examples,
+        }
+    }
+
+    /// (model → (field → number of records changing it)) and (model → number of creates).
+    fn counts(&self) -> (WriteCounts<'_>, CreateCounts<'_>) {
+        let mut writes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+        let mut creates: BTreeMap<&str, usize> = BTreeMap::new();
+        for change in self.changes() {
+            match change {
+                Change::Write { model, values, .. } => {
+                    let fields = writes.entry(model).or_default();
+                    for value in values {
+                        *fields.entry(value.field.as_str()).or_default() += 1;
+                    }
+                }
+                Change::Create { model, .. } => *creates.entry(model).or_default() += 1,
+            }
+        }
+        (writes, creates)
+    }
+
+    /// The plan as JSON for `scorekeeper plan --json`; values use the journal's encoding
+    /// (see `value_json`).
+    pub fn to_json(&self) -> Json {
+        let (writes, creates) = self.counts();
+        let changes: Vec<Json> = self
+            .changes()
+            .iter()
+            .map(|change| match change {
+                Change::Write {
+                    model,
+                    id,
+                    values,
+                    reason,
+                } => json!({
+                    "kind": "write",
+                    "model": model,
+                    "id": id,
+                    "reason": reason,
+                    "fields": values.iter().map(|c| json!({
+                        "field": c.field,
+                        "old": value_to_json(&c.old),
+                        "new": value_to_json(&c.new),
+                    })).collect::<Vec<_>>(),
+                }),
+                Change::Create {
+                    model,
+                    values,
+                    key,
+                    reason,
+                } => {
+                    let mut fields = Map::new();
+                    for (field, value) in values {
+                        fields.insert(field.clone(), value_to_json(value));
+                    }
+                    json!({
+                        "kind": "create",
+                        "model": model,
+                        "key": key.as_str(),
+                        "reason": reason,
+                        "values": fields,
+                    })
+                }
+            })
+            .collect();
+        json!({
+            "job": self.job,
+            "field_changes": self.field_change_count(),
+            "creates": self.create_count(),
+            "counts": { "write": writes, "create": creates },
+            "changes": changes,
+        })
+    }
+}
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plan = self.plan;
+        if plan.is_empty() {
+            return writeln!(f, "plan for {}: nothing to change", plan.job);
+        }
+        let records = plan.writes().count();
+        writeln!(
+            f,
+            "plan for {}: {} field change(s) on {} record(s), {} create(s)",
+            plan.job,
+            plan.field_change_count(),
+            records,
+            plan.create_count()
+        )?;
+        let (writes, creates) = plan.counts();
+        for (model, fields) in &writes {
+            for (field, count) in fields {
+                writeln!(f, "  {model}.{field}: {count} record(s)")?;
+            }
+        }
+        for (model, count) in &creates {
+            writeln!(f, "  {model}: {count} create(s)")?;
+        }
+        if self.examples == 0 {
+            return Ok(());
+        }
+        writeln!(f, "examples:")?;
+        for change in plan.changes().iter().take(self.examples) {
+            match change {
+                Change::Write {
+                    model,
+                    id,
+                    values,
+                    reason,
+                } => {
+                    let fields: Vec<String> = values
+                        .iter()
+                        .map(|c| format!("{}: {} → {}", c.field, c.old, c.new))
+                        .collect();
+                    writeln!(f, "  {model} {id}  {}  ({reason})", fields.join(", "))?;
+                }
+                Change::Create {
+                    model,
+                    values,
+                    key,
+                    reason,
+                } => {
+                    let fields: Vec<String> =
+                        values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    writeln!(
+                        f,
+                        "  create {model} [{key}]  {}  ({reason})",
+                        fields.join(", ")
+                    )?;
+                }
+            }
+        }
+        let more = plan.changes().len().saturating_sub(self.examples);
+        if more > 0 {
+            writeln!(f, "  … and {more} more")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.summary(DEFAULT_EXAMPLES).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{FieldChange, IdemKey, decode_value};
+    use super::*;
+    use crate::record::Value;
+
+    fn sample() -> Plan {
+        let mut plan = Plan::new("scoring");
+        for id in 1..=3 {
+            plan.push_write(
+                "crm.lead",
+                id,
+                vec![FieldChange::new(
+                    "x_score",
+                    Value::Int(0),
+                    Value::Int(10 * id),
+                )],
+                "Vietnam market +10",
+            );
+        }
+        plan.push_create(
+            "gamification.badge.user",
+            vec![
+                ("badge_id".into(), Value::Many2one(2)),
+                ("user_id".into(), Value::Many2one(6)),
+            ],
+            IdemKey::new("badge:challenge=4:user=6").unwrap(),
+            "reached every goal",
+        );
+        plan
+    }
+
+    #[test]
+    fn display_counts_and_examples() {
+        let text = sample().summary(2).to_string();
+        assert_eq!(
+            text,
+            "plan for scoring: 3 field change(s) on 3 record(s), 1 create(s)\n\
+             \x20 crm.lead.x_score: 3 record(s)\n\
+             \x20 gamification.badge.user: 1 create(s)\n\
+             examples:\n\
+             \x20 crm.lead 1  x_score: 0 → 10  (Vietnam market +10)\n\
+             \x20 crm.lead 2  x_score: 0 → 20  (Vietnam market +10)\n\
+             \x20 … and 2 more\n"
+        );
+        assert_eq!(
+            Plan::new("x").to_string(),
+            "plan for x: nothing to change\n"
+        );
+    }
+
+    #[test]
+    fn json_carries_every_change_with_encoded_values() {
+        let json = sample().to_json();
+        assert_eq!(json["field_changes"], 3);
+        assert_eq!(json["counts"]["write"]["crm.lead"]["x_score"], 3);
+        assert_eq!(json["changes"][2]["fields"][0]["new"], 30);
+        assert_eq!(json["changes"][3]["key"], "badge:challenge=4:user=6");
+        let badge = &json["changes"][3]["values"]["badge_id"];
+        assert_eq!(
+            decode_value(&badge.to_string()).unwrap(),
+            Value::Many2one(2)
+        );
+    }
+}
