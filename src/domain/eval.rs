@@ -618,6 +618,18 @@ pub(crate) fn invalid_leaf(leaf: &Leaf) -> DomainError {
     )
 }
 
+pub(crate) fn hierarchy_on_scalar(leaf: &Leaf) -> DomainError {
+    DomainError::new(
+        K::InvalidLeaf,
+        format!(
+            "{} needs `id` or a relational field, not `{}`, in leaf {}",
+            leaf.op.as_str(),
+            leaf.field,
+            leaf_repr(&leaf.field, leaf)
+        ),
+    )
+}
+
 fn value_error(msg: String) -> DomainError {
     DomainError::new(K::InvalidValue, msg)
 }
@@ -910,7 +922,8 @@ pub(crate) fn compile_scalar(
     };
     let null_rhs_then = |tri: Tri| Ok(CNode::Const(tri));
     match op {
-        Op::Invalid | Op::ChildOf | Op::ParentOf => Err(invalid_leaf(leaf)),
+        Op::Invalid => Err(invalid_leaf(leaf)),
+        Op::ChildOf | Op::ParentOf => Err(hierarchy_on_scalar(leaf)),
         Op::EqOpt => {
             if value.is_false_or_none() {
                 Ok(CNode::Const(Tri::T))
@@ -1334,7 +1347,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
             def.relation.clone().unwrap_or_default()
         };
         if !is_id && !def.ty.is_relational() {
-            return Err(invalid_leaf(leaf));
+            return Err(hierarchy_on_scalar(leaf));
         }
         let ids = self.ids_of(&leaf.value, &comodel, active_test)?;
         let child = leaf.op == Op::ChildOf;
