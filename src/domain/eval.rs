@@ -9,7 +9,7 @@ use super::error::{DomainError, DomainErrorKind as K};
 use super::like::Pattern;
 use super::operand::{Operand, YmdExt, format_datetime};
 use super::source::{FieldHandle, RecordSource};
-use super::tree::{Domain, Leaf, Node, Op, mk_and, mk_or};
+use super::tree::{AnyNode, Domain, Leaf, Node, Op, mk_and, mk_or};
 use crate::record::{FieldDef, FieldType, Value};
 
 /// How a search runs (the context keys that change results).
@@ -1287,7 +1287,28 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                 format!("{model} has no name field to search a name in"),
             ));
         }
-        let leaves: Vec<Node> = fields.iter().map(|f| leaf(f, op, value)).collect();
+        // res.users inherits `name` from its partner (`_inherits`): search it there
+        let users_via_partner = model == "res.users"
+            && self
+                .src
+                .field(model, "partner_id")
+                .is_some_and(|d| d.relation.as_deref() == Some("res.partner"))
+            && self.src.field("res.partner", "name").is_some();
+        let leaves: Vec<Node> = fields
+            .iter()
+            .map(|f| {
+                if users_via_partner && *f == "name" {
+                    Node::Any(AnyNode {
+                        field: "partner_id".to_owned(),
+                        negated: false,
+                        sub: Box::new(leaf("name", op, value)),
+                        from_path: true,
+                    })
+                } else {
+                    leaf(f, op, value)
+                }
+            })
+            .collect();
         let node = if op.is_negative() {
             mk_and(leaves)
         } else {
