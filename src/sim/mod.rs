@@ -78,6 +78,18 @@ impl Sim {
         Sim::from_snapshot_json(&doc)
     }
 
+    /// The recorded Odoo 17 database (`fixtures/odoo17/snapshot.json`, built into the
+    /// binary so `scorekeeper demo` runs from anywhere).
+    pub fn from_embedded_snapshot() -> Result<Sim, LoadError> {
+        const SNAPSHOT: &str = include_str!("../../fixtures/odoo17/snapshot.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(SNAPSHOT).map_err(|source| LoadError::Json {
+                path: "embedded snapshot".to_owned(),
+                source,
+            })?;
+        Sim::from_snapshot_json(&doc)
+    }
+
     /// Loads `DIR/snapshot.json` (the layout `scorekeeper sim --data DIR` expects).
     pub fn from_data_dir(dir: impl AsRef<Path>) -> Result<Sim, LoadError> {
         Sim::from_snapshot_file(dir.as_ref().join("snapshot.json"))

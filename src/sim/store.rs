@@ -22,7 +22,10 @@ fn system_clock() -> chrono::NaiveDateTime {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) reg: Registry,
-    pub(crate) tables: HashMap<String, Table>,
+    /// One table per model, in registry order (a model's index is stable).
+    tables: Vec<Table>,
+    /// Model name → index into `tables`.
+    index: HashMap<String, usize>,
     /// `(model, id) → display name` as Odoo sent them in the snapshot, for comodels the
     /// simulator does not hold (e.g. `res.lang`) or cannot name by rule.
     pub(crate) hints: HashMap<String, HashMap<i64, String>>,
@@ -41,13 +44,18 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     pub(crate) fn new(reg: Registry) -> Store {
-        let mut tables = HashMap::new();
-        for name in reg.schema.models.keys() {
-            tables.insert(name.clone(), Table::new());
-        }
+        let index: HashMap<String, usize> = reg
+            .schema
+            .models
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
+        let tables = (0..index.len()).map(|_| Table::new()).collect();
         Store {
             reg,
             tables,
+            index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
             clock: system_clock,
@@ -74,11 +82,12 @@ impl Store {
     }
 
     pub(crate) fn table(&self, model: &str) -> Option<&Table> {
-        self.tables.get(model)
+        self.tables.get(*self.index.get(model)?)
     }
 
     pub(crate) fn table_mut(&mut self, model: &str) -> Option<&mut Table> {
-        self.tables.get_mut(model)
+        let i = *self.index.get(model)?;
+        self.tables.get_mut(i)
     }
 
     pub fn exists(&self, model: &str, id: i64) -> bool {
@@ -107,8 +116,8 @@ impl Store {
         if field == "id" {
             return Some(Value::Int(id));
         }
-        if table.has_column(field) {
-            return table.get(id, field);
+        if let Some(col) = table.column(field) {
+            return table.get_col(id, col);
         }
         let Some(def) = self.reg.field(model, field) else {
             return Some(Value::Null);
@@ -187,7 +196,7 @@ impl Store {
             .into_iter()
             .filter(|(k, _)| reg.field(model, k).is_some_and(|def| reg.is_column(def)))
             .collect();
-        if let Some(t) = self.tables.get_mut(model) {
+        if let Some(t) = self.table_mut(model) {
             t.insert(id, values);
         }
     }

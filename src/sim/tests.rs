@@ -73,6 +73,14 @@ fn ids(x: &X) -> Vec<i64> {
 }
 
 #[test]
+fn the_embedded_snapshot_is_the_fixture() {
+    let embedded = Sim::from_embedded_snapshot().expect("embedded snapshot loads");
+    assert_eq!(embedded.read().count("crm.lead"), 44);
+    assert_eq!(embedded.read().count("res.country"), 250);
+    assert_eq!(embedded.database(), SNAPSHOT_DATABASE);
+}
+
+#[test]
 fn common_version_and_authentication() {
     let sim = sim();
     let v = sim.dispatch("common", "version", &[]).unwrap_or(X::Nil);
