@@ -9,11 +9,14 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod demo;
 pub mod domain;
+pub mod http;
 pub mod odoo;
 pub mod plan;
 pub mod record;
+pub mod scheduler;
 pub mod sim;
 pub mod state;
 pub mod xmlrpc;

@@ -9,6 +9,7 @@
 //! `Config::field_refs` (which `check` verifies with `fields_get`).
 
 mod context;
+mod daemon;
 mod diagnostic;
 mod fields;
 mod keypath;
@@ -20,6 +21,7 @@ mod verify;
 use std::path::{Path, PathBuf};
 
 pub use context::EnvLookup;
+pub use daemon::{DEFAULT_LISTEN, DEFAULT_SHUTDOWN_GRACE_SECS, DaemonConfig, HttpConfig};
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
 pub use fields::{FieldRef, Location};
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
@@ -40,6 +42,10 @@ pub struct Config {
     pub path: PathBuf,
     pub odoo: OdooConfig,
     pub state: StateConfig,
+    /// `[daemon]`: schedule time zone, shutdown grace.
+    pub daemon: DaemonConfig,
+    /// `[http]`: the admin listener.
+    pub http: HttpConfig,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
 }
@@ -63,12 +69,17 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     };
     let odoo = odoo::validate(raw.odoo, &mut ctx);
     let state = state::validate(raw.state, &mut ctx);
+    // These two fall back to defaults on a mistake; the mistake itself fails the load.
+    let daemon = daemon::validate_daemon(raw.daemon, &mut ctx).unwrap_or_default();
+    let http = daemon::validate_http(raw.http, &mut ctx).unwrap_or_default();
     let field_refs = ctx.take_field_refs();
     match (odoo, state) {
         (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
             odoo,
             state,
+            daemon,
+            http,
             field_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),

@@ -9,6 +9,8 @@ use toml::Spanned;
 pub struct RawConfig {
     pub odoo: Spanned<RawOdoo>,
     pub state: Option<Spanned<RawState>>,
+    pub daemon: Option<Spanned<super::daemon::RawDaemon>>,
+    pub http: Option<Spanned<super::daemon::RawHttp>>,
 }
 
 #[derive(Debug, Deserialize)]
