@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::computed;
 use super::registry::Registry;
 use super::table::Table;
-use crate::domain::RecordSource;
+use crate::domain::{FieldHandle, RecordSource};
 use crate::record::{FieldDef, FieldType, RecordStore, Value};
 
 /// Where "now" comes from (injected so tests can pin it).
@@ -216,6 +216,23 @@ impl RecordSource for Store {
             Some(t) => Box::new(t.ids()),
             None => Box::new(std::iter::empty()),
         }
+    }
+
+    /// Stored columns get a handle (table index, column index); computed fields go through
+    /// `value`. Column indices never change once given, so handles stay valid.
+    fn resolve(&self, model: &str, field: &str) -> Option<FieldHandle> {
+        let m = *self.index.get(model)?;
+        let col = self.tables.get(m)?.column(field)?;
+        Some(FieldHandle {
+            model: u32::try_from(m).ok()?,
+            field: u32::from(col),
+        })
+    }
+
+    fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
+        let table = self.tables.get(usize::try_from(handle.model).ok()?)?;
+        let col = u16::try_from(handle.field).ok()?;
+        table.get_col(id, col).map(Cow::Owned)
     }
 }
 
