@@ -802,3 +802,33 @@ fn bad_order_specs_fault_like_odoo() {
         "ValueError: Invalid field 'nope' on model 'crm.lead'"
     );
 }
+
+#[test]
+fn bare_dates_cover_whole_days_of_datetimes() {
+    let sim = sim();
+    // Lead 1 was created on 2026-11-14 at 13:11:07 (UTC).
+    let until = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![
+            leaf("id", "=", X::Int(1)),
+            leaf("create_date", "<=", s("2026-11-14")),
+        ])],
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(ids(&until), [1]);
+    let after = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![
+            leaf("id", "=", X::Int(1)),
+            leaf("create_date", ">", s("2026-11-14")),
+        ])],
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(ids(&after), Vec::<i64>::new());
+}
