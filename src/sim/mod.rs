@@ -8,6 +8,7 @@
 
 mod auth;
 mod cell;
+pub mod command;
 mod computed;
 mod create;
 mod custom_fields;
