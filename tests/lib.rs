@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli_check;
+mod cli_demo;
 mod client_fake_odoo;
 mod client_faults;
 mod client_paging;
@@ -14,6 +15,7 @@ mod daemon_support;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
+mod domain_transcripts;
 mod gamification_features;
 mod gamification_golden;
 mod gamification_load;

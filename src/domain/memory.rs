@@ -64,6 +64,9 @@ struct Table {
     ids: Vec<i64>,
     rows: Vec<Vec<Value>>,
     row_of: FxMap<i64, usize>,
+    /// `dense[id]` = row + 1 for small non-negative ids (0 = absent): ids from Odoo are
+    /// sequences, so this usually covers every record and skips hashing.
+    dense: Vec<u32>,
 }
 
 /// Records of several models in memory.
@@ -235,6 +238,7 @@ impl Table {
             self.row_of.insert(id, self.ids.len());
             self.ids.push(id);
             self.rows.push(row);
+            self.index_dense(id, self.ids.len() - 1);
         } else {
             let at = self.ids.partition_point(|x| *x < id);
             self.ids.insert(at, id);
@@ -245,7 +249,33 @@ impl Table {
                 .enumerate()
                 .map(|(i, id)| (*id, i))
                 .collect();
+            self.dense.clear();
+            for i in 0..self.ids.len() {
+                self.index_dense(self.ids[i], i);
+            }
         }
+    }
+
+    fn index_dense(&mut self, id: i64, row: usize) {
+        let (Ok(slot), Ok(value)) = (usize::try_from(id), u32::try_from(row + 1)) else {
+            return;
+        };
+        if slot > 4 * self.ids.len() + 1024 {
+            return;
+        }
+        if slot >= self.dense.len() {
+            self.dense.resize(slot + 1, 0);
+        }
+        self.dense[slot] = value;
+    }
+
+    #[inline]
+    fn row(&self, id: i64) -> Option<&Vec<Value>> {
+        let r = match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(&r) if r > 0 => r as usize - 1,
+            _ => *self.row_of.get(&id)?,
+        };
+        self.rows.get(r)
     }
 }
 
@@ -264,9 +294,9 @@ impl RecordSource for MemorySource {
         })
     }
 
+    #[inline]
     fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
-        let t = self.tables.get(handle.model as usize)?;
-        let row = t.rows.get(*t.row_of.get(&id)?)?;
+        let row = self.tables.get(handle.model as usize)?.row(id)?;
         Some(Cow::Borrowed(
             row.get(handle.field as usize).unwrap_or(&NULL),
         ))
@@ -274,7 +304,7 @@ impl RecordSource for MemorySource {
 
     fn value(&self, model: &str, id: i64, field: &str) -> Option<Cow<'_, Value>> {
         let t = self.table(model)?;
-        let row = &t.rows[*t.row_of.get(&id)?];
+        let row = t.row(id)?;
         Some(Cow::Borrowed(
             t.columns
                 .get(field)
