@@ -10,3 +10,6 @@ mod client_transport;
 mod state_apply;
 mod xmlrpc_conformance;
 mod xmlrpc_props;
+mod domain_cases;
+mod domain_props;
+mod domain_snapshot;

@@ -40,17 +40,7 @@ impl fmt::Display for Lit {
             Lit::Bool(true) => f.write_str("True"),
             Lit::Bool(false) => f.write_str("False"),
             Lit::Int(i) => write!(f, "{i}"),
-            Lit::Float(x) => {
-                if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
-                    write!(f, "{x:.1}")
-                } else if x.is_nan() {
-                    f.write_str("nan")
-                } else if x.is_infinite() {
-                    f.write_str(if *x > 0.0 { "inf" } else { "-inf" })
-                } else {
-                    write!(f, "{x}")
-                }
-            }
+            Lit::Float(x) => write_py_float(f, *x),
             Lit::Str(s) => write_py_str(f, s),
             Lit::List(items) => {
                 f.write_str("[")?;
@@ -65,6 +55,52 @@ impl fmt::Display for Lit {
                 }
                 f.write_str(")")
             }
+        }
+    }
+}
+
+/// Python's `repr` of a float: the shortest digits that read back to the same value,
+/// positional for exponents -4..16, scientific (`1e+16`, `1.5e-07`) otherwise.
+fn write_py_float(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
+    if x.is_nan() {
+        return f.write_str("nan");
+    }
+    if x.is_infinite() {
+        return f.write_str(if x > 0.0 { "inf" } else { "-inf" });
+    }
+    if x == 0.0 {
+        return f.write_str(if x.is_sign_negative() { "-0.0" } else { "0.0" });
+    }
+    // `{:e}` gives the shortest round-trip digits: "-1.2345e-7"
+    let sci = format!("{x:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if (-4..16).contains(&exp) {
+        let point = exp + 1; // digits before the decimal point
+        if point <= 0 {
+            let zeros = "0".repeat(usize::try_from(-point).unwrap_or(0));
+            write!(f, "{sign}0.{zeros}{digits}")
+        } else {
+            let point = usize::try_from(point).unwrap_or(0);
+            if digits.len() <= point {
+                let zeros = "0".repeat(point - digits.len());
+                write!(f, "{sign}{digits}{zeros}.0")
+            } else {
+                write!(f, "{sign}{}.{}", &digits[..point], &digits[point..])
+            }
+        }
+    } else {
+        let (head, tail) = digits.split_at(1);
+        let esign = if exp < 0 { '-' } else { '+' };
+        if tail.is_empty() {
+            write!(f, "{sign}{head}e{esign}{:02}", exp.abs())
+        } else {
+            write!(f, "{sign}{head}.{tail}e{esign}{:02}", exp.abs())
         }
     }
 }
@@ -130,5 +166,18 @@ mod tests {
         assert_eq!(Lit::Str("it's".into()).to_string(), "\"it's\"");
         assert_eq!(Lit::Float(1.0).to_string(), "1.0");
         assert_eq!(Lit::Tuple(vec![Lit::Int(1)]).to_string(), "(1,)");
+        let floats = [
+            (0.1, "0.1"),
+            (100.5, "100.5"),
+            (-2.0, "-2.0"),
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (0.0001, "0.0001"),
+            (123456789012345.6, "123456789012345.6"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ];
+        for (x, py) in floats {
+            assert_eq!(Lit::Float(x).to_string(), py);
+        }
     }
 }

@@ -1,0 +1,837 @@
+//! The normalized domain: Odoo's prefix list turned into a tree the way Odoo 17 does it
+//! (implicit `&`, dotted paths as existential `any`, `!` pushed into complementable
+//! operators, TRUE/FALSE folded), plus serialisation back to the list form.
+
+use std::fmt;
+
+use super::bind::{self, Env};
+use super::error::{DomainError, DomainErrorKind as K};
+use super::lit::Lit;
+use super::operand::Operand;
+use super::pyparse::{self, MAX_DEPTH};
+
+/// Deepest logical nesting (operators, `any` levels) a normalized domain may have.
+pub const MAX_TREE_DEPTH: usize = 256;
+/// Most fields in one dotted path.
+pub const MAX_PATH_LEN: usize = 32;
+
+/// A leaf operator, after Odoo's aliases (`<>` → `!=`, `in` + bool → `=`, `=` + list → `in`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    EqOpt,
+    EqLike,
+    EqIlike,
+    Like,
+    NotLike,
+    Ilike,
+    NotIlike,
+    In,
+    NotIn,
+    ChildOf,
+    ParentOf,
+    /// Not an operator Odoo knows: `validate` and evaluation report it.
+    Invalid,
+}
+
+impl Op {
+    /// Odoo's `TERM_OPERATORS` plus `<>`, spelled exactly (Odoo 17 rejects `'IN'` or `'Like'`).
+    fn from_raw(s: &str) -> Op {
+        match s {
+            "=" => Op::Eq,
+            "!=" | "<>" => Op::Ne,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            "=?" => Op::EqOpt,
+            "=like" => Op::EqLike,
+            "=ilike" => Op::EqIlike,
+            "like" => Op::Like,
+            "not like" => Op::NotLike,
+            "ilike" => Op::Ilike,
+            "not ilike" => Op::NotIlike,
+            "in" => Op::In,
+            "not in" => Op::NotIn,
+            "child_of" => Op::ChildOf,
+            "parent_of" => Op::ParentOf,
+            _ => Op::Invalid,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::EqOpt => "=?",
+            Op::EqLike => "=like",
+            Op::EqIlike => "=ilike",
+            Op::Like => "like",
+            Op::NotLike => "not like",
+            Op::Ilike => "ilike",
+            Op::NotIlike => "not ilike",
+            Op::In => "in",
+            Op::NotIn => "not in",
+            Op::ChildOf => "child_of",
+            Op::ParentOf => "parent_of",
+            Op::Invalid => "?",
+        }
+    }
+
+    /// Odoo's `NEGATIVE_TERM_OPERATORS`.
+    pub fn is_negative(self) -> bool {
+        matches!(self, Op::Ne | Op::NotLike | Op::NotIlike | Op::NotIn)
+    }
+}
+
+/// Odoo's `TERM_OPERATORS_NEGATION`, keyed by the exact spelling.
+fn complement(raw: &str) -> Option<&'static str> {
+    Some(match raw {
+        "<" => ">=",
+        ">" => "<=",
+        "<=" => ">",
+        ">=" => "<",
+        "=" => "!=",
+        "!=" => "=",
+        "in" => "not in",
+        "not in" => "in",
+        "like" => "not like",
+        "not like" => "like",
+        "ilike" => "not ilike",
+        "not ilike" => "ilike",
+        _ => return None,
+    })
+}
+
+/// `normalize_leaf`: the operator after aliases and list/bool coercions.
+fn normalize_op(raw: &Operand, right: &Operand) -> Op {
+    let Some(s) = raw.as_str() else {
+        return Op::Invalid;
+    };
+    match (Op::from_raw(s), right) {
+        (Op::In, Operand::Bool(_)) => Op::Eq,
+        (Op::NotIn, Operand::Bool(_)) => Op::Ne,
+        (Op::Eq, Operand::List(_) | Operand::Tuple(_)) => Op::In,
+        (Op::Ne, Operand::List(_) | Operand::Tuple(_)) => Op::NotIn,
+        (op, _) => op,
+    }
+}
+
+/// A comparison on one field of the current model.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Leaf {
+    pub field: String,
+    /// The operator as written (printed back as is).
+    pub raw_op: Operand,
+    pub op: Op,
+    pub value: Operand,
+}
+
+/// `(field, 'any', sub)` / `'not any'`, written so or coming from a dotted path.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct AnyNode {
+    pub field: String,
+    pub negated: bool,
+    pub sub: Box<Node>,
+    /// Came from a dotted path (`a.b`): printed back as one.
+    pub from_path: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node {
+    Const(bool),
+    /// At least two children, none of them `And`.
+    And(Vec<Node>),
+    /// At least two children, none of them `Or`.
+    Or(Vec<Node>),
+    /// SQL `NOT (...)` over a leaf whose operator has no complement (three-valued).
+    Not(Box<Node>),
+    Leaf(Leaf),
+    Any(AnyNode),
+}
+
+impl Node {
+    fn depth(&self) -> usize {
+        match self {
+            Node::Const(_) | Node::Leaf(_) => 1,
+            Node::Not(n) => 1 + n.depth(),
+            Node::And(v) | Node::Or(v) => 1 + v.iter().map(Node::depth).max().unwrap_or(0),
+            Node::Any(a) => 1 + a.sub.depth(),
+        }
+    }
+}
+
+pub(crate) fn mk_and(children: Vec<Node>) -> Node {
+    let mut out = Vec::with_capacity(children.len());
+    for c in children {
+        match c {
+            Node::Const(true) => {}
+            Node::Const(false) => return Node::Const(false),
+            Node::And(v) => out.extend(v),
+            other => out.push(other),
+        }
+    }
+    match out.len() {
+        0 => Node::Const(true),
+        1 => out.pop().unwrap_or(Node::Const(true)),
+        _ => Node::And(out),
+    }
+}
+
+pub(crate) fn mk_or(children: Vec<Node>) -> Node {
+    let mut out = Vec::with_capacity(children.len());
+    for c in children {
+        match c {
+            Node::Const(false) => {}
+            Node::Const(true) => return Node::Const(true),
+            Node::Or(v) => out.extend(v),
+            other => out.push(other),
+        }
+    }
+    match out.len() {
+        0 => Node::Const(false),
+        1 => out.pop().unwrap_or(Node::Const(false)),
+        _ => Node::Or(out),
+    }
+}
+
+/// `_tree_not`: pushes a negation down.
+pub(crate) fn negate(node: Node) -> Node {
+    match node {
+        Node::Const(b) => Node::Const(!b),
+        Node::Not(inner) => *inner,
+        Node::And(v) => mk_or(v.into_iter().map(negate).collect()),
+        Node::Or(v) => mk_and(v.into_iter().map(negate).collect()),
+        Node::Any(mut a) => {
+            a.negated = !a.negated;
+            Node::Any(a)
+        }
+        Node::Leaf(leaf) => match leaf.raw_op.as_str().and_then(complement) {
+            Some(c) => {
+                let raw_op = Operand::Str(c.to_owned());
+                let op = normalize_op(&raw_op, &leaf.value);
+                Node::Leaf(Leaf { raw_op, op, ..leaf })
+            }
+            None => Node::Not(Box::new(Node::Leaf(leaf))),
+        },
+    }
+}
+
+/// An Odoo domain, normalized.
+///
+/// Build one with [`Domain::parse`] (Python-literal text) or [`Domain::from_lit`] (the list
+/// form received over XML-RPC); check it with `validate`; replace placeholders with `bind`;
+/// evaluate with `matches`/`filter`; send it to Odoo with `to_lit`.
+#[derive(Clone, Debug)]
+pub struct Domain {
+    pub(crate) root: Node,
+    /// The items as given (top level normalized with `&` only when combined): Odoo checks
+    /// field names on them before it simplifies anything, so `validate` walks these.
+    pub(crate) raw: Vec<Operand>,
+}
+
+impl PartialEq for Domain {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root
+    }
+}
+
+fn is_domain_op(v: &Operand) -> Option<u8> {
+    match v.as_str() {
+        Some("&") => Some(b'&'),
+        Some("|") => Some(b'|'),
+        Some("!") => Some(b'!'),
+        _ => None,
+    }
+}
+
+/// `(1, '=', 1)` / `(0, '=', 1)` with Python equality (`True == 1`).
+fn bool_leaf(items: &[Operand]) -> Option<bool> {
+    if items.len() != 3 || items[1].as_str() != Some("=") || !items[2].py_eq_int(1) {
+        return None;
+    }
+    if items[0].py_eq_int(1) {
+        Some(true)
+    } else if items[0].py_eq_int(0) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn leaf_repr(items: &[Operand]) -> String {
+    Operand::Tuple(items.to_vec()).to_string()
+}
+
+fn operand_depth_ok(v: &Operand) -> bool {
+    // iterative, so hostile nesting cannot overflow the stack before we refuse it
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        if d > MAX_DEPTH {
+            return false;
+        }
+        if let Some(items) = v.as_seq() {
+            stack.extend(items.iter().map(|i| (i, d + 1)));
+        }
+    }
+    true
+}
+
+fn lit_depth_ok(v: &Lit) -> bool {
+    let mut stack = vec![(v, 1usize)];
+    while let Some((v, d)) = stack.pop() {
+        if d > MAX_DEPTH {
+            return false;
+        }
+        if let Some(items) = v.as_seq() {
+            stack.extend(items.iter().map(|i| (i, d + 1)));
+        }
+    }
+    true
+}
+
+/// `normalize_domain`'s arity check, recursing into `any` subdomains.
+fn check_arity(whole: &Operand) -> Result<(), DomainError> {
+    let Some(items) = whole.as_seq() else {
+        return Err(DomainError::odoo(
+            K::NotADomain,
+            "Domains to normalize must have a 'domain' form: a list or tuple of domain components",
+        ));
+    };
+    let mut expected: i64 = 1;
+    for (i, token) in items.iter().enumerate() {
+        if expected == 0 && i > 0 {
+            expected = 1;
+        }
+        if let Some(leaf) = token.as_seq() {
+            expected -= 1;
+            if leaf.len() == 3 && matches!(leaf[1].as_str(), Some("any" | "not any")) {
+                check_arity(&leaf[2])?;
+            }
+        } else {
+            expected += match is_domain_op(token) {
+                Some(b'!') => 0,
+                Some(_) => 1,
+                None => -1,
+            };
+        }
+    }
+    if expected != 0 && !items.is_empty() {
+        return Err(DomainError::odoo(
+            K::Arity,
+            format!("Domain {whole} is syntactically not correct."),
+        ));
+    }
+    Ok(())
+}
+
+/// The shape errors Odoo raises while unpacking leaves (`is_false`, `_anyfy_leaves`).
+fn check_shapes(items: &[Operand]) -> Result<(), DomainError> {
+    // is_false walks the normalized domain backwards and indexes token[1] / token[2]
+    for token in items.iter().rev() {
+        if let Some(leaf) = token.as_seq() {
+            if bool_leaf(leaf).is_some() {
+                continue;
+            }
+            if leaf.len() < 2 || (leaf.len() == 2 && leaf[1].as_str() == Some("in")) {
+                return Err(DomainError::new(
+                    K::MalformedLeaf,
+                    format!("leaf {token} must have 3 items (field, operator, value)"),
+                )
+                .with_odoo("tuple index out of range"));
+            }
+        }
+    }
+    for token in items {
+        if is_domain_op(token).is_some() {
+            continue;
+        }
+        let Some(leaf) = token.as_seq() else {
+            let msg = format!("{token} is neither an operator ('&', '|', '!') nor a leaf");
+            let err = DomainError::new(K::MalformedLeaf, msg);
+            return Err(match token {
+                Operand::Str(_) => err,
+                other => err.with_odoo(format!("'{}' object is not iterable", other.py_type())),
+            });
+        };
+        if bool_leaf(leaf).is_some() {
+            continue;
+        }
+        match leaf.len() {
+            3 => {}
+            n if n < 3 => {
+                return Err(DomainError::new(
+                    K::MalformedLeaf,
+                    format!("leaf {token} must have 3 items (field, operator, value)"),
+                )
+                .with_odoo(format!("not enough values to unpack (expected 3, got {n})")));
+            }
+            _ => {
+                return Err(DomainError::new(
+                    K::MalformedLeaf,
+                    format!("leaf {token} must have 3 items (field, operator, value)"),
+                )
+                .with_odoo("too many values to unpack (expected 3)"));
+            }
+        }
+        match &leaf[0] {
+            Operand::Str(_) => {}
+            Operand::Expr(e) => {
+                return Err(DomainError::new(
+                    K::MalformedLeaf,
+                    format!("the field name of leaf {token} cannot be a placeholder (`{e}`)"),
+                ));
+            }
+            other => {
+                return Err(DomainError::new(
+                    K::MalformedLeaf,
+                    format!(
+                        "the field name of leaf {} must be a string",
+                        leaf_repr(leaf)
+                    ),
+                )
+                .with_odoo(format!(
+                    "'{}' object has no attribute 'split'",
+                    other.py_type()
+                )));
+            }
+        }
+        if let Operand::Expr(e) = &leaf[1] {
+            return Err(DomainError::new(
+                K::MalformedLeaf,
+                format!("the operator of leaf {token} cannot be a placeholder (`{e}`)"),
+            ));
+        }
+        if matches!(leaf[1].as_str(), Some("any" | "not any")) {
+            if let Some(sub) = leaf[2].as_seq() {
+                check_shapes(sub)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `_anyfy_leaves` for one leaf: dotted paths become nested `any`.
+fn leaf_node(left: &str, raw_op: &Operand, right: &Operand) -> Result<Node, DomainError> {
+    let parts: Vec<&str> = left.split('.').collect();
+    if parts.len() > MAX_PATH_LEN {
+        return Err(DomainError::new(
+            K::InvalidPath,
+            format!("path `{left}` has more than {MAX_PATH_LEN} fields"),
+        ));
+    }
+    let (last, heads) = parts
+        .split_last()
+        .ok_or_else(|| DomainError::new(K::InvalidPath, "empty path"))?;
+    let mut node = match raw_op.as_str() {
+        Some(op @ ("any" | "not any")) => {
+            let sub = right.as_seq().ok_or_else(|| {
+                DomainError::odoo(
+                    K::NotADomain,
+                    "Domains to normalize must have a 'domain' form: a list or tuple of domain components",
+                )
+            })?;
+            Node::Any(AnyNode {
+                field: (*last).to_owned(),
+                negated: op == "not any",
+                sub: Box::new(build(sub)?),
+                from_path: false,
+            })
+        }
+        _ => Node::Leaf(Leaf {
+            field: (*last).to_owned(),
+            raw_op: raw_op.clone(),
+            op: normalize_op(raw_op, right),
+            value: right.clone(),
+        }),
+    };
+    for head in heads.iter().rev() {
+        node = Node::Any(AnyNode {
+            field: (*head).to_owned(),
+            negated: false,
+            sub: Box::new(node),
+            from_path: true,
+        });
+    }
+    Ok(node)
+}
+
+fn too_deep() -> DomainError {
+    DomainError::new(
+        K::TooDeep,
+        format!("domain nests deeper than {MAX_TREE_DEPTH} levels"),
+    )
+}
+
+/// `_tree_from_domain` over checked items.
+fn build(items: &[Operand]) -> Result<Node, DomainError> {
+    let mut stack: Vec<Node> = Vec::new();
+    let malformed = || DomainError::new(K::Arity, "operators and leaves do not add up");
+    for item in items.iter().rev() {
+        let node = match is_domain_op(item) {
+            Some(b'!') => negate(stack.pop().ok_or_else(malformed)?),
+            Some(op) => {
+                let a = stack.pop().ok_or_else(malformed)?;
+                let b = stack.pop().ok_or_else(malformed)?;
+                if op == b'&' {
+                    mk_and(vec![a, b])
+                } else {
+                    mk_or(vec![a, b])
+                }
+            }
+            _ => {
+                let leaf = item.as_seq().ok_or_else(malformed)?;
+                match bool_leaf(leaf) {
+                    Some(b) => Node::Const(b),
+                    None => {
+                        let left = leaf[0].as_str().ok_or_else(malformed)?;
+                        leaf_node(left, &leaf[1], &leaf[2])?
+                    }
+                }
+            }
+        };
+        if node.depth() > MAX_TREE_DEPTH {
+            return Err(too_deep());
+        }
+        stack.push(node);
+    }
+    stack.reverse();
+    Ok(mk_and(stack))
+}
+
+/// Inserts the implicit leading `&`s of a top-level item list (`normalize_domain`, flat).
+fn normalized_items(items: &[Operand]) -> Vec<Operand> {
+    let mut out: Vec<Operand> = Vec::with_capacity(items.len() + 2);
+    let mut expected: i64 = 1;
+    let mut ands = 0;
+    for token in items {
+        if expected == 0 {
+            ands += 1;
+            expected = 1;
+        }
+        expected += match is_domain_op(token) {
+            Some(b'!') => 0,
+            Some(_) => 1,
+            None => -1,
+        };
+        out.push(token.clone());
+    }
+    let mut v = vec![Operand::Str("&".into()); ands];
+    v.extend(out);
+    v
+}
+
+impl Domain {
+    /// Parses the Python-literal form, e.g. `[('country_id.code', '=', 'VN'), ('user_id', '=', user.id)]`.
+    pub fn parse(src: &str) -> Result<Domain, DomainError> {
+        let value = pyparse::parse_python(src)?;
+        if value.as_seq().is_none() {
+            return Err(DomainError::new(
+                K::NotADomain,
+                "a domain must be a list (or tuple) of operators and leaves",
+            )
+            .at(src, 0));
+        }
+        pyparse::check_placeholders(src, &value)?;
+        Domain::from_operand(&value)
+    }
+
+    /// Reads the list form, as received over XML-RPC.
+    pub fn from_lit(value: &Lit) -> Result<Domain, DomainError> {
+        if !lit_depth_ok(value) {
+            return Err(DomainError::new(
+                K::TooDeep,
+                format!("domain nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Domain::from_operand(&Operand::from_lit(value))
+    }
+
+    pub(crate) fn from_operand(whole: &Operand) -> Result<Domain, DomainError> {
+        if !operand_depth_ok(whole) {
+            return Err(DomainError::new(
+                K::TooDeep,
+                format!("domain nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        check_arity(whole)?;
+        let items = whole.as_seq().unwrap_or(&[]);
+        check_shapes(items)?;
+        let mut root = build(items)?;
+        let explicit_active = items.iter().any(|item| {
+            item.as_seq()
+                .and_then(|l| l.first())
+                .and_then(Operand::as_str)
+                == Some("active")
+        });
+        if explicit_active && !super::eval::has_top_active(&root) {
+            // The leaf was simplified away (e.g. `['|', TRUE, ('active', '=', False)]`) but it
+            // still switches off Odoo's implicit `active = True`: keep a leaf that does the same
+            // and matches everything, so evaluation and push-down agree.
+            let value = Operand::List(vec![Operand::Bool(true), Operand::Bool(false)]);
+            root = mk_and(vec![
+                root,
+                Node::Leaf(Leaf {
+                    field: "active".to_owned(),
+                    raw_op: Operand::Str("in".to_owned()),
+                    op: Op::In,
+                    value,
+                }),
+            ]);
+        }
+        Ok(Domain {
+            root,
+            raw: items.to_vec(),
+        })
+    }
+
+    /// The domain that matches everything (`[]`).
+    pub fn true_() -> Domain {
+        Domain {
+            root: Node::Const(true),
+            raw: Vec::new(),
+        }
+    }
+
+    /// The domain that matches nothing (`[(0, '=', 1)]`).
+    pub fn false_() -> Domain {
+        Domain {
+            root: Node::Const(false),
+            raw: vec![Operand::Tuple(vec![
+                Operand::Int(0),
+                Operand::Str("=".into()),
+                Operand::Int(1),
+            ])],
+        }
+    }
+
+    fn combine(a: Domain, b: Domain, op: &str) -> Domain {
+        let (unit, zero) = if op == "&" {
+            (true, false)
+        } else {
+            (false, true)
+        };
+        if a.root == Node::Const(zero) || b.root == Node::Const(zero) {
+            return if zero {
+                Domain::true_()
+            } else {
+                Domain::false_()
+            };
+        }
+        if a.root == Node::Const(unit) {
+            return b;
+        }
+        if b.root == Node::Const(unit) {
+            return a;
+        }
+        let root = if op == "&" {
+            mk_and(vec![a.root, b.root])
+        } else {
+            mk_or(vec![a.root, b.root])
+        };
+        let mut raw = vec![Operand::Str(op.to_owned())];
+        raw.extend(normalized_items(&a.raw));
+        raw.extend(normalized_items(&b.raw));
+        Domain { root, raw }
+    }
+
+    /// Both domains (Odoo's `expression.AND`).
+    pub fn and(a: Domain, b: Domain) -> Domain {
+        Domain::combine(a, b, "&")
+    }
+
+    /// Either domain (Odoo's `expression.OR`).
+    pub fn or(a: Domain, b: Domain) -> Domain {
+        Domain::combine(a, b, "|")
+    }
+
+    /// The negation (Odoo's `['!'] + domain`, negation pushed down).
+    pub fn negate(self) -> Domain {
+        let root = negate(self.root);
+        let mut raw = vec![Operand::Str("!".into())];
+        raw.extend(normalized_items(&self.raw));
+        if self.raw.is_empty() {
+            raw = Domain::false_().raw;
+        }
+        Domain { root, raw }
+    }
+
+    /// True when no placeholder (`user.id`, `context_today()`, ...) is left.
+    pub fn is_bound(&self) -> bool {
+        self.raw.iter().all(Operand::is_bound)
+    }
+
+    /// Replaces placeholders with their values in `env`.
+    pub fn bind(&self, env: &Env) -> Result<Domain, DomainError> {
+        let raw = self
+            .raw
+            .iter()
+            .map(|v| bind::bind_operand(v, env))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|(_, msg)| DomainError::new(K::Bind, msg))?;
+        Domain::from_operand(&Operand::List(raw))
+    }
+
+    /// Every field path the domain reads (dotted through relations), in order, once each:
+    /// what to read from Odoo to evaluate it locally.
+    pub fn fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_fields(&self.root, "", &mut out);
+        out
+    }
+
+    /// The list form, to push the domain down to Odoo. Dates from bound helpers become
+    /// Odoo's date strings. The domain should be bound (`is_bound`): a placeholder left in it
+    /// is written as its Python text inside a string; see [`Domain::try_to_lit`].
+    pub fn to_lit(&self) -> Lit {
+        self.to_operand().to_lit()
+    }
+
+    /// `to_lit`, refusing domains that still hold placeholders.
+    pub fn try_to_lit(&self) -> Result<Lit, DomainError> {
+        if !self.is_bound() {
+            return Err(DomainError::new(
+                K::Unbound,
+                format!("domain {self} still holds placeholders; bind it first"),
+            ));
+        }
+        Ok(self.to_lit())
+    }
+
+    /// The normalized prefix list, placeholders included.
+    pub(crate) fn to_operand(&self) -> Operand {
+        let mut out = Vec::new();
+        if self.root != Node::Const(true) {
+            emit(&self.root, &mut out);
+        }
+        Operand::List(out)
+    }
+}
+
+fn collect_fields(node: &Node, prefix: &str, out: &mut Vec<String>) {
+    let mut push = |path: String| {
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    };
+    match node {
+        Node::Const(_) => {}
+        Node::And(v) | Node::Or(v) => v.iter().for_each(|n| collect_fields(n, prefix, out)),
+        Node::Not(n) => collect_fields(n, prefix, out),
+        Node::Leaf(l) => push(format!("{prefix}{}", l.field)),
+        Node::Any(a) => {
+            let here = format!("{prefix}{}", a.field);
+            let before = out.len();
+            collect_fields(&a.sub, &format!("{here}."), out);
+            if out.len() == before && !out.contains(&here) {
+                out.push(here);
+            }
+        }
+    }
+}
+
+fn op_str(s: &str) -> Operand {
+    Operand::Str(s.to_owned())
+}
+
+fn emit(node: &Node, out: &mut Vec<Operand>) {
+    match node {
+        Node::Const(b) => out.push(Operand::Tuple(vec![
+            Operand::Int(i64::from(*b)),
+            op_str("="),
+            Operand::Int(1),
+        ])),
+        Node::And(v) | Node::Or(v) => {
+            let op = if matches!(node, Node::And(_)) {
+                "&"
+            } else {
+                "|"
+            };
+            for _ in 1..v.len() {
+                out.push(op_str(op));
+            }
+            v.iter().for_each(|n| emit(n, out));
+        }
+        Node::Not(n) => {
+            out.push(op_str("!"));
+            emit(n, out);
+        }
+        Node::Leaf(l) => out.push(Operand::Tuple(vec![
+            Operand::Str(l.field.clone()),
+            l.raw_op.clone(),
+            l.value.clone(),
+        ])),
+        Node::Any(a) if a.from_path => {
+            if a.negated {
+                out.push(op_str("!"));
+            }
+            let mut path = a.field.clone();
+            let mut cur: &Node = &a.sub;
+            loop {
+                match cur {
+                    Node::Any(inner) if inner.from_path => {
+                        path.push('.');
+                        path.push_str(&inner.field);
+                        cur = &inner.sub;
+                    }
+                    Node::Any(inner) => {
+                        path.push('.');
+                        path.push_str(&inner.field);
+                        out.push(any_leaf(path, inner));
+                        break;
+                    }
+                    Node::Leaf(l) => {
+                        path.push('.');
+                        path.push_str(&l.field);
+                        out.push(Operand::Tuple(vec![
+                            Operand::Str(path),
+                            l.raw_op.clone(),
+                            l.value.clone(),
+                        ]));
+                        break;
+                    }
+                    other => {
+                        // not produced by the parser; print the equivalent `any`
+                        let sub = AnyNode {
+                            field: String::new(),
+                            negated: false,
+                            sub: Box::new(other.clone()),
+                            from_path: false,
+                        };
+                        out.push(any_leaf(path, &sub));
+                        break;
+                    }
+                }
+            }
+        }
+        Node::Any(a) => out.push(any_leaf(a.field.clone(), a)),
+    }
+}
+
+fn any_leaf(path: String, a: &AnyNode) -> Operand {
+    let mut sub = Vec::new();
+    if *a.sub != Node::Const(true) {
+        emit(&a.sub, &mut sub);
+    }
+    Operand::Tuple(vec![
+        Operand::Str(path),
+        op_str(if a.negated { "not any" } else { "any" }),
+        Operand::List(sub),
+    ])
+}
+
+impl fmt::Display for Domain {
+    /// The Python-literal form (placeholders as their source); parses back to the same domain.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.to_operand())
+    }
+}
