@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
-use divan::counter::ItemsCount;
 use divan::Bencher;
+use divan::counter::ItemsCount;
 use scorekeeper::domain::{Domain, EvalOptions, MemorySource};
 use scorekeeper::record::{FieldDef, FieldType, Value};
 
@@ -51,11 +51,18 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
         let f = FieldDef::new;
         let rel = |n: &str, t: FieldType, c: &str| FieldDef::new(n, t).with_relation(c);
         let mut src = MemorySource::new();
-        src.add_model("res.country", [f("name", FieldType::Char), f("code", FieldType::Char)]);
+        src.add_model(
+            "res.country",
+            [f("name", FieldType::Char), f("code", FieldType::Char)],
+        );
         src.add_model("crm.tag", [f("name", FieldType::Char)]);
         src.add_model(
             "res.partner",
-            [f("name", FieldType::Char), f("is_company", FieldType::Boolean), f("active", FieldType::Boolean)],
+            [
+                f("name", FieldType::Char),
+                f("is_company", FieldType::Boolean),
+                f("active", FieldType::Boolean),
+            ],
         );
         src.add_model(
             "crm.lead",
@@ -79,11 +86,22 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
         );
         let codes = ["VN", "CN", "RU", "FR", "US", "DE", "BE", "IN", "JP", "BR"];
         for (i, c) in codes.iter().enumerate() {
-            src.insert("res.country", i as i64 + 1, [("name", Value::from(format!("Country {c}"))), ("code", Value::from(*c))])
-                .unwrap();
+            src.insert(
+                "res.country",
+                i as i64 + 1,
+                [
+                    ("name", Value::from(format!("Country {c}"))),
+                    ("code", Value::from(*c)),
+                ],
+            )
+            .unwrap();
         }
-        for (i, t) in ["VIP", "Product", "Services", "Hot", "Cold"].iter().enumerate() {
-            src.insert("crm.tag", i as i64 + 1, [("name", Value::from(*t))]).unwrap();
+        for (i, t) in ["VIP", "Product", "Services", "Hot", "Cold"]
+            .iter()
+            .enumerate()
+        {
+            src.insert("crm.tag", i as i64 + 1, [("name", Value::from(*t))])
+                .unwrap();
         }
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for p in 1..=5_000i64 {
@@ -98,12 +116,22 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
             )
             .unwrap();
         }
-        let names = ["Nguyễn Văn An", "Trần Thị Bình", "Иван Петров", "王伟", "John Smith", "Marie Dupont"];
+        let names = [
+            "Nguyễn Văn An",
+            "Trần Thị Bình",
+            "Иван Петров",
+            "王伟",
+            "John Smith",
+            "Marie Dupont",
+        ];
         let domains = ["gmail.com", "yahoo.com", "example.vn", "mail.ru", "qq.com"];
         for id in 1..=LEADS {
             let name = names[rng.below(names.len() as u64) as usize];
             let opt = |rng: &mut Rng, v: Value| if rng.below(10) == 0 { Value::Null } else { v };
-            let email = opt(&mut rng, Value::from(format!("lead{id}@{}", domains[(id % 5) as usize])));
+            let email = opt(
+                &mut rng,
+                Value::from(format!("lead{id}@{}", domains[(id % 5) as usize])),
+            );
             let phone = opt(&mut rng, Value::from(format!("+84 {id:09}")));
             let ntags = rng.below(3);
             let tags: Vec<i64> = (0..ntags).map(|_| rng.below(5) as i64 + 1).collect();
@@ -111,17 +139,46 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
                 ("name", Value::from(format!("{name} #{id}"))),
                 ("email_from", email),
                 ("phone", phone),
-                ("country_id", opt(&mut rng, Value::Many2one(rng.below(10) as i64 + 1))),
-                ("partner_id", opt(&mut rng, Value::Many2one(rng.below(5_000) as i64 + 1))),
+                (
+                    "country_id",
+                    opt(&mut rng, Value::Many2one(rng.below(10) as i64 + 1)),
+                ),
+                (
+                    "partner_id",
+                    opt(&mut rng, Value::Many2one(rng.below(5_000) as i64 + 1)),
+                ),
                 ("tag_ids", Value::Ids(tags)),
                 ("stage_id", Value::Many2one(rng.below(4) as i64 + 1)),
-                ("user_id", opt(&mut rng, Value::Many2one(rng.below(20) as i64 + 1))),
-                ("team_id", opt(&mut rng, Value::Many2one(rng.below(3) as i64 + 1))),
+                (
+                    "user_id",
+                    opt(&mut rng, Value::Many2one(rng.below(20) as i64 + 1)),
+                ),
+                (
+                    "team_id",
+                    opt(&mut rng, Value::Many2one(rng.below(3) as i64 + 1)),
+                ),
                 ("expected_revenue", Value::Float(rng.below(50_000) as f64)),
                 ("probability", Value::Float(rng.below(101) as f64)),
-                ("priority", Value::from(["0", "1", "2", "3"][rng.below(4) as usize])),
-                ("type", Value::from(if rng.below(2) == 0 { "lead" } else { "opportunity" })),
-                ("create_date", Value::from(format!("2026-{:02}-{:02} 10:00:00", rng.below(12) + 1, rng.below(28) + 1))),
+                (
+                    "priority",
+                    Value::from(["0", "1", "2", "3"][rng.below(4) as usize]),
+                ),
+                (
+                    "type",
+                    Value::from(if rng.below(2) == 0 {
+                        "lead"
+                    } else {
+                        "opportunity"
+                    }),
+                ),
+                (
+                    "create_date",
+                    Value::from(format!(
+                        "2026-{:02}-{:02} 10:00:00",
+                        rng.below(12) + 1,
+                        rng.below(28) + 1
+                    )),
+                ),
                 ("active", Value::Bool(rng.below(50) != 0)),
             ];
             src.insert("crm.lead", id, values).unwrap();
@@ -149,9 +206,12 @@ fn score_100k_leads(bencher: Bencher) {
     let matched: usize = prepared.iter().map(|p| p.filter(ids).len()).sum();
     let per_pass = prepared.iter().map(|p| p.leaf_evals()).sum::<u64>() - before;
     assert!(matched > 0);
-    bencher
-        .counter(ItemsCount::new(per_pass))
-        .bench(|| prepared.iter().map(|p| p.filter(divan::black_box(ids)).len()).sum::<usize>());
+    bencher.counter(ItemsCount::new(per_pass)).bench(|| {
+        prepared
+            .iter()
+            .map(|p| p.filter(divan::black_box(ids)).len())
+            .sum::<usize>()
+    });
 }
 
 /// Compiling the 12 rules (parse + prepare), what a scoring run pays once.

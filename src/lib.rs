@@ -7,11 +7,13 @@
 //! `config` and `cli` are the admin-facing edge.
 
 pub mod apply;
+pub mod assignment;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod odoo;
 pub mod plan;
 pub mod record;
+pub mod scoring;
 pub mod state;
 pub mod xmlrpc;
