@@ -8,12 +8,14 @@
 //! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
 //! `Config::field_refs` (which `check` verifies with `fields_get`).
 
+mod assignment;
 mod context;
 mod diagnostic;
 mod fields;
 mod keypath;
 mod odoo;
 mod raw;
+mod scoring;
 mod state;
 mod verify;
 
@@ -23,6 +25,8 @@ pub use context::EnvLookup;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
 pub use fields::{FieldRef, Location};
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
+pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
 pub use verify::verify_fields;
 
@@ -40,6 +44,10 @@ pub struct Config {
     pub path: PathBuf,
     pub odoo: OdooConfig,
     pub state: StateConfig,
+    /// `[scoring]`, when the file has it.
+    pub scoring: Option<ScoringConfig>,
+    /// `[assignment]`, when the file has it.
+    pub assignment: Option<AssignmentConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
 }
@@ -63,12 +71,16 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     };
     let odoo = odoo::validate(raw.odoo, &mut ctx);
     let state = state::validate(raw.state, &mut ctx);
+    let scoring = scoring::validate(raw.scoring, &mut ctx);
+    let assignment = assignment::validate(raw.assignment, &mut ctx);
     let field_refs = ctx.take_field_refs();
     match (odoo, state) {
         (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
             odoo,
             state,
+            scoring,
+            assignment,
             field_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
