@@ -11,6 +11,7 @@ pub mod assignment;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod jobs;
 pub mod odoo;
 pub mod plan;
 pub mod record;

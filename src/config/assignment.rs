@@ -157,7 +157,12 @@ pub(super) fn validate(
         };
         if let Some(max) = &m.max {
             if *max.get_ref() < 0 {
-                ctx.error(max.span(), format!("{key}.max"), "must not be negative", None);
+                ctx.error(
+                    max.span(),
+                    format!("{key}.max"),
+                    "must not be negative",
+                    None,
+                );
                 ok = false;
             }
         }

@@ -21,11 +21,11 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 
+pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
 pub use fields::{FieldRef, Location};
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
-pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
 pub use verify::verify_fields;

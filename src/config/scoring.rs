@@ -40,7 +40,10 @@ pub struct ScoringConfig {
     pub overlap_secs: u64,
 }
 
-pub(super) fn validate(raw: Option<Spanned<RawScoring>>, ctx: &mut Ctx<'_>) -> Option<ScoringConfig> {
+pub(super) fn validate(
+    raw: Option<Spanned<RawScoring>>,
+    ctx: &mut Ctx<'_>,
+) -> Option<ScoringConfig> {
     let raw = raw?.into_inner();
     let mut ok = true;
     let schedule = raw.schedule.map(|s| {
@@ -89,7 +92,10 @@ pub(super) fn validate(raw: Option<Spanned<RawScoring>>, ctx: &mut Ctx<'_>) -> O
         let key = format!("scoring.caps[{i}]");
         let span = cap.span();
         let cap = cap.into_inner();
-        let (min, max) = (cap.min.map(Spanned::into_inner), cap.max.map(Spanned::into_inner));
+        let (min, max) = (
+            cap.min.map(Spanned::into_inner),
+            cap.max.map(Spanned::into_inner),
+        );
         if min.is_none() && max.is_none() {
             ctx.error(span, key, "a cap needs `min`, `max` or both", None);
             ok = false;
@@ -135,7 +141,12 @@ pub(super) fn validate(raw: Option<Spanned<RawScoring>>, ctx: &mut Ctx<'_>) -> O
         };
         let decay = rule.decay.map(|d| {
             let d = d.into_inner();
-            ctx.names_field(LEAD_MODEL, d.field.get_ref(), format!("{key}.decay.field"), d.field.span());
+            ctx.names_field(
+                LEAD_MODEL,
+                d.field.get_ref(),
+                format!("{key}.decay.field"),
+                d.field.span(),
+            );
             let half = *d.half_life_days.get_ref();
             if !(half.is_finite() && half > 0.0) {
                 ctx.error(
@@ -191,7 +202,12 @@ pub(super) fn validate(raw: Option<Spanned<RawScoring>>, ctx: &mut Ctx<'_>) -> O
 
     let max_concurrency = match raw.max_concurrency {
         Some(n) if *n.get_ref() == 0 || *n.get_ref() > 16 => {
-            ctx.error(n.span(), "scoring.max_concurrency", "must be between 1 and 16", None);
+            ctx.error(
+                n.span(),
+                "scoring.max_concurrency",
+                "must be between 1 and 16",
+                None,
+            );
             ok = false;
             2
         }
@@ -217,7 +233,12 @@ pub(super) fn validate(raw: Option<Spanned<RawScoring>>, ctx: &mut Ctx<'_>) -> O
 
 /// Parses a Python-literal domain, reporting a parse error at its position in the file and
 /// recording every field path it reads for `check`.
-pub(super) fn domain(ctx: &mut Ctx<'_>, text: &Spanned<String>, key: &str, model: &str) -> Option<Domain> {
+pub(super) fn domain(
+    ctx: &mut Ctx<'_>,
+    text: &Spanned<String>,
+    key: &str,
+    model: &str,
+) -> Option<Domain> {
     match Domain::parse(text.get_ref()) {
         Ok(d) => {
             for path in d.fields() {
@@ -239,7 +260,10 @@ pub(super) fn domain(ctx: &mut Ctx<'_>, text: &Spanned<String>, key: &str, model
                 at,
                 key,
                 format!("unparsable domain: {e}"),
-                Some("write the domain as Odoo shows it, e.g. \"[('country_id.code', '=', 'VN')]\"".into()),
+                Some(
+                    "write the domain as Odoo shows it, e.g. \"[('country_id.code', '=', 'VN')]\""
+                        .into(),
+                ),
             );
             None
         }
@@ -257,13 +281,15 @@ pub fn valid_custom_name(name: &str) -> bool {
 pub fn check_cron(line: &str) -> Result<(), String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     if !(5..=6).contains(&fields.len()) {
-        return Err(format!("'{line}' has {} fields, a cron line has 5 or 6", fields.len()));
+        return Err(format!(
+            "'{line}' has {} fields, a cron line has 5 or 6",
+            fields.len()
+        ));
     }
     for f in fields {
-        if !f
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?' | 'L' | '#'))
-        {
+        if !f.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?' | 'L' | '#')
+        }) {
             return Err(format!("'{f}' is not a cron field"));
         }
     }

@@ -44,11 +44,14 @@ impl<'a> ClientWriter<'a> {
     }
 
     fn key_field(&self, model: &str) -> Result<&str, WriteError> {
-        self.key_fields.get(model).map(String::as_str).ok_or_else(|| {
-            WriteError::Permanent(format!(
-                "no field is declared to carry idempotency keys on {model}"
-            ))
-        })
+        self.key_fields
+            .get(model)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                WriteError::Permanent(format!(
+                    "no field is declared to carry idempotency keys on {model}"
+                ))
+            })
     }
 }
 
@@ -259,7 +262,10 @@ impl OdooWriter for ClientWriter<'_> {
                     let s = r.as_struct()?;
                     Some((
                         s.get("id")?.as_i64()?,
-                        s.get(field).and_then(Value::as_str).unwrap_or("").to_owned(),
+                        s.get(field)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned(),
                     ))
                 })
                 .collect(),

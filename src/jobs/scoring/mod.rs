@@ -1,0 +1,599 @@
+//! The lead scoring and routing job: read → evaluate (the pure `scoring` and `assignment`
+//! engines) → plan → apply through the journal.
+//!
+//! **Full pass** (first run, then at least every `full_pass_hours`): every rule domain is
+//! pushed down as one `search(scope ∧ rule)` returning ids only (at most `max_concurrency` in
+//! flight), the leads in scope are read once in id-ordered pages with only the fields the plan
+//! needs (score, write_date, decay dates, priority/tags when bands set them, owner/team when
+//! routing), and the id sets are combined in Rust. **Incremental pass**: only leads with
+//! `write_date >= cursor − overlap_secs` are read (the page reader dedupes by id), with the
+//! fields the rules read, and rules are evaluated in memory by the domain evaluator over those
+//! leads and the related records they point at (`local`); rules with `child_of`/`parent_of`
+//! are pushed down restricted to those ids. Both feed the same scoring function.
+//!
+//! **Why both passes give identical scores, NULL included.** Odoo reads an empty integer or
+//! float as `0`, but its SQL keeps NULL apart (`('f','=',0)` and `('f','<',5)` do not match
+//! NULL rows). The pushdown pass inherits SQL's answer for free. The in-memory pass restores
+//! NULLs before evaluating: for each numeric field that read as `0` it asks Odoo which of
+//! those records are really NULL (one `search` per such field, only when zeros occur), so the
+//! evaluator sees `Null` exactly where SQL does. The score field itself is compared as read
+//! (`0` for never-scored leads): a lead scoring 0 is not written, in either pass, and its
+//! NULL stays (harmless: both passes treat it the same way). Known residual difference:
+//! datetimes are read without microseconds, so a rule comparing a datetime with `>` against
+//! the exact second a lead was written could differ; the next full pass settles it.
+//!
+//! Our own writes move `write_date`, so the run after a writing run re-reads those leads
+//! (and writes nothing); the cursor is the largest `write_date` read, moved only when the
+//! run is applied. What does not touch a lead (time decay, a renamed tag) waits for the next
+//! full pass.
+
+mod local;
+mod route;
+mod wire;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use futures_util::stream::{self, StreamExt};
+use thiserror::Error;
+
+pub use route::route_leads;
+pub use wire::{domain_items, lit_to_wire, needs_pushdown};
+
+use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport};
+use crate::config::{AssignmentConfig, LEAD_MODEL, ScoringConfig};
+use crate::domain::{Domain, DomainError, Env, EvalOptions};
+use crate::odoo::{ClientWriter, OdooClient, OdooError, SearchOptions, from_wire, leaf};
+use crate::plan::{FieldChange, Plan};
+use crate::record::Value;
+use crate::scoring::Scored;
+use crate::state::{State, StateError};
+use crate::xmlrpc::{Struct, Value as Wire};
+
+/// Job name of the scoring writes (journal, cursors).
+pub const SCORING_JOB: &str = "scoring";
+/// Job name of the routing writes (applied with `verify_old`).
+pub const ASSIGNMENT_JOB: &str = "assignment";
+const CURSOR: &str = "write_date";
+const LAST_FULL: &str = "last_full";
+
+#[derive(Debug, Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Odoo(#[from] OdooError),
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("{what}: {source}")]
+    Domain {
+        what: String,
+        #[source]
+        source: DomainError,
+    },
+    /// Something the config relies on is missing or wrong in Odoo (a tag, a team, the score
+    /// field's type); `setup` or the admin must fix it.
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> JobError {
+    let what = what.into();
+    move |source| JobError::Domain { what, source }
+}
+
+/// Which leads a pass reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassKind {
+    Full,
+    /// Leads written at or after this datetime (cursor minus overlap).
+    Incremental {
+        since: String,
+    },
+    /// Exactly these leads (`explain`).
+    Leads(Vec<i64>),
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The run's clock (UTC, naive like Odoo's): decay ages and domain placeholders.
+    pub now: NaiveDateTime,
+    /// Force a full pass.
+    pub full: bool,
+}
+
+/// A lead as the pass saw it and scored it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeadRow {
+    pub id: i64,
+    pub old_score: i64,
+    pub scored: Scored,
+    pub old_priority: Option<String>,
+    pub old_tags: Vec<i64>,
+    pub user_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub probability: f64,
+}
+
+/// Everything a run decided, before applying.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub kind: PassKind,
+    pub leads_read: usize,
+    pub scoring_plan: Plan,
+    pub assignment_plan: Plan,
+    pub routing: Option<crate::assignment::Outcome>,
+    /// Leads per band (by band order) among the leads read; last entry: no band.
+    pub band_counts: Vec<(String, usize)>,
+    /// Largest write_date read (the next cursor).
+    pub cursor: Option<String>,
+    /// Rows kept for explanations (`PassKind::Leads` only).
+    pub rows: Vec<LeadRow>,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct RunReport {
+    pub evaluation: Evaluation,
+    pub scoring: Option<ApplyReport>,
+    pub assignment: Option<ApplyReport>,
+}
+
+/// The job over one client and its config.
+pub struct ScoringJob<'a> {
+    pub client: &'a OdooClient,
+    pub scoring: &'a ScoringConfig,
+    pub assignment: Option<&'a AssignmentConfig>,
+}
+
+fn parse_dt(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d")
+                .ok()?
+                .and_hms_opt(0, 0, 0)
+        })
+}
+
+fn fmt_dt(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+impl<'a> ScoringJob<'a> {
+    pub fn new(
+        client: &'a OdooClient,
+        scoring: &'a ScoringConfig,
+        assignment: Option<&'a AssignmentConfig>,
+    ) -> Self {
+        ScoringJob {
+            client,
+            scoring,
+            assignment,
+        }
+    }
+
+    /// The pass the next run makes, from the cursors in `state`.
+    pub fn next_pass(&self, state: &State, opts: &RunOptions) -> Result<PassKind, JobError> {
+        if opts.full || self.scoring.full_pass_hours == 0 {
+            return Ok(PassKind::Full);
+        }
+        let cursor = state.cursor(SCORING_JOB, CURSOR)?;
+        let last_full = state
+            .cursor(SCORING_JOB, LAST_FULL)?
+            .and_then(|s| parse_dt(&s));
+        let (Some(cursor), Some(last_full)) = (cursor.and_then(|c| parse_dt(&c)), last_full) else {
+            return Ok(PassKind::Full);
+        };
+        let hours = (opts.now - last_full).num_minutes() as f64 / 60.0;
+        if hours >= self.scoring.full_pass_hours as f64 {
+            return Ok(PassKind::Full);
+        }
+        let since = cursor - chrono::Duration::seconds(self.scoring.overlap_secs as i64);
+        Ok(PassKind::Incremental {
+            since: fmt_dt(since),
+        })
+    }
+
+    /// The lead fields a pass reads besides what rules need.
+    fn base_fields(&self) -> Vec<String> {
+        let mut f = vec![
+            "id".to_owned(),
+            "write_date".to_owned(),
+            self.scoring.score_field.clone(),
+        ];
+        for rule in &self.scoring.model.rules {
+            if let Some(d) = &rule.decay {
+                f.push(d.field.clone());
+            }
+        }
+        let bands = &self.scoring.model.bands;
+        if bands.iter().any(|b| b.priority.is_some()) {
+            f.push("priority".into());
+        }
+        if bands.iter().any(|b| b.tag.is_some()) {
+            f.push("tag_ids".into());
+        }
+        if self.assignment.is_some() {
+            for x in ["user_id", "team_id", "probability"] {
+                f.push(x.into());
+            }
+        }
+        dedup(f)
+    }
+
+    fn bound(&self, env: &Env) -> Result<(Domain, Vec<Domain>), JobError> {
+        let scope = self
+            .scoring
+            .scope
+            .bind(env)
+            .map_err(domain_err("scoring.scope"))?;
+        let rules = self
+            .scoring
+            .rule_domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                d.bind(env)
+                    .map_err(domain_err(format!("scoring.rules[{i}].domain")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((scope, rules))
+    }
+
+    /// Reads, scores and plans (no write). `state` only provides the cursors.
+    pub async fn evaluate(
+        &self,
+        kind: PassKind,
+        now: NaiveDateTime,
+    ) -> Result<Evaluation, JobError> {
+        let env = Env::at(now);
+        let (scope, rules) = self.bound(&env)?;
+        let base = self.base_fields();
+        let rows_raw: Vec<Struct>;
+        // matched rule indices per lead id
+        let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        match &kind {
+            PassKind::Full => {
+                let searches = rules.iter().enumerate().map(|(i, rule)| {
+                    let domain = wire::and_items(&scope, rule);
+                    async move {
+                        let ids = self
+                            .client
+                            .search(LEAD_MODEL, domain, &SearchOptions::default())
+                            .await;
+                        (i, ids)
+                    }
+                });
+                let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
+                let mut pending =
+                    stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+                while let Some((i, ids)) = pending.next().await {
+                    results.push((i, ids?));
+                }
+                results.sort_by_key(|(i, _)| *i);
+                let names: Vec<&str> = base.iter().map(String::as_str).collect();
+                rows_raw = self
+                    .client
+                    .search_read_all(LEAD_MODEL, domain_items(&scope), &names)
+                    .await?;
+                for (i, ids) in results {
+                    for id in ids {
+                        matched.entry(id).or_default().push(i);
+                    }
+                }
+            }
+            PassKind::Incremental { .. } | PassKind::Leads(_) => {
+                let mut domain = domain_items(&scope);
+                match &kind {
+                    PassKind::Incremental { since } => {
+                        domain.push(leaf("write_date", ">=", Wire::from(since.as_str())))
+                    }
+                    PassKind::Leads(ids) => domain.push(leaf(
+                        "id",
+                        "in",
+                        Wire::Array(ids.iter().map(|i| Wire::Int(*i)).collect()),
+                    )),
+                    PassKind::Full => {}
+                }
+                let mut top = base.clone();
+                let mut paths = Vec::new();
+                for d in &rules {
+                    for p in d.fields() {
+                        top.push(p.split('.').next().unwrap_or(&p).to_owned());
+                        paths.push(p);
+                    }
+                }
+                top.push("active".into());
+                let top = dedup(top);
+                let names: Vec<&str> = top.iter().map(String::as_str).collect();
+                rows_raw = self
+                    .client
+                    .search_read_all(LEAD_MODEL, domain, &names)
+                    .await?;
+                if !rows_raw.is_empty() && !rules.is_empty() {
+                    let mut loader = local::Loader::new(self.client);
+                    loader.load(LEAD_MODEL, &rows_raw, &top, &paths).await?;
+                    let ids: Vec<i64> = rows_raw
+                        .iter()
+                        .filter_map(|r| r.get("id").and_then(Wire::as_i64))
+                        .collect();
+                    for (i, rule) in rules.iter().enumerate() {
+                        let hits = if needs_pushdown(rule) {
+                            local::search_among(self.client, LEAD_MODEL, &ids, domain_items(rule))
+                                .await?
+                        } else {
+                            rule.filter(&loader.src, LEAD_MODEL, &ids, &EvalOptions::default())
+                                .map_err(domain_err(format!("scoring.rules[{i}].domain")))?
+                        };
+                        for id in hits {
+                            matched.entry(id).or_default().push(i);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Score and plan.
+        let model = &self.scoring.model;
+        let tag_ids = self.band_tags(&rows_raw).await?;
+        let all_band_tags: Vec<i64> = tag_ids.iter().flatten().copied().collect();
+        let mut plan = Plan::new(SCORING_JOB);
+        let mut rows = Vec::with_capacity(rows_raw.len());
+        let mut cursor: Option<String> = None;
+        let mut band_counts = vec![0usize; model.bands.len() + 1];
+        for raw in &rows_raw {
+            let Some(id) = raw.get("id").and_then(Wire::as_i64) else {
+                continue;
+            };
+            if let Some(wd) = raw.get("write_date").and_then(Wire::as_str) {
+                if cursor.as_deref().is_none_or(|c| wd > c) {
+                    cursor = Some(wd.to_owned());
+                }
+            }
+            let hits = matched.remove(&id).unwrap_or_default();
+            let scored = model.score(
+                hits,
+                |field| raw.get(field).and_then(Wire::as_str).and_then(parse_dt),
+                now,
+            );
+            let field = |f: &str| raw.get(f).map(from_wire).unwrap_or(Value::Null);
+            let old_score = field(&self.scoring.score_field).as_i64().unwrap_or(0);
+            let old_priority = field("priority").as_str().map(str::to_owned);
+            let old_tags = field("tag_ids").as_ids().to_vec();
+            let row = LeadRow {
+                id,
+                old_score,
+                old_priority,
+                old_tags,
+                user_id: field("user_id").as_many2one(),
+                team_id: field("team_id").as_many2one(),
+                probability: field("probability").as_f64().unwrap_or(0.0),
+                scored,
+            };
+            band_counts[row.scored.band.unwrap_or(model.bands.len())] += 1;
+            let mut changes = vec![FieldChange::new(
+                self.scoring.score_field.clone(),
+                Value::Int(row.old_score),
+                Value::Int(row.scored.score),
+            )];
+            let band = row.scored.band.and_then(|b| model.bands.get(b));
+            if let Some(p) = band.and_then(|b| b.priority.as_ref()) {
+                changes.push(FieldChange::new(
+                    "priority",
+                    row.old_priority.clone().map_or(Value::Null, Value::Str),
+                    Value::Str(p.clone()),
+                ));
+            }
+            if !all_band_tags.is_empty() {
+                let mut tags: Vec<i64> = row
+                    .old_tags
+                    .iter()
+                    .copied()
+                    .filter(|t| !all_band_tags.contains(t))
+                    .collect();
+                if let Some(t) = row
+                    .scored
+                    .band
+                    .and_then(|b| tag_ids.get(b).copied().flatten())
+                {
+                    tags.push(t);
+                }
+                changes.push(FieldChange::new(
+                    "tag_ids",
+                    Value::Ids(row.old_tags.clone()),
+                    Value::Ids(tags),
+                ));
+            }
+            let reason = match band {
+                Some(b) => format!(
+                    "score {} ({} rules matched), band {}",
+                    row.scored.score,
+                    row.scored.contributions.len(),
+                    b.name
+                ),
+                None => format!(
+                    "score {} ({} rules matched)",
+                    row.scored.score,
+                    row.scored.contributions.len()
+                ),
+            };
+            plan.push_write(LEAD_MODEL, id, changes, reason);
+            rows.push(row);
+        }
+        let mut band_names: Vec<(String, usize)> = model
+            .bands
+            .iter()
+            .map(|b| b.name.clone())
+            .chain(std::iter::once("(no band)".to_owned()))
+            .zip(band_counts)
+            .collect();
+        band_names.retain(|(_, n)| *n > 0);
+
+        let (assignment_plan, routing) = match self.assignment {
+            Some(cfg) => {
+                let (plan, outcome) =
+                    route::route_leads(self, cfg, &kind, &scope, &rows, &env).await?;
+                (plan, Some(outcome))
+            }
+            None => (Plan::new(ASSIGNMENT_JOB), None),
+        };
+        let leads_read = rows.len();
+        if !matches!(kind, PassKind::Leads(_)) {
+            rows = Vec::new();
+        }
+        Ok(Evaluation {
+            kind,
+            leads_read,
+            scoring_plan: plan,
+            assignment_plan,
+            routing,
+            band_counts: band_names,
+            cursor,
+            rows,
+        })
+    }
+
+    /// The crm.tag id of each band's tag (by band index), looked up only when leads were read.
+    async fn band_tags(&self, rows: &[Struct]) -> Result<Vec<Option<i64>>, JobError> {
+        let bands = &self.scoring.model.bands;
+        let names: Vec<&str> = bands.iter().filter_map(|b| b.tag.as_deref()).collect();
+        if names.is_empty() || rows.is_empty() {
+            return Ok(vec![None; bands.len()]);
+        }
+        let found = self
+            .client
+            .search_read_all(
+                "crm.tag",
+                vec![leaf(
+                    "name",
+                    "in",
+                    Wire::Array(names.iter().map(|n| Wire::from(*n)).collect()),
+                )],
+                &["id", "name"],
+            )
+            .await?;
+        bands
+            .iter()
+            .map(|b| match &b.tag {
+                None => Ok(None),
+                Some(name) => found
+                    .iter()
+                    .find(|r| r.get("name").and_then(Wire::as_str) == Some(name))
+                    .and_then(|r| r.get("id").and_then(Wire::as_i64))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        JobError::Setup(format!(
+                            "band {} sets the tag '{name}', which does not exist in crm.tag (run `scorekeeper setup`)",
+                            b.name
+                        ))
+                    }),
+            })
+            .collect()
+    }
+
+    /// One run: evaluate, then (unless `dry_run`) apply the scores and the routing.
+    pub async fn run(
+        &self,
+        state: &mut State,
+        opts: &RunOptions,
+        dry_run: bool,
+    ) -> Result<RunReport, JobError> {
+        let kind = self.next_pass(state, opts)?;
+        let evaluation = self.evaluate(kind, opts.now).await?;
+        if dry_run {
+            return Ok(RunReport {
+                evaluation,
+                scoring: None,
+                assignment: None,
+            });
+        }
+        let writer = ClientWriter::new(self.client);
+        let mut cursors = Vec::new();
+        if let Some(c) = &evaluation.cursor {
+            cursors.push((CURSOR.to_owned(), c.clone()));
+        }
+        if evaluation.kind == PassKind::Full {
+            cursors.push((LAST_FULL.to_owned(), fmt_dt(opts.now)));
+        }
+        let base = ApplyOptions {
+            batch_size: self.client.batch_size(),
+            ..ApplyOptions::default()
+        };
+        let scoring = apply::apply(
+            &evaluation.scoring_plan,
+            state,
+            &writer,
+            &ApplyOptions {
+                cursors,
+                ..base.clone()
+            },
+        )
+        .await?;
+        let assignment = if evaluation.assignment_plan.is_empty() {
+            None
+        } else {
+            Some(
+                apply::apply(
+                    &evaluation.assignment_plan,
+                    state,
+                    &writer,
+                    &ApplyOptions {
+                        verify_old: true,
+                        ..base
+                    },
+                )
+                .await?,
+            )
+        };
+        Ok(RunReport {
+            evaluation,
+            scoring: Some(scoring),
+            assignment,
+        })
+    }
+
+    /// `explain lead N`: the score breakdown and the routing decision a run would make now.
+    pub async fn explain(&self, lead: i64, now: NaiveDateTime) -> Result<String, JobError> {
+        let eval = self.evaluate(PassKind::Leads(vec![lead]), now).await?;
+        let Some(row) = eval.rows.iter().find(|r| r.id == lead) else {
+            return Ok(format!(
+                "lead {lead}: not found, archived, or outside scoring.scope\n"
+            ));
+        };
+        let mut out = format!("lead {lead}\n");
+        out.push_str(&self.scoring.model.explain(&row.scored).to_string());
+        if row.old_score != row.scored.score {
+            out.push_str(&format!(
+                "  Odoo holds {} in {}: the next run writes {}\n",
+                row.old_score, self.scoring.score_field, row.scored.score
+            ));
+        }
+        if self.assignment.is_some() {
+            match eval.routing.as_ref().and_then(|o| o.routings.get(&lead)) {
+                Some(r) => out.push_str(&format!("routing\n{r}")),
+                None => match row.user_id {
+                    Some(uid) => out.push_str(&format!(
+                        "routing\nalready assigned to user {uid}: only unassigned (or stale) leads are routed\n"
+                    )),
+                    None => out.push_str(&format!(
+                        "routing\nscore {} is below every team's minimum\n",
+                        row.scored.score
+                    )),
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn dedup(fields: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(fields.len());
+    for f in fields {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    out
+}
