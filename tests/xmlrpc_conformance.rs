@@ -384,3 +384,21 @@ fn version_answer() {
     assert_eq!(v.get("server_version"), Some(&Value::from("17.0")));
     assert_eq!(v.get("protocol_version"), Some(&Value::Int(1)));
 }
+
+#[test]
+fn errors_for_the_broken_bodies_read_well() {
+    let html = transcript(99).response;
+    let e = decode_response(html.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "XML-RPC decode error at byte 0: unexpected <!DOCTYPE html>: not an XML-RPC document \
+         (near \"<!doctype html>\\n<htm\")"
+    );
+    let truncated = transcript(98).request.unwrap();
+    let e = decode_call(truncated.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "XML-RPC decode error at byte 55 in methodCall/params: body ends inside <params> \
+         (near \"/methodName><params>\")"
+    );
+}

@@ -3,7 +3,7 @@
 //! error or a value but never a panic; absurd nesting is refused.
 //!
 //! Case counts are kept small for CI; `PROPTEST_CASES=N` raises them, and the `#[ignore]`d
-//! test truncates every transcript body at every position.
+//! tests truncate every transcript body at every position and run a long fuzz loop.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -15,6 +15,18 @@ use scorekeeper::xmlrpc::{
     decode_call, decode_response, decode_value, encode_call, encode_response, encode_value,
     strip_forbidden_chars,
 };
+
+/// `default` cases, or `PROPTEST_CASES` when set (for long local runs).
+fn cases(default: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
 
 /// Characters that exercise the encoder: markup, line ends, forbidden controls, non-BMP.
 fn tricky_char() -> impl Strategy<Value = char> {
@@ -175,7 +187,7 @@ fn xmlish() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(cases(256))]
 
     #[test]
     fn values_round_trip(v in value_tree()) {
@@ -241,7 +253,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(cases(48))]
 
     #[test]
     fn truncated_097_is_an_error(cut in 0usize..543_664) {

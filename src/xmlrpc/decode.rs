@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 512;
 pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
     match Parser::new(body, Root::Call).run()? {
         Output::Call(call) => Ok(call),
-        _ => Err(Parser::new(body, Root::Call).internal_error()),
+        _ => Err(state_error(body)),
     }
 }
 
@@ -35,7 +35,7 @@ pub fn decode_call(body: &[u8]) -> Result<MethodCall, DecodeError> {
 pub fn decode_response(body: &[u8]) -> Result<MethodResponse, DecodeError> {
     match Parser::new(body, Root::Response).run()? {
         Output::Response(response) => Ok(response),
-        _ => Err(Parser::new(body, Root::Response).internal_error()),
+        _ => Err(state_error(body)),
     }
 }
 
@@ -43,8 +43,19 @@ pub fn decode_response(body: &[u8]) -> Result<MethodResponse, DecodeError> {
 pub fn decode_value(body: &[u8]) -> Result<Value, DecodeError> {
     match Parser::new(body, Root::Value).run()? {
         Output::Value(value) => Ok(value),
-        _ => Err(Parser::new(body, Root::Value).internal_error()),
+        _ => Err(state_error(body)),
     }
+}
+
+/// The parser returned another kind of document than asked for, which its root check rules
+/// out; reported as an error rather than a panic all the same.
+fn state_error(body: &[u8]) -> DecodeError {
+    DecodeError::new(
+        body,
+        0,
+        String::new(),
+        Kind::Xml("decoder state error".into()),
+    )
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -114,11 +125,13 @@ enum Frame {
     Array {
         items: Option<Vec<Value>>,
     },
+    /// Items so far are `Parser::items[start..]`.
     Data {
-        items: Vec<Value>,
+        start: usize,
     },
+    /// Members so far are `Parser::members[start..]`.
     Struct {
-        members: Struct,
+        start: usize,
     },
     Member {
         name: Option<String>,
@@ -226,10 +239,15 @@ struct Parser<'a> {
     reader: Reader<&'a [u8]>,
     root: Root,
     stack: Vec<Frame>,
+    /// The items of all open arrays, innermost last; containers are built from these once
+    /// complete, so each gets one exact-size allocation instead of repeated growth.
+    items: Vec<Value>,
+    /// Likewise for the members of all open structs.
+    members: Vec<(String, Value)>,
     text: TextBuf<'a>,
     /// How many `<value>` elements are open.
     depth: usize,
-    /// Whether any event came before: an XML declaration is only allowed first.
+    /// Whether anything but whitespace came before: an XML declaration is only allowed first.
     seen_decl_or_element: bool,
 }
 
@@ -262,6 +280,8 @@ impl<'a> Parser<'a> {
             reader,
             root,
             stack: Vec::with_capacity(16),
+            items: Vec::new(),
+            members: Vec::new(),
             text: TextBuf {
                 first: "",
                 buf: String::new(),
@@ -283,6 +303,8 @@ impl<'a> Parser<'a> {
                     return Err(self.error(at, Kind::Xml(clip(&e.to_string()))));
                 }
             };
+            // Whitespace may precede the XML declaration (some servers emit a newline first).
+            let layout = matches!(&event, Event::Text(t) if is_blank(t));
             match event {
                 Event::Start(e) => {
                     let content = self.position();
@@ -313,11 +335,14 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Event::DocType(_) => return Err(self.error(pos, Kind::DocType)),
+                Event::DocType(d) => {
+                    let doctype = name_str(trim_xml_space(&String::from_utf8_lossy(&d)).as_bytes());
+                    return Err(self.error(pos, Kind::DocType(doctype)));
+                }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => return self.finish(),
             }
-            self.seen_decl_or_element = true;
+            self.seen_decl_or_element |= !layout;
         }
     }
 
@@ -423,7 +448,7 @@ impl<'a> Parser<'a> {
                 match name {
                     b"array" => Frame::Array { items: None },
                     b"struct" => Frame::Struct {
-                        members: Struct::new(),
+                        start: self.members.len(),
                     },
                     b"nil" => Frame::Nil,
                     _ => {
@@ -450,7 +475,9 @@ impl<'a> Parser<'a> {
             (Frame::Value { child: Some(_) }, _) => {
                 return Err(self.error(pos, Kind::Duplicate("element inside <value>")));
             }
-            (Frame::Array { items: None }, b"data") => Frame::Data { items: Vec::new() },
+            (Frame::Array { items: None }, b"data") => Frame::Data {
+                start: self.items.len(),
+            },
             (Frame::Array { items: Some(_) }, b"data") => {
                 return Err(self.error(pos, Kind::Duplicate("<data>")));
             }
@@ -544,8 +571,15 @@ impl<'a> Parser<'a> {
             Frame::Array { items } => {
                 self.deliver_value(Value::Array(items.unwrap_or_default()), pos)
             }
-            Frame::Data { items } => self.deliver(Done::Data(items), pos),
-            Frame::Struct { members } => self.deliver_value(Value::Struct(members), pos),
+            // Collecting from a drain allocates exactly the final length, once.
+            Frame::Data { start } => {
+                let items = self.items.drain(start..).collect();
+                self.deliver(Done::Data(items), pos)
+            }
+            Frame::Struct { start } => {
+                let members = Struct(self.members.drain(start..).collect());
+                self.deliver_value(Value::Struct(members), pos)
+            }
             Frame::Member { name, value } => match (name, value) {
                 (Some(name), Some(value)) => self.deliver(Done::Member(name, value), pos),
                 (name, value) => {
@@ -635,13 +669,13 @@ impl<'a> Parser<'a> {
             return Err(self.internal_error());
         };
         match (parent, done) {
-            (Frame::Data { items }, Done::Value(v)) => items.push(v),
+            (Frame::Data { .. }, Done::Value(v)) => self.items.push(v),
             (Frame::Member { value, .. }, Done::Value(v)) => *value = Some(v),
             (Frame::Param { value }, Done::Value(v)) => *value = Some(v),
             (Frame::Fault { value }, Done::Value(v)) => *value = Some(v),
             (Frame::Document { out }, Done::Value(v)) => *out = Some(Output::Value(v)),
             (Frame::Array { items }, Done::Data(d)) => *items = Some(d),
-            (Frame::Struct { members }, Done::Member(k, v)) => members.push(k, v),
+            (Frame::Struct { .. }, Done::Member(k, v)) => self.members.push((k, v)),
             (Frame::Member { name, .. }, Done::Text(t)) => *name = Some(t),
             (Frame::MethodCall { name, .. }, Done::Text(t)) => *name = Some(t),
             (Frame::Params { items }, Done::Param(v)) => items.push(v),
@@ -659,7 +693,13 @@ impl<'a> Parser<'a> {
             if is_blank(&raw) {
                 return Ok(());
             }
-            return Err(self.error(pos, Kind::UnexpectedText));
+            let after_root = matches!(self.stack.last(), Some(Frame::Document { out: Some(_) }));
+            let kind = if after_root {
+                Kind::TrailingContent
+            } else {
+                Kind::UnexpectedText
+            };
+            return Err(self.error(pos, kind));
         }
         // CDATA content starts after `<![CDATA[`, for error offsets inside it.
         let content = if cdata { pos + 9 } else { pos };
@@ -766,7 +806,10 @@ impl<'a> Parser<'a> {
             }
             path.push_str(frame.tag());
             match (parent, frame) {
-                (Frame::Data { items } | Frame::Params { items }, _) => {
+                (Frame::Data { start }, _) => {
+                    path.push_str(&format!("[{}]", self.items.len() - start));
+                }
+                (Frame::Params { items }, _) => {
                     path.push_str(&format!("[{}]", items.len()));
                 }
                 (
@@ -1198,8 +1241,14 @@ mod tests {
             kind("<value><string>&#0;</string></value>"),
             DecodeErrorKind::BadReference(_)
         ));
-        assert_eq!(kind("<!DOCTYPE x><value/>"), DecodeErrorKind::DocType);
+        assert_eq!(
+            kind("<!DOCTYPE x><value/>"),
+            DecodeErrorKind::DocType("x".into())
+        );
         assert_eq!(kind("<value/><value/>"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("<value/>\n<br>"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("<value/> junk"), DecodeErrorKind::TrailingContent);
+        assert_eq!(kind("junk <value/>"), DecodeErrorKind::UnexpectedText);
         assert!(matches!(
             kind("<value><struct><member><value>1</value></member></struct></value>"),
             DecodeErrorKind::Missing(_)
@@ -1244,5 +1293,10 @@ mod tests {
             s("ab")
         );
         assert_eq!(value("\u{FEFF}<value>bom</value>"), s("bom"));
+        assert_eq!(value("\n<?xml version='1.0'?>\n<value>x</value>\n"), s("x"));
+        assert!(matches!(
+            value_err("<value/><?xml version='1.0'?>").kind,
+            DecodeErrorKind::Xml(_)
+        ));
     }
 }

@@ -9,12 +9,16 @@ pub const EXCERPT_RADIUS: usize = 20;
 
 /// A body that is not a well-formed XML-RPC document of the expected kind.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("XML-RPC decode error at byte {offset} in {path}: {kind} (near {excerpt:?})")]
+#[error(
+    "XML-RPC decode error at byte {offset}{}: {kind} (near {excerpt:?})",
+    if path.is_empty() { String::new() } else { format!(" in {path}") }
+)]
 pub struct DecodeError {
     /// Byte offset into the body where the problem was found.
     pub offset: usize,
-    /// Element path from the root, e.g. `methodResponse/params/param/value/array/data/value[2]`;
-    /// `value[i]` counts array items from 0, `member[name]` names the struct member.
+    /// Element path from the root, e.g. `methodResponse/params/param[0]/value/array/data/value[2]`;
+    /// `value[i]` and `param[i]` count from 0, `member[name]` names the struct member, and
+    /// deep paths elide their middle with `…`. Empty at the document level.
     pub path: String,
     pub kind: DecodeErrorKind,
     /// At most `2 * EXCERPT_RADIUS` bytes of the body around `offset` (lossy UTF-8).
@@ -30,8 +34,9 @@ pub enum DecodeErrorKind {
     InvalidUtf8,
     /// The `<?xml?>` declaration names an encoding other than UTF-8.
     UnsupportedEncoding(String),
-    /// A `<!DOCTYPE>`: XML-RPC has none, and refusing it rules out entity tricks.
-    DocType,
+    /// A `<!DOCTYPE>` (its text, clipped): XML-RPC has none, HTML pages do, and refusing it
+    /// rules out entity tricks.
+    DocType(String),
     /// No root element at all (empty or comment-only body).
     Empty,
     /// The root element is not the expected one (e.g. an HTML error page).
@@ -75,7 +80,12 @@ impl fmt::Display for DecodeErrorKind {
             Self::Xml(msg) => write!(f, "malformed XML: {msg}"),
             Self::InvalidUtf8 => f.write_str("invalid UTF-8"),
             Self::UnsupportedEncoding(enc) => write!(f, "unsupported encoding {enc:?}"),
-            Self::DocType => f.write_str("a DOCTYPE is not allowed"),
+            Self::DocType(doctype) => {
+                write!(
+                    f,
+                    "unexpected <!DOCTYPE {doctype}>: not an XML-RPC document"
+                )
+            }
             Self::Empty => f.write_str("no root element"),
             Self::WrongRoot { expected, found } => {
                 write!(f, "expected <{expected}> as root element, found <{found}>")

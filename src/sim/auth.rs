@@ -1,0 +1,114 @@
+//! Credentials and access rights: passwords and API keys per user, Odoo's ACL refusals for
+//! users outside the manager groups, and the salesperson's "personal leads" record rule.
+
+use super::fault::SimFault;
+use super::filter::Node;
+use super::store::Store;
+use crate::domain::Lit;
+use crate::record::Value;
+
+/// OdooBot, the superuser: bypasses every check.
+pub const SUPERUSER: i64 = 1;
+
+/// Checks `execute_kw` credentials: an active user whose password or API key matches.
+pub(crate) fn check(store: &Store, uid: i64, secret: &str) -> Result<(), SimFault> {
+    let active = store.value("res.users", uid, "active") == Some(Value::Bool(true));
+    let known = store
+        .secrets
+        .get(&uid)
+        .is_some_and(|s| !secret.is_empty() && s.iter().any(|k| k == secret));
+    if active && known {
+        Ok(())
+    } else {
+        Err(SimFault::access_denied())
+    }
+}
+
+/// `authenticate`: the uid of the active user with this login and secret.
+pub(crate) fn authenticate(store: &Store, login: &str, secret: &str) -> Option<i64> {
+    let uid = store.all_ids("res.users").into_iter().find(|&u| {
+        store.value("res.users", u, "login") == Some(Value::Str(login.to_owned()))
+            && store.value("res.users", u, "active") == Some(Value::Bool(true))
+    })?;
+    check(store, uid, secret).ok().map(|()| uid)
+}
+
+/// Whether the user belongs to the group named `name` (in its category `category`).
+fn in_group(store: &Store, uid: i64, category: Option<&str>, name: &str) -> bool {
+    let groups = store
+        .value("res.users", uid, "groups_id")
+        .map(|v| v.as_ids().to_vec())
+        .unwrap_or_default();
+    groups.into_iter().any(|g| {
+        store.value("res.groups", g, "name") == Some(Value::Str(name.to_owned()))
+            && category.is_none_or(|c| match store.value("res.groups", g, "category_id") {
+                Some(Value::Many2one(cat)) => store.display_name("ir.module.category", cat) == c,
+                _ => false,
+            })
+    })
+}
+
+/// The group a model's writes require, as Odoo's ACL message names it; `None` = no rule.
+fn manager_group(model: &str, operation: &str) -> Option<(&'static str, &'static str)> {
+    const ACCESS_RIGHTS: (&str, &str) = ("Administration", "Access Rights");
+    const SETTINGS: (&str, &str) = ("Administration", "Settings");
+    match model {
+        "ir.model" | "ir.model.fields" | "res.groups" if operation != "read" => Some(ACCESS_RIGHTS),
+        "gamification.challenge"
+        | "gamification.challenge.line"
+        | "gamification.goal.definition"
+        | "gamification.badge"
+        | "gamification.karma.rank"
+            if operation != "read" =>
+        {
+            Some(ACCESS_RIGHTS)
+        }
+        "gamification.karma.tracking" if operation != "unlink" => Some(SETTINGS),
+        _ => None,
+    }
+}
+
+/// Checks the ACL of `operation` ("read", "write", "create", "unlink") on `model`.
+pub(crate) fn check_access(
+    store: &Store,
+    uid: i64,
+    model: &str,
+    operation: &str,
+) -> Result<(), SimFault> {
+    if uid == SUPERUSER {
+        return Ok(());
+    }
+    match manager_group(model, operation) {
+        Some((category, name)) if !in_group(store, uid, Some(category), name) => {
+            Err(SimFault::acl(
+                operation,
+                store.registry().description(model),
+                model,
+                &[format!("{category}/{name}")],
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The record rule restricting what `uid` sees of `model` (salespeople see their own and
+/// unassigned leads only).
+pub(crate) fn record_rule(store: &Store, uid: i64, model: &str) -> Option<Node> {
+    if uid == SUPERUSER || model != "crm.lead" {
+        return None;
+    }
+    let own_only = in_group(store, uid, None, "User: Own Documents Only")
+        && !in_group(store, uid, None, "User: All Documents")
+        && !in_group(store, uid, None, "Administrator");
+    own_only.then(|| {
+        let leaf = |v: Lit| Node::Leaf {
+            path: vec!["user_id".to_owned()],
+            op: "=".to_owned(),
+            value: v,
+        };
+        Node::Or(
+            Box::new(leaf(Lit::Int(uid))),
+            Box::new(leaf(Lit::Bool(false))),
+        )
+    })
+}

@@ -1,0 +1,151 @@
+//! Odoo's faults as the simulator raises them: the codes of `/xmlrpc/2` (1 application
+//! error with a Python traceback, 2 user error, 3 access denied, 4 access error) and the
+//! exact messages the recorded transcripts show.
+
+use std::fmt;
+
+/// A fault answer: Odoo's integer code and its fault string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimFault {
+    pub code: i64,
+    pub string: String,
+}
+
+impl fmt::Display for SimFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "fault {}: {}", self.code, self.last_line())
+    }
+}
+
+impl std::error::Error for SimFault {}
+
+impl SimFault {
+    /// Code 1: an exception that is not a user-facing Odoo error. Odoo sends the whole
+    /// traceback; ours keeps Python's shape with one synthetic frame (`where`), and the last
+    /// line `Type: message` is the real one.
+    pub fn python(exception: &str, message: &str, where_: &str) -> SimFault {
+        SimFault {
+            code: 1,
+            string: format!(
+                "Traceback (most recent call last):\n  File \"/opt/odoo/odoo/{where_}\", in \
+                 scorekeeper_sim\n    (simulated frame)\n{exception}: {message}\n"
+            ),
+        }
+    }
+
+    /// Code 2: `UserError`, `ValidationError`, `MissingError`.
+    pub fn user(message: impl Into<String>) -> SimFault {
+        SimFault {
+            code: 2,
+            string: message.into(),
+        }
+    }
+
+    /// Code 3: bad credentials.
+    pub fn access_denied() -> SimFault {
+        SimFault {
+            code: 3,
+            string: "Access Denied".to_owned(),
+        }
+    }
+
+    /// Code 4: ACL, record rules, private methods.
+    pub fn access(message: impl Into<String>) -> SimFault {
+        SimFault {
+            code: 4,
+            string: message.into(),
+        }
+    }
+
+    /// `ValueError` raised by the ORM (unknown field, wrong selection value, bad domain).
+    pub fn value_error(message: impl Into<String>) -> SimFault {
+        SimFault::python("ValueError", &message.into(), "models.py")
+    }
+
+    pub fn type_error(message: impl Into<String>) -> SimFault {
+        SimFault::python("TypeError", &message.into(), "api.py")
+    }
+
+    /// The line a user should be shown: the last non-empty line of the fault string.
+    pub fn last_line(&self) -> &str {
+        last_line(&self.string)
+    }
+
+    /// A missing record touched by write/unlink (code 2).
+    pub fn missing(model: &str, ids: &[i64], uid: i64) -> SimFault {
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        SimFault::user(format!(
+            "Record does not exist or has been deleted.\n(Record: {model}({list},), User: {uid})"
+        ))
+    }
+
+    /// The ACL refusal: `operation` is "read", "write", "create" or "unlink".
+    pub fn acl(operation: &str, description: &str, model: &str, groups: &[String]) -> SimFault {
+        let verb = match operation {
+            "read" => "access",
+            "write" => "modify",
+            "unlink" => "delete",
+            other => other,
+        };
+        let allowed = if groups.is_empty() {
+            "No group currently allows this operation.".to_owned()
+        } else {
+            let list: Vec<String> = groups.iter().map(|g| format!("\t- {g}")).collect();
+            format!(
+                "This operation is allowed for the following groups:\n{}",
+                list.join("\n")
+            )
+        };
+        SimFault::access(format!(
+            "You are not allowed to {verb} '{description}' ({model}) records.\n\n{allowed}\n\n\
+             Contact your administrator to request access if necessary."
+        ))
+    }
+}
+
+/// The last non-empty line of a fault string (what Odoo's last traceback line says).
+pub fn last_line(s: &str) -> &str {
+    s.trim_end().rsplit('\n').next().unwrap_or("").trim_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_faults_end_with_the_exception_line() {
+        let f = SimFault::value_error("Invalid field 'x' on model 'crm.lead'");
+        assert_eq!(f.code, 1);
+        assert!(f.string.starts_with("Traceback (most recent call last):\n"));
+        assert_eq!(
+            f.last_line(),
+            "ValueError: Invalid field 'x' on model 'crm.lead'"
+        );
+    }
+
+    #[test]
+    fn acl_message_matches_odoo() {
+        let f = SimFault::acl(
+            "write",
+            "Gamification Challenge",
+            "gamification.challenge",
+            &["Administration/Access Rights".to_owned()],
+        );
+        assert_eq!(f.code, 4);
+        assert_eq!(
+            f.string,
+            "You are not allowed to modify 'Gamification Challenge' (gamification.challenge) \
+             records.\n\nThis operation is allowed for the following groups:\n\t- \
+             Administration/Access Rights\n\nContact your administrator to request access if \
+             necessary."
+        );
+        assert_eq!(
+            SimFault::missing("crm.lead", &[999999], 2).string,
+            "Record does not exist or has been deleted.\n(Record: crm.lead(999999,), User: 2)"
+        );
+    }
+}

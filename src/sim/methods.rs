@@ -1,0 +1,567 @@
+//! `execute_kw` on a model: Odoo's ORM methods as the external API exposes them (search,
+//! read, search_read, search_count, read_group, fields_get, name_search, write, create,
+//! unlink), with Python's argument rules and the ORM's faults.
+
+use super::auth;
+use super::create::create_record;
+use super::custom_fields;
+use super::fault::SimFault;
+use super::filter::{self, Node};
+use super::order;
+use super::read_group;
+use super::store::Store;
+use super::wire::{self, from_wire, to_wire};
+use crate::record::{FieldType, Value};
+use crate::xmlrpc::{Struct, Value as X};
+
+/// One `execute_kw` call, credentials already checked.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Call<'a> {
+    pub uid: i64,
+    pub model: &'a str,
+    pub method: &'a str,
+    pub args: &'a [X],
+    pub kwargs: &'a Struct,
+}
+
+impl<'a> Call<'a> {
+    /// Argument `i`, or the keyword `name` (Python's binding of a call).
+    pub(crate) fn arg(&self, i: usize, name: &str) -> Option<&'a X> {
+        self.args.get(i).or_else(|| self.kwargs.get(name))
+    }
+
+    fn active_test(&self) -> bool {
+        self.kwargs
+            .get("context")
+            .and_then(X::as_struct)
+            .and_then(|c| c.get("active_test"))
+            .is_none_or(|v| !v.is_false())
+    }
+
+    /// The Python class name Odoo's TypeErrors mention (`Lead.write()`).
+    fn class_name(&self) -> String {
+        match self.model {
+            "crm.lead" => "Lead".to_owned(),
+            m => m
+                .split(['.', '_'])
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+
+    fn missing_arg(&self, name: &str) -> SimFault {
+        SimFault::type_error(format!(
+            "{}.{}() missing 1 required positional argument: '{name}'",
+            self.class_name(),
+            self.method
+        ))
+    }
+}
+
+/// Methods that only read (run under the store's read lock).
+pub(crate) fn is_read_only(method: &str) -> bool {
+    matches!(
+        method,
+        "search"
+            | "search_read"
+            | "read"
+            | "search_count"
+            | "read_group"
+            | "fields_get"
+            | "name_search"
+            | "check_access_rights"
+    )
+}
+
+/// Odoo's own gamification engine, which the simulator deliberately does not run.
+fn gamification_engine(model: &str, method: &str) -> bool {
+    model.starts_with("gamification.")
+        && matches!(
+            method,
+            "action_start"
+                | "action_check"
+                | "action_report_progress"
+                | "update_goal"
+                | "action_reach"
+                | "action_fail"
+                | "action_cancel"
+                | "action_refresh"
+                | "action_update_current"
+        )
+}
+
+fn unknown_method(c: &Call) -> SimFault {
+    if gamification_engine(c.model, c.method) {
+        return SimFault::python(
+            "NotImplementedError",
+            &format!(
+                "scorekeeper's Odoo simulator does not run Odoo's own gamification engine ({}); \
+                 scorekeeper computes goals itself",
+                c.method
+            ),
+            "addons/gamification/models",
+        );
+    }
+    SimFault::python(
+        "AttributeError",
+        &format!(
+            "The method '{}' does not exist on the model '{}'",
+            c.method, c.model
+        ),
+        "api.py",
+    )
+}
+
+/// Runs a read-only method.
+pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
+    match c.method {
+        "search" => {
+            let ids = search_ids(store, c, c.arg(0, "domain"), 1)?;
+            Ok(ids_array(ids))
+        }
+        "search_count" => {
+            let mut ids = search_ids(store, c, c.arg(0, "domain"), usize::MAX)?;
+            if let Some(limit) = c.arg(1, "limit").and_then(X::as_i64).filter(|&l| l > 0) {
+                ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            }
+            Ok(X::Int(ids.len() as i64))
+        }
+        "search_read" => {
+            let ids = search_ids(store, c, c.arg(0, "domain"), 2)?;
+            read_records(store, c, &ids, c.arg(1, "fields"))
+        }
+        "read" => {
+            let ids = ids_arg(c.arg(0, "ids"));
+            let visible = visible(store, c, ids);
+            read_records(store, c, &visible, c.arg(1, "fields"))
+        }
+        "read_group" => read_group::read_group(store, c),
+        "fields_get" => fields_get(store, c),
+        "name_search" => name_search(store, c),
+        "check_access_rights" => {
+            let op = c.arg(0, "operation").and_then(X::as_str).unwrap_or("read");
+            let raise = c.arg(1, "raise_exception").is_none_or(|v| !v.is_false());
+            match auth::check_access(store, c.uid, c.model, op) {
+                Ok(()) => Ok(X::Bool(true)),
+                Err(e) if raise => Err(e),
+                Err(_) => Ok(X::Bool(false)),
+            }
+        }
+        _ => Err(unknown_method(c)),
+    }
+}
+
+/// Runs any method (writes under the store's write lock).
+pub(crate) fn call_write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
+    match c.method {
+        "write" => write(store, c),
+        "create" => create(store, c),
+        "unlink" => unlink(store, c),
+        m if is_read_only(m) => call_read(store, c),
+        _ => Err(unknown_method(c)),
+    }
+}
+
+fn ids_array(ids: Vec<i64>) -> X {
+    X::Array(ids.into_iter().map(X::Int).collect())
+}
+
+/// The `ids` argument: one id or a list of ids.
+pub(crate) fn ids_arg(x: Option<&X>) -> Vec<i64> {
+    match x {
+        Some(X::Int(i)) => vec![*i],
+        Some(X::Array(items)) => items.iter().filter_map(X::as_i64).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn int_opt(x: Option<&X>) -> Option<i64> {
+    match x {
+        Some(X::Int(i)) => Some(*i),
+        Some(X::Double(d)) => Some(*d as i64),
+        _ => None,
+    }
+}
+
+/// The domain of a call plus the implicit filters (record rules, `active`).
+pub(crate) fn effective_domain(
+    store: &Store,
+    c: &Call,
+    domain: Option<&X>,
+) -> Result<(Node, crate::domain::Lit), SimFault> {
+    let lit = match domain {
+        Some(x) if !x.is_false() && !matches!(x, X::Nil) => wire::to_lit(x),
+        _ => crate::domain::Lit::List(Vec::new()),
+    };
+    let mut node = filter::parse(store, c.model, &lit)?;
+    if let Some(rule) = auth::record_rule(store, c.uid, c.model) {
+        node = Node::And(Box::new(rule), Box::new(node));
+    }
+    if c.active_test()
+        && store.registry().field(c.model, "active").is_some()
+        && !filter::mentions_active(&node)
+    {
+        let leaf = Node::Leaf {
+            path: vec!["active".to_owned()],
+            op: "=".to_owned(),
+            value: crate::domain::Lit::Bool(true),
+        };
+        node = Node::And(Box::new(leaf), Box::new(node));
+    }
+    Ok((node, lit))
+}
+
+/// Ids matching `node`, ascending.
+pub(crate) fn matching_ids(store: &Store, model: &str, node: &Node) -> Vec<i64> {
+    let Some(table) = store.table(model) else {
+        return Vec::new();
+    };
+    let (lo, hi) = filter::id_bounds(node);
+    table
+        .ids_between(lo, hi)
+        .filter(|&id| filter::matches(store, model, id, node))
+        .collect()
+}
+
+/// The first `n` matching ids in ascending order.
+fn first_matching_ids(store: &Store, model: &str, node: &Node, n: usize) -> Vec<i64> {
+    let Some(table) = store.table(model) else {
+        return Vec::new();
+    };
+    let (lo, hi) = filter::id_bounds(node);
+    table
+        .ids_between(lo, hi)
+        .filter(|&id| filter::matches(store, model, id, node))
+        .take(n)
+        .collect()
+}
+
+/// `search`: filter, order, offset and limit. `opt_base` is the position of `offset` among
+/// the positional arguments (1 for search, 2 for search_read), or `usize::MAX` for none.
+fn search_ids(
+    store: &Store,
+    c: &Call,
+    domain: Option<&X>,
+    opt_base: usize,
+) -> Result<Vec<i64>, SimFault> {
+    let (node, _) = effective_domain(store, c, domain)?;
+    let at = |k: usize, name: &str| {
+        if opt_base == usize::MAX {
+            c.kwargs.get(name)
+        } else {
+            c.arg(opt_base + k, name)
+        }
+    };
+    let offset = int_opt(at(0, "offset")).unwrap_or(0).max(0) as usize;
+    let limit = int_opt(at(1, "limit"))
+        .filter(|&l| l > 0)
+        .map(|l| l as usize);
+    let spec = match at(2, "order") {
+        Some(X::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => store.registry().order(c.model).to_owned(),
+    };
+    let terms = order::parse(store, c.model, &spec)?;
+    let ascending_ids = matches!(terms.as_slice(), [t] if t.field == "id" && !t.desc);
+    let mut ids = match (ascending_ids, limit) {
+        // Rows come in id order already: stop at the end of the page (id-range paging).
+        (true, Some(l)) => first_matching_ids(store, c.model, &node, offset.saturating_add(l)),
+        _ => matching_ids(store, c.model, &node),
+    };
+    order::sort(store, c.model, &mut ids, &terms);
+    let end = limit.map_or(ids.len(), |l| offset.saturating_add(l).min(ids.len()));
+    Ok(ids.get(offset.min(ids.len())..end).unwrap_or(&[]).to_vec())
+}
+
+/// The ids of `ids` that exist and that the user's record rules let them see.
+fn visible(store: &Store, c: &Call, ids: Vec<i64>) -> Vec<i64> {
+    let rule = auth::record_rule(store, c.uid, c.model);
+    ids.into_iter()
+        .filter(|&id| store.exists(c.model, id))
+        .filter(|&id| {
+            rule.as_ref()
+                .is_none_or(|r| filter::matches(store, c.model, id, r))
+        })
+        .collect()
+}
+
+/// The field names of a `fields` argument (all fields when absent or empty).
+fn field_names(store: &Store, model: &str, fields: Option<&X>) -> Result<Vec<String>, SimFault> {
+    let Some(def) = store.registry().model(model) else {
+        return Ok(Vec::new());
+    };
+    let requested: Vec<String> = match fields {
+        Some(X::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        Some(X::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    if requested.is_empty() {
+        return Ok(def.fields.keys().filter(|k| *k != "id").cloned().collect());
+    }
+    for f in &requested {
+        if !def.fields.contains_key(f) {
+            return Err(SimFault::value_error(
+                format!("Invalid field {f:?} on model {model:?}").replace('"', "'"),
+            ));
+        }
+    }
+    Ok(requested.into_iter().filter(|f| f != "id").collect())
+}
+
+fn read_records(store: &Store, c: &Call, ids: &[i64], fields: Option<&X>) -> Result<X, SimFault> {
+    auth::check_access(store, c.uid, c.model, "read")?;
+    let names = field_names(store, c.model, fields)?;
+    let load_ids_only = matches!(c.kwargs.get("load"), Some(X::Bool(false) | X::Nil))
+        || c.kwargs.get("load").and_then(X::as_str) == Some("");
+    let defs: Vec<_> = names
+        .iter()
+        .filter_map(|n| store.registry().field(c.model, n))
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if !store.exists(c.model, id) {
+            continue;
+        }
+        let mut rec = Struct::with_capacity(defs.len() + 1);
+        rec.push("id", X::Int(id));
+        for def in &defs {
+            let v = store.value(c.model, id, &def.name).unwrap_or_default();
+            let x = match (&def.ty, v) {
+                (FieldType::Many2one, Value::Many2one(r)) if load_ids_only => X::Int(r),
+                (_, v) => to_wire(store, def, v),
+            };
+            rec.push(def.name.clone(), x);
+        }
+        out.push(X::Struct(rec));
+    }
+    Ok(X::Array(out))
+}
+
+fn fields_get(store: &Store, c: &Call) -> Result<X, SimFault> {
+    let Some(attrs) = store.registry().attrs.get(c.model) else {
+        return Ok(X::Struct(Struct::new()));
+    };
+    let wanted_fields: Option<Vec<&str>> = c
+        .arg(0, "allfields")
+        .and_then(X::as_array)
+        .filter(|a| !a.is_empty())
+        .map(|a| a.iter().filter_map(X::as_str).collect());
+    let wanted_attrs: Option<Vec<&str>> = c
+        .arg(1, "attributes")
+        .and_then(X::as_array)
+        .map(|a| a.iter().filter_map(X::as_str).collect());
+    let mut out = Struct::new();
+    for (name, field_attrs) in attrs {
+        if wanted_fields
+            .as_ref()
+            .is_some_and(|w| !w.contains(&name.as_str()))
+        {
+            continue;
+        }
+        let mut s = Struct::new();
+        for (k, v) in field_attrs {
+            if wanted_attrs
+                .as_ref()
+                .is_none_or(|w| w.contains(&k.as_str()))
+            {
+                s.push(k.clone(), wire::json_to_wire(v));
+            }
+        }
+        out.push(name.clone(), X::Struct(s));
+    }
+    Ok(X::Struct(out))
+}
+
+fn name_search(store: &Store, c: &Call) -> Result<X, SimFault> {
+    let name = c
+        .arg(0, "name")
+        .and_then(X::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let op = c.arg(2, "operator").and_then(X::as_str).unwrap_or("ilike");
+    let limit = int_opt(c.arg(3, "limit")).unwrap_or(100).max(0) as usize;
+    let (node, _) = effective_domain(store, c, c.arg(1, "args"))?;
+    let mut ids = matching_ids(store, c.model, &node);
+    let terms = order::parse(store, c.model, store.registry().order(c.model))?;
+    order::sort(store, c.model, &mut ids, &terms);
+    let needle = crate::domain::Lit::Str(name.clone());
+    let name_node = Node::Leaf {
+        path: vec!["display_name".to_owned()],
+        op: op.to_owned(),
+        value: needle,
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        if out.len() >= limit {
+            break;
+        }
+        let label = store.display_name(c.model, id);
+        let hit = name.is_empty() || filter::matches_value(&Value::Str(label.clone()), &name_node);
+        if hit {
+            out.push(X::Array(vec![X::Int(id), X::String(label)]));
+        }
+    }
+    Ok(X::Array(out))
+}
+
+/// Converts and checks a `vals` struct for `model` (unknown fields, selection keys, ranges).
+fn convert_vals(
+    store: &Store,
+    model: &str,
+    id: Option<i64>,
+    vals: &Struct,
+) -> Result<Vec<(String, Value)>, SimFault> {
+    let mut out = Vec::with_capacity(vals.len());
+    for name in vals.keys() {
+        if store.registry().field(model, name).is_none() {
+            return Err(SimFault::value_error(format!(
+                "Invalid field '{name}' on model '{model}'"
+            )));
+        }
+    }
+    for (name, x) in vals.iter() {
+        let Some(def) = store.registry().field(model, name) else {
+            continue;
+        };
+        // Log columns are the ORM's business: silently ignored when a client sends them.
+        if matches!(
+            name,
+            "id" | "create_date" | "write_date" | "create_uid" | "write_uid"
+        ) {
+            continue;
+        }
+        let current = id
+            .and_then(|id| store.value(model, id, name))
+            .unwrap_or_default();
+        let v = from_wire(store, model, def, x, &current)?;
+        // Non-stored fields (computed, or one2many read from their inverse) are not written.
+        if store.registry().is_column(def) {
+            out.push((name.to_owned(), v));
+        }
+    }
+    Ok(out)
+}
+
+fn write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
+    let ids = ids_arg(c.arg(0, "ids"));
+    let Some(vals) = c.arg(1, "vals") else {
+        return Err(c.missing_arg("vals"));
+    };
+    let Some(vals) = vals.as_struct() else {
+        return Err(SimFault::python(
+            "AttributeError",
+            &format!("'{}' object has no attribute 'items'", vals.type_name()),
+            "models.py",
+        ));
+    };
+    auth::check_access(store, c.uid, c.model, "write")?;
+    for (name, _) in vals.iter() {
+        if store.registry().field(c.model, name).is_none() {
+            return Err(SimFault::value_error(format!(
+                "Invalid field '{name}' on model '{}'",
+                c.model
+            )));
+        }
+    }
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|&id| !store.exists(c.model, id))
+        .collect();
+    if !missing.is_empty() {
+        return Err(SimFault::missing(c.model, &missing, c.uid));
+    }
+    let now = store.now();
+    let mut per_record = Vec::with_capacity(ids.len());
+    for &id in &ids {
+        let mut values = convert_vals(store, c.model, Some(id), vals)?;
+        super::computed::write_side_effects(c.model, &mut values, &now);
+        per_record.push((id, values));
+    }
+    if c.model == "res.users" {
+        if let Some(karma) = per_record
+            .first()
+            .and_then(|(_, v)| v.iter().find(|(k, _)| k == "karma"))
+            .and_then(|(_, v)| v.as_i64())
+        {
+            // Odoo turns a karma write into a tracking per user whose karma changes.
+            for &uid in &ids {
+                super::computed::track_karma(store, uid, karma, c.uid);
+            }
+        }
+    }
+    let today = store.today();
+    let mut fields: Vec<String> = per_record
+        .first()
+        .map(|(_, v)| v.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    for (id, values) in per_record {
+        let Some(t) = store.table_mut(c.model) else {
+            break;
+        };
+        for (name, v) in values {
+            t.set(id, &name, v);
+        }
+        t.set(id, "write_date", Value::Str(now.clone()));
+        t.set(id, "write_uid", Value::Many2one(c.uid));
+        if c.model == "gamification.goal" {
+            t.set(id, "last_update", Value::Str(today.clone()));
+        }
+    }
+    fields.push("write_date".to_owned());
+    super::computed::after_change(store, c.model, &ids, &fields);
+    Ok(X::Bool(true))
+}
+
+fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
+    let Some(arg) = c.arg(0, "vals_list") else {
+        return Err(c.missing_arg("vals_list"));
+    };
+    if c.model == "ir.model.fields" {
+        auth::check_access(store, c.uid, c.model, "create")?;
+        return custom_fields::create(store, c.uid, arg);
+    }
+    auth::check_access(store, c.uid, c.model, "create")?;
+    let (list, single) = match arg {
+        X::Struct(s) => (vec![s], true),
+        X::Array(items) => (items.iter().filter_map(X::as_struct).collect(), false),
+        other => {
+            return Err(SimFault::python(
+                "AttributeError",
+                &format!("'{}' object has no attribute 'items'", other.type_name()),
+                "models.py",
+            ));
+        }
+    };
+    let mut converted = Vec::with_capacity(list.len());
+    for vals in list {
+        converted.push(convert_vals(store, c.model, None, vals)?);
+    }
+    let ids: Vec<i64> = converted
+        .into_iter()
+        .map(|values| create_record(store, c.model, values, c.uid))
+        .collect();
+    Ok(if single {
+        X::Int(ids.first().copied().unwrap_or(0))
+    } else {
+        ids_array(ids)
+    })
+}
+
+fn unlink(store: &mut Store, c: &Call) -> Result<X, SimFault> {
+    let ids = ids_arg(c.arg(0, "ids"));
+    auth::check_access(store, c.uid, c.model, "unlink")?;
+    if let Some(t) = store.table_mut(c.model) {
+        for id in ids {
+            t.remove(id);
+        }
+    }
+    Ok(X::Bool(true))
+}

@@ -1,0 +1,109 @@
+//! An Odoo 17 simulator that answers the external XML-RPC API like the real server: model
+//! registry from Odoo's own `fields_get` metadata, in-memory records, `execute_kw` methods,
+//! Odoo's faults and access errors. Tests, the demo and load benchmarks run against it.
+//!
+//! Start with [`Sim::from_snapshot_file`] (or [`Sim::from_data_dir`]), feed extra records
+//! through [`Sim::write`] (the store implements [`crate::record::RecordStore`]), then
+//! [`serve`] it on a listener.
+
+mod auth;
+mod cell;
+mod computed;
+mod create;
+mod custom_fields;
+mod fault;
+mod filter;
+mod http;
+mod load;
+mod methods;
+mod order;
+mod read_group;
+mod registry;
+mod service;
+mod store;
+mod table;
+mod wire;
+
+use std::path::Path;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub use auth::SUPERUSER;
+pub use fault::{SimFault, last_line};
+pub use http::{router, serve};
+pub use load::LoadError;
+pub use registry::{ModelInfo, Registry};
+pub use store::{Clock, Store};
+
+use crate::xmlrpc::Value as X;
+
+/// The database name of the recorded Odoo (the snapshot's).
+pub const SNAPSHOT_DATABASE: &str = "crm17c";
+
+/// A simulated Odoo server: one database, its store behind a lock (reads run in parallel,
+/// each write call runs alone, so every call is atomic).
+#[derive(Debug)]
+pub struct Sim {
+    store: RwLock<Store>,
+    database: String,
+    version: X,
+}
+
+impl Sim {
+    /// Loads `{"server_version": …, "models": {…}}` as `snapshot.json` holds it.
+    pub fn from_snapshot_json(doc: &serde_json::Value) -> Result<Sim, LoadError> {
+        let store = load::store_from_snapshot(doc)?;
+        let version = doc
+            .get("server_version")
+            .map(wire::json_to_wire)
+            .unwrap_or_else(|| wire::structure([("server_version", X::String("17.0".into()))]));
+        Ok(Sim {
+            store: RwLock::new(store),
+            database: SNAPSHOT_DATABASE.to_owned(),
+            version,
+        })
+    }
+
+    pub fn from_snapshot_file(path: impl AsRef<Path>) -> Result<Sim, LoadError> {
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|source| LoadError::Json {
+                path: shown,
+                source,
+            })?;
+        Sim::from_snapshot_json(&doc)
+    }
+
+    /// Loads `DIR/snapshot.json` (the layout `scorekeeper sim --data DIR` expects).
+    pub fn from_data_dir(dir: impl AsRef<Path>) -> Result<Sim, LoadError> {
+        Sim::from_snapshot_file(dir.as_ref().join("snapshot.json"))
+    }
+
+    /// Serves under another database name (clients must use it in every call).
+    pub fn with_database(mut self, name: impl Into<String>) -> Sim {
+        self.database = name.into();
+        self
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Shared access to the store (blocks writers while held).
+    pub fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Exclusive access to the store, e.g. to load a generated dataset through
+    /// [`crate::record::RecordStore`].
+    pub fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! The `common` and `object` services of `/xmlrpc/2`, on decoded values: credentials,
+//! database name, `execute_kw`/`execute` argument unpacking, private-method and
+//! unknown-model checks, then the ORM method under a read or write lock.
+
+use super::Sim;
+use super::auth;
+use super::fault::SimFault;
+use super::methods::{self, Call};
+use crate::xmlrpc::{Struct, Value as X};
+
+impl Sim {
+    /// Answers one XML-RPC call of `service` (`common`, `object`) with decoded params.
+    pub fn dispatch(&self, service: &str, method: &str, params: &[X]) -> Result<X, SimFault> {
+        match service {
+            "common" => self.common(method, params),
+            "object" => self.object(method, params),
+            other => Err(SimFault::python(
+                "KeyError",
+                &format!("'{other}'"),
+                "http.py",
+            )),
+        }
+    }
+
+    fn check_db(&self, db: Option<&X>) -> Result<(), SimFault> {
+        let name = db.map(|d| match d {
+            X::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        if name.as_deref() == Some(self.database.as_str()) {
+            return Ok(());
+        }
+        Err(SimFault::python(
+            "psycopg2.OperationalError",
+            &format!(
+                "connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: \
+                 FATAL:  database \"{}\" does not exist\n",
+                name.unwrap_or_default()
+            ),
+            "sql_db.py",
+        ))
+    }
+
+    fn common(&self, method: &str, params: &[X]) -> Result<X, SimFault> {
+        let text = |i: usize| params.get(i).and_then(X::as_str).unwrap_or("");
+        match method {
+            "version" => Ok(self.version.clone()),
+            "authenticate" | "login" => {
+                if params.len() < 3 {
+                    return Err(SimFault::type_error(format!(
+                        "exp_{method}() missing required positional arguments"
+                    )));
+                }
+                self.check_db(params.first())?;
+                let store = self.read();
+                Ok(match auth::authenticate(&store, text(1), text(2)) {
+                    Some(uid) => X::Int(uid),
+                    None => X::Bool(false),
+                })
+            }
+            "about" => Ok(X::String("See http://openerp.com".to_owned())),
+            "set_loglevel" => Ok(X::Bool(true)),
+            other => Err(SimFault::python(
+                "KeyError",
+                &format!("'exp_{other}'"),
+                "service/common.py",
+            )),
+        }
+    }
+
+    fn object(&self, method: &str, params: &[X]) -> Result<X, SimFault> {
+        if params.len() < 3 {
+            return Err(SimFault::python(
+                "IndexError",
+                "tuple index out of range",
+                "service/model.py",
+            ));
+        }
+        let uid = match &params[1] {
+            X::Int(i) => *i,
+            X::Bool(b) => i64::from(*b),
+            X::Double(d) => *d as i64,
+            X::String(s) => s.trim().parse().map_err(|_| {
+                SimFault::value_error(format!("invalid literal for int() with base 10: '{s}'"))
+            })?,
+            other => {
+                return Err(SimFault::type_error(format!(
+                    "int() argument must be a string, a bytes-like object or a real number, not \
+                     '{}'",
+                    other.type_name()
+                )));
+            }
+        };
+        self.check_db(params.first())?;
+        let secret = params[2].as_str().unwrap_or("");
+        auth::check(&self.read(), uid, secret)?;
+        let rest = &params[3..];
+        let empty = Struct::new();
+        let (model, name, args, kwargs): (&str, &str, &[X], &Struct) = match method {
+            "execute_kw" => {
+                let args = match rest.get(2) {
+                    Some(X::Array(a)) => a.as_slice(),
+                    _ => &[],
+                };
+                let kwargs = match rest.get(3) {
+                    Some(X::Struct(s)) => s,
+                    _ => &empty,
+                };
+                (text(rest, 0)?, text(rest, 1)?, args, kwargs)
+            }
+            "execute" => (
+                text(rest, 0)?,
+                text(rest, 1)?,
+                rest.get(2..).unwrap_or(&[]),
+                &empty,
+            ),
+            other => {
+                return Err(SimFault::python(
+                    "NameError",
+                    &format!("Method not available {other}"),
+                    "service/model.py",
+                ));
+            }
+        };
+        if name.starts_with('_') || name == "init" {
+            return Err(SimFault::access(format!(
+                "Private methods (such as {name}) cannot be called remotely."
+            )));
+        }
+        let call = Call {
+            uid,
+            model,
+            method: name,
+            args,
+            kwargs,
+        };
+        if methods::is_read_only(name) {
+            let store = self.read();
+            if store.registry().model(model).is_none() {
+                return Err(SimFault::user(format!("Object {model} doesn't exist")));
+            }
+            methods::call_read(&store, &call)
+        } else {
+            let mut store = self.write();
+            if store.registry().model(model).is_none() {
+                return Err(SimFault::user(format!("Object {model} doesn't exist")));
+            }
+            // Each call is one transaction: methods validate everything before changing
+            // anything, so a failing call leaves nothing behind.
+            methods::call_write(&mut store, &call)
+        }
+    }
+}
+
+fn text(params: &[X], i: usize) -> Result<&str, SimFault> {
+    match params.get(i) {
+        Some(X::String(s)) => Ok(s),
+        _ => Err(SimFault::python(
+            "TypeError",
+            "execute_kw() missing required positional arguments",
+            "service/model.py",
+        )),
+    }
+}

@@ -1,0 +1,246 @@
+//! The simulator's database: one [`Table`] per model, the registry, display-name hints taken
+//! from the snapshot's many2one pairs, and the users' secrets. Reads of computed fields
+//! (one2many inverses, related fields, display names) are answered here.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::computed;
+use super::registry::Registry;
+use super::table::Table;
+use crate::domain::RecordSource;
+use crate::record::{FieldDef, FieldType, RecordStore, Value};
+
+/// Where "now" comes from (injected so tests can pin it).
+pub type Clock = fn() -> chrono::NaiveDateTime;
+
+fn system_clock() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// All records of all simulated models.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) reg: Registry,
+    pub(crate) tables: HashMap<String, Table>,
+    /// `(model, id) → display name` as Odoo sent them in the snapshot, for comodels the
+    /// simulator does not hold (e.g. `res.lang`) or cannot name by rule.
+    pub(crate) hints: HashMap<String, HashMap<i64, String>>,
+    /// uid → accepted secrets (passwords and API keys).
+    pub(crate) secrets: HashMap<i64, Vec<String>>,
+    pub(crate) clock: Clock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("models", &self.tables.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    pub(crate) fn new(reg: Registry) -> Store {
+        let mut tables = HashMap::new();
+        for name in reg.schema.models.keys() {
+            tables.insert(name.clone(), Table::new());
+        }
+        Store {
+            reg,
+            tables,
+            hints: HashMap::new(),
+            secrets: HashMap::new(),
+            clock: system_clock,
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.reg
+    }
+
+    /// Pins the clock (tests, reproducible demos).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// "YYYY-MM-DD HH:MM:SS", UTC.
+    pub(crate) fn now(&self) -> String {
+        (self.clock)().format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    /// "YYYY-MM-DD", UTC (Odoo's server runs in UTC).
+    pub(crate) fn today(&self) -> String {
+        (self.clock)().format("%Y-%m-%d").to_string()
+    }
+
+    pub(crate) fn table(&self, model: &str) -> Option<&Table> {
+        self.tables.get(model)
+    }
+
+    pub(crate) fn table_mut(&mut self, model: &str) -> Option<&mut Table> {
+        self.tables.get_mut(model)
+    }
+
+    pub fn exists(&self, model: &str, id: i64) -> bool {
+        self.table(model).is_some_and(|t| t.exists(id))
+    }
+
+    /// Number of records of a model (archived ones included).
+    pub fn count(&self, model: &str) -> usize {
+        self.table(model).map_or(0, Table::len)
+    }
+
+    pub(crate) fn add_hint(&mut self, model: &str, id: i64, name: &str) {
+        self.hints
+            .entry(model.to_owned())
+            .or_default()
+            .entry(id)
+            .or_insert_with(|| name.to_owned());
+    }
+
+    /// A field value, stored or computed: `None` if the record does not exist.
+    pub fn value(&self, model: &str, id: i64, field: &str) -> Option<Value> {
+        let table = self.table(model)?;
+        if !table.exists(id) {
+            return None;
+        }
+        if field == "id" {
+            return Some(Value::Int(id));
+        }
+        if table.has_column(field) {
+            return table.get(id, field);
+        }
+        let Some(def) = self.reg.field(model, field) else {
+            return Some(Value::Null);
+        };
+        Some(self.computed(model, id, def))
+    }
+
+    fn computed(&self, model: &str, id: i64, def: &FieldDef) -> Value {
+        if def.ty == FieldType::One2many && self.reg.inverse_available(def) {
+            if let (Some(comodel), Some(inverse)) = (&def.relation, &def.relation_field) {
+                return Value::Ids(self.inverse_ids(comodel, inverse, id));
+            }
+        }
+        if def.name == "display_name" {
+            return Value::Str(self.display_name(model, id));
+        }
+        if let Some(v) = computed::value(self, model, id, &def.name) {
+            return v;
+        }
+        if let Some(path) = &def.related {
+            return self.follow(model, id, path);
+        }
+        Value::Null
+    }
+
+    /// Ids of `comodel` records whose many2one `inverse` points at `id`, ascending.
+    pub(crate) fn inverse_ids(&self, comodel: &str, inverse: &str, id: i64) -> Vec<i64> {
+        let Some(t) = self.table(comodel) else {
+            return Vec::new();
+        };
+        t.ids()
+            .filter(|&cid| t.get(cid, inverse) == Some(Value::Many2one(id)))
+            .collect()
+    }
+
+    /// Follows a related path (`["line_id", "challenge_id"]`) through many2one fields.
+    pub(crate) fn follow(&self, model: &str, id: i64, path: &[String]) -> Value {
+        let (Some(first), rest) = (path.first(), path.get(1..).unwrap_or(&[])) else {
+            return Value::Null;
+        };
+        let Some(v) = self.value(model, id, first) else {
+            return Value::Null;
+        };
+        if rest.is_empty() {
+            return v;
+        }
+        match (
+            v,
+            self.reg
+                .field(model, first)
+                .and_then(|f| f.relation.clone()),
+        ) {
+            (Value::Many2one(next), Some(comodel)) => self.follow(&comodel, next, rest),
+            _ => Value::Null,
+        }
+    }
+
+    /// The display name Odoo would show for a record of `model`.
+    pub fn display_name(&self, model: &str, id: i64) -> String {
+        computed::display_name(self, model, id)
+            .or_else(|| self.hints.get(model).and_then(|h| h.get(&id)).cloned())
+            .unwrap_or_else(|| format!("{model},{id}"))
+    }
+
+    /// Every id of a model, ascending.
+    pub fn all_ids(&self, model: &str) -> Vec<i64> {
+        self.table(model)
+            .map(|t| t.ids().collect())
+            .unwrap_or_default()
+    }
+
+    /// Stores a record with a given id, as is (no defaults, no side effects).
+    pub(crate) fn put(&mut self, model: &str, id: i64, values: Vec<(String, Value)>) {
+        let reg = &self.reg;
+        let values: Vec<(String, Value)> = values
+            .into_iter()
+            .filter(|(k, _)| reg.field(model, k).is_some_and(|def| reg.is_column(def)))
+            .collect();
+        if let Some(t) = self.tables.get_mut(model) {
+            t.insert(id, values);
+        }
+    }
+}
+
+impl RecordSource for Store {
+    fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
+        self.reg.field(model, field)
+    }
+
+    fn value(&self, model: &str, id: i64, field: &str) -> Option<Cow<'_, Value>> {
+        Store::value(self, model, id, field).map(Cow::Owned)
+    }
+
+    fn ids(&self, model: &str) -> Box<dyn Iterator<Item = i64> + '_> {
+        match self.table(model) {
+            Some(t) => Box::new(t.ids()),
+            None => Box::new(std::iter::empty()),
+        }
+    }
+}
+
+impl RecordStore for Store {
+    fn create(&mut self, model: &str, values: Vec<(String, Value)>) -> i64 {
+        use super::create::{Defaults, create_with};
+        create_with(
+            self,
+            model,
+            values,
+            super::auth::SUPERUSER,
+            Defaults::LogOnly,
+        )
+    }
+
+    fn search_eq(&self, model: &str, field: &str, value: &Value) -> Vec<i64> {
+        let Some(t) = self.table(model) else {
+            return Vec::new();
+        };
+        t.ids()
+            .filter(|&id| {
+                let v = self.value(model, id, field).unwrap_or_default();
+                match (&v, value) {
+                    (Value::Null, Value::Bool(false)) => true,
+                    (Value::Many2one(a), Value::Int(b)) | (Value::Int(a), Value::Many2one(b)) => {
+                        a == b
+                    }
+                    _ => &v == value,
+                }
+            })
+            .collect()
+    }
+
+    fn set_password(&mut self, uid: i64, password: &str) {
+        self.secrets.insert(uid, vec![password.to_owned()]);
+    }
+}

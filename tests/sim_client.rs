@@ -1,0 +1,152 @@
+//! The project's own Odoo client against the simulator served on 127.0.0.1:0: the daemon's
+//! calls (version, authenticate, paging, counts, writes, creates, faults) end to end.
+#![allow(clippy::unwrap_used)]
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scorekeeper::odoo::{
+    Credentials, ErrorKind, Metrics, OdooClient, Secret, XmlRpcTransport, leaf,
+};
+use scorekeeper::record::{RecordStore, Value as RV};
+use scorekeeper::sim::Sim;
+use scorekeeper::xmlrpc::{Struct, Value as X};
+
+/// A served simulator and a client logged in as `login`.
+pub struct Served {
+    pub sim: Arc<Sim>,
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Served {
+    pub async fn start(sim: Sim) -> Served {
+        let sim = Arc::new(sim);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
+            let _ = stopped.await;
+        }));
+        Served {
+            sim,
+            url,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub fn client(&self, login: &str, secret: &str) -> OdooClient {
+        let metrics = Arc::new(Metrics::new());
+        let url = reqwest::Url::parse(&self.url).unwrap();
+        let transport =
+            XmlRpcTransport::new(&url, Duration::from_secs(60), metrics.clone()).unwrap();
+        OdooClient::new(
+            Arc::new(transport),
+            metrics,
+            Credentials {
+                database: "crm17c".to_owned(),
+                login: login.to_owned(),
+                secret: Secret::new(secret),
+            },
+        )
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+
+pub fn snapshot_sim() -> Sim {
+    Sim::from_snapshot_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/odoo17/snapshot.json"
+    ))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_works_against_the_simulator() {
+    let sim = snapshot_sim();
+    {
+        let mut store = sim.write();
+        for i in 0..4_500 {
+            store.create(
+                "crm.lead",
+                vec![
+                    ("name".to_owned(), RV::Str(format!("Khách hàng {i}"))),
+                    ("type".to_owned(), RV::Str("lead".to_owned())),
+                    ("country_id".to_owned(), RV::Many2one(241)),
+                    ("active".to_owned(), RV::Bool(true)),
+                ],
+            );
+        }
+    }
+    let served = Served::start(sim).await;
+    let client = served
+        .client("admin", "admin")
+        .with_batch_size(NonZeroUsize::new(1000).unwrap());
+    assert_eq!(client.version().await.unwrap().server_version, "17.0");
+    assert_eq!(client.authenticate().await.unwrap(), 2);
+
+    let vn = vec![leaf("country_id.code", "=", "VN")];
+    assert_eq!(
+        client.search_count("crm.lead", vn.clone()).await.unwrap(),
+        4_500
+    );
+    let all = client
+        .search_read_all("crm.lead", vn, &["name", "country_id", "user_id"])
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4_500);
+    assert_eq!(
+        all[0].get("name"),
+        Some(&X::String("Khách hàng 0".to_owned()))
+    );
+    assert_eq!(
+        all[0].get("country_id"),
+        Some(&X::Array(vec![
+            X::Int(241),
+            X::String("Vietnam".to_owned())
+        ]))
+    );
+
+    let mut vals = Struct::new();
+    vals.push("probability", X::Double(35.0));
+    client.write("crm.lead", &[45, 46], vals).await.unwrap();
+    assert_eq!(
+        served.sim.read().value("crm.lead", 46, "probability"),
+        Some(RV::Float(35.0))
+    );
+
+    let mut tracking = Struct::new();
+    tracking.push("user_id", X::Int(6));
+    tracking.push("new_value", X::Int(2600));
+    let ids = client
+        .create("gamification.karma.tracking", vec![tracking])
+        .await
+        .unwrap();
+    assert_eq!(ids, [16]);
+    assert_eq!(
+        served.sim.read().value("res.users", 6, "karma"),
+        Some(RV::Int(2600))
+    );
+
+    let err = client
+        .search_count("no.such.model", vec![])
+        .await
+        .unwrap_err();
+    assert_eq!(err.last_line(), Some("Object no.such.model doesn't exist"));
+
+    let wrong = served.client("admin", "not-the-password");
+    let err = wrong.authenticate().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthenticationFailed, "{err:?}");
+    served.stop().await;
+}
