@@ -69,7 +69,8 @@ pub(super) fn validate(
         );
         ok = false;
     }
-    ctx.names_field(LEAD_MODEL, &name, "scoring.score_field", score_field.span());
+    // Not recorded with `names_field`: `check` verifies it separately (it may be missing until
+    // `setup` creates it, and it must be an integer field).
     let (line, column) = ctx.map().line_col(score_field.span().start);
     let score_field_ref = FieldRef {
         model: LEAD_MODEL.into(),

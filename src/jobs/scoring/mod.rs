@@ -29,6 +29,7 @@
 
 mod local;
 mod route;
+pub mod setup;
 mod wire;
 
 use std::collections::BTreeMap;

@@ -142,7 +142,7 @@ pub async fn route_leads(
                 leaf("id", "in", Wire::Array(ids)),
                 leaf("name", "in", Wire::Array(names)),
             ],
-            &["id", "name", "assignment_optout"],
+            &["id", "name", "assignment_optout", "assignment_domain"],
         )
         .await?;
     let mut teams = Vec::new();
@@ -170,7 +170,15 @@ pub async fn route_leads(
                 .and_then(Wire::as_bool)
                 .unwrap_or(false),
         });
-        let d = match &t.domain {
+        // The config's domain, else the team's own `assignment_domain` from Odoo.
+        let odoo_domain = match row.get("assignment_domain").and_then(Wire::as_str) {
+            Some(text) if !text.trim().is_empty() => Some(
+                Domain::parse(text)
+                    .map_err(domain_err(format!("crm.team {id} assignment_domain")))?,
+            ),
+            _ => None,
+        };
+        let d = match t.domain.as_ref().or(odoo_domain.as_ref()) {
             Some(d) => Some(
                 d.bind(env)
                     .map_err(domain_err(format!("assignment.teams[{i}].domain")))?,
