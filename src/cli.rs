@@ -319,7 +319,7 @@ fn evaluation_text(eval: &crate::jobs::scoring::Evaluation, calls: u64) -> Strin
     use crate::jobs::scoring::PassKind;
     let pass = match &eval.kind {
         PassKind::Full => "full".to_owned(),
-        PassKind::Incremental { since } => format!("incremental (written since {since})"),
+        PassKind::Incremental { since, .. } => format!("incremental (written since {since})"),
         PassKind::Leads(ids) => format!("leads {ids:?}"),
     };
     let mut out = format!(

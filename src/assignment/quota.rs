@@ -8,15 +8,8 @@ pub fn round_half_even(x: f64) -> i64 {
     }
     let floor = x.floor();
     let diff = x - floor;
-    let r = if diff > 0.5 {
-        floor + 1.0
-    } else if diff < 0.5 {
-        floor
-    } else if (floor / 2.0).fract() == 0.0 {
-        floor
-    } else {
-        floor + 1.0
-    };
+    let up = diff > 0.5 || (diff == 0.5 && (floor / 2.0).fract() != 0.0);
+    let r = if up { floor + 1.0 } else { floor };
     r as i64
 }
 

@@ -196,7 +196,7 @@ pub(super) fn validate(
             tag: band.tag.map(Spanned::into_inner),
         });
     }
-    bands.sort_by(|a, b| b.min_score.cmp(&a.min_score));
+    bands.sort_by_key(|b| std::cmp::Reverse(b.min_score));
     if bands.iter().any(|b| b.priority.is_some()) {
         ctx.names_field(LEAD_MODEL, "priority", "scoring.bands", 0..0);
     }

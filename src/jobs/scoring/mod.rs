@@ -32,7 +32,7 @@ mod route;
 pub mod setup;
 mod wire;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::stream::{self, StreamExt};
@@ -57,6 +57,7 @@ pub const SCORING_JOB: &str = "scoring";
 pub const ASSIGNMENT_JOB: &str = "assignment";
 const CURSOR: &str = "write_date";
 const LAST_FULL: &str = "last_full";
+const SEEN: &str = "seen";
 
 #[derive(Debug, Error)]
 pub enum JobError {
@@ -87,9 +88,11 @@ fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> JobError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PassKind {
     Full,
-    /// Leads written at or after this datetime (cursor minus overlap).
+    /// Leads written at or after `since` (cursor minus overlap), except the `(id, write_date)`
+    /// pairs the previous pass already evaluated (read again only because of the overlap).
     Incremental {
         since: String,
+        seen: BTreeSet<(i64, String)>,
     },
     /// Exactly these leads (`explain`).
     Leads(Vec<i64>),
@@ -129,6 +132,9 @@ pub struct Evaluation {
     pub band_counts: Vec<(String, usize)>,
     /// Largest write_date read (the next cursor).
     pub cursor: Option<String>,
+    /// `(id, write_date)` of the leads read within the overlap before `cursor`: the next
+    /// incremental pass skips them.
+    pub seen: Vec<(i64, String)>,
     /// Rows kept for explanations (`PassKind::Leads` only).
     pub rows: Vec<LeadRow>,
 }
@@ -192,8 +198,15 @@ impl<'a> ScoringJob<'a> {
             return Ok(PassKind::Full);
         }
         let since = cursor - chrono::Duration::seconds(self.scoring.overlap_secs as i64);
+        let seen = state
+            .cursor(SCORING_JOB, SEEN)?
+            .and_then(|s| serde_json::from_str::<Vec<(i64, String)>>(&s).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         Ok(PassKind::Incremental {
             since: fmt_dt(since),
+            seen,
         })
     }
 
@@ -252,7 +265,10 @@ impl<'a> ScoringJob<'a> {
         let env = Env::at(now);
         let (scope, rules) = self.bound(&env)?;
         let base = self.base_fields();
-        let rows_raw: Vec<Struct>;
+        let mut rows_raw: Vec<Struct>;
+        // (id, write_date) of every lead read, skipped ones included: the cursor and the
+        // next pass's `seen` come from all of them.
+        let all_keys: Vec<(i64, String)>;
         // matched rule indices per lead id
         let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         match &kind {
@@ -279,6 +295,7 @@ impl<'a> ScoringJob<'a> {
                     .client
                     .search_read_all(LEAD_MODEL, domain_items(&scope), &names)
                     .await?;
+                all_keys = rows_raw.iter().map(seen_key).collect();
                 for (i, ids) in results {
                     for id in ids {
                         matched.entry(id).or_default().push(i);
@@ -288,7 +305,7 @@ impl<'a> ScoringJob<'a> {
             PassKind::Incremental { .. } | PassKind::Leads(_) => {
                 let mut domain = domain_items(&scope);
                 match &kind {
-                    PassKind::Incremental { since } => {
+                    PassKind::Incremental { since, .. } => {
                         domain.push(leaf("write_date", ">=", Wire::from(since.as_str())))
                     }
                     PassKind::Leads(ids) => domain.push(leaf(
@@ -313,6 +330,12 @@ impl<'a> ScoringJob<'a> {
                     .client
                     .search_read_all(LEAD_MODEL, domain, &names)
                     .await?;
+                all_keys = rows_raw.iter().map(seen_key).collect();
+                if let PassKind::Incremental { seen, .. } = &kind {
+                    if !seen.is_empty() {
+                        rows_raw.retain(|r| !seen.contains(&seen_key(r)));
+                    }
+                }
                 if !rows_raw.is_empty() && !rules.is_empty() {
                     let mut loader = local::Loader::new(self.client);
                     loader.load(LEAD_MODEL, &rows_raw, &top, &paths).await?;
@@ -342,17 +365,17 @@ impl<'a> ScoringJob<'a> {
         let all_band_tags: Vec<i64> = tag_ids.iter().flatten().copied().collect();
         let mut plan = Plan::new(SCORING_JOB);
         let mut rows = Vec::with_capacity(rows_raw.len());
-        let mut cursor: Option<String> = None;
+        let cursor: Option<String> = all_keys
+            .iter()
+            .map(|(_, wd)| wd)
+            .filter(|wd| !wd.is_empty())
+            .max()
+            .cloned();
         let mut band_counts = vec![0usize; model.bands.len() + 1];
         for raw in &rows_raw {
             let Some(id) = raw.get("id").and_then(Wire::as_i64) else {
                 continue;
             };
-            if let Some(wd) = raw.get("write_date").and_then(Wire::as_str) {
-                if cursor.as_deref().is_none_or(|c| wd > c) {
-                    cursor = Some(wd.to_owned());
-                }
-            }
             let hits = matched.remove(&id).unwrap_or_default();
             let scored = model.score(
                 hits,
@@ -441,6 +464,11 @@ impl<'a> ScoringJob<'a> {
             None => (Plan::new(ASSIGNMENT_JOB), None),
         };
         let leads_read = rows.len();
+        let mut seen = Vec::new();
+        if let Some(c) = cursor.as_deref().and_then(parse_dt) {
+            let floor = fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64));
+            seen = all_keys.into_iter().filter(|k| k.1 >= floor).collect();
+        }
         if !matches!(kind, PassKind::Leads(_)) {
             rows = Vec::new();
         }
@@ -452,6 +480,7 @@ impl<'a> ScoringJob<'a> {
             routing,
             band_counts: band_names,
             cursor,
+            seen,
             rows,
         })
     }
@@ -514,6 +543,8 @@ impl<'a> ScoringJob<'a> {
         let mut cursors = Vec::new();
         if let Some(c) = &evaluation.cursor {
             cursors.push((CURSOR.to_owned(), c.clone()));
+            let seen = serde_json::to_string(&evaluation.seen).unwrap_or_else(|_| "[]".into());
+            cursors.push((SEEN.to_owned(), seen));
         }
         if evaluation.kind == PassKind::Full {
             cursors.push((LAST_FULL.to_owned(), fmt_dt(opts.now)));
@@ -587,6 +618,16 @@ impl<'a> ScoringJob<'a> {
         }
         Ok(out)
     }
+}
+
+fn seen_key(row: &Struct) -> (i64, String) {
+    (
+        row.get("id").and_then(Wire::as_i64).unwrap_or(0),
+        row.get("write_date")
+            .and_then(Wire::as_str)
+            .unwrap_or("")
+            .to_owned(),
+    )
 }
 
 fn dedup(fields: Vec<String>) -> Vec<String> {
