@@ -128,6 +128,10 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
         for id in 1..=LEADS {
             let name = names[rng.below(names.len() as u64) as usize];
             let opt = |rng: &mut Rng, v: Value| if rng.below(10) == 0 { Value::Null } else { v };
+            let country = Value::Many2one(rng.below(10) as i64 + 1);
+            let partner = Value::Many2one(rng.below(5_000) as i64 + 1);
+            let user = Value::Many2one(rng.below(20) as i64 + 1);
+            let team = Value::Many2one(rng.below(3) as i64 + 1);
             let email = opt(
                 &mut rng,
                 Value::from(format!("lead{id}@{}", domains[(id % 5) as usize])),
@@ -139,24 +143,12 @@ fn data() -> &'static (MemorySource, Vec<i64>) {
                 ("name", Value::from(format!("{name} #{id}"))),
                 ("email_from", email),
                 ("phone", phone),
-                (
-                    "country_id",
-                    opt(&mut rng, Value::Many2one(rng.below(10) as i64 + 1)),
-                ),
-                (
-                    "partner_id",
-                    opt(&mut rng, Value::Many2one(rng.below(5_000) as i64 + 1)),
-                ),
+                ("country_id", opt(&mut rng, country)),
+                ("partner_id", opt(&mut rng, partner)),
                 ("tag_ids", Value::Ids(tags)),
                 ("stage_id", Value::Many2one(rng.below(4) as i64 + 1)),
-                (
-                    "user_id",
-                    opt(&mut rng, Value::Many2one(rng.below(20) as i64 + 1)),
-                ),
-                (
-                    "team_id",
-                    opt(&mut rng, Value::Many2one(rng.below(3) as i64 + 1)),
-                ),
+                ("user_id", opt(&mut rng, user)),
+                ("team_id", opt(&mut rng, team)),
                 ("expected_revenue", Value::Float(rng.below(50_000) as f64)),
                 ("probability", Value::Float(rng.below(101) as f64)),
                 (

@@ -2,13 +2,13 @@
 //! record source (field metadata resolved, values converted, name searches and hierarchies
 //! computed), then run per record with SQL's three-valued logic and Odoo's NULL rules.
 
-use std::cell::Cell;
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use super::error::{DomainError, DomainErrorKind as K};
 use super::like::Pattern;
 use super::operand::{Operand, YmdExt, format_datetime};
-use super::source::RecordSource;
+use super::source::{FieldHandle, RecordSource};
 use super::tree::{Domain, Leaf, Node, Op, mk_and, mk_or};
 use crate::record::{FieldDef, FieldType, Value};
 
@@ -176,30 +176,96 @@ pub(crate) enum CNode {
         field: Box<str>,
         is_id: bool,
         test: Test,
+        handle: Option<FieldHandle>,
     },
     M2oAny {
         field: Box<str>,
         comodel: Box<str>,
         sub: Box<CNode>,
         negated: bool,
+        handle: Option<FieldHandle>,
     },
     X2mAny {
         field: Box<str>,
         comodel: Box<str>,
         sub: Box<CNode>,
         negated: bool,
-        active: Option<Box<str>>,
+        /// The comodel's active field, when archived related records must be skipped.
+        active: Option<(Box<str>, Option<FieldHandle>)>,
+        handle: Option<FieldHandle>,
     },
     X2mIn {
         field: Box<str>,
         ids: Vec<i64>,
         negated: bool,
+        handle: Option<FieldHandle>,
     },
     /// `negated == false`: no related record at all.
     X2mEmpty {
         field: Box<str>,
         negated: bool,
+        handle: Option<FieldHandle>,
     },
+}
+
+#[inline]
+fn read<'a, S: RecordSource + ?Sized>(
+    src: &'a S,
+    model: &str,
+    id: i64,
+    field: &str,
+    handle: Option<FieldHandle>,
+) -> Option<std::borrow::Cow<'a, Value>> {
+    match handle {
+        Some(h) => src.value_at(h, id),
+        None => src.value(model, id, field),
+    }
+}
+
+/// Resolves every field read of a compiled tree to the source's fast handles (if it has any).
+fn attach_handles<S: RecordSource + ?Sized>(n: &mut CNode, src: &S, model: &str) {
+    match n {
+        CNode::Const(_) => {}
+        CNode::And(v) | CNode::Or(v) => v.iter_mut().for_each(|c| attach_handles(c, src, model)),
+        CNode::Not(c) => attach_handles(c, src, model),
+        CNode::Field {
+            field,
+            is_id,
+            handle,
+            ..
+        } => {
+            if !*is_id {
+                *handle = src.resolve(model, field);
+            }
+        }
+        CNode::M2oAny {
+            field,
+            comodel,
+            sub,
+            handle,
+            ..
+        } => {
+            *handle = src.resolve(model, field);
+            attach_handles(sub, src, comodel);
+        }
+        CNode::X2mAny {
+            field,
+            comodel,
+            sub,
+            active,
+            handle,
+            ..
+        } => {
+            *handle = src.resolve(model, field);
+            if let Some((name, h)) = active {
+                *h = src.resolve(comodel, name);
+            }
+            attach_handles(sub, src, comodel);
+        }
+        CNode::X2mIn { field, handle, .. } | CNode::X2mEmpty { field, handle, .. } => {
+            *handle = src.resolve(model, field);
+        }
+    }
 }
 
 /// Scratch state of one evaluation: counters and reusable buffers (no allocation per record).
@@ -288,12 +354,17 @@ fn eval<S: RecordSource + ?Sized>(n: &CNode, src: &S, model: &str, id: i64, cx: 
             if unknown { Tri::U } else { Tri::F }
         }
         CNode::Not(c) => eval(c, src, model, id, cx).not(),
-        CNode::Field { field, is_id, test } => {
+        CNode::Field {
+            field,
+            is_id,
+            test,
+            handle,
+        } => {
             cx.leaves += 1;
             if *is_id {
                 return run_test(test, &Value::Int(id), cx);
             }
-            match src.value(model, id, field) {
+            match read(src, model, id, field, *handle) {
                 Some(v) => run_test(test, &v, cx),
                 None => run_test(test, &Value::Null, cx),
             }
@@ -303,9 +374,10 @@ fn eval<S: RecordSource + ?Sized>(n: &CNode, src: &S, model: &str, id: i64, cx: 
             comodel,
             sub,
             negated,
+            handle,
         } => {
             cx.leaves += 1;
-            let target = src.value(model, id, field).and_then(|v| v.as_i64());
+            let target = read(src, model, id, field, *handle).and_then(|v| v.as_i64());
             match target {
                 Some(rid) => {
                     let hit = eval(sub, src, comodel, rid, cx) == Tri::T;
@@ -321,14 +393,15 @@ fn eval<S: RecordSource + ?Sized>(n: &CNode, src: &S, model: &str, id: i64, cx: 
             sub,
             negated,
             active,
+            handle,
         } => {
             cx.leaves += 1;
-            let related = src.value(model, id, field);
+            let related = read(src, model, id, field, *handle);
             let ids = related.as_deref().map(Value::as_ids).unwrap_or(&[]);
             let hit = ids.iter().any(|rid| {
                 let alive = match active {
-                    Some(a) => matches!(
-                        src.value(comodel, *rid, a).as_deref(),
+                    Some((a, ah)) => matches!(
+                        read(src, comodel, *rid, a, *ah).as_deref(),
                         Some(Value::Bool(true))
                     ),
                     None => true,
@@ -341,16 +414,21 @@ fn eval<S: RecordSource + ?Sized>(n: &CNode, src: &S, model: &str, id: i64, cx: 
             field,
             ids: set,
             negated,
+            handle,
         } => {
             cx.leaves += 1;
-            let related = src.value(model, id, field);
+            let related = read(src, model, id, field, *handle);
             let ids = related.as_deref().map(Value::as_ids).unwrap_or(&[]);
             let hit = ids.iter().any(|r| set.binary_search(r).is_ok());
             Tri::from(hit != *negated)
         }
-        CNode::X2mEmpty { field, negated } => {
+        CNode::X2mEmpty {
+            field,
+            negated,
+            handle,
+        } => {
             cx.leaves += 1;
-            let related = src.value(model, id, field);
+            let related = read(src, model, id, field, *handle);
             let empty = related
                 .as_deref()
                 .map(Value::as_ids)
@@ -366,7 +444,7 @@ pub struct Prepared<'s, S: RecordSource + ?Sized> {
     src: &'s S,
     model: String,
     root: CNode,
-    leaf_evals: Cell<u64>,
+    leaf_evals: AtomicU64,
 }
 
 impl<S: RecordSource + ?Sized> std::fmt::Debug for Prepared<'_, S> {
@@ -383,7 +461,8 @@ impl<'s, S: RecordSource + ?Sized> Prepared<'s, S> {
     pub fn matches(&self, id: i64) -> bool {
         let mut cx = Cx::default();
         let r = eval(&self.root, self.src, &self.model, id, &mut cx) == Tri::T;
-        self.leaf_evals.set(self.leaf_evals.get() + cx.leaves);
+        self.leaf_evals
+            .fetch_add(cx.leaves, AtomicOrdering::Relaxed);
         r
     }
 
@@ -395,7 +474,8 @@ impl<'s, S: RecordSource + ?Sized> Prepared<'s, S> {
             .copied()
             .filter(|id| eval(&self.root, self.src, &self.model, *id, &mut cx) == Tri::T)
             .collect();
-        self.leaf_evals.set(self.leaf_evals.get() + cx.leaves);
+        self.leaf_evals
+            .fetch_add(cx.leaves, AtomicOrdering::Relaxed);
         out
     }
 
@@ -407,7 +487,7 @@ impl<'s, S: RecordSource + ?Sized> Prepared<'s, S> {
 
     /// How many leaf evaluations (field tests, relation hops) ran so far.
     pub fn leaf_evals(&self) -> u64 {
-        self.leaf_evals.get()
+        self.leaf_evals.load(AtomicOrdering::Relaxed)
     }
 }
 
@@ -445,17 +525,19 @@ impl Domain {
                                 rhs: Scalar::Bool(true),
                                 null: Tri::U,
                             },
+                            handle: None,
                         },
                         root,
                     );
                 }
             }
         }
+        attach_handles(&mut root, src, model);
         Ok(Prepared {
             src,
             model: model.to_owned(),
             root,
-            leaf_evals: Cell::new(0),
+            leaf_evals: AtomicU64::new(0),
         })
     }
 
@@ -751,6 +833,7 @@ fn compile_in(
                 field,
                 is_id,
                 test: Test::IsNull,
+                handle: None,
             },
             (false, null) => CNode::Field {
                 field,
@@ -760,6 +843,7 @@ fn compile_in(
                     negated: false,
                     null: if null { Tri::T } else { Tri::U },
                 },
+                handle: None,
             },
         }
     } else {
@@ -769,6 +853,7 @@ fn compile_in(
                 field,
                 is_id,
                 test: Test::NotNull,
+                handle: None,
             },
             (false, null) => CNode::Field {
                 field,
@@ -778,6 +863,7 @@ fn compile_in(
                     negated: true,
                     null: if null { Tri::F } else { Tri::T },
                 },
+                handle: None,
             },
         }
     })
@@ -796,6 +882,7 @@ pub(crate) fn compile_scalar(
         field: field.into(),
         is_id,
         test,
+        handle: None,
     };
     // datetime + bare date: Odoo widens to the whole day
     let widened;
@@ -980,10 +1067,11 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                         sub: Box::new(self.node(&a.sub, &comodel, false)?),
                         comodel: comodel.into(),
                         negated: a.negated,
+                        handle: None,
                     }
                 } else {
                     let active = if active_test && !has_top_active(&a.sub) {
-                        active_field(self.src, &comodel).map(Into::into)
+                        active_field(self.src, &comodel).map(|a| (a.into(), None))
                     } else {
                         None
                     };
@@ -993,6 +1081,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                         comodel: comodel.into(),
                         negated: a.negated,
                         active,
+                        handle: None,
                     }
                 }
             }
@@ -1050,11 +1139,13 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                                 negated: false,
                                 null: Tri::T,
                             },
+                            handle: None,
                         },
                         _ => CNode::Field {
                             field: leaf.field.as_str().into(),
                             is_id: false,
                             test: Test::IsNull,
+                            handle: None,
                         },
                     })
                 } else {
@@ -1065,7 +1156,13 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                 let field: Box<str> = leaf.field.as_str().into();
                 let negated = leaf.op.is_negative();
                 let mut ids: Vec<i64> = match v {
-                    Operand::Bool(false) => return Ok(CNode::X2mEmpty { field, negated }),
+                    Operand::Bool(false) => {
+                        return Ok(CNode::X2mEmpty {
+                            field,
+                            negated,
+                            handle: None,
+                        });
+                    }
                     Operand::Str(s) => {
                         let op2 = if negated {
                             complement_op(leaf.op)
@@ -1112,6 +1209,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                     field,
                     ids,
                     negated,
+                    handle: None,
                 })
             }
             ref ty => compile_scalar(kind_of(ty), &leaf.field, is_id, leaf.op, v, leaf),
@@ -1206,11 +1304,13 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                             rhs: Scalar::Bool(true),
                             null: Tri::U,
                         },
+                        handle: None,
                     },
                     c,
                 );
             }
         }
+        attach_handles(&mut c, self.src, model);
         let mut cx = Cx::default();
         Ok(self
             .src
@@ -1262,6 +1362,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                     field,
                     ids: set,
                     negated: false,
+                    handle: None,
                 })
             }
             _ => Err(DomainError::new(

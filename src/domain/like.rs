@@ -31,7 +31,8 @@ pub(crate) struct Pattern {
 fn lower_into(s: &str, out: &mut String) {
     out.clear();
     if s.is_ascii() {
-        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        out.push_str(s);
+        out.make_ascii_lowercase();
     } else {
         for c in s.chars() {
             out.extend(c.to_lowercase());

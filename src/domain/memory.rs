@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::error::{DomainError, DomainErrorKind as K};
-use super::source::RecordSource;
+use super::source::{FieldHandle, RecordSource};
 use crate::record::{FieldDef, FieldType, Schema, Value};
 
 /// A small multiplicative hasher: lookups by short field names and integer ids dominate
@@ -64,12 +64,16 @@ struct Table {
     ids: Vec<i64>,
     rows: Vec<Vec<Value>>,
     row_of: FxMap<i64, usize>,
+    /// `dense[id]` = row + 1 for small non-negative ids (0 = absent): ids from Odoo are
+    /// sequences, so this usually covers every record and skips hashing.
+    dense: Vec<u32>,
 }
 
 /// Records of several models in memory.
 #[derive(Clone, Debug, Default)]
 pub struct MemorySource {
-    models: FxMap<String, Table>,
+    index: FxMap<String, usize>,
+    tables: Vec<Table>,
 }
 
 static NULL: Value = Value::Null;
@@ -90,7 +94,15 @@ impl MemorySource {
 
     /// Declares a model (or adds fields to it).
     pub fn add_model(&mut self, model: &str, fields: impl IntoIterator<Item = FieldDef>) {
-        let table = self.models.entry(model.to_owned()).or_default();
+        let t = match self.index.get(model) {
+            Some(&t) => t,
+            None => {
+                self.index.insert(model.to_owned(), self.tables.len());
+                self.tables.push(Table::default());
+                self.tables.len() - 1
+            }
+        };
+        let table = &mut self.tables[t];
         for f in fields {
             table.add_field(f);
         }
@@ -104,8 +116,7 @@ impl MemorySource {
         values: impl IntoIterator<Item = (N, Value)>,
     ) -> Result<(), DomainError> {
         let table = self
-            .models
-            .get_mut(model)
+            .table_mut(model)
             .ok_or_else(|| DomainError::new(K::UnknownModel, format!("unknown model {model}")))?;
         let mut row = vec![Value::Null; table.defs.len()];
         for (name, v) in values {
@@ -122,8 +133,7 @@ impl MemorySource {
     /// Sets one field of an existing record.
     pub fn set(&mut self, model: &str, id: i64, field: &str, v: Value) -> Result<(), DomainError> {
         let table = self
-            .models
-            .get_mut(model)
+            .table_mut(model)
             .ok_or_else(|| DomainError::new(K::UnknownModel, format!("unknown model {model}")))?;
         let col = *table.columns.get(field).ok_or_else(|| {
             DomainError::new(K::InvalidField, format!("unknown field {model}.{field}"))
@@ -138,11 +148,19 @@ impl MemorySource {
 
     /// Number of records of `model`.
     pub fn len(&self, model: &str) -> usize {
-        self.models.get(model).map_or(0, |t| t.ids.len())
+        self.table(model).map_or(0, |t| t.ids.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.models.values().all(|t| t.ids.is_empty())
+        self.tables.iter().all(|t| t.ids.is_empty())
+    }
+
+    fn table(&self, model: &str) -> Option<&Table> {
+        self.index.get(model).map(|&t| &self.tables[t])
+    }
+
+    fn table_mut(&mut self, model: &str) -> Option<&mut Table> {
+        self.index.get(model).map(|&t| &mut self.tables[t])
     }
 
     /// Loads `fixtures/odoo17/snapshot.json`'s layout: `fields_get` metadata and records in
@@ -154,7 +172,7 @@ impl MemorySource {
             let Some(records) = body.get("records").and_then(|r| r.as_array()) else {
                 continue;
             };
-            let table = src.models.get_mut(model)?;
+            let table = src.table_mut(model)?;
             for rec in records {
                 let obj = rec.as_object()?;
                 let id = obj.get("id")?.as_i64()?;
@@ -220,6 +238,7 @@ impl Table {
             self.row_of.insert(id, self.ids.len());
             self.ids.push(id);
             self.rows.push(row);
+            self.index_dense(id, self.ids.len() - 1);
         } else {
             let at = self.ids.partition_point(|x| *x < id);
             self.ids.insert(at, id);
@@ -230,19 +249,62 @@ impl Table {
                 .enumerate()
                 .map(|(i, id)| (*id, i))
                 .collect();
+            self.dense.clear();
+            for i in 0..self.ids.len() {
+                self.index_dense(self.ids[i], i);
+            }
         }
+    }
+
+    fn index_dense(&mut self, id: i64, row: usize) {
+        let (Ok(slot), Ok(value)) = (usize::try_from(id), u32::try_from(row + 1)) else {
+            return;
+        };
+        if slot > 4 * self.ids.len() + 1024 {
+            return;
+        }
+        if slot >= self.dense.len() {
+            self.dense.resize(slot + 1, 0);
+        }
+        self.dense[slot] = value;
+    }
+
+    #[inline]
+    fn row(&self, id: i64) -> Option<&Vec<Value>> {
+        let r = match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(&r) if r > 0 => r as usize - 1,
+            _ => *self.row_of.get(&id)?,
+        };
+        self.rows.get(r)
     }
 }
 
 impl RecordSource for MemorySource {
     fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
-        let t = self.models.get(model)?;
+        let t = self.table(model)?;
         t.columns.get(field).map(|&c| &t.defs[c])
     }
 
+    fn resolve(&self, model: &str, field: &str) -> Option<FieldHandle> {
+        let m = *self.index.get(model)?;
+        let c = *self.tables[m].columns.get(field)?;
+        Some(FieldHandle {
+            model: u32::try_from(m).ok()?,
+            field: u32::try_from(c).ok()?,
+        })
+    }
+
+    #[inline]
+    fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
+        let row = self.tables.get(handle.model as usize)?.row(id)?;
+        Some(Cow::Borrowed(
+            row.get(handle.field as usize).unwrap_or(&NULL),
+        ))
+    }
+
     fn value(&self, model: &str, id: i64, field: &str) -> Option<Cow<'_, Value>> {
-        let t = self.models.get(model)?;
-        let row = &t.rows[*t.row_of.get(&id)?];
+        let t = self.table(model)?;
+        let row = t.row(id)?;
         Some(Cow::Borrowed(
             t.columns
                 .get(field)
@@ -252,7 +314,7 @@ impl RecordSource for MemorySource {
     }
 
     fn ids(&self, model: &str) -> Box<dyn Iterator<Item = i64> + '_> {
-        match self.models.get(model) {
+        match self.table(model) {
             Some(t) => Box::new(t.ids.iter().copied()),
             None => Box::new(std::iter::empty()),
         }

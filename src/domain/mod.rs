@@ -30,5 +30,5 @@ pub use lit::Lit;
 pub use memory::MemorySource;
 pub use operand::{Expr, ExprKind, Operand};
 pub use pyparse::{MAX_DEPTH, MAX_TEXT_LEN};
-pub use source::RecordSource;
+pub use source::{FieldHandle, RecordSource};
 pub use tree::{Domain, MAX_PATH_LEN, MAX_TREE_DEPTH, Op};

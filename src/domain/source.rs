@@ -5,6 +5,14 @@ use std::borrow::Cow;
 
 use crate::record::{FieldDef, Value};
 
+/// A (model, field) pair a source resolved once (see [`RecordSource::resolve`]), so that
+/// reading it for many records skips the name lookups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldHandle {
+    pub model: u32,
+    pub field: u32,
+}
+
 /// Read access to records of several models, by id.
 ///
 /// Contract (the evaluator relies on it):
@@ -17,4 +25,17 @@ pub trait RecordSource {
     fn field(&self, model: &str, field: &str) -> Option<&FieldDef>;
     fn value(&self, model: &str, id: i64, field: &str) -> Option<Cow<'_, Value>>;
     fn ids(&self, model: &str) -> Box<dyn Iterator<Item = i64> + '_>;
+
+    /// Optional fast path: a handle for `(model, field)` that `value_at` accepts. Sources
+    /// that return `Some` here must implement `value_at`; the default has no fast path.
+    fn resolve(&self, model: &str, field: &str) -> Option<FieldHandle> {
+        let _ = (model, field);
+        None
+    }
+
+    /// `value` through a handle from `resolve` (same contract as `value`).
+    fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
+        let _ = (handle, id);
+        None
+    }
 }
