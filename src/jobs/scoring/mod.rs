@@ -41,7 +41,7 @@ use thiserror::Error;
 pub use route::route_leads;
 pub use wire::{domain_items, lit_to_wire, needs_pushdown};
 
-use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport};
+use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, OdooWriter};
 use crate::config::{AssignmentConfig, LEAD_MODEL, ScoringConfig};
 use crate::domain::{Domain, DomainError, Env, EvalOptions};
 use crate::odoo::{ClientWriter, OdooClient, OdooError, SearchOptions, from_wire, leaf};
@@ -530,6 +530,18 @@ impl<'a> ScoringJob<'a> {
         opts: &RunOptions,
         dry_run: bool,
     ) -> Result<RunReport, JobError> {
+        let writer = ClientWriter::new(self.client);
+        self.run_with(state, opts, dry_run, &writer).await
+    }
+
+    /// [`run`](Self::run) writing through `writer` (tests inject failures here).
+    pub async fn run_with<W: OdooWriter>(
+        &self,
+        state: &mut State,
+        opts: &RunOptions,
+        dry_run: bool,
+        writer: &W,
+    ) -> Result<RunReport, JobError> {
         let kind = self.next_pass(state, opts)?;
         let evaluation = self.evaluate(kind, opts.now).await?;
         if dry_run {
@@ -539,7 +551,6 @@ impl<'a> ScoringJob<'a> {
                 assignment: None,
             });
         }
-        let writer = ClientWriter::new(self.client);
         let mut cursors = Vec::new();
         if let Some(c) = &evaluation.cursor {
             cursors.push((CURSOR.to_owned(), c.clone()));
@@ -556,7 +567,7 @@ impl<'a> ScoringJob<'a> {
         let scoring = apply::apply(
             &evaluation.scoring_plan,
             state,
-            &writer,
+            writer,
             &ApplyOptions {
                 cursors,
                 ..base.clone()
@@ -570,7 +581,7 @@ impl<'a> ScoringJob<'a> {
                 apply::apply(
                     &evaluation.assignment_plan,
                     state,
-                    &writer,
+                    writer,
                     &ApplyOptions {
                         verify_old: true,
                         ..base
