@@ -11,6 +11,7 @@ mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
 pub mod scoring_e2e;
+mod scoring_cli;
 mod scoring_routing;
 pub mod sim_client;
 mod sim_demo;
