@@ -55,7 +55,11 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     );
     let o = sk(args(&["setup", "-c", &cfg])).await;
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("x_lead_score: created"), "{}", out(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("x_lead_score: created"),
+        "{}",
+        out(&o)
+    );
     let o = sk(args(&["check", "-c", &cfg])).await;
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 
@@ -63,7 +67,12 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("dry run: nothing written"));
     let client = served.client("admin", "admin");
-    assert!(scores(&client, "x_lead_score").await.values().all(|s| *s == 0));
+    assert!(
+        scores(&client, "x_lead_score")
+            .await
+            .values()
+            .all(|s| *s == 0)
+    );
 
     let o = sk(args(&["run", "-c", &cfg, "--now", NOW])).await;
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -85,7 +94,16 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     assert_eq!(doc["pass"], "incremental");
 
     let (&lead, &score) = scored.iter().find(|(_, s)| **s > 0).unwrap();
-    let o = sk(args(&["explain", "-c", &cfg, "lead", &lead.to_string(), "--now", NOW])).await;
+    let o = sk(args(&[
+        "explain",
+        "-c",
+        &cfg,
+        "lead",
+        &lead.to_string(),
+        "--now",
+        NOW,
+    ]))
+    .await;
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(&format!("score {score}")), "{text}");
@@ -93,7 +111,12 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
 
     let o = sk(args(&["undo", "-c", &cfg, &run_id])).await;
     assert_eq!(o.status.code(), Some(0), "run id {run_id:?}: {}", out(&o));
-    assert!(scores(&client, "x_lead_score").await.values().all(|s| *s == 0));
+    assert!(
+        scores(&client, "x_lead_score")
+            .await
+            .values()
+            .all(|s| *s == 0)
+    );
     served.stop().await;
 }
 
@@ -104,7 +127,10 @@ async fn bad_input_exits_2_and_writes_nothing() {
     let base = DEMO_TOML.replace("http://127.0.0.1:8069", &served.url);
 
     // A rule on an unknown field: `check` names the key and suggests the field.
-    let unknown = base.replace("('country_id.code', '=', 'VN')", "('contry_id.code', '=', 'VN')");
+    let unknown = base.replace(
+        "('country_id.code', '=', 'VN')",
+        "('contry_id.code', '=', 'VN')",
+    );
     let cfg = write_config(dir.path(), "unknown.toml", &unknown);
     let o = sk(args(&["check", "-c", &cfg])).await;
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
@@ -115,21 +141,31 @@ async fn bad_input_exits_2_and_writes_nothing() {
     );
 
     // An unparsable domain: every command refuses the file, pointing into the string.
-    let broken = base.replace("[('country_id.code', '=', 'VN')]", "[('country_id.code', '=', 'VN')");
+    let broken = base.replace(
+        "[('country_id.code', '=', 'VN')]",
+        "[('country_id.code', '=', 'VN')",
+    );
     let cfg = write_config(dir.path(), "broken.toml", &broken);
     for cmd in ["check", "run"] {
         let o = sk(args(&[cmd, "-c", &cfg])).await;
         assert_eq!(o.status.code(), Some(2), "{}", out(&o));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("broken.toml:"), "{err}");
-        assert!(err.contains("scoring.rules[0].domain: unparsable domain"), "{err}");
+        assert!(
+            err.contains("scoring.rules[0].domain: unparsable domain"),
+            "{err}"
+        );
     }
     assert!(!dir.path().join("demo-state.db").exists(), "nothing ran");
 
     // A score field that is not an integer.
     let client = served.client("admin", "admin");
     let model = client
-        .search("ir.model", vec![scorekeeper::odoo::leaf("model", "=", "crm.lead")], &Default::default())
+        .search(
+            "ir.model",
+            vec![scorekeeper::odoo::leaf("model", "=", "crm.lead")],
+            &Default::default(),
+        )
         .await
         .unwrap();
     let mut values = Struct::new();
@@ -138,15 +174,29 @@ async fn bad_input_exits_2_and_writes_nothing() {
     values.push("field_description", X::from("Float score"));
     values.push("ttype", X::from("float"));
     values.push("state", X::from("manual"));
-    client.create("ir.model.fields", vec![values]).await.unwrap();
-    let float = base.replace("score_field = \"x_lead_score\"", "score_field = \"x_float_score\"");
+    client
+        .create("ir.model.fields", vec![values])
+        .await
+        .unwrap();
+    let float = base.replace(
+        "score_field = \"x_lead_score\"",
+        "score_field = \"x_float_score\"",
+    );
     let cfg = write_config(dir.path(), "float.toml", &float);
     let o = sk(args(&["check", "-c", &cfg])).await;
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("scoring.score_field: x_float_score on crm.lead is a float field"), "{err}");
+    assert!(
+        err.contains("scoring.score_field: x_float_score on crm.lead is a float field"),
+        "{err}"
+    );
     let o = sk(args(&["setup", "-c", &cfg])).await;
     assert_ne!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(scores(&client, "x_float_score").await.values().all(|s| *s == 0));
+    assert!(
+        scores(&client, "x_float_score")
+            .await
+            .values()
+            .all(|s| *s == 0)
+    );
     served.stop().await;
 }
