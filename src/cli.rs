@@ -315,7 +315,10 @@ fn open_state(cfg: &config::Config) -> Result<crate::state::State, Failure> {
         .map_err(Failure::Failed)
 }
 
-fn evaluation_text(eval: &crate::jobs::scoring::Evaluation, calls: u64) -> String {
+fn evaluation_text(
+    eval: &crate::jobs::scoring::Evaluation,
+    calls: &crate::odoo::MetricsSnapshot,
+) -> String {
     use crate::jobs::scoring::PassKind;
     let pass = match &eval.kind {
         PassKind::Full => "full".to_owned(),
@@ -323,8 +326,8 @@ fn evaluation_text(eval: &crate::jobs::scoring::Evaluation, calls: u64) -> Strin
         PassKind::Leads(ids) => format!("leads {ids:?}"),
     };
     let mut out = format!(
-        "pass    {pass}: {} leads read, {calls} RPC calls\n",
-        eval.leads_read
+        "pass    {pass}: {} leads read, {} RPC calls, {} bytes sent, {} received\n",
+        eval.leads_read, calls.calls, calls.bytes_sent, calls.bytes_received
     );
     if !eval.band_counts.is_empty() {
         let bands: Vec<String> = eval
@@ -362,7 +365,8 @@ pub async fn plan_cmd(
         .next_pass(&state, &RunOptions { now, full })
         .map_err(job_failure)?;
     let eval = job.evaluate(kind, now).await.map_err(job_failure)?;
-    let calls = client.metrics().calls;
+    let metrics = client.metrics();
+    let calls = metrics.calls;
     if json {
         let doc = serde_json::json!({
             "pass": match &eval.kind {
@@ -377,7 +381,7 @@ pub async fn plan_cmd(
         });
         write_out(out, &format!("{doc:#}\n"))
     } else {
-        write_out(out, &evaluation_text(&eval, calls))
+        write_out(out, &evaluation_text(&eval, &metrics))
     }
 }
 
@@ -402,8 +406,7 @@ pub async fn run_cmd(
         .run(&mut state, &RunOptions { now, full }, dry_run)
         .await
         .map_err(job_failure)?;
-    let calls = client.metrics().calls;
-    let mut text = evaluation_text(&report.evaluation, calls);
+    let mut text = evaluation_text(&report.evaluation, &client.metrics());
     let mut failed = false;
     for r in [&report.scoring, &report.assignment].into_iter().flatten() {
         text.push_str(&format!("{r}\n"));

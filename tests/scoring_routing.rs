@@ -122,9 +122,7 @@ async fn routing_respects_minimums_capacity_optouts_and_member_domains() {
             .filter(|t| !t.is_empty())
         {
             let d = Domain::parse(text).unwrap();
-            let mut items = match scorekeeper::jobs::scoring::domain_items(&d) {
-                items => items,
-            };
+            let mut items = scorekeeper::jobs::scoring::domain_items(&d);
             items.push(leaf("id", "=", a.lead));
             let hit = client
                 .search("crm.lead", items, &SearchOptions::default())
