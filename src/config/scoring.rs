@@ -296,3 +296,118 @@ pub fn check_cron(line: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::load_str;
+
+    const HEAD: &str = "[odoo]\nurl = \"http://127.0.0.1:8069\"\ndatabase = \"d\"\nlogin = \"a\"\npassword_env = \"P\"\n";
+
+    fn load(body: &str) -> Result<crate::config::Config, Vec<String>> {
+        let text = format!("{HEAD}{body}");
+        load_str(Path::new("t.toml"), &text, &|_| Some("x".into()))
+            .map_err(|e| e.diagnostics().iter().map(|d| d.to_string()).collect())
+    }
+
+    #[test]
+    fn a_valid_section_becomes_the_scoring_model() {
+        let cfg = load(
+            "[scoring]\nscore_field = \"x_lead_score\"\nscope = \"[('type', '=', 'lead')]\"\n\
+             [[scoring.rules]]\nname = \"vn\"\ndomain = \"[('country_id.code', '=', 'VN')]\"\npoints = 10\ncap = \"c\"\n\
+             [[scoring.rules]]\nname = \"fresh\"\ndomain = \"[]\"\npoints = 30\ndecay = { field = \"create_date\", half_life_days = 7 }\n\
+             [[scoring.caps]]\nname = \"c\"\nmax = 5\n\
+             [[scoring.bands]]\nname = \"Warm\"\nmin_score = 10\n\
+             [[scoring.bands]]\nname = \"Hot\"\nmin_score = 40\npriority = \"3\"\n",
+        )
+        .unwrap();
+        let s = cfg.scoring.unwrap();
+        assert_eq!(s.model.rules.len(), 2);
+        assert_eq!(s.model.rules[0].cap, Some(0));
+        assert_eq!(
+            s.model.bands[0].name, "Hot",
+            "bands sorted by minimum, highest first"
+        );
+        assert_eq!(
+            (s.max_concurrency, s.full_pass_hours, s.overlap_secs),
+            (2, 24, 300)
+        );
+        let paths: Vec<(&str, &str)> = cfg
+            .field_refs
+            .iter()
+            .map(|r| (r.path.as_str(), r.key.as_str()))
+            .collect();
+        assert!(
+            paths.contains(&("country_id.code", "scoring.rules[0].domain")),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&("create_date", "scoring.rules[1].decay.field")),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&("type", "scoring.scope")), "{paths:?}");
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let errs = load(
+            "[scoring]\nscore_field = \"lead_score\"\nschedule = \"every minute\"\n\
+             [[scoring.rules]]\nname = \"vn\"\ndomain = \"[('country_id.code', '=', 'VN')\"\npoints = 10\ncap = \"nope\"\n\
+             [[scoring.bands]]\nname = \"Hot\"\nmin_score = 40\npriority = \"4\"\n",
+        )
+        .unwrap_err();
+        let all = errs.join("\n");
+        assert!(
+            all.contains(
+                "t.toml:7:15 scoring.score_field: 'lead_score' is not a custom field name"
+            ),
+            "{all}"
+        );
+        assert!(all.contains("t.toml:8:12 scoring.schedule:"), "{all}");
+        assert!(
+            all.contains("scoring.rules[0].domain: unparsable domain"),
+            "{all}"
+        );
+        assert!(
+            all.contains("t.toml:11:42 scoring.rules[0].domain: unparsable domain: missing `]`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("scoring.rules[0].cap: no cap group named 'nope'"),
+            "{all}"
+        );
+        assert!(
+            all.contains("scoring.bands[0].priority: '4' is not a crm.lead priority"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn assignment_section() {
+        let cfg = load(
+            "[scoring]\nscore_field = \"x_s\"\n[assignment]\nstrategy = \"round_robin\"\nwork_days = 2\n\
+             [[assignment.teams]]\nteam = \"Vietnam\"\nmin_score = 30\n\
+             [[assignment.teams]]\nteam = 7\ndomain = \"[('country_id.code', '=', 'CN')]\"\n\
+             [[assignment.members]]\nuser = \"An\"\nmax = 5\noptout = true\n",
+        )
+        .unwrap();
+        let a = cfg.assignment.unwrap();
+        assert_eq!(a.strategy, crate::assignment::Strategy::RoundRobin);
+        assert_eq!(a.teams[1].team, crate::config::RecordRef::Id(7));
+        assert_eq!(a.teams[1].order, 1);
+        assert_eq!(a.members[0].max, Some(5));
+        let errs = load("[scoring]\nscore_field = \"x_s\"\n[assignment]\nstrategy = \"random\"\nwork_days = 40\n")
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            errs.contains("assignment.strategy: unknown strategy 'random'"),
+            "{errs}"
+        );
+        assert!(
+            errs.contains("assignment.work_days: 40 is outside 0.2..30"),
+            "{errs}"
+        );
+        assert!(errs.contains("assignment.teams: no team"), "{errs}");
+    }
+}
