@@ -63,12 +63,14 @@ impl<'a> Loader<'a> {
         self.defs.get(model)?.iter().find(|d| d.name == field)
     }
 
-    /// Stores rows of `model` read with `fields`; returns their ids.
+    /// Stores rows of `model` read with `fields`; returns their ids. NULLs are restored for
+    /// the numeric fields in `tested` (those a domain reads; the others do not matter).
     async fn put_rows(
         &mut self,
         model: &str,
         rows: &[Struct],
         fields: &[String],
+        tested: &BTreeSet<String>,
     ) -> Result<Vec<i64>, OdooError> {
         let mut ids = Vec::with_capacity(rows.len());
         // numeric field → ids whose value read as 0 (maybe NULL)
@@ -85,7 +87,10 @@ impl<'a> Loader<'a> {
                 };
                 let wire = row.get(f).cloned().unwrap_or(Wire::Bool(false));
                 let v = from_wire_typed(&wire, &def.ty);
-                if def.ty.is_numeric() && matches!(v, Value::Int(0) | Value::Float(0.0)) {
+                if def.ty.is_numeric()
+                    && tested.contains(f)
+                    && matches!(v, Value::Int(0) | Value::Float(0.0))
+                {
                     zeros.entry(f.clone()).or_default().push(id);
                 }
                 values.push((f.clone(), v));
@@ -135,7 +140,7 @@ impl<'a> Loader<'a> {
         paths: &[String],
     ) -> Result<(), OdooError> {
         self.declare(model).await?;
-        let ids = self.put_rows(model, rows, fields).await?;
+        let ids = self.put_rows(model, rows, fields, &heads(paths)).await?;
         self.follow(model, &ids, paths).await
     }
 
@@ -202,13 +207,23 @@ impl<'a> Loader<'a> {
                 for chunk in refs.chunks(self.client.batch_size().max(1)) {
                     rows.extend(self.client.read(&comodel, chunk, &names).await?);
                 }
-                let got = self.put_rows(&comodel, &rows, &wanted).await?;
                 let tails: Vec<String> = tails.into_iter().collect();
+                let got = self
+                    .put_rows(&comodel, &rows, &wanted, &heads(&tails))
+                    .await?;
                 self.follow(&comodel, &got, &tails).await?;
             }
             Ok(())
         })
     }
+}
+
+/// The first segment of each path: the fields of the current model a domain tests.
+fn heads(paths: &[String]) -> BTreeSet<String> {
+    paths
+        .iter()
+        .map(|p| p.split('.').next().unwrap_or(p).to_owned())
+        .collect()
 }
 
 /// Ids of `model` matching `domain ∧ id ∈ ids` according to Odoo (the pushdown fallback).
