@@ -269,8 +269,16 @@ impl<'a> ScoringJob<'a> {
         // (id, write_date) of every lead read, skipped ones included: the cursor and the
         // next pass's `seen` come from all of them.
         let all_keys: Vec<(i64, String)>;
-        // matched rule indices per lead id
+        // matched rule indices per lead id (incremental and explain passes)
         let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        let keep_rows = match (&kind, self.assignment) {
+            (PassKind::Full, None) => KeepRows::None,
+            (PassKind::Full, Some(a)) => {
+                KeepRows::Candidates(a.teams.iter().map(|t| t.min_score).min().unwrap_or(0))
+            }
+            _ => KeepRows::All,
+        };
+        let mut acc = Acc::new(self, now, keep_rows);
         match &kind {
             PassKind::Full => {
                 let searches = rules.iter().enumerate().map(|(i, rule)| {
@@ -290,17 +298,35 @@ impl<'a> ScoringJob<'a> {
                     results.push((i, ids?));
                 }
                 results.sort_by_key(|(i, _)| *i);
+                // Sorted id sets, tested by binary search: no per-lead map at a million leads.
+                let sets: Vec<Vec<i64>> = results
+                    .into_iter()
+                    .map(|(_, mut ids)| {
+                        ids.sort_unstable();
+                        ids
+                    })
+                    .collect();
+                acc.tag_ids = self.band_tags(true).await?;
                 let names: Vec<&str> = base.iter().map(String::as_str).collect();
-                rows_raw = self
-                    .client
-                    .search_read_all(LEAD_MODEL, domain_items(&scope), &names)
-                    .await?;
-                all_keys = rows_raw.iter().map(seen_key).collect();
-                for (i, ids) in results {
-                    for id in ids {
-                        matched.entry(id).or_default().push(i);
+                let mut keys = Vec::new();
+                let mut pages = std::pin::pin!(self.client.search_read_pages(
+                    LEAD_MODEL,
+                    domain_items(&scope),
+                    &names
+                ));
+                // Each page is scored and dropped before the next arrives.
+                while let Some(page) = pages.next().await {
+                    for raw in page? {
+                        let key = seen_key(&raw);
+                        let hits = (0..sets.len())
+                            .filter(|&i| sets[i].binary_search(&key.0).is_ok())
+                            .collect();
+                        acc.add(&raw, hits);
+                        keys.push(key);
                     }
                 }
+                all_keys = keys;
+                rows_raw = Vec::new();
             }
             PassKind::Incremental { .. } | PassKind::Leads(_) => {
                 let mut domain = domain_items(&scope);
@@ -360,92 +386,29 @@ impl<'a> ScoringJob<'a> {
         }
 
         // Score and plan.
+        if !matches!(kind, PassKind::Full) {
+            acc.tag_ids = self.band_tags(!rows_raw.is_empty()).await?;
+        }
+        for raw in &rows_raw {
+            let hits = matched
+                .remove(&raw.get("id").and_then(Wire::as_i64).unwrap_or(0))
+                .unwrap_or_default();
+            acc.add(raw, hits);
+        }
+        let Acc {
+            plan,
+            mut rows,
+            band_counts,
+            leads,
+            ..
+        } = acc;
         let model = &self.scoring.model;
-        let tag_ids = self.band_tags(&rows_raw).await?;
-        let all_band_tags: Vec<i64> = tag_ids.iter().flatten().copied().collect();
-        let mut plan = Plan::new(SCORING_JOB);
-        let mut rows = Vec::with_capacity(rows_raw.len());
         let cursor: Option<String> = all_keys
             .iter()
             .map(|(_, wd)| wd)
             .filter(|wd| !wd.is_empty())
             .max()
             .cloned();
-        let mut band_counts = vec![0usize; model.bands.len() + 1];
-        for raw in &rows_raw {
-            let Some(id) = raw.get("id").and_then(Wire::as_i64) else {
-                continue;
-            };
-            let hits = matched.remove(&id).unwrap_or_default();
-            let scored = model.score(
-                hits,
-                |field| raw.get(field).and_then(Wire::as_str).and_then(parse_dt),
-                now,
-            );
-            let field = |f: &str| raw.get(f).map(from_wire).unwrap_or(Value::Null);
-            let old_score = field(&self.scoring.score_field).as_i64().unwrap_or(0);
-            let old_priority = field("priority").as_str().map(str::to_owned);
-            let old_tags = field("tag_ids").as_ids().to_vec();
-            let row = LeadRow {
-                id,
-                old_score,
-                old_priority,
-                old_tags,
-                user_id: field("user_id").as_many2one(),
-                team_id: field("team_id").as_many2one(),
-                probability: field("probability").as_f64().unwrap_or(0.0),
-                scored,
-            };
-            band_counts[row.scored.band.unwrap_or(model.bands.len())] += 1;
-            let mut changes = vec![FieldChange::new(
-                self.scoring.score_field.clone(),
-                Value::Int(row.old_score),
-                Value::Int(row.scored.score),
-            )];
-            let band = row.scored.band.and_then(|b| model.bands.get(b));
-            if let Some(p) = band.and_then(|b| b.priority.as_ref()) {
-                changes.push(FieldChange::new(
-                    "priority",
-                    row.old_priority.clone().map_or(Value::Null, Value::Str),
-                    Value::Str(p.clone()),
-                ));
-            }
-            if !all_band_tags.is_empty() {
-                let mut tags: Vec<i64> = row
-                    .old_tags
-                    .iter()
-                    .copied()
-                    .filter(|t| !all_band_tags.contains(t))
-                    .collect();
-                if let Some(t) = row
-                    .scored
-                    .band
-                    .and_then(|b| tag_ids.get(b).copied().flatten())
-                {
-                    tags.push(t);
-                }
-                changes.push(FieldChange::new(
-                    "tag_ids",
-                    Value::Ids(row.old_tags.clone()),
-                    Value::Ids(tags),
-                ));
-            }
-            let reason = match band {
-                Some(b) => format!(
-                    "score {} ({} rules matched), band {}",
-                    row.scored.score,
-                    row.scored.contributions.len(),
-                    b.name
-                ),
-                None => format!(
-                    "score {} ({} rules matched)",
-                    row.scored.score,
-                    row.scored.contributions.len()
-                ),
-            };
-            plan.push_write(LEAD_MODEL, id, changes, reason);
-            rows.push(row);
-        }
         let mut band_names: Vec<(String, usize)> = model
             .bands
             .iter()
@@ -463,7 +426,7 @@ impl<'a> ScoringJob<'a> {
             }
             None => (Plan::new(ASSIGNMENT_JOB), None),
         };
-        let leads_read = rows.len();
+        let leads_read = leads;
         let mut seen = Vec::new();
         if let Some(c) = cursor.as_deref().and_then(parse_dt) {
             let floor = fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64));
@@ -486,10 +449,10 @@ impl<'a> ScoringJob<'a> {
     }
 
     /// The crm.tag id of each band's tag (by band index), looked up only when leads were read.
-    async fn band_tags(&self, rows: &[Struct]) -> Result<Vec<Option<i64>>, JobError> {
+    async fn band_tags(&self, needed: bool) -> Result<Vec<Option<i64>>, JobError> {
         let bands = &self.scoring.model.bands;
         let names: Vec<&str> = bands.iter().filter_map(|b| b.tag.as_deref()).collect();
-        if names.is_empty() || rows.is_empty() {
+        if names.is_empty() || !needed {
             return Ok(vec![None; bands.len()]);
         }
         let found = self
@@ -628,6 +591,131 @@ impl<'a> ScoringJob<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Which scored rows a pass keeps after planning (a full pass over a million leads keeps
+/// only what routing needs).
+#[derive(Clone, Copy)]
+enum KeepRows {
+    None,
+    /// Unassigned leads scoring at least this much.
+    Candidates(i64),
+    All,
+}
+
+/// Scores leads one by one into a plan.
+struct Acc<'j> {
+    job: &'j ScoringConfig,
+    now: NaiveDateTime,
+    keep: KeepRows,
+    tag_ids: Vec<Option<i64>>,
+    plan: Plan,
+    rows: Vec<LeadRow>,
+    band_counts: Vec<usize>,
+    leads: usize,
+}
+
+impl<'j> Acc<'j> {
+    fn new(job: &'j ScoringJob<'_>, now: NaiveDateTime, keep: KeepRows) -> Self {
+        Acc {
+            job: job.scoring,
+            now,
+            keep,
+            tag_ids: vec![None; job.scoring.model.bands.len()],
+            plan: Plan::new(SCORING_JOB),
+            rows: Vec::new(),
+            band_counts: vec![0; job.scoring.model.bands.len() + 1],
+            leads: 0,
+        }
+    }
+
+    fn add(&mut self, raw: &Struct, hits: Vec<usize>) {
+        let model = &self.job.model;
+        let now = self.now;
+        let tag_ids = &self.tag_ids;
+        let all_band_tags: Vec<i64> = tag_ids.iter().flatten().copied().collect();
+        let band_counts = &mut self.band_counts;
+        let plan = &mut self.plan;
+        self.leads += 1;
+        let Some(id) = raw.get("id").and_then(Wire::as_i64) else {
+            return;
+        };
+        let scored = model.score(
+            hits,
+            |field| raw.get(field).and_then(Wire::as_str).and_then(parse_dt),
+            now,
+        );
+        let field = |f: &str| raw.get(f).map(from_wire).unwrap_or(Value::Null);
+        let old_score = field(&self.job.score_field).as_i64().unwrap_or(0);
+        let old_priority = field("priority").as_str().map(str::to_owned);
+        let old_tags = field("tag_ids").as_ids().to_vec();
+        let row = LeadRow {
+            id,
+            old_score,
+            old_priority,
+            old_tags,
+            user_id: field("user_id").as_many2one(),
+            team_id: field("team_id").as_many2one(),
+            probability: field("probability").as_f64().unwrap_or(0.0),
+            scored,
+        };
+        band_counts[row.scored.band.unwrap_or(model.bands.len())] += 1;
+        let mut changes = vec![FieldChange::new(
+            self.job.score_field.clone(),
+            Value::Int(row.old_score),
+            Value::Int(row.scored.score),
+        )];
+        let band = row.scored.band.and_then(|b| model.bands.get(b));
+        if let Some(p) = band.and_then(|b| b.priority.as_ref()) {
+            changes.push(FieldChange::new(
+                "priority",
+                row.old_priority.clone().map_or(Value::Null, Value::Str),
+                Value::Str(p.clone()),
+            ));
+        }
+        if !all_band_tags.is_empty() {
+            let mut tags: Vec<i64> = row
+                .old_tags
+                .iter()
+                .copied()
+                .filter(|t| !all_band_tags.contains(t))
+                .collect();
+            if let Some(t) = row
+                .scored
+                .band
+                .and_then(|b| tag_ids.get(b).copied().flatten())
+            {
+                tags.push(t);
+            }
+            changes.push(FieldChange::new(
+                "tag_ids",
+                Value::Ids(row.old_tags.clone()),
+                Value::Ids(tags),
+            ));
+        }
+        let reason = match band {
+            Some(b) => format!(
+                "score {} ({} rules matched), band {}",
+                row.scored.score,
+                row.scored.contributions.len(),
+                b.name
+            ),
+            None => format!(
+                "score {} ({} rules matched)",
+                row.scored.score,
+                row.scored.contributions.len()
+            ),
+        };
+        plan.push_write(LEAD_MODEL, id, changes, reason);
+        let keep = match self.keep {
+            KeepRows::None => false,
+            KeepRows::Candidates(min) => row.user_id.is_none() && row.scored.score >= min,
+            KeepRows::All => true,
+        };
+        if keep {
+            self.rows.push(row);
+        }
     }
 }
 
