@@ -54,7 +54,10 @@ impl<'a> Loader<'a> {
             .fields_get(model, &["type", "relation", "relation_field", "store"])
             .await?;
         let defs = field_defs(&answer);
-        self.src.add_model(model, defs.iter().cloned());
+        // Only the fields actually read become columns (added in `put_rows`): a lead model
+        // has ~150 fields and the pass may hold tens of thousands of leads.
+        self.src
+            .add_model(model, defs.iter().filter(|d| d.name == "id").cloned());
         self.defs.insert(model.to_owned(), defs);
         Ok(())
     }
@@ -72,6 +75,14 @@ impl<'a> Loader<'a> {
         fields: &[String],
         tested: &BTreeSet<String>,
     ) -> Result<Vec<i64>, OdooError> {
+        if let Some(defs) = self.defs.get(model) {
+            let wanted: Vec<FieldDef> = defs
+                .iter()
+                .filter(|d| fields.contains(&d.name))
+                .cloned()
+                .collect();
+            self.src.add_model(model, wanted);
+        }
         let mut ids = Vec::with_capacity(rows.len());
         // numeric field → ids whose value read as 0 (maybe NULL)
         let mut zeros: BTreeMap<String, Vec<i64>> = BTreeMap::new();

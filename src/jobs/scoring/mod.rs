@@ -58,6 +58,9 @@ pub const ASSIGNMENT_JOB: &str = "assignment";
 const CURSOR: &str = "write_date";
 const LAST_FULL: &str = "last_full";
 const SEEN: &str = "seen";
+/// Above this many already-seen leads, they are filtered locally instead of in the domain
+/// (the id list would cost more to send than the rows to receive).
+const MAX_SEEN_IDS: usize = 200_000;
 
 #[derive(Debug, Error)]
 pub enum JobError {
@@ -331,8 +334,21 @@ impl<'a> ScoringJob<'a> {
             PassKind::Incremental { .. } | PassKind::Leads(_) => {
                 let mut domain = domain_items(&scope);
                 match &kind {
-                    PassKind::Incremental { since, .. } => {
-                        domain.push(leaf("write_date", ">=", Wire::from(since.as_str())))
+                    PassKind::Incremental { since, seen } => {
+                        domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
+                        // Leads already evaluated at their current write_date need not come
+                        // back: `write_date >= cursor OR id not in seen` (rows at the cursor's
+                        // own second always come back, and are filtered below by exact pair).
+                        let cursor = seen.iter().map(|(_, wd)| wd).max();
+                        if let Some(cursor) = cursor.filter(|_| seen.len() <= MAX_SEEN_IDS) {
+                            domain.push(Wire::from("|"));
+                            domain.push(leaf("write_date", ">=", Wire::from(cursor.as_str())));
+                            domain.push(leaf(
+                                "id",
+                                "not in",
+                                Wire::Array(seen.iter().map(|(id, _)| Wire::Int(*id)).collect()),
+                            ));
+                        }
                     }
                     PassKind::Leads(ids) => domain.push(leaf(
                         "id",
