@@ -60,7 +60,7 @@ const LAST_FULL: &str = "last_full";
 const SEEN: &str = "seen";
 /// Above this many already-seen leads, they are filtered locally instead of in the domain
 /// (the id list would cost more to send than the rows to receive).
-const MAX_SEEN_IDS: usize = 200_000;
+const MAX_SEEN_IDS: usize = 100_000;
 
 #[derive(Debug, Error)]
 pub enum JobError {
@@ -368,16 +368,26 @@ impl<'a> ScoringJob<'a> {
                 top.push("active".into());
                 let top = dedup(top);
                 let names: Vec<&str> = top.iter().map(String::as_str).collect();
-                rows_raw = self
+                // One `search` (the domain, with its id list, is sent once), then `read`s of
+                // at most `batch_size` ids each.
+                let ids = self
                     .client
-                    .search_read_all(LEAD_MODEL, domain, &names)
+                    .search(LEAD_MODEL, domain, &SearchOptions::default())
                     .await?;
-                all_keys = rows_raw.iter().map(seen_key).collect();
+                rows_raw = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(self.client.batch_size().max(1)) {
+                    rows_raw.extend(self.client.read(LEAD_MODEL, chunk, &names).await?);
+                }
+                let mut keys: Vec<(i64, String)> = rows_raw.iter().map(seen_key).collect();
                 if let PassKind::Incremental { seen, .. } = &kind {
                     if !seen.is_empty() {
                         rows_raw.retain(|r| !seen.contains(&seen_key(r)));
+                        // Leads the server left out because they were seen are still seen.
+                        let read: BTreeSet<i64> = keys.iter().map(|k| k.0).collect();
+                        keys.extend(seen.iter().filter(|k| !read.contains(&k.0)).cloned());
                     }
                 }
+                all_keys = keys;
                 if !rows_raw.is_empty() && !rules.is_empty() {
                     let mut loader = local::Loader::new(self.client);
                     loader.load(LEAD_MODEL, &rows_raw, &top, &paths).await?;
