@@ -39,6 +39,59 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Compute the changes a job would make and print them; writes nothing.
+    Plan {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The job (`scoring`, which also routes when `[assignment]` is configured).
+        #[arg(default_value = "scoring")]
+        job: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        /// Force a full pass.
+        #[arg(long)]
+        full: bool,
+        /// The clock, `YYYY-MM-DD HH:MM:SS` UTC (tests and replays); default now.
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
+    /// One run of a job: plan, journal, apply. Exit 1 if a write failed.
+    Run {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(default_value = "scoring")]
+        job: String,
+        /// Stop after planning (same as `plan`).
+        #[arg(long)]
+        dry_run: bool,
+        /// Force a full pass.
+        #[arg(long)]
+        full: bool,
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
+    /// Why a record has its score and its team/salesperson: `explain -c FILE lead 42`.
+    Explain {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// What to explain (`lead`).
+        what: String,
+        id: i64,
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
+    /// Revert what a run wrote, where nobody changed it since.
+    Undo {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        run_id: String,
+    },
+    /// Create the custom fields and records the config needs (score field, band tags).
+    Setup {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -120,6 +173,28 @@ impl From<ConfigError> for Failure {
 pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match cli.command {
         Command::Check { config } => check(&config, out).await,
+        Command::Plan {
+            config,
+            job,
+            json,
+            full,
+            now,
+        } => plan_cmd(&config, &job, json, full, now.as_deref(), out).await,
+        Command::Run {
+            config,
+            job,
+            dry_run,
+            full,
+            now,
+        } => run_cmd(&config, &job, dry_run, full, now.as_deref(), out).await,
+        Command::Explain {
+            config,
+            what,
+            id,
+            now,
+        } => explain_cmd(&config, &what, id, now.as_deref(), out).await,
+        Command::Undo { config, run_id } => undo_cmd(&config, &run_id, out).await,
+        Command::Setup { config } => setup_cmd(&config, out).await,
         Command::Config {
             action: ConfigAction::Example,
         } => write_out(out, config::EXAMPLE),
@@ -237,6 +312,16 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
                 Failure::Failed(e)
             }
         })?;
+    let mut diags = diags;
+    if let Some(scoring) = &cfg.scoring {
+        let (more, notes) = crate::jobs::scoring::setup::check_score_field(&client, scoring)
+            .await
+            .map_err(|e| Failure::Failed(anyhow::Error::new(e)))?;
+        diags.extend(more);
+        for note in notes {
+            write_out(out, &format!("note    {note}\n"))?;
+        }
+    }
     if !diags.is_empty() {
         return Err(Failure::Config(ConfigError::Invalid(diags)));
     }
@@ -250,4 +335,232 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
             models.len()
         ),
     )
+}
+
+// ---- the scoring job's commands (plan, run, explain, undo, setup) ----
+
+fn parse_now(now: Option<&str>) -> Result<chrono::NaiveDateTime, Failure> {
+    match now {
+        None => Ok(chrono::Utc::now().naive_utc()),
+        Some(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .with_context(|| format!("--now {s:?} is not YYYY-MM-DD HH:MM:SS"))
+            .map_err(Failure::Failed),
+    }
+}
+
+/// Loads the config, checks the job name and logs in.
+async fn job_setup(
+    path: &std::path::Path,
+    job: &str,
+) -> Result<(config::Config, OdooClient), Failure> {
+    let cfg = config::load(path)?;
+    if !matches!(job, "scoring" | "leads") {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "unknown job {job:?}: this version runs `scoring` (lead scoring and routing)"
+        )));
+    }
+    if cfg.scoring.is_none() {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "{} has no [scoring] section",
+            path.display()
+        )));
+    }
+    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
+    client.authenticate().await.map_err(|e| {
+        let e = anyhow::Error::new(e).context(format!("cannot log in to {}", cfg.odoo.url));
+        Failure::Unreachable(e)
+    })?;
+    Ok((cfg, client))
+}
+
+fn job_failure(e: crate::jobs::scoring::JobError) -> Failure {
+    use crate::jobs::scoring::JobError;
+    match e {
+        JobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        other => Failure::Failed(other.into()),
+    }
+}
+
+fn open_state(cfg: &config::Config) -> Result<crate::state::State, Failure> {
+    crate::state::State::open(&cfg.state.path)
+        .with_context(|| {
+            format!(
+                "cannot open the state database {}",
+                cfg.state.path.display()
+            )
+        })
+        .map_err(Failure::Failed)
+}
+
+fn evaluation_text(
+    eval: &crate::jobs::scoring::Evaluation,
+    calls: &crate::odoo::MetricsSnapshot,
+) -> String {
+    use crate::jobs::scoring::PassKind;
+    let pass = match &eval.kind {
+        PassKind::Full => "full".to_owned(),
+        PassKind::Incremental { since, .. } => format!("incremental (written since {since})"),
+        PassKind::Leads(ids) => format!("leads {ids:?}"),
+    };
+    let mut out = format!(
+        "pass    {pass}: {} leads read, {} RPC calls, {} bytes sent, {} received\n",
+        eval.leads_read, calls.calls, calls.bytes_sent, calls.bytes_received
+    );
+    if !eval.band_counts.is_empty() {
+        let bands: Vec<String> = eval
+            .band_counts
+            .iter()
+            .map(|(b, n)| format!("{b} {n}"))
+            .collect();
+        out.push_str(&format!("bands   {}\n", bands.join(", ")));
+    }
+    out.push_str(&format!("scores\n{}", eval.scoring_plan.summary(10)));
+    if eval.routing.is_some() {
+        out.push_str(&format!("routing\n{}", eval.assignment_plan.summary(10)));
+    }
+    out
+}
+
+/// `scorekeeper plan -c FILE [JOB] [--json]`.
+pub async fn plan_cmd(
+    path: &std::path::Path,
+    job: &str,
+    json: bool,
+    full: bool,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::jobs::scoring::{RunOptions, ScoringJob};
+    let now = parse_now(now)?;
+    let (cfg, client) = job_setup(path, job).await?;
+    let state = open_state(&cfg)?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    let kind = job
+        .next_pass(&state, &RunOptions { now, full })
+        .map_err(job_failure)?;
+    let eval = job.evaluate(kind, now).await.map_err(job_failure)?;
+    let metrics = client.metrics();
+    let calls = metrics.calls;
+    if json {
+        let doc = serde_json::json!({
+            "pass": match &eval.kind {
+                crate::jobs::scoring::PassKind::Full => "full",
+                _ => "incremental",
+            },
+            "leads_read": eval.leads_read,
+            "bands": eval.band_counts.iter().map(|(b, n)| serde_json::json!({"band": b, "leads": n})).collect::<Vec<_>>(),
+            "rpc_calls": calls,
+            "scoring": eval.scoring_plan.to_json(),
+            "assignment": eval.assignment_plan.to_json(),
+        });
+        write_out(out, &format!("{doc:#}\n"))
+    } else {
+        write_out(out, &evaluation_text(&eval, &metrics))
+    }
+}
+
+/// `scorekeeper run -c FILE [JOB] [--dry-run]`.
+pub async fn run_cmd(
+    path: &std::path::Path,
+    job: &str,
+    dry_run: bool,
+    full: bool,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::jobs::scoring::{RunOptions, ScoringJob};
+    let now = parse_now(now)?;
+    let (cfg, client) = job_setup(path, job).await?;
+    let mut state = open_state(&cfg)?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    let report = job
+        .run(&mut state, &RunOptions { now, full }, dry_run)
+        .await
+        .map_err(job_failure)?;
+    let mut text = evaluation_text(&report.evaluation, &client.metrics());
+    let mut failed = false;
+    for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+        text.push_str(&format!("{r}\n"));
+        failed |= !r.is_success();
+    }
+    if dry_run {
+        text.push_str("dry run: nothing written\n");
+    }
+    write_out(out, &text)?;
+    if failed {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "some writes failed; the journal keeps them for the next run to reconcile"
+        )));
+    }
+    Ok(())
+}
+
+/// `scorekeeper explain -c FILE lead N`.
+pub async fn explain_cmd(
+    path: &std::path::Path,
+    what: &str,
+    id: i64,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if what != "lead" {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "cannot explain {what:?}: only `lead N` is supported"
+        )));
+    }
+    let now = parse_now(now)?;
+    let (cfg, client) = job_setup(path, "scoring").await?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    let job = crate::jobs::scoring::ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    let text = job.explain(id, now).await.map_err(job_failure)?;
+    write_out(out, &text)
+}
+
+/// `scorekeeper undo -c FILE RUN_ID`.
+pub async fn undo_cmd(
+    path: &std::path::Path,
+    run_id: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let cfg = config::load(path)?;
+    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
+    client
+        .authenticate()
+        .await
+        .map_err(|e| Failure::Unreachable(e.into()))?;
+    let mut state = open_state(&cfg)?;
+    let writer = crate::odoo::ClientWriter::new(&client);
+    let opts = crate::apply::ApplyOptions {
+        batch_size: client.batch_size(),
+        ..crate::apply::ApplyOptions::default()
+    };
+    let report = crate::apply::undo(
+        &crate::state::RunId::from(run_id),
+        &mut state,
+        &writer,
+        &opts,
+    )
+    .await
+    .map_err(|e| Failure::Failed(e.into()))?;
+    write_out(out, &format!("{report}\n"))
+}
+
+/// `scorekeeper setup -c FILE`.
+pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
+    let (cfg, client) = job_setup(path, "scoring").await?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    let lines = crate::jobs::scoring::setup::setup(&client, scoring)
+        .await
+        .map_err(job_failure)?;
+    write_out(out, &(lines.join("\n") + "\nOK\n"))
 }

@@ -7,6 +7,7 @@
 //! `config` and `cli` are the admin-facing edge.
 
 pub mod apply;
+pub mod assignment;
 pub mod cli;
 pub mod config;
 pub mod daemon;
@@ -19,6 +20,7 @@ pub mod odoo;
 pub mod plan;
 pub mod record;
 pub mod scheduler;
+pub mod scoring;
 pub mod sim;
 pub mod state;
 pub mod xmlrpc;

@@ -8,6 +8,7 @@
 //! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
 //! `Config::field_refs` (which `check` verifies with `fields_get`).
 
+mod assignment;
 mod context;
 mod daemon;
 mod diagnostic;
@@ -16,11 +17,13 @@ mod gamification;
 mod keypath;
 mod odoo;
 mod raw;
+mod scoring;
 mod state;
 mod verify;
 
 use std::path::{Path, PathBuf};
 
+pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
 pub use daemon::{DEFAULT_LISTEN, DEFAULT_SHUTDOWN_GRACE_SECS, DaemonConfig, HttpConfig};
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
@@ -29,6 +32,7 @@ pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
 pub use verify::verify_fields;
 
@@ -52,6 +56,10 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[http]`: the admin listener.
     pub http: HttpConfig,
+    /// `[scoring]`, when the file has it.
+    pub scoring: Option<ScoringConfig>,
+    /// `[assignment]`, when the file has it.
+    pub assignment: Option<AssignmentConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
 }
@@ -79,6 +87,8 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     // These two fall back to defaults on a mistake; the mistake itself fails the load.
     let daemon = daemon::validate_daemon(raw.daemon, &mut ctx).unwrap_or_default();
     let http = daemon::validate_http(raw.http, &mut ctx).unwrap_or_default();
+    let scoring = scoring::validate(raw.scoring, &mut ctx);
+    let assignment = assignment::validate(raw.assignment, &mut ctx);
     let field_refs = ctx.take_field_refs();
     match (odoo, state, gamification) {
         (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
@@ -88,6 +98,8 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             gamification,
             daemon,
             http,
+            scoring,
+            assignment,
             field_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),

@@ -12,6 +12,8 @@ pub struct RawConfig {
     pub gamification: Option<Spanned<RawGamification>>,
     pub daemon: Option<Spanned<super::daemon::RawDaemon>>,
     pub http: Option<Spanned<super::daemon::RawHttp>>,
+    pub scoring: Option<Spanned<RawScoring>>,
+    pub assignment: Option<Spanned<RawAssignment>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +57,24 @@ pub struct RawGamification {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RawScoring {
+    pub schedule: Option<Spanned<String>>,
+    pub full_pass_hours: Option<Spanned<u64>>,
+    pub score_field: Spanned<String>,
+    pub create_score_field: Option<Spanned<bool>>,
+    pub scope: Option<Spanned<String>>,
+    pub max_concurrency: Option<Spanned<u64>>,
+    pub overlap_secs: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub caps: Vec<Spanned<RawCap>>,
+    #[serde(default)]
+    pub bands: Vec<Spanned<RawBand>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawChallenge {
     pub name: Spanned<String>,
     pub period: Option<Spanned<String>>,
@@ -92,4 +112,77 @@ pub struct RawPointRule {
     pub amount_field: Option<Spanned<String>>,
     pub per_amount: Option<Spanned<f64>>,
     pub date_field: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub name: Spanned<String>,
+    pub domain: Spanned<String>,
+    pub points: Spanned<i64>,
+    pub cap: Option<Spanned<String>>,
+    pub decay: Option<Spanned<RawDecay>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDecay {
+    pub field: Spanned<String>,
+    pub half_life_days: Spanned<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCap {
+    pub name: Spanned<String>,
+    pub min: Option<Spanned<i64>>,
+    pub max: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBand {
+    pub name: Spanned<String>,
+    pub min_score: Spanned<i64>,
+    pub priority: Option<Spanned<String>>,
+    pub tag: Option<Spanned<String>>,
+}
+
+/// A record named by id or by name.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRef {
+    Id(i64),
+    Name(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAssignment {
+    pub strategy: Option<Spanned<String>>,
+    pub work_days: Option<Spanned<f64>>,
+    pub reassign_stale_days: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub teams: Vec<Spanned<RawTeam>>,
+    #[serde(default)]
+    pub members: Vec<Spanned<RawMember>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeam {
+    pub team: Spanned<RawRef>,
+    pub min_score: Option<Spanned<i64>>,
+    pub domain: Option<Spanned<String>>,
+    pub order: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMember {
+    pub user: Spanned<RawRef>,
+    pub team: Option<Spanned<RawRef>>,
+    pub max: Option<Spanned<i64>>,
+    pub domain: Option<Spanned<String>>,
+    pub optout: Option<Spanned<bool>>,
 }

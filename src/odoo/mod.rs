@@ -10,6 +10,7 @@ mod retry;
 mod secret;
 mod transport;
 mod version;
+mod writer;
 mod xmlrpc_transport;
 
 pub use client::{Credentials, OdooClient};
@@ -20,4 +21,5 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::{BoxFuture, Service, Transport};
 pub use version::ServerVersion;
+pub use writer::{ClientWriter, classify, from_wire, from_wire_typed, to_wire};
 pub use xmlrpc_transport::{XmlRpcTransport, http_client};

@@ -1,0 +1,152 @@
+//! Scoring job at scale, end to end: the real binary (release) against the simulator serving
+//! the demo dataset in this process. For each size: a full pass, an incremental pass after 1%
+//! of the leads changed, and a run with nothing changed — wall time, RPC calls, bytes and the
+//! binary's peak RSS (`/usr/bin/time`). Not a divan bench: these are single long runs.
+//!
+//! `cargo bench --bench scoring` (100,000 leads); `SCOREKEEPER_BENCH_LEADS=1000000` for more.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTransport};
+use scorekeeper::sim::Sim;
+use scorekeeper::xmlrpc::{Struct, Value};
+
+const NOW: &str = "2026-11-21 09:00:00";
+
+struct Measured {
+    wall: Duration,
+    max_rss_mib: f64,
+    line: String,
+}
+
+fn run_binary(args: &[&str]) -> Measured {
+    let started = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("maxrss_kb=%M")
+        .arg(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(args)
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .output()
+        .unwrap();
+    let wall = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}\n{stdout}\n{stderr}");
+    let kb: f64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss_kb="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("pass"))
+        .unwrap_or("")
+        .to_owned();
+    Measured {
+        wall,
+        max_rss_mib: kb / 1024.0,
+        line,
+    }
+}
+
+fn main() {
+    let leads: usize = std::env::var("SCOREKEEPER_BENCH_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = Sim::from_snapshot_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/odoo17/snapshot.json"
+    ))
+    .unwrap();
+    let t = Instant::now();
+    generate(
+        &DatasetSpec {
+            leads,
+            invoices: 0,
+            meetings: 0,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    eprintln!("{leads} demo leads generated in {:.1?}", t.elapsed());
+    let sim = Arc::new(sim);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
+        let _ = stopped.await;
+    }));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = include_str!("../config/demo.toml").replace("http://127.0.0.1:8069", &url);
+    text.truncate(text.find("[assignment]").unwrap());
+    let cfg = dir.path().join("bench.toml");
+    std::fs::write(&cfg, &text).unwrap();
+    let cfg = cfg.to_string_lossy().into_owned();
+
+    run_binary(&["setup", "-c", &cfg]);
+    let full = run_binary(&["run", "-c", &cfg, "--now", NOW]);
+
+    // 1% of the leads change (a person edits the phone number).
+    let metrics = Arc::new(Metrics::new());
+    let transport = XmlRpcTransport::new(
+        &reqwest::Url::parse(&url).unwrap(),
+        Duration::from_secs(120),
+        metrics.clone(),
+    )
+    .unwrap();
+    let client = OdooClient::new(
+        Arc::new(transport),
+        metrics,
+        Credentials {
+            database: "crm17c".into(),
+            login: "admin".into(),
+            secret: Secret::new("admin"),
+        },
+    );
+    let ids: Vec<i64> = {
+        let store = sim.read();
+        store.all_ids("crm.lead")
+    };
+    let touched: Vec<i64> = ids.iter().copied().step_by(100).collect();
+    rt.block_on(async {
+        for chunk in touched.chunks(2000) {
+            let mut v = Struct::new();
+            v.push("phone", Value::from("+84 28 0000 0000"));
+            client.write("crm.lead", chunk, v).await.unwrap();
+        }
+    });
+    let incremental = run_binary(&["run", "-c", &cfg, "--now", NOW]);
+    let again = run_binary(&["run", "-c", &cfg, "--now", NOW]);
+    let nothing = run_binary(&["run", "-c", &cfg, "--now", NOW]);
+
+    println!("| leads | pass | wall | peak RSS (binary) | what the binary reported |");
+    println!("|---|---|---|---|---|");
+    for (name, m) in [
+        ("full (first run)", &full),
+        ("incremental (1% changed)", &incremental),
+        ("incremental (re-reads own writes)", &again),
+        ("nothing changed", &nothing),
+    ] {
+        println!(
+            "| {leads} | {name} | {:.2?} | {:.1} MiB | {} |",
+            m.wall, m.max_rss_mib, m.line
+        );
+    }
+    let _ = stop.send(());
+    let _ = rt.block_on(server);
+}

@@ -1,0 +1,72 @@
+//! What routing needs to know, as plain data: configured teams, their members (from Odoo's
+//! `crm.team.member` with config overrides), the candidate leads and which domains they match.
+
+/// How leads are spread over a team's salespeople.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Odoo 17's quota maths; where Odoo draws a member at random weighted by remaining quota,
+    /// the member with the most remaining quota is taken (ties: fewer leads this month and
+    /// this run, then the lower membership id).
+    #[default]
+    Odoo,
+    /// Members in membership order, each lead to the next member with capacity left
+    /// (`assignment_max − lead_month_count − assigned this run`).
+    RoundRobin,
+}
+
+/// A configured team (`[[assignment.teams]]` joined with `crm.team`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub min_score: i64,
+    /// Position in the routing order (lower first; ties by id).
+    pub order: i64,
+    /// `crm.team.assignment_optout`: the team takes no automatic assignments.
+    pub optout: bool,
+}
+
+/// One membership (`crm.team.member`), overrides applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// The `crm.team.member` id.
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub team_id: i64,
+    /// `assignment_max`: leads per 30 days.
+    pub max: i64,
+    /// `lead_month_count`: leads assigned in the last 30 days.
+    pub month_count: i64,
+    pub optout: bool,
+    /// The member's domain could not be used (unparsable): skipped, with this reason.
+    pub broken_domain: Option<String>,
+}
+
+/// A lead that may be routed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub id: i64,
+    pub score: i64,
+    /// Odoo orders member candidates by `probability desc, id asc`.
+    pub probability: f64,
+    /// Its current team (kept if it has one: Odoo never moves a lead between teams).
+    pub team_id: Option<i64>,
+    /// Its current salesperson: set only for stale leads being reassigned (never back to them).
+    pub user_id: Option<i64>,
+    /// Ids of the teams whose domain it matches (teams without a domain match everything).
+    pub team_matches: Vec<i64>,
+    /// Ids of the memberships whose domain it matches (same rule).
+    pub member_matches: Vec<i64>,
+}
+
+/// Everything one routing decision depends on.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Input {
+    pub teams: Vec<Team>,
+    pub members: Vec<Member>,
+    pub candidates: Vec<Candidate>,
+    pub strategy: Strategy,
+    /// The period one run covers, in days (Odoo's `work_days`, 0.2..=30).
+    pub work_days: f64,
+}

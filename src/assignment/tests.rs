@@ -1,0 +1,204 @@
+use proptest::prelude::*;
+
+use super::engine::*;
+use super::quota::odoo_quota;
+use crate::assignment::model::{Candidate, Input, Member, Strategy, Team};
+
+fn team(id: i64, min: i64, order: i64) -> Team {
+    Team {
+        id,
+        name: format!("T{id}"),
+        min_score: min,
+        order,
+        optout: false,
+    }
+}
+
+fn member(id: i64, user: i64, team: i64, max: i64, month: i64) -> Member {
+    Member {
+        id,
+        user_id: user,
+        name: format!("U{user}"),
+        team_id: team,
+        max,
+        month_count: month,
+        optout: false,
+        broken_domain: None,
+    }
+}
+
+fn lead(id: i64, score: i64, prob: f64, teams: &[i64], members: &[i64]) -> Candidate {
+    Candidate {
+        id,
+        score,
+        probability: prob,
+        team_id: None,
+        user_id: None,
+        team_matches: teams.to_vec(),
+        member_matches: members.to_vec(),
+    }
+}
+
+#[test]
+fn team_by_order_minimum_and_domain() {
+    let input = Input {
+        teams: vec![team(1, 80, 2), team(2, 50, 1), team(3, 0, 3)],
+        members: vec![],
+        candidates: vec![
+            lead(10, 90, 0.0, &[1, 2, 3], &[]), // team 2 is first in order
+            lead(11, 90, 0.0, &[1, 3], &[]),    // team 2 domain fails → team 1
+            lead(12, 40, 0.0, &[1, 2], &[]),    // below 50 and 80, not in 3's domain
+        ],
+        strategy: Strategy::Odoo,
+        work_days: 1.0,
+    };
+    let out = assign(&input);
+    let teams: Vec<(i64, i64)> = out
+        .assignments
+        .iter()
+        .map(|a| (a.lead, a.team_id))
+        .collect();
+    assert_eq!(teams, vec![(10, 2), (11, 1)]);
+    let r = &out.routings[&12];
+    assert!(r.team.is_none());
+    assert_eq!(
+        r.skipped_teams,
+        vec![
+            ("T2".into(), TeamSkip::BelowMinimum { score: 40, min: 50 }),
+            ("T1".into(), TeamSkip::BelowMinimum { score: 40, min: 80 }),
+            ("T3".into(), TeamSkip::DomainMismatch),
+        ]
+    );
+    assert!(
+        out.routings[&11]
+            .to_string()
+            .contains("skipped team T2: lead does not match")
+    );
+}
+
+#[test]
+fn odoo_strategy_respects_quota_order_and_skips() {
+    // quotas for 2 days: U1 (30, 15) → 5; U2 (30, 30) → round(2) = 2; U3 opted out.
+    let mut optout = member(3, 103, 1, 30, 0);
+    optout.optout = true;
+    let input = Input {
+        teams: vec![team(1, 0, 1)],
+        members: vec![member(1, 101, 1, 30, 15), member(2, 102, 1, 30, 30), optout],
+        candidates: (1..=10)
+            .map(|i| lead(i, 10, (i % 3) as f64 * 10.0, &[1], &[1, 2, 3]))
+            .collect(),
+        strategy: Strategy::Odoo,
+        work_days: 2.0,
+    };
+    let out = assign(&input);
+    assert_eq!(out.usage[&1], (5, 5));
+    assert_eq!(out.usage[&2], (2, 2));
+    assert_eq!(out.usage[&3], (0, 0));
+    let users: Vec<Option<i64>> = out.assignments.iter().map(|a| a.user_id).collect();
+    assert_eq!(users.iter().filter(|u| **u == Some(101)).count(), 5);
+    assert_eq!(users.iter().filter(|u| **u == Some(102)).count(), 2);
+    assert_eq!(users.iter().filter(|u| u.is_none()).count(), 3);
+    // Highest probability first: leads 2, 5, 8 (prob 20) are all assigned.
+    for id in [2, 5, 8] {
+        assert!(out.routings[&id].salesperson.is_some(), "lead {id}");
+    }
+    let text = out.routings[&2].to_string();
+    assert!(text.contains("skipped U103: opted out"), "{text}");
+    let unassigned = out
+        .assignments
+        .iter()
+        .find(|a| a.user_id.is_none())
+        .unwrap();
+    let text = out.routings[&unassigned.lead].to_string();
+    assert!(text.contains("capacity used up (5 of 5)"), "{text}");
+    // Same input, same output.
+    assert_eq!(assign(&input), out);
+}
+
+#[test]
+fn round_robin_rotates_and_respects_member_domains_and_owners() {
+    let mut stale = lead(4, 10, 0.0, &[1], &[1, 2]);
+    stale.user_id = Some(101);
+    stale.team_id = Some(1);
+    let input = Input {
+        teams: vec![team(1, 0, 1)],
+        members: vec![member(1, 101, 1, 10, 0), member(2, 102, 1, 2, 0)],
+        candidates: vec![
+            lead(1, 10, 0.0, &[1], &[1, 2]),
+            lead(2, 10, 0.0, &[1], &[1, 2]),
+            lead(3, 10, 0.0, &[1], &[1]),
+            stale,
+            lead(5, 10, 0.0, &[1], &[1, 2]),
+        ],
+        strategy: Strategy::RoundRobin,
+        work_days: 1.0,
+    };
+    let out = assign(&input);
+    let got: Vec<(i64, Option<i64>)> = out
+        .assignments
+        .iter()
+        .map(|a| (a.lead, a.user_id))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, Some(101)),
+            (2, Some(102)),
+            (3, Some(101)),
+            (4, Some(102)),
+            (5, Some(101))
+        ]
+    );
+    assert_eq!(out.usage[&2], (2, 2));
+}
+
+proptest! {
+    #[test]
+    fn routing_invariants(
+        strategy in prop_oneof![Just(Strategy::Odoo), Just(Strategy::RoundRobin)],
+        work_days in prop_oneof![Just(0.2f64), Just(1.0), Just(2.0), Just(7.0), Just(30.0)],
+        teams in proptest::collection::vec((0i64..100, 0i64..5, any::<bool>()), 1..4),
+        members in proptest::collection::vec((0usize..4, 0i64..40, 0i64..60, prop::bool::weighted(0.2)), 0..8),
+        leads in proptest::collection::vec((0i64..120, 0u8..100, proptest::collection::vec(any::<bool>(), 4), proptest::collection::vec(any::<bool>(), 8)), 0..60),
+    ) {
+        let teams: Vec<Team> = teams.iter().enumerate().map(|(i, &(min, order, optout))| Team {
+            id: i as i64 + 1, name: format!("T{i}"), min_score: min, order, optout,
+        }).collect();
+        let members: Vec<Member> = members.iter().enumerate().map(|(i, &(t, max, month, optout))| {
+            let mut m = member(i as i64 + 1, 100 + i as i64, (t % teams.len()) as i64 + 1, max, month);
+            m.optout = optout;
+            m
+        }).collect();
+        let candidates: Vec<Candidate> = leads.iter().enumerate().map(|(i, (score, prob, tm, mm))| {
+            let team_matches = teams.iter().filter(|t| tm[(t.id as usize - 1) % 4]).map(|t| t.id).collect::<Vec<_>>();
+            let member_matches = members.iter().filter(|m| mm[(m.id as usize - 1) % 8]).map(|m| m.id).collect::<Vec<_>>();
+            lead(i as i64 + 1, *score, *prob as f64, &team_matches, &member_matches)
+        }).collect();
+        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days };
+        let out = assign(&input);
+        prop_assert_eq!(&assign(&input), &out);
+        let mut per_member = std::collections::HashMap::new();
+        for a in &out.assignments {
+            let c = candidates.iter().find(|c| c.id == a.lead).unwrap();
+            let t = teams.iter().find(|t| t.id == a.team_id).unwrap();
+            prop_assert!(c.score >= t.min_score, "lead below its team's minimum");
+            prop_assert!(!t.optout);
+            prop_assert!(c.team_matches.contains(&t.id));
+            if let Some(uid) = a.user_id {
+                let m = members.iter().find(|m| m.user_id == uid && m.team_id == t.id).unwrap();
+                prop_assert!(!m.optout, "opted-out member got a lead");
+                prop_assert!(c.member_matches.contains(&m.id), "member domain not respected");
+                *per_member.entry(m.id).or_insert(0i64) += 1;
+            }
+        }
+        for m in &members {
+            let got = per_member.get(&m.id).copied().unwrap_or(0);
+            let cap = match strategy {
+                Strategy::Odoo => odoo_quota(m.max, m.month_count, work_days).max(0),
+                Strategy::RoundRobin => (m.max - m.month_count).max(0),
+            };
+            prop_assert!(got <= cap, "member {} over capacity: {} > {}", m.id, got, cap);
+            prop_assert_eq!(out.usage.get(&m.id).map_or(0, |u| u.1), got);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The `[assignment]` section: strategy, period, stale reassignment, the teams leads are
+//! routed to (by id or name, with a minimum score, a domain and an order) and overrides of
+//! Odoo's `crm.team.member` settings.
+
+use toml::Spanned;
+
+use super::context::Ctx;
+use super::raw::{RawAssignment, RawRef};
+use super::scoring::{LEAD_MODEL, domain};
+use crate::assignment::Strategy;
+use crate::domain::Domain;
+
+/// A record named in the config by id or by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordRef {
+    Id(i64),
+    Name(String),
+}
+
+impl RecordRef {
+    fn from_raw(raw: RawRef) -> RecordRef {
+        match raw {
+            RawRef::Id(id) => RecordRef::Id(id),
+            RawRef::Name(name) => RecordRef::Name(name),
+        }
+    }
+
+    pub fn matches(&self, id: i64, name: &str) -> bool {
+        match self {
+            RecordRef::Id(i) => *i == id,
+            RecordRef::Name(n) => n == name,
+        }
+    }
+}
+
+impl std::fmt::Display for RecordRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordRef::Id(id) => write!(f, "id {id}"),
+            RecordRef::Name(n) => write!(f, "'{n}'"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TeamConfig {
+    pub team: RecordRef,
+    pub min_score: i64,
+    pub domain: Option<Domain>,
+    /// Routing order (lower first); defaults to the position in the file.
+    pub order: i64,
+}
+
+/// Overrides of one salesperson's membership (`crm.team.member`) settings.
+#[derive(Clone, Debug)]
+pub struct MemberOverride {
+    /// A `res.users` id, login or name.
+    pub user: RecordRef,
+    /// Only the membership in this team (all of the user's memberships when absent).
+    pub team: Option<RecordRef>,
+    pub max: Option<i64>,
+    pub domain: Option<Domain>,
+    pub optout: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AssignmentConfig {
+    pub strategy: Strategy,
+    pub work_days: f64,
+    pub reassign_stale_days: Option<u64>,
+    pub teams: Vec<TeamConfig>,
+    pub members: Vec<MemberOverride>,
+}
+
+pub(super) fn validate(
+    raw: Option<Spanned<RawAssignment>>,
+    ctx: &mut Ctx<'_>,
+) -> Option<AssignmentConfig> {
+    let raw = raw?.into_inner();
+    let mut ok = true;
+    let strategy = match raw.strategy {
+        None => Strategy::Odoo,
+        Some(s) => match s.get_ref().as_str() {
+            "odoo" => Strategy::Odoo,
+            "round_robin" => Strategy::RoundRobin,
+            other => {
+                ctx.error(
+                    s.span(),
+                    "assignment.strategy",
+                    format!("unknown strategy '{other}'"),
+                    Some("one of \"odoo\", \"round_robin\"".into()),
+                );
+                ok = false;
+                Strategy::Odoo
+            }
+        },
+    };
+    let work_days = match raw.work_days {
+        None => 1.0,
+        Some(w) => {
+            let v = *w.get_ref();
+            if !(0.2..=30.0).contains(&v) {
+                ctx.error(
+                    w.span(),
+                    "assignment.work_days",
+                    format!("{v} is outside 0.2..30 (Odoo refuses it too)"),
+                    None,
+                );
+                ok = false;
+            }
+            v
+        }
+    };
+    if raw.teams.is_empty() {
+        ctx.error(
+            0..0,
+            "assignment.teams",
+            "no team to route leads to",
+            Some("add [[assignment.teams]] team = \"Direct Sales\"".into()),
+        );
+        ok = false;
+    }
+    let mut teams = Vec::new();
+    for (i, t) in raw.teams.into_iter().enumerate() {
+        let t = t.into_inner();
+        let key = format!("assignment.teams[{i}]");
+        let d = match &t.domain {
+            Some(text) => match domain(ctx, text, &format!("{key}.domain"), LEAD_MODEL) {
+                Some(d) => Some(d),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        teams.push(TeamConfig {
+            team: RecordRef::from_raw(t.team.into_inner()),
+            min_score: t.min_score.map_or(0, Spanned::into_inner),
+            domain: d,
+            order: t.order.map_or(i as i64, Spanned::into_inner),
+        });
+    }
+    let mut members = Vec::new();
+    for (i, m) in raw.members.into_iter().enumerate() {
+        let m = m.into_inner();
+        let key = format!("assignment.members[{i}]");
+        let d = match &m.domain {
+            Some(text) => match domain(ctx, text, &format!("{key}.domain"), LEAD_MODEL) {
+                Some(d) => Some(d),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(max) = &m.max {
+            if *max.get_ref() < 0 {
+                ctx.error(
+                    max.span(),
+                    format!("{key}.max"),
+                    "must not be negative",
+                    None,
+                );
+                ok = false;
+            }
+        }
+        members.push(MemberOverride {
+            user: RecordRef::from_raw(m.user.into_inner()),
+            team: m.team.map(|t| RecordRef::from_raw(t.into_inner())),
+            max: m.max.map(Spanned::into_inner),
+            domain: d,
+            optout: m.optout.map(Spanned::into_inner),
+        });
+    }
+    if raw.reassign_stale_days.is_some() {
+        for f in ["date_open", "date_last_stage_update"] {
+            ctx.names_field(LEAD_MODEL, f, "assignment.reassign_stale_days", 0..0);
+        }
+    }
+    ok.then_some(AssignmentConfig {
+        strategy,
+        work_days,
+        reassign_stale_days: raw.reassign_stale_days.map(Spanned::into_inner),
+        teams,
+        members,
+    })
+}

@@ -1,0 +1,96 @@
+//! Small conversions between the job's typed values and the client's wire values: domains
+//! (as `domain::Lit`) to push down, and fields_get answers to field metadata.
+
+use crate::domain::{Domain, Lit};
+use crate::record::{FieldDef, FieldType};
+use crate::xmlrpc::{Struct, Value};
+
+/// A literal as XML-RPC sends it (tuples become arrays, `None` becomes `<nil/>`).
+pub fn lit_to_wire(lit: &Lit) -> Value {
+    match lit {
+        Lit::None => Value::Nil,
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Float(x) => Value::Double(*x),
+        Lit::Str(s) => Value::String(s.clone()),
+        Lit::List(items) | Lit::Tuple(items) => {
+            Value::Array(items.iter().map(lit_to_wire).collect())
+        }
+    }
+}
+
+/// A bound domain's list form, as the items of a wire domain (so more leaves can be appended:
+/// Odoo ANDs consecutive items).
+pub fn domain_items(domain: &Domain) -> Vec<Value> {
+    match lit_to_wire(&domain.to_lit()) {
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
+/// `A AND B` as wire items.
+pub fn and_items(a: &Domain, b: &Domain) -> Vec<Value> {
+    domain_items(&Domain::and(a.clone(), b.clone()))
+}
+
+/// Field metadata from a `fields_get(attributes=[type, relation, relation_field, store])`.
+pub fn field_defs(answer: &Struct) -> Vec<FieldDef> {
+    answer
+        .iter()
+        .filter_map(|(name, attrs)| {
+            let attrs = attrs.as_struct()?;
+            let ty = FieldType::parse(attrs.get("type")?.as_str()?);
+            let mut def = FieldDef::new(name, ty);
+            def.relation = attrs
+                .get("relation")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            def.relation_field = attrs
+                .get("relation_field")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned);
+            def.store = attrs.get("store").and_then(Value::as_bool).unwrap_or(true);
+            Some(def)
+        })
+        .collect()
+}
+
+/// Whether a domain uses an operator the in-memory pass cannot reproduce from the records it
+/// loads (hierarchies need every ancestor or descendant): such rules are pushed down even in
+/// the incremental pass, restricted to the changed ids.
+pub fn needs_pushdown(domain: &Domain) -> bool {
+    fn walk(lit: &Lit) -> bool {
+        match lit {
+            Lit::List(items) | Lit::Tuple(items) => {
+                if items.len() == 3 {
+                    if let Some(op) = items[1].as_str() {
+                        if matches!(op, "child_of" | "parent_of") {
+                            return true;
+                        }
+                    }
+                }
+                items.iter().any(walk)
+            }
+            _ => false,
+        }
+    }
+    walk(&domain.to_lit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_go_to_the_wire_and_hierarchies_are_detected() {
+        let d =
+            Domain::parse("[('country_id.code', '=', 'VN'), ('tag_ids', '!=', False)]").unwrap();
+        let items = domain_items(&d);
+        assert!(!items.is_empty());
+        assert!(!needs_pushdown(&d));
+        let h = Domain::parse("[('partner_id', 'child_of', 3)]").unwrap();
+        assert!(needs_pushdown(&h));
+    }
+}

