@@ -92,6 +92,27 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Run every configured job on its crontab line until SIGTERM/SIGINT (SIGHUP reloads).
+    Daemon {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// A challenge's ranking: rank, user, each goal's current/target, completeness.
+    Leaderboard {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The challenge, by name or id.
+        challenge: String,
+        /// Rank by % of each person's own target instead of Odoo's order.
+        #[arg(long)]
+        fair: bool,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        /// The day the period is computed for, `YYYY-MM-DD` (UTC); default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -142,13 +163,16 @@ pub enum Failure {
     Unreachable(anyhow::Error),
     /// Exit 1: anything else.
     Failed(anyhow::Error),
+    /// Exit 2: the command names something the config does not have (an unknown job, a
+    /// job whose section is missing); nothing was done.
+    Invalid(anyhow::Error),
 }
 
 impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Failed(_) => 1,
-            Failure::Config(_) => 2,
+            Failure::Config(_) | Failure::Invalid(_) => 2,
             Failure::Unreachable(_) => 3,
         }
     }
@@ -158,7 +182,9 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Config(e) => write!(f, "{e}"),
-            Failure::Unreachable(e) | Failure::Failed(e) => write!(f, "{e:#}"),
+            Failure::Unreachable(e) | Failure::Failed(e) | Failure::Invalid(e) => {
+                write!(f, "{e:#}")
+            }
         }
     }
 }
@@ -177,9 +203,30 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             config,
             job,
             json,
+            full: _,
+            now,
+        } if job == "gamification" => {
+            gamification_plan_cmd(&config, json, now.as_deref(), out).await
+        }
+        Command::Plan {
+            config,
+            job,
+            json,
             full,
             now,
         } => plan_cmd(&config, &job, json, full, now.as_deref(), out).await,
+        Command::Run {
+            config,
+            job,
+            dry_run,
+            full: _,
+            now,
+        } if job == "gamification" || job == "all" => {
+            if dry_run {
+                return gamification_plan_cmd(&config, false, now.as_deref(), out).await;
+            }
+            run_jobs_cmd(&config, &job, out).await
+        }
         Command::Run {
             config,
             job,
@@ -198,6 +245,23 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Config {
             action: ConfigAction::Example,
         } => write_out(out, config::EXAMPLE),
+        Command::Daemon { config } => {
+            let registry: std::sync::Arc<crate::daemon::Registry> =
+                std::sync::Arc::new(crate::jobs::registry);
+            crate::daemon::run_with_signals(&config, registry)
+                .await
+                .map_err(|e| match e {
+                    crate::daemon::DaemonError::Config(c) => Failure::Config(c),
+                    other => Failure::Failed(other.into()),
+                })
+        }
+        Command::Leaderboard {
+            config,
+            challenge,
+            fair,
+            csv,
+            date,
+        } => leaderboard_cmd(&config, &challenge, fair, csv, date.as_deref(), out).await,
         Command::Demo { seed, leads } => {
             let spec = dataset_spec(seed, leads);
             crate::demo::command::run(spec, out).await
@@ -563,4 +627,117 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
         .await
         .map_err(job_failure)?;
     write_out(out, &(lines.join("\n") + "\nOK\n"))
+}
+
+/// Loads the config and logs in for a job that needs `section`.
+async fn login(path: &std::path::Path) -> Result<(config::Config, OdooClient), Failure> {
+    let cfg = config::load(path)?;
+    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
+    client.authenticate().await.map_err(|e| {
+        let e = anyhow::Error::new(e).context(format!("cannot log in to {}", cfg.odoo.url));
+        Failure::Unreachable(e)
+    })?;
+    Ok((cfg, client))
+}
+
+fn gamification_failure(e: crate::jobs::gamification::GamificationError) -> Failure {
+    use crate::jobs::gamification::GamificationError;
+    match e {
+        GamificationError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        other => Failure::Failed(other.into()),
+    }
+}
+
+fn today(date: Option<&str>) -> Result<chrono::NaiveDate, Failure> {
+    match date {
+        None => Ok(chrono::Utc::now().date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .with_context(|| format!("{s:?} is not a YYYY-MM-DD date"))
+            .map_err(Failure::Invalid),
+    }
+}
+
+/// `scorekeeper plan -c FILE gamification [--json]`: goals to create and update, badges and
+/// karma entries the configured challenges would produce now; writes nothing.
+pub async fn gamification_plan_cmd(
+    path: &std::path::Path,
+    json: bool,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let today = match now {
+        Some(_) => parse_now(now)?.date(),
+        None => chrono::Utc::now().date_naive(),
+    };
+    let (cfg, client) = login(path).await?;
+    let Some(gcfg) = cfg.gamification.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [gamification] section",
+            path.display()
+        )));
+    };
+    let opts = crate::jobs::gamification::Options::from_config(gcfg, today);
+    let outcome = crate::jobs::gamification::plan(&client, &opts)
+        .await
+        .map_err(gamification_failure)?;
+    if json {
+        write_out(out, &format!("{:#}\n", outcome.plan.to_json()))
+    } else {
+        write_out(out, &format!("{outcome}\n"))
+    }
+}
+
+/// `scorekeeper run -c FILE gamification|all`: the scheduler's jobs, once each.
+pub async fn run_jobs_cmd(
+    path: &std::path::Path,
+    job: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let only = (job != "all").then_some(job);
+    match crate::daemon::run_command(path, &crate::jobs::registry, only).await {
+        Ok(outcomes) => {
+            let mut text = String::new();
+            for (name, outcome) in outcomes {
+                text.push_str(&format!(
+                    "{name}: {} ({} changes written, {} RPC calls)\n",
+                    outcome.summary, outcome.changes_written, outcome.rpc_calls
+                ));
+            }
+            write_out(out, &text)
+        }
+        Err(e) => Err(match e.exit_code() {
+            2 => match e {
+                crate::daemon::RunCommandError::Config(c) => Failure::Config(c),
+                other => Failure::Invalid(other.into()),
+            },
+            3 => Failure::Unreachable(e.into()),
+            _ => Failure::Failed(e.into()),
+        }),
+    }
+}
+
+/// `scorekeeper leaderboard -c FILE CHALLENGE [--fair] [--csv]`.
+pub async fn leaderboard_cmd(
+    path: &std::path::Path,
+    challenge: &str,
+    fair: bool,
+    csv: bool,
+    date: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::gamification::ranking::Order;
+    let today = today(date)?;
+    let (_cfg, client) = login(path).await?;
+    let order = if fair { Order::Fair } else { Order::Odoo };
+    let board = crate::jobs::gamification::leaderboard(&client, challenge, today, order)
+        .await
+        .map_err(gamification_failure)?;
+    write_out(
+        out,
+        &if csv {
+            board.to_csv()
+        } else {
+            board.to_table()
+        },
+    )
 }

@@ -20,6 +20,30 @@ fn demo_runs_against_the_builtin_simulator() {
     assert!(stdout.contains("2000 leads (955 unassigned)"), "{stdout}");
     assert!(stdout.contains("Odoo 17.0"), "{stdout}");
     assert!(stdout.contains("admin on crm17c: uid 2"), "{stdout}");
+    // setup, scoring (twice: the second changes nothing), gamification, karma, leaderboards
+    assert!(
+        stdout.contains("crm.lead.x_lead_score: created"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("== scoring and routing, first run"),
+        "{stdout}"
+    );
+    let second = stdout
+        .split("== scoring and routing, second run")
+        .nth(1)
+        .unwrap();
+    assert!(
+        second.contains("plan for scoring: nothing to change"),
+        "{second}"
+    );
+    assert!(stdout.contains("gamification.goal"), "{stdout}");
+    assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
+    let board = stdout
+        .split("== leaderboard: Appointment Setting")
+        .nth(1)
+        .unwrap();
+    assert!(board.contains("Appointments Booked"), "{board}");
 }
 
 #[test]

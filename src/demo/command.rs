@@ -6,16 +6,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
+use crate::apply::ApplyOptions;
 use crate::cli::{self, Failure};
 use crate::demo::DatasetSpec;
+use crate::odoo::OdooClient;
 use crate::sim::command::{self as sim_command, SimOptions};
+use crate::state::State;
 
 /// The demo's configuration (`config/demo.toml`, documented there). Its `[odoo]` url and
 /// password source are rewritten at run time to point at the in-process simulator.
-const DEMO_CONFIG: &str = include_str!("../../config/example.toml");
+const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
 /// Runs the demo with `spec` (the default dataset unless a test asks for another).
 pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> {
+    let spec_today = spec.today;
     let opts = SimOptions {
         data: None,
         port: 0,
@@ -53,12 +59,120 @@ pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> 
         }
         say(out, "== check\n")?;
         cli::check(&config, out).await?;
-        say(out, "\ndemo finished: every job ran once against the simulator; run it again to see idempotency.\n")
+        jobs(&config, spec_today, out).await?;
+        say(out, "\ndemo finished: every job ran against the simulator; the second scoring run changed no score (routing hands out one more day of each salesperson's quota per run, as Odoo's assignment does).\n")
     }
     .await;
     let _ = stop.send(());
     let _ = server.await;
     result
+}
+
+/// Runs scoring/routing and gamification once with the dataset's "today" as the clock (so the
+/// demo prints the same figures every time), then scoring again to show it writes nothing.
+async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<(), Failure> {
+    use crate::jobs::gamification::{self as gamification, Options};
+    use crate::jobs::scoring::{RunOptions, ScoringJob};
+
+    let failed = |e: &dyn std::fmt::Display| Failure::Failed(anyhow::anyhow!("{e}"));
+    let cfg = crate::config::load(config)?;
+    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| failed(&e))?;
+    client.authenticate().await.map_err(|e| failed(&e))?;
+    let mut state = State::open(&cfg.state.path).map_err(|e| failed(&e))?;
+    let now = today.and_hms_opt(9, 0, 0).unwrap_or_default();
+
+    if let Some(scoring) = cfg.scoring.as_ref() {
+        say(out, "\n== setup\n")?;
+        let lines = crate::jobs::scoring::setup::setup(&client, scoring)
+            .await
+            .map_err(|e| failed(&e))?;
+        say(out, &(lines.join("\n") + "\n"))?;
+        let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+        for round in ["first run", "second run"] {
+            let before = client.metrics().calls;
+            let report = job
+                .run(
+                    &mut state,
+                    &RunOptions {
+                        now,
+                        full: round == "first run",
+                    },
+                    false,
+                )
+                .await
+                .map_err(|e| failed(&e))?;
+            let eval = &report.evaluation;
+            let mut text = format!(
+                "\n== scoring and routing, {round}: {} leads read, {} RPC calls\n",
+                eval.leads_read,
+                client.metrics().calls - before
+            );
+            if !eval.band_counts.is_empty() {
+                let bands: Vec<String> = eval
+                    .band_counts
+                    .iter()
+                    .map(|(b, n)| format!("{b} {n}"))
+                    .collect();
+                text.push_str(&format!("bands   {}\n", bands.join(", ")));
+            }
+            text.push_str(&format!("scores\n{}", eval.scoring_plan.summary(5)));
+            if eval.routing.is_some() {
+                text.push_str(&format!("routing\n{}", eval.assignment_plan.summary(5)));
+            }
+            for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+                text.push_str(&format!("{r}\n"));
+            }
+            say(out, &text)?;
+        }
+    }
+
+    if let Some(gcfg) = cfg.gamification.as_ref() {
+        let opts = Options::from_config(gcfg, today);
+        let apply_opts = ApplyOptions {
+            batch_size: client.batch_size(),
+            ..ApplyOptions::default()
+        };
+        let before = client.metrics().calls;
+        let (outcome, report) = gamification::run(&client, &mut state, &opts, &apply_opts)
+            .await
+            .map_err(|e| failed(&e))?;
+        say(
+            out,
+            &format!(
+                "\n== gamification ({} RPC calls)\n{outcome}\n{report}\n",
+                client.metrics().calls - before
+            ),
+        )?;
+        if !gcfg.point_rules.is_empty() {
+            let plan = gamification::karma_plan(&client, &gcfg.point_rules)
+                .await
+                .map_err(|e| failed(&e))?;
+            let report = crate::apply::apply(
+                &plan,
+                &mut state,
+                &gamification::ClientWriter::new(&client),
+                &apply_opts,
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+            say(out, &format!("\n== karma\n{}{report}\n", plan.summary(5)))?;
+        }
+        for challenge in ["Monthly Sales Targets", "Appointment Setting"] {
+            let board = gamification::leaderboard(
+                &client,
+                challenge,
+                today,
+                crate::gamification::ranking::Order::Odoo,
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+            say(
+                out,
+                &format!("\n== leaderboard: {challenge}\n{}", board.to_table()),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn say(out: &mut dyn Write, text: &str) -> Result<(), Failure> {

@@ -85,7 +85,21 @@ pub fn build(
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(Ordering::Equal));
+    // Ties on the score are broken like Odoo's line ranking (§1.11): by the better value of
+    // each line in turn (a missing goal last), then by `res.users` order (the sort is stable).
+    rows.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, col)| better_value(col.condition, a.cells[i], b.cells[i]))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
+            })
+    });
     for (i, r) in rows.iter_mut().enumerate() {
         r.rank = i + 1;
     }
@@ -95,6 +109,24 @@ pub fn build(
         columns,
         rows,
         order,
+    }
+}
+
+/// `Less` when `a` ranks before `b` on one line's value.
+fn better_value(
+    condition: super::model::Condition,
+    a: Option<(f64, f64)>,
+    b: Option<(f64, f64)>,
+) -> Ordering {
+    use super::model::Condition;
+    match (a, b) {
+        (Some((x, _)), Some((y, _))) => match condition {
+            Condition::Higher => y.partial_cmp(&x).unwrap_or(Ordering::Equal),
+            Condition::Lower => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        },
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
     }
 }
 
@@ -308,6 +340,26 @@ mod tests {
             state: GoalState::InProgress,
             closed: false,
         }
+    }
+
+    #[test]
+    fn ties_at_full_completeness_go_to_the_better_value_as_in_odoo() {
+        let cols = vec![Column {
+            line_id: 5,
+            name: "Total Invoiced".into(),
+            condition: Condition::Higher,
+        }];
+        // All three reached the target (100 %); Odoo ranks them by current, descending.
+        let goals = [
+            goal(1, 1, 5, 20000.0, 30000.0),
+            goal(2, 2, 5, 20000.0, 90000.0),
+            goal(3, 3, 5, 20000.0, 60000.0),
+        ];
+        let users = [user(1, "Anna"), user(2, "Bao"), user(3, "Chen")];
+        let board = build("Sales", "2026-11", cols, &goals, &users, Order::Odoo);
+        let order: Vec<i64> = board.rows.iter().map(|r| r.user_id).collect();
+        assert_eq!(order, [2, 3, 1]);
+        assert_eq!(board.rows[0].rank, 1);
     }
 
     #[test]

@@ -1,5 +1,41 @@
 //! Jobs: read → evaluate (pure engines) → plan → apply, one module per job. A job owns its
-//! Odoo reading strategy and its cursors; the engines never see the client.
+//! Odoo reading strategy and its cursors; the engines never see the client. [`registry`] maps
+//! a configuration to the scheduled jobs `run` and `daemon` execute.
 
 pub mod gamification;
 pub mod scoring;
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::scheduler::{JobError, Schedule, ScheduledJob};
+
+/// Default crontab lines when a section sets none: scoring every 10 minutes, gamification
+/// hourly (Odoo's own cron refreshes goals once a day).
+const DEFAULT_SCORING: &str = "*/10 * * * *";
+const DEFAULT_GAMIFICATION: &str = "0 * * * *";
+
+/// The jobs a configuration enables, in the order `run` without a job name executes them
+/// (scoring before gamification: routing and goals read the scores' effects).
+pub fn registry(config: &Config) -> Result<Vec<ScheduledJob>, JobError> {
+    let tz = config.daemon.time_zone;
+    let mut jobs = Vec::new();
+    if let Some(scoring) = &config.scoring {
+        let line = scoring.schedule.as_deref().unwrap_or(DEFAULT_SCORING);
+        jobs.push(ScheduledJob {
+            job: Arc::new(scoring::ScheduledScoring),
+            schedule: Schedule::parse(line, "UTC")?.in_time_zone(tz),
+        });
+    }
+    if let Some(gamification) = &config.gamification {
+        let line = gamification
+            .schedule
+            .as_deref()
+            .unwrap_or(DEFAULT_GAMIFICATION);
+        jobs.push(ScheduledJob {
+            job: Arc::new(gamification::GamificationJob),
+            schedule: Schedule::parse(line, "UTC")?.in_time_zone(tz),
+        });
+    }
+    Ok(jobs)
+}

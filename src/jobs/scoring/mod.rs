@@ -29,6 +29,7 @@
 
 mod local;
 mod route;
+mod scheduled;
 pub mod setup;
 mod wire;
 
@@ -39,6 +40,7 @@ use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
 pub use route::route_leads;
+pub use scheduled::ScheduledScoring;
 pub use wire::{domain_items, lit_to_wire, needs_pushdown};
 
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, OdooWriter};
@@ -284,16 +286,22 @@ impl<'a> ScoringJob<'a> {
         let mut acc = Acc::new(self, now, keep_rows);
         match &kind {
             PassKind::Full => {
-                let searches = rules.iter().enumerate().map(|(i, rule)| {
-                    let domain = wire::and_items(&scope, rule);
-                    async move {
-                        let ids = self
-                            .client
-                            .search(LEAD_MODEL, domain, &SearchOptions::default())
-                            .await;
-                        (i, ids)
-                    }
-                });
+                // Collected first: a lazy `map` adapter inside the stream makes the future
+                // not provably `Send` for every lifetime, which the daemon's boxed jobs need.
+                let searches: Vec<_> = rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rule)| {
+                        let domain = wire::and_items(&scope, rule);
+                        async move {
+                            let ids = self
+                                .client
+                                .search(LEAD_MODEL, domain, &SearchOptions::default())
+                                .await;
+                            (i, ids)
+                        }
+                    })
+                    .collect();
                 let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
                 let mut pending =
                     stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
