@@ -97,6 +97,34 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Start the built-in Odoo 17 simulator with the demo dataset, run every job once against
+    /// it and print what changed.
+    Demo {
+        /// Seed of the demo dataset.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of demo leads (up to 1,000,000).
+        #[arg(long, default_value_t = 2000)]
+        leads: usize,
+    },
+    /// Serve the Odoo 17 simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
+    Sim {
+        /// A directory holding `snapshot.json` (default: the Odoo 17 snapshot built in).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Port on 127.0.0.1; 0 picks a free one and prints it.
+        #[arg(long, default_value_t = 8069)]
+        port: u16,
+        /// Add the demo dataset (teams, salespeople, leads, invoices, meetings, challenges).
+        #[arg(long)]
+        demo: bool,
+        /// Seed of the demo dataset.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Number of demo leads (up to 1,000,000).
+        #[arg(long, default_value_t = 2000)]
+        leads: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +198,55 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         Command::Config {
             action: ConfigAction::Example,
         } => write_out(out, config::EXAMPLE),
+        Command::Demo { seed, leads } => {
+            let spec = dataset_spec(seed, leads);
+            crate::demo::command::run(spec, out).await
+        }
+        Command::Sim {
+            data,
+            port,
+            demo,
+            seed,
+            leads,
+        } => {
+            let opts = crate::sim::command::SimOptions {
+                data,
+                port,
+                dataset: demo.then(|| dataset_spec(seed, leads)),
+            };
+            crate::sim::command::run(&opts, out, shutdown_signal())
+                .await
+                .map_err(|e| Failure::Failed(e.into()))
+        }
+    }
+}
+
+fn dataset_spec(seed: u64, leads: usize) -> crate::demo::DatasetSpec {
+    crate::demo::DatasetSpec {
+        seed,
+        ..crate::demo::DatasetSpec::with_leads(leads)
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM (the simulator has nothing to flush).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
     }
 }
 

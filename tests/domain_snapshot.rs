@@ -188,6 +188,24 @@ fn recorded_searches_match_on_snapshot_leads() {
     .take(3)
     .collect();
     assert_eq!(first3, vec![1, 2, 3]);
+    // a user's name lives on its partner (res.users inherits it)
+    assert_eq!(
+        leads(
+            "[['user_id', '=', 'Mitchell Admin']]",
+            EvalOptions::default()
+        ),
+        leads("[['user_id', '=', 2]]", EvalOptions::default())
+    );
+    assert_eq!(
+        leads("[['user_id', '=', 'admin']]", EvalOptions::default()),
+        leads("[['user_id', '=', 2]]", EvalOptions::default()),
+        "login first"
+    );
+    // res.country also matches 2-letter codes
+    assert_eq!(
+        leads("[['country_id', '=', 'VN']]", EvalOptions::default()),
+        leads("[['country_id.code', '=', 'VN']]", EvalOptions::default())
+    );
     // 027 shows three of them (ordered by priority first)
     let archived = leads(
         "[['active', '=', False]]",

@@ -2,14 +2,25 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli_check;
+mod cli_demo;
 mod client_fake_odoo;
 mod client_faults;
 mod client_paging;
 mod client_requests;
 mod client_transport;
+mod daemon_http;
+mod daemon_lifecycle;
+mod daemon_signal;
+mod daemon_support;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
+mod domain_transcripts;
+mod gamification_features;
+mod gamification_golden;
+mod gamification_load;
+mod gamification_retries;
+mod scheduler_dst;
 mod scoring_cli;
 pub mod scoring_e2e;
 mod scoring_props;

@@ -69,6 +69,7 @@ fn fill(sim: &Sim, n: usize) {
             "expected_revenue".into(),
             RV::Float((i % 997) as f64 * 100.0),
         ));
+        values.push(("active".into(), RV::Bool(true)));
         store.create("crm.lead", values);
     }
 }
@@ -176,4 +177,37 @@ async fn one_million_leads() {
         "search_count on country_id.code over 1M leads: {count} in {:.2?}",
         t.elapsed()
     );
+
+    // The same paging through the project's client, the codec and HTTP.
+    let served = crate::sim_client::Served::start(sim).await;
+    let client = served
+        .client("admin", "admin")
+        .with_batch_size(std::num::NonZeroUsize::new(2000).unwrap());
+    let names = [
+        "name",
+        "email_from",
+        "country_id",
+        "user_id",
+        "team_id",
+        "stage_id",
+        "expected_revenue",
+        "probability",
+        "tag_ids",
+        "priority",
+    ];
+    let t = Instant::now();
+    let rows = client
+        .search_read_all(
+            "crm.lead",
+            vec![scorekeeper::odoo::leaf("id", "<=", 100_044_i64)],
+            &names,
+        )
+        .await
+        .unwrap();
+    println!(
+        "paged search_read of {} leads over HTTP with the client (pages of 2,000): {:.2?}",
+        rows.len(),
+        t.elapsed()
+    );
+    served.stop().await;
 }

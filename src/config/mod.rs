@@ -10,8 +10,10 @@
 
 mod assignment;
 mod context;
+mod daemon;
 mod diagnostic;
 mod fields;
+mod gamification;
 mod keypath;
 mod odoo;
 mod raw;
@@ -21,11 +23,15 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 
-pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
+pub use daemon::{DEFAULT_LISTEN, DEFAULT_SHUTDOWN_GRACE_SECS, DaemonConfig, HttpConfig};
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
 pub use fields::{FieldRef, Location};
+pub use gamification::{
+    ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
+};
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
 pub use verify::verify_fields;
@@ -48,6 +54,12 @@ pub struct Config {
     pub scoring: Option<ScoringConfig>,
     /// `[assignment]`, when the file has it.
     pub assignment: Option<AssignmentConfig>,
+    /// `[gamification]`, when present.
+    pub gamification: Option<GamificationConfig>,
+    /// `[daemon]`: schedule time zone, shutdown grace.
+    pub daemon: DaemonConfig,
+    /// `[http]`: the admin listener.
+    pub http: HttpConfig,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
 }
@@ -73,14 +85,21 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let state = state::validate(raw.state, &mut ctx);
     let scoring = scoring::validate(raw.scoring, &mut ctx);
     let assignment = assignment::validate(raw.assignment, &mut ctx);
+    let gamification = gamification::validate(raw.gamification, &mut ctx);
+    // These two fall back to defaults on a mistake; the mistake itself fails the load.
+    let daemon = daemon::validate_daemon(raw.daemon, &mut ctx).unwrap_or_default();
+    let http = daemon::validate_http(raw.http, &mut ctx).unwrap_or_default();
     let field_refs = ctx.take_field_refs();
-    match (odoo, state) {
-        (Some(odoo), Some(state)) if !ctx.has_errors() => Ok(Config {
+    match (odoo, state, gamification) {
+        (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
             odoo,
             state,
             scoring,
             assignment,
+            gamification,
+            daemon,
+            http,
             field_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),

@@ -23,6 +23,7 @@
 //! (`[('user_id', '=', user.id)]`, no date field).
 
 mod clock;
+pub mod command;
 mod draw;
 mod emit;
 mod gamification;

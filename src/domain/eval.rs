@@ -9,7 +9,7 @@ use super::error::{DomainError, DomainErrorKind as K};
 use super::like::Pattern;
 use super::operand::{Operand, YmdExt, format_datetime};
 use super::source::{FieldHandle, RecordSource};
-use super::tree::{Domain, Leaf, Node, Op, mk_and, mk_or};
+use super::tree::{AnyNode, Domain, Leaf, Node, Op, mk_and, mk_or};
 use crate::record::{FieldDef, FieldType, Value};
 
 /// How a search runs (the context keys that change results).
@@ -618,6 +618,18 @@ pub(crate) fn invalid_leaf(leaf: &Leaf) -> DomainError {
     )
 }
 
+pub(crate) fn hierarchy_on_scalar(leaf: &Leaf) -> DomainError {
+    DomainError::new(
+        K::InvalidLeaf,
+        format!(
+            "{} needs `id` or a relational field, not `{}`, in leaf {}",
+            leaf.op.as_str(),
+            leaf.field,
+            leaf_repr(&leaf.field, leaf)
+        ),
+    )
+}
+
 fn value_error(msg: String) -> DomainError {
     DomainError::new(K::InvalidValue, msg)
 }
@@ -910,7 +922,8 @@ pub(crate) fn compile_scalar(
     };
     let null_rhs_then = |tri: Tri| Ok(CNode::Const(tri));
     match op {
-        Op::Invalid | Op::ChildOf | Op::ParentOf => Err(invalid_leaf(leaf)),
+        Op::Invalid => Err(invalid_leaf(leaf)),
+        Op::ChildOf | Op::ParentOf => Err(hierarchy_on_scalar(leaf)),
         Op::EqOpt => {
             if value.is_false_or_none() {
                 Ok(CNode::Const(Tri::T))
@@ -1274,7 +1287,28 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                 format!("{model} has no name field to search a name in"),
             ));
         }
-        let leaves: Vec<Node> = fields.iter().map(|f| leaf(f, op, value)).collect();
+        // res.users inherits `name` from its partner (`_inherits`): search it there
+        let users_via_partner = model == "res.users"
+            && self
+                .src
+                .field(model, "partner_id")
+                .is_some_and(|d| d.relation.as_deref() == Some("res.partner"))
+            && self.src.field("res.partner", "name").is_some();
+        let leaves: Vec<Node> = fields
+            .iter()
+            .map(|f| {
+                if users_via_partner && *f == "name" {
+                    Node::Any(AnyNode {
+                        field: "partner_id".to_owned(),
+                        negated: false,
+                        sub: Box::new(leaf("name", op, value)),
+                        from_path: true,
+                    })
+                } else {
+                    leaf(f, op, value)
+                }
+            })
+            .collect();
         let node = if op.is_negative() {
             mk_and(leaves)
         } else {
@@ -1334,7 +1368,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
             def.relation.clone().unwrap_or_default()
         };
         if !is_id && !def.ty.is_relational() {
-            return Err(invalid_leaf(leaf));
+            return Err(hierarchy_on_scalar(leaf));
         }
         let ids = self.ids_of(&leaf.value, &comodel, active_test)?;
         let child = leaf.op == Op::ChildOf;

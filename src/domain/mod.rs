@@ -7,7 +7,8 @@
 //! order, not the database collation; `ilike` is case-insensitive but not accent-insensitive
 //! (Odoo's `unaccent` is off by default); name searches on relational fields match the
 //! comodel's `name` (res.partner: `complete_name`, `email`, `ref`, `vat`,
-//! `company_registry`; res.country: also a 2-letter `code`; res.users: `login` first), not
+//! `company_registry`; res.country: also a 2-letter `code`; res.users: `login` first, then the
+//! partner's `name`), not
 //! model-specific `_name_search` overrides beyond those; record rules, `auto_join` and
 //! non-stored fields without values in the source are not modelled.
 

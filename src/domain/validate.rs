@@ -3,7 +3,9 @@
 //! and right-hand values Odoo could not convert, reported in the order Odoo reports them.
 
 use super::error::{DomainError, DomainErrorKind as K};
-use super::eval::{Kind, compile_scalar, invalid_field, invalid_leaf, kind_of};
+use super::eval::{
+    Kind, compile_scalar, hierarchy_on_scalar, invalid_field, invalid_leaf, kind_of,
+};
 use super::operand::Operand;
 use super::tree::{Domain, Node, Op};
 use crate::record::{FieldDef, FieldType, Schema};
@@ -150,7 +152,7 @@ fn check_values(n: &Node, schema: &Schema, model: &str) -> Result<(), DomainErro
             }
             if matches!(l.op, Op::ChildOf | Op::ParentOf) {
                 if l.field != "id" && !def.ty.is_relational() {
-                    return Err(invalid_leaf(l));
+                    return Err(hierarchy_on_scalar(l));
                 }
                 return Ok(());
             }

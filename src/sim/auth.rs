@@ -2,7 +2,6 @@
 //! users outside the manager groups, and the salesperson's "personal leads" record rule.
 
 use super::fault::SimFault;
-use super::filter::Node;
 use super::store::Store;
 use crate::domain::Lit;
 use crate::record::Value;
@@ -93,7 +92,7 @@ pub(crate) fn check_access(
 
 /// The record rule restricting what `uid` sees of `model` (salespeople see their own and
 /// unassigned leads only).
-pub(crate) fn record_rule(store: &Store, uid: i64, model: &str) -> Option<Node> {
+pub(crate) fn record_rule(store: &Store, uid: i64, model: &str) -> Option<Lit> {
     if uid == SUPERUSER || model != "crm.lead" {
         return None;
     }
@@ -101,14 +100,11 @@ pub(crate) fn record_rule(store: &Store, uid: i64, model: &str) -> Option<Node> 
         && !in_group(store, uid, None, "User: All Documents")
         && !in_group(store, uid, None, "Administrator");
     own_only.then(|| {
-        let leaf = |v: Lit| Node::Leaf {
-            path: vec!["user_id".to_owned()],
-            op: "=".to_owned(),
-            value: v,
-        };
-        Node::Or(
-            Box::new(leaf(Lit::Int(uid))),
-            Box::new(leaf(Lit::Bool(false))),
-        )
+        let leaf = |v: Lit| Lit::List(vec![Lit::Str("user_id".into()), Lit::Str("=".into()), v]);
+        Lit::List(vec![
+            Lit::Str("|".into()),
+            leaf(Lit::Int(uid)),
+            leaf(Lit::Bool(false)),
+        ])
     })
 }

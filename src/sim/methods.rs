@@ -6,11 +6,12 @@ use super::auth;
 use super::create::create_record;
 use super::custom_fields;
 use super::fault::SimFault;
-use super::filter::{self, Node};
 use super::order;
+use super::query::Query;
 use super::read_group;
 use super::store::Store;
 use super::wire::{self, from_wire, to_wire};
+use crate::domain::Lit;
 use crate::record::{FieldType, Value};
 use crate::xmlrpc::{Struct, Value as X};
 
@@ -137,7 +138,7 @@ pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
         }
         "read" => {
             let ids = ids_arg(c.arg(0, "ids"));
-            let visible = visible(store, c, ids);
+            let visible = visible(store, c, ids)?;
             read_records(store, c, &visible, c.arg(1, "fields"))
         }
         "read_group" => read_group::read_group(store, c),
@@ -188,57 +189,34 @@ fn int_opt(x: Option<&X>) -> Option<i64> {
     }
 }
 
-/// The domain of a call plus the implicit filters (record rules, `active`).
+/// The caller's domain as a literal (empty when absent or `False`).
+fn domain_lit(domain: Option<&X>) -> Lit {
+    match domain {
+        Some(x) if !x.is_false() && !matches!(x, X::Nil) => wire::to_lit(x),
+        _ => Lit::List(Vec::new()),
+    }
+}
+
+/// The domain of a call plus the implicit filters (record rules, `active`), and the
+/// caller's own domain (read_group echoes it in `__domain`).
 pub(crate) fn effective_domain(
     store: &Store,
     c: &Call,
     domain: Option<&X>,
-) -> Result<(Node, crate::domain::Lit), SimFault> {
-    let lit = match domain {
-        Some(x) if !x.is_false() && !matches!(x, X::Nil) => wire::to_lit(x),
-        _ => crate::domain::Lit::List(Vec::new()),
-    };
-    let mut node = filter::parse(store, c.model, &lit)?;
-    if let Some(rule) = auth::record_rule(store, c.uid, c.model) {
-        node = Node::And(Box::new(rule), Box::new(node));
-    }
-    if c.active_test()
-        && store.registry().field(c.model, "active").is_some()
-        && !filter::mentions_active(&node)
-    {
-        let leaf = Node::Leaf {
-            path: vec!["active".to_owned()],
-            op: "=".to_owned(),
-            value: crate::domain::Lit::Bool(true),
-        };
-        node = Node::And(Box::new(leaf), Box::new(node));
-    }
-    Ok((node, lit))
+) -> Result<(Query, Lit), SimFault> {
+    let lit = domain_lit(domain);
+    let rule = auth::record_rule(store, c.uid, c.model);
+    let query = Query::new(store, c.model, &lit, rule.as_ref(), c.active_test())?;
+    Ok((query, lit))
 }
 
-/// Ids matching `node`, ascending.
-pub(crate) fn matching_ids(store: &Store, model: &str, node: &Node) -> Vec<i64> {
-    let Some(table) = store.table(model) else {
-        return Vec::new();
-    };
-    let (lo, hi) = filter::id_bounds(node);
-    table
-        .ids_between(lo, hi)
-        .filter(|&id| filter::matches(store, model, id, node))
-        .collect()
-}
-
-/// The first `n` matching ids in ascending order.
-fn first_matching_ids(store: &Store, model: &str, node: &Node, n: usize) -> Vec<i64> {
-    let Some(table) = store.table(model) else {
-        return Vec::new();
-    };
-    let (lo, hi) = filter::id_bounds(node);
-    table
-        .ids_between(lo, hi)
-        .filter(|&id| filter::matches(store, model, id, node))
-        .take(n)
-        .collect()
+/// Ids matching `query`, ascending.
+pub(crate) fn matching_ids(
+    store: &Store,
+    model: &str,
+    query: &Query,
+) -> Result<Vec<i64>, SimFault> {
+    query.ids(store, model, None)
 }
 
 /// `search`: filter, order, offset and limit. `opt_base` is the position of `offset` among
@@ -249,7 +227,7 @@ fn search_ids(
     domain: Option<&X>,
     opt_base: usize,
 ) -> Result<Vec<i64>, SimFault> {
-    let (node, _) = effective_domain(store, c, domain)?;
+    let (query, _) = effective_domain(store, c, domain)?;
     let at = |k: usize, name: &str| {
         if opt_base == usize::MAX {
             c.kwargs.get(name)
@@ -269,8 +247,8 @@ fn search_ids(
     let ascending_ids = matches!(terms.as_slice(), [t] if t.field == "id" && !t.desc);
     let mut ids = match (ascending_ids, limit) {
         // Rows come in id order already: stop at the end of the page (id-range paging).
-        (true, Some(l)) => first_matching_ids(store, c.model, &node, offset.saturating_add(l)),
-        _ => matching_ids(store, c.model, &node),
+        (true, Some(l)) => query.ids(store, c.model, Some(offset.saturating_add(l)))?,
+        _ => query.ids(store, c.model, None)?,
     };
     order::sort(store, c.model, &mut ids, &terms);
     let end = limit.map_or(ids.len(), |l| offset.saturating_add(l).min(ids.len()));
@@ -278,15 +256,15 @@ fn search_ids(
 }
 
 /// The ids of `ids` that exist and that the user's record rules let them see.
-fn visible(store: &Store, c: &Call, ids: Vec<i64>) -> Vec<i64> {
-    let rule = auth::record_rule(store, c.uid, c.model);
-    ids.into_iter()
+fn visible(store: &Store, c: &Call, ids: Vec<i64>) -> Result<Vec<i64>, SimFault> {
+    let ids: Vec<i64> = ids
+        .into_iter()
         .filter(|&id| store.exists(c.model, id))
-        .filter(|&id| {
-            rule.as_ref()
-                .is_none_or(|r| filter::matches(store, c.model, id, r))
-        })
-        .collect()
+        .collect();
+    match auth::record_rule(store, c.uid, c.model) {
+        Some(rule) => Query::new(store, c.model, &rule, None, false)?.retain(store, c.model, ids),
+        None => Ok(ids),
+    }
 }
 
 /// The field names of a `fields` argument (all fields when absent or empty).
@@ -387,23 +365,26 @@ fn name_search(store: &Store, c: &Call) -> Result<X, SimFault> {
         .to_owned();
     let op = c.arg(2, "operator").and_then(X::as_str).unwrap_or("ilike");
     let limit = int_opt(c.arg(3, "limit")).unwrap_or(100).max(0) as usize;
-    let (node, _) = effective_domain(store, c, c.arg(1, "args"))?;
-    let mut ids = matching_ids(store, c.model, &node);
+    let (query, _) = effective_domain(store, c, c.arg(1, "args"))?;
+    let mut ids = query.ids(store, c.model, None)?;
     let terms = order::parse(store, c.model, store.registry().order(c.model))?;
     order::sort(store, c.model, &mut ids, &terms);
-    let needle = crate::domain::Lit::Str(name.clone());
-    let name_node = Node::Leaf {
-        path: vec!["display_name".to_owned()],
-        op: op.to_owned(),
-        value: needle,
-    };
+    let needle = name.to_lowercase();
     let mut out = Vec::new();
     for id in ids {
         if out.len() >= limit {
             break;
         }
         let label = store.display_name(c.model, id);
-        let hit = name.is_empty() || filter::matches_value(&Value::Str(label.clone()), &name_node);
+        let hit = name.is_empty()
+            || match op {
+                "=" => label == name,
+                "!=" => label != name,
+                "like" => label.contains(&name),
+                "not like" => !label.contains(&name),
+                "not ilike" => !label.to_lowercase().contains(&needle),
+                _ => label.to_lowercase().contains(&needle),
+            };
         if hit {
             out.push(X::Array(vec![X::Int(id), X::String(label)]));
         }

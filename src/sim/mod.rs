@@ -8,15 +8,16 @@
 
 mod auth;
 mod cell;
+pub mod command;
 mod computed;
 mod create;
 mod custom_fields;
 mod fault;
-mod filter;
 mod http;
 mod load;
 mod methods;
 mod order;
+mod query;
 mod read_group;
 mod registry;
 mod service;
@@ -73,6 +74,18 @@ impl Sim {
         let doc: serde_json::Value =
             serde_json::from_str(&text).map_err(|source| LoadError::Json {
                 path: shown,
+                source,
+            })?;
+        Sim::from_snapshot_json(&doc)
+    }
+
+    /// The recorded Odoo 17 database (`fixtures/odoo17/snapshot.json`, built into the
+    /// binary so `scorekeeper demo` runs from anywhere).
+    pub fn from_embedded_snapshot() -> Result<Sim, LoadError> {
+        const SNAPSHOT: &str = include_str!("../../fixtures/odoo17/snapshot.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(SNAPSHOT).map_err(|source| LoadError::Json {
+                path: "embedded snapshot".to_owned(),
                 source,
             })?;
         Sim::from_snapshot_json(&doc)

@@ -57,7 +57,7 @@ impl std::hash::Hash for GroupKey {
 
 pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     super::auth::check_access(store, c.uid, c.model, "read")?;
-    let (node, user_domain) = effective_domain(store, c, c.arg(0, "domain"))?;
+    let (query, user_domain) = effective_domain(store, c, c.arg(0, "domain"))?;
     let groupby_specs: Vec<String> = match c.arg(2, "groupby") {
         Some(X::String(s)) => vec![s.clone()],
         Some(X::Array(items)) => items
@@ -78,7 +78,7 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     }
     let aggregates = parse_aggregates(store, c.model, c.arg(1, "fields"), &used)?;
 
-    let ids = matching_ids(store, c.model, &node);
+    let ids = matching_ids(store, c.model, &query)?;
     // Bucket records by their group keys, keeping first-seen order.
     let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
     let mut groups: Vec<(Vec<GroupKey>, Vec<i64>)> = Vec::new();

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::computed;
 use super::registry::Registry;
 use super::table::Table;
-use crate::domain::RecordSource;
+use crate::domain::{FieldHandle, RecordSource};
 use crate::record::{FieldDef, FieldType, RecordStore, Value};
 
 /// Where "now" comes from (injected so tests can pin it).
@@ -22,7 +22,10 @@ fn system_clock() -> chrono::NaiveDateTime {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) reg: Registry,
-    pub(crate) tables: HashMap<String, Table>,
+    /// One table per model, in registry order (a model's index is stable).
+    tables: Vec<Table>,
+    /// Model name → index into `tables`.
+    index: HashMap<String, usize>,
     /// `(model, id) → display name` as Odoo sent them in the snapshot, for comodels the
     /// simulator does not hold (e.g. `res.lang`) or cannot name by rule.
     pub(crate) hints: HashMap<String, HashMap<i64, String>>,
@@ -41,13 +44,18 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     pub(crate) fn new(reg: Registry) -> Store {
-        let mut tables = HashMap::new();
-        for name in reg.schema.models.keys() {
-            tables.insert(name.clone(), Table::new());
-        }
+        let index: HashMap<String, usize> = reg
+            .schema
+            .models
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
+        let tables = (0..index.len()).map(|_| Table::new()).collect();
         Store {
             reg,
             tables,
+            index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
             clock: system_clock,
@@ -74,11 +82,12 @@ impl Store {
     }
 
     pub(crate) fn table(&self, model: &str) -> Option<&Table> {
-        self.tables.get(model)
+        self.tables.get(*self.index.get(model)?)
     }
 
     pub(crate) fn table_mut(&mut self, model: &str) -> Option<&mut Table> {
-        self.tables.get_mut(model)
+        let i = *self.index.get(model)?;
+        self.tables.get_mut(i)
     }
 
     pub fn exists(&self, model: &str, id: i64) -> bool {
@@ -107,8 +116,8 @@ impl Store {
         if field == "id" {
             return Some(Value::Int(id));
         }
-        if table.has_column(field) {
-            return table.get(id, field);
+        if let Some(col) = table.column(field) {
+            return table.get_col(id, col);
         }
         let Some(def) = self.reg.field(model, field) else {
             return Some(Value::Null);
@@ -187,7 +196,7 @@ impl Store {
             .into_iter()
             .filter(|(k, _)| reg.field(model, k).is_some_and(|def| reg.is_column(def)))
             .collect();
-        if let Some(t) = self.tables.get_mut(model) {
+        if let Some(t) = self.table_mut(model) {
             t.insert(id, values);
         }
     }
@@ -207,6 +216,23 @@ impl RecordSource for Store {
             Some(t) => Box::new(t.ids()),
             None => Box::new(std::iter::empty()),
         }
+    }
+
+    /// Stored columns get a handle (table index, column index); computed fields go through
+    /// `value`. Column indices never change once given, so handles stay valid.
+    fn resolve(&self, model: &str, field: &str) -> Option<FieldHandle> {
+        let m = *self.index.get(model)?;
+        let col = self.tables.get(m)?.column(field)?;
+        Some(FieldHandle {
+            model: u32::try_from(m).ok()?,
+            field: u32::from(col),
+        })
+    }
+
+    fn value_at(&self, handle: FieldHandle, id: i64) -> Option<Cow<'_, Value>> {
+        let table = self.tables.get(usize::try_from(handle.model).ok()?)?;
+        let col = u16::try_from(handle.field).ok()?;
+        table.get_col(id, col).map(Cow::Owned)
     }
 }
 

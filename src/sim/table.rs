@@ -36,8 +36,14 @@ impl Table {
         c
     }
 
-    pub(crate) fn has_column(&self, name: &str) -> bool {
-        self.cols.contains_key(name)
+    pub(crate) fn column(&self, name: &str) -> Option<u16> {
+        self.cols.get(name).copied()
+    }
+
+    /// A stored value by column index (`None` when the record does not exist).
+    pub(crate) fn get_col(&self, id: i64, col: u16) -> Option<Value> {
+        let row = self.row(id)?;
+        Some(row.get(col).map(Slot::to_value).unwrap_or(Value::Null))
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -73,6 +73,14 @@ fn ids(x: &X) -> Vec<i64> {
 }
 
 #[test]
+fn the_embedded_snapshot_is_the_fixture() {
+    let embedded = Sim::from_embedded_snapshot().expect("embedded snapshot loads");
+    assert_eq!(embedded.read().count("crm.lead"), 44);
+    assert_eq!(embedded.read().count("res.country"), 250);
+    assert_eq!(embedded.database(), SNAPSHOT_DATABASE);
+}
+
+#[test]
 fn common_version_and_authentication() {
     let sim = sim();
     let v = sim.dispatch("common", "version", &[]).unwrap_or(X::Nil);
@@ -793,4 +801,34 @@ fn bad_order_specs_fault_like_odoo() {
         f.last_line(),
         "ValueError: Invalid field 'nope' on model 'crm.lead'"
     );
+}
+
+#[test]
+fn bare_dates_cover_whole_days_of_datetimes() {
+    let sim = sim();
+    // Lead 1 was created on 2026-11-14 at 13:11:07 (UTC).
+    let until = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![
+            leaf("id", "=", X::Int(1)),
+            leaf("create_date", "<=", s("2026-11-14")),
+        ])],
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(ids(&until), [1]);
+    let after = kw(
+        &sim,
+        "crm.lead",
+        "search",
+        vec![arr(vec![
+            leaf("id", "=", X::Int(1)),
+            leaf("create_date", ">", s("2026-11-14")),
+        ])],
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(ids(&after), Vec::<i64>::new());
 }

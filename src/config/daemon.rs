@@ -1,0 +1,274 @@
+//! The `[daemon]` and `[http]` sections: the time zone schedules are read in, how long a
+//! shutdown waits for the run in flight, and the admin listener (address, bearer token).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::context::Ctx;
+use crate::odoo::Secret;
+use crate::scheduler::parse_time_zone;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9187";
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    pub time_zone: Option<Spanned<String>>,
+    pub shutdown_grace_secs: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    pub enabled: Option<Spanned<bool>>,
+    pub listen: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_file: Option<Spanned<String>>,
+}
+
+/// Validated `[daemon]` settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DaemonConfig {
+    /// The IANA zone every job schedule is evaluated in (default `UTC`).
+    pub time_zone: Tz,
+    /// How long SIGTERM waits for the run in flight to finish its batch.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            time_zone: Tz::UTC,
+            shutdown_grace: Duration::from_secs(DEFAULT_SHUTDOWN_GRACE_SECS),
+        }
+    }
+}
+
+/// Validated `[http]` settings (the admin listener).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpConfig {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// When set, `/readyz` and `/metrics` need `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
+    /// Where the token came from (for messages; never the token).
+    pub token_source: Option<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 9187)),
+            token: None,
+            token_source: None,
+        }
+    }
+}
+
+pub(super) fn validate_daemon(
+    raw: Option<Spanned<RawDaemon>>,
+    ctx: &mut Ctx<'_>,
+) -> Option<DaemonConfig> {
+    let Some(raw) = raw else {
+        return Some(DaemonConfig::default());
+    };
+    let raw = raw.into_inner();
+    let mut out = DaemonConfig::default();
+    let mut ok = true;
+    if let Some(tz) = raw.time_zone {
+        match parse_time_zone(tz.get_ref()) {
+            Ok(z) => out.time_zone = z,
+            Err(e) => {
+                ctx.error(tz.span(), "daemon.time_zone", e.to_string(), None);
+                ok = false;
+            }
+        }
+    }
+    if let Some(g) = raw.shutdown_grace_secs {
+        if (1..=3600).contains(g.get_ref()) {
+            out.shutdown_grace = Duration::from_secs(*g.get_ref());
+        } else {
+            ctx.error(
+                g.span(),
+                "daemon.shutdown_grace_secs",
+                format!("{} is out of range", g.get_ref()),
+                Some("give 1..3600 seconds".into()),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some(out)
+}
+
+pub(super) fn validate_http(
+    raw: Option<Spanned<RawHttp>>,
+    ctx: &mut Ctx<'_>,
+) -> Option<HttpConfig> {
+    let Some(raw) = raw else {
+        return Some(HttpConfig::default());
+    };
+    let raw = raw.into_inner();
+    let mut out = HttpConfig::default();
+    let mut ok = true;
+    if let Some(e) = raw.enabled {
+        out.enabled = *e.get_ref();
+    }
+    if let Some(listen) = raw.listen {
+        match listen.get_ref().trim().parse::<SocketAddr>() {
+            Ok(a) => out.listen = a,
+            Err(_) => {
+                ctx.error(
+                    listen.span(),
+                    "http.listen",
+                    format!("{:?} is not an address:port", listen.get_ref()),
+                    Some(format!(
+                        "e.g. \"{DEFAULT_LISTEN}\" (loopback only) or \"[::1]:9187\""
+                    )),
+                );
+                ok = false;
+            }
+        }
+    }
+    match (raw.token_env, raw.token_file) {
+        (Some(_), Some(file)) => {
+            ctx.error(
+                file.span(),
+                "http.token_file",
+                "both token_env and token_file are set",
+                Some("keep exactly one of them".into()),
+            );
+            ok = false;
+        }
+        (Some(var), None) => match ctx.env(var.get_ref()).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                out.token = Some(Secret::new(v.trim()));
+                out.token_source = Some(format!("environment variable {}", var.get_ref()));
+            }
+            None => {
+                ctx.error(
+                    var.span(),
+                    "http.token_env",
+                    format!("environment variable {} is not set or empty", var.get_ref()),
+                    Some(format!(
+                        "export {}=<token>, or remove token_env",
+                        var.get_ref()
+                    )),
+                );
+                ok = false;
+            }
+        },
+        (None, Some(file)) => {
+            let path: PathBuf = ctx.resolve_path(file.get_ref());
+            match std::fs::read_to_string(&path) {
+                Ok(t) if !t.trim().is_empty() => {
+                    out.token = Some(Secret::new(t.trim()));
+                    out.token_source = Some(format!("file {}", path.display()));
+                }
+                Ok(_) => {
+                    ctx.error(
+                        file.span(),
+                        "http.token_file",
+                        format!("{} is empty", path.display()),
+                        None,
+                    );
+                    ok = false;
+                }
+                Err(e) => {
+                    ctx.error(
+                        file.span(),
+                        "http.token_file",
+                        format!("cannot read {}: {e}", path.display()),
+                        Some("relative paths are resolved from the config file's directory".into()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    ok.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{ConfigError, load_str};
+
+    const ODOO: &str = "[odoo]\nurl = \"http://127.0.0.1:8069\"\ndatabase = \"d\"\nlogin = \"bot\"\npassword_env = \"PW\"\n";
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "PW" => Some("secret".into()),
+            "TOKEN" => Some("t0ken\n".into()),
+            _ => None,
+        }
+    }
+
+    fn load(extra: &str) -> Result<crate::config::Config, ConfigError> {
+        load_str(
+            Path::new("/etc/sk/prod.toml"),
+            &format!("{ODOO}{extra}"),
+            &env,
+        )
+    }
+
+    #[test]
+    fn defaults_when_absent() {
+        let c = load("").unwrap();
+        assert_eq!(c.daemon, DaemonConfig::default());
+        assert_eq!(c.http.listen.to_string(), DEFAULT_LISTEN);
+        assert!(c.http.enabled);
+        assert!(c.http.token.is_none());
+    }
+
+    #[test]
+    fn sections_read() {
+        let c = load(
+            "[daemon]\ntime_zone = \"Europe/Berlin\"\nshutdown_grace_secs = 5\n\
+             [http]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"TOKEN\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.daemon.time_zone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.daemon.shutdown_grace, Duration::from_secs(5));
+        assert_eq!(c.http.listen.port(), 0);
+        assert_eq!(c.http.token.as_ref().unwrap().expose(), "t0ken");
+        assert_eq!(
+            format!("{:?}", c.http),
+            format!("{:?}", c.http).replace("t0ken", "***")
+        );
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let e = load("[daemon]\ntime_zone = \"Europe/Berlln\"\n[http]\nlisten = \"localhost\"\n")
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains(
+                "/etc/sk/prod.toml:7:13 daemon.time_zone: unknown time zone \"Europe/Berlln\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "/etc/sk/prod.toml:9:10 http.listen: \"localhost\" is not an address:port"
+            ),
+            "{text}"
+        );
+        let e = load("[http]\ntoken_env = \"NOPE\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("http.token_env: environment variable NOPE"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! The `[gamification]` section: when the job runs, whether Odoo's own challenges are
+//! computed, config-as-code challenges (`[[gamification.challenges]]`, provisioned into Odoo
+//! by `setup`) and point rules (`[[gamification.point_rules]]`) for karma.
+
+use toml::Spanned;
+
+use super::context::Ctx;
+use super::raw::{RawChallenge, RawChallengeLine, RawGamification, RawPointRule};
+use crate::domain::Domain;
+use crate::gamification::{Condition, Period};
+
+/// Validated gamification settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GamificationConfig {
+    /// Cron line (5 or 6 fields); `None` = only on demand.
+    pub schedule: Option<String>,
+    /// Compute the challenges defined in Odoo's own screens.
+    pub odoo_challenges: bool,
+    /// Users without any matching record get 0 in batch definitions (Odoo leaves their goal
+    /// untouched; semantics gotcha 9).
+    pub batch_missing_as_zero: bool,
+    pub challenges: Vec<ChallengeSpec>,
+    pub point_rules: Vec<PointRule>,
+}
+
+/// Who takes part in a config-as-code challenge.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Participants {
+    /// Logins.
+    Users(Vec<String>),
+    /// A Python-literal domain on `res.users`.
+    Domain(String),
+    /// Members of the sales team with this name.
+    Team(String),
+}
+
+/// A challenge defined in the config file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChallengeSpec {
+    pub name: String,
+    pub period: Period,
+    pub participants: Participants,
+    pub lines: Vec<LineSpec>,
+}
+
+/// How a config line is computed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Measure {
+    Count,
+    Sum(String),
+}
+
+/// A challenge line and its goal definition (created in Odoo as a `manually` definition that
+/// scorekeeper computes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineSpec {
+    /// The goal definition's name (unique: it links the Odoo definition to this spec).
+    pub name: String,
+    pub model: String,
+    pub measure: Measure,
+    pub domain: String,
+    pub date_field: Option<String>,
+    /// The field naming the user credited (`user_id`, `invoice_user_id`, `create_uid`, ...).
+    pub user_field: String,
+    pub target: f64,
+    pub condition: Condition,
+    pub suffix: Option<String>,
+}
+
+/// Karma points on a business event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointRule {
+    /// Stable identifier, part of every entry's idempotency key.
+    pub key: String,
+    pub name: String,
+    pub model: String,
+    pub domain: String,
+    pub user_field: String,
+    pub points: i64,
+    /// Points per `per_amount` of this field (e.g. 1 point per 1,000 invoiced).
+    pub amount_field: Option<String>,
+    pub per_amount: Option<f64>,
+    /// Only records dated from `--since` on count in a trial run.
+    pub date_field: Option<String>,
+}
+
+fn text(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str) -> Option<String> {
+    let s = v.get_ref().trim();
+    if s.is_empty() {
+        ctx.error(v.span(), key, "must not be empty", None);
+        return None;
+    }
+    Some(s.to_string())
+}
+
+fn domain(ctx: &mut Ctx<'_>, v: Option<&Spanned<String>>, key: &str) -> String {
+    let Some(v) = v else {
+        return "[]".into();
+    };
+    if let Err(e) = Domain::parse(v.get_ref()) {
+        ctx.error(
+            v.span(),
+            key,
+            format!("not a valid domain: {e}"),
+            Some("the Python-literal form Odoo shows, e.g. [('type', '=', 'opportunity')]".into()),
+        );
+    }
+    v.get_ref().clone()
+}
+
+fn field(ctx: &mut Ctx<'_>, model: &str, v: &Spanned<String>, key: &str) -> Option<String> {
+    let name = text(ctx, v, key)?;
+    ctx.names_field(model, name.clone(), key, v.span());
+    Some(name)
+}
+
+pub(super) fn validate(
+    raw: Option<Spanned<RawGamification>>,
+    ctx: &mut Ctx<'_>,
+) -> Option<Option<GamificationConfig>> {
+    let Some(raw) = raw else {
+        return Some(None);
+    };
+    let raw = raw.into_inner();
+    let errors_before = ctx.has_errors();
+    let schedule = raw.schedule.as_ref().and_then(|s| {
+        // The zone comes from [daemon]; the syntax does not depend on it.
+        match crate::scheduler::Schedule::parse(s.get_ref(), "UTC") {
+            Ok(_) => Some(s.get_ref().trim().to_string()),
+            Err(e) => {
+                ctx.error(
+                    s.span(),
+                    "gamification.schedule",
+                    e.to_string(),
+                    Some("e.g. schedule = \"0 * * * *\" (every hour)".into()),
+                );
+                None
+            }
+        }
+    });
+    let mut challenges = Vec::new();
+    let mut names = std::collections::HashSet::new();
+    for (i, c) in raw.challenges.iter().enumerate() {
+        let key = format!("gamification.challenges[{i}]");
+        if let Some(spec) = challenge(ctx, c.get_ref(), &key, &mut names) {
+            challenges.push(spec);
+        }
+    }
+    let mut point_rules = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    for (i, r) in raw.point_rules.iter().enumerate() {
+        let key = format!("gamification.point_rules[{i}]");
+        if let Some(rule) = point_rule(ctx, r.get_ref(), &key) {
+            if !keys.insert(rule.key.clone()) {
+                ctx.error(
+                    r.get_ref().key.span(),
+                    format!("{key}.key"),
+                    format!("duplicate point rule key {:?}", rule.key),
+                    Some(
+                        "keys name the rule in every karma entry; keep them unique and stable"
+                            .into(),
+                    ),
+                );
+            }
+            point_rules.push(rule);
+        }
+    }
+    if ctx.has_errors() && !errors_before {
+        return None;
+    }
+    Some(Some(GamificationConfig {
+        schedule,
+        odoo_challenges: raw.odoo_challenges.is_none_or(|v| *v.get_ref()),
+        batch_missing_as_zero: raw.batch_missing_as_zero.is_none_or(|v| *v.get_ref()),
+        challenges,
+        point_rules,
+    }))
+}
+
+fn challenge(
+    ctx: &mut Ctx<'_>,
+    c: &RawChallenge,
+    key: &str,
+    names: &mut std::collections::HashSet<String>,
+) -> Option<ChallengeSpec> {
+    let name = text(ctx, &c.name, &format!("{key}.name"))?;
+    let period = match &c.period {
+        None => Period::Monthly,
+        Some(p) => match p.get_ref().as_str() {
+            "once" | "daily" | "weekly" | "monthly" | "yearly" => Period::parse(p.get_ref()),
+            other => {
+                ctx.error(
+                    p.span(),
+                    format!("{key}.period"),
+                    format!("unknown period {other:?}"),
+                    Some("one of once, daily, weekly, monthly, yearly".into()),
+                );
+                return None;
+            }
+        },
+    };
+    let participants = match (&c.users, &c.user_domain, &c.team) {
+        (Some(users), None, None) => {
+            Participants::Users(users.iter().map(|u| u.get_ref().clone()).collect())
+        }
+        (None, Some(d), None) => {
+            Participants::Domain(domain(ctx, Some(d), &format!("{key}.user_domain")))
+        }
+        (None, None, Some(t)) => Participants::Team(text(ctx, t, &format!("{key}.team"))?),
+        _ => {
+            ctx.error(c.name.span(), key.to_string(), "give exactly one of users, user_domain or team", Some("users = [\"alice\"], user_domain = \"[('share', '=', False)]\" or team = \"Direct Sales\"".into()));
+            return None;
+        }
+    };
+    if c.lines.is_empty() {
+        ctx.error(
+            c.name.span(),
+            format!("{key}.lines"),
+            "a challenge needs at least one line",
+            None,
+        );
+    }
+    let mut lines = Vec::new();
+    for (i, l) in c.lines.iter().enumerate() {
+        let lkey = format!("{key}.lines[{i}]");
+        if let Some(line) = line(ctx, l.get_ref(), &lkey) {
+            if !names.insert(line.name.clone()) {
+                ctx.error(
+                    l.get_ref().name.span(),
+                    format!("{lkey}.name"),
+                    format!("duplicate line name {:?}", line.name),
+                    Some("the name links the line to its goal definition in Odoo".into()),
+                );
+            }
+            lines.push(line);
+        }
+    }
+    Some(ChallengeSpec {
+        name,
+        period,
+        participants,
+        lines,
+    })
+}
+
+fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> {
+    let name = text(ctx, &l.name, &format!("{key}.name"))?;
+    let model = text(ctx, &l.model, &format!("{key}.model"))?;
+    let measure = match (&l.count, &l.sum) {
+        (Some(c), None) if *c.get_ref() => Measure::Count,
+        (None, Some(f)) => Measure::Sum(field(ctx, &model, f, &format!("{key}.sum"))?),
+        _ => {
+            ctx.error(
+                l.name.span(),
+                key.to_string(),
+                "give either count = true or sum = \"<field>\"",
+                None,
+            );
+            return None;
+        }
+    };
+    let condition = match l.condition.as_ref().map(|c| c.get_ref().as_str()) {
+        None | Some("higher") => Condition::Higher,
+        Some("lower") => Condition::Lower,
+        Some(other) => {
+            let span = l.condition.as_ref().map(|c| c.span()).unwrap_or_default();
+            ctx.error(
+                span,
+                format!("{key}.condition"),
+                format!("unknown condition {other:?}"),
+                Some("higher or lower".into()),
+            );
+            return None;
+        }
+    };
+    Some(LineSpec {
+        domain: domain(ctx, l.domain.as_ref(), &format!("{key}.domain")),
+        date_field: match &l.date_field {
+            Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
+            None => None,
+        },
+        user_field: field(ctx, &model, &l.user_field, &format!("{key}.user_field"))?,
+        target: *l.target.get_ref(),
+        condition,
+        suffix: l.suffix.as_ref().map(|s| s.get_ref().clone()),
+        name,
+        model,
+        measure,
+    })
+}
+
+fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRule> {
+    let rule_key = text(ctx, &r.key, &format!("{key}.key"))?;
+    if !rule_key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.key"),
+            format!("{rule_key:?} may only hold ASCII letters, digits and '-'"),
+            Some("e.g. key = \"won-deal\"".into()),
+        );
+        return None;
+    }
+    let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    let amount_field = match &r.amount_field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.amount_field"))?),
+        None => None,
+    };
+    let per_amount = r.per_amount.as_ref().map(|p| *p.get_ref());
+    if let (Some(p), Some(span)) = (per_amount, r.per_amount.as_ref().map(|p| p.span())) {
+        if p <= 0.0 || !p.is_finite() {
+            ctx.error(
+                span,
+                format!("{key}.per_amount"),
+                "must be a positive number",
+                None,
+            );
+        }
+    }
+    Some(PointRule {
+        key: rule_key,
+        name: text(ctx, &r.name, &format!("{key}.name"))?,
+        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain")),
+        user_field: field(ctx, &model, &r.user_field, &format!("{key}.user_field"))?,
+        points: *r.points.get_ref(),
+        amount_field,
+        per_amount,
+        date_field: match &r.date_field {
+            Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
+            None => None,
+        },
+        model,
+    })
+}

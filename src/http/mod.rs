@@ -1,0 +1,145 @@
+//! The admin listener (axum, loopback by default): `/healthz` (the process answers),
+//! `/readyz` (Odoo reachable and every job's last run ok) and `/metrics` (Prometheus text).
+//! Like mini-redis, [`serve`] takes its listener and a shutdown future, so tests bind
+//! `127.0.0.1:0` and stop it cleanly.
+//!
+//! Authentication: when a token is configured, `/readyz` and `/metrics` need
+//! `Authorization: Bearer <token>`; `/healthz` stays open because it says nothing but "alive"
+//! and liveness probes rarely can send headers.
+
+mod auth;
+mod metrics;
+mod ready;
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+pub use auth::authorized;
+pub use metrics::{DaemonMetrics, JobStatus};
+pub use ready::{OdooProbe, PROBE_TIMEOUT, PROBE_TTL};
+
+use crate::odoo::Secret;
+
+/// What the handlers read; shared with the daemon, which updates it on reload.
+pub struct AdminState {
+    pub metrics: Arc<DaemonMetrics>,
+    pub probe: Arc<OdooProbe>,
+    token: RwLock<Option<Secret>>,
+}
+
+impl std::fmt::Debug for AdminState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminState").finish_non_exhaustive()
+    }
+}
+
+impl AdminState {
+    pub fn new(metrics: Arc<DaemonMetrics>, probe: Arc<OdooProbe>, token: Option<Secret>) -> Self {
+        Self {
+            metrics,
+            probe,
+            token: RwLock::new(token),
+        }
+    }
+
+    pub fn set_token(&self, token: Option<Secret>) {
+        if let Ok(mut t) = self.token.write() {
+            *t = token;
+        }
+    }
+
+    fn allows(&self, headers: &HeaderMap) -> bool {
+        match self.token.read() {
+            Ok(t) => authorized(headers, t.as_ref()),
+            Err(_) => false,
+        }
+    }
+}
+
+/// The routes, for embedding or testing without a socket.
+pub fn router(state: Arc<AdminState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
+/// Serves the admin endpoints on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AdminState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+        "unauthorized\n",
+    )
+        .into_response()
+}
+
+async fn readyz(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> Response {
+    if !state.allows(&headers) {
+        return unauthorized();
+    }
+    let mut ready = true;
+    let mut body = String::new();
+    match state.probe.check().await {
+        Ok(version) => body.push_str(&format!("odoo: ok ({version})\n")),
+        Err(why) => {
+            ready = false;
+            body.push_str(&format!("odoo: unreachable: {why}\n"));
+        }
+    }
+    for (job, status) in state.metrics.statuses() {
+        match status.error {
+            None => body.push_str(&format!("job {job}: ok at {}\n", status.finished_at)),
+            Some(e) => {
+                ready = false;
+                body.push_str(&format!(
+                    "job {job}: failed at {}: {e}\n",
+                    status.finished_at
+                ));
+            }
+        }
+    }
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let head = if ready { "ready\n" } else { "not ready\n" };
+    (code, format!("{head}{body}")).into_response()
+}
+
+async fn metrics_text(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> Response {
+    if !state.allows(&headers) {
+        return unauthorized();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}

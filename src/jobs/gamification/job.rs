@@ -1,0 +1,93 @@
+//! The gamification job as the scheduler runs it (`scorekeeper run gamification`, the
+//! daemon): one refresh of the challenges and one karma pass, each journaled and applied.
+
+use chrono::Utc;
+
+use crate::apply::ApplyOptions;
+use crate::odoo::BoxFuture;
+use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
+use crate::state::State;
+
+use super::{GamificationError, Options, karma_plan, run};
+
+/// `Arc::new(GamificationJob)` goes in the daemon's job list when `[gamification]` is set.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GamificationJob;
+
+impl From<GamificationError> for JobError {
+    fn from(e: GamificationError) -> JobError {
+        match e {
+            GamificationError::Odoo(e) => JobError::Odoo(e),
+            GamificationError::Apply(crate::apply::ApplyError::State(e)) => JobError::State(e),
+            GamificationError::GrantRights { .. } => JobError::Config(e.to_string()),
+            other => JobError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl Job for GamificationJob {
+    fn name(&self) -> &str {
+        "gamification"
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
+        Box::pin(async move {
+            let Some(config) = ctx.config.gamification.as_ref() else {
+                return Err(JobError::Config(
+                    "no [gamification] section in the configuration".into(),
+                ));
+            };
+            let calls_before = ctx.odoo.metrics().calls;
+            // Odoo's periods follow the UTC date (semantics gotcha 1).
+            let today = ctx.scheduled_for.unwrap_or_else(Utc::now).date_naive();
+            let opts = Options::from_config(config, today);
+            let mut state = State::open(&ctx.config.state.path)?;
+            let apply_opts = ApplyOptions {
+                batch_size: ctx.odoo.batch_size(),
+                ..ApplyOptions::default()
+            };
+            let (outcome, report) = run(&ctx.odoo, &mut state, &opts, &apply_opts).await?;
+            let mut written = (report.records_written + report.created.len()) as u64;
+            let mut karma = 0;
+            if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
+                let plan = karma_plan(&ctx.odoo, &config.point_rules).await?;
+                let report = crate::apply::apply(
+                    &plan,
+                    &mut state,
+                    &super::ClientWriter::new(&ctx.odoo),
+                    &apply_opts,
+                )
+                .await
+                .map_err(GamificationError::from)?;
+                karma = report.created.len();
+                written += karma as u64;
+            }
+            let mut summary = format!(
+                "{} goals created, {} goals updated, {} badges and {karma} karma entries planned",
+                outcome
+                    .plan
+                    .creates()
+                    .filter(|(m, ..)| *m == "gamification.goal")
+                    .count(),
+                report.records_written,
+                outcome
+                    .plan
+                    .creates()
+                    .filter(|(m, ..)| *m == "gamification.badge.user")
+                    .count(),
+            );
+            if !outcome.skipped.is_empty() {
+                summary.push_str(&format!("; skipped: {}", outcome.skipped.join("; ")));
+            }
+            for w in &outcome.withheld {
+                tracing::warn!("badge withheld: {w}");
+            }
+            Ok(JobOutcome {
+                changes_written: written,
+                rpc_calls: ctx.odoo.metrics().calls - calls_before,
+                interrupted: ctx.cancel.is_cancelled(),
+                summary,
+            })
+        })
+    }
+}

@@ -1,0 +1,220 @@
+//! Point rules → karma entries: reads what each rule matches (one `search_read` per rule),
+//! the entries scorekeeper already booked (found by their key markers) and the users' karma,
+//! and plans the `gamification.karma.tracking` creates the karma engine decides.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::config::PointRule;
+use crate::domain::Domain;
+use crate::gamification::karma::{self, Booked, Event};
+use crate::odoo::OdooClient;
+use crate::plan::Plan;
+use crate::record::Value;
+use crate::xmlrpc;
+
+use super::GamificationError;
+use super::wire::{self, Row};
+
+fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError> {
+    let lit = Domain::parse(&rule.domain)
+        .and_then(|d| d.try_to_lit())
+        .map_err(|e| GamificationError::Domain {
+            what: format!("point rule {:?} domain", rule.key),
+            error: e.to_string(),
+        })?;
+    Ok(lit.as_seq().map(wire::domain).unwrap_or_default())
+}
+
+fn points_of(rule: &PointRule, row: &Row<'_>) -> Result<i64, GamificationError> {
+    match (&rule.amount_field, rule.per_amount) {
+        (Some(field), per) => {
+            let amount = row.float(field)?;
+            let units = (amount / per.unwrap_or(1.0)).trunc();
+            Ok(rule.points.saturating_mul(units as i64))
+        }
+        (None, _) => Ok(rule.points),
+    }
+}
+
+/// The events of every rule: records matching it now (dated from `since` on, when given, plus
+/// every record booked before so reversals are seen).
+async fn events(
+    client: &OdooClient,
+    rules: &[PointRule],
+    booked: &[Booked],
+    since: Option<NaiveDate>,
+) -> Result<Vec<Event>, GamificationError> {
+    let mut out = Vec::new();
+    for rule in rules {
+        let mut domain = rule_domain(rule)?;
+        if let (Some(since), Some(date_field)) = (since, &rule.date_field) {
+            let ids: Vec<xmlrpc::Value> = booked
+                .iter()
+                .filter(|b| b.rule == rule.key && b.model == rule.model)
+                .map(|b| xmlrpc::Value::Int(b.record_id))
+                .collect();
+            domain.push("|".into());
+            domain.push(xmlrpc::Value::Array(vec![
+                date_field.as_str().into(),
+                ">=".into(),
+                since.to_string().into(),
+            ]));
+            domain.push(xmlrpc::Value::Array(vec![
+                "id".into(),
+                "in".into(),
+                xmlrpc::Value::Array(ids),
+            ]));
+        }
+        let mut fields = vec!["display_name", rule.user_field.as_str()];
+        if let Some(f) = &rule.amount_field {
+            fields.push(f.as_str());
+        }
+        let rows = client.search_read_all(&rule.model, domain, &fields).await?;
+        let seen: std::collections::HashSet<i64> = rows
+            .iter()
+            .filter_map(|r| r.get("id").and_then(xmlrpc::Value::as_i64))
+            .collect();
+        // Booked records that no longer match: reversed events, worth 0 now (read by id so
+        // the compensation names the record; deleted ones are compensated by the engine).
+        let gone: BTreeSet<i64> = booked
+            .iter()
+            .filter(|b| b.rule == rule.key && b.model == rule.model && !seen.contains(&b.record_id))
+            .map(|b| b.record_id)
+            .collect();
+        if !gone.is_empty() {
+            let ids: Vec<i64> = gone.into_iter().collect();
+            for r in client
+                .read(
+                    &rule.model,
+                    &ids,
+                    &["display_name", rule.user_field.as_str()],
+                )
+                .await?
+            {
+                let row = Row::new(&rule.model, &r);
+                out.push(Event {
+                    rule: rule.key.clone(),
+                    rule_name: rule.name.clone(),
+                    model: rule.model.clone(),
+                    record_id: row.id()?,
+                    record_name: row.text("display_name")?.unwrap_or_default(),
+                    user_id: row.m2o_id(&rule.user_field)?.unwrap_or(0),
+                    points: 0,
+                });
+            }
+        }
+        for r in &rows {
+            let row = Row::new(&rule.model, r);
+            let Some(user) = row.m2o_id(&rule.user_field)? else {
+                continue;
+            };
+            out.push(Event {
+                rule: rule.key.clone(),
+                rule_name: rule.name.clone(),
+                model: rule.model.clone(),
+                record_id: row.id()?,
+                record_name: row.text("display_name")?.unwrap_or_default(),
+                user_id: user,
+                points: points_of(rule, &row)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn booked(client: &OdooClient) -> Result<Vec<Booked>, GamificationError> {
+    let domain = vec![xmlrpc::Value::Array(vec![
+        "reason".into(),
+        "ilike".into(),
+        "[sk:karma:".into(),
+    ])];
+    let rows = client
+        .search_read_all(
+            "gamification.karma.tracking",
+            domain,
+            &["user_id", "old_value", "new_value", "reason"],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let row = Row::new("gamification.karma.tracking", r);
+        let Some(reason) = row.text("reason")? else {
+            continue;
+        };
+        let Some((rule, model, record_id, seq)) =
+            karma::key_in_reason(&reason).and_then(karma::parse_key)
+        else {
+            continue;
+        };
+        let Some(user_id) = row.m2o_id("user_id")? else {
+            continue;
+        };
+        out.push(Booked {
+            rule,
+            model,
+            record_id,
+            user_id,
+            seq,
+            gain: row.int("new_value")? - row.int("old_value")?,
+        });
+    }
+    Ok(out)
+}
+
+fn plan_entries(entries: Vec<karma::Entry>) -> Plan {
+    let mut plan = Plan::new("gamification");
+    for e in entries {
+        plan.push_create(
+            "gamification.karma.tracking",
+            vec![
+                ("user_id".to_string(), Value::Many2one(e.user_id)),
+                ("old_value".to_string(), Value::Int(e.old_value)),
+                ("new_value".to_string(), Value::Int(e.new_value)),
+                ("reason".to_string(), Value::Str(e.reason.clone())),
+            ],
+            e.key,
+            e.reason,
+        );
+    }
+    plan
+}
+
+/// The karma entries that bring Odoo in line with the point rules: new events are awarded,
+/// reversed ones compensated, nothing is booked twice.
+pub async fn karma_plan(
+    client: &OdooClient,
+    rules: &[PointRule],
+) -> Result<Plan, GamificationError> {
+    if rules.is_empty() {
+        return Ok(Plan::new("gamification"));
+    }
+    let booked = booked(client).await?;
+    let events = events(client, rules, &booked, None).await?;
+    let users: BTreeSet<i64> = events
+        .iter()
+        .map(|e| e.user_id)
+        .chain(booked.iter().map(|b| b.user_id))
+        .collect();
+    let mut karma_now = HashMap::new();
+    if !users.is_empty() {
+        let ids: Vec<i64> = users.into_iter().collect();
+        for r in client.read("res.users", &ids, &["karma"]).await? {
+            let row = Row::new("res.users", &r);
+            karma_now.insert(row.id()?, row.int("karma")?);
+        }
+    }
+    Ok(plan_entries(karma::entries(&events, &booked, &karma_now)?))
+}
+
+/// Trial run: what the point rules would have booked over the records dated from `since`
+/// on, as if nothing had been booked and everyone started at 0. Writes nothing.
+pub async fn trial(
+    client: &OdooClient,
+    rules: &[PointRule],
+    since: NaiveDate,
+) -> Result<Plan, GamificationError> {
+    let events = events(client, rules, &[], Some(since)).await?;
+    Ok(plan_entries(karma::entries(&events, &[], &HashMap::new())?))
+}

@@ -1,0 +1,589 @@
+//! Reading what a refresh needs from Odoo in a fixed, small number of calls: challenges,
+//! their lines, goal definitions with the fields they name, participants (`user_domain`
+//! re-evaluated), goals, and — only when a challenge has rewards — badges and grants.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::Domain;
+use crate::gamification::model::{
+    Batch, Challenge, ChallengeState, Condition, DateField, Definition, Goal, GoalState, Line,
+    Mode, Participant, Period,
+};
+use crate::gamification::period::previous_bounds;
+use crate::gamification::rewards::Badge;
+use crate::odoo::OdooClient;
+use crate::plan::IdemKey;
+use crate::xmlrpc::Value;
+
+use super::GamificationError;
+use super::wire::{self, Row};
+
+const CHALLENGE_FIELDS: &[&str] = &[
+    "name",
+    "state",
+    "period",
+    "start_date",
+    "end_date",
+    "user_domain",
+    "user_ids",
+    "reward_id",
+    "reward_first_id",
+    "reward_second_id",
+    "reward_third_id",
+    "reward_failure",
+    "reward_realtime",
+];
+
+fn leaf(field: &str, op: &str, value: Value) -> Value {
+    Value::Array(vec![field.into(), op.into(), value])
+}
+
+fn ints(ids: impl IntoIterator<Item = i64>) -> Value {
+    Value::Array(ids.into_iter().map(Value::Int).collect())
+}
+
+/// Challenges to refresh on `today`: in progress, drafts whose start date has come, and the
+/// drafts `start` names (started as Odoo's `action_start` would). `only` restricts by id.
+pub async fn challenges(
+    client: &OdooClient,
+    today: NaiveDate,
+    start: &[i64],
+    only: Option<&[i64]>,
+) -> Result<(Vec<Challenge>, Vec<i64>), GamificationError> {
+    let mut domain = vec![
+        "|".into(),
+        "|".into(),
+        leaf("state", "=", "inprogress".into()),
+        "&".into(),
+        leaf("state", "=", "draft".into()),
+        leaf("start_date", "<=", today.to_string().into()),
+        leaf("id", "in", ints(start.iter().copied())),
+    ];
+    if let Some(only) = only {
+        domain.insert(0, "&".into());
+        domain.insert(1, leaf("id", "in", ints(only.iter().copied())));
+    }
+    let rows = client
+        .search_read_all("gamification.challenge", domain, CHALLENGE_FIELDS)
+        .await?;
+    let mut out = Vec::new();
+    let mut started = Vec::new();
+    for r in &rows {
+        let row = Row::new("gamification.challenge", r);
+        let id = row.id()?;
+        let state_text = row.text("state")?.unwrap_or_default();
+        let Some(mut state) = ChallengeState::parse(&state_text) else {
+            return Err(GamificationError::Unexpected {
+                what: format!("gamification.challenge {id} state"),
+                detail: format!("unknown state {state_text:?}"),
+            });
+        };
+        if state == ChallengeState::Draft {
+            started.push(id);
+            state = ChallengeState::InProgress;
+        }
+        out.push(Challenge {
+            id,
+            name: row.text("name")?.unwrap_or_default(),
+            state,
+            period: Period::parse(&row.text("period")?.unwrap_or_default()),
+            start_date: row.date("start_date")?,
+            end_date: row.date("end_date")?,
+            user_ids: row.ids("user_ids")?,
+            user_domain: row.text("user_domain")?.filter(|d| !d.trim().is_empty()),
+            reward_id: row.m2o_id("reward_id")?,
+            reward_first_id: row.m2o_id("reward_first_id")?,
+            reward_second_id: row.m2o_id("reward_second_id")?,
+            reward_third_id: row.m2o_id("reward_third_id")?,
+            reward_failure: row.boolean("reward_failure")?,
+            reward_realtime: row.boolean("reward_realtime")?,
+        });
+    }
+    Ok((out, started))
+}
+
+/// Lines, definitions and the model fields they name. Definition names also come back, to
+/// overlay config-as-code computations on manual definitions.
+pub async fn lines_and_definitions(
+    client: &OdooClient,
+    challenge_ids: &[i64],
+) -> Result<(Vec<Line>, HashMap<i64, Definition>), GamificationError> {
+    let rows = client
+        .search_read_all(
+            "gamification.challenge.line",
+            vec![leaf(
+                "challenge_id",
+                "in",
+                ints(challenge_ids.iter().copied()),
+            )],
+            &["challenge_id", "definition_id", "target_goal", "sequence"],
+        )
+        .await?;
+    let mut lines = Vec::new();
+    for r in &rows {
+        let row = Row::new("gamification.challenge.line", r);
+        let (Some(challenge_id), Some(definition_id)) =
+            (row.m2o_id("challenge_id")?, row.m2o_id("definition_id")?)
+        else {
+            continue;
+        };
+        lines.push(Line {
+            id: row.id()?,
+            challenge_id,
+            definition_id,
+            target: row.float("target_goal")?,
+            sequence: row.int("sequence")?,
+        });
+    }
+    let def_ids: BTreeSet<i64> = lines.iter().map(|l| l.definition_id).collect();
+    if def_ids.is_empty() {
+        return Ok((lines, HashMap::new()));
+    }
+    let ids: Vec<i64> = def_ids.into_iter().collect();
+    let rows = client
+        .read(
+            "gamification.goal.definition",
+            &ids,
+            &[
+                "name",
+                "computation_mode",
+                "model_id",
+                "field_id",
+                "field_date_id",
+                "domain",
+                "batch_mode",
+                "batch_distinctive_field",
+                "batch_user_expression",
+                "condition",
+            ],
+        )
+        .await?;
+    // The fields the definitions name, resolved in one read of ir.model.fields.
+    let mut field_ids = BTreeSet::new();
+    for r in &rows {
+        let row = Row::new("gamification.goal.definition", r);
+        for f in ["field_id", "field_date_id", "batch_distinctive_field"] {
+            if let Some(id) = row.m2o_id(f)? {
+                field_ids.insert(id);
+            }
+        }
+    }
+    let mut fields: HashMap<i64, (String, String, String)> = HashMap::new();
+    if !field_ids.is_empty() {
+        let ids: Vec<i64> = field_ids.into_iter().collect();
+        for r in client
+            .read("ir.model.fields", &ids, &["name", "model", "ttype"])
+            .await?
+        {
+            let row = Row::new("ir.model.fields", &r);
+            fields.insert(
+                row.id()?,
+                (
+                    row.text("name")?.unwrap_or_default(),
+                    row.text("model")?.unwrap_or_default(),
+                    row.text("ttype")?.unwrap_or_default(),
+                ),
+            );
+        }
+    }
+    let mut defs = HashMap::new();
+    let mut need_models: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in &rows {
+        let row = Row::new("gamification.goal.definition", r);
+        let id = row.id()?;
+        let name = row.text("name")?.unwrap_or_default();
+        let field = |f: &str| -> Result<Option<(String, String, String)>, GamificationError> {
+            Ok(row.m2o_id(f)?.and_then(|fid| fields.get(&fid).cloned()))
+        };
+        let sum_field = field("field_id")?;
+        let date_field = field("field_date_id")?;
+        let batch_field = field("batch_distinctive_field")?;
+        let batch_mode = row.boolean("batch_mode")?;
+        let mode = match row.text("computation_mode")?.as_deref() {
+            Some("count" | "sum") if batch_mode && batch_field.is_none() => {
+                Mode::Unsupported(format!(
+                    "its batch field (ir.model.fields {}) could not be read",
+                    row.m2o_id("batch_distinctive_field")?.unwrap_or(0)
+                ))
+            }
+            Some("sum") if sum_field.is_none() => Mode::Unsupported(format!(
+                "its summed field (ir.model.fields {}) could not be read",
+                row.m2o_id("field_id")?.unwrap_or(0)
+            )),
+            Some("count") => Mode::Count,
+            Some("sum") => Mode::Sum {
+                field: sum_field
+                    .as_ref()
+                    .map(|(f, _, _)| f.clone())
+                    .unwrap_or_default(),
+            },
+            Some("python") => Mode::Python,
+            _ => Mode::Manual,
+        };
+        let model = [&sum_field, &date_field, &batch_field]
+            .iter()
+            .find_map(|f| f.as_ref().map(|(_, m, _)| m.clone()))
+            .unwrap_or_default();
+        if model.is_empty() && matches!(mode, Mode::Count | Mode::Sum { .. }) {
+            if let Some(model_id) = row.m2o_id("model_id")? {
+                need_models.entry(model_id).or_default().push(id);
+            }
+        }
+        let user_expression = row
+            .text("batch_user_expression")?
+            .unwrap_or_else(|| "user.id".into());
+        let batch = if batch_mode {
+            batch_field.as_ref().map(|(f, _, _)| Batch {
+                field: f.clone(),
+                user_expression: user_expression.clone(),
+            })
+        } else {
+            None
+        };
+        defs.insert(
+            id,
+            Definition {
+                id,
+                name,
+                mode,
+                model,
+                date_field: date_field.map(|(name, _, ttype)| DateField {
+                    name,
+                    is_datetime: ttype == "datetime",
+                }),
+                domain: row.text("domain")?.unwrap_or_else(|| "[]".into()),
+                batch,
+                condition: Condition::parse(&row.text("condition")?.unwrap_or_default()),
+            },
+        );
+    }
+    if !need_models.is_empty() {
+        let ids: Vec<i64> = need_models.keys().copied().collect();
+        for r in client.read("ir.model", &ids, &["model"]).await? {
+            let row = Row::new("ir.model", &r);
+            let model = row.text("model")?.unwrap_or_default();
+            for def in need_models.get(&row.id()?).into_iter().flatten() {
+                if let Some(d) = defs.get_mut(def) {
+                    d.model = model.clone();
+                }
+            }
+        }
+    }
+    Ok((lines, defs))
+}
+
+/// `user_domain` parsed to the wire form (a pure literal: Odoo evaluates it without names).
+pub fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, GamificationError> {
+    let parsed = Domain::parse(text).map_err(|e| GamificationError::Domain {
+        what: format!(
+            "user_domain of challenge {} '{}'",
+            challenge.id, challenge.name
+        ),
+        error: e.to_string(),
+    })?;
+    let lit = parsed.try_to_lit().map_err(|e| GamificationError::Domain {
+        what: format!(
+            "user_domain of challenge {} '{}'",
+            challenge.id, challenge.name
+        ),
+        error: e.to_string(),
+    })?;
+    Ok(lit.as_seq().map(wire::domain).unwrap_or_default())
+}
+
+const USER_FIELDS: &[&str] = &["name", "login", "partner_id", "company_id", "company_ids"];
+
+/// A participant and their companies (for `user.company_ids` placeholders).
+pub type Users = HashMap<i64, (Participant, Vec<i64>)>;
+
+fn participant(
+    r: &crate::xmlrpc::Struct,
+) -> Result<(i64, (Participant, Vec<i64>)), GamificationError> {
+    let row = Row::new("res.users", r);
+    let id = row.id()?;
+    Ok((
+        id,
+        (
+            Participant {
+                id,
+                name: row.text("name")?.unwrap_or_default(),
+                login: row.text("login")?.unwrap_or_default(),
+                partner_id: row.m2o_id("partner_id")?,
+                company_id: row.m2o_id("company_id")?,
+            },
+            row.ids("company_ids")?,
+        ),
+    ))
+}
+
+/// Participants per challenge: what its `user_domain` selects now (one `search_read` per
+/// distinct domain), else its `user_ids`; plus the users of `extra` ids (goal owners).
+pub async fn participants(
+    client: &OdooClient,
+    challenges: &[Challenge],
+    extra: &BTreeSet<i64>,
+) -> Result<(HashMap<i64, Vec<i64>>, Users), GamificationError> {
+    let mut users: Users = HashMap::new();
+    let mut by_domain: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut out = HashMap::new();
+    for c in challenges {
+        let ids = match &c.user_domain {
+            Some(text) => {
+                if let Some(ids) = by_domain.get(text) {
+                    ids.clone()
+                } else {
+                    let domain = user_domain(c, text)?;
+                    let rows = client
+                        .search_read_all("res.users", domain, USER_FIELDS)
+                        .await?;
+                    let mut ids = Vec::new();
+                    for r in &rows {
+                        let (id, u) = participant(r)?;
+                        ids.push(id);
+                        users.insert(id, u);
+                    }
+                    by_domain.insert(text.clone(), ids.clone());
+                    ids
+                }
+            }
+            None => c.user_ids.clone(),
+        };
+        out.insert(c.id, ids);
+    }
+    let missing: Vec<i64> = out
+        .values()
+        .flatten()
+        .chain(extra.iter())
+        .copied()
+        .filter(|id| !users.contains_key(id))
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        for r in client.read("res.users", &missing, USER_FIELDS).await? {
+            let (id, u) = participant(&r)?;
+            users.insert(id, u);
+        }
+    }
+    Ok((out, users))
+}
+
+/// Goals of the challenges that can still matter: those of the current and previous periods
+/// (for rewards and rankings), and older ones still open (to be computed and closed). Reached
+/// and failed goals of older periods are final and not read again.
+pub async fn goals(
+    client: &OdooClient,
+    challenges: &[Challenge],
+    today: NaiveDate,
+) -> Result<Vec<Goal>, GamificationError> {
+    let ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
+    let cutoff = challenges
+        .iter()
+        .filter_map(|c| previous_bounds(c.period, today).and_then(|b| b.start))
+        .min()
+        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+    let domain = vec![
+        leaf("challenge_id", "in", ints(ids)),
+        "|".into(),
+        "|".into(),
+        leaf("end_date", "=", Value::Bool(false)),
+        leaf("end_date", ">=", cutoff.to_string().into()),
+        leaf(
+            "state",
+            "in",
+            Value::Array(vec!["draft".into(), "inprogress".into()]),
+        ),
+    ];
+    let rows = client
+        .search_read_all("gamification.goal", domain, GOAL_FIELDS)
+        .await?;
+    goals_from(&rows)
+}
+
+fn goals_from(rows: &[crate::xmlrpc::Struct]) -> Result<Vec<Goal>, GamificationError> {
+    let mut out = Vec::new();
+    for r in rows {
+        let row = Row::new("gamification.goal", r);
+        let id = row.id()?;
+        let (Some(definition_id), Some(user_id)) =
+            (row.m2o_id("definition_id")?, row.m2o_id("user_id")?)
+        else {
+            continue;
+        };
+        let state_text = row.text("state")?.unwrap_or_default();
+        out.push(Goal {
+            id,
+            definition_id,
+            user_id,
+            line_id: row.m2o_id("line_id")?,
+            challenge_id: row.m2o_id("challenge_id")?,
+            start_date: row.date("start_date")?,
+            end_date: row.date("end_date")?,
+            target: row.float("target_goal")?,
+            current: row.float("current")?,
+            state: GoalState::parse(&state_text).unwrap_or(GoalState::InProgress),
+            closed: row.boolean("closed")?,
+        });
+    }
+    out.sort_by_key(|g| g.id);
+    Ok(out)
+}
+
+const GOAL_FIELDS: &[&str] = &[
+    "definition_id",
+    "user_id",
+    "line_id",
+    "challenge_id",
+    "start_date",
+    "end_date",
+    "target_goal",
+    "current",
+    "state",
+    "closed",
+];
+
+/// Goals of one challenge whose period lies within `from..=to` (ranking reports).
+pub async fn goals_between(
+    client: &OdooClient,
+    challenge: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Goal>, GamificationError> {
+    let domain = vec![
+        leaf("challenge_id", "=", Value::Int(challenge)),
+        leaf("start_date", ">=", from.to_string().into()),
+        leaf("end_date", "<=", to.to_string().into()),
+    ];
+    let rows = client
+        .search_read_all("gamification.goal", domain, GOAL_FIELDS)
+        .await?;
+    goals_from(&rows)
+}
+
+/// What the reward pass needs about existing grants.
+#[derive(Clone, Debug, Default)]
+pub struct Grants {
+    pub badges: HashMap<i64, Badge>,
+    /// rule_auth per badge (`everyone`, `users`, `having`, `nobody`).
+    pub rule_auth: HashMap<i64, String>,
+    pub keys: HashSet<IdemKey>,
+    /// challenge → user → badges held from that challenge.
+    pub held: HashMap<i64, HashMap<i64, HashSet<i64>>>,
+    /// badge → grants created by `uid` this month.
+    pub sent_this_month: HashMap<i64, u32>,
+}
+
+/// Badges named by the challenges' rewards and the grants that exist: two calls, made only
+/// when some challenge has a reward.
+pub async fn grants(
+    client: &OdooClient,
+    challenges: &[Challenge],
+    uid: i64,
+    today: NaiveDate,
+) -> Result<Grants, GamificationError> {
+    let badge_ids: BTreeSet<i64> = challenges
+        .iter()
+        .flat_map(|c| {
+            [
+                c.reward_id,
+                c.reward_first_id,
+                c.reward_second_id,
+                c.reward_third_id,
+            ]
+        })
+        .flatten()
+        .collect();
+    let mut out = Grants::default();
+    if badge_ids.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = badge_ids.iter().copied().collect();
+    for r in client
+        .read(
+            "gamification.badge",
+            &ids,
+            &["name", "rule_auth", "rule_max", "rule_max_number"],
+        )
+        .await?
+    {
+        let row = Row::new("gamification.badge", &r);
+        let id = row.id()?;
+        let limit = if row.boolean("rule_max")? {
+            Some(u32::try_from(row.int("rule_max_number")?.max(0)).unwrap_or(u32::MAX))
+        } else {
+            None
+        };
+        out.rule_auth.insert(
+            id,
+            row.text("rule_auth")?.unwrap_or_else(|| "everyone".into()),
+        );
+        out.badges.insert(
+            id,
+            Badge {
+                id,
+                name: row.text("name")?.unwrap_or_default(),
+                monthly_limit: limit,
+            },
+        );
+    }
+    let month_start = today.with_day(1).unwrap_or(today);
+    let challenge_ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
+    let domain = vec![
+        "|".into(),
+        leaf("challenge_id", "in", ints(challenge_ids)),
+        "&".into(),
+        leaf("badge_id", "in", ints(ids)),
+        leaf(
+            "create_date",
+            ">=",
+            format!("{month_start} 00:00:00").into(),
+        ),
+    ];
+    let rows = client
+        .search_read_all(
+            "gamification.badge.user",
+            domain,
+            &[
+                "user_id",
+                "badge_id",
+                "challenge_id",
+                "comment",
+                "create_uid",
+                "create_date",
+            ],
+        )
+        .await?;
+    for r in &rows {
+        let row = Row::new("gamification.badge.user", r);
+        let (Some(user), Some(badge)) = (row.m2o_id("user_id")?, row.m2o_id("badge_id")?) else {
+            continue;
+        };
+        if let Some(challenge) = row.m2o_id("challenge_id")? {
+            out.held
+                .entry(challenge)
+                .or_default()
+                .entry(user)
+                .or_default()
+                .insert(badge);
+        }
+        if let Some(comment) = row.text("comment")? {
+            if let Some(key) = marker_key(&comment, "[sk:badge:") {
+                out.keys.insert(key);
+            }
+        }
+        let created = row.date("create_date")?;
+        if row.m2o_id("create_uid")? == Some(uid) && created.is_some_and(|d| d >= month_start) {
+            *out.sent_this_month.entry(badge).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The key inside the first `[sk:…]` marker starting with `prefix`.
+pub fn marker_key(text: &str, prefix: &str) -> Option<IdemKey> {
+    let start = text.find(prefix)? + 4;
+    let len = text[start..].find(']')?;
+    IdemKey::new(&text[start..start + len]).ok()
+}

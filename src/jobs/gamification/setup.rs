@@ -1,0 +1,179 @@
+//! `scorekeeper setup` for config-as-code challenges: creates the goal definitions (mode
+//! `manually`, described as computed by scorekeeper), the challenge and its lines in Odoo,
+//! unless records of the same names exist. Running it twice creates nothing.
+
+use std::collections::HashMap;
+
+use crate::config::{ChallengeSpec, GamificationConfig, Participants};
+use crate::odoo::OdooClient;
+use crate::xmlrpc::{Struct, Value};
+
+use super::GamificationError;
+use super::wire::Row;
+
+/// What setup did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetupReport {
+    pub definitions_created: Vec<String>,
+    pub challenges_created: Vec<String>,
+    pub already_there: Vec<String>,
+}
+
+const DESCRIPTION: &str = "Computed by scorekeeper from its configuration (config as code); values written here by hand are overwritten on its next run.";
+
+fn leaf(field: &str, op: &str, value: Value) -> Value {
+    Value::Array(vec![field.into(), op.into(), value])
+}
+
+async fn participants(
+    client: &OdooClient,
+    spec: &ChallengeSpec,
+) -> Result<(Vec<i64>, Option<String>), GamificationError> {
+    match &spec.participants {
+        Participants::Domain(d) => Ok((Vec::new(), Some(d.clone()))),
+        Participants::Users(logins) => {
+            let list = Value::Array(logins.iter().map(|l| Value::from(l.as_str())).collect());
+            Ok((
+                client
+                    .search(
+                        "res.users",
+                        vec![leaf("login", "in", list)],
+                        &Default::default(),
+                    )
+                    .await?,
+                None,
+            ))
+        }
+        Participants::Team(team) => {
+            // crm.team.member is stored (crm.team.member_ids is computed from it).
+            let rows = client
+                .search_read_all(
+                    "crm.team.member",
+                    vec![leaf("crm_team_id.name", "=", team.as_str().into())],
+                    &["user_id"],
+                )
+                .await?;
+            let mut ids = Vec::new();
+            for r in &rows {
+                ids.extend(Row::new("crm.team.member", r).m2o_id("user_id")?);
+            }
+            Ok((ids, None))
+        }
+    }
+}
+
+/// Provisions every `[[gamification.challenges]]` of `config`.
+pub async fn setup(
+    client: &OdooClient,
+    config: &GamificationConfig,
+) -> Result<SetupReport, GamificationError> {
+    let mut report = SetupReport::default();
+    if config.challenges.is_empty() {
+        return Ok(report);
+    }
+    let names: Vec<Value> = config
+        .challenges
+        .iter()
+        .flat_map(|c| c.lines.iter().map(|l| Value::from(l.name.as_str())))
+        .collect();
+    let existing = client
+        .search_read_all(
+            "gamification.goal.definition",
+            vec![leaf("name", "in", Value::Array(names))],
+            &["name"],
+        )
+        .await?;
+    let mut defs: HashMap<String, i64> = HashMap::new();
+    for r in &existing {
+        let row = Row::new("gamification.goal.definition", r);
+        defs.insert(row.text("name")?.unwrap_or_default(), row.id()?);
+    }
+    let mut to_create = Vec::new();
+    for line in config.challenges.iter().flat_map(|c| c.lines.iter()) {
+        if defs.contains_key(&line.name)
+            || to_create
+                .iter()
+                .any(|(n, _): &(String, Struct)| *n == line.name)
+        {
+            continue;
+        }
+        let mut s = Struct::new();
+        s.push("name", line.name.as_str().into());
+        s.push("computation_mode", "manually".into());
+        s.push("description", DESCRIPTION.into());
+        s.push("condition", line.condition.as_str().into());
+        if let Some(suffix) = &line.suffix {
+            s.push("suffix", suffix.as_str().into());
+        }
+        to_create.push((line.name.clone(), s));
+    }
+    if !to_create.is_empty() {
+        let ids = client
+            .create(
+                "gamification.goal.definition",
+                to_create.iter().map(|(_, s)| s.clone()).collect(),
+            )
+            .await?;
+        for ((name, _), id) in to_create.into_iter().zip(ids) {
+            report.definitions_created.push(name.clone());
+            defs.insert(name, id);
+        }
+    }
+    for spec in &config.challenges {
+        let found = client
+            .search(
+                "gamification.challenge",
+                vec![leaf("name", "=", spec.name.as_str().into())],
+                &Default::default(),
+            )
+            .await?;
+        if !found.is_empty() {
+            report.already_there.push(spec.name.clone());
+            continue;
+        }
+        let (users, domain) = participants(client, spec).await?;
+        let mut s = Struct::new();
+        s.push("name", spec.name.as_str().into());
+        s.push("description", DESCRIPTION.into());
+        s.push("period", spec.period.as_str().into());
+        s.push("visibility_mode", "ranking".into());
+        s.push("state", "inprogress".into());
+        if let Some(d) = domain {
+            s.push("user_domain", d.into());
+        } else {
+            s.push(
+                "user_ids",
+                Value::Array(vec![Value::Array(vec![
+                    Value::Int(6),
+                    Value::Int(0),
+                    Value::Array(users.into_iter().map(Value::Int).collect()),
+                ])]),
+            );
+        }
+        let created = client.create("gamification.challenge", vec![s]).await?;
+        let Some(&challenge) = created.first() else {
+            continue;
+        };
+        // Lines as records of their own rather than one2many commands inside the challenge:
+        // simpler for every server that speaks Odoo's API.
+        let lines: Vec<Struct> = spec
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let def = defs.get(&l.name)?;
+                let mut v = Struct::new();
+                v.push("challenge_id", Value::Int(challenge));
+                v.push("definition_id", Value::Int(*def));
+                v.push("target_goal", Value::Double(l.target));
+                v.push("sequence", Value::Int(i as i64 + 1));
+                Some(v)
+            })
+            .collect();
+        if !lines.is_empty() {
+            client.create("gamification.challenge.line", lines).await?;
+        }
+        report.challenges_created.push(spec.name.clone());
+    }
+    Ok(report)
+}

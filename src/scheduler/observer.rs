@@ -1,0 +1,35 @@
+//! Who hears about runs: the admin listener's metrics and readiness implement
+//! [`RunObserver`]; the scheduler calls it around every run without knowing what it does.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::job::{JobError, JobOutcome};
+
+pub trait RunObserver: Send + Sync {
+    fn run_started(&self, job: &str, at: DateTime<Utc>);
+    fn run_finished(
+        &self,
+        job: &str,
+        at: DateTime<Utc>,
+        took: Duration,
+        result: &Result<JobOutcome, JobError>,
+    );
+}
+
+/// An observer that does nothing (the `run` command, tests that do not look).
+#[derive(Debug, Default)]
+pub struct NoObserver;
+
+impl RunObserver for NoObserver {
+    fn run_started(&self, _: &str, _: DateTime<Utc>) {}
+    fn run_finished(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+        _: Duration,
+        _: &Result<JobOutcome, JobError>,
+    ) {
+    }
+}

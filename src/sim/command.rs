@@ -1,0 +1,95 @@
+//! `scorekeeper sim`: loads a snapshot (the embedded Odoo 17 one, or `DIR/snapshot.json`),
+//! optionally adds the demo dataset, and serves it on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use super::{LoadError, Sim};
+use crate::demo::{DatasetSpec, DatasetSummary, DemoError};
+
+/// What to serve.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// A directory holding `snapshot.json`; `None` = the snapshot built into the binary.
+    pub data: Option<PathBuf>,
+    /// Port on 127.0.0.1; 0 picks a free one (printed on stdout).
+    pub port: u16,
+    /// Add the demo dataset generated from this spec.
+    pub dataset: Option<DatasetSpec>,
+}
+
+#[derive(Debug, Error)]
+pub enum SimCommandError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot generate the demo dataset: {0}")]
+    Dataset(#[from] DemoError),
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("cannot write to stdout: {0}")]
+    Output(std::io::Error),
+}
+
+/// Loads the simulator as `opts` say (snapshot, then the optional dataset).
+pub fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimCommandError> {
+    let sim = match &opts.data {
+        Some(dir) => Sim::from_data_dir(dir)?,
+        None => Sim::from_embedded_snapshot()?,
+    };
+    let summary = match &opts.dataset {
+        Some(spec) => Some(crate::demo::generate(spec, &mut *sim.write())?),
+        None => None,
+    };
+    Ok((sim, summary))
+}
+
+/// Binds 127.0.0.1:`port` (never another interface: the simulator has demo credentials).
+pub async fn bind(port: u16) -> Result<tokio::net::TcpListener, SimCommandError> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SimCommandError::Bind { port, source })
+}
+
+/// Runs `scorekeeper sim`: prints where it listens, then serves until `shutdown` resolves.
+pub async fn run(
+    opts: &SimOptions,
+    out: &mut dyn Write,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), SimCommandError> {
+    let (sim, summary) = load(opts)?;
+    let listener = bind(opts.port).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| SimCommandError::Bind {
+            port: opts.port,
+            source,
+        })?;
+    let mut report = format!(
+        "Odoo 17 simulator listening on http://{addr} (database {db}; logins admin/admin, demo/demo)\n",
+        db = sim.database()
+    );
+    if let Some(summary) = &summary {
+        report.push_str(&format!(
+            "demo dataset: {} leads, {} users (password = login), {} invoices, {} meetings\n",
+            summary.count("crm.lead"),
+            summary.users.len(),
+            summary.count("account.move"),
+            summary.count("calendar.event"),
+        ));
+    }
+    out.write_all(report.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(SimCommandError::Output)?;
+    super::serve(listener, Arc::new(sim), shutdown)
+        .await
+        .map_err(|source| SimCommandError::Bind {
+            port: opts.port,
+            source,
+        })
+}

@@ -1,0 +1,358 @@
+//! Badge grants, goals and karma entries are never duplicated across retries and restarts:
+//! the answer of a `create` is lost after Odoo committed it (the worst case), apply retries,
+//! and a fresh process with an empty state runs the job again.
+
+use scorekeeper::apply::{self, OdooWriter, ReadRows, WriteError};
+use scorekeeper::config::PointRule;
+use scorekeeper::gamification::compute::MissingRows;
+use scorekeeper::jobs::gamification::{self, ClientWriter};
+use scorekeeper::plan::IdemKey;
+use scorekeeper::record::Value as RV;
+use scorekeeper::state::State;
+use scorekeeper::xmlrpc::{Struct, Value as X};
+
+use crate::gamification_golden::{Served, apply_options, complete_day_close, options, sim_at_074};
+
+/// Performs every call, but reports the first `create` of each of `models` as a timeout.
+struct LosesFirstCreateAnswer<'a> {
+    inner: ClientWriter<'a>,
+    models: &'static [&'static str],
+    lost: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'a> LosesFirstCreateAnswer<'a> {
+    fn new(inner: ClientWriter<'a>, models: &'static [&'static str]) -> Self {
+        LosesFirstCreateAnswer {
+            inner,
+            models,
+            lost: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn lost(&self) -> Vec<String> {
+        self.lost.lock().unwrap().clone()
+    }
+}
+
+impl OdooWriter for LosesFirstCreateAnswer<'_> {
+    async fn write(
+        &self,
+        model: &str,
+        ids: &[i64],
+        values: &[(String, RV)],
+    ) -> Result<(), WriteError> {
+        self.inner.write(model, ids, values).await
+    }
+
+    async fn create(
+        &self,
+        model: &str,
+        values: &[Vec<(String, RV)>],
+    ) -> Result<Vec<i64>, WriteError> {
+        let ids = self.inner.create(model, values).await?;
+        let mut lost = self.lost.lock().unwrap();
+        if self.models.contains(&model) && !lost.iter().any(|m| m == model) {
+            lost.push(model.to_owned());
+            return Err(WriteError::Transient(
+                "timed out waiting for the answer".into(),
+            ));
+        }
+        Ok(ids)
+    }
+
+    async fn read(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[String],
+    ) -> Result<ReadRows, WriteError> {
+        self.inner.read(model, ids, fields).await
+    }
+
+    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
+        self.inner.find_by_key(model, key).await
+    }
+
+    async fn find_by_keys(
+        &self,
+        model: &str,
+        keys: &[IdemKey],
+    ) -> Result<Vec<Option<i64>>, WriteError> {
+        self.inner.find_by_keys(model, keys).await
+    }
+}
+
+fn count(served: &Served, model: &str) -> usize {
+    served.sim.read().all_ids(model).len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    complete_day_close(&served.sim, &client).await;
+    // Lead Acquisition rewards "Good Job" (badge 1) as soon as someone reaches every goal.
+    let mut values = Struct::new();
+    values.push("reward_id", X::Int(1));
+    client
+        .write("gamification.challenge", &[4], values)
+        .await
+        .unwrap();
+    let mut opts = options(MissingRows::KeepOdoosValue);
+    let goals_before = count(&served, "gamification.goal");
+
+    // Start the challenge (no goals are created yet by the simulator).
+    let mut state = State::open_in_memory().unwrap();
+    let first = gamification::plan(&client, &opts).await.unwrap();
+    let mut starts = scorekeeper::plan::Plan::new("gamification");
+    for c in first
+        .plan
+        .changes()
+        .iter()
+        .filter(|c| c.model() == "gamification.challenge")
+    {
+        starts.push(c.clone());
+    }
+    apply::apply(
+        &starts,
+        &mut state,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+    opts.start.clear();
+
+    // Goals and Mitchell Admin's badge (he reached every goal) are planned together; both
+    // creates are committed but their answers lost; apply finds them by key and moves on.
+    let plan = gamification::plan(&client, &opts).await.unwrap();
+    assert_eq!(plan.plan.create_count(), 7, "{:?}", plan.plan.changes());
+    let grants: Vec<_> = plan
+        .plan
+        .creates()
+        .filter(|(m, ..)| *m == "gamification.badge.user")
+        .collect();
+    assert_eq!(grants.len(), 1, "{:?}", plan.plan.changes());
+    assert_eq!(grants[0].2.as_str(), "badge:challenge=4:user=2:badge=1");
+    let writer = LosesFirstCreateAnswer::new(
+        ClientWriter::new(&client),
+        &["gamification.goal", "gamification.badge.user"],
+    );
+    let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(writer.lost().len(), 2);
+    assert_eq!(report.duplicates.len(), 7, "{report:?}");
+    assert_eq!(count(&served, "gamification.goal"), goals_before + 6);
+    assert_eq!(count(&served, "gamification.badge.user"), 1);
+    let comment = {
+        let store = served.sim.read();
+        let id = store.all_ids("gamification.badge.user")[0];
+        assert_eq!(
+            store.value("gamification.badge.user", id, "challenge_id"),
+            Some(RV::Many2one(4))
+        );
+        store.value("gamification.badge.user", id, "comment")
+    };
+    assert!(
+        comment
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .ends_with("[sk:badge:challenge=4:user=2:badge=1]")
+    );
+
+    // Restart: a new process with an empty state plans nothing at all.
+    let mut fresh = State::open_in_memory().unwrap();
+    let (again, report) = gamification::run(&client, &mut fresh, &opts, &apply_options())
+        .await
+        .unwrap();
+    assert!(again.plan.is_empty(), "{:?}", again.plan.changes());
+    assert!(report.created.is_empty());
+    assert_eq!(count(&served, "gamification.badge.user"), 1);
+    served.stop().await;
+}
+
+fn invoice_rule() -> PointRule {
+    PointRule {
+        key: "posted-invoice".into(),
+        name: "Posted invoice".into(),
+        model: "account.move".into(),
+        domain: "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]".into(),
+        user_field: "invoice_user_id".into(),
+        points: 1,
+        amount_field: Some("amount_untaxed_signed".into()),
+        per_amount: Some(1000.0),
+        date_field: Some("invoice_date".into()),
+    }
+}
+
+fn karma_entries(served: &Served) -> Vec<(i64, i64, i64, String)> {
+    let store = served.sim.read();
+    store
+        .all_ids("gamification.karma.tracking")
+        .into_iter()
+        .filter_map(|id| {
+            let v = |f: &str| {
+                store
+                    .value("gamification.karma.tracking", id, f)
+                    .unwrap_or(RV::Null)
+            };
+            let reason = v("reason").as_str()?.to_owned();
+            reason.contains("[sk:karma:").then(|| {
+                (
+                    v("user_id").as_many2one().unwrap_or(0),
+                    v("old_value").as_i64().unwrap_or(0),
+                    v("new_value").as_i64().unwrap_or(0),
+                    reason,
+                )
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let rules = [invoice_rule()];
+
+    let plan = gamification::karma_plan(&client, &rules).await.unwrap();
+    let awards = plan.create_count();
+    assert!(
+        awards > 0,
+        "the demo data has posted customer invoices with a salesperson"
+    );
+    let mut state = State::open_in_memory().unwrap();
+    let writer =
+        LosesFirstCreateAnswer::new(ClientWriter::new(&client), &["gamification.karma.tracking"]);
+    let report = apply::apply(&plan, &mut state, &writer, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(report.duplicates.len(), awards);
+    let booked = karma_entries(&served);
+    assert_eq!(booked.len(), awards);
+
+    // Replaying the same events (a restart with an empty state) books nothing.
+    assert!(
+        gamification::karma_plan(&client, &rules)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Cancel one awarded invoice: exactly one compensating entry, for its whole award.
+    let (invoice, user, gain) = {
+        let store = served.sim.read();
+        let (_, _, _, reason) = &booked[0];
+        let id: i64 = reason
+            .split("account.move/")
+            .nth(1)
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let user = store
+            .value("account.move", id, "invoice_user_id")
+            .unwrap()
+            .as_many2one()
+            .unwrap();
+        (id, user, booked[0].2 - booked[0].1)
+    };
+    let mut values = Struct::new();
+    values.push("state", "cancel".into());
+    client
+        .write("account.move", &[invoice], values)
+        .await
+        .unwrap();
+    let plan = gamification::karma_plan(&client, &rules).await.unwrap();
+    let creates: Vec<_> = plan.creates().collect();
+    assert_eq!(creates.len(), 1);
+    assert_eq!(
+        creates[0].2.as_str(),
+        format!("karma:rule=posted-invoice:rec=account.move/{invoice}:n=2")
+    );
+    let field = |name: &str| {
+        creates[0]
+            .1
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(field("user_id"), RV::Many2one(user));
+    assert_eq!(
+        field("new_value").as_i64().unwrap() - field("old_value").as_i64().unwrap(),
+        -gain
+    );
+    assert!(
+        field("reason")
+            .as_str()
+            .unwrap()
+            .starts_with("Posted invoice: reversed")
+    );
+    apply::apply(
+        &plan,
+        &mut state,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        gamification::karma_plan(&client, &rules)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(karma_entries(&served).len(), awards + 1);
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trial_run_shows_the_points_since_a_date_without_writing() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let before = served
+        .sim
+        .read()
+        .all_ids("gamification.karma.tracking")
+        .len();
+    let plan = gamification::trial(&client, &[invoice_rule()], since)
+        .await
+        .unwrap();
+    assert!(plan.create_count() > 0);
+    for (_, values, _, reason) in plan.creates() {
+        assert!(
+            reason.starts_with("Posted invoice (account.move #"),
+            "{reason}"
+        );
+        let old = values
+            .iter()
+            .find(|(f, _)| f == "old_value")
+            .unwrap()
+            .1
+            .as_i64()
+            .unwrap();
+        let new = values
+            .iter()
+            .find(|(f, _)| f == "new_value")
+            .unwrap()
+            .1
+            .as_i64()
+            .unwrap();
+        assert!(new > old);
+    }
+    assert_eq!(
+        served
+            .sim
+            .read()
+            .all_ids("gamification.karma.tracking")
+            .len(),
+        before
+    );
+    served.stop().await;
+}
