@@ -29,6 +29,7 @@
 
 mod local;
 mod route;
+pub mod scheduled;
 pub mod setup;
 mod wire;
 
@@ -284,15 +285,19 @@ impl<'a> ScoringJob<'a> {
         let mut acc = Acc::new(self, now, keep_rows);
         match &kind {
             PassKind::Full => {
-                let searches = rules.iter().enumerate().map(|(i, rule)| {
-                    let domain = wire::and_items(&scope, rule);
-                    async move {
-                        let ids = self
-                            .client
-                            .search(LEAD_MODEL, domain, &SearchOptions::default())
-                            .await;
-                        (i, ids)
-                    }
+                // Owned domains: the futures must not borrow through the closure's argument
+                // (so the whole run stays `Send` for the scheduler).
+                let domains: Vec<(usize, Vec<Wire>)> = rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rule)| (i, wire::and_items(&scope, rule)))
+                    .collect();
+                let client = self.client;
+                let searches = domains.into_iter().map(|(i, domain)| async move {
+                    let ids = client
+                        .search(LEAD_MODEL, domain, &SearchOptions::default())
+                        .await;
+                    (i, ids)
                 });
                 let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
                 let mut pending =

@@ -1,0 +1,80 @@
+//! The scoring job as the scheduler sees it ([`crate::scheduler::Job`]): one run opens the
+//! state database, scores (full or incremental pass), routes, and applies, reporting what it
+//! wrote and how many calls it made. The daemon and `run` register it under `scoring`.
+
+use chrono::Utc;
+
+use super::{JobError as ScoringError, RunOptions, ScoringJob};
+use crate::odoo::BoxFuture;
+use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
+use crate::state::State;
+
+/// `[scoring]` (and `[assignment]`) as a scheduled job.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScheduledScoring;
+
+impl ScheduledScoring {
+    pub const NAME: &'static str = "scoring";
+}
+
+fn to_job_error(e: ScoringError) -> JobError {
+    match e {
+        ScoringError::Odoo(o) => JobError::Odoo(o),
+        ScoringError::State(s) => JobError::State(s),
+        ScoringError::Setup(msg) => JobError::Config(msg),
+        other => JobError::Failed(other.to_string()),
+    }
+}
+
+impl Job for ScheduledScoring {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
+        Box::pin(async move {
+            let Some(scoring) = ctx.config.scoring.as_ref() else {
+                return Err(JobError::Config(
+                    "the config has no [scoring] section".into(),
+                ));
+            };
+            let mut state = State::open(&ctx.config.state.path)?;
+            let before = ctx.odoo.metrics().calls;
+            let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref());
+            let opts = RunOptions {
+                now: Utc::now().naive_utc(),
+                full: false,
+            };
+            let report = job
+                .run(&mut state, &opts, false)
+                .await
+                .map_err(to_job_error)?;
+            let mut written = 0;
+            let mut failed = Vec::new();
+            for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+                written += r.records_written as u64;
+                if !r.is_success() {
+                    failed.push(r.to_string());
+                }
+            }
+            if !failed.is_empty() {
+                return Err(JobError::Failed(failed.join("; ")));
+            }
+            let routed = report
+                .evaluation
+                .routing
+                .as_ref()
+                .map_or(0, |o| o.assignments.len());
+            Ok(JobOutcome {
+                changes_written: written,
+                rpc_calls: ctx.odoo.metrics().calls - before,
+                interrupted: false,
+                summary: format!(
+                    "{} leads scored ({} changed), {routed} routed",
+                    report.evaluation.leads_read,
+                    report.evaluation.scoring_plan.writes().count()
+                ),
+            })
+        })
+    }
+}
