@@ -180,3 +180,32 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
     );
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_runs_the_scoring_job() {
+    use scorekeeper::jobs::scoring::scheduled::ScheduledScoring;
+    use scorekeeper::scheduler::{Job, JobContext};
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, true, dir.path());
+    let client = served.client("admin", "admin");
+    setup::setup(&client, cfg.scoring.as_ref().unwrap())
+        .await
+        .unwrap();
+    let ctx = JobContext {
+        config: std::sync::Arc::new(cfg),
+        odoo: std::sync::Arc::new(client),
+        cancel: tokio_util::sync::CancellationToken::new(),
+        scheduled_for: None,
+        show_progress: false,
+    };
+    let job = ScheduledScoring;
+    assert_eq!(job.name(), "scoring");
+    let first = job.run(&ctx).await.unwrap();
+    assert!(first.changes_written > 0, "{first:?}");
+    assert!(first.summary.contains("leads scored"), "{first:?}");
+    let second = job.run(&ctx).await.unwrap();
+    assert!(second.summary.contains("(0 changed)"), "{second:?}");
+    assert!(dir.path().join("demo-state.db").exists());
+    served.stop().await;
+}

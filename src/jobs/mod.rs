@@ -23,7 +23,7 @@ pub fn registry(config: &Config) -> Result<Vec<ScheduledJob>, JobError> {
     if let Some(scoring) = &config.scoring {
         let line = scoring.schedule.as_deref().unwrap_or(DEFAULT_SCORING);
         jobs.push(ScheduledJob {
-            job: Arc::new(scoring::ScheduledScoring),
+            job: Arc::new(scoring::scheduled::ScheduledScoring),
             schedule: Schedule::parse(line, "UTC")?.in_time_zone(tz),
         });
     }

@@ -29,7 +29,7 @@
 
 mod local;
 mod route;
-mod scheduled;
+pub mod scheduled;
 pub mod setup;
 mod wire;
 
@@ -40,7 +40,6 @@ use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
 pub use route::route_leads;
-pub use scheduled::ScheduledScoring;
 pub use wire::{domain_items, lit_to_wire, needs_pushdown};
 
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, OdooWriter};
@@ -286,22 +285,20 @@ impl<'a> ScoringJob<'a> {
         let mut acc = Acc::new(self, now, keep_rows);
         match &kind {
             PassKind::Full => {
-                // Collected first: a lazy `map` adapter inside the stream makes the future
-                // not provably `Send` for every lifetime, which the daemon's boxed jobs need.
-                let searches: Vec<_> = rules
+                // Owned domains: the futures must not borrow through the closure's argument
+                // (so the whole run stays `Send` for the scheduler).
+                let domains: Vec<(usize, Vec<Wire>)> = rules
                     .iter()
                     .enumerate()
-                    .map(|(i, rule)| {
-                        let domain = wire::and_items(&scope, rule);
-                        async move {
-                            let ids = self
-                                .client
-                                .search(LEAD_MODEL, domain, &SearchOptions::default())
-                                .await;
-                            (i, ids)
-                        }
-                    })
+                    .map(|(i, rule)| (i, wire::and_items(&scope, rule)))
                     .collect();
+                let client = self.client;
+                let searches = domains.into_iter().map(|(i, domain)| async move {
+                    let ids = client
+                        .search(LEAD_MODEL, domain, &SearchOptions::default())
+                        .await;
+                    (i, ids)
+                });
                 let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
                 let mut pending =
                     stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));

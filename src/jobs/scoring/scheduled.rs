@@ -1,65 +1,78 @@
-//! The scoring/routing job as the scheduler runs it (`scorekeeper run scoring`, the daemon):
-//! one pass (full or incremental, as the cursors say), journaled and applied.
+//! The scoring job as the scheduler sees it ([`crate::scheduler::Job`]): one run opens the
+//! state database, scores (full or incremental pass), routes, and applies, reporting what it
+//! wrote and how many calls it made. The daemon and `run` register it under `scoring`.
 
 use chrono::Utc;
 
+use super::{JobError as ScoringError, RunOptions, ScoringJob};
 use crate::odoo::BoxFuture;
-use crate::scheduler::{Job, JobContext, JobError as SchedError, JobOutcome};
+use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
 use crate::state::State;
 
-use super::{JobError, RunOptions, ScoringJob};
-
-/// `Arc::new(ScheduledScoring)` goes in the daemon's job list when `[scoring]` is set.
+/// `[scoring]` (and `[assignment]`) as a scheduled job.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ScheduledScoring;
 
-impl From<JobError> for SchedError {
-    fn from(e: JobError) -> SchedError {
-        match e {
-            JobError::Odoo(e) => SchedError::Odoo(e),
-            JobError::State(e) => SchedError::State(e),
-            JobError::Apply(crate::apply::ApplyError::State(e)) => SchedError::State(e),
-            JobError::Domain { .. } => SchedError::Config(e.to_string()),
-            other => SchedError::Failed(other.to_string()),
-        }
+impl ScheduledScoring {
+    pub const NAME: &'static str = "scoring";
+}
+
+fn to_job_error(e: ScoringError) -> JobError {
+    match e {
+        ScoringError::Odoo(o) => JobError::Odoo(o),
+        ScoringError::State(s) => JobError::State(s),
+        ScoringError::Setup(msg) => JobError::Config(msg),
+        other => JobError::Failed(other.to_string()),
     }
 }
 
 impl Job for ScheduledScoring {
     fn name(&self) -> &str {
-        "scoring"
+        Self::NAME
     }
 
-    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, SchedError>> {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
         Box::pin(async move {
             let Some(scoring) = ctx.config.scoring.as_ref() else {
-                return Err(SchedError::Config(
-                    "no [scoring] section in the configuration".into(),
+                return Err(JobError::Config(
+                    "the config has no [scoring] section".into(),
                 ));
             };
-            let calls_before = ctx.odoo.metrics().calls;
-            let now = ctx.scheduled_for.unwrap_or_else(Utc::now).naive_utc();
             let mut state = State::open(&ctx.config.state.path)?;
+            let before = ctx.odoo.metrics().calls;
             let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref());
+            let opts = RunOptions {
+                now: Utc::now().naive_utc(),
+                full: false,
+            };
             let report = job
-                .run(&mut state, &RunOptions { now, full: false }, false)
-                .await?;
+                .run(&mut state, &opts, false)
+                .await
+                .map_err(to_job_error)?;
             let mut written = 0;
+            let mut failed = Vec::new();
             for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+                written += r.records_written as u64;
                 if !r.is_success() {
-                    return Err(SchedError::Failed(format!(
-                        "some writes failed; the journal keeps them for the next run to reconcile: {r}"
-                    )));
+                    failed.push(r.to_string());
                 }
-                written += r.records_written;
             }
+            if !failed.is_empty() {
+                return Err(JobError::Failed(failed.join("; ")));
+            }
+            let routed = report
+                .evaluation
+                .routing
+                .as_ref()
+                .map_or(0, |o| o.assignments.len());
             Ok(JobOutcome {
-                changes_written: written as u64,
-                rpc_calls: ctx.odoo.metrics().calls.saturating_sub(calls_before),
+                changes_written: written,
+                rpc_calls: ctx.odoo.metrics().calls - before,
                 interrupted: false,
                 summary: format!(
-                    "{} leads read, {written} records written",
-                    report.evaluation.leads_read
+                    "{} leads scored ({} changed), {routed} routed",
+                    report.evaluation.leads_read,
+                    report.evaluation.scoring_plan.writes().count()
                 ),
             })
         })
