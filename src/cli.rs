@@ -25,6 +25,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The span of a ranking report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportSpan {
+    Month,
+    Quarter,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Human,
@@ -52,6 +59,10 @@ pub enum Command {
         /// Force a full pass.
         #[arg(long)]
         full: bool,
+        /// Trial run (`plan gamification --since YYYY-MM-DD`): the karma entries the
+        /// configured point rules would have produced over that history; writes nothing.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
         /// The clock, `YYYY-MM-DD HH:MM:SS` UTC (tests and replays); default now.
         #[arg(long, hide = true)]
         now: Option<String>,
@@ -112,6 +123,13 @@ pub enum Command {
         /// The day the period is computed for, `YYYY-MM-DD` (UTC); default today.
         #[arg(long)]
         date: Option<String>,
+        /// Write a ranking report over the month or quarter holding `--date` as CSV and HTML
+        /// files into `--out` instead of printing the current period.
+        #[arg(long, value_enum)]
+        report: Option<ReportSpan>,
+        /// Directory for `--report` files.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
     },
     /// Configuration helpers.
     Config {
@@ -204,6 +222,15 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             job,
             json,
             full: _,
+            since: Some(since),
+            now: _,
+        } if job == "gamification" => gamification_trial_cmd(&config, &since, json, out).await,
+        Command::Plan {
+            config,
+            job,
+            json,
+            full: _,
+            since: _,
             now,
         } if job == "gamification" => {
             gamification_plan_cmd(&config, json, now.as_deref(), out).await
@@ -213,8 +240,16 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             job,
             json,
             full,
+            since,
             now,
-        } => plan_cmd(&config, &job, json, full, now.as_deref(), out).await,
+        } => {
+            if since.is_some() {
+                return Err(Failure::Invalid(anyhow::anyhow!(
+                    "--since is the gamification trial run: `plan gamification --since DATE`"
+                )));
+            }
+            plan_cmd(&config, &job, json, full, now.as_deref(), out).await
+        }
         Command::Run {
             config,
             job,
@@ -259,8 +294,19 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             config,
             challenge,
             fair,
+            csv: _,
+            date,
+            report: Some(span),
+            out: dir,
+        } => report_cmd(&config, &challenge, fair, span, date.as_deref(), &dir, out).await,
+        Command::Leaderboard {
+            config,
+            challenge,
+            fair,
             csv,
             date,
+            report: None,
+            out: _,
         } => leaderboard_cmd(&config, &challenge, fair, csv, date.as_deref(), out).await,
         Command::Demo { seed, leads } => {
             let spec = dataset_spec(seed, leads);
@@ -419,8 +465,8 @@ async fn job_setup(
 ) -> Result<(config::Config, OdooClient), Failure> {
     let cfg = config::load(path)?;
     if !matches!(job, "scoring" | "leads") {
-        return Err(Failure::Failed(anyhow::anyhow!(
-            "unknown job {job:?}: this version runs `scoring` (lead scoring and routing)"
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "unknown job {job:?}: the jobs are `scoring` (lead scoring and routing), `gamification` and `all`"
         )));
     }
     if cfg.scoring.is_none() {
@@ -623,9 +669,27 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
-    let lines = crate::jobs::scoring::setup::setup(&client, scoring)
+    let mut lines = crate::jobs::scoring::setup::setup(&client, scoring)
         .await
         .map_err(job_failure)?;
+    if let Some(gcfg) = cfg.gamification.as_ref() {
+        let report = crate::jobs::gamification::setup(&client, gcfg)
+            .await
+            .map_err(gamification_failure)?;
+        lines.extend(
+            report
+                .definitions_created
+                .iter()
+                .map(|d| format!("goal    definition {d}: created")),
+        );
+        lines.extend(
+            report
+                .challenges_created
+                .iter()
+                .map(|c| format!("challenge {c}: created")),
+        );
+        lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+    }
     write_out(out, &(lines.join("\n") + "\nOK\n"))
 }
 
@@ -739,5 +803,95 @@ pub async fn leaderboard_cmd(
         } else {
             board.to_table()
         },
+    )
+}
+
+/// `scorekeeper plan -c FILE gamification --since DATE`: the trial run of the point rules.
+pub async fn gamification_trial_cmd(
+    path: &std::path::Path,
+    since: &str,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let since = today(Some(since))?;
+    let (cfg, client) = login(path).await?;
+    let Some(gcfg) = cfg.gamification.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [gamification] section",
+            path.display()
+        )));
+    };
+    let plan = crate::jobs::gamification::trial(&client, &gcfg.point_rules, since)
+        .await
+        .map_err(gamification_failure)?;
+    if json {
+        write_out(out, &format!("{:#}\n", plan.to_json()))
+    } else {
+        write_out(
+            out,
+            &format!(
+                "trial run since {since} (nothing is written)\n{}",
+                plan.summary(20)
+            ),
+        )
+    }
+}
+
+/// `scorekeeper leaderboard -c FILE CHALLENGE --report month|quarter [--out DIR]`: the ranking
+/// over the month or quarter holding `--date`, written as `<slug>-<from>.csv` and `.html`.
+pub async fn report_cmd(
+    path: &std::path::Path,
+    challenge: &str,
+    fair: bool,
+    span: ReportSpan,
+    date: Option<&str>,
+    dir: &std::path::Path,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::gamification::ranking::Order;
+    use chrono::Datelike;
+    let day = today(date)?;
+    let (first_month, months) = match span {
+        ReportSpan::Month => (day.month(), 1),
+        ReportSpan::Quarter => ((day.month0() / 3) * 3 + 1, 3),
+    };
+    let from = chrono::NaiveDate::from_ymd_opt(day.year(), first_month, 1)
+        .context("no such month")
+        .map_err(Failure::Failed)?;
+    let to = from
+        .checked_add_months(chrono::Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .context("date out of range")
+        .map_err(Failure::Failed)?;
+    let (_cfg, client) = login(path).await?;
+    let order = if fair { Order::Fair } else { Order::Odoo };
+    let board = crate::jobs::gamification::ranking_report(&client, challenge, from, to, order)
+        .await
+        .map_err(gamification_failure)?;
+    let slug: String = challenge
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let csv_path = dir.join(format!("{slug}-{from}.csv"));
+    let html_path = dir.join(format!("{slug}-{from}.html"));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&csv_path, board.to_csv()))
+        .and_then(|()| std::fs::write(&html_path, board.to_html()))
+        .with_context(|| format!("cannot write the report into {}", dir.display()))
+        .map_err(Failure::Failed)?;
+    write_out(
+        out,
+        &format!(
+            "{}wrote {} and {}\n",
+            board.to_table(),
+            csv_path.display(),
+            html_path.display()
+        ),
     )
 }
