@@ -3,6 +3,7 @@
 
 mod cli_check;
 mod cli_demo;
+mod cli_jobs;
 mod client_fake_odoo;
 mod client_faults;
 mod client_paging;

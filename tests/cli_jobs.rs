@@ -1,0 +1,195 @@
+//! The job commands through the real binary against the simulator with the demo dataset:
+//! `run gamification` (twice: the second writes nothing), `run all`, `leaderboard` (table and
+//! report files), the `plan gamification --since` trial run, an unknown job (exit 2), and
+//! `daemon` scheduling runs, serving /metrics and exiting 0 on SIGTERM.
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::scoring_e2e::{DEMO_TOML, served_demo};
+
+fn sk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(args)
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .env_remove("SCOREKEEPER_LOG")
+        .output()
+        .unwrap()
+}
+
+async fn sk_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        sk(&refs)
+    })
+    .await
+    .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn owned(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gamification_leaderboard_and_trial_through_the_binary() {
+    let served = served_demo(600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("demo.toml");
+    std::fs::write(
+        &cfg_path,
+        DEMO_TOML.replace("http://127.0.0.1:8069", &served.url),
+    )
+    .unwrap();
+    let cfg = cfg_path.to_string_lossy().into_owned();
+
+    let first = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let stdout = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(stdout.starts_with("gamification: "), "{stdout}");
+    assert!(!stdout.contains(" 0 goals created"), "{stdout}");
+    assert!(!stdout.contains("(0 changes written"), "{stdout}");
+
+    let second = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    let stdout = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(stdout.contains("(0 changes written"), "{stdout}");
+
+    let board = sk_async(owned(&["leaderboard", "-c", &cfg, "Appointment Setting"])).await;
+    assert_eq!(board.status.code(), Some(0), "{}", text(&board));
+    let table = String::from_utf8_lossy(&board.stdout).into_owned();
+    assert!(table.contains("Appointments Booked"), "{table}");
+    for telemarketer in [
+        "Ryan Mitchell",
+        "Đặng Thủy Tiên",
+        "Екатерина Волкова",
+        "黄丽",
+    ] {
+        assert!(table.contains(telemarketer), "{table}");
+    }
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.starts_with(['1', '2', '3', '4']))
+            .count(),
+        4,
+        "{table}"
+    );
+
+    let reports = dir.path().join("reports");
+    let report = sk_async(owned(&[
+        "leaderboard",
+        "-c",
+        &cfg,
+        "Monthly Sales Targets",
+        "--report",
+        "quarter",
+        "--out",
+        &reports.to_string_lossy(),
+    ]))
+    .await;
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report));
+    let files: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let csv_name = files.iter().find(|f| f.ends_with(".csv")).unwrap();
+    let csv = std::fs::read_to_string(reports.join(csv_name)).unwrap();
+    assert!(csv.lines().count() > 24, "{csv}"); // header + the 24+ participants
+    assert!(csv.contains("Marc Demo"), "{csv}");
+
+    let trial = sk_async(owned(&[
+        "plan",
+        "-c",
+        &cfg,
+        "gamification",
+        "--since",
+        "2026-10-01",
+    ]))
+    .await;
+    assert_eq!(trial.status.code(), Some(0), "{}", text(&trial));
+    let stdout = String::from_utf8_lossy(&trial.stdout).into_owned();
+    assert!(stdout.contains("trial run since 2026-10-01"), "{stdout}");
+    assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
+
+    let unknown = sk_async(owned(&["run", "-c", &cfg, "nosuchjob"])).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("unknown job"),
+        "{}",
+        text(&unknown)
+    );
+    served.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_runs_jobs_serves_metrics_and_stops_on_sigterm() {
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = DEMO_TOML
+        .replace("http://127.0.0.1:8069", &served.url)
+        .replace("schedule = \"*/10 * * * *\"", "schedule = \"* * * * * *\"")
+        + &format!("\n[http]\nlisten = \"127.0.0.1:{port}\"\n");
+    let cfg_path = dir.path().join("daemon.toml");
+    std::fs::write(&cfg_path, config).unwrap();
+    let cfg = cfg_path.to_string_lossy().into_owned();
+    // `setup` first, as an admin would: the score field must exist before scoring runs.
+    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let child = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["daemon", "-c", &cfg_path.to_string_lossy()])
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut metrics = String::new();
+    while Instant::now() < deadline {
+        if let Ok(resp) = http
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+        {
+            metrics = resp.text().await.unwrap_or_default();
+            if metrics.contains("scorekeeper_runs_total{job=\"scoring\",outcome=\"ok\"}") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        metrics.contains("scorekeeper_runs_total{job=\"scoring\",outcome=\"ok\"}"),
+        "{metrics}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    served.stop().await;
+}
