@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 
 use crate::domain::Lit;
-use crate::record;
 use crate::xmlrpc::{Struct, Value};
 
 use super::GamificationError;
@@ -25,22 +24,6 @@ pub fn lit(l: &Lit) -> Value {
 /// A domain (list of leaves and operators) as wire values.
 pub fn domain(items: &[Lit]) -> Vec<Value> {
     items.iter().map(lit).collect()
-}
-
-/// A field value to send in `create`/`write`.
-pub fn value(v: &record::Value) -> Value {
-    match v {
-        record::Value::Null => Value::Bool(false),
-        record::Value::Bool(b) => Value::Bool(*b),
-        record::Value::Int(i) | record::Value::Many2one(i) => Value::Int(*i),
-        record::Value::Float(f) => Value::Double(*f),
-        record::Value::Str(s) => Value::String(s.clone()),
-        record::Value::Ids(ids) => Value::Array(vec![Value::Array(vec![
-            Value::Int(6),
-            Value::Int(0),
-            Value::Array(ids.iter().map(|i| Value::Int(*i)).collect()),
-        ])]),
-    }
 }
 
 /// Typed access to one row of a `read`/`search_read` answer.

@@ -4,50 +4,27 @@
 //! in `reason`.
 
 use crate::apply::{OdooWriter, ReadRows, WriteError};
-use crate::odoo::{OdooClient, OdooError};
+use crate::odoo::{self, OdooClient, classify};
 use crate::plan::IdemKey;
 use crate::record;
-use crate::xmlrpc::{Struct, Value};
+use crate::xmlrpc::Value;
 
-use super::wire::{self, Row};
+use super::wire::Row;
 
-/// The gamification job's door to Odoo for `apply`.
+/// The gamification job's door to Odoo for `apply`: the generic client writer (grouped
+/// writes, batch creates, markers in `reason`/`comment`), except that a goal's key is found
+/// by its line, user and period.
 pub struct ClientWriter<'a> {
     client: &'a OdooClient,
+    inner: odoo::ClientWriter<'a>,
 }
 
 impl<'a> ClientWriter<'a> {
     pub fn new(client: &'a OdooClient) -> ClientWriter<'a> {
-        ClientWriter { client }
-    }
-}
-
-fn classify(e: OdooError) -> WriteError {
-    if e.is_transient() {
-        WriteError::Transient(e.to_string())
-    } else {
-        WriteError::Permanent(e.to_string())
-    }
-}
-
-fn to_struct(values: &[(String, record::Value)]) -> Struct {
-    values
-        .iter()
-        .map(|(k, v)| (k.clone(), wire::value(v)))
-        .collect()
-}
-
-fn from_wire(v: &Value) -> record::Value {
-    match v {
-        Value::Bool(b) => record::Value::Bool(*b),
-        Value::Int(i) => record::Value::Int(*i),
-        Value::Double(f) => record::Value::Float(*f),
-        Value::String(s) => record::Value::Str(s.clone()),
-        Value::Array(items) => match v.as_many2one() {
-            Some((id, _)) => record::Value::Many2one(id),
-            None => record::Value::Ids(items.iter().filter_map(Value::as_i64).collect()),
-        },
-        _ => record::Value::Null,
+        ClientWriter {
+            client,
+            inner: odoo::ClientWriter::new(client),
+        }
     }
 }
 
@@ -63,15 +40,6 @@ fn parse_goal_key(key: &IdemKey) -> Option<(i64, i64, String)> {
     Some((line.parse().ok()?, user.parse().ok()?, period.to_string()))
 }
 
-/// The text field a model's records carry key markers in.
-pub fn marker_field(model: &str) -> Option<&'static str> {
-    match model {
-        "gamification.badge.user" => Some("comment"),
-        "gamification.karma.tracking" => Some("reason"),
-        _ => None,
-    }
-}
-
 impl OdooWriter for ClientWriter<'_> {
     async fn write(
         &self,
@@ -79,10 +47,7 @@ impl OdooWriter for ClientWriter<'_> {
         ids: &[i64],
         values: &[(String, record::Value)],
     ) -> Result<(), WriteError> {
-        self.client
-            .write(model, ids, to_struct(values))
-            .await
-            .map_err(classify)
+        self.inner.write(model, ids, values).await
     }
 
     async fn create(
@@ -90,8 +55,7 @@ impl OdooWriter for ClientWriter<'_> {
         model: &str,
         values: &[Vec<(String, record::Value)>],
     ) -> Result<Vec<i64>, WriteError> {
-        let records: Vec<Struct> = values.iter().map(|v| to_struct(v)).collect();
-        self.client.create(model, records).await.map_err(classify)
+        self.inner.create(model, values).await
     }
 
     async fn read(
@@ -100,24 +64,7 @@ impl OdooWriter for ClientWriter<'_> {
         ids: &[i64],
         fields: &[String],
     ) -> Result<ReadRows, WriteError> {
-        let names: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let rows = self
-            .client
-            .read(model, ids, &names)
-            .await
-            .map_err(classify)?;
-        let mut out = Vec::new();
-        for row in &rows {
-            let Some(id) = row.get("id").and_then(Value::as_i64) else {
-                continue;
-            };
-            let values = fields
-                .iter()
-                .map(|f| (f.clone(), row.get(f).map_or(record::Value::Null, from_wire)))
-                .collect();
-            out.push((id, values));
-        }
-        Ok(out)
+        self.inner.read(model, ids, fields).await
     }
 
     async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
@@ -134,46 +81,10 @@ impl OdooWriter for ClientWriter<'_> {
         model: &str,
         keys: &[IdemKey],
     ) -> Result<Vec<Option<i64>>, WriteError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        if model == "gamification.goal" {
+        if model == "gamification.goal" && !keys.is_empty() {
             return self.find_goals(keys).await;
         }
-        let Some(field) = marker_field(model) else {
-            return Err(WriteError::Permanent(format!(
-                "scorekeeper keeps no idempotency marker on {model}"
-            )));
-        };
-        let mut domain = Vec::new();
-        for _ in 1..keys.len() {
-            domain.push(Value::from("|"));
-        }
-        for key in keys {
-            domain.push(Value::Array(vec![
-                field.into(),
-                "ilike".into(),
-                key.marker().into(),
-            ]));
-        }
-        let rows = self
-            .client
-            .search_read_all(model, domain, &[field])
-            .await
-            .map_err(classify)?;
-        Ok(keys
-            .iter()
-            .map(|key| {
-                let marker = key.marker();
-                rows.iter()
-                    .find(|r| {
-                        r.get(field)
-                            .and_then(Value::as_str)
-                            .is_some_and(|t| t.contains(&marker))
-                    })
-                    .and_then(|r| r.get("id").and_then(Value::as_i64))
-            })
-            .collect())
+        self.inner.find_by_keys(model, keys).await
     }
 }
 
