@@ -463,23 +463,18 @@ async fn job_setup(
     path: &std::path::Path,
     job: &str,
 ) -> Result<(config::Config, OdooClient), Failure> {
-    let cfg = config::load(path)?;
     if !matches!(job, "scoring" | "leads") {
         return Err(Failure::Invalid(anyhow::anyhow!(
             "unknown job {job:?}: the jobs are `scoring` (lead scoring and routing), `gamification` and `all`"
         )));
     }
+    let (cfg, client) = login(path).await?;
     if cfg.scoring.is_none() {
         return Err(Failure::Failed(anyhow::anyhow!(
             "{} has no [scoring] section",
             path.display()
         )));
     }
-    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
-    client.authenticate().await.map_err(|e| {
-        let e = anyhow::Error::new(e).context(format!("cannot log in to {}", cfg.odoo.url));
-        Failure::Unreachable(e)
-    })?;
     Ok((cfg, client))
 }
 
@@ -640,12 +635,7 @@ pub async fn undo_cmd(
     run_id: &str,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let cfg = config::load(path)?;
-    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
-    client
-        .authenticate()
-        .await
-        .map_err(|e| Failure::Unreachable(e.into()))?;
+    let (cfg, client) = login(path).await?;
     let mut state = open_state(&cfg)?;
     let writer = crate::odoo::ClientWriter::new(&client);
     let opts = crate::apply::ApplyOptions {
