@@ -23,6 +23,23 @@ impl Lit {
         }
     }
 
+    /// The literal as an XML-RPC request value, to push a domain down to Odoo. `None` goes
+    /// as `<nil/>`, which Odoo accepts inbound: on boolean fields `= None` (IS NULL) and
+    /// `= False` (NULL or false) are different leaves.
+    pub fn to_wire(&self) -> crate::xmlrpc::Value {
+        use crate::xmlrpc::Value;
+        match self {
+            Lit::None => Value::Nil,
+            Lit::Bool(b) => Value::Bool(*b),
+            Lit::Int(i) => Value::Int(*i),
+            Lit::Float(x) => Value::Double(*x),
+            Lit::Str(s) => Value::String(s.clone()),
+            Lit::List(items) | Lit::Tuple(items) => {
+                Value::Array(items.iter().map(Lit::to_wire).collect())
+            }
+        }
+    }
+
     /// The items of a list or tuple.
     pub fn as_seq(&self) -> Option<&[Lit]> {
         match self {

@@ -417,7 +417,15 @@ fn definition_domain(
                 e.to_string()
             },
         })?;
-    Ok(bound.as_seq().map(wire::domain).unwrap_or_default())
+    Ok(bound
+        .as_seq()
+        .map(|items| {
+            items
+                .iter()
+                .map(crate::domain::Lit::to_wire)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default())
 }
 
 async fn run_query(
@@ -436,7 +444,7 @@ async fn run_query(
             keys,
         } => {
             let mut domain = definition_domain(def, None, opts.today)?;
-            domain.extend(wire::domain(extra));
+            domain.extend(extra.iter().map(crate::domain::Lit::to_wire));
             let agg = match aggregate {
                 Aggregate::Count => Vec::new(),
                 Aggregate::Sum(f) => vec![format!("{f}:sum")],
@@ -471,7 +479,7 @@ async fn run_query(
         } => {
             let ctx = users.get(user).map(|(p, c)| (p, c.as_slice()));
             let mut domain = definition_domain(def, ctx, opts.today)?;
-            domain.extend(wire::domain(extra));
+            domain.extend(extra.iter().map(crate::domain::Lit::to_wire));
             let value = match aggregate {
                 Aggregate::Count => client.search_count(model, domain).await? as f64,
                 Aggregate::Sum(f) => {

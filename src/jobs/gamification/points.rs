@@ -15,7 +15,7 @@ use crate::record::Value;
 use crate::xmlrpc;
 
 use super::GamificationError;
-use super::wire::{self, Row};
+use super::wire::Row;
 
 fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError> {
     let lit = Domain::parse(&rule.domain)
@@ -24,7 +24,15 @@ fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError
             what: format!("point rule {:?} domain", rule.key),
             error: e.to_string(),
         })?;
-    Ok(lit.as_seq().map(wire::domain).unwrap_or_default())
+    Ok(lit
+        .as_seq()
+        .map(|items| {
+            items
+                .iter()
+                .map(crate::domain::Lit::to_wire)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default())
 }
 
 fn points_of(rule: &PointRule, row: &Row<'_>) -> Result<i64, GamificationError> {

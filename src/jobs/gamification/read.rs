@@ -18,7 +18,7 @@ use crate::plan::IdemKey;
 use crate::xmlrpc::Value;
 
 use super::GamificationError;
-use super::wire::{self, Row};
+use super::wire::Row;
 
 const CHALLENGE_FIELDS: &[&str] = &[
     "name",
@@ -290,7 +290,15 @@ pub fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, Gami
         ),
         error: e.to_string(),
     })?;
-    Ok(lit.as_seq().map(wire::domain).unwrap_or_default())
+    Ok(lit
+        .as_seq()
+        .map(|items| {
+            items
+                .iter()
+                .map(crate::domain::Lit::to_wire)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default())
 }
 
 const USER_FIELDS: &[&str] = &["name", "login", "partner_id", "company_id", "company_ids"];

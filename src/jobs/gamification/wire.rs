@@ -4,27 +4,9 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::Lit;
 use crate::xmlrpc::{Struct, Value};
 
 use super::GamificationError;
-
-/// A domain literal as the wire list Odoo expects.
-pub fn lit(l: &Lit) -> Value {
-    match l {
-        Lit::None => Value::Bool(false),
-        Lit::Bool(b) => Value::Bool(*b),
-        Lit::Int(i) => Value::Int(*i),
-        Lit::Float(f) => Value::Double(*f),
-        Lit::Str(s) => Value::String(s.clone()),
-        Lit::List(items) | Lit::Tuple(items) => Value::Array(items.iter().map(lit).collect()),
-    }
-}
-
-/// A domain (list of leaves and operators) as wire values.
-pub fn domain(items: &[Lit]) -> Vec<Value> {
-    items.iter().map(lit).collect()
-}
 
 /// Typed access to one row of a `read`/`search_read` answer.
 pub struct Row<'a> {

@@ -7,20 +7,10 @@ use crate::xmlrpc::{Struct, Value};
 
 /// A literal as XML-RPC sends it (tuples become arrays, `None` becomes `<nil/>`).
 pub fn lit_to_wire(lit: &Lit) -> Value {
-    match lit {
-        Lit::None => Value::Nil,
-        Lit::Bool(b) => Value::Bool(*b),
-        Lit::Int(i) => Value::Int(*i),
-        Lit::Float(x) => Value::Double(*x),
-        Lit::Str(s) => Value::String(s.clone()),
-        Lit::List(items) | Lit::Tuple(items) => {
-            Value::Array(items.iter().map(lit_to_wire).collect())
-        }
-    }
+    lit.to_wire()
 }
 
-/// A bound domain's list form, as the items of a wire domain (so more leaves can be appended:
-/// Odoo ANDs consecutive items).
+/// A domain's items (operators and leaves) as the wire list Odoo expects.
 pub fn domain_items(domain: &Domain) -> Vec<Value> {
     match lit_to_wire(&domain.to_lit()) {
         Value::Array(items) => items,
