@@ -14,7 +14,7 @@ use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::gamification_golden::{
-    Served, apply_options, complete_day_close, options, sim_at_074, today,
+    Served, apply_options, assert_day_close_computed, options, sim_at_074, today,
 };
 
 const CONFIG: &str = r#"
@@ -182,7 +182,7 @@ async fn setup_provisions_config_challenges_and_the_job_computes_them() {
 async fn a_bot_without_access_rights_gets_a_precise_error_for_restricted_badges() {
     let served = Served::start(sim_at_074()).await;
     let admin = served.client("admin", "admin");
-    complete_day_close(&served.sim, &admin).await;
+    assert_day_close_computed(&served.sim);
     let mut badge = Struct::new();
     badge.push("name", "Appointment Setter of the Month".into());
     badge.push("rule_auth", "nobody".into());
@@ -232,7 +232,7 @@ async fn a_bot_without_access_rights_gets_a_precise_error_for_restricted_badges(
 async fn leaderboard_ranks_in_odoo_order_or_fairly_and_exports_csv() {
     let served = Served::start(sim_at_074()).await;
     let client = served.client("admin", "admin");
-    complete_day_close(&served.sim, &client).await;
+    assert_day_close_computed(&served.sim);
     let mut state = State::open_in_memory().unwrap();
     gamification::run(
         &client,
@@ -305,7 +305,7 @@ async fn leaderboard_ranks_in_odoo_order_or_fairly_and_exports_csv() {
 async fn period_close_across_the_month_end_on_the_simulator() {
     let served = Served::start(sim_at_074()).await;
     let client = served.client("admin", "admin");
-    complete_day_close(&served.sim, &client).await;
+    assert_day_close_computed(&served.sim);
     let mut values = Struct::new();
     values.push("reward_id", X::Int(4));
     values.push("reward_realtime", X::Bool(false));

@@ -11,7 +11,9 @@ use scorekeeper::record::Value as RV;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::gamification_golden::{Served, apply_options, complete_day_close, options, sim_at_074};
+use crate::gamification_golden::{
+    Served, apply_options, assert_day_close_computed, options, sim_at_074,
+};
 
 /// Performs every call, but reports the first `create` of each of `models` as a timeout.
 struct LosesFirstCreateAnswer<'a> {
@@ -90,7 +92,7 @@ fn count(served: &Served, model: &str) -> usize {
 async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     let served = Served::start(sim_at_074()).await;
     let client = served.client("admin", "admin");
-    complete_day_close(&served.sim, &client).await;
+    assert_day_close_computed(&served.sim);
     // Lead Acquisition rewards "Good Job" (badge 1) as soon as someone reaches every goal.
     let mut values = Struct::new();
     values.push("reward_id", X::Int(1));

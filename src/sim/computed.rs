@@ -131,6 +131,25 @@ fn completeness(store: &Store, goal: i64) -> f64 {
     }
 }
 
+/// crm.lead's stored `day_open`/`day_close`: `abs((date - create_date).days)` with Python's
+/// `timedelta.days` (floored, before `abs`), empty when either date is.
+fn lead_days(store: &Store, id: i64, date_field: &str) -> Value {
+    let parse = |f: &str| match store.value("crm.lead", id, f) {
+        Some(Value::Str(s)) => {
+            chrono::NaiveDateTime::parse_from_str(s.get(..19).unwrap_or(&s), "%Y-%m-%d %H:%M:%S")
+                .ok()
+        }
+        _ => None,
+    };
+    match (parse(date_field), parse("create_date")) {
+        (Some(date), Some(created)) => {
+            let days = (date - created).num_seconds().div_euclid(86_400);
+            Value::Float(days.unsigned_abs() as f64)
+        }
+        _ => Value::Null,
+    }
+}
+
 /// Stored computations to refresh after `model` records `ids` were created or written.
 pub(crate) fn after_change(store: &mut Store, model: &str, ids: &[i64], fields: &[String]) {
     match model {
@@ -143,6 +162,20 @@ pub(crate) fn after_change(store: &mut Store, model: &str, ids: &[i64], fields: 
                 );
                 if let Some(t) = store.table_mut(model) {
                     t.set(id, "challenge_id", challenge);
+                }
+            }
+        }
+        "crm.lead"
+            if fields
+                .iter()
+                .any(|f| matches!(f.as_str(), "date_open" | "date_closed" | "create_date")) =>
+        {
+            for &id in ids {
+                for (days, date) in [("day_open", "date_open"), ("day_close", "date_closed")] {
+                    let value = lead_days(store, id, date);
+                    if let Some(t) = store.table_mut(model) {
+                        t.set(id, days, value);
+                    }
                 }
             }
         }

@@ -751,6 +751,30 @@ fn lead_writes_have_odoo_side_effects() {
 }
 
 #[test]
+fn lead_day_close_and_day_open_are_stored_computations() {
+    let sim = sim();
+    // Lead 1 was created 2026-11-14 13:11:07 (snapshot); Odoo floors timedelta.days, then abs.
+    let ok = kw(
+        &sim,
+        "crm.lead",
+        "write",
+        vec![
+            arr(vec![X::Int(1)]),
+            st(vec![
+                ("date_closed", X::String("2026-11-20 13:11:06".into())),
+                ("date_open", X::String("2026-11-10 09:00:00".into())),
+            ]),
+        ],
+        vec![],
+    );
+    assert_eq!(ok, Ok(X::Bool(true)));
+    let store = sim.read();
+    assert_eq!(store.value("crm.lead", 1, "day_close"), Some(RV::Float(5.0)));
+    // 2026-11-10 09:00 is 4 days 4 h before creation: days = -5 (floored), abs → 5
+    assert_eq!(store.value("crm.lead", 1, "day_open"), Some(RV::Float(5.0)));
+}
+
+#[test]
 fn karma_writes_become_trackings() {
     let sim = sim();
     let ok = kw(
