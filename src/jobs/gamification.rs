@@ -661,6 +661,30 @@ pub async fn run(
     Ok((first, report))
 }
 
+/// One challenge by id or exact name, read as of `today` (a draft is read as if started, so
+/// its leaderboard can be shown before the first run starts it).
+async fn find_challenge(
+    client: &OdooClient,
+    challenge: &str,
+    today: NaiveDate,
+) -> Result<(i64, crate::gamification::model::Challenge), GamificationError> {
+    let leaf = match challenge.parse::<i64>() {
+        Ok(id) => crate::odoo::leaf("id", "=", xmlrpc::Value::Int(id)),
+        Err(_) => crate::odoo::leaf("name", "=", challenge),
+    };
+    let ids = client
+        .search("gamification.challenge", vec![leaf], &Default::default())
+        .await?;
+    let Some(&id) = ids.first() else {
+        return Err(GamificationError::NoChallenge(challenge.to_string()));
+    };
+    let (challenges, _) = read::challenges(client, today, &[id], Some(&[id])).await?;
+    match challenges.into_iter().next() {
+        Some(c) => Ok((id, c)),
+        None => Err(GamificationError::NoChallenge(challenge.to_string())),
+    }
+}
+
 /// The leaderboard of one challenge (by id or exact name) for the current period of `today`.
 pub async fn leaderboard(
     client: &OdooClient,
@@ -668,28 +692,7 @@ pub async fn leaderboard(
     today: NaiveDate,
     order: Order,
 ) -> Result<Leaderboard, GamificationError> {
-    let domain = match challenge.parse::<i64>() {
-        Ok(id) => vec![xmlrpc::Value::Array(vec![
-            "id".into(),
-            "=".into(),
-            xmlrpc::Value::Int(id),
-        ])],
-        Err(_) => vec![xmlrpc::Value::Array(vec![
-            "name".into(),
-            "=".into(),
-            challenge.into(),
-        ])],
-    };
-    let ids = client
-        .search("gamification.challenge", domain, &Default::default())
-        .await?;
-    let Some(&id) = ids.first() else {
-        return Err(GamificationError::NoChallenge(challenge.to_string()));
-    };
-    let (challenges, _) = read::challenges(client, today, &[id], Some(&[id])).await?;
-    let Some(c) = challenges.into_iter().next() else {
-        return Err(GamificationError::NoChallenge(challenge.to_string()));
-    };
+    let (id, c) = find_challenge(client, challenge, today).await?;
     let (lines, defs) = read::lines_and_definitions(client, &[id]).await?;
     let goals = read::goals(client, std::slice::from_ref(&c), today).await?;
     let bounds: Bounds = challenge_bounds(&c, today);
@@ -735,28 +738,7 @@ pub async fn ranking_report(
     order: Order,
 ) -> Result<Leaderboard, GamificationError> {
     let today = to;
-    let domain = match challenge.parse::<i64>() {
-        Ok(id) => vec![xmlrpc::Value::Array(vec![
-            "id".into(),
-            "=".into(),
-            xmlrpc::Value::Int(id),
-        ])],
-        Err(_) => vec![xmlrpc::Value::Array(vec![
-            "name".into(),
-            "=".into(),
-            challenge.into(),
-        ])],
-    };
-    let ids = client
-        .search("gamification.challenge", domain, &Default::default())
-        .await?;
-    let Some(&id) = ids.first() else {
-        return Err(GamificationError::NoChallenge(challenge.to_string()));
-    };
-    let (challenges, _) = read::challenges(client, today, &[id], Some(&[id])).await?;
-    let Some(c) = challenges.into_iter().next() else {
-        return Err(GamificationError::NoChallenge(challenge.to_string()));
-    };
+    let (id, c) = find_challenge(client, challenge, today).await?;
     let (mut lines, defs) = read::lines_and_definitions(client, &[id]).await?;
     let goals = read::goals_between(client, id, from, to).await?;
     let merged = leaderboard::merge_periods(&goals);

@@ -769,7 +769,10 @@ fn lead_day_close_and_day_open_are_stored_computations() {
     );
     assert_eq!(ok, Ok(X::Bool(true)));
     let store = sim.read();
-    assert_eq!(store.value("crm.lead", 1, "day_close"), Some(RV::Float(5.0)));
+    assert_eq!(
+        store.value("crm.lead", 1, "day_close"),
+        Some(RV::Float(5.0))
+    );
     // 2026-11-10 09:00 is 4 days 4 h before creation: days = -5 (floored), abs → 5
     assert_eq!(store.value("crm.lead", 1, "day_open"), Some(RV::Float(5.0)));
 }
