@@ -449,5 +449,5 @@ async fn the_scheduler_job_refreshes_and_books_karma() {
 }
 
 fn served_url(served: &Served) -> String {
-    served.url().to_owned()
+    served.url.clone()
 }

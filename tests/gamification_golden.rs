@@ -3,72 +3,17 @@
 //! exactly what real Odoo's engine computed in transcripts 075 and 078.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use scorekeeper::apply::ApplyOptions;
 use scorekeeper::gamification::compute::MissingRows;
 use scorekeeper::jobs::gamification::{self, Options};
-use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTransport};
 use scorekeeper::record::Value as RV;
 use scorekeeper::sim::Sim;
 use scorekeeper::state::State;
 
-/// A simulator served on 127.0.0.1:0 with a stop handle.
-pub struct Served {
-    pub sim: Arc<Sim>,
-    url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Served {
-    pub async fn start(sim: Sim) -> Served {
-        let sim = Arc::new(sim);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
-            let _ = stopped.await;
-        }));
-        Served {
-            sim,
-            url,
-            stop: Some(stop),
-            server: Some(server),
-        }
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    pub fn client(&self, login: &str, secret: &str) -> OdooClient {
-        let metrics = Arc::new(Metrics::new());
-        let url = reqwest::Url::parse(&self.url).unwrap();
-        let transport =
-            XmlRpcTransport::new(&url, Duration::from_secs(60), metrics.clone()).unwrap();
-        OdooClient::new(
-            Arc::new(transport),
-            metrics,
-            Credentials {
-                database: "crm17c".to_owned(),
-                login: login.to_owned(),
-                secret: Secret::new(secret),
-            },
-        )
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
-    }
-}
+pub use crate::sim_client::Served;
 
 fn recording_clock() -> chrono::NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, 22)
