@@ -661,6 +661,27 @@ pub async fn run(
     Ok((first, report))
 }
 
+/// A leaderboard's columns: the challenge's lines in Odoo's order (`sequence, id`), named after
+/// their goal definitions.
+fn columns_of(
+    mut lines: Vec<crate::gamification::model::Line>,
+    defs: &std::collections::HashMap<i64, crate::gamification::model::Definition>,
+) -> Vec<Column> {
+    lines.sort_by_key(|l| (l.sequence, l.id));
+    lines
+        .iter()
+        .map(|l| Column {
+            line_id: l.id,
+            name: defs
+                .get(&l.definition_id)
+                .map_or_else(|| format!("line {}", l.id), |d| d.name.clone()),
+            condition: defs
+                .get(&l.definition_id)
+                .map_or(crate::gamification::Condition::Higher, |d| d.condition),
+        })
+        .collect()
+}
+
 /// One challenge by id or exact name, read as of `today` (a draft is read as if started, so
 /// its leaderboard can be shown before the first run starts it).
 async fn find_challenge(
@@ -702,20 +723,7 @@ pub async fn leaderboard(
         .collect();
     let users: BTreeSet<i64> = current.iter().map(|g| g.user_id).collect();
     let (_, people) = read::participants(client, &[], &users).await?;
-    let mut sorted = lines.clone();
-    sorted.sort_by_key(|l| (l.sequence, l.id));
-    let columns = sorted
-        .iter()
-        .map(|l| Column {
-            line_id: l.id,
-            name: defs
-                .get(&l.definition_id)
-                .map_or_else(|| format!("line {}", l.id), |d| d.name.clone()),
-            condition: defs
-                .get(&l.definition_id)
-                .map_or(crate::gamification::Condition::Higher, |d| d.condition),
-        })
-        .collect();
+    let columns = columns_of(lines, &defs);
     let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
     Ok(leaderboard::build(
         &c.name,
@@ -739,24 +747,12 @@ pub async fn ranking_report(
 ) -> Result<Leaderboard, GamificationError> {
     let today = to;
     let (id, c) = find_challenge(client, challenge, today).await?;
-    let (mut lines, defs) = read::lines_and_definitions(client, &[id]).await?;
+    let (lines, defs) = read::lines_and_definitions(client, &[id]).await?;
     let goals = read::goals_between(client, id, from, to).await?;
     let merged = leaderboard::merge_periods(&goals);
     let users: BTreeSet<i64> = merged.iter().map(|g| g.user_id).collect();
     let (_, people) = read::participants(client, &[], &users).await?;
-    lines.sort_by_key(|l| (l.sequence, l.id));
-    let columns = lines
-        .iter()
-        .map(|l| Column {
-            line_id: l.id,
-            name: defs
-                .get(&l.definition_id)
-                .map_or_else(|| format!("line {}", l.id), |d| d.name.clone()),
-            condition: defs
-                .get(&l.definition_id)
-                .map_or(crate::gamification::Condition::Higher, |d| d.condition),
-        })
-        .collect();
+    let columns = columns_of(lines, &defs);
     let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
     Ok(leaderboard::build(
         &c.name,
