@@ -327,6 +327,36 @@ pub(crate) async fn execute<W: OdooWriter>(
 /// one call, store ids and keys together. A transient failure is retried only after checking
 /// the keys in Odoo again, since the failed call may have been committed. Returns whether the
 /// batch ended without failure.
+/// The idempotency keys of the pending `(seq, item index)` entries of `batch`.
+fn keys_of(batch: &CreateGroup, pending: &[(i64, usize)]) -> Vec<IdemKey> {
+    pending
+        .iter()
+        .map(|&(_, i)| batch.items[i].key.clone())
+        .collect()
+}
+
+/// Journals `failure` on every pending entry, adds it to the report, and stops the batch.
+fn fail_pending(
+    state: &mut State,
+    report: &mut ApplyReport,
+    run_id: &RunId,
+    pending: &[(i64, usize)],
+    failure: Failure,
+) -> Result<bool, ApplyError> {
+    let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
+    state.record_outcomes(
+        &outcomes(
+            run_id,
+            &seqs,
+            failure.entry_status(),
+            Some(&failure.detail()),
+        ),
+        &[],
+    )?;
+    report.record_failure(failure, seqs.len());
+    Ok(false)
+}
+
 async fn create_batch<W: OdooWriter>(
     batch: &CreateGroup,
     seqs: &[i64],
@@ -371,10 +401,7 @@ async fn create_batch<W: OdooWriter>(
         attempts += 1;
         // Ask Odoo before every attempt: a record may carry the key from a run whose local
         // state was lost, or from the previous attempt whose answer was lost.
-        let wanted: Vec<IdemKey> = pending
-            .iter()
-            .map(|&(_, i)| batch.items[i].key.clone())
-            .collect();
+        let wanted = keys_of(batch, &pending);
         let what = format!("{model}.search (idempotency keys)");
         let found = match retrying(opts, &mut report.calls, Call::Find, &what, || {
             writer.find_by_keys(model, &wanted)
@@ -386,18 +413,7 @@ async fn create_batch<W: OdooWriter>(
                 // A search creates nothing, but an earlier attempt's create may have been
                 // committed: then the entries stay `planned` for reconciliation.
                 let failure = Failure::create(model, &wanted, "search", error, tries, attempts > 1);
-                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
-                state.record_outcomes(
-                    &outcomes(
-                        run_id,
-                        &seqs,
-                        failure.entry_status(),
-                        Some(&failure.detail()),
-                    ),
-                    &[],
-                )?;
-                report.record_failure(failure, seqs.len());
-                return Ok(false);
+                return fail_pending(state, report, run_id, &pending, failure);
             }
         };
         let mut done = Vec::new();
@@ -458,25 +474,11 @@ async fn create_batch<W: OdooWriter>(
                     ids.len(),
                     pending.len()
                 ));
-                let wanted: Vec<IdemKey> = pending
-                    .iter()
-                    .map(|&(_, i)| batch.items[i].key.clone())
-                    .collect();
+                let wanted = keys_of(batch, &pending);
                 // Records may exist without known ids: leave the entries to reconciliation,
                 // which finds them by key.
                 let failure = Failure::create(model, &wanted, "create", error, attempts, true);
-                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
-                state.record_outcomes(
-                    &outcomes(
-                        run_id,
-                        &seqs,
-                        failure.entry_status(),
-                        Some(&failure.detail()),
-                    ),
-                    &[],
-                )?;
-                report.record_failure(failure, seqs.len());
-                return Ok(false);
+                return fail_pending(state, report, run_id, &pending, failure);
             }
             Err(error) if error.is_transient() && attempts <= opts.max_retries => {
                 tracing::warn!(%error, attempts, "{model}.create failed, checking keys and retrying");
@@ -484,24 +486,10 @@ async fn create_batch<W: OdooWriter>(
                 pause(&mut delay).await;
             }
             Err(error) => {
-                let wanted: Vec<IdemKey> = pending
-                    .iter()
-                    .map(|&(_, i)| batch.items[i].key.clone())
-                    .collect();
+                let wanted = keys_of(batch, &pending);
                 let unknown = error.is_transient();
                 let failure = Failure::create(model, &wanted, "create", error, attempts, unknown);
-                let seqs: Vec<i64> = pending.iter().map(|&(seq, _)| seq).collect();
-                state.record_outcomes(
-                    &outcomes(
-                        run_id,
-                        &seqs,
-                        failure.entry_status(),
-                        Some(&failure.detail()),
-                    ),
-                    &[],
-                )?;
-                report.record_failure(failure, seqs.len());
-                return Ok(false);
+                return fail_pending(state, report, run_id, &pending, failure);
             }
         }
     }
