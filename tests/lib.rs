@@ -21,6 +21,7 @@ mod gamification_features;
 mod gamification_golden;
 mod gamification_load;
 mod gamification_retries;
+mod odoo_ids;
 mod scheduler_dst;
 mod scoring_cli;
 pub mod scoring_e2e;

@@ -11,10 +11,11 @@ use super::error::OdooError;
 use super::metrics::{Metrics, MetricsSnapshot};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
-use super::transport::{Service, Transport};
+use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
 use super::xmlrpc_transport::XmlRpcTransport;
 use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
+use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
 
 /// Who we log in as.
@@ -193,6 +194,44 @@ impl OdooClient {
         args: Vec<Value>,
         kwargs: Struct,
     ) -> Result<Value, OdooError> {
+        let params = self.object_params(model, method, args, kwargs).await?;
+        let call = format!("{model}.{method}");
+        self.call(
+            Service::Object,
+            "execute_kw",
+            params,
+            &call,
+            idempotent(method),
+        )
+        .await
+    }
+
+    /// [`OdooClient::execute_kw`] for a method that answers a list of ids, read into an
+    /// [`IdSet`] as it arrives (see [`Transport::call_ids`]), with the same retries.
+    pub async fn execute_kw_ids(
+        &self,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Struct,
+    ) -> Result<IdSet, OdooError> {
+        let params = self.object_params(model, method, args, kwargs).await?;
+        let call = format!("{model}.{method}");
+        self.retrying(&call, idempotent(method), || {
+            self.transport
+                .call_ids(Service::Object, "execute_kw", &params, &call)
+        })
+        .await
+    }
+
+    /// The parameters of `execute_kw`, authenticating first if needed.
+    async fn object_params(
+        &self,
+        model: &str,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Struct,
+    ) -> Result<Vec<Value>, OdooError> {
         let uid = *self
             .uid
             .get_or_try_init(|| self.authenticate_once())
@@ -210,10 +249,7 @@ impl OdooClient {
         if !kwargs.is_empty() {
             params.push(Value::Struct(kwargs));
         }
-        let call = format!("{model}.{method}");
-        let idempotent = IDEMPOTENT_METHODS.contains(&method);
-        self.call(Service::Object, "execute_kw", params, &call, idempotent)
-            .await
+        Ok(params)
     }
 
     fn merge_context(&self, mut kwargs: Struct) -> Struct {
@@ -233,7 +269,7 @@ impl OdooClient {
         kwargs
     }
 
-    /// One RPC with the retry policy around it. Each attempt is counted; failures by kind.
+    /// One RPC with the retry policy around it.
     async fn call(
         &self,
         service: Service,
@@ -242,12 +278,24 @@ impl OdooClient {
         call: &str,
         idempotent: bool,
     ) -> Result<Value, OdooError> {
+        self.retrying(call, idempotent, || {
+            self.transport.call(service, method, &params, call)
+        })
+        .await
+    }
+
+    /// Runs `attempt` under the retry policy. Each attempt is counted; failures by kind.
+    async fn retrying<'a, T>(
+        &self,
+        call: &str,
+        idempotent: bool,
+        attempt_once: impl Fn() -> BoxFuture<'a, Result<T, OdooError>>,
+    ) -> Result<T, OdooError> {
         let mut attempt = 1;
         loop {
             self.metrics.add_call();
             let started = std::time::Instant::now();
-            let result = self.transport.call(service, method, &params, call).await;
-            let err = match result {
+            let err = match attempt_once().await {
                 Ok(v) => {
                     tracing::debug!(
                         call,
@@ -272,6 +320,10 @@ impl OdooClient {
             attempt += 1;
         }
     }
+}
+
+fn idempotent(method: &str) -> bool {
+    IDEMPOTENT_METHODS.contains(&method)
 }
 
 pub(crate) fn unexpected(call: &str, expected: &'static str, got: &Value) -> OdooError {

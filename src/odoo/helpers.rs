@@ -8,6 +8,8 @@ use futures_util::stream::{self, Stream, StreamExt};
 
 use super::client::{OdooClient, unexpected};
 use super::error::OdooError;
+use super::transport::LIST_OF_IDS;
+use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
 
 /// `search` options; `None` leaves Odoo's default (no offset, no limit, the model's order).
@@ -21,6 +23,20 @@ pub struct SearchOptions {
 /// A domain leaf `(field, operator, value)` in wire form.
 pub fn leaf(field: &str, operator: &str, value: impl Into<Value>) -> Value {
     Value::Array(vec![field.into(), operator.into(), value.into()])
+}
+
+fn search_kwargs(options: &SearchOptions) -> Struct {
+    let mut kwargs = Struct::new();
+    if let Some(offset) = options.offset {
+        kwargs.push("offset", Value::Int(offset as i64));
+    }
+    if let Some(limit) = options.limit {
+        kwargs.push("limit", Value::Int(limit as i64));
+    }
+    if let Some(order) = &options.order {
+        kwargs.push("order", order.as_str().into());
+    }
+    kwargs
 }
 
 fn strings(items: &[&str]) -> Value {
@@ -50,10 +66,10 @@ fn int_list(call: &str, v: Value) -> Result<Vec<i64>, OdooError> {
             .into_iter()
             .map(|item| {
                 item.as_i64()
-                    .ok_or_else(|| unexpected(call, "a list of ids", &item))
+                    .ok_or_else(|| unexpected(call, LIST_OF_IDS, &item))
             })
             .collect(),
-        other => Err(unexpected(call, "a list of ids", &other)),
+        other => Err(unexpected(call, LIST_OF_IDS, &other)),
     }
 }
 
@@ -176,20 +192,33 @@ impl OdooClient {
         domain: Vec<Value>,
         options: &SearchOptions,
     ) -> Result<Vec<i64>, OdooError> {
-        let mut kwargs = Struct::new();
-        if let Some(offset) = options.offset {
-            kwargs.push("offset", Value::Int(offset as i64));
-        }
-        if let Some(limit) = options.limit {
-            kwargs.push("limit", Value::Int(limit as i64));
-        }
-        if let Some(order) = &options.order {
-            kwargs.push("order", order.as_str().into());
-        }
         let v = self
-            .execute_kw(model, "search", vec![Value::Array(domain)], kwargs)
+            .execute_kw(
+                model,
+                "search",
+                vec![Value::Array(domain)],
+                search_kwargs(options),
+            )
             .await?;
         int_list(&format!("{model}.search"), v)
+    }
+
+    /// [`OdooClient::search`] read into an [`IdSet`] as the answer arrives: a million ids
+    /// cost a few hundred KiB instead of a body and a list of values. Order and duplicates are
+    /// not kept; errors (faults, wrong shapes) are those of `search`, retries too.
+    pub async fn search_ids(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        options: &SearchOptions,
+    ) -> Result<IdSet, OdooError> {
+        self.execute_kw_ids(
+            model,
+            "search",
+            vec![Value::Array(domain)],
+            search_kwargs(options),
+        )
+        .await
     }
 
     pub async fn search_count(&self, model: &str, domain: Vec<Value>) -> Result<i64, OdooError> {

@@ -5,7 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use super::client::unexpected;
 use super::error::OdooError;
+use crate::record::IdSet;
 use crate::xmlrpc::Value;
 
 /// Odoo's RPC services we use.
@@ -47,4 +49,37 @@ pub trait Transport: Send + Sync {
         params: &'a [Value],
         call: &'a str,
     ) -> BoxFuture<'a, Result<Value, OdooError>>;
+
+    /// One attempt of a call that answers a list of ids (`search`), kept as an [`IdSet`]. A
+    /// transport that can read the answer as it arrives overrides this to keep memory bounded;
+    /// the default reads the whole answer with [`Transport::call`].
+    fn call_ids<'a>(
+        &'a self,
+        service: Service,
+        method: &'a str,
+        params: &'a [Value],
+        call: &'a str,
+    ) -> BoxFuture<'a, Result<IdSet, OdooError>> {
+        Box::pin(async move {
+            let value = self.call(service, method, params, call).await?;
+            id_set(call, value)
+        })
+    }
+}
+
+/// What a wrong answer to `search` or `create` was expected to be, in errors.
+pub(crate) const LIST_OF_IDS: &str = "a list of ids";
+
+/// The ids of an answer that should be a list of them; any other shape is the error
+/// `search` reports for it.
+pub(crate) fn id_set(call: &str, value: Value) -> Result<IdSet, OdooError> {
+    match value {
+        Value::Array(items) => {
+            if let Some(bad) = items.iter().find(|v| v.as_i64().is_none()) {
+                return Err(unexpected(call, LIST_OF_IDS, bad));
+            }
+            Ok(items.iter().filter_map(Value::as_i64).collect())
+        }
+        other => Err(unexpected(call, LIST_OF_IDS, &other)),
+    }
 }

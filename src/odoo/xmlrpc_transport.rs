@@ -10,8 +10,12 @@ use reqwest::header::CONTENT_TYPE;
 
 use super::error::{OdooError, excerpt};
 use super::metrics::Metrics;
-use super::transport::{BoxFuture, Service, Transport};
-use crate::xmlrpc::{MethodResponse, Value, decode_response, encode_call};
+use super::transport::{BoxFuture, Service, Transport, id_set};
+use crate::record::IdSet;
+use crate::xmlrpc::{
+    DecodeError, IdsDecoder, IdsResponse, MethodResponse, Value, decode_ids, decode_response,
+    encode_call,
+};
 
 /// XML-RPC over HTTP(S), one attempt per `call`.
 #[derive(Clone, Debug)]
@@ -59,17 +63,17 @@ impl XmlRpcTransport {
         format!("{}/xmlrpc/2/{}", self.base, service.as_str())
     }
 
-    async fn call_once(
+    /// Sends the request and reads the response's status line and headers.
+    async fn send<'a>(
         &self,
         service: Service,
         method: &str,
         params: &[Value],
-        call: &str,
-    ) -> Result<Value, OdooError> {
+        call: &'a str,
+    ) -> Result<(Exchange<'a>, reqwest::Response), OdooError> {
         let url = self.endpoint(service);
         let body = encode_call(method, params);
         let sent = body.len();
-        let net = |e: reqwest::Error| classify(e, call, &url, self.timeout);
         let response = self
             .http
             .post(&url)
@@ -78,39 +82,147 @@ impl XmlRpcTransport {
             .body(body)
             .send()
             .await
-            .map_err(net)?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let bytes = response.bytes().await.map_err(net)?;
-        self.metrics.add_bytes(sent, bytes.len());
-        if status != 200 {
-            return Err(OdooError::Http {
-                call: call.to_owned(),
-                url,
-                status,
-                excerpt: excerpt(&bytes),
-            });
-        }
-        if looks_like_html(&content_type, &bytes) {
-            return Err(OdooError::NotXmlRpc {
-                call: call.to_owned(),
-                url,
-                content_type,
-                excerpt: excerpt(&bytes),
-            });
-        }
+            .map_err(|e| classify(e, call, &url, self.timeout));
+        let response = response?;
+        let exchange = Exchange {
+            call,
+            status: response.status().as_u16(),
+            content_type: response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+            url,
+            sent,
+            timeout: self.timeout,
+        };
+        Ok((exchange, response))
+    }
+
+    async fn call_once(
+        &self,
+        service: Service,
+        method: &str,
+        params: &[Value],
+        call: &str,
+    ) -> Result<Value, OdooError> {
+        let (exchange, response) = self.send(service, method, params, call).await?;
+        let bytes = response.bytes().await.map_err(|e| exchange.net(e))?;
+        self.metrics.add_bytes(exchange.sent, bytes.len());
+        exchange.reject(&bytes)?;
         match decode_response(&bytes) {
             Ok(MethodResponse::Success(value)) => Ok(value),
             Ok(MethodResponse::Fault(fault)) => Err(OdooError::from_fault(call, &fault)),
-            Err(source) => Err(OdooError::Decode {
-                call: call.to_owned(),
-                source: Box::new(source),
-            }),
+            Err(source) => Err(exchange.decode_error(source)),
+        }
+    }
+
+    /// [`Self::call_once`] for an answer that is a list of ids: the body is decoded as it
+    /// arrives, so only the set and one chunk are ever held, unless the answer is not a plain
+    /// list of integers (a fault, an error page), which is read whole and reported as
+    /// `call_once` reports it.
+    async fn call_ids_once(
+        &self,
+        service: Service,
+        method: &str,
+        params: &[Value],
+        call: &str,
+    ) -> Result<IdSet, OdooError> {
+        let (exchange, mut response) = self.send(service, method, params, call).await?;
+        if exchange.status != 200 || html_type(&exchange.content_type) {
+            let bytes = response.bytes().await.map_err(|e| exchange.net(e))?;
+            self.metrics.add_bytes(exchange.sent, bytes.len());
+            exchange.reject(&bytes)?;
+            // Not reached: `reject` refuses both; read the body as `call_once` would.
+            return exchange.ids(decode_ids(&bytes));
+        }
+        let mut decoder = IdsDecoder::new();
+        let mut received = 0;
+        // The first bytes, until they tell an HTML page from XML-RPC.
+        let mut head = Some(Vec::new());
+        while let Some(chunk) = response.chunk().await.map_err(|e| exchange.net(e))? {
+            received += chunk.len();
+            let Some(first) = &mut head else {
+                decoder.feed(&chunk);
+                continue;
+            };
+            first.extend_from_slice(&chunk);
+            if !shows_html_or_not(first) {
+                continue;
+            }
+            if looks_like_html("", first) {
+                // An error page: read it whole, for the same excerpt as `call_once`.
+                while let Some(chunk) = response.chunk().await.map_err(|e| exchange.net(e))? {
+                    received += chunk.len();
+                    first.extend_from_slice(&chunk);
+                }
+                break;
+            }
+            decoder.feed(first);
+            head = None;
+        }
+        self.metrics.add_bytes(exchange.sent, received);
+        if let Some(first) = head {
+            exchange.reject(&first)?;
+            decoder.feed(&first);
+        }
+        exchange.ids(decoder.finish())
+    }
+}
+
+/// One request sent and its response's head: what error reports need.
+struct Exchange<'a> {
+    call: &'a str,
+    url: String,
+    sent: usize,
+    status: u16,
+    content_type: String,
+    timeout: Duration,
+}
+
+impl Exchange<'_> {
+    fn net(&self, e: reqwest::Error) -> OdooError {
+        classify(e, self.call, &self.url, self.timeout)
+    }
+
+    /// A body that is not an XML-RPC answer: a non-200 status or an HTML page.
+    fn reject(&self, body: &[u8]) -> Result<(), OdooError> {
+        if self.status != 200 {
+            return Err(OdooError::Http {
+                call: self.call.to_owned(),
+                url: self.url.clone(),
+                status: self.status,
+                excerpt: excerpt(body),
+            });
+        }
+        if looks_like_html(&self.content_type, body) {
+            return Err(OdooError::NotXmlRpc {
+                call: self.call.to_owned(),
+                url: self.url.clone(),
+                content_type: self.content_type.clone(),
+                excerpt: excerpt(body),
+            });
+        }
+        Ok(())
+    }
+
+    /// The ids, or the error `call_once` and `search` report for any other answer.
+    fn ids(&self, decoded: Result<IdsResponse, DecodeError>) -> Result<IdSet, OdooError> {
+        match decoded {
+            Ok(IdsResponse::Ids(ids)) => Ok(ids),
+            Ok(IdsResponse::Other(MethodResponse::Success(value))) => id_set(self.call, value),
+            Ok(IdsResponse::Other(MethodResponse::Fault(fault))) => {
+                Err(OdooError::from_fault(self.call, &fault))
+            }
+            Err(source) => Err(self.decode_error(source)),
+        }
+    }
+
+    fn decode_error(&self, source: DecodeError) -> OdooError {
+        OdooError::Decode {
+            call: self.call.to_owned(),
+            source: Box::new(source),
         }
     }
 }
@@ -125,6 +237,16 @@ impl Transport for XmlRpcTransport {
     ) -> BoxFuture<'a, Result<Value, OdooError>> {
         Box::pin(self.call_once(service, method, params, call))
     }
+
+    fn call_ids<'a>(
+        &'a self,
+        service: Service,
+        method: &'a str,
+        params: &'a [Value],
+        call: &'a str,
+    ) -> BoxFuture<'a, Result<IdSet, OdooError>> {
+        Box::pin(self.call_ids_once(service, method, params, call))
+    }
 }
 
 /// The process's HTTP client settings: rustls with the platform-independent webpki roots
@@ -136,19 +258,34 @@ pub fn http_client() -> Result<reqwest::Client, OdooError> {
         .map_err(|e| OdooError::Setup(root_cause(&e)))
 }
 
+fn html_type(content_type: &str) -> bool {
+    content_type.to_ascii_lowercase().contains("html")
+}
+
+/// How many bytes from the first non-blank one [`looks_like_html`] looks at.
+const HTML_SNIFF: usize = 15;
+
 fn looks_like_html(content_type: &str, body: &[u8]) -> bool {
-    if content_type.to_ascii_lowercase().contains("html") {
+    if html_type(content_type) {
         return true;
     }
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(body.len());
-    let head: Vec<u8> = body[start..body.len().min(start + 15)]
+    let head: Vec<u8> = body[start..body.len().min(start + HTML_SNIFF)]
         .iter()
         .map(u8::to_ascii_lowercase)
         .collect();
     head.starts_with(b"<!doctype") || head.starts_with(b"<html")
+}
+
+/// Whether the first bytes of a body are enough for [`looks_like_html`] to give the answer
+/// it would give on the whole body.
+fn shows_html_or_not(head: &[u8]) -> bool {
+    head.iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .is_some_and(|start| head.len() >= start + HTML_SNIFF)
 }
 
 fn classify(e: reqwest::Error, call: &str, url: &str, timeout: Duration) -> OdooError {
