@@ -655,6 +655,22 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_anywhere_agrees_with_the_generic_decoder() {
+        let body = int_array_body(&[3, 1, 2]);
+        let mut fast = 0;
+        for at in 0..=body.len() {
+            for space in [" ", "\t", "\r\n", "\n\n  "] {
+                let mut spaced = body.clone();
+                spaced.splice(at..at, space.bytes());
+                let got = decode_ids(&spaced);
+                fast += usize::from(matches!(got, Ok(IdsResponse::Ids(_))));
+                assert_agrees(&spaced, got);
+            }
+        }
+        assert!(fast > body.len(), "{fast}");
+    }
+
+    #[test]
     fn the_held_tail_stays_small() {
         let ids: Vec<i64> = (0..200_000).map(|i| i * 3 + 1).collect();
         let body = int_array_body(&ids);
