@@ -862,13 +862,23 @@ impl<'j> Acc<'j> {
             ),
         };
         plan.push_write(LEAD_MODEL, id, changes, reason);
-        let keep = match self.keep {
-            KeepRows::None => false,
-            KeepRows::Candidates(min) => row.user_id.is_none() && row.scored.score >= min,
-            KeepRows::All => true,
-        };
-        if keep {
-            self.rows.push(row);
+        match self.keep {
+            KeepRows::None => {}
+            KeepRows::Candidates(min) if row.user_id.is_none() && row.scored.score >= min => {
+                // Routing needs the score, not its breakdown: a full pass may keep many.
+                self.rows.push(LeadRow {
+                    scored: Scored {
+                        contributions: Vec::new(),
+                        clamped: Vec::new(),
+                        ..row.scored
+                    },
+                    old_tags: Vec::new(),
+                    old_priority: None,
+                    ..row
+                });
+            }
+            KeepRows::Candidates(_) => {}
+            KeepRows::All => self.rows.push(row),
         }
     }
 }
