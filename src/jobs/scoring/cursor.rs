@@ -2,6 +2,7 @@
 //! the `(id, write_date)` pairs read within the overlap before it, and the windows in which
 //! the job itself wrote scores, so that its own writes are not read back as "changed".
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{fmt_dt, parse_dt};
@@ -60,19 +61,28 @@ pub fn keep_windows(mut windows: Vec<OwnWrites>, since: &str) -> Vec<OwnWrites> 
     windows
 }
 
-/// The cursor and the keys within `overlap` of it, kept while pages stream by: a million
-/// leads read do not become a million strings held to the end of the pass.
+/// The next cursor and the keys within `overlap` before it, kept while pages stream by: a
+/// million leads read do not become a million strings held to the end of the pass.
+///
+/// The cursor is the server's time when the pass began (the `Date` of an answer received
+/// before the first read), when known: a lead invisible to this pass (its transaction not yet
+/// committed) has a `write_date` after that time minus the overlap, so the next pass starts
+/// there, and `seen` holds only leads written in the last `overlap` seconds of server time.
+/// A mass import an hour ago leaves nothing to remember. Without a server time, the largest
+/// `write_date` read stands in (it stops moving when nothing is written).
 pub struct Keys {
     overlap: chrono::Duration,
+    start: Option<NaiveDateTime>,
     max: Option<String>,
     recent: Vec<(i64, String)>,
     prune_at: usize,
 }
 
 impl Keys {
-    pub fn new(overlap_secs: u64) -> Keys {
+    pub fn new(overlap_secs: u64, server_start: Option<NaiveDateTime>) -> Keys {
         Keys {
             overlap: chrono::Duration::seconds(overlap_secs as i64),
+            start: server_start,
             max: None,
             recent: Vec::new(),
             prune_at: 4096,
@@ -86,6 +96,11 @@ impl Keys {
         if self.max.as_deref().is_none_or(|m| key.1.as_str() > m) {
             self.max = Some(key.1.clone());
         }
+        if let Some(floor) = self.start.map(|s| fmt_dt(s - self.overlap)) {
+            if key.1 < floor {
+                return;
+            }
+        }
         self.recent.push(key);
         if self.recent.len() >= self.prune_at {
             self.prune();
@@ -93,13 +108,17 @@ impl Keys {
         }
     }
 
-    fn floor(&self) -> Option<String> {
-        let max = parse_dt(self.max.as_deref()?)?;
-        Some(fmt_dt(max - self.overlap))
+    fn cursor(&self) -> Option<String> {
+        self.start.map(fmt_dt).or_else(|| self.max.clone())
     }
 
     fn prune(&mut self) {
-        if let Some(floor) = self.floor() {
+        let floor = self
+            .cursor()
+            .as_deref()
+            .and_then(parse_dt)
+            .map(|c| fmt_dt(c - self.overlap));
+        if let Some(floor) = floor {
             self.recent.retain(|k| k.1 >= floor);
         }
     }
@@ -109,18 +128,17 @@ impl Keys {
         self.prune();
         self.recent.sort_unstable();
         self.recent.dedup();
-        (self.max, self.recent)
+        (self.cursor(), self.recent)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDateTime;
 
     #[test]
     fn keys_keep_only_the_overlap_before_the_cursor() {
-        let mut keys = Keys::new(60);
+        let mut keys = Keys::new(60, None);
         for i in 0..10_000i64 {
             // one lead per second from 10:00:00
             let t = NaiveDateTime::parse_from_str("2026-11-20 10:00:00", "%Y-%m-%d %H:%M:%S")
@@ -135,6 +153,29 @@ mod tests {
         // 12:45:39 ..= 12:46:39
         assert_eq!(recent.len(), 61);
         assert_eq!(recent[0], (9_939, "2026-11-20 12:45:39".to_owned()));
+    }
+
+    #[test]
+    fn with_the_server_time_the_cursor_is_the_start_of_the_pass() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let mut keys = Keys::new(300, Some(t("2026-11-22 16:00:00")));
+        // a mass import an hour ago, and one lead written two minutes ago
+        for i in 0..50_000 {
+            keys.add((i, "2026-11-22 15:00:00".to_owned()));
+        }
+        keys.add((77, "2026-11-22 15:58:00".to_owned()));
+        assert_eq!(
+            keys.recent.len(),
+            1,
+            "nothing older than the overlap is kept"
+        );
+        let (cursor, seen) = keys.finish();
+        assert_eq!(cursor.as_deref(), Some("2026-11-22 16:00:00"));
+        assert_eq!(seen, vec![(77, "2026-11-22 15:58:00".to_owned())]);
+        // Nothing read at all: the cursor still moves with the server's clock.
+        let (cursor, seen) = Keys::new(300, Some(t("2026-11-22 17:00:00"))).finish();
+        assert_eq!(cursor.as_deref(), Some("2026-11-22 17:00:00"));
+        assert!(seen.is_empty());
     }
 
     #[test]

@@ -22,10 +22,15 @@
 //! datetimes are read without microseconds, so a rule comparing a datetime with `>` against
 //! the exact second a lead was written could differ; the next full pass settles it.
 //!
-//! Our own writes move `write_date`, so the run after a writing run re-reads those leads
-//! (and writes nothing); the cursor is the largest `write_date` read, moved only when the
-//! run is applied. What does not touch a lead (time decay, a renamed tag) waits for the next
-//! full pass.
+//! **Cursor.** The next incremental pass starts at the server's time when this pass began
+//! (from the HTTP `Date` of an answer received before the first read; the largest
+//! `write_date` read when the server sends none) minus `overlap_secs`, which covers
+//! transactions still open while we read; leads read within that overlap are remembered as
+//! `(id, write_date)` and not read in full again. Our own score writes move `write_date`: after
+//! an applied run the job reads back the first and last lead it wrote and skips leads whose
+//! last write is ours within that window (see `cursor`), unless a rule reads a field the job
+//! writes. The cursor moves only when the run is applied. What does not touch a lead (time
+//! decay, a renamed tag) waits for the next full pass.
 
 mod cursor;
 mod local;
@@ -384,7 +389,13 @@ impl<'a> ScoringJob<'a> {
         let mut acc = Acc::new(self, now, keep_rows);
         // The cursor and the next pass's `seen` come from every lead read, skipped ones
         // included.
-        let mut keys = Keys::new(self.scoring.overlap_secs);
+        // Authenticated first, so the server time below comes from an answer received before
+        // the first read (the same call the first read would have made).
+        if self.client.uid().is_none() && !matches!(kind, PassKind::Leads(_)) {
+            self.client.authenticate().await?;
+        }
+        let server_start = self.client.metrics_handle().server_time();
+        let mut keys = Keys::new(self.scoring.overlap_secs, server_start);
         match &kind {
             PassKind::Full => self.full_pass(&scope, &rules, &mut acc, &mut keys).await?,
             PassKind::Incremental { since, seen, own } => {
