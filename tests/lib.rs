@@ -25,6 +25,7 @@ mod odoo_ids;
 mod scheduler_dst;
 mod scoring_cli;
 pub mod scoring_e2e;
+mod scoring_incremental;
 mod scoring_props;
 mod scoring_routing;
 pub mod sim_client;

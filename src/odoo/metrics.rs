@@ -2,7 +2,9 @@
 //! client and its transport. Jobs and tests assert on them ("≤ N calls"); the admin listener
 //! will export them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use chrono::{DateTime, NaiveDateTime};
 
 use super::error::ErrorKind;
 
@@ -14,6 +16,8 @@ pub struct Metrics {
     bytes_sent: AtomicU64,
     bytes_received: AtomicU64,
     errors: [AtomicU64; ErrorKind::ALL.len()],
+    /// Unix seconds of the `Date` header of the latest answer (0: none seen).
+    server_date: AtomicI64,
 }
 
 /// A point-in-time copy of [`Metrics`].
@@ -62,6 +66,24 @@ impl Metrics {
         self.errors[kind.index()].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// For transports: the `Date` header of an answer (an HTTP-date, e.g.
+    /// `Sun, 22 Nov 2026 16:00:00 GMT`); unparsable values are ignored.
+    pub fn note_server_date(&self, header: &str) {
+        if let Ok(t) = DateTime::parse_from_rfc2822(header.trim()) {
+            self.server_date.store(t.timestamp(), Ordering::Relaxed);
+        }
+    }
+
+    /// The server's clock (UTC, naive like Odoo's datetimes) as of the latest answer that
+    /// carried a `Date` header: a lower bound of the server's time for every call sent after
+    /// that answer arrived.
+    pub fn server_time(&self) -> Option<NaiveDateTime> {
+        match self.server_date.load(Ordering::Relaxed) {
+            0 => None,
+            secs => DateTime::from_timestamp(secs, 0).map(|t| t.naive_utc()),
+        }
+    }
+
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::Relaxed)
     }
@@ -78,5 +100,26 @@ impl Metrics {
                 .filter(|(_, n)| *n > 0)
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_date_from_the_http_header() {
+        let m = Metrics::new();
+        assert_eq!(m.server_time(), None);
+        m.note_server_date("Sun, 22 Nov 2026 16:00:05 GMT");
+        assert_eq!(
+            m.server_time().map(|t| t.to_string()).as_deref(),
+            Some("2026-11-22 16:00:05")
+        );
+        m.note_server_date("yesterday");
+        assert_eq!(
+            m.server_time().map(|t| t.to_string()).as_deref(),
+            Some("2026-11-22 16:00:05")
+        );
     }
 }

@@ -102,15 +102,25 @@ async fn rpc(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    // Calls are CPU-bound and take the store lock: keep them off the async workers.
-    let answer = tokio::task::spawn_blocking(move || sim.handle_xmlrpc(&service, &body)).await;
+    // Calls are CPU-bound and take the store lock: keep them off the async workers. The
+    // `Date` header comes from the store's clock (as write dates do), so a pinned or
+    // ticking test clock and the server time clients see agree, as on a real server.
+    let answer = tokio::task::spawn_blocking(move || {
+        let now = (sim.read().clock)();
+        (now, sim.handle_xmlrpc(&service, &body))
+    })
+    .await;
     match answer {
-        Ok(xml) => {
+        Ok((now, xml)) => {
             let mut r = (StatusCode::OK, xml).into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/xml; charset=utf-8"),
             );
+            let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            if let Ok(v) = HeaderValue::from_str(&date) {
+                r.headers_mut().insert(header::DATE, v);
+            }
             r
         }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
