@@ -181,3 +181,22 @@ async fn concurrent_calls_are_each_atomic() {
     assert_eq!(client.search_count("crm.lead", vec![]).await.unwrap(), 47);
     served.stop().await;
 }
+
+fn pinned_clock() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .unwrap()
+        .and_hms_opt(7, 30, 15)
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_learns_the_server_time_from_the_date_header() {
+    let sim = snapshot_sim();
+    sim.write().set_clock(pinned_clock);
+    let served = Served::start(sim).await;
+    let client = served.client("admin", "admin");
+    assert_eq!(client.metrics_handle().server_time(), None);
+    client.search_count("crm.lead", vec![]).await.unwrap();
+    assert_eq!(client.metrics_handle().server_time(), Some(pinned_clock()));
+    served.stop().await;
+}

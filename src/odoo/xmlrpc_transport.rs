@@ -84,6 +84,16 @@ impl XmlRpcTransport {
             .await
             .map_err(|e| classify(e, call, &url, self.timeout));
         let response = response?;
+        // Odoo's clock, for cursors (a proxy's own error pages are not Odoo's answers).
+        if response.status().is_success() {
+            if let Some(date) = response
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+            {
+                self.metrics.note_server_date(date);
+            }
+        }
         let exchange = Exchange {
             call,
             status: response.status().as_u16(),
