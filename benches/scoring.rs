@@ -139,7 +139,7 @@ fn main() {
     for (name, m) in [
         ("full (first run)", &full),
         ("incremental (1% changed)", &incremental),
-        ("incremental (re-reads own writes)", &again),
+        ("incremental right after", &again),
         ("nothing changed", &nothing),
     ] {
         println!(

@@ -24,6 +24,7 @@ mod gamification_retries;
 mod scheduler_dst;
 mod scoring_cli;
 pub mod scoring_e2e;
+mod scoring_incremental;
 mod scoring_props;
 mod scoring_routing;
 pub mod sim_client;

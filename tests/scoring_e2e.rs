@@ -114,7 +114,8 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
     let after_first = scores(&client, "x_lead_score").await;
     assert!(after_first.values().any(|s| *s >= 70), "some Hot leads");
 
-    // Second run right after: incremental, re-reads what we wrote, writes nothing.
+    // Second run right after: incremental, writes nothing (what the first run wrote within
+    // its last second is read back; see scoring_incremental for the own-write windows).
     let report2 = job.run(&mut state, &opts, false).await.unwrap();
     assert!(matches!(
         report2.evaluation.kind,
@@ -123,10 +124,11 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
     assert!(report2.evaluation.scoring_plan.is_empty());
     assert_eq!(report2.scoring.as_ref().unwrap().calls.write, 0);
 
-    if let PassKind::Incremental { since, seen } = &report2.evaluation.kind {
+    if let PassKind::Incremental { since, seen, own } = &report2.evaluation.kind {
         println!(
-            "second run: since {since}, seen {}, read {}, cursor {:?}, next seen {}",
+            "second run: since {since}, seen {}, own-write windows {}, read {}, cursor {:?}, next seen {}",
             seen.len(),
+            own.len(),
             report2.evaluation.leads_read,
             report2.evaluation.cursor,
             report2.evaluation.seen.len()
@@ -137,7 +139,7 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
     let report3 = job.run(&mut state, &opts, false).await.unwrap();
     let calls3 = client.metrics().calls - before;
     assert!(report3.evaluation.scoring_plan.is_empty());
-    if let PassKind::Incremental { since, seen } = &report3.evaluation.kind {
+    if let PassKind::Incremental { since, seen, .. } = &report3.evaluation.kind {
         println!(
             "third run: since {since}, seen {}, read {}, cursor {:?}",
             seen.len(),

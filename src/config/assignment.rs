@@ -72,8 +72,43 @@ pub struct AssignmentConfig {
     pub members: Vec<MemberOverride>,
 }
 
+/// Where `work_days` comes from.
+enum WorkDays {
+    Set(f64),
+    /// Not set: derived from the scoring schedule as Odoo derives it from its assignment
+    /// cron's interval, so each run hands out the quota of the time since the previous one.
+    FromSchedule,
+}
+
+impl WorkDays {
+    /// Odoo (`crm.team._cron_assign_leads`): minutes → max(0.2, n/1440), hours → max(0.2,
+    /// n/24), days → min(30, n), weeks → min(30, 7n), months → 30, no cron → 1. A crontab
+    /// line has no single interval, so its mean interval over a year stands in for `n`
+    /// (weekdays at 09:00 → 1.4 days, so five runs hand out a week's quota).
+    fn resolve(self, scoring_schedule: Option<&str>) -> f64 {
+        match self {
+            WorkDays::Set(v) => v,
+            WorkDays::FromSchedule => {
+                let Some(line) = scoring_schedule else {
+                    return 1.0;
+                };
+                let Ok(schedule) = crate::scheduler::Schedule::parse(line, "UTC") else {
+                    return 1.0;
+                };
+                let from =
+                    chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_454); // 2026-01-01, a fixed reference
+                // 0.2 days is the floor: more than 5 firings a day change nothing.
+                schedule
+                    .mean_interval_days(from, 364 * 5 + 1)
+                    .map_or(30.0, |d| d.clamp(0.2, 30.0))
+            }
+        }
+    }
+}
+
 pub(super) fn validate(
     raw: Option<Spanned<RawAssignment>>,
+    scoring_schedule: Option<&str>,
     ctx: &mut Ctx<'_>,
 ) -> Option<AssignmentConfig> {
     let raw = raw?.into_inner();
@@ -96,7 +131,7 @@ pub(super) fn validate(
         },
     };
     let work_days = match raw.work_days {
-        None => 1.0,
+        None => WorkDays::FromSchedule,
         Some(w) => {
             let v = *w.get_ref();
             if !(0.2..=30.0).contains(&v) {
@@ -108,7 +143,7 @@ pub(super) fn validate(
                 );
                 ok = false;
             }
-            v
+            WorkDays::Set(v)
         }
     };
     if raw.teams.is_empty() {
@@ -181,7 +216,7 @@ pub(super) fn validate(
     }
     ok.then_some(AssignmentConfig {
         strategy,
-        work_days,
+        work_days: work_days.resolve(scoring_schedule),
         reassign_stale_days: raw.reassign_stale_days.map(Spanned::into_inner),
         teams,
         members,

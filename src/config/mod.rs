@@ -88,7 +88,8 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let daemon = daemon::validate_daemon(raw.daemon, &mut ctx).unwrap_or_default();
     let http = daemon::validate_http(raw.http, &mut ctx).unwrap_or_default();
     let scoring = scoring::validate(raw.scoring, &mut ctx);
-    let assignment = assignment::validate(raw.assignment, &mut ctx);
+    let schedule = scoring.as_ref().and_then(|s| s.schedule.as_deref());
+    let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
     let field_refs = ctx.take_field_refs();
     match (odoo, state, gamification) {
         (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {

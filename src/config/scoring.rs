@@ -410,4 +410,30 @@ mod tests {
         );
         assert!(errs.contains("assignment.teams: no team"), "{errs}");
     }
+
+    #[test]
+    fn work_days_follow_the_scoring_schedule_unless_set() {
+        let work_days = |scoring_extra: &str, assignment_extra: &str| {
+            load(&format!(
+                "[scoring]\nscore_field = \"x_s\"\n{scoring_extra}[assignment]\n{assignment_extra}\
+                 [[assignment.teams]]\nteam = \"Vietnam\"\n"
+            ))
+            .unwrap()
+            .assignment
+            .unwrap()
+            .work_days
+        };
+        // As Odoo derives it from its cron: every 10 minutes → the 0.2 floor, daily → 1,
+        // weekly → 7, monthly → the 30 ceiling; no schedule → 1.
+        assert_eq!(work_days("schedule = \"*/10 * * * *\"\n", ""), 0.2);
+        assert_eq!(work_days("schedule = \"0 7 * * *\"\n", ""), 1.0);
+        assert_eq!(work_days("schedule = \"0 7 * * 1\"\n", ""), 7.0);
+        assert_eq!(work_days("schedule = \"0 7 * * 1-5\"\n", ""), 1.4);
+        assert_eq!(work_days("schedule = \"0 7 1 * *\"\n", ""), 30.0);
+        assert_eq!(work_days("", ""), 1.0);
+        assert_eq!(
+            work_days("schedule = \"0 7 * * *\"\n", "work_days = 2\n"),
+            2.0
+        );
+    }
 }

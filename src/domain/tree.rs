@@ -689,6 +689,35 @@ impl Domain {
         out
     }
 
+    /// Whether linking or unlinking records of the x2many `field` whose `name` is one of
+    /// `names` can change what the domain matches. Conservative: only tests of the form
+    /// `field.name = v` / `field.name in [v…]` (plain or under `not`) whose values are none of
+    /// `names` are known not to care; any other test of `field` might.
+    pub fn depends_on_linked_names(&self, field: &str, names: &[&str]) -> bool {
+        fn walk(node: &Node, field: &str, names: &[&str]) -> bool {
+            match node {
+                Node::Const(_) => false,
+                Node::And(v) | Node::Or(v) => v.iter().any(|n| walk(n, field, names)),
+                Node::Not(n) => walk(n, field, names),
+                Node::Leaf(l) => l.field == field,
+                Node::Any(a) if a.field == field => match &*a.sub {
+                    Node::Leaf(l) if l.field == "name" && matches!(l.op, Op::Eq | Op::In) => {
+                        let values = match &l.value {
+                            Operand::List(v) | Operand::Tuple(v) => v.as_slice(),
+                            one => std::slice::from_ref(one),
+                        };
+                        !values
+                            .iter()
+                            .all(|v| v.as_str().is_some_and(|s| !names.contains(&s)))
+                    }
+                    _ => true,
+                },
+                Node::Any(_) => false,
+            }
+        }
+        walk(&self.root, field, names)
+    }
+
     /// The list form, to push the domain down to Odoo. Dates from bound helpers become
     /// Odoo's date strings. The domain should be bound (`is_bound`): a placeholder left in it
     /// is written as its Python text inside a string; see [`Domain::try_to_lit`].
@@ -842,6 +871,26 @@ mod tests {
 
     fn d(s: &str) -> Domain {
         Domain::parse(s).unwrap()
+    }
+
+    #[test]
+    fn which_name_tests_care_about_a_linked_tag() {
+        let hot = ["Hot"];
+        let cares = |s: &str| d(s).depends_on_linked_names("tag_ids", &hot);
+        assert!(!cares("[('tag_ids.name', 'in', ['VIP', 'Government'])]"));
+        assert!(!cares("[('tag_ids.name', '=', 'VIP')]"));
+        assert!(!cares("['!', ('tag_ids.name', '=', 'VIP')]"));
+        assert!(!cares("[('partner_id.category_id.name', '=', 'Hot')]"));
+        assert!(!cares("[('email_from', '!=', False)]"));
+        // Linking "Hot" changes these.
+        assert!(cares("[('tag_ids.name', 'in', ['VIP', 'Hot'])]"));
+        assert!(cares("[('tag_ids.name', '!=', 'VIP')]"));
+        assert!(cares("[('tag_ids.name', 'ilike', 'o')]"));
+        assert!(cares("[('tag_ids', '!=', False)]"));
+        assert!(cares("[('tag_ids', 'in', [3])]"));
+        assert!(cares(
+            "['|', ('email_from', '=', False), ('tag_ids.color', '=', 2)]"
+        ));
     }
 
     #[test]

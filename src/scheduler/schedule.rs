@@ -110,6 +110,27 @@ impl Schedule {
             .map(|prev| prev.with_timezone(&Utc))
     }
 
+    /// The mean time between firings, in days, over the 364 days after `from` (52 whole
+    /// weeks, so weekday-only lines average out); `None` if the line does not fire in that
+    /// span. Counting stops at `cap` firings (then the span divided by `cap` is an upper
+    /// bound, which is all a caller clamping from below needs).
+    pub fn mean_interval_days(&self, from: DateTime<Utc>, cap: usize) -> Option<f64> {
+        const SPAN_DAYS: i64 = 364;
+        let to = from + chrono::Duration::days(SPAN_DAYS);
+        let mut count = 0usize;
+        let mut cursor = from;
+        while count < cap {
+            match self.next_after(cursor) {
+                Some(next) if next <= to => {
+                    count += 1;
+                    cursor = next;
+                }
+                _ => break,
+            }
+        }
+        (count > 0).then(|| SPAN_DAYS as f64 / count as f64)
+    }
+
     /// Every firing in `(from, to]`, in order.
     pub fn firings_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();
@@ -157,6 +178,25 @@ mod tests {
             s.next_after(utc(2026, 1, 1, 0, 0)),
             Some(Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 30).unwrap())
         );
+    }
+
+    #[test]
+    fn mean_interval() {
+        let from = utc(2026, 1, 1, 0, 0);
+        let days = |line: &str| {
+            Schedule::parse(line, "Europe/Berlin")
+                .unwrap()
+                .mean_interval_days(from, 2000)
+        };
+        assert_eq!(days("0 6 * * *"), Some(1.0));
+        assert_eq!(days("0 6 * * 1"), Some(7.0));
+        assert_eq!(days("0 6 * * 1-5"), Some(1.4));
+        assert_eq!(days("0 */6 * * *"), Some(0.25));
+        // capped: every 10 minutes fires more than 2,000 times in 364 days
+        assert_eq!(days("*/10 * * * *"), Some(364.0 / 2000.0));
+        // midnight on the 1st in Berlin is 23:00 UTC the day before: 11 firings after New Year
+        assert_eq!(days("0 0 1 * *"), Some(364.0 / 11.0));
+        assert_eq!(days("0 0 30 2 *"), None);
     }
 
     #[test]

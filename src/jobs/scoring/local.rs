@@ -45,6 +45,16 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Forgets the records loaded so far (not the field metadata), so the next chunk of leads
+    /// starts from an empty source and memory stays bounded.
+    pub fn reset(&mut self) {
+        self.src = MemorySource::new();
+        for (model, defs) in &self.defs {
+            self.src
+                .add_model(model, defs.iter().filter(|d| d.name == "id").cloned());
+        }
+    }
+
     async fn declare(&mut self, model: &str) -> Result<(), OdooError> {
         if self.defs.contains_key(model) {
             return Ok(());

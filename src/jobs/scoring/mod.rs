@@ -27,6 +27,7 @@
 //! run is applied. What does not touch a lead (time decay, a renamed tag) waits for the next
 //! full pass.
 
+mod cursor;
 mod local;
 mod route;
 pub mod scheduled;
@@ -39,6 +40,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
+pub use cursor::OwnWrites;
 pub use route::route_leads;
 pub use wire::{domain_items, lit_to_wire, needs_pushdown};
 
@@ -51,6 +53,7 @@ use crate::record::Value;
 use crate::scoring::Scored;
 use crate::state::{State, StateError};
 use crate::xmlrpc::{Struct, Value as Wire};
+use cursor::Keys;
 
 /// Job name of the scoring writes (journal, cursors).
 pub const SCORING_JOB: &str = "scoring";
@@ -59,9 +62,9 @@ pub const ASSIGNMENT_JOB: &str = "assignment";
 const CURSOR: &str = "write_date";
 const LAST_FULL: &str = "last_full";
 const SEEN: &str = "seen";
-/// Above this many already-seen leads, they are filtered locally instead of in the domain
-/// (the id list would cost more to send than the rows to receive).
-const MAX_SEEN_IDS: usize = 100_000;
+const OWN_WRITES: &str = "own_writes";
+/// The incremental pass reads and evaluates changed leads this many read batches at a time.
+const LOCAL_CHUNK_BATCHES: usize = 2;
 
 #[derive(Debug, Error)]
 pub enum JobError {
@@ -93,10 +96,12 @@ fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> JobError {
 pub enum PassKind {
     Full,
     /// Leads written at or after `since` (cursor minus overlap), except the `(id, write_date)`
-    /// pairs the previous pass already evaluated (read again only because of the overlap).
+    /// pairs the previous pass already evaluated (read again only because of the overlap)
+    /// and the leads whose last write is one of this job's own score writes (`own`).
     Incremental {
         since: String,
         seen: BTreeSet<(i64, String)>,
+        own: Vec<OwnWrites>,
     },
     /// Exactly these leads (`explain`).
     Leads(Vec<i64>),
@@ -208,10 +213,111 @@ impl<'a> ScoringJob<'a> {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        Ok(PassKind::Incremental {
-            since: fmt_dt(since),
-            seen,
-        })
+        let since = fmt_dt(since);
+        let own = if self.rules_read_own_writes() {
+            Vec::new()
+        } else {
+            cursor::keep_windows(self.own_windows(state)?, &since)
+        };
+        Ok(PassKind::Incremental { since, seen, own })
+    }
+
+    fn own_windows(&self, state: &State) -> Result<Vec<OwnWrites>, JobError> {
+        Ok(state
+            .cursor(SCORING_JOB, OWN_WRITES)?
+            .and_then(|s| serde_json::from_str::<Vec<OwnWrites>>(&s).ok())
+            .unwrap_or_default())
+    }
+
+    /// The fields the scoring apply writes.
+    fn written_fields(&self) -> Vec<&str> {
+        let bands = &self.scoring.model.bands;
+        let mut f = vec![self.scoring.score_field.as_str()];
+        if bands.iter().any(|b| b.priority.is_some()) {
+            f.push("priority");
+        }
+        if bands.iter().any(|b| b.tag.is_some()) {
+            f.push("tag_ids");
+        }
+        f
+    }
+
+    /// Whether the scope or a rule reads a field the job writes (or the write stamps): then
+    /// a lead the job wrote may score differently afterwards, and its own writes must be read
+    /// back like anyone else's.
+    /// A test of `tag_ids` only counts when it could see the band tags (a rule on the tags
+    /// "VIP" or "Government" does not care whether "Hot" is linked too).
+    fn rules_read_own_writes(&self) -> bool {
+        let mut written = self.written_fields();
+        written.extend(["write_date", "write_uid", "__last_update"]);
+        let band_tags: Vec<&str> = self
+            .scoring
+            .model
+            .bands
+            .iter()
+            .filter_map(|b| b.tag.as_deref())
+            .collect();
+        std::iter::once(&self.scoring.scope)
+            .chain(&self.scoring.rule_domains)
+            .any(|d| {
+                d.fields().iter().any(|p| {
+                    let head = p.split('.').next().unwrap_or(p);
+                    written.contains(&head)
+                        && (head != "tag_ids" || d.depends_on_linked_names(head, &band_tags))
+                })
+            })
+    }
+
+    /// After an applied scoring run: reads back the `write_date` of the first and the last
+    /// lead written (one `read`) and remembers the window, so the next incremental pass does
+    /// not read the run's own writes back. Best effort: without a window the next pass reads
+    /// them, which is correct, only slower.
+    async fn remember_own_writes(
+        &self,
+        state: &mut State,
+        plan: &Plan,
+        since_floor: Option<&str>,
+    ) -> Result<(), JobError> {
+        let Some(uid) = self.client.uid() else {
+            return Ok(());
+        };
+        let groups = plan.write_groups(self.client.batch_size());
+        let (Some(first), Some(last)) = (
+            groups.first().and_then(|g| g.ids.first().copied()),
+            groups.last().and_then(|g| g.ids.last().copied()),
+        ) else {
+            return Ok(());
+        };
+        drop(groups);
+        let rows = self
+            .client
+            .read(LEAD_MODEL, &[first, last], &["write_uid", "write_date"])
+            .await?;
+        let stamp = |id: i64| {
+            rows.iter()
+                .find(|r| r.get("id").and_then(Wire::as_i64) == Some(id))
+                .map(|r| {
+                    (
+                        r.get("write_uid")
+                            .map(from_wire)
+                            .and_then(|v| v.as_many2one())
+                            .unwrap_or(0),
+                        r.get("write_date").and_then(Wire::as_str).unwrap_or(""),
+                    )
+                })
+        };
+        let (Some(a), Some(b)) = (stamp(first), stamp(last)) else {
+            return Ok(());
+        };
+        let Some(window) = OwnWrites::from_read_back(uid, a, b) else {
+            return Ok(());
+        };
+        let mut windows = self.own_windows(state)?;
+        windows.push(window);
+        let windows = cursor::keep_windows(windows, since_floor.unwrap_or(""));
+        let text = serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into());
+        state.set_cursor(SCORING_JOB, OWN_WRITES, &text)?;
+        Ok(())
     }
 
     /// The lead fields a pass reads besides what rules need.
@@ -268,13 +374,6 @@ impl<'a> ScoringJob<'a> {
     ) -> Result<Evaluation, JobError> {
         let env = Env::at(now);
         let (scope, rules) = self.bound(&env)?;
-        let base = self.base_fields();
-        let mut rows_raw: Vec<Struct>;
-        // (id, write_date) of every lead read, skipped ones included: the cursor and the
-        // next pass's `seen` come from all of them.
-        let all_keys: Vec<(i64, String)>;
-        // matched rule indices per lead id (incremental and explain passes)
-        let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         let keep_rows = match (&kind, self.assignment) {
             (PassKind::Full, None) => KeepRows::None,
             (PassKind::Full, Some(a)) => {
@@ -283,149 +382,51 @@ impl<'a> ScoringJob<'a> {
             _ => KeepRows::All,
         };
         let mut acc = Acc::new(self, now, keep_rows);
+        // The cursor and the next pass's `seen` come from every lead read, skipped ones
+        // included.
+        let mut keys = Keys::new(self.scoring.overlap_secs);
         match &kind {
-            PassKind::Full => {
-                // Owned domains: the futures must not borrow through the closure's argument
-                // (so the whole run stays `Send` for the scheduler).
-                let domains: Vec<(usize, Vec<Wire>)> = rules
-                    .iter()
-                    .enumerate()
-                    .map(|(i, rule)| (i, wire::and_items(&scope, rule)))
-                    .collect();
-                let client = self.client;
-                let searches = domains.into_iter().map(|(i, domain)| async move {
-                    let ids = client
-                        .search(LEAD_MODEL, domain, &SearchOptions::default())
-                        .await;
-                    (i, ids)
-                });
-                let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
-                let mut pending =
-                    stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
-                while let Some((i, ids)) = pending.next().await {
-                    results.push((i, ids?));
+            PassKind::Full => self.full_pass(&scope, &rules, &mut acc, &mut keys).await?,
+            PassKind::Incremental { since, seen, own } => {
+                let mut domain = domain_items(&scope);
+                domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
+                for w in own {
+                    domain.extend(w.exclusion());
                 }
-                results.sort_by_key(|(i, _)| *i);
-                // Sorted id sets, tested by binary search: no per-lead map at a million leads.
-                let sets: Vec<Vec<i64>> = results
-                    .into_iter()
-                    .map(|(_, mut ids)| {
-                        ids.sort_unstable();
-                        ids
-                    })
-                    .collect();
-                acc.tag_ids = self.band_tags(true).await?;
-                let names: Vec<&str> = base.iter().map(String::as_str).collect();
-                let mut keys = Vec::new();
+                // Ids and write dates first: what was already evaluated at its current
+                // write_date (read again only because of the overlap) is not read in full.
+                let mut fresh = Vec::new();
                 let mut pages = std::pin::pin!(self.client.search_read_pages(
                     LEAD_MODEL,
-                    domain_items(&scope),
-                    &names
+                    domain,
+                    &["id", "write_date"]
                 ));
-                // Each page is scored and dropped before the next arrives.
                 while let Some(page) = pages.next().await {
                     for raw in page? {
                         let key = seen_key(&raw);
-                        let hits = (0..sets.len())
-                            .filter(|&i| sets[i].binary_search(&key.0).is_ok())
-                            .collect();
-                        acc.add(&raw, hits);
-                        keys.push(key);
-                    }
-                }
-                all_keys = keys;
-                rows_raw = Vec::new();
-            }
-            PassKind::Incremental { .. } | PassKind::Leads(_) => {
-                let mut domain = domain_items(&scope);
-                match &kind {
-                    PassKind::Incremental { since, seen } => {
-                        domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
-                        // Leads already evaluated at their current write_date need not come
-                        // back: `write_date >= cursor OR id not in seen` (rows at the cursor's
-                        // own second always come back, and are filtered below by exact pair).
-                        let cursor = seen.iter().map(|(_, wd)| wd).max();
-                        if let Some(cursor) = cursor.filter(|_| seen.len() <= MAX_SEEN_IDS) {
-                            domain.push(Wire::from("|"));
-                            domain.push(leaf("write_date", ">=", Wire::from(cursor.as_str())));
-                            domain.push(leaf(
-                                "id",
-                                "not in",
-                                Wire::Array(seen.iter().map(|(id, _)| Wire::Int(*id)).collect()),
-                            ));
+                        if !seen.contains(&key) {
+                            fresh.push(key.0);
                         }
-                    }
-                    PassKind::Leads(ids) => domain.push(leaf(
-                        "id",
-                        "in",
-                        Wire::Array(ids.iter().map(|i| Wire::Int(*i)).collect()),
-                    )),
-                    PassKind::Full => {}
-                }
-                let mut top = base.clone();
-                let mut paths = Vec::new();
-                for d in &rules {
-                    for p in d.fields() {
-                        top.push(p.split('.').next().unwrap_or(&p).to_owned());
-                        paths.push(p);
+                        keys.add(key);
                     }
                 }
-                top.push("active".into());
-                let top = dedup(top);
-                let names: Vec<&str> = top.iter().map(String::as_str).collect();
-                // One `search` (the domain, with its id list, is sent once), then `read`s of
-                // at most `batch_size` ids each.
-                let ids = self
+                self.local_pass(&fresh, &rules, &mut acc).await?;
+            }
+            PassKind::Leads(ids) => {
+                let mut domain = domain_items(&scope);
+                domain.push(leaf(
+                    "id",
+                    "in",
+                    Wire::Array(ids.iter().map(|i| Wire::Int(*i)).collect()),
+                ));
+                let found = self
                     .client
                     .search(LEAD_MODEL, domain, &SearchOptions::default())
                     .await?;
-                rows_raw = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(self.client.batch_size().max(1)) {
-                    rows_raw.extend(self.client.read(LEAD_MODEL, chunk, &names).await?);
-                }
-                let mut keys: Vec<(i64, String)> = rows_raw.iter().map(seen_key).collect();
-                if let PassKind::Incremental { seen, .. } = &kind {
-                    if !seen.is_empty() {
-                        rows_raw.retain(|r| !seen.contains(&seen_key(r)));
-                        // Leads the server left out because they were seen are still seen.
-                        let read: BTreeSet<i64> = keys.iter().map(|k| k.0).collect();
-                        keys.extend(seen.iter().filter(|k| !read.contains(&k.0)).cloned());
-                    }
-                }
-                all_keys = keys;
-                if !rows_raw.is_empty() && !rules.is_empty() {
-                    let mut loader = local::Loader::new(self.client);
-                    loader.load(LEAD_MODEL, &rows_raw, &top, &paths).await?;
-                    let ids: Vec<i64> = rows_raw
-                        .iter()
-                        .filter_map(|r| r.get("id").and_then(Wire::as_i64))
-                        .collect();
-                    for (i, rule) in rules.iter().enumerate() {
-                        let hits = if needs_pushdown(rule) {
-                            local::search_among(self.client, LEAD_MODEL, &ids, domain_items(rule))
-                                .await?
-                        } else {
-                            rule.filter(&loader.src, LEAD_MODEL, &ids, &EvalOptions::default())
-                                .map_err(domain_err(format!("scoring.rules[{i}].domain")))?
-                        };
-                        for id in hits {
-                            matched.entry(id).or_default().push(i);
-                        }
-                    }
-                }
+                self.local_pass(&found, &rules, &mut acc).await?;
             }
         }
 
-        // Score and plan.
-        if !matches!(kind, PassKind::Full) {
-            acc.tag_ids = self.band_tags(!rows_raw.is_empty()).await?;
-        }
-        for raw in &rows_raw {
-            let hits = matched
-                .remove(&raw.get("id").and_then(Wire::as_i64).unwrap_or(0))
-                .unwrap_or_default();
-            acc.add(raw, hits);
-        }
         let Acc {
             plan,
             mut rows,
@@ -434,12 +435,6 @@ impl<'a> ScoringJob<'a> {
             ..
         } = acc;
         let model = &self.scoring.model;
-        let cursor: Option<String> = all_keys
-            .iter()
-            .map(|(_, wd)| wd)
-            .filter(|wd| !wd.is_empty())
-            .max()
-            .cloned();
         let mut band_names: Vec<(String, usize)> = model
             .bands
             .iter()
@@ -457,18 +452,13 @@ impl<'a> ScoringJob<'a> {
             }
             None => (Plan::new(ASSIGNMENT_JOB), None),
         };
-        let leads_read = leads;
-        let mut seen = Vec::new();
-        if let Some(c) = cursor.as_deref().and_then(parse_dt) {
-            let floor = fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64));
-            seen = all_keys.into_iter().filter(|k| k.1 >= floor).collect();
-        }
+        let (cursor, seen) = keys.finish();
         if !matches!(kind, PassKind::Leads(_)) {
             rows = Vec::new();
         }
         Ok(Evaluation {
             kind,
-            leads_read,
+            leads_read: leads,
             scoring_plan: plan,
             assignment_plan,
             routing,
@@ -477,6 +467,127 @@ impl<'a> ScoringJob<'a> {
             seen,
             rows,
         })
+    }
+
+    /// Every rule domain pushed down as one `search(scope ∧ rule)` (ids only, at most
+    /// `max_concurrency` in flight), then the leads in scope read in id-ordered pages with
+    /// only the fields the plan needs, each page scored and dropped before the next.
+    async fn full_pass(
+        &self,
+        scope: &Domain,
+        rules: &[Domain],
+        acc: &mut Acc<'_>,
+        keys: &mut Keys,
+    ) -> Result<(), JobError> {
+        // Owned domains: the futures must not borrow through the closure's argument (so the
+        // whole run stays `Send` for the scheduler).
+        let domains: Vec<(usize, Vec<Wire>)> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| (i, wire::and_items(scope, rule)))
+            .collect();
+        let client = self.client;
+        let searches = domains.into_iter().map(|(i, domain)| async move {
+            let ids = client
+                .search(LEAD_MODEL, domain, &SearchOptions::default())
+                .await;
+            (i, ids)
+        });
+        let mut results: Vec<(usize, Vec<i64>)> = Vec::with_capacity(rules.len());
+        let mut pending =
+            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((i, ids)) = pending.next().await {
+            results.push((i, ids?));
+        }
+        results.sort_by_key(|(i, _)| *i);
+        // Sorted id sets, tested by binary search: no per-lead map at a million leads.
+        let sets: Vec<Vec<i64>> = results
+            .into_iter()
+            .map(|(_, mut ids)| {
+                ids.sort_unstable();
+                ids
+            })
+            .collect();
+        acc.tag_ids = self.band_tags(true).await?;
+        let base = self.base_fields();
+        let names: Vec<&str> = base.iter().map(String::as_str).collect();
+        let mut pages = std::pin::pin!(self.client.search_read_pages(
+            LEAD_MODEL,
+            domain_items(scope),
+            &names
+        ));
+        while let Some(page) = pages.next().await {
+            for raw in page? {
+                let key = seen_key(&raw);
+                let hits = (0..sets.len())
+                    .filter(|&i| sets[i].binary_search(&key.0).is_ok())
+                    .collect();
+                acc.add(&raw, hits);
+                keys.add(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `ids` (in chunks, so memory stays bounded however many leads changed) with the
+    /// fields the rules read, loads the related records they reach, and evaluates the rules
+    /// in memory; rules with `child_of`/`parent_of` are pushed down restricted to the chunk.
+    async fn local_pass(
+        &self,
+        ids: &[i64],
+        rules: &[Domain],
+        acc: &mut Acc<'_>,
+    ) -> Result<(), JobError> {
+        acc.tag_ids = self.band_tags(!ids.is_empty()).await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut top = self.base_fields();
+        let mut paths = Vec::new();
+        for d in rules {
+            for p in d.fields() {
+                top.push(p.split('.').next().unwrap_or(&p).to_owned());
+                paths.push(p);
+            }
+        }
+        top.push("active".into());
+        let top = dedup(top);
+        let names: Vec<&str> = top.iter().map(String::as_str).collect();
+        let batch = self.client.batch_size().max(1);
+        let mut loader = local::Loader::new(self.client);
+        for chunk in ids.chunks(batch * LOCAL_CHUNK_BATCHES) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for part in chunk.chunks(batch) {
+                rows.extend(self.client.read(LEAD_MODEL, part, &names).await?);
+            }
+            // matched rule indices per lead id
+            let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+            if !rows.is_empty() && !rules.is_empty() {
+                loader.reset();
+                loader.load(LEAD_MODEL, &rows, &top, &paths).await?;
+                let ids: Vec<i64> = rows
+                    .iter()
+                    .filter_map(|r| r.get("id").and_then(Wire::as_i64))
+                    .collect();
+                for (i, rule) in rules.iter().enumerate() {
+                    let hits = if needs_pushdown(rule) {
+                        local::search_among(self.client, LEAD_MODEL, &ids, domain_items(rule))
+                            .await?
+                    } else {
+                        rule.filter(&loader.src, LEAD_MODEL, &ids, &EvalOptions::default())
+                            .map_err(domain_err(format!("scoring.rules[{i}].domain")))?
+                    };
+                    for id in hits {
+                        matched.entry(id).or_default().push(i);
+                    }
+                }
+            }
+            for raw in &rows {
+                let id = raw.get("id").and_then(Wire::as_i64).unwrap_or(0);
+                acc.add(raw, matched.remove(&id).unwrap_or_default());
+            }
+        }
+        Ok(())
     }
 
     /// The crm.tag id of each band's tag (by band index), looked up only when leads were read.
@@ -568,6 +679,18 @@ impl<'a> ScoringJob<'a> {
             },
         )
         .await?;
+        if scoring.is_success() && scoring.records_written > 0 && !self.rules_read_own_writes() {
+            let floor =
+                evaluation.cursor.as_deref().and_then(parse_dt).map(|c| {
+                    fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64))
+                });
+            if let Err(error) = self
+                .remember_own_writes(state, &evaluation.scoring_plan, floor.as_deref())
+                .await
+            {
+                tracing::warn!(%error, "cannot read back the run's own writes; the next pass reads them again");
+            }
+        }
         let assignment = if evaluation.assignment_plan.is_empty() {
             None
         } else {
@@ -739,13 +862,23 @@ impl<'j> Acc<'j> {
             ),
         };
         plan.push_write(LEAD_MODEL, id, changes, reason);
-        let keep = match self.keep {
-            KeepRows::None => false,
-            KeepRows::Candidates(min) => row.user_id.is_none() && row.scored.score >= min,
-            KeepRows::All => true,
-        };
-        if keep {
-            self.rows.push(row);
+        match self.keep {
+            KeepRows::None => {}
+            KeepRows::Candidates(min) if row.user_id.is_none() && row.scored.score >= min => {
+                // Routing needs the score, not its breakdown: a full pass may keep many.
+                self.rows.push(LeadRow {
+                    scored: Scored {
+                        contributions: Vec::new(),
+                        clamped: Vec::new(),
+                        ..row.scored
+                    },
+                    old_tags: Vec::new(),
+                    old_priority: None,
+                    ..row
+                });
+            }
+            KeepRows::Candidates(_) => {}
+            KeepRows::All => self.rows.push(row),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! decides which domains each candidate matches (pushed down, restricted to the candidates),
 //! runs the pure `assignment` engine and plans `team_id`/`user_id` writes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::local::search_among;
 use super::wire::domain_items;
@@ -49,7 +49,7 @@ pub async fn route_leads(
 
     // id → (score, probability, team, owner)
     let mut cands: BTreeMap<i64, (i64, f64, Option<i64>, Option<i64>)> = BTreeMap::new();
-    let seen: BTreeSet<i64> = rows.iter().map(|r| r.id).collect();
+    let fresh_scores: BTreeMap<i64, i64> = rows.iter().map(|r| (r.id, r.scored.score)).collect();
     for r in rows {
         if r.user_id.is_none() && r.scored.score >= min_min {
             cands.insert(r.id, (r.scored.score, r.probability, r.team_id, None));
@@ -98,13 +98,10 @@ pub async fn route_leads(
             }
             let owner = id_of(&r, "user_id");
             // A lead of this pass is known with its fresh score, unless it is stale.
-            if seen.contains(&id) && owner.is_none() {
+            let fresh = fresh_scores.get(&id).copied();
+            if fresh.is_some() && owner.is_none() {
                 continue;
             }
-            let fresh = rows
-                .iter()
-                .find(|row| row.id == id)
-                .map(|row| row.scored.score);
             let prob = r.get("probability").and_then(Wire::as_f64).unwrap_or(0.0);
             cands.insert(
                 id,

@@ -1,0 +1,127 @@
+//! The incremental pass against the simulator with a clock that ticks one second per call:
+//! a run's own score writes are not read back by the next pass (the own-write window), while
+//! a person's edit made inside that window still is, and the passes still agree with a full
+//! pass.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::NaiveDateTime;
+use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
+use scorekeeper::odoo::leaf;
+use scorekeeper::state::State;
+use scorekeeper::xmlrpc::{Struct, Value as X};
+
+use crate::scoring_e2e::{demo_config, now};
+use crate::sim_client::{Served, snapshot_sim};
+
+static TICKS: AtomicI64 = AtomicI64::new(0);
+
+/// 2026-11-23 08:00:00 (after every write date of the snapshot) plus one second per reading: every Odoo call gets its own second.
+fn ticking() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-11-23 08:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+        + chrono::Duration::seconds(TICKS.fetch_add(1, Ordering::SeqCst))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_writes_are_not_read_back_but_other_edits_are() {
+    let sim = snapshot_sim();
+    // Before the dataset, so its write dates come from the same clock.
+    sim.write().set_clock(ticking);
+    generate(
+        &DatasetSpec {
+            leads: 1_500,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    let served = Served::start(sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served.client("admin", "admin");
+    setup::setup(&client, scoring).await.unwrap();
+    let mut state = State::open_in_memory().unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    assert_eq!(first.evaluation.kind, PassKind::Full);
+    let applied = first.scoring.as_ref().unwrap();
+    assert!(applied.is_success(), "{applied}");
+    let written = applied.records_written;
+    let write_calls = applied.calls.write as usize;
+    assert!(
+        written > 300 && write_calls > 3,
+        "{written} in {write_calls}"
+    );
+    let last_group = first
+        .evaluation
+        .scoring_plan
+        .write_groups(client.batch_size())
+        .last()
+        .unwrap()
+        .ids
+        .clone();
+
+    // A person (not the bot) edits one of the leads the first run wrote.
+    let demo = served.client("demo", "demo");
+    let edited = last_group[0];
+    let mut v = Struct::new();
+    v.push("phone", X::from("+84 28 1111 2222"));
+    demo.write("crm.lead", &[edited], v).await.unwrap();
+
+    let second = job.run(&mut state, &opts, false).await.unwrap();
+    let PassKind::Incremental { own, .. } = &second.evaluation.kind else {
+        panic!("{:?}", second.evaluation.kind)
+    };
+    assert_eq!(own.len(), 1, "one window: the first run's score writes");
+    assert_eq!(own[0].uid, client.uid().unwrap());
+    // Only what the last write call of the first run wrote (its second is the window's
+    // exclusive end) and the person's edit come back; not the other writes.
+    let read = second.evaluation.leads_read;
+    assert!(
+        read <= last_group.len() + 1 && read < written / 2,
+        "read {read} of {written} written (last call wrote {})",
+        last_group.len()
+    );
+    assert!(second.evaluation.scoring_plan.is_empty());
+
+    // The person's edit was read: a rule-relevant change made inside the window is scored.
+    let mut v = Struct::new();
+    v.push("email_from", X::Bool(false));
+    v.push("phone", X::Bool(false));
+    demo.write("crm.lead", &[edited], v).await.unwrap();
+    let third = job.run(&mut state, &opts, false).await.unwrap();
+    assert!(
+        third.evaluation.leads_read <= 2,
+        "{}",
+        third.evaluation.leads_read
+    );
+    let changed: Vec<i64> = third
+        .evaluation
+        .scoring_plan
+        .writes()
+        .map(|(_, id, _, _)| id)
+        .collect();
+    assert_eq!(changed, vec![edited], "the edit lowers that lead's score");
+
+    // And the incremental passes agree with a full pass: nothing left to write.
+    let full = job.evaluate(PassKind::Full, now()).await.unwrap();
+    assert!(full.scoring_plan.is_empty(), "{}", full.scoring_plan);
+    let score = client
+        .search_read_all(
+            "crm.lead",
+            vec![leaf("id", "=", X::Int(edited))],
+            &["x_lead_score"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(score.len(), 1);
+    served.stop().await;
+}
