@@ -110,10 +110,9 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     for c in first
         .plan
         .changes()
-        .iter()
         .filter(|c| c.model() == "gamification.challenge")
     {
-        starts.push(c.clone());
+        starts.push(c);
     }
     apply::apply(
         &starts,

@@ -25,9 +25,7 @@ pub use report::{ApplyReport, CallStats, Failure, SkippedField};
 pub use undo::{UndoReport, undo};
 pub use writer::{OdooWriter, ReadRows, WriteError};
 
-use crate::plan::{
-    Change, CreateGroup, FieldChange, IdemKey, Plan, WriteGroup, indexed_write_groups,
-};
+use crate::plan::{CreateGroup, FieldChange, IdemKey, Plan, WriteGroup, indexed_write_groups};
 use crate::record::Value;
 use crate::state::{
     EntryChange, EntryStatus, NewEntry, Outcome, RunId, RunStatus, State, StateError,
@@ -155,7 +153,7 @@ async fn pause(delay: &mut Duration) {
 /// each group's entries are contiguous, so its seqs are a range.
 fn journal_entries<'a>(
     plan: &'a Plan,
-    writes: &'a [(WriteGroup, Vec<usize>)],
+    writes: &'a [(WriteGroup, Vec<u32>)],
     creates: &'a [CreateGroup],
 ) -> (impl Iterator<Item = NewEntry> + 'a, Vec<Range<i64>>) {
     let mut seqs = Vec::with_capacity(writes.len() + creates.len());
@@ -174,17 +172,9 @@ fn journal_entries<'a>(
         .iter()
         .enumerate()
         .flat_map(move |(group, (_, members))| {
-            members.iter().flat_map(move |&index| {
-                let change = plan.changes().get(index);
-                let (model, id, values, reason): (&str, i64, &[FieldChange], &str) = match change {
-                    Some(Change::Write {
-                        model,
-                        id,
-                        values,
-                        reason,
-                    }) => (model, *id, values, reason),
-                    _ => ("", 0, &[], ""),
-                };
+            members.iter().flat_map(move |&slot| {
+                let (model, id, values, reason): (&str, i64, &[FieldChange], &str) =
+                    plan.write_at(slot).unwrap_or(("", 0, &[], ""));
                 values.iter().map(move |c| NewEntry {
                     model: model.to_owned(),
                     record_id: Some(id),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::reconcile::read_current;
 use super::report::{CallStats, SkippedField};
 use super::{ApplyError, ApplyOptions, OdooWriter};
-use crate::plan::{Change, FieldChange, Plan, same_value};
+use crate::plan::{ChangeRef, FieldChange, Plan, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, NewEntry};
 
@@ -50,20 +50,18 @@ pub(super) async fn verify<W: OdooWriter>(
         stale: Vec::new(),
         calls,
     };
-    for change in plan.changes() {
-        let Change::Write {
+    for change in plan.iter() {
+        let ChangeRef::Write {
             model,
             id,
             values,
             reason,
         } = change
         else {
-            verified.plan.push(change.clone());
+            verified.plan.push(change.to_change());
             continue;
         };
-        let record = current
-            .get(model.as_str())
-            .and_then(|records| records.get(id));
+        let record = current.get(model).and_then(|records| records.get(&id));
         let mut keep = Vec::new();
         for c in values {
             let now = record.map(|r| r.get(&c.field).cloned().unwrap_or(Value::Null));
@@ -82,21 +80,21 @@ pub(super) async fn verify<W: OdooWriter>(
                 None => keep.push(c.clone()),
                 Some(detail) => {
                     verified.skipped.push(NewEntry {
-                        model: model.clone(),
-                        record_id: Some(*id),
+                        model: model.to_owned(),
+                        record_id: Some(id),
                         change: EntryChange::Write {
                             field: c.field.clone(),
                             old: now.unwrap_or(Value::Null),
                             new: c.new.clone(),
                         },
-                        reason: reason.clone(),
+                        reason: reason.to_owned(),
                         group: None,
                         status: EntryStatus::Skipped,
                         detail: Some(detail.clone()),
                     });
                     verified.stale.push(SkippedField {
-                        model: model.clone(),
-                        record_id: *id,
+                        model: model.to_owned(),
+                        record_id: id,
                         field: c.field.clone(),
                         detail,
                     });
@@ -104,9 +102,7 @@ pub(super) async fn verify<W: OdooWriter>(
             }
         }
         let keep: Vec<FieldChange> = keep;
-        verified
-            .plan
-            .push_write(model.clone(), *id, keep, reason.clone());
+        verified.plan.push_write(model, id, keep, reason);
     }
     Ok(verified)
 }

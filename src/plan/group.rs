@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Change, IdemKey, Plan, Values, encode_value};
+use super::intern::to_index;
+use super::{IdemKey, Plan, Values, encode_value};
 use crate::record::Value;
 
 /// One `write(model, ids, values)` call.
@@ -42,49 +43,58 @@ pub(super) fn write_groups(plan: &Plan, batch_size: usize) -> Vec<WriteGroup> {
         .collect()
 }
 
-/// The write groups, each with the indices in `plan.changes()` of its records' changes (in
-/// the order of `ids`), so apply can journal without another per-record index.
-pub(crate) fn indexed_write_groups(
-    plan: &Plan,
-    batch_size: usize,
-) -> Vec<(WriteGroup, Vec<usize>)> {
+/// The write groups, each with the plan positions of its records' writes (in the order of
+/// `ids`; see `Plan::write_at`), so apply can journal without another per-record index.
+///
+/// The grouping key (model and canonical text of the sorted new values) is computed once per
+/// signature, not per write: a plan of a million writes has a few hundred signatures.
+pub(crate) fn indexed_write_groups(plan: &Plan, batch_size: usize) -> Vec<(WriteGroup, Vec<u32>)> {
     let batch_size = batch_size.max(1);
-    // (model, canonical text of the sorted field→value set) → (values, [(id, change index)])
-    type Members = Vec<(i64, usize)>;
-    let mut by_values: BTreeMap<(&str, String), (Values, Members)> = BTreeMap::new();
-    for (index, change) in plan.changes().iter().enumerate() {
-        let Change::Write {
-            model,
-            id,
-            values: changes,
-            ..
-        } = change
-        else {
+    // (model, canonical text) → group number, and each group's model and sorted values.
+    let mut keys: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let mut shapes: Vec<(&str, Values)> = Vec::new();
+    let group_of: Vec<usize> = plan
+        .sigs
+        .iter()
+        .map(|sig| {
+            let model = plan.models.get(sig.model);
+            let mut values: Values = sig
+                .changes
+                .iter()
+                .map(|c| (c.field.clone(), c.new.clone()))
+                .collect();
+            values.sort_by(|a, b| a.0.cmp(&b.0));
+            let canonical = canonical_text(&values);
+            *keys.entry((model, canonical)).or_insert_with(|| {
+                shapes.push((model, values));
+                shapes.len() - 1
+            })
+        })
+        .collect();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); shapes.len()];
+    for (slot, s) in plan.slots.iter().enumerate() {
+        if plan.write_sig(s).is_none() {
             continue;
-        };
-        let mut values: Values = changes
-            .iter()
-            .map(|c| (c.field.clone(), c.new.clone()))
-            .collect();
-        values.sort_by(|a, b| a.0.cmp(&b.0));
-        let canonical = canonical_text(&values);
-        by_values
-            .entry((model, canonical))
-            .or_insert_with(|| (values, Vec::new()))
-            .1
-            .push((*id, index));
+        }
+        if let Some(&group) = group_of.get(s.sig as usize) {
+            members[group].push(to_index(slot));
+        }
     }
+    let id_of = |slot: u32| plan.slots.get(slot as usize).map_or(0, |s| s.id);
     let mut groups = Vec::new();
-    for ((model, _), (values, mut members)) in by_values {
-        // A plan holds one write per record, so ids are unique within a model.
-        members.sort_unstable();
-        for chunk in members.chunks(batch_size) {
+    for &group in keys.values() {
+        let (model, values) = &shapes[group];
+        let mut slots = std::mem::take(&mut members[group]);
+        // A plan holds one write per record, so ids are unique within a model; engines
+        // usually push in id order, which this sort finds already done.
+        slots.sort_by_key(|&slot| id_of(slot));
+        for chunk in slots.chunks(batch_size) {
             let group = WriteGroup {
-                model: model.to_owned(),
-                ids: chunk.iter().map(|&(id, _)| id).collect(),
+                model: (*model).to_owned(),
+                ids: chunk.iter().map(|&slot| id_of(slot)).collect(),
                 values: values.clone(),
             };
-            groups.push((group, chunk.iter().map(|&(_, index)| index).collect()));
+            groups.push((group, chunk.to_vec()));
         }
     }
     groups

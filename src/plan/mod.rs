@@ -7,11 +7,13 @@
 
 mod equal;
 mod group;
+mod intern;
 mod key;
 mod summary;
 mod value_json;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 pub use equal::same_value;
 pub(crate) use group::indexed_write_groups;
@@ -23,6 +25,7 @@ pub use value_json::{
 };
 
 use crate::record::Value;
+use intern::{Signature, Signatures, Strings, to_index};
 
 /// Field values in call order, as `write` and `create` take them.
 pub type Values = Vec<(String, Value)>;
@@ -84,15 +87,112 @@ impl Change {
     }
 }
 
+/// A planned change as stored in a [`Plan`], borrowed: what [`Change`] holds, without the
+/// copies. [`Plan::iter`] yields these.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ChangeRef<'a> {
+    Write {
+        model: &'a str,
+        id: i64,
+        values: &'a [FieldChange],
+        reason: &'a str,
+    },
+    Create {
+        model: &'a str,
+        values: &'a [(String, Value)],
+        key: &'a IdemKey,
+        reason: &'a str,
+    },
+}
+
+impl ChangeRef<'_> {
+    pub fn model(&self) -> &str {
+        match self {
+            ChangeRef::Write { model, .. } | ChangeRef::Create { model, .. } => model,
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            ChangeRef::Write { reason, .. } | ChangeRef::Create { reason, .. } => reason,
+        }
+    }
+
+    pub fn to_change(&self) -> Change {
+        match *self {
+            ChangeRef::Write {
+                model,
+                id,
+                values,
+                reason,
+            } => Change::Write {
+                model: model.to_owned(),
+                id,
+                values: values.to_vec(),
+                reason: reason.to_owned(),
+            },
+            ChangeRef::Create {
+                model,
+                values,
+                key,
+                reason,
+            } => Change::Create {
+                model: model.to_owned(),
+                values: values.to_vec(),
+                key: key.clone(),
+                reason: reason.to_owned(),
+            },
+        }
+    }
+}
+
+/// `Slot::sig` of a create: `reason` is then its index in `Plan::creates`.
+const CREATE: u32 = u32::MAX;
+/// `Slot::sig` of a write that merged into nothing; skipped everywhere.
+const GONE: u32 = u32::MAX - 1;
+
+/// One planned change in engine order, 16 bytes: a write is its record id, its signature
+/// (model and field changes) and its reason, the last two as table indices.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    id: i64,
+    sig: u32,
+    reason: u32,
+}
+
+/// A planned create; creates are few, so they are stored whole.
+#[derive(Clone, Debug)]
+struct PlannedCreate {
+    model: u32,
+    values: Values,
+    key: IdemKey,
+    reason: u32,
+}
+
 /// The changes one run of a job wants, in the order the engine produced them.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Stored compactly, because a first scoring pass plans a write for most leads of a large
+/// database: models, reasons and each distinct list of field changes (a "signature": scoring
+/// produces a few hundred for a million leads) are interned, and a planned write is then 16
+/// bytes. Finding the earlier write of a record to merge into needs no per-write table while
+/// the engine pushes each model's ids in ascending order; an index is built on the first id
+/// that is not above the model's highest so far, and kept from then on.
+#[derive(Clone, Default)]
 pub struct Plan {
     pub job: String,
-    changes: Vec<Change>,
-    /// (model, id) → index of its `Write` in `changes`, so repeated writes merge.
-    writes: HashMap<(String, i64), usize>,
+    slots: Vec<Slot>,
+    /// Slots that are not `GONE`.
+    live: usize,
+    models: Strings,
+    reasons: Strings,
+    sigs: Signatures,
+    creates: Vec<PlannedCreate>,
     /// Keys already planned, so a repeated create is planned once.
     keys: HashSet<IdemKey>,
+    /// Per model index: the highest record id of a write slot so far.
+    max_id: Vec<i64>,
+    /// (model, id) → slot of its live write; built on demand, see above.
+    index: Option<HashMap<(u32, i64), u32>>,
 }
 
 impl Plan {
@@ -132,6 +232,7 @@ impl Plan {
     /// Plans a write of the fields whose new value differs from the old one; nothing when none
     /// does. A second write to the same record merges into the first: a field planned twice
     /// keeps its first `old` and takes the last `new`, and the reasons are joined with `"; "`.
+    /// A write that merges into no change at all disappears.
     pub fn push_write(
         &mut self,
         model: impl Into<String>,
@@ -139,41 +240,86 @@ impl Plan {
         values: Vec<FieldChange>,
         reason: impl Into<String>,
     ) {
-        let model = model.into();
+        let model = self.models.intern(&model.into());
         let reason = reason.into();
-        if let Some(&index) = self.writes.get(&(model.clone(), id)) {
-            if let Some(Change::Write {
-                values: planned,
-                reason: planned_reason,
-                ..
-            }) = self.changes.get_mut(index)
-            {
-                merge_fields(planned, values);
-                if !reason.is_empty() && !planned_reason.split("; ").any(|r| r == reason) {
-                    planned_reason.push_str("; ");
-                    planned_reason.push_str(&reason);
-                }
-                if planned.is_empty() {
-                    self.changes.remove(index);
-                    self.reindex_writes();
-                }
+        if let Some(slot) = self.find_write(model, id) {
+            self.merge_write(slot, values, &reason);
+            return;
+        }
+        let changes = dedup_fields(values);
+        if changes.is_empty() {
+            return;
+        }
+        let sig = self.sigs.intern(Signature { model, changes });
+        let reason = self.reasons.intern(&reason);
+        let slot = to_index(self.slots.len());
+        self.slots.push(Slot { id, sig, reason });
+        self.live += 1;
+        if let Some(max) = self.max_id.get_mut(model as usize) {
+            *max = (*max).max(id);
+        }
+        if let Some(index) = &mut self.index {
+            index.insert((model, id), slot);
+        }
+    }
+
+    /// The slot of the live write to (`model`, `id`), if any.
+    fn find_write(&mut self, model: u32, id: i64) -> Option<u32> {
+        if self.max_id.len() <= model as usize {
+            self.max_id.resize(model as usize + 1, i64::MIN);
+        }
+        // Every write slot of the model has an id at most its maximum: above it, no lookup.
+        if self.max_id.get(model as usize).is_none_or(|&max| id > max) {
+            return None;
+        }
+        let index = match &mut self.index {
+            Some(index) => index,
+            None => self.index.insert(self.build_index()),
+        };
+        index.get(&(model, id)).copied()
+    }
+
+    fn build_index(&self) -> HashMap<(u32, i64), u32> {
+        let mut index = HashMap::with_capacity(self.live);
+        for (slot, s) in self.slots.iter().enumerate() {
+            if let Some(sig) = self.write_sig(s) {
+                index.insert((sig.model, s.id), to_index(slot));
+            }
+        }
+        index
+    }
+
+    fn merge_write(&mut self, slot: u32, values: Vec<FieldChange>, reason: &str) {
+        let Some(&planned) = self.slots.get(slot as usize) else {
+            return;
+        };
+        let Some(sig) = self.sigs.get(planned.sig) else {
+            return;
+        };
+        let model = sig.model;
+        let mut changes = sig.changes.clone();
+        merge_fields(&mut changes, values);
+        if changes.is_empty() {
+            self.slots[slot as usize].sig = GONE;
+            self.live -= 1;
+            if let Some(index) = &mut self.index {
+                index.remove(&(model, planned.id));
             }
             return;
         }
-        let values: Vec<FieldChange> = dedup_fields(values)
-            .into_iter()
-            .filter(|c| !c.is_noop())
-            .collect();
-        if values.is_empty() {
-            return;
-        }
-        self.writes.insert((model.clone(), id), self.changes.len());
-        self.changes.push(Change::Write {
-            model,
-            id,
-            values,
+        let planned_reason = self.reasons.get(planned.reason);
+        let reason = if !reason.is_empty() && !planned_reason.split("; ").any(|r| r == reason) {
+            let joined = format!("{planned_reason}; {reason}");
+            self.reasons.intern(&joined)
+        } else {
+            planned.reason
+        };
+        let sig = self.sigs.intern(Signature { model, changes });
+        self.slots[slot as usize] = Slot {
+            id: planned.id,
+            sig,
             reason,
-        });
+        };
     }
 
     /// Plans a create; a key already planned in this plan is ignored.
@@ -187,57 +333,114 @@ impl Plan {
         if !self.keys.insert(key.clone()) {
             return;
         }
-        self.changes.push(Change::Create {
-            model: model.into(),
+        let model = self.models.intern(&model.into());
+        let reason = self.reasons.intern(&reason.into());
+        self.slots.push(Slot {
+            id: 0,
+            sig: CREATE,
+            reason: to_index(self.creates.len()),
+        });
+        self.live += 1;
+        self.creates.push(PlannedCreate {
+            model,
             values,
             key,
-            reason: reason.into(),
+            reason,
         });
     }
 
-    fn reindex_writes(&mut self) {
-        self.writes = self
-            .changes
-            .iter()
-            .enumerate()
-            .filter_map(|(index, c)| match c {
-                Change::Write { model, id, .. } => Some(((model.clone(), *id), index)),
-                Change::Create { .. } => None,
-            })
-            .collect();
+    /// The signature of a live write slot.
+    fn write_sig(&self, slot: &Slot) -> Option<&Signature> {
+        match slot.sig {
+            CREATE | GONE => None,
+            sig => self.sigs.get(sig),
+        }
     }
 
-    pub fn changes(&self) -> &[Change] {
-        &self.changes
+    /// The change stored in `slot`; `None` for a write merged into nothing.
+    fn change_ref(&self, slot: &Slot) -> Option<ChangeRef<'_>> {
+        match slot.sig {
+            GONE => None,
+            CREATE => {
+                let create = self.creates.get(slot.reason as usize)?;
+                Some(ChangeRef::Create {
+                    model: self.models.get(create.model),
+                    values: &create.values,
+                    key: &create.key,
+                    reason: self.reasons.get(create.reason),
+                })
+            }
+            sig => {
+                let sig = self.sigs.get(sig)?;
+                Some(ChangeRef::Write {
+                    model: self.models.get(sig.model),
+                    id: slot.id,
+                    values: &sig.changes,
+                    reason: self.reasons.get(slot.reason),
+                })
+            }
+        }
+    }
+
+    /// The write at `slot` (a position [`indexed_write_groups`] hands out), as (model, id,
+    /// field changes, reason).
+    pub(crate) fn write_at(&self, slot: u32) -> Option<(&str, i64, &[FieldChange], &str)> {
+        let s = self.slots.get(slot as usize)?;
+        let sig = self.write_sig(s)?;
+        Some((
+            self.models.get(sig.model),
+            s.id,
+            &sig.changes,
+            self.reasons.get(s.reason),
+        ))
+    }
+
+    /// The changes, borrowed, in the order the engine produced them.
+    pub fn iter(&self) -> impl Iterator<Item = ChangeRef<'_>> + '_ {
+        self.slots.iter().filter_map(|slot| self.change_ref(slot))
+    }
+
+    /// The changes in the order the engine produced them, each built on the fly (see
+    /// [`Plan::iter`] to borrow them instead).
+    pub fn changes(&self) -> Changes<'_> {
+        Changes {
+            plan: self,
+            next: 0,
+            remaining: self.live,
+        }
+    }
+
+    /// How many changes (writes of a record, creates) the plan holds.
+    pub fn len(&self) -> usize {
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.live == 0
     }
 
     /// The planned writes, as (model, id, field changes, reason).
     pub fn writes(&self) -> impl Iterator<Item = (&str, i64, &[FieldChange], &str)> {
-        self.changes.iter().filter_map(|c| match c {
-            Change::Write {
-                model,
-                id,
-                values,
-                reason,
-            } => Some((model.as_str(), *id, values.as_slice(), reason.as_str())),
-            Change::Create { .. } => None,
+        self.slots.iter().filter_map(|s| {
+            let sig = self.write_sig(s)?;
+            Some((
+                self.models.get(sig.model),
+                s.id,
+                sig.changes.as_slice(),
+                self.reasons.get(s.reason),
+            ))
         })
     }
 
     /// The planned creates, as (model, values, key, reason).
     pub fn creates(&self) -> impl Iterator<Item = (&str, &[(String, Value)], &IdemKey, &str)> {
-        self.changes.iter().filter_map(|c| match c {
-            Change::Create {
-                model,
-                values,
-                key,
-                reason,
-            } => Some((model.as_str(), values.as_slice(), key, reason.as_str())),
-            Change::Write { .. } => None,
+        self.creates.iter().map(|c| {
+            (
+                self.models.get(c.model),
+                c.values.as_slice(),
+                &c.key,
+                self.reasons.get(c.reason),
+            )
         })
     }
 
@@ -247,7 +450,7 @@ impl Plan {
     }
 
     pub fn create_count(&self) -> usize {
-        self.creates().count()
+        self.creates.len()
     }
 
     /// The writes grouped so that records sharing the same new values become one `write`
@@ -259,6 +462,58 @@ impl Plan {
     /// The creates grouped per model into batch `create` calls of at most `batch_size` records.
     pub fn create_groups(&self, batch_size: usize) -> Vec<CreateGroup> {
         group::create_groups(self, batch_size)
+    }
+}
+
+/// Plans are equal when they hold the same changes in the same order, however they are stored.
+impl PartialEq for Plan {
+    fn eq(&self, other: &Plan) -> bool {
+        self.job == other.job && self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("job", &self.job)
+            .field("changes", &self.changes())
+            .finish()
+    }
+}
+
+/// The changes of a plan as owned [`Change`]s, built one at a time; see [`Plan::changes`].
+#[derive(Clone)]
+pub struct Changes<'a> {
+    plan: &'a Plan,
+    next: usize,
+    remaining: usize,
+}
+
+impl Iterator for Changes<'_> {
+    type Item = Change;
+
+    fn next(&mut self) -> Option<Change> {
+        while let Some(slot) = self.plan.slots.get(self.next) {
+            self.next += 1;
+            if let Some(change) = self.plan.change_ref(slot) {
+                self.remaining -= 1;
+                return Some(change.to_change());
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for Changes<'_> {}
+
+/// Lists the changes still to come, so `{:?}` of `plan.changes()` shows the plan.
+impl fmt::Debug for Changes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
     }
 }
 
@@ -306,7 +561,7 @@ mod tests {
         );
         assert_eq!(plan.field_change_count(), 1);
         assert_eq!(
-            plan.changes()[0],
+            plan.changes().next().unwrap(),
             Change::Write {
                 model: "crm.lead".into(),
                 id: 3,
@@ -360,5 +615,208 @@ mod tests {
         );
         assert_eq!(plan.create_count(), 1);
         assert_eq!(plan.creates().next().unwrap().3, "won");
+    }
+
+    fn shape(plan: &Plan) -> Vec<(String, i64, Vec<FieldChange>, String)> {
+        plan.writes()
+            .map(|(m, id, v, r)| (m.to_owned(), id, v.to_vec(), r.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn out_of_order_writes_merge_through_the_lazy_index() {
+        let mut plan = Plan::new("scoring");
+        for id in [1, 5, 9] {
+            plan.push_write("crm.lead", id, vec![fc("x_score", 0, id)], "rules");
+        }
+        // Ascending ids never need the index.
+        assert!(plan.index.is_none());
+        // Below the highest id but new: the index is built, and the write is appended.
+        plan.push_write("crm.lead", 3, vec![fc("x_score", 0, 3)], "late");
+        assert!(plan.index.is_some());
+        // From then on the index is kept up to date, also for ascending ids.
+        plan.push_write("crm.lead", 12, vec![fc("x_score", 0, 12)], "rules");
+        plan.push_write("crm.lead", 5, vec![fc("priority", 0, 2)], "band");
+        plan.push_write("crm.lead", 12, vec![fc("x_score", 12, 13)], "rules");
+        assert_eq!(
+            shape(&plan),
+            vec![
+                (
+                    "crm.lead".into(),
+                    1,
+                    vec![fc("x_score", 0, 1)],
+                    "rules".into()
+                ),
+                (
+                    "crm.lead".into(),
+                    5,
+                    vec![fc("x_score", 0, 5), fc("priority", 0, 2)],
+                    "rules; band".into()
+                ),
+                (
+                    "crm.lead".into(),
+                    9,
+                    vec![fc("x_score", 0, 9)],
+                    "rules".into()
+                ),
+                (
+                    "crm.lead".into(),
+                    3,
+                    vec![fc("x_score", 0, 3)],
+                    "late".into()
+                ),
+                (
+                    "crm.lead".into(),
+                    12,
+                    vec![fc("x_score", 0, 13)],
+                    "rules".into()
+                ),
+            ]
+        );
+        assert_eq!(plan.len(), 5);
+        assert_eq!(plan.field_change_count(), 6);
+    }
+
+    #[test]
+    fn models_keep_their_own_ids() {
+        let mut plan = Plan::new("mixed");
+        plan.push_write("crm.lead", 10, vec![fc("x_score", 0, 1)], "a");
+        // Lower than the lead's id, but the first of its model: no merge, no index.
+        plan.push_write("res.partner", 10, vec![fc("x_score", 0, 2)], "b");
+        plan.push_write("res.partner", 3, vec![fc("x_score", 0, 3)], "c");
+        plan.push_write("crm.lead", 10, vec![fc("priority", 0, 1)], "d");
+        plan.push_write("res.partner", 10, vec![fc("x_score", 2, 4)], "e");
+        assert_eq!(
+            shape(&plan),
+            vec![
+                (
+                    "crm.lead".into(),
+                    10,
+                    vec![fc("x_score", 0, 1), fc("priority", 0, 1)],
+                    "a; d".into()
+                ),
+                (
+                    "res.partner".into(),
+                    10,
+                    vec![fc("x_score", 0, 4)],
+                    "b; e".into()
+                ),
+                (
+                    "res.partner".into(),
+                    3,
+                    vec![fc("x_score", 0, 3)],
+                    "c".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_write_merged_into_nothing_disappears_and_may_come_back_last() {
+        let mut plan = Plan::new("scoring");
+        plan.push_write("crm.lead", 1, vec![fc("x_score", 0, 5)], "a");
+        plan.push_write("crm.lead", 2, vec![fc("x_score", 0, 6)], "b");
+        plan.push_write("crm.lead", 3, vec![fc("x_score", 0, 7)], "c");
+        plan.push_write("crm.lead", 2, vec![fc("x_score", 6, 0)], "undo");
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan.changes().len(), 2);
+        let ids: Vec<i64> = plan.writes().map(|w| w.1).collect();
+        assert_eq!(ids, vec![1, 3]);
+        // The grouping and the journal positions skip it too.
+        let groups = group::indexed_write_groups(&plan, 10);
+        let ids: Vec<Vec<i64>> = groups.iter().map(|(g, _)| g.ids.clone()).collect();
+        assert_eq!(ids, vec![vec![1], vec![3]]);
+        for (group, slots) in &groups {
+            let written: Vec<i64> = slots.iter().map(|&s| plan.write_at(s).unwrap().1).collect();
+            assert_eq!(written, group.ids);
+        }
+        // Written again, the record is a new write at the end, with only the new reason.
+        plan.push_write("crm.lead", 2, vec![fc("x_score", 0, 8)], "again");
+        let last = plan.writes().last().unwrap();
+        assert_eq!((last.1, last.3), (2, "again"));
+        assert_eq!(last.2, &[fc("x_score", 0, 8)][..]);
+        assert_eq!(plan.len(), 3);
+    }
+
+    #[test]
+    fn creates_and_writes_keep_the_engine_order() {
+        let key = |k: &str| IdemKey::new(k).unwrap();
+        let create = |k: &str, reason: &str| Change::Create {
+            model: "gamification.goal".into(),
+            values: vec![("current".into(), Value::Int(1))],
+            key: key(k),
+            reason: reason.into(),
+        };
+        let write = |id: i64, values: Vec<FieldChange>, reason: &str| Change::Write {
+            model: "gamification.goal".into(),
+            id,
+            values,
+            reason: reason.into(),
+        };
+        let plan = Plan::from_changes(
+            "gamification",
+            vec![
+                create("goal:1", "new"),
+                write(7, vec![fc("current", 0, 3)], "progress"),
+                create("goal:2", "new"),
+                create("goal:1", "again"),
+                write(4, vec![fc("current", 1, 2)], "progress"),
+                write(7, vec![fc("current", 3, 4)], "more"),
+            ],
+        );
+        let expected = vec![
+            create("goal:1", "new"),
+            write(7, vec![fc("current", 0, 4)], "progress; more"),
+            create("goal:2", "new"),
+            write(4, vec![fc("current", 1, 2)], "progress"),
+        ];
+        assert_eq!(plan.changes().collect::<Vec<_>>(), expected);
+        let borrowed: Vec<Change> = plan.iter().map(|c| c.to_change()).collect();
+        assert_eq!(borrowed, expected);
+        assert_eq!(plan.len(), 4);
+        assert_eq!(plan, Plan::from_changes("gamification", expected.clone()));
+        assert_ne!(
+            plan,
+            Plan::from_changes("gamification", expected[1..].to_vec())
+        );
+        let debug = format!("{plan:?}");
+        assert!(debug.contains("progress; more"), "{debug}");
+    }
+
+    #[test]
+    fn every_write_distinct_is_kept_exactly() {
+        let mut plan = Plan::new("scoring");
+        let values = |id: i64| {
+            vec![
+                FieldChange::new("x_score", Value::Int(id), Value::Float(id as f64 + 0.5)),
+                FieldChange::new("tag_ids", Value::Ids(vec![]), Value::Ids(vec![id, 1])),
+            ]
+        };
+        for id in 1..=1000 {
+            plan.push_write("crm.lead", id, values(id), format!("reason {id}"));
+        }
+        assert_eq!(plan.len(), 1000);
+        for (i, (_, id, changes, reason)) in plan.writes().enumerate() {
+            assert_eq!(id, i as i64 + 1);
+            assert_eq!(changes, &values(id)[..]);
+            assert_eq!(reason, format!("reason {id}"));
+        }
+        assert_eq!(plan.write_groups(10).len(), 1000);
+    }
+
+    #[test]
+    fn duplicate_fields_in_one_write_keep_first_old_and_last_new() {
+        let mut plan = Plan::new("scoring");
+        plan.push_write(
+            "crm.lead",
+            1,
+            vec![
+                fc("x_score", 0, 5),
+                fc("priority", 1, 1),
+                fc("x_score", 7, 9),
+            ],
+            "r",
+        );
+        assert_eq!(plan.writes().next().unwrap().2, &[fc("x_score", 0, 9)][..]);
     }
 }

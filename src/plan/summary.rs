@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value as Json, json};
 
-use super::{Change, Plan, value_to_json};
+use super::{ChangeRef, Plan, value_to_json};
 
 /// Examples shown by `Display for Plan`.
 const DEFAULT_EXAMPLES: usize = 10;
@@ -34,15 +34,15 @@ impl Plan {
     fn counts(&self) -> (WriteCounts<'_>, CreateCounts<'_>) {
         let mut writes: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
         let mut creates: BTreeMap<&str, usize> = BTreeMap::new();
-        for change in self.changes() {
+        for change in self.iter() {
             match change {
-                Change::Write { model, values, .. } => {
+                ChangeRef::Write { model, values, .. } => {
                     let fields = writes.entry(model).or_default();
                     for value in values {
                         *fields.entry(value.field.as_str()).or_default() += 1;
                     }
                 }
-                Change::Create { model, .. } => *creates.entry(model).or_default() += 1,
+                ChangeRef::Create { model, .. } => *creates.entry(model).or_default() += 1,
             }
         }
         (writes, creates)
@@ -53,10 +53,9 @@ impl Plan {
     pub fn to_json(&self) -> Json {
         let (writes, creates) = self.counts();
         let changes: Vec<Json> = self
-            .changes()
             .iter()
             .map(|change| match change {
-                Change::Write {
+                ChangeRef::Write {
                     model,
                     id,
                     values,
@@ -72,7 +71,7 @@ impl Plan {
                         "new": value_to_json(&c.new),
                     })).collect::<Vec<_>>(),
                 }),
-                Change::Create {
+                ChangeRef::Create {
                     model,
                     values,
                     key,
@@ -130,9 +129,9 @@ impl fmt::Display for Summary<'_> {
             return Ok(());
         }
         writeln!(f, "examples:")?;
-        for change in plan.changes().iter().take(self.examples) {
+        for change in plan.iter().take(self.examples) {
             match change {
-                Change::Write {
+                ChangeRef::Write {
                     model,
                     id,
                     values,
@@ -144,7 +143,7 @@ impl fmt::Display for Summary<'_> {
                         .collect();
                     writeln!(f, "  {model} {id}  {}  ({reason})", fields.join(", "))?;
                 }
-                Change::Create {
+                ChangeRef::Create {
                     model,
                     values,
                     key,
@@ -160,7 +159,7 @@ impl fmt::Display for Summary<'_> {
                 }
             }
         }
-        let more = plan.changes().len().saturating_sub(self.examples);
+        let more = plan.len().saturating_sub(self.examples);
         if more > 0 {
             writeln!(f, "  … and {more} more")?;
         }
