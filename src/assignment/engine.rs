@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::model::{Candidate, Input, Member, Strategy, Team};
+use super::model::{Candidate, Explain, Input, Member, Strategy, Team};
 use super::quota::odoo_quota;
 
 /// What routing decided for one lead.
@@ -72,35 +72,34 @@ pub fn assign(input: &Input) -> Outcome {
     let mut out = Outcome::default();
 
     // Phase 1: teams.
+    let explain_all = input.explain == Explain::All;
     let mut per_team: HashMap<i64, Vec<&Candidate>> = HashMap::new();
+    // lead → (team, whether it was already in it)
+    let mut team_of: HashMap<i64, (&Team, bool)> = HashMap::new();
     for c in &input.candidates {
-        let mut routing = Routing {
-            lead: c.id,
-            score: c.score,
-            team: None,
-            skipped_teams: Vec::new(),
-            salesperson: None,
-            skipped_members: Vec::new(),
+        let mut skipped_teams = Vec::new();
+        let mut skip_team = |t: &Team, why: TeamSkip| {
+            if explain_all {
+                skipped_teams.push((t.name.clone(), why));
+            }
         };
         let chosen = match c.team_id {
             Some(current) => match teams.iter().find(|t| t.id == current) {
                 Some(t) if c.score < t.min_score => {
-                    routing.skipped_teams.push((
-                        t.name.clone(),
+                    skip_team(
+                        t,
                         TeamSkip::BelowMinimum {
                             score: c.score,
                             min: t.min_score,
                         },
-                    ));
+                    );
                     None
                 }
                 Some(t) if t.optout => {
-                    routing
-                        .skipped_teams
-                        .push((t.name.clone(), TeamSkip::OptedOut));
+                    skip_team(t, TeamSkip::OptedOut);
                     None
                 }
-                Some(t) => Some((*t, "already in this team".to_owned())),
+                Some(t) => Some((*t, true)),
                 None => None,
             },
             None => {
@@ -119,13 +118,9 @@ pub fn assign(input: &Input) -> Outcome {
                         None
                     };
                     match skip {
-                        Some(s) => routing.skipped_teams.push((t.name.clone(), s)),
+                        Some(s) => skip_team(t, s),
                         None => {
-                            let why = format!(
-                                "first team in order whose minimum ({}) and domain the lead meets",
-                                t.min_score
-                            );
-                            chosen = Some((*t, why));
+                            chosen = Some((*t, false));
                             break;
                         }
                     }
@@ -133,11 +128,23 @@ pub fn assign(input: &Input) -> Outcome {
                 chosen
             }
         };
-        if let Some((t, why)) = chosen {
-            routing.team = Some((t.id, t.name.clone(), why));
+        if let Some((t, already)) = chosen {
             per_team.entry(t.id).or_default().push(c);
+            team_of.insert(c.id, (t, already));
         }
-        out.routings.insert(c.id, routing);
+        if explain_all {
+            out.routings.insert(
+                c.id,
+                Routing {
+                    lead: c.id,
+                    score: c.score,
+                    team: chosen.map(|(t, already)| team_reason(t, already)),
+                    skipped_teams,
+                    salesperson: None,
+                    skipped_members: Vec::new(),
+                },
+            );
+        }
     }
 
     // Phase 2: salespeople, team by team.
@@ -273,23 +280,50 @@ pub fn assign(input: &Input) -> Outcome {
     }
 
     for c in &input.candidates {
-        let Some(routing) = out.routings.get(&c.id) else {
+        let Some(&(team, already)) = team_of.get(&c.id) else {
             continue;
         };
-        let Some((team_id, _, _)) = &routing.team else {
-            continue;
-        };
-        let user_id = picked.get(&c.id).map(|m| m.user_id);
-        if c.team_id != Some(*team_id) || user_id.is_some() {
+        let chosen = picked.get(&c.id).copied();
+        if c.team_id != Some(team.id) || chosen.is_some() {
             out.assignments.push(Assignment {
                 lead: c.id,
-                team_id: *team_id,
-                user_id,
+                team_id: team.id,
+                user_id: chosen.map(|m| m.user_id),
             });
+            if !explain_all {
+                let salesperson = chosen.map(|m| {
+                    let (cap, used) = out.usage.get(&m.id).copied().unwrap_or((0, 0));
+                    (m.user_id, m.name.clone(), used, cap)
+                });
+                out.routings.insert(
+                    c.id,
+                    Routing {
+                        lead: c.id,
+                        score: c.score,
+                        team: Some(team_reason(team, already)),
+                        skipped_teams: Vec::new(),
+                        salesperson,
+                        skipped_members: Vec::new(),
+                    },
+                );
+            }
         }
     }
     out.assignments.sort_by_key(|a| a.lead);
     out
+}
+
+/// The chosen team as an explanation: (id, name, why).
+fn team_reason(t: &Team, already: bool) -> (i64, String, String) {
+    let why = if already {
+        "already in this team".to_owned()
+    } else {
+        format!(
+            "first team in order whose minimum ({}) and domain the lead meets",
+            t.min_score
+        )
+    };
+    (t.id, t.name.clone(), why)
 }
 
 impl fmt::Display for TeamSkip {

@@ -69,4 +69,16 @@ pub struct Input {
     pub strategy: Strategy,
     /// The period one run covers, in days (Odoo's `work_days`, 0.2..=30).
     pub work_days: f64,
+    /// Which routings the outcome explains.
+    pub explain: Explain,
+}
+
+/// How much of the decision the outcome keeps: every candidate's explanation (`explain`,
+/// tests), or only the leads that get something, without the skipped teams and members (a
+/// run over a large database routes a few hundred leads out of many thousand candidates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Explain {
+    #[default]
+    All,
+    Assigned,
 }

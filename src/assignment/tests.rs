@@ -2,7 +2,7 @@ use proptest::prelude::*;
 
 use super::engine::*;
 use super::quota::odoo_quota;
-use crate::assignment::model::{Candidate, Input, Member, Strategy, Team};
+use crate::assignment::model::{Candidate, Explain, Input, Member, Strategy, Team};
 
 fn team(id: i64, min: i64, order: i64) -> Team {
     Team {
@@ -51,6 +51,7 @@ fn team_by_order_minimum_and_domain() {
         ],
         strategy: Strategy::Odoo,
         work_days: 1.0,
+        explain: Explain::All,
     };
     let out = assign(&input);
     let teams: Vec<(i64, i64)> = out
@@ -89,6 +90,7 @@ fn odoo_strategy_respects_quota_order_and_skips() {
             .collect(),
         strategy: Strategy::Odoo,
         work_days: 2.0,
+        explain: Explain::All,
     };
     let out = assign(&input);
     assert_eq!(out.usage[&1], (5, 5));
@@ -132,6 +134,7 @@ fn round_robin_rotates_and_respects_member_domains_and_owners() {
         ],
         strategy: Strategy::RoundRobin,
         work_days: 1.0,
+        explain: Explain::All,
     };
     let out = assign(&input);
     let got: Vec<(i64, Option<i64>)> = out
@@ -174,9 +177,21 @@ proptest! {
             let member_matches = members.iter().filter(|m| mm[(m.id as usize - 1) % 8]).map(|m| m.id).collect::<Vec<_>>();
             lead(i as i64 + 1, *score, *prob as f64, &team_matches, &member_matches)
         }).collect();
-        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days };
+        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days, explain: Explain::All };
         let out = assign(&input);
         prop_assert_eq!(&assign(&input), &out);
+        // Keeping only the assigned leads' explanations decides exactly the same, and keeps
+        // their team and salesperson.
+        let lean = assign(&Input { explain: Explain::Assigned, ..input.clone() });
+        prop_assert_eq!(&lean.assignments, &out.assignments);
+        prop_assert_eq!(&lean.usage, &out.usage);
+        prop_assert_eq!(lean.routings.len(), out.assignments.len());
+        for a in &lean.assignments {
+            let (full, kept) = (&out.routings[&a.lead], &lean.routings[&a.lead]);
+            prop_assert_eq!(&full.team, &kept.team);
+            prop_assert_eq!(&full.salesperson, &kept.salesperson);
+            prop_assert!(kept.skipped_members.is_empty() && kept.skipped_teams.is_empty());
+        }
         let mut per_member = std::collections::HashMap::new();
         for a in &out.assignments {
             let c = candidates.iter().find(|c| c.id == a.lead).unwrap();

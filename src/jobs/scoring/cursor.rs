@@ -16,9 +16,9 @@ const MAX_WINDOWS: usize = 8;
 /// The leads the bot user itself wrote during one applied scoring run: every lead whose last
 /// write is by `uid` with `start <= write_date < end` holds exactly what that run wrote.
 /// Bounds are Odoo's own `write_date`s (read back after the run), never our clock, so clock
-/// skew between this machine and Odoo cannot widen them. `end` is exclusive at whole-second
-/// precision: writes in the run's last second are read back (harmless), and the routing
-/// writes that follow the scoring writes are never excluded.
+/// skew between this machine and Odoo cannot widen them. `end` is the second after the last
+/// score write (write dates travel without their fraction); the run's routing writes wait for
+/// that second to pass (see `ScoringJob::run_with`), so they are never inside a window.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnWrites {
     pub uid: i64,
@@ -27,20 +27,22 @@ pub struct OwnWrites {
 }
 
 impl OwnWrites {
-    /// The window between the first and last scoring write of a run, if both records still
-    /// carry the run's writes (`write_uid = uid`); `None` when the window would be empty.
+    /// The window from the first to the last score write of a run, if both records still
+    /// carry the run's writes (`write_uid = uid`, in order).
     pub fn from_read_back(uid: i64, first: (i64, &str), last: (i64, &str)) -> Option<OwnWrites> {
-        if first.0 != uid || last.0 != uid || first.1.is_empty() || first.1 >= last.1 {
+        if first.0 != uid || last.0 != uid || first.1 > last.1 {
             return None;
         }
+        let start = parse_dt(first.1)?;
+        let end = parse_dt(last.1)? + chrono::Duration::seconds(1);
         Some(OwnWrites {
             uid,
-            start: first.1.to_owned(),
-            end: last.1.to_owned(),
+            start: fmt_dt(start),
+            end: fmt_dt(end),
         })
     }
 
-    /// `NOT (write_uid = uid AND start <= write_date < end)`, as three Polish-notation items.
+    /// `NOT (write_uid = uid AND start <= write_date < end)`, as Polish-notation items.
     pub fn exclusion(&self) -> Vec<Wire> {
         vec![
             Wire::from("|"),
@@ -179,21 +181,26 @@ mod tests {
     }
 
     #[test]
-    fn windows_need_our_uid_on_both_ends_and_a_positive_span() {
+    fn windows_need_our_uid_on_both_ends_in_order() {
         let w =
             OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:00"), (2, "2026-11-20 10:00:30"))
                 .unwrap();
-        assert_eq!(w.end, "2026-11-20 10:00:30");
+        assert_eq!(w.start, "2026-11-20 10:00:00");
+        assert_eq!(w.end, "2026-11-20 10:00:31", "the last second is inside");
         assert!(
             OwnWrites::from_read_back(2, (7, "2026-11-20 10:00:00"), (2, "2026-11-20 10:00:30"))
                 .is_none(),
             "someone else wrote the first lead since"
         );
         assert!(
-            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:30"), (2, "2026-11-20 10:00:30"))
+            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:31"), (2, "2026-11-20 10:00:30"))
                 .is_none(),
-            "a run within one second excludes nothing"
+            "out of order: the first lead was written again since"
         );
+        let one =
+            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:30"), (2, "2026-11-20 10:00:30"))
+                .unwrap();
+        assert_eq!(one.end, "2026-11-20 10:00:31");
         assert_eq!(w.exclusion().len(), 5);
     }
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::wire::field_defs;
 use crate::domain::{MemorySource, RecordSource};
 use crate::odoo::{OdooClient, OdooError, SearchOptions, from_wire_typed, leaf};
-use crate::record::{FieldDef, Value};
+use crate::record::{FieldDef, IdSet, Value};
 use crate::xmlrpc::{Struct, Value as Wire};
 
 /// Fields used by Odoo's name search on the usual comodels (what the evaluator matches).
@@ -253,9 +253,9 @@ pub async fn search_among(
     model: &str,
     ids: &[i64],
     mut domain: Vec<Wire>,
-) -> Result<Vec<i64>, OdooError> {
+) -> Result<IdSet, OdooError> {
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(IdSet::default());
     }
     domain.insert(
         0,
@@ -269,6 +269,6 @@ pub async fn search_among(
         domain.insert(0, Wire::from("&"));
     }
     client
-        .search(model, domain, &SearchOptions::default())
+        .search_ids(model, domain, &SearchOptions::default())
         .await
 }

@@ -577,6 +577,7 @@ impl<'a> ScoringJob<'a> {
                     let hits = if needs_pushdown(rule) {
                         local::search_among(self.client, LEAD_MODEL, &ids, domain_items(rule))
                             .await?
+                            .to_vec()
                     } else {
                         rule.filter(&loader.src, LEAD_MODEL, &ids, &EvalOptions::default())
                             .map_err(domain_err(format!("scoring.rules[{i}].domain")))?
@@ -698,6 +699,11 @@ impl<'a> ScoringJob<'a> {
         let assignment = if evaluation.assignment_plan.is_empty() {
             None
         } else {
+            if scoring.records_written > 0 {
+                // The own-write window ends with the second of the last score write: routing
+                // writes (whose fields rules may read) must land after it.
+                tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            }
             Some(
                 apply::apply(
                     &evaluation.assignment_plan,

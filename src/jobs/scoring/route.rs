@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use super::local::search_among;
 use super::wire::domain_items;
 use super::{ASSIGNMENT_JOB, JobError, LeadRow, PassKind, ScoringJob, domain_err};
-use crate::assignment::{self, Candidate, Input, Member, Outcome, Team};
+use crate::assignment::{self, Candidate, Explain, Input, Member, Outcome, Team};
 use crate::config::{AssignmentConfig, LEAD_MODEL, RecordRef};
 use crate::domain::{Domain, Env};
 use crate::odoo::{from_wire, leaf};
 use crate::plan::{FieldChange, Plan};
-use crate::record::Value;
+use crate::record::{IdSet, Value};
 use crate::xmlrpc::{Struct, Value as Wire};
 
 fn id_of(r: &Struct, f: &str) -> Option<i64> {
@@ -273,8 +273,8 @@ pub async fn route_leads(
     }
 
     // Domain matches, one search per distinct domain, restricted to the candidates.
-    let mut cache: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut matches_of = async |d: &Option<Domain>| -> Result<Option<Vec<i64>>, JobError> {
+    let mut cache: BTreeMap<String, IdSet> = BTreeMap::new();
+    let mut matches_of = async |d: &Option<Domain>| -> Result<Option<IdSet>, JobError> {
         let Some(d) = d else { return Ok(None) };
         let key = d.to_lit().to_string();
         if let Some(hit) = cache.get(&key) {
@@ -284,18 +284,15 @@ pub async fn route_leads(
         cache.insert(key, hit.clone());
         Ok(Some(hit))
     };
-    let mut team_hits: BTreeMap<i64, Option<Vec<i64>>> = BTreeMap::new();
+    let mut team_hits: BTreeMap<i64, Option<IdSet>> = BTreeMap::new();
     for (id, d) in &team_domains {
         team_hits.insert(*id, matches_of(d).await?);
     }
-    let mut member_hits: BTreeMap<i64, Option<Vec<i64>>> = BTreeMap::new();
+    let mut member_hits: BTreeMap<i64, Option<IdSet>> = BTreeMap::new();
     for (id, d) in &member_domains {
         member_hits.insert(*id, matches_of(d).await?);
     }
-    let hit = |hits: &Option<Vec<i64>>, lead: i64| {
-        hits.as_ref()
-            .is_none_or(|ids| ids.binary_search(&lead).is_ok() || ids.contains(&lead))
-    };
+    let hit = |hits: &Option<IdSet>, lead: i64| hits.as_ref().is_none_or(|ids| ids.contains(lead));
     let candidates: Vec<Candidate> = cands
         .iter()
         .map(|(&id, &(score, probability, team_id, user_id))| Candidate {
@@ -322,6 +319,11 @@ pub async fn route_leads(
         candidates,
         strategy: cfg.strategy,
         work_days: cfg.work_days,
+        explain: if matches!(kind, PassKind::Leads(_)) {
+            Explain::All
+        } else {
+            Explain::Assigned
+        },
     };
     let outcome = assignment::assign(&input);
     for a in &outcome.assignments {
