@@ -451,3 +451,31 @@ async fn the_scheduler_job_refreshes_and_books_karma() {
 fn served_url(served: &Served) -> String {
     served.url.clone()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_waits_for_another_holding_the_state_lock() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let daemon = State::open(&db).unwrap();
+    let held = daemon.lock_job("gamification").unwrap();
+    let mut cron = State::open(&db).unwrap();
+    let opts = options(MissingRows::KeepOdoosValue);
+    let before = client.metrics().calls;
+    let err = gamification::run(&client, &mut cron, &opts, &apply_options())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another scorekeeper run of gamification is applying"),
+        "{err}"
+    );
+    assert_eq!(client.metrics().calls, before, "not a single call to Odoo");
+    drop(held);
+    let (_, report) = gamification::run(&client, &mut cron, &opts, &apply_options())
+        .await
+        .unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    served.stop().await;
+}

@@ -119,3 +119,39 @@ async fn own_writes_are_not_read_back_but_other_edits_are() {
     assert_eq!(score.len(), 1);
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_state_waits_its_turn() {
+    let served = crate::scoring_e2e::served_demo(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served.client("admin", "admin");
+    setup::setup(&client, scoring).await.unwrap();
+    let db = dir.path().join("state.db");
+    let daemon = State::open(&db).unwrap();
+    let held = daemon.lock_job("scoring").unwrap();
+
+    let mut cron = State::open(&db).unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+    let before = client.metrics().calls;
+    let err = job.run(&mut cron, &opts, false).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another scorekeeper run of scoring is applying"),
+        "{err}"
+    );
+    assert_eq!(client.metrics().calls, before, "not a single call to Odoo");
+    assert!(cron.runs(10).unwrap().is_empty(), "nothing journaled");
+    // A dry run reads and plans, and needs no lock.
+    let plan = job.run(&mut cron, &opts, true).await.unwrap();
+    assert!(!plan.evaluation.scoring_plan.is_empty());
+    drop(held);
+    let report = job.run(&mut cron, &opts, false).await.unwrap();
+    assert!(report.scoring.unwrap().is_success());
+    served.stop().await;
+}

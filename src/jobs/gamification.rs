@@ -633,6 +633,9 @@ pub async fn run(
     opts: &Options,
     apply_opts: &ApplyOptions,
 ) -> Result<(Outcome, ApplyReport), GamificationError> {
+    // Held until the run is applied: a second process planning from the same state would
+    // plan the same writes.
+    let _lock = state.lock_job("gamification").map_err(ApplyError::from)?;
     let writer = ClientWriter::new(client);
     let mut opts = opts.clone();
     let first = plan(client, &opts).await?;

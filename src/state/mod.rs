@@ -8,10 +8,11 @@
 mod cursor;
 mod journal;
 mod keys;
+mod lock;
 mod run;
 mod schema;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -20,6 +21,7 @@ use thiserror::Error;
 
 pub use journal::{EntryChange, EntryKind, EntryStatus, JournalEntry, NewEntry, Outcome};
 pub use keys::KeyRecord;
+pub use lock::JobLock;
 pub use run::{RunId, RunInfo, RunStatus};
 pub use schema::SCHEMA_VERSION;
 
@@ -48,12 +50,21 @@ pub enum StateError {
     },
     #[error("unknown run {0}")]
     UnknownRun(String),
+    #[error(
+        "another scorekeeper run of {job} is applying with this state database (it holds {path}): \
+         the daemon, or a cron run; try again when it has finished"
+    )]
+    Busy { job: String, path: String },
+    #[error("cannot lock {path}: {detail}")]
+    Lock { path: String, detail: String },
 }
 
 /// An open state database.
 pub struct State {
     conn: Connection,
     clock: Clock,
+    /// The database file (`None` in memory), for the job locks beside it.
+    path: Option<PathBuf>,
 }
 
 impl State {
@@ -64,7 +75,9 @@ impl State {
             path: path.display().to_string(),
             source,
         })?;
-        State::init(conn)
+        let mut state = State::init(conn)?;
+        state.path = Some(path.to_path_buf());
+        Ok(state)
     }
 
     /// A private in-memory database (tests, `--dry-run` style commands).
@@ -84,6 +97,7 @@ impl State {
         Ok(State {
             conn,
             clock: Arc::new(Utc::now),
+            path: None,
         })
     }
 

@@ -652,6 +652,13 @@ impl<'a> ScoringJob<'a> {
         dry_run: bool,
         writer: &W,
     ) -> Result<RunReport, JobError> {
+        // Held until both plans are applied: a second process reading the same cursors would
+        // plan the same writes. A dry run changes nothing and needs none.
+        let _lock = if dry_run {
+            None
+        } else {
+            Some(state.lock_job(SCORING_JOB)?)
+        };
         let kind = self.next_pass(state, opts)?;
         let evaluation = self.evaluate(kind, opts.now).await?;
         if dry_run {
