@@ -90,7 +90,7 @@ async fn search_read_pages_by_id() {
     let pages = server.object_requests();
     assert_eq!(
         pages.len(),
-        ids.len().div_ceil(10) + usize::from(ids.len() % 10 == 0)
+        ids.len().div_ceil(10) + usize::from(ids.len().is_multiple_of(10))
     );
     let mut expected_after = 0;
     for (i, req) in pages.iter().enumerate() {

@@ -231,10 +231,10 @@ impl Engine {
             if let Answer::Value(v) = recorded {
                 self.after_start = Some(v);
             }
-        } else if ex.name.starts_with("078") {
-            if let (Some(start), Answer::Value(updated)) = (&self.after_start, recorded) {
-                seed_engine_goals(sim, start, &updated);
-            }
+        } else if ex.name.starts_with("078")
+            && let (Some(start), Answer::Value(updated)) = (&self.after_start, recorded)
+        {
+            seed_engine_goals(sim, start, &updated);
         }
     }
 }

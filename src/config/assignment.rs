@@ -190,16 +190,16 @@ pub(super) fn validate(
             },
             None => None,
         };
-        if let Some(max) = &m.max {
-            if *max.get_ref() < 0 {
-                ctx.error(
-                    max.span(),
-                    format!("{key}.max"),
-                    "must not be negative",
-                    None,
-                );
-                ok = false;
-            }
+        if let Some(max) = &m.max
+            && *max.get_ref() < 0
+        {
+            ctx.error(
+                max.span(),
+                format!("{key}.max"),
+                "must not be negative",
+                None,
+            );
+            ok = false;
         }
         members.push(MemberOverride {
             user: RecordRef::from_raw(m.user.into_inner()),

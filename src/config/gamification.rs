@@ -309,15 +309,15 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
         None => None,
     };
     let per_amount = r.per_amount.as_ref().map(|p| *p.get_ref());
-    if let (Some(p), Some(span)) = (per_amount, r.per_amount.as_ref().map(|p| p.span())) {
-        if p <= 0.0 || !p.is_finite() {
-            ctx.error(
-                span,
-                format!("{key}.per_amount"),
-                "must be a positive number",
-                None,
-            );
-        }
+    if let (Some(p), Some(span)) = (per_amount, r.per_amount.as_ref().map(|p| p.span()))
+        && (p <= 0.0 || !p.is_finite())
+    {
+        ctx.error(
+            span,
+            format!("{key}.per_amount"),
+            "must be a positive number",
+            None,
+        );
     }
     Some(PointRule {
         key: rule_key,

@@ -100,11 +100,11 @@ pub(super) fn validate(
         if min.is_none() && max.is_none() {
             ctx.error(span, key, "a cap needs `min`, `max` or both", None);
             ok = false;
-        } else if let (Some(lo), Some(hi)) = (min, max) {
-            if lo > hi {
-                ctx.error(span, key, format!("min {lo} is above max {hi}"), None);
-                ok = false;
-            }
+        } else if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            ctx.error(span, key, format!("min {lo} is above max {hi}"), None);
+            ok = false;
         }
         caps.push(Cap {
             name: cap.name.into_inner(),
@@ -178,16 +178,16 @@ pub(super) fn validate(
     let mut bands = Vec::new();
     for (i, band) in raw.bands.into_iter().enumerate() {
         let band = band.into_inner();
-        if let Some(p) = &band.priority {
-            if !["0", "1", "2", "3"].contains(&p.get_ref().as_str()) {
-                ctx.error(
-                    p.span(),
-                    format!("scoring.bands[{i}].priority"),
-                    format!("'{}' is not a crm.lead priority", p.get_ref()),
-                    Some("one of \"0\" (low), \"1\", \"2\", \"3\" (very high)".into()),
-                );
-                ok = false;
-            }
+        if let Some(p) = &band.priority
+            && !["0", "1", "2", "3"].contains(&p.get_ref().as_str())
+        {
+            ctx.error(
+                p.span(),
+                format!("scoring.bands[{i}].priority"),
+                format!("'{}' is not a crm.lead priority", p.get_ref()),
+                Some("one of \"0\" (low), \"1\", \"2\", \"3\" (very high)".into()),
+            );
+            ok = false;
         }
         bands.push(Band {
             name: band.name.into_inner(),

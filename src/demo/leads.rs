@@ -381,7 +381,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
         }),
         _ => None,
     };
-    if customer.is_none() && index % DUPLICATE_STRIDE == 0 && identity.email.is_some() {
+    if customer.is_none() && index.is_multiple_of(DUPLICATE_STRIDE) && identity.email.is_some() {
         *prev = Some(identity.clone());
     }
     Drawn {

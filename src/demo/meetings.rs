@@ -93,12 +93,11 @@ pub fn create(
             None if rng.random_bool(0.5) => pick(&mut rng, customers).map(|c| c.id),
             None => None,
         };
-        if let Some(o) = opp {
-            if let Some(seller) = staff.by_uid(o.user) {
-                if !partners.contains(&seller.partner_id) {
-                    partners.push(seller.partner_id);
-                }
-            }
+        if let Some(o) = opp
+            && let Some(seller) = staff.by_uid(o.user)
+            && !partners.contains(&seller.partner_id)
+        {
+            partners.push(seller.partner_id);
         }
         partners.extend(customer);
         let name = match opp {

@@ -108,10 +108,10 @@ impl ScalarSet {
     }
 
     fn contains(&self, v: &Value) -> bool {
-        if let Some(i) = v.as_i64() {
-            if self.ints.binary_search(&i).is_ok() {
-                return true;
-            }
+        if let Some(i) = v.as_i64()
+            && self.ints.binary_search(&i).is_ok()
+        {
+            return true;
         }
         self.others
             .iter()
@@ -514,22 +514,20 @@ impl Domain {
                     .and_then(Operand::as_str)
                     == Some("active")
             });
-            if !has_active_leaf {
-                if let Some(name) = active_field(src, model) {
-                    root = and_c(
-                        CNode::Field {
-                            field: name.into(),
-                            is_id: false,
-                            test: Test::Cmp {
-                                op: CmpOp::Eq,
-                                rhs: Scalar::Bool(true),
-                                null: Tri::U,
-                            },
-                            handle: None,
+            if !has_active_leaf && let Some(name) = active_field(src, model) {
+                root = and_c(
+                    CNode::Field {
+                        field: name.into(),
+                        is_id: false,
+                        test: Test::Cmp {
+                            op: CmpOp::Eq,
+                            rhs: Scalar::Bool(true),
+                            null: Tri::U,
                         },
-                        root,
-                    );
-                }
+                        handle: None,
+                    },
+                    root,
+                );
             }
         }
         attach_handles(&mut root, src, model);
@@ -1327,22 +1325,23 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
         active_test: bool,
     ) -> Result<Vec<i64>, DomainError> {
         let mut c = self.node(node, model, active_test)?;
-        if active_test && !has_top_active(node) {
-            if let Some(a) = active_field(self.src, model) {
-                c = and_c(
-                    CNode::Field {
-                        field: a.into(),
-                        is_id: false,
-                        test: Test::Cmp {
-                            op: CmpOp::Eq,
-                            rhs: Scalar::Bool(true),
-                            null: Tri::U,
-                        },
-                        handle: None,
+        if active_test
+            && !has_top_active(node)
+            && let Some(a) = active_field(self.src, model)
+        {
+            c = and_c(
+                CNode::Field {
+                    field: a.into(),
+                    is_id: false,
+                    test: Test::Cmp {
+                        op: CmpOp::Eq,
+                        rhs: Scalar::Bool(true),
+                        null: Tri::U,
                     },
-                    c,
-                );
-            }
+                    handle: None,
+                },
+                c,
+            );
         }
         attach_handles(&mut c, self.src, model);
         let mut cx = Cx::default();
@@ -1480,20 +1479,19 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
                 }
             }
             while let Some(id) = frontier.pop() {
-                if seen.insert(id) {
-                    if let Some(kids) = children.get(&id) {
-                        frontier.extend(kids.iter().copied().filter(|k| !seen.contains(k)));
-                    }
+                if seen.insert(id)
+                    && let Some(kids) = children.get(&id)
+                {
+                    frontier.extend(kids.iter().copied().filter(|k| !seen.contains(k)));
                 }
             }
         } else {
             while let Some(id) = frontier.pop() {
-                if seen.insert(id) {
-                    if let Some(p) = self.src.value(model, id, parent).and_then(|v| v.as_i64()) {
-                        if !seen.contains(&p) {
-                            frontier.push(p);
-                        }
-                    }
+                if seen.insert(id)
+                    && let Some(p) = self.src.value(model, id, parent).and_then(|v| v.as_i64())
+                    && !seen.contains(&p)
+                {
+                    frontier.push(p);
                 }
             }
         }

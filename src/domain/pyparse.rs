@@ -477,11 +477,11 @@ impl<'a> Parser<'a> {
                     // raw strings keep the backslash, but it still protects a quote
                     out.push('\\');
                     self.pos += 1;
-                    if let Some(n) = self.peek() {
-                        if n == quote || n == b'\\' {
-                            out.push(n as char);
-                            self.pos += 1;
-                        }
+                    if let Some(n) = self.peek()
+                        && (n == quote || n == b'\\')
+                    {
+                        out.push(n as char);
+                        self.pos += 1;
                     }
                     continue;
                 }

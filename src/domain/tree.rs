@@ -411,10 +411,10 @@ fn check_shapes(items: &[Operand]) -> Result<(), DomainError> {
                 format!("the operator of leaf {token} cannot be a placeholder (`{e}`)"),
             ));
         }
-        if matches!(leaf[1].as_str(), Some("any" | "not any")) {
-            if let Some(sub) = leaf[2].as_seq() {
-                check_shapes(sub)?;
-            }
+        if matches!(leaf[1].as_str(), Some("any" | "not any"))
+            && let Some(sub) = leaf[2].as_seq()
+        {
+            check_shapes(sub)?;
         }
     }
     Ok(())

@@ -158,18 +158,18 @@ fn check_values(n: &Node, schema: &Schema, model: &str) -> Result<(), DomainErro
             }
             match def.ty {
                 FieldType::One2many | FieldType::Many2many => {
-                    if let Some(items) = l.value.as_seq() {
-                        if let Some(bad) = items.iter().find(|i| {
+                    if let Some(items) = l.value.as_seq()
+                        && let Some(bad) = items.iter().find(|i| {
                             !matches!(i, Operand::Int(_) | Operand::Bool(false) | Operand::None)
-                        }) {
-                            return Err(DomainError::new(
-                                K::InvalidValue,
-                                format!(
-                                    "Invalid value {bad} for the relational field {model}.{} (expected record ids)",
-                                    l.field
-                                ),
-                            ));
-                        }
+                        })
+                    {
+                        return Err(DomainError::new(
+                            K::InvalidValue,
+                            format!(
+                                "Invalid value {bad} for the relational field {model}.{} (expected record ids)",
+                                l.field
+                            ),
+                        ));
                     }
                     Ok(())
                 }

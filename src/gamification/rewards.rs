@@ -205,64 +205,64 @@ pub fn rewards(input: &RewardInput<'_>) -> Result<Rewards, InvalidKey> {
         });
     };
 
-    if let Some(badge) = c.reward_id {
-        if c.reward_realtime || input.closing {
-            let mut winners: Vec<&Participant> = input
-                .participants
-                .iter()
-                .filter(|p| reached_all(input, p.id))
-                .collect();
-            winners.sort_by(|a, b| user_order(a, b));
-            for p in winners {
-                if c.reward_realtime {
-                    if input.held.get(&p.id).is_some_and(|b| b.contains(&badge)) {
-                        continue;
-                    }
-                    grant(
-                        &mut out,
-                        p.id,
-                        badge,
-                        realtime_key(c.id, p.id, badge)?,
-                        "reaching every goal".into(),
-                    );
-                } else {
-                    grant(
-                        &mut out,
-                        p.id,
-                        badge,
-                        period_key(c.id, p.id, badge, input.bounds)?,
-                        "reaching every goal".into(),
-                    );
+    if let Some(badge) = c.reward_id
+        && (c.reward_realtime || input.closing)
+    {
+        let mut winners: Vec<&Participant> = input
+            .participants
+            .iter()
+            .filter(|p| reached_all(input, p.id))
+            .collect();
+        winners.sort_by(|a, b| user_order(a, b));
+        for p in winners {
+            if c.reward_realtime {
+                if input.held.get(&p.id).is_some_and(|b| b.contains(&badge)) {
+                    continue;
                 }
+                grant(
+                    &mut out,
+                    p.id,
+                    badge,
+                    realtime_key(c.id, p.id, badge)?,
+                    "reaching every goal".into(),
+                );
+            } else {
+                grant(
+                    &mut out,
+                    p.id,
+                    badge,
+                    period_key(c.id, p.id, badge, input.bounds)?,
+                    "reaching every goal".into(),
+                );
             }
         }
     }
 
-    if input.closing {
-        if let Some(first) = c.reward_first_id {
-            let mut ranked = standings(
-                input.goals,
-                input.participants,
-                input.conditions,
-                c.id,
-                input.bounds,
-            );
-            if !c.reward_failure {
-                let leading = ranked.iter().take_while(|s| s.all_reached).count();
-                ranked.truncate(leading);
-            }
-            let places = [Some(first), c.reward_second_id, c.reward_third_id];
-            let words = ["first place", "second place", "third place"];
-            for (rank, standing) in ranked.iter().take(3).enumerate() {
-                if let Some(badge) = places[rank] {
-                    grant(
-                        &mut out,
-                        standing.user_id,
-                        badge,
-                        rank_key(c.id, rank + 1, input.bounds)?,
-                        words[rank].into(),
-                    );
-                }
+    if input.closing
+        && let Some(first) = c.reward_first_id
+    {
+        let mut ranked = standings(
+            input.goals,
+            input.participants,
+            input.conditions,
+            c.id,
+            input.bounds,
+        );
+        if !c.reward_failure {
+            let leading = ranked.iter().take_while(|s| s.all_reached).count();
+            ranked.truncate(leading);
+        }
+        let places = [Some(first), c.reward_second_id, c.reward_third_id];
+        let words = ["first place", "second place", "third place"];
+        for (rank, standing) in ranked.iter().take(3).enumerate() {
+            if let Some(badge) = places[rank] {
+                grant(
+                    &mut out,
+                    standing.user_id,
+                    badge,
+                    rank_key(c.id, rank + 1, input.bounds)?,
+                    words[rank].into(),
+                );
             }
         }
     }

@@ -63,10 +63,10 @@ impl OdooProbe {
     /// `Ok("Odoo 17.0")` or `Err(why)`, at most `ttl` old.
     pub async fn check(&self) -> Result<String, String> {
         let mut cache = self.cache.lock().await;
-        if let Some((at, answer)) = cache.as_ref() {
-            if at.elapsed() < self.ttl {
-                return answer.clone();
-            }
+        if let Some((at, answer)) = cache.as_ref()
+            && at.elapsed() < self.ttl
+        {
+            return answer.clone();
         }
         let client = match self.client.read() {
             Ok(c) => c.clone(),

@@ -199,13 +199,13 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
     let ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
     let (lines, mut definitions) = read::lines_and_definitions(client, &ids).await?;
     for def in definitions.values_mut() {
-        if def.mode == Mode::Manual {
-            if let Some(spec) = opts.overrides.get(&def.name) {
-                *def = Definition {
-                    id: def.id,
-                    ..spec.clone()
-                };
-            }
+        if def.mode == Mode::Manual
+            && let Some(spec) = opts.overrides.get(&def.name)
+        {
+            *def = Definition {
+                id: def.id,
+                ..spec.clone()
+            };
         }
     }
     resolve_date_types(client, &mut definitions, &opts.overrides).await?;

@@ -354,7 +354,7 @@ fn flat(message: &str) -> String {
 
 fn secs(d: &Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

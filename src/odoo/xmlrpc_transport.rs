@@ -85,14 +85,13 @@ impl XmlRpcTransport {
             .map_err(|e| classify(e, call, &url, self.timeout));
         let response = response?;
         // Odoo's clock, for cursors (a proxy's own error pages are not Odoo's answers).
-        if response.status().is_success() {
-            if let Some(date) = response
+        if response.status().is_success()
+            && let Some(date) = response
                 .headers()
                 .get(reqwest::header::DATE)
                 .and_then(|v| v.to_str().ok())
-            {
-                self.metrics.note_server_date(date);
-            }
+        {
+            self.metrics.note_server_date(date);
         }
         let exchange = Exchange {
             call,

@@ -36,10 +36,10 @@ pub(crate) async fn run_observed(
         }
         let mut result = job.run(ctx).await;
         let took = started.elapsed();
-        if let Ok(outcome) = &mut result {
-            if outcome.rpc_calls == 0 {
-                outcome.rpc_calls = ctx.odoo.metrics().calls.saturating_sub(calls_before);
-            }
+        if let Ok(outcome) = &mut result
+            && outcome.rpc_calls == 0
+        {
+            outcome.rpc_calls = ctx.odoo.metrics().calls.saturating_sub(calls_before);
         }
         match &result {
             Ok(o) => tracing::info!(

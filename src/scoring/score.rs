@@ -57,14 +57,14 @@ impl Scoring {
             let rule = &self.rules[r];
             let mut value = rule.points as f64;
             let mut age_days = None;
-            if let Some(decay) = &rule.decay {
-                if let Some(at) = date(&decay.field) {
-                    let age = (now - at).num_seconds() as f64 / 86_400.0;
-                    if age > 0.0 && decay.half_life_days > 0.0 {
-                        value *= 0.5f64.powf(age / decay.half_life_days);
-                    }
-                    age_days = Some(age.max(0.0));
+            if let Some(decay) = &rule.decay
+                && let Some(at) = date(&decay.field)
+            {
+                let age = (now - at).num_seconds() as f64 / 86_400.0;
+                if age > 0.0 && decay.half_life_days > 0.0 {
+                    value *= 0.5f64.powf(age / decay.half_life_days);
                 }
+                age_days = Some(age.max(0.0));
             }
             contributions.push(Contribution {
                 rule: r,

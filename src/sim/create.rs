@@ -51,19 +51,20 @@ pub(crate) fn create_with(
         return insert(store, model, id, vals);
     }
     set_default(&mut vals, def, "active", Value::Bool(true));
-    if let Some(Value::Many2one(company)) = store.value("res.users", uid, "company_id") {
-        if def
+    if let Some(Value::Many2one(company)) = store.value("res.users", uid, "company_id")
+        && def
             .field("company_id")
             .is_some_and(|f| f.store && f.relation.as_deref() == Some("res.company"))
-        {
-            set_default(&mut vals, def, "company_id", Value::Many2one(company));
-        }
+    {
+        set_default(&mut vals, def, "company_id", Value::Many2one(company));
     }
     for f in def.fields.values() {
-        if f.ty == FieldType::Selection && f.required && f.store {
-            if let Some((first, _)) = f.selection.first() {
-                set_default(&mut vals, def, &f.name, Value::Str(first.clone()));
-            }
+        if f.ty == FieldType::Selection
+            && f.required
+            && f.store
+            && let Some((first, _)) = f.selection.first()
+        {
+            set_default(&mut vals, def, &f.name, Value::Str(first.clone()));
         }
     }
     match model {

@@ -466,16 +466,15 @@ fn write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         super::computed::write_side_effects(c.model, &mut values, &now);
         per_record.push((id, values));
     }
-    if c.model == "res.users" {
-        if let Some(karma) = per_record
+    if c.model == "res.users"
+        && let Some(karma) = per_record
             .first()
             .and_then(|(_, v)| v.iter().find(|(k, _)| k == "karma"))
             .and_then(|(_, v)| v.as_i64())
-        {
-            // Odoo turns a karma write into a tracking per user whose karma changes.
-            for &uid in &ids {
-                super::computed::track_karma(store, uid, karma, c.uid);
-            }
+    {
+        // Odoo turns a karma write into a tracking per user whose karma changes.
+        for &uid in &ids {
+            super::computed::track_karma(store, uid, karma, c.uid);
         }
     }
     let today = store.today();

@@ -126,10 +126,11 @@ impl Store {
     }
 
     fn computed(&self, model: &str, id: i64, def: &FieldDef) -> Value {
-        if def.ty == FieldType::One2many && self.reg.inverse_available(def) {
-            if let (Some(comodel), Some(inverse)) = (&def.relation, &def.relation_field) {
-                return Value::Ids(self.inverse_ids(comodel, inverse, id));
-            }
+        if def.ty == FieldType::One2many
+            && self.reg.inverse_available(def)
+            && let (Some(comodel), Some(inverse)) = (&def.relation, &def.relation_field)
+        {
+            return Value::Ids(self.inverse_ids(comodel, inverse, id));
         }
         if def.name == "display_name" {
             return Value::Str(self.display_name(model, id));

@@ -178,10 +178,10 @@ impl RecordStore for Checked<'_> {
             if !seen.insert(field.as_str()) {
                 self.problems.push(format!("{model}.{field}: set twice"));
             }
-            if let Err(e) = self.check(model, field, value) {
-                if self.problems.len() < 50 {
-                    self.problems.push(format!("{model}.{field}: {e}"));
-                }
+            if let Err(e) = self.check(model, field, value)
+                && self.problems.len() < 50
+            {
+                self.problems.push(format!("{model}.{field}: {e}"));
             }
             self.emitted.insert((model.to_owned(), field.clone()));
         }

@@ -226,10 +226,11 @@ pub async fn lines_and_definitions(
             .iter()
             .find_map(|f| f.as_ref().map(|(_, m, _)| m.clone()))
             .unwrap_or_default();
-        if model.is_empty() && matches!(mode, Mode::Count | Mode::Sum { .. }) {
-            if let Some(model_id) = row.m2o_id("model_id")? {
-                need_models.entry(model_id).or_default().push(id);
-            }
+        if model.is_empty()
+            && matches!(mode, Mode::Count | Mode::Sum { .. })
+            && let Some(model_id) = row.m2o_id("model_id")?
+        {
+            need_models.entry(model_id).or_default().push(id);
         }
         let user_expression = row
             .text("batch_user_expression")?
@@ -576,10 +577,10 @@ pub async fn grants(
                 .or_default()
                 .insert(badge);
         }
-        if let Some(comment) = row.text("comment")? {
-            if let Some(key) = marker_key(&comment, "[sk:badge:") {
-                out.keys.insert(key);
-            }
+        if let Some(comment) = row.text("comment")?
+            && let Some(key) = marker_key(&comment, "[sk:badge:")
+        {
+            out.keys.insert(key);
         }
         let created = row.date("create_date")?;
         if row.m2o_id("create_uid")? == Some(uid) && created.is_some_and(|d| d >= month_start) {

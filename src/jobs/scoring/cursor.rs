@@ -98,10 +98,10 @@ impl Keys {
         if self.max.as_deref().is_none_or(|m| key.1.as_str() > m) {
             self.max = Some(key.1.clone());
         }
-        if let Some(floor) = self.start.map(|s| fmt_dt(s - self.overlap)) {
-            if key.1 < floor {
-                return;
-            }
+        if let Some(floor) = self.start.map(|s| fmt_dt(s - self.overlap))
+            && key.1 < floor
+        {
+            return;
         }
         self.recent.push(key);
         if self.recent.len() >= self.prune_at {

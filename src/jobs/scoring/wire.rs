@@ -54,12 +54,11 @@ pub fn needs_pushdown(domain: &Domain) -> bool {
     fn walk(lit: &Lit) -> bool {
         match lit {
             Lit::List(items) | Lit::Tuple(items) => {
-                if items.len() == 3 {
-                    if let Some(op) = items[1].as_str() {
-                        if matches!(op, "child_of" | "parent_of") {
-                            return true;
-                        }
-                    }
+                if items.len() == 3
+                    && let Some(op) = items[1].as_str()
+                    && matches!(op, "child_of" | "parent_of")
+                {
+                    return true;
                 }
                 items.iter().any(walk)
             }
