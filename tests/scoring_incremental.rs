@@ -152,6 +152,24 @@ async fn a_second_process_on_the_same_state_waits_its_turn() {
     assert!(!plan.evaluation.scoring_plan.is_empty());
     drop(held);
     let report = job.run(&mut cron, &opts, false).await.unwrap();
-    assert!(report.scoring.unwrap().is_success());
+    let applied = report.scoring.unwrap();
+    assert!(applied.is_success());
+    // Nor is a run undone while its job applies.
+    let held = daemon.lock_job("scoring").unwrap();
+    let writer = scorekeeper::odoo::ClientWriter::new(&client);
+    let apply_opts = scorekeeper::apply::ApplyOptions::default();
+    let err = scorekeeper::apply::undo(&applied.run_id, &mut cron, &writer, &apply_opts)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another scorekeeper run of scoring"),
+        "{err}"
+    );
+    drop(held);
+    let undone = scorekeeper::apply::undo(&applied.run_id, &mut cron, &writer, &apply_opts)
+        .await
+        .unwrap();
+    assert_eq!(undone.restored.len(), applied.field_changes_applied);
     served.stop().await;
 }

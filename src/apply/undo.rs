@@ -88,6 +88,13 @@ pub async fn undo<W: OdooWriter>(
     let info = state
         .run(target)?
         .ok_or_else(|| StateError::UnknownRun(target.to_string()))?;
+    // Not while the job that wrote it is applying: its plan may be built on what this undo
+    // changes. The scoring job applies its routing ("assignment") under its own lock.
+    let lock = match info.job.as_str() {
+        "assignment" => "scoring",
+        job => job,
+    };
+    let _lock = state.lock_job(lock)?;
     let mut report = UndoReport {
         target: target.clone(),
         already_undone: info.status == RunStatus::Undone,
