@@ -19,23 +19,56 @@ pub(super) struct Verified {
     pub calls: CallStats,
 }
 
+/// Reads and compares one batch of the plan at a time, so a plan of a hundred thousand routed
+/// leads never holds all their current values at once.
 pub(super) async fn verify<W: OdooWriter>(
     plan: &Plan,
     writer: &W,
     opts: &ApplyOptions,
 ) -> Result<Verified, ApplyError> {
-    let mut wanted: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<&str>)> = BTreeMap::new();
-    for (model, id, values, _) in plan.writes() {
-        let (ids, fields) = wanted.entry(model).or_default();
-        ids.insert(id);
-        fields.extend(values.iter().map(|c| c.field.as_str()));
+    let mut verified = Verified {
+        plan: Plan::new(plan.job.clone()),
+        skipped: Vec::new(),
+        stale: Vec::new(),
+        calls: CallStats::default(),
+    };
+    let batch = opts.batch_size.max(1);
+    let mut pending: Vec<ChangeRef<'_>> = Vec::with_capacity(batch.min(plan.len()));
+    for change in plan.iter() {
+        pending.push(change);
+        if pending.len() >= batch {
+            verify_batch(&pending, writer, opts, &mut verified).await?;
+            pending.clear();
+        }
     }
-    let mut calls = CallStats::default();
+    verify_batch(&pending, writer, opts, &mut verified).await?;
+    Ok(verified)
+}
+
+/// One `read` per model of the batch, then each change kept or journaled as skipped, in plan
+/// order.
+async fn verify_batch<W: OdooWriter>(
+    changes: &[ChangeRef<'_>],
+    writer: &W,
+    opts: &ApplyOptions,
+    verified: &mut Verified,
+) -> Result<(), ApplyError> {
+    let mut wanted: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<&str>)> = BTreeMap::new();
+    for change in changes {
+        if let ChangeRef::Write {
+            model, id, values, ..
+        } = change
+        {
+            let (ids, fields) = wanted.entry(model).or_default();
+            ids.insert(*id);
+            fields.extend(values.iter().map(|c| c.field.as_str()));
+        }
+    }
     let mut current = BTreeMap::new();
     for (model, (ids, fields)) in wanted {
         let ids: Vec<i64> = ids.into_iter().collect();
         let fields: Vec<String> = fields.into_iter().map(str::to_owned).collect();
-        let values = read_current(writer, model, &ids, &fields, opts, &mut calls)
+        let values = read_current(writer, model, &ids, &fields, opts, &mut verified.calls)
             .await
             .map_err(|error| ApplyError::VerifyRead {
                 model: model.to_owned(),
@@ -43,20 +76,13 @@ pub(super) async fn verify<W: OdooWriter>(
             })?;
         current.insert(model, values);
     }
-
-    let mut verified = Verified {
-        plan: Plan::new(plan.job.clone()),
-        skipped: Vec::new(),
-        stale: Vec::new(),
-        calls,
-    };
-    for change in plan.iter() {
+    for change in changes {
         let ChangeRef::Write {
             model,
             id,
             values,
             reason,
-        } = change
+        } = *change
         else {
             verified.plan.push(change.to_change());
             continue;
@@ -104,5 +130,5 @@ pub(super) async fn verify<W: OdooWriter>(
         let keep: Vec<FieldChange> = keep;
         verified.plan.push_write(model, id, keep, reason);
     }
-    Ok(verified)
+    Ok(())
 }
