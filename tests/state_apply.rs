@@ -685,6 +685,33 @@ async fn verify_old_leaves_values_people_changed_after_planning() {
     );
     let info = state.run(&report.run_id).unwrap().unwrap();
     assert_eq!((info.entries, info.applied, info.skipped), (10, 8, 2));
+
+    // In batches of 3 the plan is verified a batch at a time: 4 reads, the same decisions.
+    for id in 1..=10 {
+        odoo.set(LEAD, id, "user_id", Value::Null);
+    }
+    odoo.set(LEAD, 7, "user_id", Value::Many2one(5));
+    let mut state = State::open_in_memory().unwrap();
+    let before = odoo.calls().read;
+    let report = apply(
+        &plan,
+        &mut state,
+        &*odoo,
+        &ApplyOptions {
+            verify_old: true,
+            batch_size: 3,
+            ..opts()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(odoo.calls().read - before, 4);
+    assert_eq!(report.records_written, 9);
+    assert_eq!(odoo.get(LEAD, 7, "user_id"), Some(Value::Many2one(5)));
+    assert_eq!(
+        report.stale.iter().map(|s| s.record_id).collect::<Vec<_>>(),
+        vec![7]
+    );
 }
 
 #[tokio::test]
