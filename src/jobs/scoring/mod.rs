@@ -423,6 +423,10 @@ impl<'a> ScoringJob<'a> {
                         keys.add(key);
                     }
                 }
+                if let Some(router) = acc.router.as_mut() {
+                    let listed = leaf("write_date", ">=", Wire::from(since.as_str()));
+                    router.match_domains(self, &scope, Some(listed)).await?;
+                }
                 self.local_pass(&fresh, &rules, &mut acc).await?;
             }
             PassKind::Leads(ids) => {
@@ -436,6 +440,14 @@ impl<'a> ScoringJob<'a> {
                     .client
                     .search(LEAD_MODEL, domain, &SearchOptions::default())
                     .await?;
+                if let Some(router) = acc.router.as_mut() {
+                    let listed = leaf(
+                        "id",
+                        "in",
+                        Wire::Array(found.iter().map(|i| Wire::Int(*i)).collect()),
+                    );
+                    router.match_domains(self, &scope, Some(listed)).await?;
+                }
                 self.local_pass(&found, &rules, &mut acc).await?;
             }
         }
@@ -515,6 +527,9 @@ impl<'a> ScoringJob<'a> {
             sets[i] = ids?;
         }
         acc.tag_ids = self.band_tags(true).await?;
+        if let Some(router) = acc.router.as_mut() {
+            router.match_domains(self, scope, None).await?;
+        }
         let base = self.base_fields();
         let names: Vec<&str> = base.iter().map(String::as_str).collect();
         let mut pages = std::pin::pin!(self.client.search_read_pages(
@@ -880,7 +895,7 @@ impl<'j> Acc<'j> {
         };
         plan.push_write(LEAD_MODEL, id, changes, reason);
         if let Some(router) = self.router.as_mut() {
-            router.offer(&row);
+            router.offer(&row, raw.get("write_date").and_then(Wire::as_str));
         }
         match self.keep {
             KeepRows::None => {}

@@ -1,24 +1,34 @@
 //! The routing step of the job, run while the pass streams its leads: teams, memberships and
-//! the leads each team/member domain matches (pushed down as id sets) are read first; each
-//! scored lead then gets its team at once and is offered to the bounded top lists of the
-//! members who could take it; the pure `assignment` engine finally routes only those leads.
+//! the leads each team/member domain matches (pushed down as id sets, no id list sent) are
+//! read before the leads; each scored lead then gets its team at once and is offered to the
+//! bounded top lists of the members who could take it; the pure `assignment` engine finally
+//! routes only the leads in those lists (and the stale ones).
 //!
 //! **Why the reduced set routes exactly like all candidates.** A member only ever gets leads
 //! among its first `lead_limit` eligible ones in `probability desc, id asc` order (Odoo gives
 //! each member exactly that list; in round robin, a lead assigned further down would mean
 //! `lead_limit` leads before it were all assigned, with no capacity left). Leads outside every
 //! member's top list are never assigned, so dropping them changes nobody's choices: they only
-//! need their `team_id` written when they get a team, which is planned here directly.
+//! need their `team_id` written when they get a team, which is planned here directly (the
+//! outcome lists them, without an explanation).
 //!
 //! **Which leads are candidates.** Full pass: every unassigned lead of the pass (and stale
 //! ones with `reassign_stale_days`). Other passes: the leads of the pass, plus, per usable
 //! member, the waiting leads of its team that Odoo's own cron would list for it (`search_read`
-//! with `limit = lead_limit`). A waiting lead with neither team nor salesperson that this pass
-//! did not read gets a team at the next full pass only: its score and the config have not
-//! changed since the pass that left it without one.
+//! ordered `probability desc, id asc` with `limit = lead_limit`). A waiting lead with neither
+//! team nor salesperson that this pass did not read gets a team at the next full pass only:
+//! its score and the config have not changed since the pass that left it without one.
+//!
+//! **Domain sets and concurrent writes.** Outside a full pass the sets are searched after the
+//! pass listed its leads, narrowed to them (`write_date >= since`, or the ids to explain), so
+//! every lead read is already visible to them. A full pass searches them before reading the
+//! pages; the leads written since (minus `overlap_secs`, for transactions still open) may be
+//! missing, so they are matched at the end with one `search` among them per domain, like the
+//! waiting leads.
 
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
+use super::local::search_among;
 use super::wire::{and_items, domain_items};
 use super::{ASSIGNMENT_JOB, JobError, LeadRow, PassKind, ScoringJob, domain_err};
 use crate::assignment::{
@@ -26,7 +36,7 @@ use crate::assignment::{
 };
 use crate::config::{AssignmentConfig, LEAD_MODEL, RecordRef};
 use crate::domain::{Domain, Env};
-use crate::odoo::{SearchOptions, from_wire, leaf};
+use crate::odoo::{OdooError, SearchOptions, from_wire, leaf};
 use crate::plan::{FieldChange, Plan};
 use crate::record::{IdSet, Value};
 use crate::xmlrpc::{Struct, Value as Wire};
@@ -94,8 +104,16 @@ pub struct Router {
     team_set: Vec<Option<usize>>,
     member_set: Vec<Option<usize>>,
     sets: Vec<IdSet>,
-    /// The wire items of the domain behind each set (the waiting-lead lists filter on it).
+    /// The distinct domains behind the sets, bound, and as wire items (the waiting-lead lists
+    /// filter on them).
+    bound: Vec<Domain>,
     domains: Vec<Vec<Wire>>,
+    /// Full pass: leads written at or after this (server time of the domain searches minus
+    /// `overlap_secs`) may be missing from the sets; they are matched at the end.
+    late_after: Option<String>,
+    late: Vec<Lead>,
+    /// The same domains' matches among the waiting and late leads, searched at the end.
+    waiting_sets: Vec<IdSet>,
     /// Per team: its `lead_limit`.
     limits: Vec<usize>,
     /// Per member: the best leads it could take, at most its team's `lead_limit`.
@@ -119,9 +137,9 @@ pub struct Router {
 }
 
 impl Router {
-    /// Reads the configured teams, their memberships (overrides applied), the stale leads
-    /// when `reassign_stale_days` is set, and the leads each distinct domain matches among
-    /// the unassigned (and stale) ones in scope: one `search` per domain, ids only.
+    /// Reads the configured teams, their memberships (overrides applied) and, when
+    /// `reassign_stale_days` is set, the stale leads. The domain sets come next, from
+    /// [`Router::match_domains`], which the pass calls before it reads its leads.
     pub async fn prepare(
         job: &ScoringJob<'_>,
         cfg: &AssignmentConfig,
@@ -159,47 +177,25 @@ impl Router {
             }
         }
 
-        // One id set per distinct domain: the unassigned leads in scope it matches, plus
-        // the stale ones (they have a salesperson, but are routed again).
-        let mut sets: Vec<IdSet> = Vec::new();
-        let mut domains: Vec<Vec<Wire>> = Vec::new();
+        // Distinct domains, each searched once (`match_domains`).
+        let mut bound: Vec<Domain> = Vec::new();
         let mut keys: BTreeMap<String, usize> = BTreeMap::new();
-        let stale_ids: Vec<i64> = stale.keys().copied().collect();
-        let mut set_of = async |d: &Option<Domain>| -> Result<Option<usize>, JobError> {
-            let Some(d) = d else { return Ok(None) };
+        let mut index_of = |d: &Option<Domain>| -> Option<usize> {
+            let d = d.as_ref()?;
             let key = d.to_lit().to_string();
-            if let Some(&i) = keys.get(&key) {
-                return Ok(Some(i));
-            }
-            let mut items = and_items(scope, d);
-            if stale_ids.is_empty() {
-                items.push(leaf("user_id", "=", Wire::Bool(false)));
-            } else {
-                items.push(Wire::from("|"));
-                items.push(leaf("user_id", "=", Wire::Bool(false)));
-                items.push(leaf(
-                    "id",
-                    "in",
-                    Wire::Array(stale_ids.iter().map(|i| Wire::Int(*i)).collect()),
-                ));
-            }
-            let ids = client
-                .search_ids(LEAD_MODEL, items, &SearchOptions::default())
-                .await?;
-            sets.push(ids);
-            domains.push(domain_items(d));
-            keys.insert(key, sets.len() - 1);
-            Ok(Some(sets.len() - 1))
+            Some(*keys.entry(key).or_insert_with(|| {
+                bound.push(d.clone());
+                bound.len() - 1
+            }))
         };
-        let mut team_set = Vec::with_capacity(teams.len());
-        for d in &team_domains {
-            team_set.push(set_of(d).await?);
-        }
-        let mut member_set = Vec::with_capacity(members.len());
-        for (m, d) in members.iter().zip(&member_domains) {
-            // A member that takes nothing needs no matches (the engine never asks).
-            member_set.push(if m.usable() { set_of(d).await? } else { None });
-        }
+        let team_set: Vec<Option<usize>> = team_domains.iter().map(&mut index_of).collect();
+        // A member that takes nothing needs no matches (the engine never asks).
+        let member_set: Vec<Option<usize>> = members
+            .iter()
+            .zip(&member_domains)
+            .map(|(m, d)| if m.usable() { index_of(d) } else { None })
+            .collect();
+        let domains = bound.iter().map(domain_items).collect();
 
         let mut order: Vec<usize> = (0..teams.len()).collect();
         order.sort_by_key(|&i| (teams[i].order, teams[i].id));
@@ -214,8 +210,12 @@ impl Router {
             members,
             team_set,
             member_set,
-            sets,
+            sets: Vec::new(),
+            bound,
             domains,
+            late_after: None,
+            late: Vec::new(),
+            waiting_sets: Vec::new(),
             limits,
             tops,
             stale,
@@ -236,8 +236,64 @@ impl Router {
         })
     }
 
+    /// One `search` (ids only, nothing sent but the domain) per distinct domain: the
+    /// unassigned leads in scope it matches, narrowed by `restrict` (outside a full pass: the
+    /// leads this pass lists, which all exist by then), plus the stale ones (they have a
+    /// salesperson but are routed again). Waiting leads are matched later, among themselves.
+    pub async fn match_domains(
+        &mut self,
+        job: &ScoringJob<'_>,
+        scope: &Domain,
+        restrict: Option<Wire>,
+    ) -> Result<(), JobError> {
+        let client = job.client;
+        if restrict.is_none() {
+            // A lead created after these searches is in no set: the full pass matches the
+            // leads written since (minus the overlap for open transactions) at the end.
+            let overlap = chrono::Duration::seconds(job.scoring.overlap_secs as i64);
+            self.late_after = Some(
+                client
+                    .metrics_handle()
+                    .server_time()
+                    .map(|t| (t - overlap).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
+            );
+        }
+        let stale_ids: Vec<i64> = self.stale.keys().copied().collect();
+        let mut sets = Vec::with_capacity(self.bound.len());
+        for d in &self.bound {
+            // scope ∧ domain ∧ ((user_id = False ∧ restriction) ∨ id ∈ stale)
+            let mut items = and_items(scope, d);
+            if !stale_ids.is_empty() {
+                items.push(Wire::from("|"));
+            }
+            if let Some(r) = &restrict {
+                items.push(Wire::from("&"));
+                items.push(r.clone());
+            }
+            items.push(leaf("user_id", "=", Wire::Bool(false)));
+            if !stale_ids.is_empty() {
+                items.push(leaf(
+                    "id",
+                    "in",
+                    Wire::Array(stale_ids.iter().map(|i| Wire::Int(*i)).collect()),
+                ));
+            }
+            sets.push(
+                client
+                    .search_ids(LEAD_MODEL, items, &SearchOptions::default())
+                    .await?,
+            );
+        }
+        self.sets = sets;
+        Ok(())
+    }
+
     fn in_set(&self, set: Option<usize>, lead: i64) -> bool {
-        set.is_none_or(|i| self.sets.get(i).is_some_and(|s| s.contains(lead)))
+        set.is_none_or(|i| {
+            self.sets.get(i).is_some_and(|s| s.contains(lead))
+                || self.waiting_sets.get(i).is_some_and(|s| s.contains(lead))
+        })
     }
 
     /// The team a lead goes to: phase 1 of [`assignment::assign`] (its current team if it
@@ -256,8 +312,8 @@ impl Router {
         }
     }
 
-    /// Takes one lead the pass scored.
-    pub fn offer(&mut self, row: &LeadRow) {
+    /// Takes one lead the pass scored (`write_date` as read).
+    pub fn offer(&mut self, row: &LeadRow, write_date: Option<&str>) {
         if self.waiting {
             self.read.insert(row.id);
             if row.user_id.is_none() {
@@ -284,7 +340,13 @@ impl Router {
             team_id: row.team_id,
             user_id: None,
         };
-        if self.keep_all {
+        let late = self
+            .late_after
+            .as_deref()
+            .is_some_and(|after| write_date.is_none_or(|w| w >= after));
+        if late {
+            self.late.push(lead);
+        } else if self.keep_all {
             self.kept.push(lead);
         } else {
             self.route(lead, true);
@@ -325,14 +387,17 @@ impl Router {
         }
     }
 
-    /// Outside a full pass: per usable member, the waiting leads of its team (a team, no
-    /// salesperson) this pass did not read, as Odoo's cron lists them for that member.
-    async fn read_waiting(&mut self, job: &ScoringJob<'_>, scope: &Domain) -> Result<(), JobError> {
+    /// Routes what the sets could not decide: outside a full pass, per usable member, the
+    /// waiting leads of its team (a team, no salesperson) this pass did not read, as Odoo's
+    /// cron lists them for that member; in a full pass, the leads written during it. Which
+    /// domains those few leads match takes one `search` among them per distinct domain.
+    async fn route_rest(&mut self, job: &ScoringJob<'_>, scope: &Domain) -> Result<(), JobError> {
         let client = job.client;
         let score_field = job.scoring.score_field.as_str();
         let fields = ["id", score_field, "team_id", "user_id", "probability"];
-        let mut offered: BTreeSet<i64> = BTreeSet::new();
-        for m in 0..self.members.len() {
+        let mut waiting: BTreeMap<i64, Lead> = BTreeMap::new();
+        let members = if self.waiting { self.members.len() } else { 0 };
+        for m in 0..members {
             let member = &self.members[m];
             let Some(t) = self.teams.iter().position(|t| t.id == member.team_id) else {
                 continue;
@@ -345,9 +410,8 @@ impl Router {
             d.push(leaf("user_id", "=", Wire::Bool(false)));
             d.push(leaf("team_id", "=", Wire::Int(team.id)));
             d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
-            let member_domain = self.member_set[m].and_then(|i| self.domain_of(i));
-            if let Some(items) = member_domain {
-                d.extend(items);
+            if let Some(items) = self.member_set[m].and_then(|i| self.domains.get(i)) {
+                d.extend(items.iter().cloned());
             }
             // Leads of this pass that Odoo may still list ahead are skipped below: ask for
             // that many more.
@@ -363,27 +427,45 @@ impl Router {
                 .execute_kw(LEAD_MODEL, "search_read", vec![Wire::Array(d)], kwargs)
                 .await?;
             let Wire::Array(rows) = answer else {
-                continue;
+                return Err(OdooError::UnexpectedReply {
+                    call: format!("{LEAD_MODEL}.search_read"),
+                    expected: "a list of records",
+                    got: answer.to_string().chars().take(120).collect(),
+                }
+                .into());
             };
             for r in rows {
-                let Some(r) = r.as_struct() else { continue };
-                let Some(lead) = lead_of(r, score_field) else {
+                let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
                     continue;
                 };
-                if self.read.contains(&lead.id) || lead.user_id.is_some() {
-                    continue;
-                }
-                if offered.insert(lead.id) {
-                    self.route(lead, false);
+                if !self.read.contains(&lead.id) && lead.user_id.is_none() {
+                    waiting.insert(lead.id, lead);
                 }
             }
         }
+        let late = std::mem::take(&mut self.late);
+        if waiting.is_empty() && late.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<i64> = waiting
+            .keys()
+            .chain(late.iter().map(|l| &l.id))
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut sets = Vec::with_capacity(self.domains.len());
+        for d in &self.domains {
+            sets.push(search_among(client, LEAD_MODEL, &ids, d.clone()).await?);
+        }
+        self.waiting_sets = sets;
+        for lead in late {
+            self.route(lead, true);
+        }
+        for lead in waiting.into_values() {
+            self.route(lead, false);
+        }
         Ok(())
-    }
-
-    /// The wire items of the domain behind `sets[i]` (for the waiting-lead lists).
-    fn domain_of(&self, i: usize) -> Option<Vec<Wire>> {
-        self.domains.get(i).cloned()
     }
 }
 
@@ -396,9 +478,7 @@ impl Router {
         job: &ScoringJob<'_>,
         scope: &Domain,
     ) -> Result<(Plan, Outcome), JobError> {
-        if self.waiting {
-            self.read_waiting(job, scope).await?;
-        }
+        self.route_rest(job, scope).await?;
         let mut cands: BTreeMap<i64, Lead> = BTreeMap::new();
         for top in std::mem::take(&mut self.tops) {
             for Ranked(lead) in top {
