@@ -397,6 +397,8 @@ impl Router {
         let fields = ["id", score_field, "team_id", "user_id", "probability"];
         let mut waiting: BTreeMap<i64, Lead> = BTreeMap::new();
         let members = if self.waiting { self.members.len() } else { 0 };
+        // Members of one team with the same domain get the same list: asked once.
+        let mut asked: BTreeSet<(usize, Option<usize>)> = BTreeSet::new();
         for m in 0..members {
             let member = &self.members[m];
             let Some(t) = self.teams.iter().position(|t| t.id == member.team_id) else {
@@ -404,6 +406,9 @@ impl Router {
             };
             let team = &self.teams[t];
             if !member.usable() || team.optout || self.limits[t] == 0 {
+                continue;
+            }
+            if !asked.insert((t, self.member_set[m])) {
                 continue;
             }
             let mut d = domain_items(scope);
