@@ -424,7 +424,17 @@ impl<'a> ScoringJob<'a> {
                     }
                 }
                 if let Some(router) = acc.router.as_mut() {
-                    let listed = leaf("write_date", ">=", Wire::from(since.as_str()));
+                    // The leads to read by id when few (the window also holds other leads,
+                    // e.g. the previous run's routing writes), else by the same window.
+                    let listed = if fresh.len() <= self.client.batch_size() {
+                        leaf(
+                            "id",
+                            "in",
+                            Wire::Array(fresh.iter().map(|i| Wire::Int(*i)).collect()),
+                        )
+                    } else {
+                        leaf("write_date", ">=", Wire::from(since.as_str()))
+                    };
                     router.match_domains(self, &scope, Some(listed)).await?;
                 }
                 self.local_pass(&fresh, &rules, &mut acc).await?;

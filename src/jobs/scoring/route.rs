@@ -20,8 +20,9 @@
 //! its score and the config have not changed since the pass that left it without one.
 //!
 //! **Domain sets and concurrent writes.** Outside a full pass the sets are searched after the
-//! pass listed its leads, narrowed to them (`write_date >= since`, or the ids to explain), so
-//! every lead read is already visible to them. A full pass searches them before reading the
+//! pass listed its leads, narrowed to them (their ids when they fit in one batch, else
+//! `write_date >= since`; `explain`: the ids asked for), so every lead read is already
+//! visible to them. A full pass searches them before reading the
 //! pages; the leads written since (minus `overlap_secs`, for transactions still open) may be
 //! missing, so they are matched at the end with one `search` among them per domain, like the
 //! waiting leads.
