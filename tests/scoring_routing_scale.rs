@@ -38,13 +38,13 @@ async fn matching(client: &OdooClient, scope: &Domain, text: Option<&str>) -> Op
     )
 }
 
-/// The engine over every unassigned lead in scope scoring at least the lowest minimum (with
-/// `team_required`: only those that already have a team), domains matched by plain searches.
+/// The engine over every unassigned lead in scope scoring at least the lowest minimum (those
+/// `keep` accepts: lead id, current team), domains matched by plain searches.
 async fn reference(
     client: &OdooClient,
     scope: &Domain,
     cfg: &AssignmentConfig,
-    team_required: bool,
+    keep: impl Fn(i64, Option<i64>) -> bool,
 ) -> (assignment::Outcome, Vec<(i64, usize, i64)>) {
     let mut teams = Vec::new();
     let mut team_hits = BTreeMap::new();
@@ -137,7 +137,7 @@ async fn reference(
     let hit = |h: &Option<Vec<i64>>, id: i64| h.as_ref().is_none_or(|ids| ids.contains(&id));
     let candidates: Vec<Candidate> = leads
         .iter()
-        .filter(|r| !team_required || m2o(r, "team_id").is_some())
+        .filter(|r| keep(int(r, "id"), m2o(r, "team_id")))
         .map(|r| {
             let id = int(r, "id");
             Candidate {
@@ -269,7 +269,10 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
             let sent = client.metrics().bytes_sent - before.bytes_sent;
             assert!(eval.scoring_plan.is_empty(), "scores were stored first");
             let got = eval.routing.unwrap();
-            let (want, sizes) = reference(&client, &scope, &acfg, incremental).await;
+            let (want, sizes) = reference(&client, &scope, &acfg, |_, team| {
+                !incremental || team.is_some()
+            })
+            .await;
             let what = format!(
                 "{strategy:?}, {work_days} days, incremental {incremental}, overlap {overlap}"
             );
@@ -309,5 +312,60 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
         }
     }
     assert!(cut, "some team had more leads than its lead_limit");
+
+    // An incremental pass that reads some leads: unassigned ones with and without a team
+    // (edited on a field no rule reads, so their scores stay), next to the waiting ones.
+    let pick = |team: bool| {
+        let client = &client;
+        let scope = &scope;
+        async move {
+            let mut d = domain_items(scope);
+            d.push(leaf("user_id", "=", false));
+            d.push(leaf("x_lead_score", ">=", 30));
+            d.push(leaf("team_id", if team { "!=" } else { "=" }, false));
+            let ids = client
+                .search("crm.lead", d, &SearchOptions::default())
+                .await
+                .unwrap();
+            ids.into_iter().step_by(7).take(25).collect::<Vec<i64>>()
+        }
+    };
+    let mut edited = pick(false).await;
+    assert!(!edited.is_empty());
+    edited.extend(pick(true).await);
+    let since = chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let mut v = Struct::new();
+    v.push("description", X::from("called back"));
+    client.write("crm.lead", &edited, v).await.unwrap();
+    for strategy in [Strategy::Odoo, Strategy::RoundRobin] {
+        let acfg = AssignmentConfig {
+            strategy,
+            ..base.clone()
+        };
+        let job = ScoringJob::new(&client, scoring, Some(&acfg));
+        let kind = PassKind::Incremental {
+            since: since.clone(),
+            seen: Default::default(),
+            own: Vec::new(),
+        };
+        let eval = job.evaluate(kind, now()).await.unwrap();
+        assert_eq!(eval.leads_read, edited.len(), "{strategy:?}");
+        assert!(eval.scoring_plan.is_empty(), "{strategy:?}");
+        let got = eval.routing.unwrap();
+        let (want, _) = reference(&client, &scope, &acfg, |id, team| {
+            team.is_some() || edited.contains(&id)
+        })
+        .await;
+        assert_eq!(got.assignments, want.assignments, "{strategy:?}");
+        assert!(
+            got.assignments
+                .iter()
+                .any(|a| a.user_id.is_none() && edited.contains(&a.lead)),
+            "{strategy:?}: an edited lead without a team gets one"
+        );
+    }
     served.stop().await;
 }
