@@ -28,6 +28,7 @@ pub mod scoring_e2e;
 mod scoring_incremental;
 mod scoring_props;
 mod scoring_routing;
+mod scoring_routing_scale;
 pub mod sim_client;
 mod sim_demo;
 mod sim_load;

@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::model::{Candidate, Explain, Input, Member, Strategy, Team};
-use super::quota::odoo_quota;
+use super::model::{Candidate, Explain, Input, Member, Strategy, Team, lead_limit};
 
 /// What routing decided for one lead.
 #[derive(Clone, Debug, PartialEq)]
@@ -161,11 +160,8 @@ pub fn assign(input: &Input) -> Outcome {
         let mut members: Vec<&Member> =
             input.members.iter().filter(|m| m.team_id == t.id).collect();
         members.sort_by_key(|m| m.id);
-        let capacity = |m: &Member| match input.strategy {
-            Strategy::Odoo => odoo_quota(m.max, m.month_count, input.work_days).max(0),
-            Strategy::RoundRobin => (m.max - m.month_count).max(0),
-        };
-        let usable = |m: &Member| !m.optout && m.max > 0 && m.broken_domain.is_none();
+        let capacity = |m: &Member| m.capacity(input.strategy, input.work_days);
+        let usable = |m: &Member| m.usable();
         for m in &members {
             out.usage
                 .insert(m.id, (if usable(m) { capacity(m) } else { 0 }, 0));
@@ -176,11 +172,7 @@ pub fn assign(input: &Input) -> Outcome {
         match input.strategy {
             Strategy::Odoo => {
                 // Odoo gives each member its first `lead_limit` matching leads to draw from.
-                let lead_limit: i64 = members
-                    .iter()
-                    .filter(|m| usable(m))
-                    .map(|m| capacity(m))
-                    .sum();
+                let lead_limit = lead_limit(&input.members, t.id, input.strategy, input.work_days);
                 let lists: Vec<Vec<&Candidate>> = members
                     .iter()
                     .map(|m| {

@@ -10,5 +10,5 @@ mod quota;
 mod tests;
 
 pub use engine::{Assignment, MemberSkip, Outcome, Routing, TeamSkip, assign};
-pub use model::{Candidate, Explain, Input, Member, Strategy, Team};
+pub use model::{Candidate, Explain, Input, Member, Strategy, Team, lead_limit};
 pub use quota::{odoo_quota, round_half_even};

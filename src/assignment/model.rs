@@ -43,6 +43,36 @@ pub struct Member {
     pub broken_domain: Option<String>,
 }
 
+impl Member {
+    /// Whether the member takes leads at all (not opted out, a positive maximum, a usable
+    /// domain).
+    pub fn usable(&self) -> bool {
+        !self.optout && self.max > 0 && self.broken_domain.is_none()
+    }
+
+    /// Leads the member may get in one run: Odoo's quota, or for round robin what is left of
+    /// `assignment_max` this month.
+    pub fn capacity(&self, strategy: Strategy, work_days: f64) -> i64 {
+        match strategy {
+            Strategy::Odoo => {
+                super::quota::odoo_quota(self.max, self.month_count, work_days).max(0)
+            }
+            Strategy::RoundRobin => (self.max - self.month_count).max(0),
+        }
+    }
+}
+
+/// Leads a team hands its members to choose from (Odoo's `lead_limit`): the sum of the
+/// capacities of its usable members. Each member only ever gets leads among its first
+/// `lead_limit` eligible ones in `probability desc, id asc` order, whatever the strategy.
+pub fn lead_limit(members: &[Member], team_id: i64, strategy: Strategy, work_days: f64) -> i64 {
+    members
+        .iter()
+        .filter(|m| m.team_id == team_id && m.usable())
+        .map(|m| m.capacity(strategy, work_days))
+        .sum()
+}
+
 /// A lead that may be routed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {

@@ -46,7 +46,7 @@ use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
 pub use cursor::OwnWrites;
-pub use route::route_leads;
+pub use route::Router;
 pub use wire::{domain_items, lit_to_wire, needs_pushdown};
 
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, OdooWriter};
@@ -379,14 +379,11 @@ impl<'a> ScoringJob<'a> {
     ) -> Result<Evaluation, JobError> {
         let env = Env::at(now);
         let (scope, rules) = self.bound(&env)?;
-        let keep_rows = match (&kind, self.assignment) {
-            (PassKind::Full, None) => KeepRows::None,
-            (PassKind::Full, Some(a)) => {
-                KeepRows::Candidates(a.teams.iter().map(|t| t.min_score).min().unwrap_or(0))
-            }
-            _ => KeepRows::All,
+        // Only `explain` keeps its rows: routing takes what it needs as leads are scored.
+        let keep_rows = match &kind {
+            PassKind::Leads(_) => KeepRows::All,
+            _ => KeepRows::None,
         };
-        let mut acc = Acc::new(self, now, keep_rows);
         // The cursor and the next pass's `seen` come from every lead read, skipped ones
         // included.
         // Authenticated first, so the server time below comes from an answer received before
@@ -396,6 +393,11 @@ impl<'a> ScoringJob<'a> {
         }
         let server_start = self.client.metrics_handle().server_time();
         let mut keys = Keys::new(self.scoring.overlap_secs, server_start);
+        let router = match self.assignment {
+            Some(cfg) => Some(Router::prepare(self, cfg, &kind, &scope, &env).await?),
+            None => None,
+        };
+        let mut acc = Acc::new(self, now, keep_rows, router);
         match &kind {
             PassKind::Full => self.full_pass(&scope, &rules, &mut acc, &mut keys).await?,
             PassKind::Incremental { since, seen, own } => {
@@ -421,6 +423,20 @@ impl<'a> ScoringJob<'a> {
                         keys.add(key);
                     }
                 }
+                if let Some(router) = acc.router.as_mut() {
+                    // The leads to read by id when few (the window also holds other leads,
+                    // e.g. the previous run's routing writes), else by the same window.
+                    let listed = if fresh.len() <= self.client.batch_size() {
+                        leaf(
+                            "id",
+                            "in",
+                            Wire::Array(fresh.iter().map(|i| Wire::Int(*i)).collect()),
+                        )
+                    } else {
+                        leaf("write_date", ">=", Wire::from(since.as_str()))
+                    };
+                    router.match_domains(self, &scope, Some(listed)).await?;
+                }
                 self.local_pass(&fresh, &rules, &mut acc).await?;
             }
             PassKind::Leads(ids) => {
@@ -434,6 +450,14 @@ impl<'a> ScoringJob<'a> {
                     .client
                     .search(LEAD_MODEL, domain, &SearchOptions::default())
                     .await?;
+                if let Some(router) = acc.router.as_mut() {
+                    let listed = leaf(
+                        "id",
+                        "in",
+                        Wire::Array(found.iter().map(|i| Wire::Int(*i)).collect()),
+                    );
+                    router.match_domains(self, &scope, Some(listed)).await?;
+                }
                 self.local_pass(&found, &rules, &mut acc).await?;
             }
         }
@@ -443,6 +467,7 @@ impl<'a> ScoringJob<'a> {
             mut rows,
             band_counts,
             leads,
+            router,
             ..
         } = acc;
         let model = &self.scoring.model;
@@ -455,10 +480,9 @@ impl<'a> ScoringJob<'a> {
             .collect();
         band_names.retain(|(_, n)| *n > 0);
 
-        let (assignment_plan, routing) = match self.assignment {
-            Some(cfg) => {
-                let (plan, outcome) =
-                    route::route_leads(self, cfg, &kind, &scope, &rows, &env).await?;
+        let (assignment_plan, routing) = match router {
+            Some(router) => {
+                let (plan, outcome) = router.finish(self, &scope).await?;
                 (plan, Some(outcome))
             }
             None => (Plan::new(ASSIGNMENT_JOB), None),
@@ -513,6 +537,9 @@ impl<'a> ScoringJob<'a> {
             sets[i] = ids?;
         }
         acc.tag_ids = self.band_tags(true).await?;
+        if let Some(router) = acc.router.as_mut() {
+            router.match_domains(self, scope, None).await?;
+        }
         let base = self.base_fields();
         let names: Vec<&str> = base.iter().map(String::as_str).collect();
         let mut pages = std::pin::pin!(self.client.search_read_pages(
@@ -770,8 +797,6 @@ impl<'a> ScoringJob<'a> {
 #[derive(Clone, Copy)]
 enum KeepRows {
     None,
-    /// Unassigned leads scoring at least this much.
-    Candidates(i64),
     All,
 }
 
@@ -785,10 +810,16 @@ struct Acc<'j> {
     rows: Vec<LeadRow>,
     band_counts: Vec<usize>,
     leads: usize,
+    router: Option<Router>,
 }
 
 impl<'j> Acc<'j> {
-    fn new(job: &'j ScoringJob<'_>, now: NaiveDateTime, keep: KeepRows) -> Self {
+    fn new(
+        job: &'j ScoringJob<'_>,
+        now: NaiveDateTime,
+        keep: KeepRows,
+        router: Option<Router>,
+    ) -> Self {
         Acc {
             job: job.scoring,
             now,
@@ -798,6 +829,7 @@ impl<'j> Acc<'j> {
             rows: Vec::new(),
             band_counts: vec![0; job.scoring.model.bands.len() + 1],
             leads: 0,
+            router,
         }
     }
 
@@ -879,22 +911,11 @@ impl<'j> Acc<'j> {
             ),
         };
         plan.push_write(LEAD_MODEL, id, changes, reason);
+        if let Some(router) = self.router.as_mut() {
+            router.offer(&row, raw.get("write_date").and_then(Wire::as_str));
+        }
         match self.keep {
             KeepRows::None => {}
-            KeepRows::Candidates(min) if row.user_id.is_none() && row.scored.score >= min => {
-                // Routing needs the score, not its breakdown: a full pass may keep many.
-                self.rows.push(LeadRow {
-                    scored: Scored {
-                        contributions: Vec::new(),
-                        clamped: Vec::new(),
-                        ..row.scored
-                    },
-                    old_tags: Vec::new(),
-                    old_priority: None,
-                    ..row
-                });
-            }
-            KeepRows::Candidates(_) => {}
             KeepRows::All => self.rows.push(row),
         }
     }

@@ -1,17 +1,43 @@
-//! The routing step of the job: gathers candidate leads (unassigned, or stale when
-//! `reassign_stale_days` is set), the configured teams and their memberships from Odoo,
-//! decides which domains each candidate matches (pushed down, restricted to the candidates),
-//! runs the pure `assignment` engine and plans `team_id`/`user_id` writes.
+//! The routing step of the job, run while the pass streams its leads: teams, memberships and
+//! the leads each team/member domain matches (pushed down as id sets, no id list sent) are
+//! read before the leads; each scored lead then gets its team at once and is offered to the
+//! bounded top lists of the members who could take it; the pure `assignment` engine finally
+//! routes only the leads in those lists (and the stale ones).
+//!
+//! **Why the reduced set routes exactly like all candidates.** A member only ever gets leads
+//! among its first `lead_limit` eligible ones in `probability desc, id asc` order (Odoo gives
+//! each member exactly that list; in round robin, a lead assigned further down would mean
+//! `lead_limit` leads before it were all assigned, with no capacity left). Leads outside every
+//! member's top list are never assigned, so dropping them changes nobody's choices: they only
+//! need their `team_id` written when they get a team, which is planned here directly (the
+//! outcome lists them, without an explanation).
+//!
+//! **Which leads are candidates.** Full pass: every unassigned lead of the pass (and stale
+//! ones with `reassign_stale_days`). Other passes: the leads of the pass, plus, per usable
+//! member, the waiting leads of its team that Odoo's own cron would list for it (`search_read`
+//! ordered `probability desc, id asc` with `limit = lead_limit`). A waiting lead with neither
+//! team nor salesperson that this pass did not read gets a team at the next full pass only:
+//! its score and the config have not changed since the pass that left it without one.
+//!
+//! **Domain sets and concurrent writes.** Outside a full pass the sets are searched after the
+//! pass listed its leads, narrowed to them (their ids when they fit in one batch, else
+//! `write_date >= since`; `explain`: the ids asked for), so every lead read is already
+//! visible to them. A full pass searches them before reading the
+//! pages; the leads written since (minus `overlap_secs`, for transactions still open) may be
+//! missing, so they are matched at the end with one `search` among them per domain, like the
+//! waiting leads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use super::local::search_among;
-use super::wire::domain_items;
+use super::wire::{and_items, domain_items};
 use super::{ASSIGNMENT_JOB, JobError, LeadRow, PassKind, ScoringJob, domain_err};
-use crate::assignment::{self, Candidate, Explain, Input, Member, Outcome, Team};
+use crate::assignment::{
+    self, Assignment, Candidate, Explain, Input, Member, Outcome, Team, lead_limit,
+};
 use crate::config::{AssignmentConfig, LEAD_MODEL, RecordRef};
 use crate::domain::{Domain, Env};
-use crate::odoo::{from_wire, leaf};
+use crate::odoo::{OdooError, SearchOptions, from_wire, leaf};
 use crate::plan::{FieldChange, Plan};
 use crate::record::{IdSet, Value};
 use crate::xmlrpc::{Struct, Value as Wire};
@@ -32,89 +58,567 @@ fn name_of(r: &Struct, f: &str) -> String {
     }
 }
 
-/// Plans the routing of this pass's leads (and, outside a full pass, of the other leads
-/// waiting for a salesperson).
-pub async fn route_leads(
-    job: &ScoringJob<'_>,
-    cfg: &AssignmentConfig,
-    kind: &PassKind,
-    scope: &Domain,
-    rows: &[LeadRow],
-    env: &Env,
-) -> Result<(Plan, Outcome), JobError> {
-    let mut plan = Plan::new(ASSIGNMENT_JOB);
-    let min_min = cfg.teams.iter().map(|t| t.min_score).min().unwrap_or(0);
-    let score_field = job.scoring.score_field.as_str();
-    let client = job.client;
+/// What routing needs of a lead.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Lead {
+    id: i64,
+    score: i64,
+    probability: f64,
+    team_id: Option<i64>,
+    user_id: Option<i64>,
+}
 
-    // id → (score, probability, team, owner)
-    let mut cands: BTreeMap<i64, (i64, f64, Option<i64>, Option<i64>)> = BTreeMap::new();
-    let fresh_scores: BTreeMap<i64, i64> = rows.iter().map(|r| (r.id, r.scored.score)).collect();
-    for r in rows {
-        if r.user_id.is_none() && r.scored.score >= min_min {
-            cands.insert(r.id, (r.scored.score, r.probability, r.team_id, None));
-        }
+/// A lead in a member's top list, ordered so that the heap's greatest is the worst kept:
+/// lower probability, then higher id (the engine's `probability desc, id asc`).
+struct Ranked(Lead);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
     }
-    let fields = ["id", score_field, "team_id", "user_id", "probability"];
-    let mut queries: Vec<Vec<Wire>> = Vec::new();
-    if !matches!(kind, PassKind::Full) {
-        let mut d = domain_items(scope);
-        d.push(leaf("user_id", "=", Wire::Bool(false)));
-        if min_min > 0 {
-            d.push(leaf(score_field, ">=", Wire::Int(min_min)));
-        }
-        if let PassKind::Leads(ids) = kind {
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .0
+            .probability
+            .total_cmp(&self.0.probability)
+            .then(self.0.id.cmp(&other.0.id))
+    }
+}
+
+/// Routing state across one pass: built before the leads are read ([`Router::prepare`]), fed
+/// every scored lead ([`Router::offer`]), turned into a plan at the end ([`Router::finish`]).
+pub struct Router {
+    teams: Vec<Team>,
+    /// Indices into `teams` in routing order (order, then id).
+    order: Vec<usize>,
+    members: Vec<Member>,
+    /// Per team / per member: index into `sets` of its domain's matches (`None`: no domain,
+    /// everything matches).
+    team_set: Vec<Option<usize>>,
+    member_set: Vec<Option<usize>>,
+    sets: Vec<IdSet>,
+    /// The distinct domains behind the sets, bound, and as wire items (the waiting-lead lists
+    /// filter on them).
+    bound: Vec<Domain>,
+    domains: Vec<Vec<Wire>>,
+    /// Full pass: leads written at or after this (server time of the domain searches minus
+    /// `overlap_secs`) may be missing from the sets; they are matched at the end.
+    late_after: Option<String>,
+    late: Vec<Lead>,
+    /// The same domains' matches among the waiting and late leads, searched at the end.
+    waiting_sets: Vec<IdSet>,
+    /// Per team: its `lead_limit`.
+    limits: Vec<usize>,
+    /// Per member: the best leads it could take, at most its team's `lead_limit`.
+    tops: Vec<BinaryHeap<Ranked>>,
+    /// Stale assigned leads to reassign (few), fresh score once the pass scored them.
+    stale: BTreeMap<i64, Lead>,
+    /// Leads outside every top list that get a team: (lead, team).
+    team_only: Vec<(i64, i64)>,
+    /// `explain`: every candidate of the pass goes to the engine (explained in full).
+    keep_all: bool,
+    kept: Vec<Lead>,
+    /// Not a full pass: the ids the pass read (waiting leads are read besides them), and per
+    /// team how many unassigned leads of that team it read (they may fill a waiting list).
+    waiting: bool,
+    read: BTreeSet<i64>,
+    read_per_team: BTreeMap<i64, usize>,
+    min_min: i64,
+    strategy: assignment::Strategy,
+    work_days: f64,
+    explain: Explain,
+}
+
+impl Router {
+    /// Reads the configured teams, their memberships (overrides applied) and, when
+    /// `reassign_stale_days` is set, the stale leads. The domain sets come next, from
+    /// [`Router::match_domains`], which the pass calls before it reads its leads.
+    pub async fn prepare(
+        job: &ScoringJob<'_>,
+        cfg: &AssignmentConfig,
+        kind: &PassKind,
+        scope: &Domain,
+        env: &Env,
+    ) -> Result<Router, JobError> {
+        let client = job.client;
+        let score_field = job.scoring.score_field.as_str();
+        let min_min = cfg.teams.iter().map(|t| t.min_score).min().unwrap_or(0);
+        let (teams, team_domains) = read_teams(job, cfg, env).await?;
+        let (members, member_domains) = read_members(job, cfg, &teams, env).await?;
+
+        let mut stale = BTreeMap::new();
+        if let Some(days) = cfg.reassign_stale_days {
+            let cutoff = (env.now - chrono::Duration::days(days as i64))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            let mut d = domain_items(scope);
+            d.push(leaf("user_id", "!=", Wire::Bool(false)));
+            d.push(leaf("probability", "<", Wire::Int(100)));
+            d.push(leaf("date_open", "<=", Wire::from(cutoff.as_str())));
+            d.push(Wire::from("|"));
+            d.push(leaf("date_last_stage_update", "=", Wire::Bool(false)));
             d.push(leaf(
-                "id",
-                "not in",
-                Wire::Array(ids.iter().map(|i| Wire::Int(*i)).collect()),
+                "date_last_stage_update",
+                "<=",
+                Wire::from(cutoff.as_str()),
             ));
+            let fields = ["id", score_field, "team_id", "user_id", "probability"];
+            for r in client.search_read_all(LEAD_MODEL, d, &fields).await? {
+                if let Some(lead) = lead_of(&r, score_field).filter(|l| l.score >= min_min) {
+                    stale.insert(lead.id, lead);
+                }
+            }
         }
-        queries.push(d);
+
+        // Distinct domains, each searched once (`match_domains`).
+        let mut bound: Vec<Domain> = Vec::new();
+        let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+        let mut index_of = |d: &Option<Domain>| -> Option<usize> {
+            let d = d.as_ref()?;
+            let key = d.to_lit().to_string();
+            Some(*keys.entry(key).or_insert_with(|| {
+                bound.push(d.clone());
+                bound.len() - 1
+            }))
+        };
+        let team_set: Vec<Option<usize>> = team_domains.iter().map(&mut index_of).collect();
+        // A member that takes nothing needs no matches (the engine never asks).
+        let member_set: Vec<Option<usize>> = members
+            .iter()
+            .zip(&member_domains)
+            .map(|(m, d)| if m.usable() { index_of(d) } else { None })
+            .collect();
+        let domains = bound.iter().map(domain_items).collect();
+
+        let mut order: Vec<usize> = (0..teams.len()).collect();
+        order.sort_by_key(|&i| (teams[i].order, teams[i].id));
+        let limits = teams
+            .iter()
+            .map(|t| lead_limit(&members, t.id, cfg.strategy, cfg.work_days).max(0) as usize)
+            .collect();
+        let tops = members.iter().map(|_| BinaryHeap::new()).collect();
+        Ok(Router {
+            teams,
+            order,
+            members,
+            team_set,
+            member_set,
+            sets: Vec::new(),
+            bound,
+            domains,
+            late_after: None,
+            late: Vec::new(),
+            waiting_sets: Vec::new(),
+            limits,
+            tops,
+            stale,
+            team_only: Vec::new(),
+            keep_all: matches!(kind, PassKind::Leads(_)),
+            kept: Vec::new(),
+            waiting: !matches!(kind, PassKind::Full),
+            read: BTreeSet::new(),
+            read_per_team: BTreeMap::new(),
+            min_min,
+            strategy: cfg.strategy,
+            work_days: cfg.work_days,
+            explain: if matches!(kind, PassKind::Leads(_)) {
+                Explain::All
+            } else {
+                Explain::Assigned
+            },
+        })
     }
-    if let Some(days) = cfg.reassign_stale_days {
-        let cutoff = (env.now - chrono::Duration::days(days as i64))
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
-        let mut d = domain_items(scope);
-        d.push(leaf("user_id", "!=", Wire::Bool(false)));
-        d.push(leaf("probability", "<", Wire::Int(100)));
-        d.push(leaf("date_open", "<=", Wire::from(cutoff.as_str())));
-        d.push(Wire::from("|"));
-        d.push(leaf("date_last_stage_update", "=", Wire::Bool(false)));
-        d.push(leaf(
-            "date_last_stage_update",
-            "<=",
-            Wire::from(cutoff.as_str()),
-        ));
-        queries.push(d);
-    }
-    for d in queries {
-        for r in client.search_read_all(LEAD_MODEL, d, &fields).await? {
-            let Some(id) = id_of(&r, "id") else { continue };
-            let score = r.get(score_field).and_then(Wire::as_i64).unwrap_or(0);
-            if score < min_min {
-                continue;
-            }
-            let owner = id_of(&r, "user_id");
-            // A lead of this pass is known with its fresh score, unless it is stale.
-            let fresh = fresh_scores.get(&id).copied();
-            if fresh.is_some() && owner.is_none() {
-                continue;
-            }
-            let prob = r.get("probability").and_then(Wire::as_f64).unwrap_or(0.0);
-            cands.insert(
-                id,
-                (fresh.unwrap_or(score), prob, id_of(&r, "team_id"), owner),
+
+    /// One `search` (ids only, nothing sent but the domain) per distinct domain: the
+    /// unassigned leads in scope it matches, narrowed by `restrict` (outside a full pass: the
+    /// leads this pass lists, which all exist by then), plus the stale ones (they have a
+    /// salesperson but are routed again). Waiting leads are matched later, among themselves.
+    pub async fn match_domains(
+        &mut self,
+        job: &ScoringJob<'_>,
+        scope: &Domain,
+        restrict: Option<Wire>,
+    ) -> Result<(), JobError> {
+        let client = job.client;
+        if restrict.is_none() {
+            // A lead created after these searches is in no set: the full pass matches the
+            // leads written since (minus the overlap for open transactions) at the end.
+            let overlap = chrono::Duration::seconds(job.scoring.overlap_secs as i64);
+            self.late_after = Some(
+                client
+                    .metrics_handle()
+                    .server_time()
+                    .map(|t| (t - overlap).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
             );
         }
+        let stale_ids: Vec<i64> = self.stale.keys().copied().collect();
+        let mut sets = Vec::with_capacity(self.bound.len());
+        for d in &self.bound {
+            // scope ∧ domain ∧ ((user_id = False ∧ restriction) ∨ id ∈ stale)
+            let mut items = and_items(scope, d);
+            if !stale_ids.is_empty() {
+                items.push(Wire::from("|"));
+            }
+            if let Some(r) = &restrict {
+                items.push(Wire::from("&"));
+                items.push(r.clone());
+            }
+            items.push(leaf("user_id", "=", Wire::Bool(false)));
+            if !stale_ids.is_empty() {
+                items.push(leaf(
+                    "id",
+                    "in",
+                    Wire::Array(stale_ids.iter().map(|i| Wire::Int(*i)).collect()),
+                ));
+            }
+            sets.push(
+                client
+                    .search_ids(LEAD_MODEL, items, &SearchOptions::default())
+                    .await?,
+            );
+        }
+        self.sets = sets;
+        Ok(())
     }
-    if cands.is_empty() {
-        return Ok((plan, Outcome::default()));
-    }
-    let cand_ids: Vec<i64> = cands.keys().copied().collect();
 
-    // Teams.
+    fn in_set(&self, set: Option<usize>, lead: i64) -> bool {
+        set.is_none_or(|i| {
+            self.sets.get(i).is_some_and(|s| s.contains(lead))
+                || self.waiting_sets.get(i).is_some_and(|s| s.contains(lead))
+        })
+    }
+
+    /// The team a lead goes to: phase 1 of [`assignment::assign`] (its current team if it
+    /// still qualifies, else the first team in order whose minimum and domain it meets).
+    fn team_for(&self, lead: &Lead) -> Option<usize> {
+        match lead.team_id {
+            Some(current) => {
+                let &i = self.order.iter().find(|&&i| self.teams[i].id == current)?;
+                let t = &self.teams[i];
+                (lead.score >= t.min_score && !t.optout).then_some(i)
+            }
+            None => self.order.iter().copied().find(|&i| {
+                let t = &self.teams[i];
+                !t.optout && lead.score >= t.min_score && self.in_set(self.team_set[i], lead.id)
+            }),
+        }
+    }
+
+    /// Takes one lead the pass scored (`write_date` as read).
+    pub fn offer(&mut self, row: &LeadRow, write_date: Option<&str>) {
+        if self.waiting {
+            self.read.insert(row.id);
+            if row.user_id.is_none() {
+                if let Some(t) = row.team_id {
+                    *self.read_per_team.entry(t).or_default() += 1;
+                }
+            }
+        }
+        if let Some(s) = self.stale.get_mut(&row.id) {
+            // Routed from the stale list, with the score this pass computed.
+            s.score = row.scored.score;
+            return;
+        }
+        if row.user_id.is_some() {
+            return;
+        }
+        if row.scored.score < self.min_min {
+            return;
+        }
+        let lead = Lead {
+            id: row.id,
+            score: row.scored.score,
+            probability: row.probability,
+            team_id: row.team_id,
+            user_id: None,
+        };
+        let late = self
+            .late_after
+            .as_deref()
+            .is_some_and(|after| write_date.is_none_or(|w| w >= after));
+        if late {
+            self.late.push(lead);
+        } else if self.keep_all {
+            self.kept.push(lead);
+        } else {
+            self.route(lead, true);
+        }
+    }
+
+    /// Gives the lead its team and offers it to the top list of every member of that team
+    /// who could take it; `plan_team` records a team change for the plan.
+    fn route(&mut self, lead: Lead, plan_team: bool) {
+        let Some(t) = self.team_for(&lead) else {
+            return;
+        };
+        let team_id = self.teams[t].id;
+        if plan_team && lead.team_id != Some(team_id) {
+            self.team_only.push((lead.id, team_id));
+        }
+        let limit = self.limits[t];
+        if limit == 0 {
+            return;
+        }
+        for m in 0..self.members.len() {
+            let member = &self.members[m];
+            if member.team_id != team_id
+                || !member.usable()
+                || lead.user_id == Some(member.user_id)
+                || !self.in_set(self.member_set[m], lead.id)
+            {
+                continue;
+            }
+            let top = &mut self.tops[m];
+            let ranked = Ranked(lead);
+            if top.len() < limit {
+                top.push(ranked);
+            } else if top.peek().is_some_and(|worst| ranked < *worst) {
+                top.pop();
+                top.push(ranked);
+            }
+        }
+    }
+
+    /// Routes what the sets could not decide: outside a full pass, per usable member, the
+    /// waiting leads of its team (a team, no salesperson) this pass did not read, as Odoo's
+    /// cron lists them for that member; in a full pass, the leads written during it. Which
+    /// domains those few leads match takes one `search` among them per distinct domain.
+    async fn route_rest(&mut self, job: &ScoringJob<'_>, scope: &Domain) -> Result<(), JobError> {
+        let client = job.client;
+        let score_field = job.scoring.score_field.as_str();
+        let fields = ["id", score_field, "team_id", "user_id", "probability"];
+        let mut waiting: BTreeMap<i64, Lead> = BTreeMap::new();
+        let members = if self.waiting { self.members.len() } else { 0 };
+        // Members of one team with the same domain get the same list: asked once.
+        let mut asked: BTreeSet<(usize, Option<usize>)> = BTreeSet::new();
+        for m in 0..members {
+            let member = &self.members[m];
+            let Some(t) = self.teams.iter().position(|t| t.id == member.team_id) else {
+                continue;
+            };
+            let team = &self.teams[t];
+            if !member.usable() || team.optout || self.limits[t] == 0 {
+                continue;
+            }
+            if !asked.insert((t, self.member_set[m])) {
+                continue;
+            }
+            let mut d = domain_items(scope);
+            d.push(leaf("user_id", "=", Wire::Bool(false)));
+            d.push(leaf("team_id", "=", Wire::Int(team.id)));
+            d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
+            if let Some(items) = self.member_set[m].and_then(|i| self.domains.get(i)) {
+                d.extend(items.iter().cloned());
+            }
+            // Leads of this pass that Odoo may still list ahead are skipped below: ask for
+            // that many more.
+            let extra = self.read_per_team.get(&team.id).copied().unwrap_or(0);
+            let mut kwargs = Struct::new();
+            kwargs.push(
+                "fields",
+                Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
+            );
+            kwargs.push("order", Wire::from("probability desc, id asc"));
+            kwargs.push("limit", Wire::Int((self.limits[t] + extra) as i64));
+            let answer = client
+                .execute_kw(LEAD_MODEL, "search_read", vec![Wire::Array(d)], kwargs)
+                .await?;
+            let Wire::Array(rows) = answer else {
+                return Err(OdooError::UnexpectedReply {
+                    call: format!("{LEAD_MODEL}.search_read"),
+                    expected: "a list of records",
+                    got: answer.to_string().chars().take(120).collect(),
+                }
+                .into());
+            };
+            for r in rows {
+                let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
+                    continue;
+                };
+                if !self.read.contains(&lead.id) && lead.user_id.is_none() {
+                    waiting.insert(lead.id, lead);
+                }
+            }
+        }
+        let late = std::mem::take(&mut self.late);
+        if waiting.is_empty() && late.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<i64> = waiting
+            .keys()
+            .chain(late.iter().map(|l| &l.id))
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut sets = Vec::with_capacity(self.domains.len());
+        for d in &self.domains {
+            sets.push(search_among(client, LEAD_MODEL, &ids, d.clone()).await?);
+        }
+        self.waiting_sets = sets;
+        for lead in late {
+            self.route(lead, true);
+        }
+        for lead in waiting.into_values() {
+            self.route(lead, false);
+        }
+        Ok(())
+    }
+}
+
+impl Router {
+    /// Routes the leads kept (the engine on the reduced set) and plans the writes: `team_id`
+    /// (and `user_id`) for what the engine assigned, `team_id` alone for the other leads that
+    /// got a team.
+    pub async fn finish(
+        mut self,
+        job: &ScoringJob<'_>,
+        scope: &Domain,
+    ) -> Result<(Plan, Outcome), JobError> {
+        self.route_rest(job, scope).await?;
+        let mut cands: BTreeMap<i64, Lead> = BTreeMap::new();
+        for top in std::mem::take(&mut self.tops) {
+            for Ranked(lead) in top {
+                cands.insert(lead.id, lead);
+            }
+        }
+        for lead in std::mem::take(&mut self.kept) {
+            cands.insert(lead.id, lead);
+        }
+        // Stale leads may also be waiting ones (their owner was removed meanwhile): the
+        // stale record, with the owner the pass saw, wins as it did before.
+        for (&id, &lead) in &self.stale {
+            cands.insert(id, lead);
+        }
+        let mut plan = Plan::new(ASSIGNMENT_JOB);
+        let mut team_only = std::mem::take(&mut self.team_only);
+        team_only.retain(|(id, _)| !cands.contains_key(id));
+        team_only.sort_unstable();
+        team_only.dedup_by_key(|(id, _)| *id);
+        if cands.is_empty() && team_only.is_empty() {
+            return Ok((plan, Outcome::default()));
+        }
+
+        let matching = |sets: &[Option<usize>], ids: &mut dyn Iterator<Item = i64>, lead: i64| {
+            let mut out: Vec<i64> = ids
+                .zip(sets)
+                .filter(|(_, s)| self.in_set(**s, lead))
+                .map(|(id, _)| id)
+                .collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let candidates: Vec<Candidate> = cands
+            .values()
+            .map(|l| Candidate {
+                id: l.id,
+                score: l.score,
+                probability: l.probability,
+                team_id: l.team_id,
+                user_id: l.user_id,
+                team_matches: matching(&self.team_set, &mut self.teams.iter().map(|t| t.id), l.id),
+                member_matches: matching(
+                    &self.member_set,
+                    &mut self.members.iter().map(|m| m.id),
+                    l.id,
+                ),
+            })
+            .collect();
+        let input = Input {
+            teams: std::mem::take(&mut self.teams),
+            members: std::mem::take(&mut self.members),
+            candidates,
+            strategy: self.strategy,
+            work_days: self.work_days,
+            explain: self.explain,
+        };
+        let mut outcome = assignment::assign(&input);
+        let team_name = |id: i64| {
+            input
+                .teams
+                .iter()
+                .find(|t| t.id == id)
+                .map_or("", |t| t.name.as_str())
+        };
+
+        // Engine assignments and team-only leads, merged in lead order.
+        let engine = std::mem::take(&mut outcome.assignments);
+        let mut merged = Vec::with_capacity(engine.len() + team_only.len());
+        let mut extra = team_only.into_iter().peekable();
+        for a in engine {
+            while let Some((lead, team_id)) = extra.next_if(|(lead, _)| *lead < a.lead) {
+                merged.push(Assignment {
+                    lead,
+                    team_id,
+                    user_id: None,
+                });
+            }
+            merged.push(a);
+        }
+        merged.extend(extra.map(|(lead, team_id)| Assignment {
+            lead,
+            team_id,
+            user_id: None,
+        }));
+        for a in &merged {
+            let (old_team, owner) = cands
+                .get(&a.lead)
+                .map_or((None, None), |l| (l.team_id, l.user_id));
+            let mut changes = vec![FieldChange::new(
+                "team_id",
+                old_team.map_or(Value::Null, Value::Many2one),
+                Value::Many2one(a.team_id),
+            )];
+            let mut reason = format!("routed to team {}", team_name(a.team_id));
+            if let Some(uid) = a.user_id {
+                changes.push(FieldChange::new(
+                    "user_id",
+                    owner.map_or(Value::Null, Value::Many2one),
+                    Value::Many2one(uid),
+                ));
+                if let Some((_, name, used, cap)) = outcome
+                    .routings
+                    .get(&a.lead)
+                    .and_then(|r| r.salesperson.clone())
+                {
+                    reason.push_str(&format!(", salesperson {name} ({used} of {cap})"));
+                }
+            }
+            plan.push_write(LEAD_MODEL, a.lead, changes, reason);
+        }
+        outcome.assignments = merged;
+        Ok((plan, outcome))
+    }
+}
+
+/// A lead as `search_read` gives it (score from the score field, as stored).
+fn lead_of(r: &Struct, score_field: &str) -> Option<Lead> {
+    Some(Lead {
+        id: id_of(r, "id")?,
+        score: r.get(score_field).and_then(Wire::as_i64).unwrap_or(0),
+        probability: r.get("probability").and_then(Wire::as_f64).unwrap_or(0.0),
+        team_id: id_of(r, "team_id"),
+        user_id: id_of(r, "user_id"),
+    })
+}
+
+/// The configured teams joined with `crm.team`, in config order, with their bound domains
+/// (the config's, else the team's own `assignment_domain`).
+async fn read_teams(
+    job: &ScoringJob<'_>,
+    cfg: &AssignmentConfig,
+    env: &Env,
+) -> Result<(Vec<Team>, Vec<Option<Domain>>), JobError> {
     let ids: Vec<Wire> = cfg
         .teams
         .iter()
@@ -131,7 +635,8 @@ pub async fn route_leads(
             RecordRef::Id(_) => None,
         })
         .collect();
-    let team_rows = client
+    let team_rows = job
+        .client
         .search_read_all(
             "crm.team",
             vec![
@@ -143,7 +648,7 @@ pub async fn route_leads(
         )
         .await?;
     let mut teams = Vec::new();
-    let mut team_domains: Vec<(i64, Option<Domain>)> = Vec::new();
+    let mut domains = Vec::new();
     for (i, t) in cfg.teams.iter().enumerate() {
         let row = team_rows.iter().find(|r| {
             let id = id_of(r, "id").unwrap_or(0);
@@ -167,7 +672,6 @@ pub async fn route_leads(
                 .and_then(Wire::as_bool)
                 .unwrap_or(false),
         });
-        // The config's domain, else the team's own `assignment_domain` from Odoo.
         let odoo_domain = match row.get("assignment_domain").and_then(Wire::as_str) {
             Some(text) if !text.trim().is_empty() => Some(
                 Domain::parse(text)
@@ -182,12 +686,22 @@ pub async fn route_leads(
             ),
             None => None,
         };
-        team_domains.push((id, d));
+        domains.push(d);
     }
+    Ok((teams, domains))
+}
 
-    // Memberships.
+/// The memberships of `teams` with the config's overrides, and their bound domains (an
+/// unusable domain marks the member instead of failing the run).
+async fn read_members(
+    job: &ScoringJob<'_>,
+    cfg: &AssignmentConfig,
+    teams: &[Team],
+    env: &Env,
+) -> Result<(Vec<Member>, Vec<Option<Domain>>), JobError> {
     let team_ids: Vec<Wire> = teams.iter().map(|t| Wire::Int(t.id)).collect();
-    let member_rows = client
+    let member_rows = job
+        .client
         .search_read_all(
             "crm.team.member",
             vec![leaf("crm_team_id", "in", Wire::Array(team_ids))],
@@ -203,7 +717,7 @@ pub async fn route_leads(
         )
         .await?;
     let mut members = Vec::new();
-    let mut member_domains: Vec<(i64, Option<Domain>)> = Vec::new();
+    let mut domains = Vec::new();
     for r in &member_rows {
         let (Some(id), Some(user_id), Some(team_id)) =
             (id_of(r, "id"), id_of(r, "user_id"), id_of(r, "crm_team_id"))
@@ -268,94 +782,8 @@ pub async fn route_leads(
             }
             None => None,
         };
-        member_domains.push((id, domain));
+        domains.push(domain);
         members.push(m);
     }
-
-    // Domain matches, one search per distinct domain, restricted to the candidates.
-    let mut cache: BTreeMap<String, IdSet> = BTreeMap::new();
-    let mut matches_of = async |d: &Option<Domain>| -> Result<Option<IdSet>, JobError> {
-        let Some(d) = d else { return Ok(None) };
-        let key = d.to_lit().to_string();
-        if let Some(hit) = cache.get(&key) {
-            return Ok(Some(hit.clone()));
-        }
-        let hit = search_among(client, LEAD_MODEL, &cand_ids, domain_items(d)).await?;
-        cache.insert(key, hit.clone());
-        Ok(Some(hit))
-    };
-    let mut team_hits: BTreeMap<i64, Option<IdSet>> = BTreeMap::new();
-    for (id, d) in &team_domains {
-        team_hits.insert(*id, matches_of(d).await?);
-    }
-    let mut member_hits: BTreeMap<i64, Option<IdSet>> = BTreeMap::new();
-    for (id, d) in &member_domains {
-        member_hits.insert(*id, matches_of(d).await?);
-    }
-    let hit = |hits: &Option<IdSet>, lead: i64| hits.as_ref().is_none_or(|ids| ids.contains(lead));
-    let candidates: Vec<Candidate> = cands
-        .iter()
-        .map(|(&id, &(score, probability, team_id, user_id))| Candidate {
-            id,
-            score,
-            probability,
-            team_id,
-            user_id,
-            team_matches: team_hits
-                .iter()
-                .filter(|(_, h)| hit(h, id))
-                .map(|(t, _)| *t)
-                .collect(),
-            member_matches: member_hits
-                .iter()
-                .filter(|(_, h)| hit(h, id))
-                .map(|(m, _)| *m)
-                .collect(),
-        })
-        .collect();
-    let input = Input {
-        teams,
-        members,
-        candidates,
-        strategy: cfg.strategy,
-        work_days: cfg.work_days,
-        explain: if matches!(kind, PassKind::Leads(_)) {
-            Explain::All
-        } else {
-            Explain::Assigned
-        },
-    };
-    let outcome = assignment::assign(&input);
-    for a in &outcome.assignments {
-        let Some(&(_, _, team_id, owner)) = cands.get(&a.lead) else {
-            continue;
-        };
-        let team_name = input
-            .teams
-            .iter()
-            .find(|t| t.id == a.team_id)
-            .map_or("", |t| t.name.as_str());
-        let mut changes = vec![FieldChange::new(
-            "team_id",
-            team_id.map_or(Value::Null, Value::Many2one),
-            Value::Many2one(a.team_id),
-        )];
-        let mut reason = format!("routed to team {team_name}");
-        if let Some(uid) = a.user_id {
-            changes.push(FieldChange::new(
-                "user_id",
-                owner.map_or(Value::Null, Value::Many2one),
-                Value::Many2one(uid),
-            ));
-            if let Some((_, name, used, cap)) = outcome
-                .routings
-                .get(&a.lead)
-                .and_then(|r| r.salesperson.clone())
-            {
-                reason.push_str(&format!(", salesperson {name} ({used} of {cap})"));
-            }
-        }
-        plan.push_write(LEAD_MODEL, a.lead, changes, reason);
-    }
-    Ok((plan, outcome))
+    Ok((members, domains))
 }
