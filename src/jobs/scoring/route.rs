@@ -317,10 +317,10 @@ impl Router {
     pub fn offer(&mut self, row: &LeadRow, write_date: Option<&str>) {
         if self.waiting {
             self.read.insert(row.id);
-            if row.user_id.is_none() {
-                if let Some(t) = row.team_id {
-                    *self.read_per_team.entry(t).or_default() += 1;
-                }
+            if row.user_id.is_none()
+                && let Some(t) = row.team_id
+            {
+                *self.read_per_team.entry(t).or_default() += 1;
             }
         }
         if let Some(s) = self.stale.get_mut(&row.id) {
