@@ -310,6 +310,29 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
                 );
             }
         }
+        // An incremental pass that read every lead (as right after a run that routed
+        // thousands): the waiting lists are paged past this pass's leads, 50 rows a page,
+        // and the outcome is still the engine's over all candidates.
+        let small = served
+            .client("admin", "admin")
+            .with_batch_size(std::num::NonZeroUsize::new(50).unwrap());
+        let job = ScoringJob::new(&small, scoring, Some(&acfg));
+        let everything = PassKind::Incremental {
+            since: "2000-01-01 00:00:00".into(),
+            seen: Default::default(),
+            own: Vec::new(),
+        };
+        let got = job
+            .evaluate(everything, now())
+            .await
+            .unwrap()
+            .routing
+            .unwrap();
+        let (want, _) = reference(&client, &scope, &acfg, |_, _| true).await;
+        assert_eq!(
+            got.assignments, want.assignments,
+            "{strategy:?}, {work_days} days, incremental pass over every lead"
+        );
     }
     assert!(cut, "some team had more leads than its lead_limit");
 
@@ -323,6 +346,16 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
             d.push(leaf("user_id", "=", false));
             d.push(leaf("x_lead_score", ">=", 30));
             d.push(leaf("team_id", if team { "!=" } else { "=" }, false));
+            if team {
+                // The best-placed waiting leads: Odoo lists them first, so the waiting lists
+                // must page past them to find the others.
+                let opts = SearchOptions {
+                    order: Some("probability desc, id asc".into()),
+                    limit: Some(25),
+                    ..SearchOptions::default()
+                };
+                return client.search("crm.lead", d, &opts).await.unwrap();
+            }
             let ids = client
                 .search("crm.lead", d, &SearchOptions::default())
                 .await
@@ -340,12 +373,21 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
     let mut v = Struct::new();
     v.push("description", X::from("called back"));
     client.write("crm.lead", &edited, v).await.unwrap();
-    for strategy in [Strategy::Odoo, Strategy::RoundRobin] {
+    // Pages of 5 rows: the waiting lists cross the 25 edited leads page by page.
+    let small = served
+        .client("admin", "admin")
+        .with_batch_size(std::num::NonZeroUsize::new(5).unwrap());
+    for (strategy, client) in [
+        (Strategy::Odoo, &client),
+        (Strategy::RoundRobin, &client),
+        (Strategy::Odoo, &small),
+        (Strategy::RoundRobin, &small),
+    ] {
         let acfg = AssignmentConfig {
             strategy,
             ..base.clone()
         };
-        let job = ScoringJob::new(&client, scoring, Some(&acfg));
+        let job = ScoringJob::new(client, scoring, Some(&acfg));
         let kind = PassKind::Incremental {
             since: since.clone(),
             seen: Default::default(),
@@ -355,7 +397,7 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
         assert_eq!(eval.leads_read, edited.len(), "{strategy:?}");
         assert!(eval.scoring_plan.is_empty(), "{strategy:?}");
         let got = eval.routing.unwrap();
-        let (want, _) = reference(&client, &scope, &acfg, |id, team| {
+        let (want, _) = reference(client, &scope, &acfg, |id, team| {
             team.is_some() || edited.contains(&id)
         })
         .await;

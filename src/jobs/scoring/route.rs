@@ -419,34 +419,55 @@ impl Router {
             if let Some(items) = self.member_set[m].and_then(|i| self.domains.get(i)) {
                 d.extend(items.iter().cloned());
             }
-            // Leads of this pass that Odoo may still list ahead are skipped below: ask for
-            // that many more.
-            let extra = self.read_per_team.get(&team.id).copied().unwrap_or(0);
-            let mut kwargs = Struct::new();
-            kwargs.push(
-                "fields",
-                Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
-            );
-            kwargs.push("order", Wire::from("probability desc, id asc"));
-            kwargs.push("limit", Wire::Int((self.limits[t] + extra) as i64));
-            let answer = client
-                .execute_kw(LEAD_MODEL, "search_read", vec![Wire::Array(d)], kwargs)
-                .await?;
-            let Wire::Array(rows) = answer else {
-                return Err(OdooError::UnexpectedReply {
-                    call: format!("{LEAD_MODEL}.search_read"),
-                    expected: "a list of records",
-                    got: answer.to_string().chars().take(120).collect(),
+            // Leads of this pass that Odoo lists ahead are skipped: read pages (offset paging:
+            // the order is by probability) until `lead_limit` others were seen, or as many as
+            // this pass could have taken the place of, so memory stays one page however many
+            // of the team's waiting leads this pass read.
+            let want = self.limits[t];
+            let most = want + self.read_per_team.get(&team.id).copied().unwrap_or(0);
+            let page = client.batch_size().max(1);
+            let (mut offset, mut others) = (0usize, 0usize);
+            while offset < most && others < want {
+                let mut kwargs = Struct::new();
+                kwargs.push(
+                    "fields",
+                    Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
+                );
+                kwargs.push("order", Wire::from("probability desc, id asc"));
+                kwargs.push("limit", Wire::Int(page.min(most - offset) as i64));
+                if offset > 0 {
+                    kwargs.push("offset", Wire::Int(offset as i64));
                 }
-                .into());
-            };
-            for r in rows {
-                let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
-                    continue;
+                let answer = client
+                    .execute_kw(
+                        LEAD_MODEL,
+                        "search_read",
+                        vec![Wire::Array(d.clone())],
+                        kwargs,
+                    )
+                    .await?;
+                let Wire::Array(rows) = answer else {
+                    return Err(OdooError::UnexpectedReply {
+                        call: format!("{LEAD_MODEL}.search_read"),
+                        expected: "a list of records",
+                        got: answer.to_string().chars().take(120).collect(),
+                    }
+                    .into());
                 };
-                if !self.read.contains(&lead.id) && lead.user_id.is_none() {
-                    waiting.insert(lead.id, lead);
+                let n = rows.len();
+                for r in rows {
+                    let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
+                        continue;
+                    };
+                    if !self.read.contains(&lead.id) && lead.user_id.is_none() {
+                        others += 1;
+                        waiting.insert(lead.id, lead);
+                    }
                 }
+                if n < page.min(most - offset) {
+                    break;
+                }
+                offset += n;
             }
         }
         let late = std::mem::take(&mut self.late);
