@@ -15,7 +15,8 @@
 //! **Which leads are candidates.** Full pass: every unassigned lead of the pass (and stale
 //! ones with `reassign_stale_days`). Other passes: the leads of the pass, plus, per usable
 //! member, the waiting leads of its team that Odoo's own cron would list for it (`search_read`
-//! ordered `probability desc, id asc` with `limit = lead_limit`). A waiting lead with neither
+//! ordered `probability desc, id asc`, paged past the leads of this pass until `lead_limit`
+//! others were listed, so one page is in memory at a time). A waiting lead with neither
 //! team nor salesperson that this pass did not read gets a team at the next full pass only:
 //! its score and the config have not changed since the pass that left it without one.
 //!
