@@ -71,10 +71,6 @@ impl OdooWriter for LosesFirstCreateAnswer<'_> {
         self.inner.read(model, ids, fields).await
     }
 
-    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
-        self.inner.find_by_key(model, key).await
-    }
-
     async fn find_by_keys(
         &self,
         model: &str,

@@ -195,8 +195,12 @@ impl OdooWriter for Crashing<'_> {
     ) -> Result<ReadRows, WriteError> {
         self.inner.read(model, ids, fields).await
     }
-    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
-        self.inner.find_by_key(model, key).await
+    async fn find_by_keys(
+        &self,
+        model: &str,
+        keys: &[IdemKey],
+    ) -> Result<Vec<Option<i64>>, WriteError> {
+        self.inner.find_by_keys(model, keys).await
     }
 }
 

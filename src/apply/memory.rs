@@ -337,18 +337,6 @@ impl OdooWriter for MemoryOdoo {
         })
     }
 
-    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
-        let marker = key.marker();
-        self.run(Method::Find, &format!("{model}.search"), |inner| {
-            Ok(inner.models.get(model).and_then(|records| {
-                records
-                    .iter()
-                    .find(|(_, r)| Self::holds_key(r, &marker))
-                    .map(|(id, _)| *id)
-            }))
-        })
-    }
-
     async fn find_by_keys(
         &self,
         model: &str,

@@ -63,30 +63,31 @@ pub trait OdooWriter: Sync {
         fields: &[String],
     ) -> impl Future<Output = Result<ReadRows, WriteError>> + Send;
 
-    /// The id of a record of `model` that carries `key` (engines embed [`IdemKey::marker`]
-    /// in a text field such as a karma tracking's `reason` or a badge grant's `comment`), if
-    /// any. An implementation searching with `ilike` must confirm the exact marker on the
-    /// records it gets back: `ilike` is case-insensitive and may be unaccented.
-    fn find_by_key(
-        &self,
-        model: &str,
-        key: &IdemKey,
-    ) -> impl Future<Output = Result<Option<i64>, WriteError>> + Send;
-
-    /// [`find_by_key`](Self::find_by_key) for many keys, answers in the same order. The
-    /// default makes one call per key; an implementation should override it with one search
-    /// (apply checks a whole create batch at once).
+    /// For each key, the id of a record of `model` that carries it (engines embed
+    /// [`IdemKey::marker`] in a text field such as a karma tracking's `reason` or a badge
+    /// grant's `comment`), if any; answers in the order of `keys`, in one search (apply checks
+    /// a whole create batch at once). An implementation searching with `ilike` must confirm the
+    /// exact marker on the records it gets back: `ilike` is case-insensitive and may be
+    /// unaccented.
     fn find_by_keys(
         &self,
         model: &str,
         keys: &[IdemKey],
-    ) -> impl Future<Output = Result<Vec<Option<i64>>, WriteError>> + Send {
+    ) -> impl Future<Output = Result<Vec<Option<i64>>, WriteError>> + Send;
+
+    /// [`find_by_keys`](Self::find_by_keys) for one key.
+    fn find_by_key(
+        &self,
+        model: &str,
+        key: &IdemKey,
+    ) -> impl Future<Output = Result<Option<i64>, WriteError>> + Send {
         async move {
-            let mut found = Vec::with_capacity(keys.len());
-            for key in keys {
-                found.push(self.find_by_key(model, key).await?);
-            }
-            Ok(found)
+            Ok(self
+                .find_by_keys(model, std::slice::from_ref(key))
+                .await?
+                .into_iter()
+                .next()
+                .flatten())
         }
     }
 }

@@ -67,15 +67,6 @@ impl OdooWriter for ClientWriter<'_> {
         self.inner.read(model, ids, fields).await
     }
 
-    async fn find_by_key(&self, model: &str, key: &IdemKey) -> Result<Option<i64>, WriteError> {
-        Ok(self
-            .find_by_keys(model, std::slice::from_ref(key))
-            .await?
-            .into_iter()
-            .next()
-            .flatten())
-    }
-
     async fn find_by_keys(
         &self,
         model: &str,
