@@ -707,6 +707,11 @@ async fn verify_old_leaves_values_people_changed_after_planning() {
     .unwrap();
     assert_eq!(odoo.calls().read - before, 4);
     assert_eq!(report.records_written, 9);
+    assert_eq!(
+        report.written_span,
+        Some((1, 10)),
+        "first id of the first write, last of the last"
+    );
     assert_eq!(odoo.get(LEAD, 7, "user_id"), Some(Value::Many2one(5)));
     assert_eq!(
         report.stale.iter().map(|s| s.record_id).collect::<Vec<_>>(),

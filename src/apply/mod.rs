@@ -264,6 +264,10 @@ pub(crate) async fn execute<W: OdooWriter>(
                 state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
                 report.field_changes_applied += entries;
                 report.records_written += group.ids.len();
+                if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
+                    let start = report.written_span.map_or(first, |(start, _)| start);
+                    report.written_span = Some((start, last));
+                }
             }
             Err((error, attempts)) => {
                 let failure = Failure::write(group, error, attempts);

@@ -183,6 +183,10 @@ pub struct ApplyReport {
     pub field_changes_applied: usize,
     /// Records written (each record is in exactly one write group).
     pub records_written: usize,
+    /// The first record of the first successful `write` and the last record of the last one:
+    /// Odoo stamped every write of the run between those two (jobs read their `write_date`
+    /// back to recognise their own writes later).
+    pub written_span: Option<(i64, i64)>,
     /// Records created: key → new id.
     pub created: Vec<(IdemKey, i64)>,
     /// Creates skipped because a record already carries the key: key → that record.
@@ -206,6 +210,7 @@ impl ApplyReport {
             reconciled: ReconcileReport::default(),
             field_changes_applied: 0,
             records_written: 0,
+            written_span: None,
             created: Vec::new(),
             duplicates: Vec::new(),
             failures: Vec::new(),

@@ -280,20 +280,12 @@ impl<'a> ScoringJob<'a> {
     async fn remember_own_writes(
         &self,
         state: &mut State,
-        plan: &Plan,
+        (first, last): (i64, i64),
         since_floor: Option<&str>,
     ) -> Result<(), JobError> {
         let Some(uid) = self.client.uid() else {
             return Ok(());
         };
-        let groups = plan.write_groups(self.client.batch_size());
-        let (Some(first), Some(last)) = (
-            groups.first().and_then(|g| g.ids.first().copied()),
-            groups.last().and_then(|g| g.ids.last().copied()),
-        ) else {
-            return Ok(());
-        };
-        drop(groups);
         let rows = self
             .client
             .read(LEAD_MODEL, &[first, last], &["write_uid", "write_date"])
@@ -718,13 +710,15 @@ impl<'a> ScoringJob<'a> {
             },
         )
         .await?;
-        if scoring.is_success() && scoring.records_written > 0 && !self.rules_read_own_writes() {
+        if let Some(span) = scoring.written_span.filter(|_| scoring.is_success())
+            && !self.rules_read_own_writes()
+        {
             let floor =
                 evaluation.cursor.as_deref().and_then(parse_dt).map(|c| {
                     fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64))
                 });
             if let Err(error) = self
-                .remember_own_writes(state, &evaluation.scoring_plan, floor.as_deref())
+                .remember_own_writes(state, span, floor.as_deref())
                 .await
             {
                 tracing::warn!(%error, "cannot read back the run's own writes; the next pass reads them again");
