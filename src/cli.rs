@@ -511,18 +511,7 @@ fn evaluation_text(
         "pass    {pass}: {} leads read, {} RPC calls, {} bytes sent, {} received\n",
         eval.leads_read, calls.calls, calls.bytes_sent, calls.bytes_received
     );
-    if !eval.band_counts.is_empty() {
-        let bands: Vec<String> = eval
-            .band_counts
-            .iter()
-            .map(|(b, n)| format!("{b} {n}"))
-            .collect();
-        out.push_str(&format!("bands   {}\n", bands.join(", ")));
-    }
-    out.push_str(&format!("scores\n{}", eval.scoring_plan.summary(10)));
-    if eval.routing.is_some() {
-        out.push_str(&format!("routing\n{}", eval.assignment_plan.summary(10)));
-    }
+    out.push_str(&eval.summary_text(10));
     out
 }
 

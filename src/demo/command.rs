@@ -107,18 +107,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
                 eval.leads_read,
                 client.metrics().calls - before
             );
-            if !eval.band_counts.is_empty() {
-                let bands: Vec<String> = eval
-                    .band_counts
-                    .iter()
-                    .map(|(b, n)| format!("{b} {n}"))
-                    .collect();
-                text.push_str(&format!("bands   {}\n", bands.join(", ")));
-            }
-            text.push_str(&format!("scores\n{}", eval.scoring_plan.summary(5)));
-            if eval.routing.is_some() {
-                text.push_str(&format!("routing\n{}", eval.assignment_plan.summary(5)));
-            }
+            text.push_str(&eval.summary_text(5));
             for r in [&report.scoring, &report.assignment].into_iter().flatten() {
                 text.push_str(&format!("{r}\n"));
             }

@@ -153,6 +153,30 @@ pub struct Evaluation {
     pub rows: Vec<LeadRow>,
 }
 
+impl Evaluation {
+    /// The leads per band, then the first `examples` planned changes of the scores and, when
+    /// routing is configured, of the routing: what `plan`, `run` and the demo print.
+    pub fn summary_text(&self, examples: usize) -> String {
+        let mut out = String::new();
+        if !self.band_counts.is_empty() {
+            let bands: Vec<String> = self
+                .band_counts
+                .iter()
+                .map(|(b, n)| format!("{b} {n}"))
+                .collect();
+            out.push_str(&format!("bands   {}\n", bands.join(", ")));
+        }
+        out.push_str(&format!("scores\n{}", self.scoring_plan.summary(examples)));
+        if self.routing.is_some() {
+            out.push_str(&format!(
+                "routing\n{}",
+                self.assignment_plan.summary(examples)
+            ));
+        }
+        out
+    }
+}
+
 /// What a run did.
 #[derive(Debug)]
 pub struct RunReport {
