@@ -515,19 +515,7 @@ impl Domain {
                     == Some("active")
             });
             if !has_active_leaf && let Some(name) = active_field(src, model) {
-                root = and_c(
-                    CNode::Field {
-                        field: name.into(),
-                        is_id: false,
-                        test: Test::Cmp {
-                            op: CmpOp::Eq,
-                            rhs: Scalar::Bool(true),
-                            null: Tri::U,
-                        },
-                        handle: None,
-                    },
-                    root,
-                );
+                root = and_c(active_is_true(name), root);
             }
         }
         attach_handles(&mut root, src, model);
@@ -571,6 +559,20 @@ impl Domain {
         opts: &EvalOptions,
     ) -> Result<Vec<i64>, DomainError> {
         Ok(self.prepare(src, model, opts)?.search())
+    }
+}
+
+/// `(active, '=', True)` on the model's active field: what Odoo adds when `active_test` is on.
+fn active_is_true(field: &str) -> CNode {
+    CNode::Field {
+        field: field.into(),
+        is_id: false,
+        test: Test::Cmp {
+            op: CmpOp::Eq,
+            rhs: Scalar::Bool(true),
+            null: Tri::U,
+        },
+        handle: None,
     }
 }
 
@@ -1329,19 +1331,7 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
             && !has_top_active(node)
             && let Some(a) = active_field(self.src, model)
         {
-            c = and_c(
-                CNode::Field {
-                    field: a.into(),
-                    is_id: false,
-                    test: Test::Cmp {
-                        op: CmpOp::Eq,
-                        rhs: Scalar::Bool(true),
-                        null: Tri::U,
-                    },
-                    handle: None,
-                },
-                c,
-            );
+            c = and_c(active_is_true(a), c);
         }
         attach_handles(&mut c, self.src, model);
         let mut cx = Cx::default();
