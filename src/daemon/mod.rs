@@ -26,7 +26,7 @@ pub use signals::{Control, signal_controls};
 
 use crate::config::{self, Config, ConfigError, OdooConfig};
 use crate::http::{AdminState, DaemonMetrics, OdooProbe};
-use crate::odoo::{Credentials, Metrics, OdooClient, OdooError, XmlRpcTransport};
+use crate::odoo::{Metrics, OdooClient, OdooError};
 use crate::scheduler::{Clock, JobContext, JobError, JobLoop, ScheduledJob};
 
 /// Builds the scheduled jobs a config defines (each job's section holds its crontab line,
@@ -105,18 +105,7 @@ pub async fn run_with_signals(
 /// The jobs' Odoo client, counting into the process-wide `metrics` so `/metrics` survives
 /// reloads.
 pub fn jobs_client(config: &OdooConfig, metrics: Arc<Metrics>) -> Result<OdooClient, OdooError> {
-    let transport = XmlRpcTransport::new(&config.url, config.timeout, metrics.clone())?;
-    Ok(OdooClient::new(
-        Arc::new(transport),
-        metrics,
-        Credentials {
-            database: config.database.clone(),
-            login: config.login.clone(),
-            secret: config.password.clone(),
-        },
-    )
-    .with_retry(config.retry)
-    .with_batch_size(config.batch_size))
+    OdooClient::from_config_counting(config, metrics)
 }
 
 /// One set of job loops, from one version of the config.

@@ -40,6 +40,14 @@ impl Lit {
         }
     }
 
+    /// A domain literal's items (operators and leaves) as the wire list `search` takes; empty
+    /// for anything that is not a list.
+    pub fn to_wire_items(&self) -> Vec<crate::xmlrpc::Value> {
+        self.as_seq()
+            .map(|items| items.iter().map(Lit::to_wire).collect())
+            .unwrap_or_default()
+    }
+
     /// The items of a list or tuple.
     pub fn as_seq(&self) -> Option<&[Lit]> {
         match self {

@@ -89,11 +89,7 @@ fn probe_client(config: &OdooConfig) -> Result<OdooClient, OdooError> {
     Ok(OdooClient::new(
         Arc::new(transport),
         metrics,
-        Credentials {
-            database: config.database.clone(),
-            login: config.login.clone(),
-            secret: config.password.clone(),
-        },
+        Credentials::from_config(config),
     )
     .with_retry(RetryPolicy::no_retry()))
 }

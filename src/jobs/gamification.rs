@@ -417,15 +417,7 @@ fn definition_domain(
                 e.to_string()
             },
         })?;
-    Ok(bound
-        .as_seq()
-        .map(|items| {
-            items
-                .iter()
-                .map(crate::domain::Lit::to_wire)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default())
+    Ok(bound.to_wire_items())
 }
 
 async fn run_query(

@@ -27,6 +27,17 @@ pub struct Credentials {
     pub secret: Secret,
 }
 
+impl Credentials {
+    /// Database, login and secret of the `[odoo]` section.
+    pub fn from_config(config: &OdooConfig) -> Credentials {
+        Credentials {
+            database: config.database.clone(),
+            login: config.login.clone(),
+            secret: config.password.clone(),
+        }
+    }
+}
+
 /// Methods whose repetition cannot change the outcome, so any transient failure may be
 /// retried. Everything else (`create`, `action_*`, ...) is retried only when Odoo certainly
 /// did not run it (see [`OdooError::certainly_not_applied`]).
@@ -87,16 +98,20 @@ impl OdooClient {
 
     /// An XML-RPC client configured from the `[odoo]` section (not yet authenticated).
     pub fn from_config(config: &OdooConfig) -> Result<Self, OdooError> {
-        let metrics = Arc::new(Metrics::new());
+        Self::from_config_counting(config, Arc::new(Metrics::new()))
+    }
+
+    /// [`from_config`](Self::from_config) counting into `metrics` (the daemon keeps one set
+    /// across config reloads).
+    pub fn from_config_counting(
+        config: &OdooConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, OdooError> {
         let transport = XmlRpcTransport::new(&config.url, config.timeout, metrics.clone())?;
         Ok(Self::new(
             Arc::new(transport),
             metrics,
-            Credentials {
-                database: config.database.clone(),
-                login: config.login.clone(),
-                secret: config.password.clone(),
-            },
+            Credentials::from_config(config),
         )
         .with_retry(config.retry)
         .with_batch_size(config.batch_size))

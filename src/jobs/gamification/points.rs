@@ -24,15 +24,7 @@ fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError
             what: format!("point rule {:?} domain", rule.key),
             error: e.to_string(),
         })?;
-    Ok(lit
-        .as_seq()
-        .map(|items| {
-            items
-                .iter()
-                .map(crate::domain::Lit::to_wire)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default())
+    Ok(lit.to_wire_items())
 }
 
 fn points_of(rule: &PointRule, row: &Row<'_>) -> Result<i64, GamificationError> {

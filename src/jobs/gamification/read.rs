@@ -291,15 +291,7 @@ pub fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, Gami
         ),
         error: e.to_string(),
     })?;
-    Ok(lit
-        .as_seq()
-        .map(|items| {
-            items
-                .iter()
-                .map(crate::domain::Lit::to_wire)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default())
+    Ok(lit.to_wire_items())
 }
 
 const USER_FIELDS: &[&str] = &["name", "login", "partner_id", "company_id", "company_ids"];

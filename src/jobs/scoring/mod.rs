@@ -47,7 +47,7 @@ use thiserror::Error;
 
 pub use cursor::OwnWrites;
 pub use route::Router;
-pub use wire::{domain_items, lit_to_wire, needs_pushdown};
+pub use wire::{domain_items, needs_pushdown};
 
 use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, OdooWriter};
 use crate::config::{AssignmentConfig, LEAD_MODEL, ScoringConfig};

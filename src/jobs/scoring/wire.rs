@@ -5,17 +5,9 @@ use crate::domain::{Domain, Lit};
 use crate::record::{FieldDef, FieldType};
 use crate::xmlrpc::{Struct, Value};
 
-/// A literal as XML-RPC sends it (tuples become arrays, `None` becomes `<nil/>`).
-pub fn lit_to_wire(lit: &Lit) -> Value {
-    lit.to_wire()
-}
-
 /// A domain's items (operators and leaves) as the wire list Odoo expects.
 pub fn domain_items(domain: &Domain) -> Vec<Value> {
-    match lit_to_wire(&domain.to_lit()) {
-        Value::Array(items) => items,
-        other => vec![other],
-    }
+    domain.to_lit().to_wire_items()
 }
 
 /// `A AND B` as wire items.
