@@ -106,6 +106,18 @@ impl WorkDays {
     }
 }
 
+/// A team's or member's optional `domain`, checked; a mistake clears `ok`.
+fn optional_domain(
+    ctx: &mut Ctx<'_>,
+    text: Option<&Spanned<String>>,
+    key: &str,
+    ok: &mut bool,
+) -> Option<Domain> {
+    let d = domain(ctx, text?, &format!("{key}.domain"), LEAD_MODEL);
+    *ok &= d.is_some();
+    d
+}
+
 pub(super) fn validate(
     raw: Option<Spanned<RawAssignment>>,
     scoring_schedule: Option<&str>,
@@ -159,16 +171,7 @@ pub(super) fn validate(
     for (i, t) in raw.teams.into_iter().enumerate() {
         let t = t.into_inner();
         let key = format!("assignment.teams[{i}]");
-        let d = match &t.domain {
-            Some(text) => match domain(ctx, text, &format!("{key}.domain"), LEAD_MODEL) {
-                Some(d) => Some(d),
-                None => {
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
-        };
+        let d = optional_domain(ctx, t.domain.as_ref(), &key, &mut ok);
         teams.push(TeamConfig {
             team: RecordRef::from_raw(t.team.into_inner()),
             min_score: t.min_score.map_or(0, Spanned::into_inner),
@@ -180,16 +183,7 @@ pub(super) fn validate(
     for (i, m) in raw.members.into_iter().enumerate() {
         let m = m.into_inner();
         let key = format!("assignment.members[{i}]");
-        let d = match &m.domain {
-            Some(text) => match domain(ctx, text, &format!("{key}.domain"), LEAD_MODEL) {
-                Some(d) => Some(d),
-                None => {
-                    ok = false;
-                    None
-                }
-            },
-            None => None,
-        };
+        let d = optional_domain(ctx, m.domain.as_ref(), &key, &mut ok);
         if let Some(max) = &m.max
             && *max.get_ref() < 0
         {

@@ -409,6 +409,15 @@ mod tests {
             "{errs}"
         );
         assert!(errs.contains("assignment.teams: no team"), "{errs}");
+        let errs = load(
+            "[scoring]\nscore_field = \"x_s\"\n[assignment]\n\
+             [[assignment.teams]]\nteam = \"Vietnam\"\ndomain = \"[('country_id.code', '=', \"\n\
+             [[assignment.members]]\nuser = \"An\"\ndomain = \"[('a', '=', 1)\"\n",
+        )
+        .unwrap_err()
+        .join("\n");
+        assert!(errs.contains("assignment.teams[0].domain"), "{errs}");
+        assert!(errs.contains("assignment.members[0].domain"), "{errs}");
     }
 
     #[test]
