@@ -75,6 +75,8 @@ pub fn keep_windows(mut windows: Vec<OwnWrites>, since: &str) -> Vec<OwnWrites> 
 pub struct Keys {
     overlap: chrono::Duration,
     start: Option<NaiveDateTime>,
+    /// `start − overlap`, formatted once: keys older than it are never kept.
+    start_floor: Option<String>,
     max: Option<String>,
     recent: Vec<(i64, String)>,
     prune_at: usize,
@@ -82,9 +84,11 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(overlap_secs: u64, server_start: Option<NaiveDateTime>) -> Keys {
+        let overlap = chrono::Duration::seconds(overlap_secs as i64);
         Keys {
-            overlap: chrono::Duration::seconds(overlap_secs as i64),
+            overlap,
             start: server_start,
+            start_floor: server_start.map(|s| fmt_dt(s - overlap)),
             max: None,
             recent: Vec::new(),
             prune_at: 4096,
@@ -98,8 +102,10 @@ impl Keys {
         if self.max.as_deref().is_none_or(|m| key.1.as_str() > m) {
             self.max = Some(key.1.clone());
         }
-        if let Some(floor) = self.start.map(|s| fmt_dt(s - self.overlap))
-            && key.1 < floor
+        if self
+            .start_floor
+            .as_ref()
+            .is_some_and(|floor| key.1 < *floor)
         {
             return;
         }

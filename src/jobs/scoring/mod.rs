@@ -552,7 +552,7 @@ impl<'a> ScoringJob<'a> {
         while let Some((i, ids)) = pending.next().await {
             sets[i] = ids?;
         }
-        acc.tag_ids = self.band_tags(true).await?;
+        acc.set_tag_ids(self.band_tags(true).await?);
         if let Some(router) = acc.router.as_mut() {
             router.match_domains(self, scope, None).await?;
         }
@@ -585,7 +585,7 @@ impl<'a> ScoringJob<'a> {
         rules: &[Domain],
         acc: &mut Acc<'_>,
     ) -> Result<(), JobError> {
-        acc.tag_ids = self.band_tags(!ids.is_empty()).await?;
+        acc.set_tag_ids(self.band_tags(!ids.is_empty()).await?);
         if ids.is_empty() {
             return Ok(());
         }
@@ -824,6 +824,8 @@ struct Acc<'j> {
     now: NaiveDateTime,
     keep: KeepRows,
     tag_ids: Vec<Option<i64>>,
+    /// Every band's tag id (what a band change removes), from `tag_ids`.
+    all_band_tags: Vec<i64>,
     plan: Plan,
     rows: Vec<LeadRow>,
     band_counts: Vec<usize>,
@@ -843,6 +845,7 @@ impl<'j> Acc<'j> {
             now,
             keep,
             tag_ids: vec![None; job.scoring.model.bands.len()],
+            all_band_tags: Vec::new(),
             plan: Plan::new(SCORING_JOB),
             rows: Vec::new(),
             band_counts: vec![0; job.scoring.model.bands.len() + 1],
@@ -851,11 +854,16 @@ impl<'j> Acc<'j> {
         }
     }
 
+    fn set_tag_ids(&mut self, tag_ids: Vec<Option<i64>>) {
+        self.all_band_tags = tag_ids.iter().flatten().copied().collect();
+        self.tag_ids = tag_ids;
+    }
+
     fn add(&mut self, raw: &Struct, hits: Vec<usize>) {
         let model = &self.job.model;
         let now = self.now;
         let tag_ids = &self.tag_ids;
-        let all_band_tags: Vec<i64> = tag_ids.iter().flatten().copied().collect();
+        let all_band_tags = &self.all_band_tags;
         let band_counts = &mut self.band_counts;
         let plan = &mut self.plan;
         self.leads += 1;
