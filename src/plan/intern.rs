@@ -9,27 +9,61 @@ use std::sync::Arc;
 use super::FieldChange;
 use crate::record::Value;
 
-/// Distinct strings, each stored once and named by its index.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Strings {
-    list: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, u32>,
+/// Distinct values, each stored once (shared between the list and the lookup table, since a
+/// plan whose every write is distinct has as many signatures as writes) and named by index.
+#[derive(Debug)]
+pub(super) struct Interner<T: ?Sized> {
+    list: Vec<Arc<T>>,
+    index: HashMap<Arc<T>, u32>,
 }
 
-impl Strings {
-    pub fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&index) = self.index.get(text) {
-            return index;
+impl<T: ?Sized> Clone for Interner<T> {
+    fn clone(&self) -> Self {
+        Interner {
+            list: self.list.clone(),
+            index: self.index.clone(),
         }
+    }
+}
+
+impl<T: ?Sized> Default for Interner<T> {
+    fn default() -> Self {
+        Interner {
+            list: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T: ?Sized + Hash + Eq> Interner<T> {
+    fn find(&self, value: &T) -> Option<u32> {
+        self.index.get(value).copied()
+    }
+
+    /// Stores a value [`find`](Self::find) did not find.
+    fn push_new(&mut self, value: Arc<T>) -> u32 {
         let index = to_index(self.list.len());
-        let text: Arc<str> = Arc::from(text);
-        self.list.push(Arc::clone(&text));
-        self.index.insert(text, index);
+        self.list.push(Arc::clone(&value));
+        self.index.insert(value, index);
         index
     }
 
+    pub fn lookup(&self, index: u32) -> Option<&T> {
+        self.list.get(index as usize).map(|v| &**v)
+    }
+}
+
+/// Models and reasons.
+pub(super) type Strings = Interner<str>;
+
+impl Strings {
+    pub fn intern(&mut self, text: &str) -> u32 {
+        self.find(text)
+            .unwrap_or_else(|| self.push_new(Arc::from(text)))
+    }
+
     pub fn get(&self, index: u32) -> &str {
-        self.list.get(index as usize).map_or("", |s| s.as_ref())
+        self.lookup(index).unwrap_or("")
     }
 }
 
@@ -86,29 +120,20 @@ fn hash_value<H: Hasher>(value: &Value, state: &mut H) {
     }
 }
 
-/// Distinct signatures. They are shared (`Arc`) between the list and the lookup table rather
-/// than stored twice, since a plan whose every write is distinct has as many as it has writes.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Signatures {
-    list: Vec<Arc<Signature>>,
-    index: HashMap<Arc<Signature>, u32>,
-}
+/// Distinct field-change lists.
+pub(super) type Signatures = Interner<Signature>;
 
 impl Signatures {
     pub fn intern(&mut self, mut signature: Signature) -> u32 {
-        if let Some(&index) = self.index.get(&signature) {
+        if let Some(index) = self.find(&signature) {
             return index;
         }
-        let index = to_index(self.list.len());
         signature.changes.shrink_to_fit();
-        let signature = Arc::new(signature);
-        self.list.push(Arc::clone(&signature));
-        self.index.insert(signature, index);
-        index
+        self.push_new(Arc::new(signature))
     }
 
     pub fn get(&self, index: u32) -> Option<&Signature> {
-        self.list.get(index as usize).map(|s| &**s)
+        self.lookup(index)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Signature> {
