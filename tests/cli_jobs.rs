@@ -6,7 +6,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::scoring_e2e::{DEMO_TOML, served_demo};
+use crate::support::{DEMO_TOML, served_demo};
 
 fn sk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scorekeeper"))

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::client_fake_odoo::{FakeOdoo, recorded};
-use crate::daemon_support::write_config;
+use crate::support::daemon::write_config;
 
 /// `name{labels}` → value, from the text exposition.
 fn parse_metrics(text: &str) -> HashMap<String, f64> {

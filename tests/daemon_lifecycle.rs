@@ -16,7 +16,7 @@ use scorekeeper::scheduler::{
 use scorekeeper::state::{EntryStatus, RunStatus, State};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::daemon_support::{BatchJob, Recorder, write_config};
+use crate::support::daemon::{BatchJob, Recorder, write_config};
 
 fn batch_registry(job: Arc<BatchJob>, expr: &'static str) -> Arc<Registry> {
     Arc::new(move |cfg: &scorekeeper::config::Config| {
@@ -144,7 +144,7 @@ async fn reload_takes_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
     clock.sleep_until(at(22, 0, 10)).await;
     std::fs::write(
         &path,
-        crate::daemon_support::config_text(url, "[daemon]\ntime_zone = \"Asia/Ho_Chi_Minh\"\n"),
+        crate::support::daemon::config_text(url, "[daemon]\ntime_zone = \"Asia/Ho_Chi_Minh\"\n"),
     )
     .unwrap();
     assert_eq!(reload(&tx).await, Ok(()));
@@ -152,7 +152,7 @@ async fn reload_takes_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
     clock.sleep_until(at(22, 12, 0)).await;
     std::fs::write(
         &path,
-        crate::daemon_support::config_text(url, "[daemon]\ntime_zone = \"Asia/Saigonn\"\n"),
+        crate::support::daemon::config_text(url, "[daemon]\ntime_zone = \"Asia/Saigonn\"\n"),
     )
     .unwrap();
     let why = reload(&tx).await.unwrap_err();

@@ -15,7 +15,7 @@ use scorekeeper::daemon::{self, Registry};
 use scorekeeper::scheduler::{Schedule, ScheduledJob};
 use scorekeeper::state::{RunStatus, State};
 
-use crate::daemon_support::{BatchJob, config_text, write_config};
+use crate::support::daemon::{BatchJob, config_text, write_config};
 
 const CHILD: &str = "SCOREKEEPER_TEST_CHILD";
 const CHILD_DIR: &str = "SCOREKEEPER_TEST_CHILD_DIR";

@@ -9,13 +9,13 @@ use scorekeeper::gamification::compute::MissingRows;
 use scorekeeper::gamification::ranking::Order;
 use scorekeeper::jobs::gamification::{self, GamificationError, Options};
 use scorekeeper::record::Value as RV;
-use scorekeeper::sim::Sim;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::gamification_golden::{
-    Served, apply_options, assert_day_close_computed, options, sim_at_074, today,
+use crate::support::gamification::{
+    apply_options, assert_day_close_computed, options, sim_at_074, today,
 };
+use crate::support::{Served, snapshot_sim};
 
 const CONFIG: &str = r#"
 [odoo]
@@ -89,14 +89,6 @@ fn the_gamification_section_is_validated_with_locations() {
     let bad = CONFIG.replace("key = \"won-deal\"", "key = \"won deal!\"");
     let err = load(&bad).unwrap_err().to_string();
     assert!(err.contains("gamification.point_rules[0].key: \"won deal!\" may only hold ASCII letters, digits and '-'"), "{err}");
-}
-
-fn snapshot_sim() -> Sim {
-    Sim::from_snapshot_file(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/odoo17/snapshot.json"
-    ))
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

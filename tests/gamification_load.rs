@@ -12,7 +12,8 @@ use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::gamification_golden::{Served, apply_options, options};
+use crate::support::Served;
+use crate::support::gamification::{apply_options, options, today};
 
 const PARTICIPANTS: usize = 62;
 
@@ -60,6 +61,10 @@ async fn refresh_calls_stay_within_definitions_plus_six() {
         "/fixtures/odoo17/snapshot.json"
     ))
     .unwrap();
+    // The simulator stamps new records (the dataset's, the walk-in leads below) with its own
+    // clock: pin it to the evaluation day, or goals would depend on the machine's date.
+    let noon = today().and_hms_opt(12, 0, 0).unwrap();
+    sim.write().set_clock(move || noon);
     let t = Instant::now();
     let summary = generate(&DatasetSpec::with_leads(leads), &mut *sim.write()).unwrap();
     let served = Served::start(sim).await;

@@ -11,9 +11,8 @@ use scorekeeper::record::Value as RV;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::gamification_golden::{
-    Served, apply_options, assert_day_close_computed, options, sim_at_074,
-};
+use crate::support::Served;
+use crate::support::gamification::{apply_options, assert_day_close_computed, options, sim_at_074};
 
 /// Performs every call, but reports the first `create` of each of `models` as a timeout.
 struct LosesFirstCreateAnswer<'a> {

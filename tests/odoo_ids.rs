@@ -16,7 +16,7 @@ use scorekeeper::record::IdSet;
 use scorekeeper::xmlrpc::{MethodResponse, Value, encode_response};
 
 use crate::client_fake_odoo::{FakeOdoo, Reply, client_for, recorded};
-use crate::sim_client::{Served, snapshot_sim};
+use crate::support::{Served, snapshot_sim};
 
 fn ids_of(v: &[i64]) -> IdSet {
     v.iter().collect()

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use scorekeeper::scheduler::{Clock, JobLoop, NoObserver, Schedule, ScheduledJob};
 use tokio_util::sync::CancellationToken;
 
-use crate::daemon_support::{Firing, Recorder, test_context};
+use crate::support::daemon::{Firing, Recorder, test_context};
 
 /// Runs `expr` in `tz` from local midnight of the day before `day` to the end of the day
 /// after, with paused tokio time, and returns what fired.

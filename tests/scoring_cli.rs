@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::scoring_e2e::{DEMO_TOML, scores, served_demo};
+use crate::support::{DEMO_TOML, scores, served_demo};
 
 async fn sk(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {

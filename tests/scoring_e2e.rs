@@ -3,68 +3,10 @@
 //! an interrupted apply reconciled by the next run, and the binary's commands.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use chrono::{NaiveDate, NaiveDateTime};
-use scorekeeper::config::{self, Config};
-use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
-use scorekeeper::odoo::{OdooClient, leaf};
 use scorekeeper::state::State;
-use scorekeeper::xmlrpc::Value as X;
 
-use crate::sim_client::{Served, snapshot_sim};
-
-pub const DEMO_TOML: &str = include_str!("../config/demo.toml");
-
-pub fn now() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 20)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap()
-}
-
-/// The demo config pointed at `url`, optionally without its `[assignment]` section.
-pub fn demo_config(url: &str, routing: bool, dir: &Path) -> (Config, String) {
-    let mut text = DEMO_TOML.replace("http://127.0.0.1:8069", url);
-    if !routing {
-        let cut = text.find("[assignment]").unwrap();
-        text.truncate(cut);
-    }
-    let path = dir.join("demo.toml");
-    std::fs::write(&path, &text).unwrap();
-    let cfg = config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap();
-    (cfg, text)
-}
-
-pub async fn served_demo(leads: usize) -> Served {
-    let sim = snapshot_sim();
-    generate(
-        &DatasetSpec {
-            leads,
-            ..DatasetSpec::default()
-        },
-        &mut *sim.write(),
-    )
-    .unwrap();
-    Served::start(sim).await
-}
-
-pub async fn scores(client: &OdooClient, field: &str) -> BTreeMap<i64, i64> {
-    client
-        .search_read_all("crm.lead", vec![leaf("type", "=", "lead")], &["id", field])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r.get("id").and_then(X::as_i64).unwrap(),
-                r.get(field).and_then(X::as_i64).unwrap_or(0),
-            )
-        })
-        .collect()
-}
+use crate::support::{demo_config, now, scores, served_demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_then_incremental_runs_with_call_budgets_and_undo() {

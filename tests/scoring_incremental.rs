@@ -13,8 +13,8 @@ use scorekeeper::odoo::leaf;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::scoring_e2e::{demo_config, now};
-use crate::sim_client::{Served, snapshot_sim};
+use crate::support::{Served, snapshot_sim};
+use crate::support::{demo_config, now};
 
 static TICKS: AtomicI64 = AtomicI64::new(0);
 
@@ -122,7 +122,7 @@ async fn own_writes_are_not_read_back_but_other_edits_are() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_on_the_same_state_waits_its_turn() {
-    let served = crate::scoring_e2e::served_demo(200).await;
+    let served = crate::support::served_demo(200).await;
     let dir = tempfile::tempdir().unwrap();
     let (cfg, _) = demo_config(&served.url, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();

@@ -16,7 +16,7 @@ use scorekeeper::jobs::scoring::{PassKind, ScoringJob};
 use scorekeeper::record::Value;
 use scorekeeper::sim::Sim;
 
-use crate::scoring_e2e::{now, served_demo};
+use crate::support::{now, served_demo};
 
 /// One generated leaf: its domain text and its reference predicate.
 #[derive(Clone, Debug)]

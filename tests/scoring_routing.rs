@@ -17,7 +17,7 @@ use scorekeeper::record::Value;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::Value as X;
 
-use crate::scoring_e2e::{demo_config, now, scores, served_demo};
+use crate::support::{demo_config, now, scores, served_demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_respects_minimums_capacity_optouts_and_member_domains() {

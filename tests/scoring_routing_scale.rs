@@ -16,7 +16,7 @@ use scorekeeper::odoo::{OdooClient, SearchOptions, leaf};
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::scoring_e2e::{demo_config, now, served_demo};
+use crate::support::{demo_config, now, served_demo};
 
 fn m2o(r: &Struct, f: &str) -> Option<i64> {
     r.get(f).and_then(X::as_many2one).map(|v| v.0)
@@ -366,8 +366,10 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
     let mut edited = pick(false).await;
     assert!(!edited.is_empty());
     edited.extend(pick(true).await);
-    let since = chrono::Utc::now()
-        .naive_utc()
+    let since = served
+        .sim
+        .read()
+        .clock_now()
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
     let mut v = Struct::new();

@@ -4,73 +4,12 @@
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::time::Duration;
 
-use scorekeeper::odoo::{
-    Credentials, ErrorKind, Metrics, OdooClient, Secret, XmlRpcTransport, leaf,
-};
+use scorekeeper::odoo::{ErrorKind, leaf};
 use scorekeeper::record::{RecordStore, Value as RV};
-use scorekeeper::sim::Sim;
+
+use crate::support::{Served, snapshot_sim};
 use scorekeeper::xmlrpc::{Struct, Value as X};
-
-/// A served simulator and a client logged in as `login`.
-pub struct Served {
-    pub sim: Arc<Sim>,
-    pub url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-}
-
-impl Served {
-    pub async fn start(sim: Sim) -> Served {
-        let sim = Arc::new(sim);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
-            let _ = stopped.await;
-        }));
-        Served {
-            sim,
-            url,
-            stop: Some(stop),
-            server: Some(server),
-        }
-    }
-
-    pub fn client(&self, login: &str, secret: &str) -> OdooClient {
-        let metrics = Arc::new(Metrics::new());
-        let url = reqwest::Url::parse(&self.url).unwrap();
-        let transport =
-            XmlRpcTransport::new(&url, Duration::from_secs(60), metrics.clone()).unwrap();
-        OdooClient::new(
-            Arc::new(transport),
-            metrics,
-            Credentials {
-                database: "crm17c".to_owned(),
-                login: login.to_owned(),
-                secret: Secret::new(secret),
-            },
-        )
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
-        }
-    }
-}
-
-pub fn snapshot_sim() -> Sim {
-    Sim::from_snapshot_file(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/odoo17/snapshot.json"
-    ))
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_works_against_the_simulator() {

@@ -9,7 +9,7 @@ use scorekeeper::demo::{DatasetSpec, Role, generate};
 use scorekeeper::odoo::leaf;
 use scorekeeper::xmlrpc::Value as X;
 
-use crate::sim_client::{Served, snapshot_sim};
+use crate::support::{Served, snapshot_sim};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_dataset_serves_like_odoo() {

@@ -179,7 +179,7 @@ async fn one_million_leads() {
     );
 
     // The same paging through the project's client, the codec and HTTP.
-    let served = crate::sim_client::Served::start(sim).await;
+    let served = crate::support::Served::start(sim).await;
     let client = served
         .client("admin", "admin")
         .with_batch_size(std::num::NonZeroUsize::new(2000).unwrap());

@@ -11,8 +11,8 @@ use super::table::Table;
 use crate::domain::{FieldHandle, RecordSource};
 use crate::record::{FieldDef, FieldType, RecordStore, Value};
 
-/// Where "now" comes from (injected so tests can pin it).
-pub type Clock = fn() -> chrono::NaiveDateTime;
+/// Where "now" comes from (injected so tests can pin it or make it tick).
+pub type Clock = std::sync::Arc<dyn Fn() -> chrono::NaiveDateTime + Send + Sync>;
 
 fn system_clock() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
@@ -58,7 +58,7 @@ impl Store {
             index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
-            clock: system_clock,
+            clock: std::sync::Arc::new(system_clock),
         }
     }
 
@@ -67,8 +67,13 @@ impl Store {
     }
 
     /// Pins the clock (tests, reproducible demos).
-    pub fn set_clock(&mut self, clock: Clock) {
-        self.clock = clock;
+    pub fn set_clock(&mut self, clock: impl Fn() -> chrono::NaiveDateTime + Send + Sync + 'static) {
+        self.clock = std::sync::Arc::new(clock);
+    }
+
+    /// The server's time now, UTC, by its clock.
+    pub fn clock_now(&self) -> chrono::NaiveDateTime {
+        (self.clock)()
     }
 
     /// "YYYY-MM-DD HH:MM:SS", UTC.

@@ -5,12 +5,19 @@ use super::*;
 use crate::record::{RecordStore, Value as RV};
 use crate::xmlrpc::{Struct, Value as X};
 
+/// The snapshot, with the clock pinned the morning after it was recorded (tests never read
+/// the machine's date).
 fn sim() -> Sim {
-    Sim::from_snapshot_file(concat!(
+    let sim = Sim::from_snapshot_file(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/odoo17/snapshot.json"
     ))
-    .expect("snapshot loads")
+    .expect("snapshot loads");
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .expect("a valid instant");
+    sim.write().set_clock(move || at);
+    sim
 }
 
 fn s(v: &str) -> X {

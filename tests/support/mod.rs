@@ -1,0 +1,152 @@
+//! Helpers shared by the integration tests: the simulator served on 127.0.0.1:0 with a clock
+//! that never reads the machine's date, clients logged into it, and the demo dataset and
+//! config most end-to-end tests start from. Test modules import from here, never from each
+//! other.
+#![allow(dead_code)]
+
+pub mod daemon;
+pub mod gamification;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use scorekeeper::config::{self, Config};
+use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTransport, leaf};
+use scorekeeper::sim::Sim;
+use scorekeeper::xmlrpc::Value as X;
+
+/// Where the simulator's clock starts in tests: the morning after the snapshot and the demo
+/// dataset's "today" (2026-11-22), so every recorded and generated write date is in its past.
+pub fn sim_epoch() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 23)
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+}
+
+/// A clock that starts at `start` and moves with real elapsed (monotonic) time: tests keep
+/// the passing of time they rely on (write dates that differ, cursors), never the machine's
+/// date.
+pub fn anchored_clock(start: NaiveDateTime) -> impl Fn() -> NaiveDateTime + Send + Sync + 'static {
+    let origin = Instant::now();
+    move || start + chrono::Duration::from_std(origin.elapsed()).unwrap()
+}
+
+/// The recorded Odoo 17 snapshot in a simulator whose clock starts at [`sim_epoch`].
+pub fn snapshot_sim() -> Sim {
+    let sim = Sim::from_snapshot_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/odoo17/snapshot.json"
+    ))
+    .unwrap();
+    sim.write().set_clock(anchored_clock(sim_epoch()));
+    sim
+}
+
+/// A served simulator and a client logged in as `login`.
+pub struct Served {
+    pub sim: Arc<Sim>,
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Served {
+    pub async fn start(sim: Sim) -> Served {
+        let sim = Arc::new(sim);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(scorekeeper::sim::serve(listener, sim.clone(), async {
+            let _ = stopped.await;
+        }));
+        Served {
+            sim,
+            url,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub fn client(&self, login: &str, secret: &str) -> OdooClient {
+        let metrics = Arc::new(Metrics::new());
+        let url = reqwest::Url::parse(&self.url).unwrap();
+        let transport =
+            XmlRpcTransport::new(&url, Duration::from_secs(60), metrics.clone()).unwrap();
+        OdooClient::new(
+            Arc::new(transport),
+            metrics,
+            Credentials {
+                database: "crm17c".to_owned(),
+                login: login.to_owned(),
+                secret: Secret::new(secret),
+            },
+        )
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+    }
+}
+/// The bundled demo config (`config/demo.toml`).
+pub const DEMO_TOML: &str = include_str!("../../config/demo.toml");
+
+/// The evaluation instant the scoring tests pass to the job (a Friday in the demo data).
+pub fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 20)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+}
+
+/// The demo config pointed at `url`, optionally without its `[assignment]` section.
+pub fn demo_config(url: &str, routing: bool, dir: &Path) -> (Config, String) {
+    let mut text = DEMO_TOML.replace("http://127.0.0.1:8069", url);
+    if !routing {
+        let cut = text.find("[assignment]").unwrap();
+        text.truncate(cut);
+    }
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, &text).unwrap();
+    let cfg = config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap();
+    (cfg, text)
+}
+
+/// The snapshot plus the demo dataset with `leads` leads, served.
+pub async fn served_demo(leads: usize) -> Served {
+    let sim = snapshot_sim();
+    generate(
+        &DatasetSpec {
+            leads,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    Served::start(sim).await
+}
+
+/// `field` of every lead (not opportunity), by id.
+pub async fn scores(client: &OdooClient, field: &str) -> BTreeMap<i64, i64> {
+    client
+        .search_read_all("crm.lead", vec![leaf("type", "=", "lead")], &["id", field])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.get("id").and_then(X::as_i64).unwrap(),
+                r.get(field).and_then(X::as_i64).unwrap_or(0),
+            )
+        })
+        .collect()
+}
