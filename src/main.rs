@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    let format = cli.log_format;
+    init_tracing(format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -25,20 +26,34 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli, &mut stdout)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            report(&failure);
+            report(&failure, format);
             ExitCode::from(failure.exit_code())
         }
     }
 }
 
-fn report(failure: &Failure) {
-    match failure {
+/// The failure on stderr: `error: ...` lines, or with `--log-format json` one JSON object per
+/// line like the logs (a collector reading stderr as JSON lines gets every line).
+fn report(failure: &Failure, format: LogFormat) {
+    let messages: Vec<String> = match failure {
         Failure::Config(e) if !e.diagnostics().is_empty() => {
-            for d in e.diagnostics() {
-                eprintln!("error: {d}");
-            }
+            e.diagnostics().iter().map(ToString::to_string).collect()
         }
-        other => eprintln!("error: {other}"),
+        other => vec![other.to_string()],
+    };
+    for message in messages {
+        match format {
+            LogFormat::Human => eprintln!("error: {message}"),
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({
+                    "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    "level": "ERROR",
+                    "fields": { "message": message, "exit_code": failure.exit_code() },
+                    "target": "scorekeeper",
+                })
+            ),
+        }
     }
 }
 
@@ -47,8 +62,10 @@ fn report(failure: &Failure) {
 fn init_tracing(format: LogFormat) {
     let filter =
         EnvFilter::try_from_env("SCOREKEEPER_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Colour only on a terminal: redirected to a file or journald, escapes are noise.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),

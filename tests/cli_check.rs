@@ -155,8 +155,17 @@ fn refused_credentials_exit_3_without_the_password() {
     );
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
+    // Every stderr line is a JSON object, the failure included, and none holds the secret.
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let last = lines.last().unwrap();
+    assert_eq!(last["level"], "ERROR", "{stderr}");
+    assert_eq!(last["fields"]["exit_code"], 3, "{stderr}");
+    let message = last["fields"]["message"].as_str().unwrap();
     assert!(
-        stderr.contains("refused login \"admin\" on database \"crm17c\""),
+        message.contains("refused login \"admin\" on database \"crm17c\""),
         "{stderr}"
     );
     assert!(!stderr.contains("not-the-pw") && !text(&out.stdout).contains("not-the-pw"));

@@ -311,7 +311,7 @@ async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
 async fn trial_run_shows_the_points_since_a_date_without_writing() {
     let served = Served::start(sim_at_074()).await;
     let client = served.client("admin", "admin");
-    let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap();
     let before = served
         .sim
         .read()
@@ -342,6 +342,39 @@ async fn trial_run_shows_the_points_since_a_date_without_writing() {
             .unwrap();
         assert!(new > old);
     }
+    // Only invoices dated from `since` on count: every entry names one, and a trial from an
+    // earlier date also books the posted invoices dated before it.
+    let move_of = |reason: &str| -> i64 {
+        let tail = reason.split("account.move #").nth(1).unwrap();
+        let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().unwrap()
+    };
+    let invoice_date = |id: i64| -> String {
+        served
+            .sim
+            .read()
+            .value("account.move", id, "invoice_date")
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap()
+    };
+    let booked: Vec<i64> = plan.creates().map(|(_, _, _, r)| move_of(r)).collect();
+    for id in &booked {
+        assert!(invoice_date(*id).as_str() >= "2026-11-05", "move {id}");
+    }
+    let earlier = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    let all = gamification::trial(&client, &[invoice_rule()], earlier)
+        .await
+        .unwrap();
+    let older: Vec<i64> = all
+        .creates()
+        .map(|(_, _, _, r)| move_of(r))
+        .filter(|id| invoice_date(*id).as_str() < "2026-11-05")
+        .collect();
+    assert!(
+        !older.is_empty(),
+        "the fixture has invoices before the date"
+    );
+    assert_eq!(all.create_count(), booked.len() + older.len());
     assert_eq!(
         served
             .sim

@@ -93,7 +93,28 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["pass"], "incremental");
 
-    let (&lead, &score) = scored.iter().find(|(_, s)| **s > 0).unwrap();
+    // A scored lead the run gave a salesperson: explain must say who holds it.
+    let owners: std::collections::BTreeMap<i64, i64> = client
+        .search_read_all(
+            "crm.lead",
+            vec![scorekeeper::odoo::leaf("user_id", "!=", false)],
+            &["id", "user_id"],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let uid = match r.get("user_id") {
+                Some(X::Array(pair)) => pair[0].as_i64().unwrap(),
+                other => panic!("user_id {other:?}"),
+            };
+            (r.get("id").and_then(X::as_i64).unwrap(), uid)
+        })
+        .collect();
+    let (&lead, &score) = scored
+        .iter()
+        .find(|(id, s)| **s > 0 && owners.contains_key(id))
+        .unwrap();
     let o = sk(args(&[
         "explain",
         "-c",
@@ -107,7 +128,13 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(&format!("score {score}")), "{text}");
-    assert!(text.contains("routing"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "routing\nalready assigned to user {}: only unassigned (or stale) leads are routed",
+            owners[&lead]
+        )),
+        "{text}"
+    );
 
     let o = sk(args(&["undo", "-c", &cfg, &run_id])).await;
     assert_eq!(o.status.code(), Some(0), "run id {run_id:?}: {}", out(&o));
