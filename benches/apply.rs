@@ -3,8 +3,6 @@
 //! outcomes, run completion). Odoo's own time is not in these figures.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use divan::Bencher;
 use scorekeeper::apply::{ApplyOptions, MemoryOdoo, apply};
 use scorekeeper::plan::{FieldChange, Plan};
@@ -46,7 +44,6 @@ fn apply_on_disk(bencher: Bencher, n: i64) {
         .unwrap();
     let opts = ApplyOptions {
         batch_size: 2000,
-        retry_delay: Duration::ZERO,
         ..ApplyOptions::default()
     };
     bencher

@@ -629,6 +629,7 @@ pub async fn undo_cmd(
     let writer = crate::odoo::ClientWriter::new(&client);
     let opts = crate::apply::ApplyOptions {
         batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
         ..crate::apply::ApplyOptions::default()
     };
     let report = crate::apply::undo(

@@ -386,3 +386,50 @@ async fn object_calls_authenticate_once() {
     assert_eq!(server.count(), 4, "one authenticate, three calls");
     assert_eq!(client.metrics().calls, 4);
 }
+
+#[tokio::test]
+async fn a_constant_502_on_writes_makes_exactly_max_attempts_per_write_end_to_end() {
+    // One owner of retries: the client. Apply sends each write once; the client makes
+    // `max_attempts` HTTP attempts of it, not attempts × apply's retries.
+    use scorekeeper::apply::{ApplyOptions, apply};
+    use scorekeeper::plan::{FieldChange, Plan};
+    use scorekeeper::record::Value as RV;
+    use scorekeeper::state::State;
+
+    let server = after_login(|_| Reply::status(502, BAD_GATEWAY));
+    let client = client_for(&server, TIMEOUT, 3);
+    let writer = scorekeeper::odoo::ClientWriter::new(&client);
+    let mut plan = Plan::new("scoring");
+    for id in 1..=4 {
+        plan.push_write(
+            "crm.lead",
+            id,
+            vec![FieldChange::new("x_score", RV::Int(0), RV::Int(id % 2 + 1))],
+            "test",
+        );
+    }
+    let mut state = State::open_in_memory().unwrap();
+    let opts = ApplyOptions {
+        stop_on_error: false,
+        ..ApplyOptions::default()
+    };
+    let report = apply(&plan, &mut state, &writer, &opts).await.unwrap();
+    let writes = server
+        .object_requests()
+        .iter()
+        .filter(|r| r.target().1 == "write")
+        .count();
+    assert_eq!(report.calls.write, 2, "two value groups, each sent once");
+    assert_eq!(
+        writes,
+        2 * 3,
+        "exactly max_attempts HTTP attempts per write"
+    );
+    assert_eq!(report.calls.retries, 2 * 2, "{report}");
+    assert_eq!(report.failures.len(), 2);
+    assert!(
+        report.failures.iter().all(|f| f.outcome_unknown),
+        "{report}"
+    );
+    assert!(report.to_string().contains("(4 retries)"), "{report}");
+}

@@ -54,7 +54,7 @@ impl OdooWriter for LosesFirstCreateAnswer<'_> {
         let mut lost = self.lost.lock().unwrap();
         if self.models.contains(&model) && !lost.iter().any(|m| m == model) {
             lost.push(model.to_owned());
-            return Err(WriteError::Transient(
+            return Err(WriteError::Unknown(
                 "timed out waiting for the answer".into(),
             ));
         }
@@ -120,7 +120,9 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     opts.start.clear();
 
     // Goals and Mitchell Admin's badge (he reached every goal) are planned together; both
-    // creates are committed but their answers lost; apply finds them by key and moves on.
+    // creates are committed but their answers lost. A lost create is never sent again in the
+    // same run (the request might still be running): the run stops at the first one, and the
+    // next apply settles the goals by key and creates the badge once.
     let plan = gamification::plan(&client, &opts).await.unwrap();
     assert_eq!(plan.plan.create_count(), 7, "{:?}", plan.plan.changes());
     let grants: Vec<_> = plan
@@ -137,8 +139,37 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
         .await
         .unwrap();
-    assert_eq!(writer.lost().len(), 2);
-    assert_eq!(report.duplicates.len(), 7, "{report:?}");
+    assert_eq!(writer.lost(), vec!["gamification.badge.user".to_owned()]);
+    assert_eq!(report.failures.len(), 1, "{report}");
+    assert!(report.failures[0].outcome_unknown, "{report}");
+    assert!(report.created.is_empty() && report.duplicates.is_empty());
+    assert_eq!(report.calls.create, 1, "the lost create is not sent again");
+    assert_eq!(count(&served, "gamification.badge.user"), 1);
+    assert_eq!(count(&served, "gamification.goal"), goals_before);
+
+    // The next apply finds the grant by key, then loses the goals' answer.
+    let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(report.reconciled.applied, 1, "{report}");
+    assert_eq!(report.duplicates.len(), 1, "{report}");
+    assert_eq!(
+        writer.lost(),
+        vec![
+            "gamification.badge.user".to_owned(),
+            "gamification.goal".to_owned()
+        ]
+    );
+    assert_eq!(report.calls.create, 1, "{report}");
+    assert_eq!(count(&served, "gamification.goal"), goals_before + 6);
+    // A third apply finds the goals by key and creates nothing.
+    let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(report.reconciled.applied, 6, "{report}");
+    assert_eq!(report.duplicates.len(), 7, "{report}");
+    assert!(report.created.is_empty(), "{report}");
+    assert_eq!(report.calls.create, 0, "{report}");
     assert_eq!(count(&served, "gamification.goal"), goals_before + 6);
     assert_eq!(count(&served, "gamification.badge.user"), 1);
     let comment = {
@@ -225,6 +256,15 @@ async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
     let report = apply::apply(&plan, &mut state, &writer, &apply_options())
         .await
         .unwrap();
+    // The answer was lost: the entries stay in doubt, nothing is sent twice; the next apply
+    // finds them all by key.
+    assert!(report.created.is_empty() && report.duplicates.is_empty());
+    assert!(report.failures[0].outcome_unknown, "{report}");
+    assert_eq!(karma_entries(&served).len(), awards);
+    let report = apply::apply(&plan, &mut state, &writer, &apply_options())
+        .await
+        .unwrap();
+    assert_eq!(report.reconciled.applied, awards, "{report}");
     assert_eq!(report.duplicates.len(), awards);
     let booked = karma_entries(&served);
     assert_eq!(booked.len(), awards);

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use scorekeeper::apply::{
@@ -22,8 +21,6 @@ const KARMA: &str = "gamification.karma.tracking";
 fn opts() -> ApplyOptions {
     ApplyOptions {
         batch_size: 100,
-        max_retries: 2,
-        retry_delay: Duration::ZERO,
         ..ApplyOptions::default()
     }
 }
@@ -392,28 +389,44 @@ async fn a_crash_after_a_write_before_marking_it_is_found_applied() {
 }
 
 #[tokio::test]
-async fn transient_errors_are_retried_and_a_permanent_one_stops_the_run_clearly() {
+async fn each_call_is_sent_once_and_a_failure_stops_the_run_clearly() {
+    // Retries belong to the client under the writer: apply sends each call once, so a
+    // transient failure (certainly not applied) stops the run and the next run redoes it.
     let odoo = ten_leads();
     let mut state = State::open_in_memory().unwrap();
     odoo.inject(Method::Write, 1, Fault::Transient);
-    odoo.inject(Method::Write, 3, Fault::Permanent);
     let report = apply(&score_plan(&odoo), &mut state, &*odoo, &opts())
         .await
         .unwrap();
     assert_eq!(report.status, RunStatus::Failed);
-    assert_eq!(report.calls.retries, 1);
-    assert_eq!(
-        report.calls.write, 3,
-        "first group retried once, second group failed for good"
-    );
+    assert_eq!(report.calls.write, 1, "no retry inside apply");
+    assert_eq!(report.calls.retries, 0);
+    assert_eq!(report.records_written, 0);
+    assert_eq!(report.failures[0].ids, vec![3, 6, 9]);
+    assert!(!report.failures[0].outcome_unknown);
+    assert_eq!(report.not_attempted, 7);
+    let info = state.run(&report.run_id).unwrap().unwrap();
+    assert_eq!((info.applied, info.failed, info.not_applied), (0, 3, 7));
+
+    // A permanent error on the second group of the next run: the first is written, the
+    // third not attempted, and the report says so.
+    odoo.inject(Method::Write, 2, Fault::Permanent);
+    let report = apply(&score_plan(&odoo), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Failed);
+    assert_eq!(report.calls.write, 2);
     assert_eq!(report.records_written, 3);
     assert_eq!(report.failures.len(), 1);
-    assert_eq!(report.failures[0].ids, vec![1, 4, 7, 10]);
     assert!(!report.failures[0].outcome_unknown);
     assert_eq!(report.not_attempted, 3);
     let text = report.to_string();
     assert!(
         text.contains("FAILED crm.lead.write ids [1, 4, 7, 10] fields x_score"),
+        "{text}"
+    );
+    assert!(
+        text.contains("injected access error — not applied"),
         "{text}"
     );
     assert!(text.contains("3 change(s) not attempted"), "{text}");
@@ -431,18 +444,17 @@ async fn transient_errors_are_retried_and_a_permanent_one_stops_the_run_clearly(
 }
 
 #[tokio::test]
-async fn exhausted_retries_leave_an_unknown_outcome_that_reconciliation_settles() {
+async fn a_lost_answer_leaves_an_unknown_outcome_that_reconciliation_settles() {
     let odoo = ten_leads();
     let mut state = State::open_in_memory().unwrap();
-    // Every attempt at the first group reaches Odoo but the answer is lost.
-    for nth in 1..=3 {
-        odoo.inject(Method::Write, nth, Fault::LostResponse);
-    }
+    // The first group reaches Odoo but the answer is lost: not sent again.
+    odoo.inject(Method::Write, 1, Fault::LostResponse);
     let report = apply(&score_plan(&odoo), &mut state, &*odoo, &opts())
         .await
         .unwrap();
     assert_eq!(report.status, RunStatus::Failed);
     assert!(report.failures[0].outcome_unknown);
+    assert_eq!(report.calls.write, 1);
     assert_eq!(
         state.planned_entries().unwrap().len(),
         3,
@@ -593,6 +605,104 @@ async fn a_key_found_in_odoo_is_not_created_again_even_with_a_lost_state() {
         .await
         .unwrap();
     assert_eq!(odoo.calls(), calls);
+}
+
+/// A karma plan alone (no score writes), for the create-in-doubt tests.
+fn karma_plan() -> Plan {
+    let mut plan = Plan::new("scoring");
+    for change in mixed_plan(&ten_leads())
+        .changes()
+        .filter(|c| c.model() == KARMA)
+    {
+        plan.push(change);
+    }
+    plan
+}
+
+/// The state's clock, settable from the test.
+fn settable_clock(state: &mut State) -> Arc<std::sync::Mutex<chrono::DateTime<chrono::Utc>>> {
+    let now = Arc::new(std::sync::Mutex::new(
+        chrono::DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    ));
+    let read = Arc::clone(&now);
+    state.set_clock(Arc::new(move || *read.lock().unwrap()));
+    now
+}
+
+#[tokio::test]
+async fn a_create_that_runs_after_the_client_gave_up_is_never_created_twice() {
+    // The slow-create case: the create's answer is lost and the request itself reaches Odoo
+    // only later. A search right after finds nothing, yet sending the create again would
+    // execute twice. The keys are held until found or past the request deadline.
+    let odoo = ten_leads();
+    let mut state = State::open_in_memory().unwrap();
+    let now = settable_clock(&mut state);
+    odoo.inject(Method::Create, 1, Fault::Delayed);
+    let first = apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert!(first.failures[0].outcome_unknown, "{first}");
+    assert_eq!(odoo.records(KARMA).len(), 0, "not run yet");
+
+    // The next run, a minute later: Odoo has no record yet, but the request may still run.
+    *now.lock().unwrap() += chrono::Duration::minutes(1);
+    let held = apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert_eq!(held.calls.create, 0, "nothing is sent again: {held}");
+    assert_eq!(held.held.len(), 5, "{held}");
+    assert_eq!(held.reconciled.in_doubt, 5, "{held}");
+    assert!(held.to_string().contains("held 5 create(s)"), "{held}");
+    let journal = state.journal(&held.run_id).unwrap();
+    assert!(
+        journal
+            .iter()
+            .all(|e| e.detail.as_deref().unwrap().starts_with("held: the create")),
+        "{journal:?}"
+    );
+
+    // The queued request finally runs; the next run finds every record by key.
+    assert_eq!(odoo.run_delayed(), 5);
+    *now.lock().unwrap() += chrono::Duration::minutes(1);
+    let settled = apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert_eq!(settled.reconciled.applied, 5, "{settled}");
+    assert_eq!(settled.calls.create, 0);
+    assert!(settled.created.is_empty());
+    assert_one_record_per_key(&odoo);
+    assert_journal_settled(&state);
+}
+
+#[tokio::test]
+async fn a_lost_create_that_never_runs_is_created_once_after_the_deadline() {
+    let odoo = ten_leads();
+    let mut state = State::open_in_memory().unwrap();
+    let now = settable_clock(&mut state);
+    odoo.inject(Method::Create, 1, Fault::Delayed);
+    apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    odoo.drop_delayed();
+    // Just before the deadline: still held.
+    *now.lock().unwrap() +=
+        chrono::Duration::from_std(opts().request_deadline).unwrap() - chrono::Duration::seconds(1);
+    let held = apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert_eq!((held.calls.create, held.held.len()), (0, 5), "{held}");
+    // Past it, the request can no longer run: the keys are created, once.
+    *now.lock().unwrap() += chrono::Duration::seconds(2);
+    let created = apply(&karma_plan(), &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    assert_eq!(created.reconciled.not_applied, 5, "{created}");
+    assert_eq!(created.created.len(), 5, "{created}");
+    assert_eq!(created.calls.create, 1);
+    assert_one_record_per_key(&odoo);
+    assert_journal_settled(&state);
 }
 
 #[tokio::test]

@@ -36,6 +36,10 @@ pub enum Fault {
     /// Panics after the effect: the process died after Odoo committed, before apply could
     /// mark the entry applied.
     CrashAfter,
+    /// The request is sent, its answer lost (an error of unknown outcome), and it has not run
+    /// yet: a `create` waits until [`MemoryOdoo::run_delayed`] (a request queued behind a
+    /// slow proxy or worker); any other call never runs.
+    Delayed,
 }
 
 /// Calls made so far, per method (a `find_by_keys` counts once).
@@ -88,6 +92,8 @@ struct Inner {
     /// Every successful write, for "written exactly once" assertions.
     write_log: Vec<LoggedWrite>,
     records_created: u64,
+    /// Creates sent with [`Fault::Delayed`] that have not run yet: (model, records).
+    delayed: Vec<(String, Vec<Record>)>,
 }
 
 /// An in-memory Odoo. Cheap to share behind an `Arc`.
@@ -107,6 +113,7 @@ enum Step {
     FailAfter(WriteError),
     CrashBefore,
     CrashAfter,
+    Defer(WriteError),
 }
 
 impl MemoryOdoo {
@@ -196,6 +203,34 @@ impl MemoryOdoo {
         inner.faults.push((method, at, fault));
     }
 
+    /// Runs the creates that [`Fault::Delayed`] held back (they reach Odoo late, after the
+    /// client gave up on them); returns how many records they created.
+    pub fn run_delayed(&self) -> usize {
+        let mut inner = self.lock();
+        let delayed = std::mem::take(&mut inner.delayed);
+        let mut created = 0;
+        for (model, records) in delayed {
+            for fields in records {
+                let id = inner.next_id;
+                inner.next_id += 1;
+                let record: Record = fields.into_iter().collect();
+                inner
+                    .models
+                    .entry(model.clone())
+                    .or_default()
+                    .insert(id, record);
+                inner.records_created += 1;
+                created += 1;
+            }
+        }
+        created
+    }
+
+    /// Drops the creates that [`Fault::Delayed`] held back: they never run.
+    pub fn drop_delayed(&self) {
+        self.lock().delayed.clear();
+    }
+
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
     }
@@ -220,11 +255,14 @@ impl MemoryOdoo {
             Fault::Permanent => Step::FailBefore(WriteError::Permanent(format!(
                 "{what}: injected access error"
             ))),
-            Fault::LostResponse => Step::FailAfter(WriteError::Transient(format!(
+            Fault::LostResponse => Step::FailAfter(WriteError::Unknown(format!(
                 "{what}: injected lost response"
             ))),
             Fault::CrashBefore => Step::CrashBefore,
             Fault::CrashAfter => Step::CrashAfter,
+            Fault::Delayed => Step::Defer(WriteError::Unknown(format!(
+                "{what}: injected timeout, the request still queued"
+            ))),
         }
     }
 
@@ -236,12 +274,26 @@ impl MemoryOdoo {
         effect: impl FnOnce(&mut Inner) -> Result<T, WriteError>,
     ) -> Result<T, WriteError> {
         let step = self.begin(method, what);
+        Self::finish(&self.inner, step, what, effect)
+    }
+
+    /// Plays `step` out around `effect`.
+    fn finish<T>(
+        inner: &Mutex<Inner>,
+        step: Step,
+        what: &str,
+        effect: impl FnOnce(&mut Inner) -> Result<T, WriteError>,
+    ) -> Result<T, WriteError> {
         match step {
-            Step::FailBefore(err) => return Err(err),
+            Step::FailBefore(err) | Step::Defer(err) => return Err(err),
             Step::CrashBefore => panic!("injected crash before {what}"),
             Step::Proceed | Step::FailAfter(_) | Step::CrashAfter => {}
         }
-        let result = effect(&mut self.lock());
+        let result = effect(
+            &mut inner
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         match step {
             Step::FailAfter(err) => {
                 result?;
@@ -295,7 +347,13 @@ impl OdooWriter for MemoryOdoo {
         model: &str,
         values: &[Vec<(String, Value)>],
     ) -> Result<Vec<i64>, WriteError> {
-        self.run(Method::Create, &format!("{model}.create"), |inner| {
+        let what = format!("{model}.create");
+        let step = self.begin(Method::Create, &what);
+        if let Step::Defer(_) = &step {
+            let records = values.iter().map(|r| r.iter().cloned().collect()).collect();
+            self.lock().delayed.push((model.to_owned(), records));
+        }
+        Self::finish(&self.inner, step, &what, |inner| {
             let mut ids = Vec::with_capacity(values.len());
             for fields in values {
                 let id = inner.next_id;
@@ -374,7 +432,7 @@ mod tests {
         let lost = odoo
             .write("crm.lead", &[1], &[("x_score".to_owned(), Value::Int(7))])
             .await;
-        assert!(matches!(lost, Err(WriteError::Transient(_))));
+        assert!(matches!(lost, Err(WriteError::Unknown(_))));
         assert_eq!(
             odoo.get("crm.lead", 1, "x_score"),
             Some(Value::Int(7)),

@@ -3,8 +3,29 @@
 //! journal entry as its call succeeds or fails, so that a crash at any point leaves a journal
 //! that says exactly what was and was not done (see `reconcile`) and every run can be undone.
 //!
-//! Creates are guarded by idempotency keys: a key already honoured (in the local key table or,
-//! via `find_by_key`, in Odoo itself) is never created again, across retries and restarts.
+//! **Each call is sent once.** Retries belong to the client below the writer (one policy:
+//! `[odoo] max_attempts` HTTP attempts per call, end to end); it retries reads, searches and
+//! writes (the same values written twice are the same values), and a `create` only when Odoo
+//! certainly did not run it (connection refused, a rolled-back concurrency fault).
+//!
+//! **Creates are never repeated blindly.** A create carries an idempotency key, and a key
+//! already honoured (in the local key table or, via `find_by_keys`, in Odoo) is never created
+//! again. That alone is not enough: a create whose answer was lost (timeout, reset, a proxy's
+//! 502/504, a truncated answer) may not have run *yet* — it can wait in a proxy or in a busy
+//! worker's queue and run minutes later — so a search that finds no record proves nothing, and
+//! a create sent again could run as well (the duplicate goals, badges and karma seen against
+//! a slow Odoo). So a lost create is never sent again in the same run: its entries stay
+//! `planned` and its keys are recorded **in doubt** with the time the request was sent
+//! (`state::doubts`). Later runs settle a doubtful key by searching for it: found → applied;
+//! not found → the key stays held (not created, reported as held) until
+//! `sent_at + request_deadline` has passed, after which the request can no longer run and the
+//! key may be created again. Why the deadline is a bound: Odoo's prefork server kills a worker
+//! whose request exceeds `limit_time_real` (120 s by default) and rolls its transaction back;
+//! `request_deadline` (`[odoo] request_deadline_secs`, default 900 s) covers that plus time
+//! queued in front of the workers. Where no such bound holds (a threaded Odoo without limits,
+//! a queue that holds requests longer), a late request can still create a second record
+//! after the deadline: that is what the key search of every later run and the duplicate
+//! check report, and the reason the deadline is configurable.
 
 mod memory;
 mod reconcile;
@@ -16,6 +37,8 @@ mod writer;
 use std::future::Future;
 use std::ops::Range;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use thiserror::Error;
 
@@ -36,10 +59,9 @@ use crate::state::{
 pub struct ApplyOptions {
     /// Most ids per `write`, records per `create`, ids per `read`.
     pub batch_size: usize,
-    /// Retries of a call that failed transiently (so `max_retries + 1` attempts at most).
-    pub max_retries: u32,
-    /// Pause before the first retry; doubles with each retry, capped at 30 s.
-    pub retry_delay: Duration,
+    /// How long after it was sent a request whose answer was lost may still run in Odoo; a
+    /// create in doubt is not sent again before this has passed (see the module doc).
+    pub request_deadline: Duration,
     /// Stop at the first failed call (the rest is journaled as not applied), or go on with
     /// the other groups.
     pub stop_on_error: bool,
@@ -53,12 +75,15 @@ pub struct ApplyOptions {
     pub cursors: Vec<(String, String)>,
 }
 
+/// The default of `[odoo] request_deadline_secs`: Odoo's `limit_time_real` (120 s) plus
+/// generous room for time queued in front of the workers.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(900);
+
 impl Default for ApplyOptions {
     fn default() -> Self {
         ApplyOptions {
             batch_size: 1000,
-            max_retries: 3,
-            retry_delay: Duration::from_millis(500),
+            request_deadline: DEFAULT_REQUEST_DEADLINE,
             stop_on_error: true,
             verify_old: false,
             cursors: Vec::new(),
@@ -112,40 +137,14 @@ enum Call {
     Find,
 }
 
-/// Runs an Odoo call with bounded retries on transient errors. Only for calls that are safe to
-/// repeat as they are (never a bare `create`).
-async fn retrying<T, Fut>(
-    opts: &ApplyOptions,
+/// Sends one Odoo call, counted. No retry here: the writer's client owns retries.
+async fn once<T>(
     stats: &mut CallStats,
     call: Call,
-    what: &str,
-    mut make: impl FnMut() -> Fut,
-) -> Result<T, (WriteError, u32)>
-where
-    Fut: Future<Output = Result<T, WriteError>>,
-{
-    let mut attempts = 0;
-    let mut delay = opts.retry_delay;
-    loop {
-        attempts += 1;
-        stats.count(call);
-        match make().await {
-            Ok(value) => return Ok(value),
-            Err(error) if error.is_transient() && attempts <= opts.max_retries => {
-                tracing::warn!(%error, attempts, "{what} failed, retrying");
-                stats.retries += 1;
-                pause(&mut delay).await;
-            }
-            Err(error) => return Err((error, attempts)),
-        }
-    }
-}
-
-async fn pause(delay: &mut Duration) {
-    if !delay.is_zero() {
-        tokio::time::sleep(*delay).await;
-    }
-    *delay = (*delay * 2).min(Duration::from_secs(30));
+    fut: impl Future<Output = Result<T, WriteError>>,
+) -> Result<T, WriteError> {
+    stats.count(call);
+    fut.await
 }
 
 /// The journal entries of a plan, numbered by Odoo call ("group"): write groups first, then
@@ -237,6 +236,7 @@ pub(crate) async fn execute<W: OdooWriter>(
     undo_of: Option<&RunId>,
     extra: Vec<NewEntry>,
 ) -> Result<ApplyReport, ApplyError> {
+    let retries_before = writer.retries_so_far();
     let indexed = indexed_write_groups(plan, opts.batch_size);
     let create_groups = plan.create_groups(opts.batch_size);
     let (entries, group_seqs) = journal_entries(plan, &indexed, &create_groups);
@@ -254,10 +254,11 @@ pub(crate) async fn execute<W: OdooWriter>(
     for (index, group) in write_groups.iter().enumerate() {
         let seqs = group_seqs[index].clone();
         let entries = (seqs.end - seqs.start) as usize;
-        let what = format!("{}.write", group.model);
-        let result = retrying(opts, &mut report.calls, Call::Write, &what, || {
-            writer.write(&group.model, &group.ids, &group.values)
-        })
+        let result = once(
+            &mut report.calls,
+            Call::Write,
+            writer.write(&group.model, &group.ids, &group.values),
+        )
         .await;
         match result {
             Ok(()) => {
@@ -269,8 +270,8 @@ pub(crate) async fn execute<W: OdooWriter>(
                     report.written_span = Some((start, last));
                 }
             }
-            Err((error, attempts)) => {
-                let failure = Failure::write(group, error, attempts);
+            Err(error) => {
+                let failure = Failure::write(group, error);
                 state.record_range(
                     &run_id,
                     seqs,
@@ -307,6 +308,7 @@ pub(crate) async fn execute<W: OdooWriter>(
             )?;
         }
     }
+    report.calls.retries = writer.retries_so_far().saturating_sub(retries_before);
     let (status, error) = if report.failures.is_empty() {
         (RunStatus::Applied, None)
     } else {
@@ -366,126 +368,151 @@ async fn create_batch<W: OdooWriter>(
 
     let keys: Vec<IdemKey> = batch.items.iter().map(|i| i.key.clone()).collect();
     let known = state.known_keys(&keys)?;
+    let doubts = state.doubts(&keys)?;
     let mut done = Vec::new();
     pending.retain(|&(seq, index)| {
         let item = &batch.items[index];
-        match known.get(&item.key) {
-            Some(record) => {
+        if let Some(record) = known.get(&item.key) {
+            done.push(Outcome {
+                run_id: run_id.clone(),
+                seq,
+                status: EntryStatus::Skipped,
+                detail: Some(format!(
+                    "duplicate: key already honoured by {} {} (run {})",
+                    record.model, record.record_id, record.run_id
+                )),
+                record_id: Some(record.record_id),
+            });
+            report.duplicates.push((item.key.clone(), record.record_id));
+            return false;
+        }
+        if let Some(doubt) = doubts.get(&item.key) {
+            // Reconciliation (at the start of this apply) did not find the record and the
+            // earlier request may still run: hold the key rather than risk a second record.
+            done.push(Outcome {
+                run_id: run_id.clone(),
+                seq,
+                status: EntryStatus::NotApplied,
+                detail: Some(held_detail(doubt.sent_at, &doubt.run_id, opts)),
+                record_id: None,
+            });
+            report.held.push(item.key.clone());
+            return false;
+        }
+        true
+    });
+    state.record_outcomes(&done, &[])?;
+    if pending.is_empty() {
+        return Ok(true);
+    }
+
+    // Ask Odoo first: a record may carry the key from a run whose local state was lost.
+    let wanted = keys_of(batch, &pending);
+    let found = match once(
+        &mut report.calls,
+        Call::Find,
+        writer.find_by_keys(model, &wanted),
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(error) => {
+            // A search creates nothing: the entries were not applied.
+            let failure = Failure::create(model, &wanted, "search", error, false);
+            return fail_pending(state, report, run_id, &pending, failure);
+        }
+    };
+    let mut done = Vec::new();
+    let mut keys = Vec::new();
+    let mut still = Vec::new();
+    for (&(seq, index), found) in pending.iter().zip(found) {
+        match found {
+            Some(id) => {
+                let key = &batch.items[index].key;
                 done.push(Outcome {
                     run_id: run_id.clone(),
                     seq,
                     status: EntryStatus::Skipped,
                     detail: Some(format!(
-                        "duplicate: key already honoured by {} {} (run {})",
-                        record.model, record.record_id, record.run_id
+                        "duplicate: {model} {id} in Odoo already carries the key"
                     )),
-                    record_id: Some(record.record_id),
+                    record_id: Some(id),
                 });
-                report.duplicates.push((item.key.clone(), record.record_id));
-                false
+                keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
+                report.duplicates.push((key.clone(), id));
             }
-            None => true,
-        }
-    });
-    state.record_outcomes(&done, &[])?;
-
-    let mut attempts = 0;
-    let mut delay = opts.retry_delay;
-    while !pending.is_empty() {
-        attempts += 1;
-        // Ask Odoo before every attempt: a record may carry the key from a run whose local
-        // state was lost, or from the previous attempt whose answer was lost.
-        let wanted = keys_of(batch, &pending);
-        let what = format!("{model}.search (idempotency keys)");
-        let found = match retrying(opts, &mut report.calls, Call::Find, &what, || {
-            writer.find_by_keys(model, &wanted)
-        })
-        .await
-        {
-            Ok(found) => found,
-            Err((error, tries)) => {
-                // A search creates nothing, but an earlier attempt's create may have been
-                // committed: then the entries stay `planned` for reconciliation.
-                let failure = Failure::create(model, &wanted, "search", error, tries, attempts > 1);
-                return fail_pending(state, report, run_id, &pending, failure);
-            }
-        };
-        let mut done = Vec::new();
-        let mut keys = Vec::new();
-        let mut still = Vec::new();
-        for (&(seq, index), found) in pending.iter().zip(found) {
-            match found {
-                Some(id) => {
-                    let key = &batch.items[index].key;
-                    done.push(Outcome {
-                        run_id: run_id.clone(),
-                        seq,
-                        status: EntryStatus::Skipped,
-                        detail: Some(format!(
-                            "duplicate: {model} {id} in Odoo already carries the key"
-                        )),
-                        record_id: Some(id),
-                    });
-                    keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
-                    report.duplicates.push((key.clone(), id));
-                }
-                None => still.push((seq, index)),
-            }
-        }
-        state.record_outcomes(&done, &keys)?;
-        pending = still;
-        if pending.is_empty() {
-            break;
-        }
-
-        let values: Vec<Vec<(String, Value)>> = pending
-            .iter()
-            .map(|&(_, i)| batch.items[i].values.clone())
-            .collect();
-        report.calls.count(Call::Create);
-        match writer.create(model, &values).await {
-            Ok(ids) if ids.len() == pending.len() => {
-                let mut done = Vec::new();
-                let mut keys = Vec::new();
-                for (&(seq, index), id) in pending.iter().zip(ids) {
-                    let key = &batch.items[index].key;
-                    done.push(Outcome {
-                        run_id: run_id.clone(),
-                        seq,
-                        status: EntryStatus::Applied,
-                        detail: None,
-                        record_id: Some(id),
-                    });
-                    keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
-                    report.created.push((key.clone(), id));
-                }
-                state.record_outcomes(&done, &keys)?;
-                return Ok(true);
-            }
-            Ok(ids) => {
-                let error = WriteError::Permanent(format!(
-                    "{model}.create returned {} ids for {} records",
-                    ids.len(),
-                    pending.len()
-                ));
-                let wanted = keys_of(batch, &pending);
-                // Records may exist without known ids: leave the entries to reconciliation,
-                // which finds them by key.
-                let failure = Failure::create(model, &wanted, "create", error, attempts, true);
-                return fail_pending(state, report, run_id, &pending, failure);
-            }
-            Err(error) if error.is_transient() && attempts <= opts.max_retries => {
-                tracing::warn!(%error, attempts, "{model}.create failed, checking keys and retrying");
-                report.calls.retries += 1;
-                pause(&mut delay).await;
-            }
-            Err(error) => {
-                let wanted = keys_of(batch, &pending);
-                let unknown = error.is_transient();
-                let failure = Failure::create(model, &wanted, "create", error, attempts, unknown);
-                return fail_pending(state, report, run_id, &pending, failure);
-            }
+            None => still.push((seq, index)),
         }
     }
-    Ok(true)
+    state.record_outcomes(&done, &keys)?;
+    pending = still;
+    if pending.is_empty() {
+        return Ok(true);
+    }
+
+    let values: Vec<Vec<(String, Value)>> = pending
+        .iter()
+        .map(|&(_, i)| batch.items[i].values.clone())
+        .collect();
+    let wanted = keys_of(batch, &pending);
+    // Taken before sending: the deadline of a lost request counts from when it could first run.
+    let sent_at = state.now();
+    match once(
+        &mut report.calls,
+        Call::Create,
+        writer.create(model, &values),
+    )
+    .await
+    {
+        Ok(ids) if ids.len() == pending.len() => {
+            let mut done = Vec::new();
+            let mut keys = Vec::new();
+            for (&(seq, index), id) in pending.iter().zip(ids) {
+                let key = &batch.items[index].key;
+                done.push(Outcome {
+                    run_id: run_id.clone(),
+                    seq,
+                    status: EntryStatus::Applied,
+                    detail: None,
+                    record_id: Some(id),
+                });
+                keys.push((key.clone(), model.to_owned(), id, run_id.clone()));
+                report.created.push((key.clone(), id));
+            }
+            state.record_outcomes(&done, &keys)?;
+            Ok(true)
+        }
+        Ok(ids) => {
+            let error = WriteError::Unknown(format!(
+                "{model}.create returned {} ids for {} records",
+                ids.len(),
+                pending.len()
+            ));
+            // Records may exist without known ids: leave the entries to reconciliation,
+            // which finds them by key.
+            state.add_doubts(model, &wanted, run_id, sent_at)?;
+            let failure = Failure::create(model, &wanted, "create", error, true);
+            fail_pending(state, report, run_id, &pending, failure)
+        }
+        Err(error) => {
+            let unknown = error.outcome_unknown();
+            if unknown {
+                tracing::warn!(%error, keys = wanted.len(), "{model}.create answer lost: its keys are in doubt and are not created again until found or past the request deadline");
+                state.add_doubts(model, &wanted, run_id, sent_at)?;
+            }
+            let failure = Failure::create(model, &wanted, "create", error, unknown);
+            fail_pending(state, report, run_id, &pending, failure)
+        }
+    }
+}
+
+/// The journal detail of a create held back because an earlier create of its key is in doubt.
+pub(crate) fn held_detail(sent_at: DateTime<Utc>, run: &RunId, opts: &ApplyOptions) -> String {
+    let until = sent_at + chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
+    format!(
+        "held: the create of this key sent at {} by run {run} lost its answer and may still run \
+         in Odoo until {}; not created again before then",
+        sent_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        until.format("%Y-%m-%d %H:%M:%S UTC"),
+    )
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use super::report::CallStats;
-use super::{ApplyError, ApplyOptions, Call, OdooWriter, retrying};
+use super::{ApplyError, ApplyOptions, Call, OdooWriter, once};
 use crate::plan::{IdemKey, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, JournalEntry, Outcome, RunId, RunStatus, State};
@@ -32,6 +32,8 @@ pub struct ReconcileReport {
     pub applied: usize,
     pub not_applied: usize,
     pub conflicts: Vec<Conflict>,
+    /// Creates whose lost request may still run: left planned, their keys held.
+    pub in_doubt: usize,
     /// Interrupted runs now closed (applied or failed).
     pub runs_closed: Vec<RunId>,
     pub calls: CallStats,
@@ -41,11 +43,12 @@ impl fmt::Display for ReconcileReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "reconciled {} journal entries left planned by earlier runs: {} had been applied, {} had not, {} conflict(s)",
+            "reconciled {} journal entries left planned by earlier runs: {} had been applied, {} had not, {} conflict(s), {} create(s) still in doubt",
             self.entries,
             self.applied,
             self.not_applied,
-            self.conflicts.len()
+            self.conflicts.len(),
+            self.in_doubt
         )?;
         for c in &self.conflicts {
             let field = c.field.as_deref().unwrap_or("-");
@@ -74,12 +77,7 @@ pub(super) async fn read_current<W: OdooWriter>(
 ) -> Result<HashMap<i64, HashMap<String, Value>>, super::WriteError> {
     let mut current = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(opts.batch_size.max(1)) {
-        let what = format!("{model}.read");
-        let rows = retrying(opts, stats, Call::Read, &what, || {
-            writer.read(model, chunk, fields)
-        })
-        .await
-        .map_err(|(error, _)| error)?;
+        let rows = once(stats, Call::Read, writer.read(model, chunk, fields)).await?;
         for (id, values) in rows {
             current.insert(id, values.into_iter().collect());
         }
@@ -115,6 +113,8 @@ pub async fn reconcile<W: OdooWriter>(
 
     let mut outcomes = Vec::new();
     let mut keys = Vec::new();
+    // Doubtful keys settled (found, or past their deadline).
+    let mut settled = Vec::new();
     for (model, entries) in writes {
         let ids: Vec<i64> = entries
             .iter()
@@ -185,25 +185,45 @@ pub async fn reconcile<W: OdooWriter>(
                     EntryChange::Write { .. } => None,
                 })
                 .collect();
-            let what = format!("{model}.search (idempotency keys)");
-            let found = retrying(opts, &mut report.calls, Call::Find, &what, || {
-                writer.find_by_keys(model, &wanted)
-            })
+            let found = once(
+                &mut report.calls,
+                Call::Find,
+                writer.find_by_keys(model, &wanted),
+            )
             .await
-            .map_err(|(error, _)| ApplyError::Reconcile(error))?;
+            .map_err(ApplyError::Reconcile)?;
+            let doubts = state.doubts(&wanted)?;
+            let now = state.now();
+            let deadline = chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
             for ((entry, key), found) in chunk.iter().zip(&wanted).zip(found) {
                 let (status, detail) = match found {
                     Some(id) => {
                         keys.push((key.clone(), model.to_owned(), id, entry.run_id.clone()));
+                        settled.push(key.clone());
                         (
                             EntryStatus::Applied,
                             format!("reconciled: {model} {id} carries the key"),
                         )
                     }
-                    None => (
-                        EntryStatus::NotApplied,
-                        "reconciled: no record carries the key".to_owned(),
-                    ),
+                    None => match doubts.get(key) {
+                        // The lost request may still run: the entry stays planned (and the
+                        // key held) until it is found or its deadline has passed.
+                        Some(doubt) if now < doubt.sent_at + deadline => {
+                            report.in_doubt += 1;
+                            continue;
+                        }
+                        Some(_) => {
+                            settled.push(key.clone());
+                            (
+                                EntryStatus::NotApplied,
+                                "reconciled: no record carries the key, and the request deadline has passed".to_owned(),
+                            )
+                        }
+                        None => (
+                            EntryStatus::NotApplied,
+                            "reconciled: no record carries the key".to_owned(),
+                        ),
+                    },
                 };
                 tally(&mut report, entry, status, &detail);
                 outcomes.push(Outcome {
@@ -217,6 +237,7 @@ pub async fn reconcile<W: OdooWriter>(
         }
     }
     state.record_outcomes(&outcomes, &keys)?;
+    state.clear_doubts(&settled)?;
 
     let mut touched: BTreeSet<RunId> = entries.iter().map(|e| e.run_id.clone()).collect();
     for run in unfinished {

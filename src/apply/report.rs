@@ -9,7 +9,7 @@ use super::writer::WriteError;
 use crate::plan::{IdemKey, WriteGroup};
 use crate::state::{EntryStatus, RunId, RunStatus};
 
-/// Odoo calls made (each attempt counts), and how many were retries.
+/// Odoo calls made by apply, and how many HTTP attempts the client retried under them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CallStats {
     pub write: u64,
@@ -65,23 +65,21 @@ pub struct Failure {
     /// The keys a failed create or search was for.
     pub keys: Vec<IdemKey>,
     pub error: WriteError,
-    pub attempts: u32,
-    /// Whether Odoo may nevertheless hold the effect (a transient error on a write or create):
-    /// the entries stay `planned` and the next run's reconciliation settles them.
+    /// Whether Odoo may nevertheless hold the effect (the answer to a write or create was
+    /// lost): the entries stay `planned` and the next run's reconciliation settles them.
     pub outcome_unknown: bool,
 }
 
 impl Failure {
-    pub(super) fn write(group: &WriteGroup, error: WriteError, attempts: u32) -> Failure {
+    pub(super) fn write(group: &WriteGroup, error: WriteError) -> Failure {
         Failure {
             model: group.model.clone(),
             call: "write",
             ids: group.ids.clone(),
             fields: group.values.iter().map(|(f, _)| f.clone()).collect(),
             keys: Vec::new(),
-            outcome_unknown: error.is_transient(),
+            outcome_unknown: error.outcome_unknown(),
             error,
-            attempts,
         }
     }
 
@@ -90,7 +88,6 @@ impl Failure {
         keys: &[IdemKey],
         call: &'static str,
         error: WriteError,
-        attempts: u32,
         outcome_unknown: bool,
     ) -> Failure {
         Failure {
@@ -100,7 +97,6 @@ impl Failure {
             fields: Vec::new(),
             keys: keys.to_vec(),
             error,
-            attempts,
             outcome_unknown,
         }
     }
@@ -124,8 +120,8 @@ impl Failure {
             "not applied"
         };
         format!(
-            "{}.{} failed after {} attempt(s): {} ({fate})",
-            self.model, self.call, self.attempts, self.error
+            "{}.{} failed: {} ({fate})",
+            self.model, self.call, self.error
         )
     }
 }
@@ -143,7 +139,7 @@ impl fmt::Display for Failure {
             let keys: Vec<&str> = self.keys.iter().map(IdemKey::as_str).collect();
             write!(f, " keys {}", short_list(&keys))?;
         }
-        write!(f, ": {} after {} attempt(s)", self.error, self.attempts)?;
+        write!(f, ": {}", self.error)?;
         if self.outcome_unknown {
             f.write_str(" — outcome unknown, the next run reconciles it")
         } else {
@@ -191,6 +187,8 @@ pub struct ApplyReport {
     pub created: Vec<(IdemKey, i64)>,
     /// Creates skipped because a record already carries the key: key → that record.
     pub duplicates: Vec<(IdemKey, i64)>,
+    /// Creates held back: an earlier create of the key lost its answer and may still run.
+    pub held: Vec<IdemKey>,
     pub failures: Vec<Failure>,
     /// With `verify_old`: changes dropped because Odoo no longer held the planned old value.
     pub stale: Vec<SkippedField>,
@@ -213,6 +211,7 @@ impl ApplyReport {
             written_span: None,
             created: Vec::new(),
             duplicates: Vec::new(),
+            held: Vec::new(),
             failures: Vec::new(),
             stale: Vec::new(),
             entries_failed: 0,
@@ -263,6 +262,15 @@ impl fmt::Display for ApplyReport {
             self.created.len(),
             self.duplicates.len()
         )?;
+        if !self.held.is_empty() {
+            let keys: Vec<&str> = self.held.iter().map(IdemKey::as_str).collect();
+            writeln!(
+                f,
+                "  held {} create(s) whose earlier request lost its answer and may still run in Odoo: {}",
+                self.held.len(),
+                short_list(&keys)
+            )?;
+        }
         writeln!(f, "  calls: {}", self.calls)?;
         for skip in &self.stale {
             writeln!(

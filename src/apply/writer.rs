@@ -8,13 +8,20 @@ use thiserror::Error;
 use crate::plan::{IdemKey, Values};
 use crate::record::Value;
 
-/// A failed Odoo call, classified by what a retry can do about it.
+/// A failed Odoo call, classified by what it may have done. The transport layer below the
+/// writer has already retried whatever it could retry safely (the client owns retries: one
+/// policy, `max_attempts` HTTP attempts per call), so apply never sends a failed call again
+/// within a run.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WriteError {
-    /// Network trouble, timeout, server busy or restarting, serialization conflict: the same
-    /// call may succeed later. Whether the failed call took effect is unknown.
-    #[error("{0} (transient)")]
+    /// Odoo certainly did not run the call (the connection was never made, or Odoo rolled back
+    /// a concurrency failure) and the same call may succeed later.
+    #[error("{0} (transient, not applied)")]
     Transient(String),
+    /// The request was sent and its answer lost (timeout, reset, 502/503/504 from a proxy, a
+    /// truncated answer): Odoo may have run it, may be running it, or may still run it later.
+    #[error("{0} (outcome unknown)")]
+    Unknown(String),
     /// Access error, validation error, missing record, unknown field: retrying will not help,
     /// and Odoo rolled the call back (each call is its own transaction).
     #[error("{0}")]
@@ -22,8 +29,14 @@ pub enum WriteError {
 }
 
 impl WriteError {
+    /// Whether the same call may succeed later (whatever this one did).
     pub fn is_transient(&self) -> bool {
-        matches!(self, WriteError::Transient(_))
+        matches!(self, WriteError::Transient(_) | WriteError::Unknown(_))
+    }
+
+    /// Whether the call may have taken effect, or may still take effect.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, WriteError::Unknown(_))
     }
 }
 
@@ -32,9 +45,8 @@ pub type ReadRows = Vec<(i64, Values)>;
 
 /// What apply needs from Odoo.
 ///
-/// Implementations should not retry `create` on their own: apply retries it only after
-/// checking the idempotency keys, so a lost response never becomes a duplicate. Retrying
-/// `write`, `read` and the searches inside an implementation is harmless.
+/// Implementations own retries (the client's policy): they may retry `write`, `read` and the
+/// searches, and `create` only when Odoo certainly did not run it. Apply sends each call once.
 ///
 /// The futures are `Send` so a job can run on a multi-threaded runtime; write the methods as
 /// `async fn` in the impl.
@@ -74,6 +86,12 @@ pub trait OdooWriter: Sync {
         model: &str,
         keys: &[IdemKey],
     ) -> impl Future<Output = Result<Vec<Option<i64>>, WriteError>> + Send;
+
+    /// How many attempts the transport below has retried so far (all calls): apply reports
+    /// the difference over a run, since it does not retry itself.
+    fn retries_so_far(&self) -> u64 {
+        0
+    }
 
     /// [`find_by_keys`](Self::find_by_keys) for one key.
     fn find_by_key(

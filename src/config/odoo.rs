@@ -29,6 +29,9 @@ pub struct OdooConfig {
     pub timeout: Duration,
     /// Records per `search_read` page, ids per `write`, dicts per `create`.
     pub batch_size: NonZeroUsize,
+    /// How long after it was sent a request whose answer was lost may still run in Odoo (see
+    /// `apply`): a create in doubt is not sent again before this has passed.
+    pub request_deadline: Duration,
     pub retry: RetryPolicy,
 }
 
@@ -88,6 +91,14 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
     )
     .and_then(|n| usize::try_from(n).ok())
     .and_then(NonZeroUsize::new);
+    let request_deadline = bounded(
+        raw.request_deadline_secs.as_ref(),
+        crate::apply::DEFAULT_REQUEST_DEADLINE.as_secs(),
+        1..=86_400,
+        "odoo.request_deadline_secs",
+        ctx,
+    )
+    .map(Duration::from_secs);
     let retry = validate_retries(raw.retries, ctx);
     let (password, password_source) = password?;
     Some(OdooConfig {
@@ -98,6 +109,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
         password_source,
         timeout: timeout?,
         batch_size: batch_size?,
+        request_deadline: request_deadline?,
         retry: retry?,
     })
 }

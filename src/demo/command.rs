@@ -119,6 +119,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
         let opts = Options::from_config(gcfg, today);
         let apply_opts = ApplyOptions {
             batch_size: client.batch_size(),
+            request_deadline: client.request_deadline(),
             ..ApplyOptions::default()
         };
         let before = client.metrics().calls;

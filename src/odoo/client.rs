@@ -64,6 +64,7 @@ pub struct OdooClient {
     uid: OnceCell<i64>,
     retry: RetryPolicy,
     batch_size: NonZeroUsize,
+    request_deadline: std::time::Duration,
     context: Struct,
 }
 
@@ -92,6 +93,7 @@ impl OdooClient {
             uid: OnceCell::new(),
             retry: RetryPolicy::default(),
             batch_size: NonZeroUsize::new(DEFAULT_BATCH_SIZE).unwrap_or(NonZeroUsize::MIN),
+            request_deadline: crate::apply::DEFAULT_REQUEST_DEADLINE,
             context: Struct::new(),
         }
     }
@@ -114,7 +116,8 @@ impl OdooClient {
             Credentials::from_config(config),
         )
         .with_retry(config.retry)
-        .with_batch_size(config.batch_size))
+        .with_batch_size(config.batch_size)
+        .with_request_deadline(config.request_deadline))
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -125,6 +128,17 @@ impl OdooClient {
     pub fn with_batch_size(mut self, batch_size: NonZeroUsize) -> Self {
         self.batch_size = batch_size;
         self
+    }
+
+    /// How long a request whose answer was lost may still run in Odoo (`[odoo]
+    /// request_deadline_secs`); apply holds creates in doubt that long.
+    pub fn with_request_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.request_deadline = deadline;
+        self
+    }
+
+    pub fn request_deadline(&self) -> std::time::Duration {
+        self.request_deadline
     }
 
     /// A context merged into every `execute_kw` (keys the call sets itself win), e.g.

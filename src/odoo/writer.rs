@@ -55,10 +55,25 @@ impl<'a> ClientWriter<'a> {
     }
 }
 
-/// Odoo's answer classified for apply: transient errors may be retried, the rest not.
+/// Odoo's answer classified for apply by what the failed call may have done: certainly
+/// nothing (connection refused, rolled-back concurrency fault), perhaps something (the answer
+/// was lost after the request was sent), or nothing for good (Odoo's own refusal).
 pub fn classify(error: OdooError) -> WriteError {
-    if error.is_transient() {
+    // An answer we could not read (truncated or garbled XML, a proxy's page instead of
+    // XML-RPC, a 5xx from a proxy or a dying worker) came after the request was sent: the call
+    // may have run, so it is never taken as "not applied".
+    let sent_and_lost = error.is_transient()
+        || matches!(
+            error,
+            OdooError::Decode { .. }
+                | OdooError::NotXmlRpc { .. }
+                | OdooError::UnexpectedReply { .. }
+        )
+        || matches!(error, OdooError::Http { status, .. } if status >= 500);
+    if error.certainly_not_applied() {
         WriteError::Transient(error.to_string())
+    } else if sent_and_lost {
+        WriteError::Unknown(error.to_string())
     } else {
         WriteError::Permanent(error.to_string())
     }
@@ -129,6 +144,10 @@ fn no_active_test() -> Struct {
 }
 
 impl OdooWriter for ClientWriter<'_> {
+    fn retries_so_far(&self) -> u64 {
+        self.client.metrics().retries
+    }
+
     async fn write(
         &self,
         model: &str,

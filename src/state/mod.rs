@@ -6,6 +6,7 @@
 //! awaits and never hold a transaction across one.
 
 mod cursor;
+mod doubts;
 mod journal;
 mod keys;
 mod lock;
@@ -19,6 +20,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 use thiserror::Error;
 
+pub use doubts::Doubt;
 pub use journal::{EntryChange, EntryKind, EntryStatus, JournalEntry, NewEntry, Outcome};
 pub use keys::KeyRecord;
 pub use lock::JobLock;

@@ -69,6 +69,13 @@ const MIGRATIONS: &[&str] = &[
         run_id     TEXT NOT NULL REFERENCES runs(run_id),
         created_at TEXT NOT NULL
     );",
+    // v2: creates whose request was sent but whose answer was lost (see `state::doubts`).
+    "CREATE TABLE doubtful_creates (
+        key      TEXT PRIMARY KEY,
+        model    TEXT NOT NULL,
+        run_id   TEXT NOT NULL REFERENCES runs(run_id),
+        sent_at  TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,6 @@
 //! evaluation day, and the job's options.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use scorekeeper::apply::ApplyOptions;
@@ -110,8 +109,5 @@ pub fn options(missing: MissingRows) -> Options {
 }
 
 pub fn apply_options() -> ApplyOptions {
-    ApplyOptions {
-        retry_delay: Duration::from_millis(1),
-        ..ApplyOptions::default()
-    }
+    ApplyOptions::default()
 }

@@ -44,6 +44,7 @@ impl Job for GamificationJob {
             let mut state = State::open(&ctx.config.state.path)?;
             let apply_opts = ApplyOptions {
                 batch_size: ctx.odoo.batch_size(),
+                request_deadline: ctx.odoo.request_deadline(),
                 ..ApplyOptions::default()
             };
             let (outcome, report) = run(&ctx.odoo, &mut state, &opts, &apply_opts).await?;

@@ -41,6 +41,10 @@ fn parse_goal_key(key: &IdemKey) -> Option<(i64, i64, String)> {
 }
 
 impl OdooWriter for ClientWriter<'_> {
+    fn retries_so_far(&self) -> u64 {
+        self.inner.retries_so_far()
+    }
+
     async fn write(
         &self,
         model: &str,

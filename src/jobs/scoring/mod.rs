@@ -722,6 +722,7 @@ impl<'a> ScoringJob<'a> {
         }
         let base = ApplyOptions {
             batch_size: self.client.batch_size(),
+            request_deadline: self.client.request_deadline(),
             ..ApplyOptions::default()
         };
         let scoring = apply::apply(
