@@ -16,6 +16,7 @@ mod domain_cases;
 mod domain_props;
 mod domain_snapshot;
 mod domain_transcripts;
+mod fault_injection;
 mod gamification_features;
 mod gamification_golden;
 mod gamification_load;

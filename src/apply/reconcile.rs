@@ -111,6 +111,8 @@ pub async fn reconcile<W: OdooWriter>(
         }
     }
 
+    let clock_now = state.now();
+    let deadline = chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
     let mut outcomes = Vec::new();
     let mut keys = Vec::new();
     // Doubtful keys settled (found, or past their deadline).
@@ -155,10 +157,22 @@ pub async fn reconcile<W: OdooWriter>(
                     EntryStatus::Applied,
                     "reconciled: Odoo holds the new value".to_owned(),
                 ),
-                Some(Some(value)) if same_value(value, old) => (
-                    EntryStatus::NotApplied,
-                    "reconciled: Odoo still holds the old value".to_owned(),
-                ),
+                Some(Some(value)) if same_value(value, old) => {
+                    // A write whose answer was lost may still land: it stays planned until
+                    // its deadline (counted from when its failure was journaled, after it
+                    // was sent) has passed, so the journal never calls it "not applied"
+                    // while it can still happen.
+                    if entry.status == EntryStatus::Planned
+                        && may_still_run(entry, clock_now, deadline)
+                    {
+                        report.in_doubt += 1;
+                        continue;
+                    }
+                    (
+                        EntryStatus::NotApplied,
+                        "reconciled: Odoo still holds the old value".to_owned(),
+                    )
+                }
                 Some(Some(value)) => (
                     EntryStatus::Skipped,
                     format!(
@@ -193,8 +207,6 @@ pub async fn reconcile<W: OdooWriter>(
             .await
             .map_err(ApplyError::Reconcile)?;
             let doubts = state.doubts(&wanted)?;
-            let now = state.now();
-            let deadline = chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
             for ((entry, key), found) in chunk.iter().zip(&wanted).zip(found) {
                 let (status, detail) = match found {
                     Some(id) => {
@@ -208,7 +220,7 @@ pub async fn reconcile<W: OdooWriter>(
                     None => match doubts.get(key) {
                         // The lost request may still run: the entry stays planned (and the
                         // key held) until it is found or its deadline has passed.
-                        Some(doubt) if now < doubt.sent_at + deadline => {
+                        Some(doubt) if clock_now < doubt.sent_at + deadline => {
                             report.in_doubt += 1;
                             continue;
                         }
@@ -271,6 +283,24 @@ pub async fn reconcile<W: OdooWriter>(
         );
     }
     Ok(report)
+}
+
+/// Whether a write entry left planned after a lost answer (its `detail` says so) was
+/// journaled less than `deadline` ago. Entries left planned by a crash (no detail) were never
+/// answered because the process died: their request ran before the crash or never left.
+fn may_still_run(
+    entry: &JournalEntry,
+    now: chrono::DateTime<chrono::Utc>,
+    deadline: chrono::Duration,
+) -> bool {
+    let lost = entry
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("outcome unknown"));
+    let Ok(at) = chrono::DateTime::parse_from_rfc3339(&entry.updated_at) else {
+        return lost;
+    };
+    lost && now < at.with_timezone(&chrono::Utc) + deadline
 }
 
 fn tally(report: &mut ReconcileReport, entry: &JournalEntry, status: EntryStatus, detail: &str) {

@@ -6,6 +6,7 @@
 
 pub mod daemon;
 pub mod gamification;
+pub mod proxy;
 
 use std::collections::BTreeMap;
 use std::path::Path;

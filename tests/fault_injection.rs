@@ -1,0 +1,493 @@
+//! Exactly once against a slow, flaky Odoo: every job runs through the fault-injecting proxy
+//! (`support::proxy`: answers held past the timeout with the request running before or after
+//! the client gives up, resets before forwarding, 502/504 after the request ran, truncated
+//! answers) for several runs of at least 20 faults each, then without faults until nothing is
+//! left to do. The simulator must then hold what a clean run leaves, with no duplicate, and
+//! the journal must account for every write.
+//!
+//! The proxy guarantees that nothing it was sent runs after `flush`; the tests flush between
+//! runs and move the state's clock past the request deadline, which is exactly the bound
+//! `apply` relies on to create a doubtful key again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use scorekeeper::apply::{ApplyOptions, apply};
+use scorekeeper::assignment::Strategy;
+use scorekeeper::config::{self, AssignmentConfig, Config};
+use scorekeeper::gamification::compute::MissingRows;
+use scorekeeper::jobs::gamification::{self, Options};
+use scorekeeper::jobs::scoring::{RunOptions, ScoringJob, setup};
+use scorekeeper::odoo::{Credentials, Metrics, OdooClient, RetryPolicy, Secret, XmlRpcTransport};
+use scorekeeper::record::Value as RV;
+use scorekeeper::state::{EntryChange, EntryStatus, State};
+use scorekeeper::xmlrpc::{Struct, Value as X};
+
+use crate::support::proxy::Proxy;
+use crate::support::{DEMO_TOML, Served, now, served_demo};
+
+/// Runs under faults per job, each with at least [`MIN_FAULTS`] faults.
+const ROUNDS: usize = 3;
+const MIN_FAULTS: usize = 20;
+const DEADLINE: Duration = Duration::from_secs(600);
+
+/// A client through `url` with a short timeout (held answers cost little), quick retries, small
+/// pages (more calls, so more faults) and the test's request deadline.
+fn flaky_client(url: &str, batch: usize) -> OdooClient {
+    let metrics = Arc::new(Metrics::new());
+    let url = reqwest::Url::parse(url).unwrap();
+    let transport =
+        XmlRpcTransport::new(&url, Duration::from_millis(400), metrics.clone()).unwrap();
+    OdooClient::new(
+        Arc::new(transport),
+        metrics,
+        Credentials {
+            database: "crm17c".to_owned(),
+            login: "admin".to_owned(),
+            secret: Secret::new("admin"),
+        },
+    )
+    .with_retry(RetryPolicy {
+        // A flaky server calls for patience: with 8 attempts a read fails for good only when
+        // every attempt is hit, so runs go far enough to meet many faults.
+        max_attempts: 8,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    })
+    .with_batch_size(std::num::NonZeroUsize::new(batch).unwrap())
+    .with_request_deadline(DEADLINE)
+}
+
+/// A state database whose clock the test moves.
+fn state_with_clock() -> (State, Arc<Mutex<DateTime<Utc>>>) {
+    let mut state = State::open_in_memory().unwrap();
+    let clock = Arc::new(Mutex::new(
+        DateTime::parse_from_rfc3339("2026-11-23T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc),
+    ));
+    let read = clock.clone();
+    state.set_clock(Arc::new(move || *read.lock().unwrap()));
+    (state, clock)
+}
+
+/// After `flush` nothing sent can still run: the deadline has, in effect, passed.
+async fn between_runs(proxy: &Proxy, clock: &Mutex<DateTime<Utc>>) {
+    proxy.flush().await;
+    *clock.lock().unwrap() +=
+        chrono::Duration::from_std(DEADLINE).unwrap() + chrono::Duration::seconds(1);
+}
+
+/// The demo config with round-robin routing (capacity, not the number of runs, bounds what a
+/// member gets, so a clean run and a run split by faults route the same leads).
+fn config(dir: &std::path::Path) -> Config {
+    let text = DEMO_TOML.replace("strategy = \"odoo\"", "strategy = \"round_robin\"");
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, &text).unwrap();
+    config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap()
+}
+
+/// Room for every lead: each member may hold 400 leads this month.
+async fn widen_capacity(client: &OdooClient) {
+    let members = client
+        .search_read_all("crm.team.member", vec![], &["id"])
+        .await
+        .unwrap();
+    let ids: Vec<i64> = members
+        .iter()
+        .map(|r| r.get("id").and_then(X::as_i64).unwrap())
+        .collect();
+    let mut v = Struct::new();
+    v.push("assignment_max", X::Int(400));
+    client.write("crm.team.member", &ids, v).await.unwrap();
+}
+
+/// Per lead: score, priority, tags, team, whether it has a salesperson, and the salesperson.
+type LeadState = BTreeMap<i64, (RV, RV, RV, RV, bool, RV)>;
+
+fn leads(served: &Served, score_field: &str) -> LeadState {
+    let store = served.sim.read();
+    store
+        .all_ids("crm.lead")
+        .into_iter()
+        .map(|id| {
+            let v = |f: &str| store.value("crm.lead", id, f).unwrap_or(RV::Null);
+            let user = v("user_id");
+            let assigned = user.as_many2one().is_some();
+            (
+                id,
+                (
+                    v(score_field),
+                    v("priority"),
+                    v("tag_ids"),
+                    v("team_id"),
+                    assigned,
+                    user,
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn scoring_runs(
+    client: &OdooClient,
+    cfg: &Config,
+    state: &mut State,
+    full: bool,
+) -> Result<usize, String> {
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let routing: Option<&AssignmentConfig> = cfg.assignment.as_ref();
+    let job = ScoringJob::new(client, scoring, routing);
+    let report = job
+        .run(state, &RunOptions { now: now(), full }, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let written = report.scoring.as_ref().map_or(0, |r| r.records_written)
+        + report.assignment.as_ref().map_or(0, |r| r.records_written);
+    Ok(written)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scoring_and_routing_under_faults_end_as_a_clean_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    assert_eq!(
+        cfg.assignment.as_ref().unwrap().strategy,
+        Strategy::RoundRobin
+    );
+    let scoring = cfg.scoring.as_ref().unwrap();
+
+    // The clean reference: the same data, no proxy, runs until nothing changes.
+    let clean = served_demo(600).await;
+    let direct = clean.client("admin", "admin");
+    setup::setup(&direct, scoring).await.unwrap();
+    widen_capacity(&direct).await;
+    let mut clean_state = State::open_in_memory().unwrap();
+    let mut runs = 0;
+    while scoring_runs(&direct, &cfg, &mut clean_state, runs == 0)
+        .await
+        .unwrap()
+        > 0
+    {
+        runs += 1;
+        assert!(runs < 5, "a clean run reaches its fixed point");
+    }
+
+    let served = served_demo(600).await;
+    let direct = served.client("admin", "admin");
+    setup::setup(&direct, scoring).await.unwrap();
+    widen_capacity(&direct).await;
+    let proxy = Proxy::start(&served.url, 0.3, 11).await;
+    let client = flaky_client(&proxy.url, 150);
+    let (mut state, clock) = state_with_clock();
+    let clean_direct = clean.client("admin", "admin");
+    let mut edited = BTreeSet::new();
+    for round in 0..ROUNDS {
+        if round > 0 {
+            // People hand 40 routed leads back (the same ones in both databases): their
+            // scores change (a rule reads the team) and routing sends them again.
+            let handed_back = handed_back(&served, round).await;
+            edited.extend(handed_back.iter().copied());
+            for c in [&direct, &clean_direct] {
+                let mut v = Struct::new();
+                v.push("user_id", X::Bool(false));
+                v.push("team_id", X::Bool(false));
+                c.write("crm.lead", &handed_back, v).await.unwrap();
+            }
+        }
+        let before = proxy.fault_count();
+        // Full passes: every run reads every lead, so it meets many faults.
+        let outcome = scoring_runs(&client, &cfg, &mut state, true).await;
+        between_runs(&proxy, &clock).await;
+        let faults = proxy.fault_count() - before;
+        eprintln!("scoring round {round}: {faults} faults, {outcome:?}");
+        assert!(faults >= MIN_FAULTS, "round {round}: only {faults} faults");
+    }
+    eprintln!("faults injected: {:?}", proxy.faults());
+    proxy.set_enabled(false);
+    let mut settle = 0;
+    while scoring_runs(&client, &cfg, &mut state, false)
+        .await
+        .unwrap()
+        > 0
+    {
+        between_runs(&proxy, &clock).await;
+        settle += 1;
+        assert!(settle < 5, "the faulty database reaches a fixed point");
+    }
+    // A full pass agrees: nothing left to write.
+    assert_eq!(
+        scoring_runs(&client, &cfg, &mut state, true).await.unwrap(),
+        0
+    );
+
+    let mut runs = 0;
+    while scoring_runs(&clean_direct, &cfg, &mut clean_state, false)
+        .await
+        .unwrap()
+        > 0
+    {
+        runs += 1;
+        assert!(runs < 5, "the clean database reaches its fixed point again");
+    }
+    let want = leads(&clean, &scoring.score_field);
+    let got = leads(&served, &scoring.score_field);
+    assert_eq!(want.len(), got.len());
+    let mut differences = Vec::new();
+    for (id, w) in &want {
+        let g = &got[id];
+        // Which member gets a lead depends on the rotation; everything else is determined.
+        if (&w.0, &w.1, &w.2, &w.3, w.4) != (&g.0, &g.1, &g.2, &g.3, g.4) {
+            differences.push((id, w.clone(), g.clone()));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} leads differ: {:?}",
+        differences.len(),
+        &differences[..differences.len().min(5)]
+    );
+    assert!(got.values().any(|l| l.4), "routing assigned leads");
+
+    // The journal accounts for every write: nothing is left planned, and each lead's score and
+    // salesperson are the new value of its last applied entry (or were never written).
+    assert_eq!(state.planned_entries().unwrap(), vec![]);
+    let initial = leads(&clean_initial(600).await, &scoring.score_field);
+    for (id, g) in &got {
+        for (field, value, before) in [
+            (scoring.score_field.as_str(), &g.0, &initial[id].0),
+            ("user_id", &g.5, &initial[id].5),
+        ] {
+            if field == "user_id" && edited.contains(id) {
+                continue; // the test itself wrote it
+            }
+            let history = state.history("crm.lead", *id).unwrap();
+            let last = history.iter().rev().find(|e| {
+                e.status == EntryStatus::Applied
+                    && matches!(&e.change, EntryChange::Write { field: f, .. } if f == field)
+            });
+            match last {
+                Some(entry) => {
+                    let EntryChange::Write { new, .. } = &entry.change else {
+                        unreachable!()
+                    };
+                    assert!(
+                        same(new, value),
+                        "lead {id} {field}: journal {new:?}, Odoo {value:?}"
+                    );
+                }
+                None => assert!(
+                    same(before, value),
+                    "lead {id} {field}: written without a journal entry"
+                ),
+            }
+        }
+    }
+    clean.stop().await;
+    served.stop().await;
+}
+
+/// 40 leads that routing assigned, a different slice each round.
+async fn handed_back(served: &Served, round: usize) -> Vec<i64> {
+    let store = served.sim.read();
+    store
+        .all_ids("crm.lead")
+        .into_iter()
+        .filter(|id| {
+            store
+                .value("crm.lead", *id, "user_id")
+                .and_then(|v| v.as_many2one())
+                .is_some()
+                && store
+                    .value("crm.lead", *id, "type")
+                    .is_some_and(|t| t.as_str() == Some("lead"))
+        })
+        .skip(40 * round)
+        .take(40)
+        .collect()
+}
+
+/// The demo dataset as generated, before any run (the same seed as `served_demo`).
+async fn clean_initial(n: usize) -> Served {
+    served_demo(n).await
+}
+
+/// Engine values compare as Odoo shows them (an integer 0 and an unset integer both read 0).
+fn same(a: &RV, b: &RV) -> bool {
+    let norm = |v: &RV| match v {
+        RV::Null | RV::Bool(false) => RV::Int(0),
+        RV::Many2one(id) => RV::Int(*id),
+        other => other.clone(),
+    };
+    norm(a) == norm(b)
+}
+
+/// (challenge line, user, period) → (current, state) of every goal; goal and grant counts
+/// per key, to find duplicates.
+type Goals = BTreeMap<(i64, i64, String), (String, String)>;
+
+fn goals(served: &Served) -> (Goals, usize) {
+    let store = served.sim.read();
+    let mut out = Goals::new();
+    let mut duplicates = 0;
+    for id in store.all_ids("gamification.goal") {
+        let v = |f: &str| store.value("gamification.goal", id, f).unwrap_or(RV::Null);
+        let key = (
+            v("line_id").as_many2one().unwrap_or(0),
+            v("user_id").as_many2one().unwrap_or(0),
+            format!("{:?}..{:?}", v("start_date"), v("end_date")),
+        );
+        let value = (format!("{:?}", v("current")), format!("{:?}", v("state")));
+        if out.insert(key, value).is_some() {
+            duplicates += 1;
+        }
+    }
+    (out, duplicates)
+}
+
+/// Badge grants as (badge, user, challenge), with multiplicity.
+fn grants(served: &Served) -> BTreeMap<(i64, i64, i64), usize> {
+    let store = served.sim.read();
+    let mut out = BTreeMap::new();
+    for id in store.all_ids("gamification.badge.user") {
+        let v = |f: &str| {
+            store
+                .value("gamification.badge.user", id, f)
+                .and_then(|v| v.as_many2one())
+                .unwrap_or(0)
+        };
+        *out.entry((v("badge_id"), v("user_id"), v("challenge_id")))
+            .or_default() += 1;
+    }
+    out
+}
+
+/// Karma trackings carrying a scorekeeper key: key → count; and every user's karma.
+fn karma(served: &Served) -> (BTreeMap<String, usize>, BTreeMap<i64, RV>) {
+    let store = served.sim.read();
+    let mut keys = BTreeMap::new();
+    for id in store.all_ids("gamification.karma.tracking") {
+        if let Some(RV::Str(reason)) = store.value("gamification.karma.tracking", id, "reason")
+            && let Some(start) = reason.find("[sk:")
+        {
+            *keys.entry(reason[start..].to_owned()).or_default() += 1;
+        }
+    }
+    let users = store
+        .all_ids("res.users")
+        .into_iter()
+        .map(|id| {
+            (
+                id,
+                store.value("res.users", id, "karma").unwrap_or(RV::Null),
+            )
+        })
+        .collect();
+    (keys, users)
+}
+
+/// One gamification run (goals, badges) and its karma, as the job does them; what they wrote.
+async fn gamification_runs(
+    client: &OdooClient,
+    cfg: &Config,
+    state: &mut State,
+) -> Result<usize, String> {
+    let gcfg = cfg.gamification.as_ref().unwrap();
+    let mut opts = Options::from_config(gcfg, crate::support::gamification::today());
+    opts.missing_rows = MissingRows::Zero;
+    let apply_opts = ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        ..ApplyOptions::default()
+    };
+    let (_, report) = gamification::run(client, state, &opts, &apply_opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut written = report.records_written + report.created.len();
+    let plan = gamification::karma_plan(client, &gcfg.point_rules)
+        .await
+        .map_err(|e| e.to_string())?;
+    let karma = apply(
+        &plan,
+        state,
+        &gamification::ClientWriter::new(client),
+        &apply_opts,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    written += karma.created.len();
+    if !report.is_success() || !karma.is_success() {
+        return Err(format!("{report}{karma}"));
+    }
+    Ok(written)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gamification_and_karma_under_faults_end_as_a_clean_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+
+    let clean = served_demo(600).await;
+    let direct = clean.client("admin", "admin");
+    let mut clean_state = State::open_in_memory().unwrap();
+    let mut runs = 0;
+    while gamification_runs(&direct, &cfg, &mut clean_state)
+        .await
+        .unwrap()
+        > 0
+    {
+        runs += 1;
+        assert!(runs < 5, "a clean run reaches its fixed point");
+    }
+
+    let served = served_demo(600).await;
+    let proxy = Proxy::start(&served.url, 0.4, 23).await;
+    let client = flaky_client(&proxy.url, 10);
+    let (mut state, clock) = state_with_clock();
+    for round in 0..ROUNDS {
+        let before = proxy.fault_count();
+        let outcome = gamification_runs(&client, &cfg, &mut state).await;
+        between_runs(&proxy, &clock).await;
+        let faults = proxy.fault_count() - before;
+        eprintln!(
+            "gamification round {round}: {faults} faults, {}",
+            outcome.as_ref().map_or_else(
+                |e| e.lines().next().unwrap_or("").to_owned(),
+                |n| format!("{n} written")
+            )
+        );
+        assert!(faults >= MIN_FAULTS, "round {round}: only {faults} faults");
+    }
+    eprintln!("faults injected: {:?}", proxy.faults());
+    proxy.set_enabled(false);
+    let mut settle = 0;
+    while gamification_runs(&client, &cfg, &mut state).await.unwrap() > 0 {
+        between_runs(&proxy, &clock).await;
+        settle += 1;
+        assert!(settle < 5, "the faulty database reaches a fixed point");
+    }
+
+    let (want_goals, clean_dups) = goals(&clean);
+    let (got_goals, dups) = goals(&served);
+    assert_eq!((clean_dups, dups), (0, 0), "no duplicate goal");
+    assert_eq!(got_goals, want_goals);
+    let got_grants = grants(&served);
+    assert!(got_grants.values().all(|n| *n == 1), "{got_grants:?}");
+    assert_eq!(got_grants, grants(&clean));
+    let (got_keys, got_karma) = karma(&served);
+    let (want_keys, want_karma) = karma(&clean);
+    assert!(!want_keys.is_empty());
+    assert!(got_keys.values().all(|n| *n == 1), "duplicate karma");
+    assert_eq!(
+        got_keys.keys().collect::<BTreeSet<_>>(),
+        want_keys.keys().collect::<BTreeSet<_>>()
+    );
+    assert_eq!(got_karma, want_karma, "every user's karma");
+    // The journal accounts for every create: nothing left planned or in doubt, and one
+    // applied (or found) entry per keyed record.
+    assert_eq!(state.planned_entries().unwrap(), vec![]);
+    clean.stop().await;
+    served.stop().await;
+}
