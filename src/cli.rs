@@ -572,7 +572,11 @@ pub async fn run_cmd(
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
-    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    // SIGTERM/SIGINT: the call in flight finishes and is journaled, the rest is journaled as
+    // not attempted, and the command exits 0 saying so (as the daemon does).
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let _signals = crate::daemon::cancel_on_signals(cancel.clone());
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref()).with_cancel(cancel);
     let report = job
         .run(&mut state, &RunOptions { now, full }, dry_run)
         .await
@@ -581,7 +585,7 @@ pub async fn run_cmd(
     let mut failed = false;
     for r in [&report.scoring, &report.assignment].into_iter().flatten() {
         text.push_str(&format!("{r}\n"));
-        failed |= !r.is_success();
+        failed |= !r.is_success() && !r.interrupted;
     }
     if dry_run {
         text.push_str("dry run: nothing written\n");
@@ -746,6 +750,11 @@ pub async fn run_jobs_cmd(
                     "{name}: {} ({} changes written, {} RPC calls)\n",
                     outcome.summary, outcome.changes_written, outcome.rpc_calls
                 ));
+                if outcome.interrupted {
+                    text.push_str(&format!(
+                        "{name}: interrupted on request (SIGTERM/SIGINT): what was written is journaled; the next run does the rest\n"
+                    ));
+                }
             }
             write_out(out, &text)
         }

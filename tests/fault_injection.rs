@@ -151,6 +151,27 @@ async fn scoring_runs(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scoring_and_routing_under_faults_end_as_a_clean_run_does() {
+    scoring_under_faults(ROUNDS, 11).await;
+}
+
+/// The soak variant: many more runs and faults (`cargo test -- --ignored soak`); figures in
+/// BENCHMARKS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak: a few minutes"]
+async fn soak_scoring_and_gamification_under_500_faults() {
+    let started = std::time::Instant::now();
+    let scoring = scoring_under_faults(12, 101).await;
+    let gamification = gamification_under_faults(12, 202).await;
+    eprintln!(
+        "soak: {scoring} faults over scoring+routing, {gamification} over gamification+karma, {:.1?}",
+        started.elapsed()
+    );
+    assert!(scoring + gamification >= 500);
+}
+
+/// `rounds` faulty runs of scoring and routing, then clean ones; the state must equal a clean
+/// run's. Returns the faults injected.
+async fn scoring_under_faults(rounds: usize, seed: u64) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
     assert_eq!(
@@ -179,12 +200,12 @@ async fn scoring_and_routing_under_faults_end_as_a_clean_run_does() {
     let direct = served.client("admin", "admin");
     setup::setup(&direct, scoring).await.unwrap();
     widen_capacity(&direct).await;
-    let proxy = Proxy::start(&served.url, 0.3, 11).await;
-    let client = flaky_client(&proxy.url, 150);
+    let proxy = Proxy::start(&served.url, 0.4, seed).await;
+    let client = flaky_client(&proxy.url, 100);
     let (mut state, clock) = state_with_clock();
     let clean_direct = clean.client("admin", "admin");
     let mut edited = BTreeSet::new();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         if round > 0 {
             // People hand 40 routed leads back (the same ones in both databases): their
             // scores change (a rule reads the team) and routing sends them again.
@@ -287,6 +308,7 @@ async fn scoring_and_routing_under_faults_end_as_a_clean_run_does() {
     }
     clean.stop().await;
     served.stop().await;
+    proxy.fault_count()
 }
 
 /// 40 leads that routing assigned, a different slice each round.
@@ -304,8 +326,13 @@ async fn handed_back(served: &Served, round: usize) -> Vec<i64> {
                     .value("crm.lead", *id, "type")
                     .is_some_and(|t| t.as_str() == Some("lead"))
         })
+        .collect::<Vec<i64>>()
+        .into_iter()
+        .cycle()
         .skip(40 * round)
         .take(40)
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
         .collect()
 }
 
@@ -426,6 +453,11 @@ async fn gamification_runs(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gamification_and_karma_under_faults_end_as_a_clean_run_does() {
+    gamification_under_faults(ROUNDS, 23).await;
+}
+
+/// `rounds` faulty runs of gamification and karma, then clean ones; returns the faults.
+async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
 
@@ -443,10 +475,10 @@ async fn gamification_and_karma_under_faults_end_as_a_clean_run_does() {
     }
 
     let served = served_demo(600).await;
-    let proxy = Proxy::start(&served.url, 0.4, 23).await;
-    let client = flaky_client(&proxy.url, 10);
+    let proxy = Proxy::start(&served.url, 0.45, seed).await;
+    let client = flaky_client(&proxy.url, 5);
     let (mut state, clock) = state_with_clock();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let before = proxy.fault_count();
         let outcome = gamification_runs(&client, &cfg, &mut state).await;
         between_runs(&proxy, &clock).await;
@@ -489,5 +521,232 @@ async fn gamification_and_karma_under_faults_end_as_a_clean_run_does() {
     // applied (or found) entry per keyed record.
     assert_eq!(state.planned_entries().unwrap(), vec![]);
     clean.stop().await;
+    served.stop().await;
+    proxy.fault_count()
+}
+
+/// The binary's `run` of scoring, in its own process.
+fn binary_run(cfg: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["run", "-c"])
+        .arg(cfg)
+        .args(["--now", "2026-11-20 09:00:00"])
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .env_remove("SCOREKEEPER_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_mid_apply_is_reconciled_by_the_next_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = served_demo(600).await;
+    let served = served_demo(600).await;
+    let proxy = Proxy::start(&served.url, 0.0, 1).await;
+    let write_cfg = |url: &str, name: &str| {
+        let text = DEMO_TOML
+            .replace("http://127.0.0.1:8069", url)
+            .replace("batch_size = 2000", "batch_size = 100")
+            .replace(
+                "path = \"demo-state.db\"",
+                &format!("path = \"{}\"", dir.path().join(name).display()),
+            );
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let clean_cfg = write_cfg(&clean.url, "clean");
+    let cfg = write_cfg(&proxy.url, "killed");
+    for path in [&clean_cfg, &cfg] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+            .args(["setup", "-c"])
+            .arg(path)
+            .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    // The clean run, to its fixed point.
+    for _ in 0..3 {
+        let out = binary_run(&clean_cfg).wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    // The run's first write is held unanswered; the process is killed (SIGKILL) while it
+    // waits, mid-apply; the held request then reaches Odoo late, after the process died.
+    proxy.pause_next("write");
+    let mut child = binary_run(&cfg);
+    proxy.paused().await;
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed: {status:?}");
+    proxy.release_paused(true).await;
+
+    for _ in 0..3 {
+        let out = binary_run(&cfg).wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let state = State::open(dir.path().join("killed")).unwrap();
+    assert_eq!(state.planned_entries().unwrap(), vec![], "journal settled");
+    assert_eq!(
+        state.unfinished_runs().unwrap(),
+        vec![],
+        "the killed run is closed"
+    );
+    let killed = state.runs(50).unwrap().into_iter().find(|r| {
+        r.error
+            .as_deref()
+            .is_some_and(|e| e.contains("interrupted"))
+    });
+    assert!(killed.is_some(), "the killed run says it was interrupted");
+    let want = leads(&clean, "x_lead_score");
+    let got = leads(&served, "x_lead_score");
+    let differ: Vec<_> = want
+        .iter()
+        .filter(|(id, w)| {
+            let g = &got[*id];
+            (&w.0, &w.1, &w.2, &w.3, w.4) != (&g.0, &g.1, &g.2, &g.3, g.4)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} leads differ: {:?}",
+        differ.len(),
+        &differ[..differ.len().min(10)]
+    );
+    clean.stop().await;
+    served.stop().await;
+}
+
+/// Sends SIGTERM to `child` (std's `kill` is SIGKILL).
+fn terminate(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_run_finishes_the_call_in_flight_journals_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = served_demo(600).await;
+    let proxy = Proxy::start(&served.url, 0.0, 1).await;
+    let text = DEMO_TOML
+        .replace("http://127.0.0.1:8069", &proxy.url)
+        .replace("batch_size = 2000", "batch_size = 10")
+        .replace(
+            "path = \"demo-state.db\"",
+            &format!("path = \"{}\"", dir.path().join("state.db").display()),
+        );
+    let cfg = dir.path().join("demo.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["setup", "-c"])
+        .arg(&cfg)
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    for job in ["scoring", "gamification"] {
+        // The job's first write (scoring) or create (gamification) is held; SIGTERM arrives
+        // while it waits; then the call is answered.
+        proxy.pause_next(if job == "scoring" { "write" } else { "create" });
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+            .args(["run", "-c"])
+            .arg(&cfg)
+            .arg(job)
+            .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+            .env_remove("SCOREKEEPER_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        proxy.paused().await;
+        // Stderr is read as it comes: the answer is released only once the process has logged
+        // that it took the signal (an order, not a timing).
+        let stderr = child.stderr.take().unwrap();
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel::<()>();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut all = String::new();
+            let mut seen = Some(seen_tx);
+            for line in std::io::BufReader::new(stderr).lines() {
+                let line = line.unwrap();
+                if line.contains("SIGTERM: finishing the batch in flight")
+                    && let Some(tx) = seen.take()
+                {
+                    tx.send(()).unwrap();
+                }
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        terminate(&child);
+        tokio::task::spawn_blocking(move || seen_rx.recv().unwrap())
+            .await
+            .unwrap();
+        proxy.release_paused(true).await;
+        let out = tokio::task::spawn_blocking(move || {
+            let status = child.wait().unwrap();
+            let mut stdout = String::new();
+            use std::io::Read;
+            child
+                .stdout
+                .take()
+                .unwrap()
+                .read_to_string(&mut stdout)
+                .unwrap();
+            (status, stdout, reader.join().unwrap())
+        })
+        .await
+        .unwrap();
+        let (status, stdout, stderr) = out;
+        assert_eq!(status.code(), Some(0), "{job}: {stdout}\n{stderr}");
+        assert!(
+            stdout.contains("interrupted"),
+            "{job} says it was interrupted: {stdout}\n{stderr}"
+        );
+        // The journal: the call in flight is applied, the rest not attempted, nothing planned.
+        let state = State::open(dir.path().join("state.db")).unwrap();
+        assert_eq!(state.planned_entries().unwrap(), vec![], "{job}");
+        let run = state.runs(1).unwrap().remove(0);
+        assert!(
+            run.applied > 0,
+            "{job}: the call in flight is journaled: {run:?}"
+        );
+        assert!(run.not_applied > 0, "{job}: the rest waits: {run:?}");
+        assert!(
+            run.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("interrupted on request"),
+            "{run:?}"
+        );
+        drop(state);
+        // The next run does the rest; the one after has nothing to do.
+        for _ in 0..2 {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+                .args(["run", "-c"])
+                .arg(&cfg)
+                .arg(job)
+                .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{job}: {out:?}");
+        }
+        let state = State::open(dir.path().join("state.db")).unwrap();
+        assert_eq!(state.planned_entries().unwrap(), vec![]);
+    }
     served.stop().await;
 }

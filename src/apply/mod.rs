@@ -73,6 +73,9 @@ pub struct ApplyOptions {
     /// Cursors of the job to move, in the same transaction that closes the run, if and only if
     /// the run is applied.
     pub cursors: Vec<(String, String)>,
+    /// A stop request (SIGTERM/SIGINT): checked before every call, so the call in flight
+    /// finishes and is journaled, and the rest is journaled as not attempted.
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// The default of `[odoo] request_deadline_secs`: Odoo's `limit_time_real` (120 s) plus
@@ -87,6 +90,7 @@ impl Default for ApplyOptions {
             stop_on_error: true,
             verify_old: false,
             cursors: Vec::new(),
+            cancel: None,
         }
     }
 }
@@ -225,6 +229,7 @@ fn outcomes(
 }
 
 const NOT_ATTEMPTED: &str = "not attempted: the run stopped after a failed call";
+const STOPPED: &str = "not attempted: the run was asked to stop (SIGTERM/SIGINT)";
 
 /// Journals and executes a plan as one run (no reconciliation). `extra` entries (already
 /// decided, e.g. what an undo skips) are journaled with the run after the plan's own.
@@ -250,8 +255,14 @@ pub(crate) async fn execute<W: OdooWriter>(
     }
     state.set_run_status(&run_id, RunStatus::Applying)?;
 
+    let stop_requested = || opts.cancel.as_ref().is_some_and(|c| c.is_cancelled());
     let mut stopped_at = None;
     for (index, group) in write_groups.iter().enumerate() {
+        if stop_requested() {
+            report.interrupted = true;
+            stopped_at = Some(index);
+            break;
+        }
         let seqs = group_seqs[index].clone();
         let entries = (seqs.end - seqs.start) as usize;
         let result = once(
@@ -288,6 +299,11 @@ pub(crate) async fn execute<W: OdooWriter>(
     }
     if stopped_at.is_none() {
         for (index, batch) in create_groups.iter().enumerate() {
+            if stop_requested() {
+                report.interrupted = true;
+                stopped_at = Some(write_groups.len() + index);
+                break;
+            }
             let seqs: &[i64] = &group_seqs[write_groups.len() + index]
                 .clone()
                 .collect::<Vec<_>>();
@@ -299,17 +315,26 @@ pub(crate) async fn execute<W: OdooWriter>(
         }
     }
     if let Some(next) = stopped_at {
+        let why = if report.interrupted {
+            STOPPED
+        } else {
+            NOT_ATTEMPTED
+        };
         for seqs in &group_seqs[next..] {
-            report.not_attempted += state.record_range(
-                &run_id,
-                seqs.clone(),
-                EntryStatus::NotApplied,
-                Some(NOT_ATTEMPTED),
-            )?;
+            report.not_attempted +=
+                state.record_range(&run_id, seqs.clone(), EntryStatus::NotApplied, Some(why))?;
         }
     }
     report.calls.retries = writer.retries_so_far().saturating_sub(retries_before);
-    let (status, error) = if report.failures.is_empty() {
+    let (status, error) = if report.interrupted {
+        (
+            RunStatus::Failed,
+            Some(format!(
+                "interrupted on request: {} change(s) not attempted; the next run plans them again",
+                report.not_attempted
+            )),
+        )
+    } else if report.failures.is_empty() {
         (RunStatus::Applied, None)
     } else {
         (RunStatus::Failed, Some(report.failure_summary()))

@@ -196,6 +196,8 @@ pub struct ApplyReport {
     pub entries_failed: usize,
     /// Entries never attempted because the run stopped.
     pub not_attempted: usize,
+    /// The run stopped on request (SIGTERM/SIGINT) before its last call.
+    pub interrupted: bool,
     pub calls: CallStats,
 }
 
@@ -216,6 +218,7 @@ impl ApplyReport {
             stale: Vec::new(),
             entries_failed: 0,
             not_attempted: 0,
+            interrupted: false,
             calls: CallStats::default(),
         }
     }
@@ -282,7 +285,13 @@ impl fmt::Display for ApplyReport {
         for failure in &self.failures {
             writeln!(f, "  FAILED {failure}")?;
         }
-        if self.not_attempted > 0 {
+        if self.interrupted {
+            writeln!(
+                f,
+                "  interrupted on request: {} change(s) not attempted; the next run plans them again",
+                self.not_attempted
+            )?;
+        } else if self.not_attempted > 0 {
             writeln!(
                 f,
                 "  {} change(s) not attempted after the failure; the next run plans them again",

@@ -79,6 +79,12 @@ struct Inner {
     faults: BTreeMap<(FaultKind, &'static str), usize>,
     /// Requests whose client gave up, to run after the next forwarded request.
     late: Vec<Held>,
+    /// Hold the next request of this class, unanswered, until [`Proxy::release_paused`].
+    pause_next: Option<&'static str>,
+    /// Whether a request is held by `pause_next`.
+    paused: bool,
+    /// What to do with it once released: run it (and answer, if the client still listens).
+    release: Option<bool>,
 }
 
 /// The proxy; dropping it stops accepting (connections in flight finish).
@@ -87,6 +93,8 @@ pub struct Proxy {
     upstream: String,
     http: reqwest::Client,
     inner: Arc<Mutex<Inner>>,
+    reached: Arc<tokio::sync::Notify>,
+    released: Arc<tokio::sync::Notify>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -108,12 +116,19 @@ impl Proxy {
             enabled: true,
             faults: BTreeMap::new(),
             late: Vec::new(),
+            pause_next: None,
+            paused: false,
+            release: None,
         }));
+        let reached = Arc::new(tokio::sync::Notify::new());
+        let released = Arc::new(tokio::sync::Notify::new());
         let http = reqwest::Client::new();
         let shared = Shared {
             upstream: upstream.to_owned(),
             http: http.clone(),
             inner: inner.clone(),
+            reached: reached.clone(),
+            released: released.clone(),
         };
         let task = tokio::spawn(async move {
             loop {
@@ -129,6 +144,8 @@ impl Proxy {
             upstream: upstream.to_owned(),
             http,
             inner,
+            reached,
+            released,
             task,
         }
     }
@@ -147,15 +164,52 @@ impl Proxy {
         self.faults().values().sum()
     }
 
+    fn shared(&self) -> Shared {
+        Shared {
+            upstream: self.upstream.clone(),
+            http: self.http.clone(),
+            inner: self.inner.clone(),
+            reached: self.reached.clone(),
+            released: self.released.clone(),
+        }
+    }
+
+    /// Holds the next request of `class` (`"read"`, `"write"`, `"create"`) unanswered and not
+    /// forwarded until [`Proxy::release_paused`]; [`Proxy::paused`] waits for it.
+    pub fn pause_next(&self, class: &'static str) {
+        self.inner.lock().unwrap().pause_next = Some(class);
+    }
+
+    /// Waits until a request is held by [`Proxy::pause_next`].
+    pub async fn paused(&self) {
+        loop {
+            let notified = self.reached.notified();
+            if self.inner.lock().unwrap().paused {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Lets the held request run now and answers it if its client still listens (`run`), or
+    /// drops it: it never runs. Returns once that is done.
+    pub async fn release_paused(&self, run: bool) {
+        self.inner.lock().unwrap().release = Some(run);
+        self.released.notify_waiters();
+        loop {
+            let notified = self.reached.notified();
+            if !self.inner.lock().unwrap().paused {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Runs every request still held back: after this returns, nothing the client sent
     /// through the proxy can still run.
     pub async fn flush(&self) {
         let late = std::mem::take(&mut self.inner.lock().unwrap().late);
-        let shared = Shared {
-            upstream: self.upstream.clone(),
-            http: self.http.clone(),
-            inner: self.inner.clone(),
-        };
+        let shared = self.shared();
         for held in late {
             let _ = shared.forward(&held.path, held.body).await;
         }
@@ -167,6 +221,8 @@ struct Shared {
     upstream: String,
     http: reqwest::Client,
     inner: Arc<Mutex<Inner>>,
+    reached: Arc<tokio::sync::Notify>,
+    released: Arc<tokio::sync::Notify>,
 }
 
 /// An answer from upstream: status, content type, Date header, body.
@@ -184,6 +240,15 @@ impl Shared {
             let Some((path, body)) = read_request(&mut socket, &mut buf).await else {
                 return;
             };
+            if self.pause(&body) {
+                let run = self.wait_release().await;
+                if run && let Some(answer) = self.forward(&path, body).await {
+                    let _ = write_answer(&mut socket, &answer, None).await;
+                }
+                self.inner.lock().unwrap().paused = false;
+                self.reached.notify_waiters();
+                return;
+            }
             let fault = self.draw(&body);
             match fault {
                 None => {
@@ -231,6 +296,31 @@ impl Shared {
                     return;
                 }
             }
+        }
+    }
+
+    /// Whether this request is the one to hold (then it is held).
+    fn pause(&self, body: &[u8]) -> bool {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.pause_next.is_none() || inner.pause_next != call_class(body) {
+            return false;
+        }
+        inner.pause_next = None;
+        inner.paused = true;
+        inner.release = None;
+        drop(inner);
+        self.reached.notify_waiters();
+        true
+    }
+
+    /// Waits for [`Proxy::release_paused`]; whether to run the held request.
+    async fn wait_release(&self) -> bool {
+        loop {
+            let notified = self.released.notified();
+            if let Some(run) = self.inner.lock().unwrap().release {
+                return run;
+            }
+            notified.await;
         }
     }
 

@@ -45,9 +45,15 @@ impl Job for GamificationJob {
             let apply_opts = ApplyOptions {
                 batch_size: ctx.odoo.batch_size(),
                 request_deadline: ctx.odoo.request_deadline(),
+                cancel: Some(ctx.cancel.clone()),
                 ..ApplyOptions::default()
             };
             let (outcome, report) = run(&ctx.odoo, &mut state, &opts, &apply_opts).await?;
+            // A failed call is a failed run (its journal keeps the rest for the next run); a
+            // stop request is not a failure: what was done is journaled.
+            if !report.is_success() && !report.interrupted {
+                return Err(JobError::Failed(report.to_string()));
+            }
             let mut written = (report.records_written + report.created.len()) as u64;
             let mut karma = 0;
             if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
@@ -60,21 +66,24 @@ impl Job for GamificationJob {
                 )
                 .await
                 .map_err(GamificationError::from)?;
+                if !report.is_success() && !report.interrupted {
+                    return Err(JobError::Failed(report.to_string()));
+                }
                 karma = report.created.len();
                 written += karma as u64;
             }
             let mut summary = format!(
-                "{} goals created, {} goals updated, {} badges and {karma} karma entries planned",
-                outcome
-                    .plan
-                    .creates()
-                    .filter(|(m, ..)| *m == "gamification.goal")
+                "{} goals created, {} goals updated, {} badges granted, {karma} karma entries booked",
+                report
+                    .created
+                    .iter()
+                    .filter(|(k, _)| k.as_str().starts_with("goal:"))
                     .count(),
                 report.records_written,
-                outcome
-                    .plan
-                    .creates()
-                    .filter(|(m, ..)| *m == "gamification.badge.user")
+                report
+                    .created
+                    .iter()
+                    .filter(|(k, _)| k.as_str().starts_with("badge:"))
                     .count(),
             );
             if !outcome.skipped.is_empty() {

@@ -190,6 +190,8 @@ pub struct ScoringJob<'a> {
     pub client: &'a OdooClient,
     pub scoring: &'a ScoringConfig,
     pub assignment: Option<&'a AssignmentConfig>,
+    /// A stop request for the applies (see [`ScoringJob::with_cancel`]).
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 fn parse_dt(s: &str) -> Option<NaiveDateTime> {
@@ -216,7 +218,14 @@ impl<'a> ScoringJob<'a> {
             client,
             scoring,
             assignment,
+            cancel: None,
         }
+    }
+
+    /// Stops the run's applies at the next call boundary when `cancel` fires (SIGTERM/SIGINT).
+    pub fn with_cancel(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 
     /// The pass the next run makes, from the cursors in `state`.
@@ -723,6 +732,7 @@ impl<'a> ScoringJob<'a> {
         let base = ApplyOptions {
             batch_size: self.client.batch_size(),
             request_deadline: self.client.request_deadline(),
+            cancel: self.cancel.clone(),
             ..ApplyOptions::default()
         };
         let scoring = apply::apply(
@@ -749,7 +759,7 @@ impl<'a> ScoringJob<'a> {
                 tracing::warn!(%error, "cannot read back the run's own writes; the next pass reads them again");
             }
         }
-        let assignment = if evaluation.assignment_plan.is_empty() {
+        let assignment = if evaluation.assignment_plan.is_empty() || scoring.interrupted {
             None
         } else {
             if scoring.records_written > 0 {

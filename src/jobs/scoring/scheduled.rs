@@ -40,7 +40,8 @@ impl Job for ScheduledScoring {
             };
             let mut state = State::open(&ctx.config.state.path)?;
             let before = ctx.odoo.metrics().calls;
-            let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref());
+            let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref())
+                .with_cancel(ctx.cancel.clone());
             let opts = RunOptions {
                 now: Utc::now().naive_utc(),
                 full: false,
@@ -51,9 +52,12 @@ impl Job for ScheduledScoring {
                 .map_err(to_job_error)?;
             let mut written = 0;
             let mut failed = Vec::new();
+            let mut interrupted = false;
             for r in [&report.scoring, &report.assignment].into_iter().flatten() {
                 written += r.records_written as u64;
-                if !r.is_success() {
+                interrupted |= r.interrupted;
+                // An interrupted run journaled what it did and left the rest for the next one.
+                if !r.is_success() && !r.interrupted {
                     failed.push(r.to_string());
                 }
             }
@@ -68,7 +72,7 @@ impl Job for ScheduledScoring {
             Ok(JobOutcome {
                 changes_written: written,
                 rpc_calls: ctx.odoo.metrics().calls - before,
-                interrupted: false,
+                interrupted,
                 summary: format!(
                     "{} leads scored ({} changed), {routed} routed",
                     report.evaluation.leads_read,
