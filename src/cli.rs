@@ -660,6 +660,7 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
         let report = crate::jobs::gamification::setup(&client, gcfg)
             .await
             .map_err(gamification_failure)?;
+        lines.extend(report.key_fields.iter().cloned());
         lines.extend(
             report
                 .definitions_created

@@ -425,3 +425,120 @@ async fn trial_run_shows_the_points_since_a_date_without_writing() {
     );
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
+    use scorekeeper::jobs::gamification::{KEY_FIELD, ensure_key_fields};
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let rules = [invoice_rule()];
+    const KARMA: &str = "gamification.karma.tracking";
+
+    // Before `setup` created the field, one entry was booked the old way: its key is a marker
+    // at the end of the reason people read.
+    let legacy = gamification::karma_plan(&client, &rules).await.unwrap();
+    let awards = legacy.create_count();
+    assert!(awards > 1);
+    let mut first = scorekeeper::plan::Plan::new("gamification");
+    first.push(legacy.changes().next().unwrap());
+    let (_, values, key, _) = first.creates().next().unwrap();
+    let reason = values
+        .iter()
+        .find(|(f, _)| f == "reason")
+        .unwrap()
+        .1
+        .clone();
+    assert!(reason.as_str().unwrap().ends_with(&key.marker()));
+    let mut state = State::open_in_memory().unwrap();
+    apply::apply(
+        &first,
+        &mut state,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+
+    // `setup` creates the technical field on both keyed models.
+    let lines = ensure_key_fields(&client).await.unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l.contains("x_sk_key: created")),
+        "{lines:?}"
+    );
+    assert!(
+        ensure_key_fields(&client)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.ends_with("exists"))
+    );
+
+    // From now on keys go into the field, never into the text; the legacy entry is recognised.
+    let plan = gamification::karma_plan(&client, &rules).await.unwrap();
+    assert_eq!(
+        plan.create_count(),
+        awards - 1,
+        "the old-style entry counts"
+    );
+    for (_, values, key, _) in plan.creates() {
+        let get = |f: &str| values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone());
+        assert_eq!(get(KEY_FIELD), Some(RV::Str(key.as_str().to_owned())));
+        assert!(!get("reason").unwrap().as_str().unwrap().contains("[sk:"));
+    }
+    // A fresh state (keys known only in Odoo) creates nothing twice.
+    let mut fresh = State::open_in_memory().unwrap();
+    let report = apply::apply(
+        &plan,
+        &mut fresh,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.created.len(), awards - 1);
+    let again = apply::apply(
+        &plan,
+        &mut fresh,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+    assert!(again.created.is_empty());
+    let mut other = State::open_in_memory().unwrap();
+    let replay = apply::apply(
+        &plan,
+        &mut other,
+        &ClientWriter::new(&client),
+        &apply_options(),
+    )
+    .await
+    .unwrap();
+    assert!(replay.created.is_empty(), "found in Odoo by x_sk_key");
+    assert_eq!(replay.duplicates.len(), awards - 1);
+    assert!(
+        gamification::karma_plan(&client, &rules)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // What people see: one reason with a marker (the legacy entry), the rest clean.
+    let store = served.sim.read();
+    let reasons: Vec<String> = store
+        .all_ids(KARMA)
+        .into_iter()
+        .filter_map(|id| {
+            store
+                .value(KARMA, id, "reason")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .filter(|r| r.starts_with("Posted invoice"))
+        .collect();
+    assert_eq!(reasons.len(), awards);
+    assert_eq!(reasons.iter().filter(|r| r.contains("[sk:")).count(), 1);
+    drop(store);
+    served.stop().await;
+}

@@ -304,10 +304,13 @@ impl MemoryOdoo {
         }
     }
 
-    fn holds_key(record: &Record, marker: &str) -> bool {
-        record
-            .values()
-            .any(|v| matches!(v, Value::Str(s) if s.contains(marker)))
+    /// A record carries a key in `x_sk_key` or, keyed the old way, as a marker in a text.
+    fn holds_key(record: &Record, key: &IdemKey, marker: &str) -> bool {
+        record.iter().any(|(field, v)| match v {
+            Value::Str(s) if field == "x_sk_key" => s == key.as_str(),
+            Value::Str(s) => s.contains(marker),
+            _ => false,
+        })
     }
 }
 
@@ -409,7 +412,7 @@ impl OdooWriter for MemoryOdoo {
                     records.and_then(|records| {
                         records
                             .iter()
-                            .find(|(_, r)| Self::holds_key(r, &marker))
+                            .find(|(_, r)| Self::holds_key(r, key, &marker))
                             .map(|(id, _)| *id)
                     })
                 })

@@ -45,7 +45,8 @@ pub struct Entry {
     pub old_value: i64,
     pub new_value: i64,
     pub key: IdemKey,
-    /// The tracking's `reason`, marker included.
+    /// The tracking's `reason`, as people read it (the key travels apart, see the job's
+    /// `keys` module).
     pub reason: String,
 }
 
@@ -114,7 +115,7 @@ pub fn entries(
             user_id: user,
             old_value: old,
             new_value: new,
-            reason: format!("{why} {}", key.marker()),
+            reason: why,
             key,
         });
     };
@@ -256,12 +257,9 @@ mod tests {
         assert_eq!((first[1].old_value, first[1].new_value), (2510, 2520));
         assert_eq!((first[2].old_value, first[2].new_value), (0, 10));
         assert_eq!(first[0].key.as_str(), "karma:rule=won:rec=crm.lead/42:n=1");
+        assert_eq!(first[0].reason, "Won opportunity (crm.lead #42 Deal 42)");
         assert_eq!(
-            first[0].reason,
-            "Won opportunity (crm.lead #42 Deal 42) [sk:karma:rule=won:rec=crm.lead/42:n=1]"
-        );
-        assert_eq!(
-            key_in_reason(&first[0].reason),
+            key_in_reason(&format!("{} {}", first[0].reason, first[0].key.marker())),
             Some("karma:rule=won:rec=crm.lead/42:n=1")
         );
         let booked = booked_from(&first);

@@ -15,6 +15,7 @@
 //! does that, and its write runs Odoo's own reward code.
 
 mod job;
+mod keys;
 mod points;
 mod read;
 mod setup;
@@ -43,6 +44,7 @@ use crate::state::State;
 use crate::xmlrpc;
 
 pub use job::GamificationJob;
+pub use keys::{KEY_FIELD, KeyFields, ensure_key_fields, key_fields};
 pub use points::{karma_plan, trial};
 pub use setup::{SetupReport, setup};
 pub use writer::{ClientWriter, goal_key};
@@ -566,15 +568,18 @@ async fn plan_rewards(
         check_grant_rights(client, uid, badge, &grants).await?;
     }
     for g in planned {
-        let comment = format!("{} {}", g.reason, g.key.marker());
+        let mut values = vec![
+            ("user_id".to_string(), Value::Many2one(g.user_id)),
+            ("badge_id".to_string(), Value::Many2one(g.badge_id)),
+            ("challenge_id".to_string(), Value::Many2one(g.challenge_id)),
+            ("comment".to_string(), Value::Str(g.reason.clone())),
+        ];
+        grants
+            .key_fields
+            .put("gamification.badge.user", &mut values, &g.key);
         out.plan.push_create(
             "gamification.badge.user",
-            vec![
-                ("user_id".to_string(), Value::Many2one(g.user_id)),
-                ("badge_id".to_string(), Value::Many2one(g.badge_id)),
-                ("challenge_id".to_string(), Value::Many2one(g.challenge_id)),
-                ("comment".to_string(), Value::Str(comment)),
-            ],
+            values,
             g.key.clone(),
             g.reason.clone(),
         );

@@ -15,6 +15,7 @@ use crate::record::Value;
 use crate::xmlrpc;
 
 use super::GamificationError;
+use super::keys::{KEY_FIELD, KeyFields, key_fields};
 use super::wire::Row;
 
 fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError> {
@@ -124,28 +125,38 @@ async fn events(
     Ok(out)
 }
 
-async fn booked(client: &OdooClient) -> Result<Vec<Booked>, GamificationError> {
-    let domain = vec![xmlrpc::Value::Array(vec![
-        "reason".into(),
-        "ilike".into(),
-        "[sk:karma:".into(),
-    ])];
-    let rows = client
-        .search_read_all(
-            "gamification.karma.tracking",
-            domain,
-            &["user_id", "old_value", "new_value", "reason"],
+async fn booked(client: &OdooClient, keys: &KeyFields) -> Result<Vec<Booked>, GamificationError> {
+    const MODEL: &str = "gamification.karma.tracking";
+    let legacy = xmlrpc::Value::Array(vec!["reason".into(), "ilike".into(), "[sk:karma:".into()]);
+    let (domain, fields) = if keys.has(MODEL) {
+        (
+            vec![
+                "|".into(),
+                xmlrpc::Value::Array(vec![KEY_FIELD.into(), "!=".into(), false.into()]),
+                legacy,
+            ],
+            vec!["user_id", "old_value", "new_value", "reason", KEY_FIELD],
         )
-        .await?;
+    } else {
+        (
+            vec![legacy],
+            vec!["user_id", "old_value", "new_value", "reason"],
+        )
+    };
+    let rows = client.search_read_all(MODEL, domain, &fields).await?;
     let mut out = Vec::new();
     for r in &rows {
-        let row = Row::new("gamification.karma.tracking", r);
-        let Some(reason) = row.text("reason")? else {
-            continue;
+        let row = Row::new(MODEL, r);
+        let field_key = if keys.has(MODEL) {
+            row.text(KEY_FIELD)?
+        } else {
+            None
         };
-        let Some((rule, model, record_id, seq)) =
-            karma::key_in_reason(&reason).and_then(karma::parse_key)
-        else {
+        let reason = row.text("reason")?;
+        let key = field_key
+            .as_deref()
+            .or_else(|| reason.as_deref().and_then(karma::key_in_reason));
+        let Some((rule, model, record_id, seq)) = key.and_then(karma::parse_key) else {
             continue;
         };
         let Some(user_id) = row.m2o_id("user_id")? else {
@@ -163,20 +174,18 @@ async fn booked(client: &OdooClient) -> Result<Vec<Booked>, GamificationError> {
     Ok(out)
 }
 
-fn plan_entries(entries: Vec<karma::Entry>) -> Plan {
+fn plan_entries(entries: Vec<karma::Entry>, keys: &KeyFields) -> Plan {
+    const MODEL: &str = "gamification.karma.tracking";
     let mut plan = Plan::new("gamification");
     for e in entries {
-        plan.push_create(
-            "gamification.karma.tracking",
-            vec![
-                ("user_id".to_string(), Value::Many2one(e.user_id)),
-                ("old_value".to_string(), Value::Int(e.old_value)),
-                ("new_value".to_string(), Value::Int(e.new_value)),
-                ("reason".to_string(), Value::Str(e.reason.clone())),
-            ],
-            e.key,
-            e.reason,
-        );
+        let mut values = vec![
+            ("user_id".to_string(), Value::Many2one(e.user_id)),
+            ("old_value".to_string(), Value::Int(e.old_value)),
+            ("new_value".to_string(), Value::Int(e.new_value)),
+            ("reason".to_string(), Value::Str(e.reason.clone())),
+        ];
+        keys.put(MODEL, &mut values, &e.key);
+        plan.push_create(MODEL, values, e.key, e.reason);
     }
     plan
 }
@@ -190,7 +199,8 @@ pub async fn karma_plan(
     if rules.is_empty() {
         return Ok(Plan::new("gamification"));
     }
-    let booked = booked(client).await?;
+    let keys = key_fields(client).await?;
+    let booked = booked(client, &keys).await?;
     let events = events(client, rules, &booked, None).await?;
     let users: BTreeSet<i64> = events
         .iter()
@@ -205,7 +215,10 @@ pub async fn karma_plan(
             karma_now.insert(row.id()?, row.int("karma")?);
         }
     }
-    Ok(plan_entries(karma::entries(&events, &booked, &karma_now)?))
+    Ok(plan_entries(
+        karma::entries(&events, &booked, &karma_now)?,
+        &keys,
+    ))
 }
 
 /// Trial run: what the point rules would have booked over the records dated from `since`
@@ -216,5 +229,9 @@ pub async fn trial(
     since: NaiveDate,
 ) -> Result<Plan, GamificationError> {
     let events = events(client, rules, &[], Some(since)).await?;
-    Ok(plan_entries(karma::entries(&events, &[], &HashMap::new())?))
+    // Nothing is written: the reasons are shown as people would read them.
+    Ok(plan_entries(
+        karma::entries(&events, &[], &HashMap::new())?,
+        &KeyFields::all(),
+    ))
 }

@@ -470,14 +470,16 @@ pub struct Grants {
     /// rule_auth per badge (`everyone`, `users`, `having`, `nobody`).
     pub rule_auth: HashMap<i64, String>,
     pub keys: HashSet<IdemKey>,
+    /// Where this database keeps keys (read with the grants).
+    pub key_fields: super::keys::KeyFields,
     /// challenge → user → badges held from that challenge.
     pub held: HashMap<i64, HashMap<i64, HashSet<i64>>>,
     /// badge → grants created by `uid` this month.
     pub sent_this_month: HashMap<i64, u32>,
 }
 
-/// Badges named by the challenges' rewards and the grants that exist: two calls, made only
-/// when some challenge has a reward.
+/// Badges named by the challenges' rewards, where keys live, and the grants that exist: three
+/// calls, made only when some challenge has a reward.
 pub async fn grants(
     client: &OdooClient,
     challenges: &[Challenge],
@@ -529,6 +531,7 @@ pub async fn grants(
             },
         );
     }
+    out.key_fields = super::keys::key_fields(client).await?;
     let month_start = today.with_day(1).unwrap_or(today);
     let challenge_ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
     let domain = vec![
@@ -553,7 +556,15 @@ pub async fn grants(
                 "comment",
                 "create_uid",
                 "create_date",
-            ],
+            ][..]
+                .iter()
+                .copied()
+                .chain(
+                    out.key_fields
+                        .has("gamification.badge.user")
+                        .then_some(super::keys::KEY_FIELD),
+                )
+                .collect::<Vec<_>>(),
         )
         .await?;
     for r in &rows {
@@ -569,9 +580,16 @@ pub async fn grants(
                 .or_default()
                 .insert(badge);
         }
-        if let Some(comment) = row.text("comment")?
-            && let Some(key) = marker_key(&comment, "[sk:badge:")
-        {
+        let in_field = if out.key_fields.has("gamification.badge.user") {
+            row.text(super::keys::KEY_FIELD)?
+                .and_then(|k| IdemKey::new(k.as_str()).ok())
+        } else {
+            None
+        };
+        let in_comment = row
+            .text("comment")?
+            .and_then(|comment| marker_key(&comment, "[sk:badge:"));
+        if let Some(key) = in_field.or(in_comment) {
             out.keys.insert(key);
         }
         let created = row.date("create_date")?;

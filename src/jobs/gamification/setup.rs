@@ -14,6 +14,8 @@ use super::wire::Row;
 /// What setup did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SetupReport {
+    /// One line per keyed model: the `x_sk_key` field found or created.
+    pub key_fields: Vec<String>,
     pub definitions_created: Vec<String>,
     pub challenges_created: Vec<String>,
     pub already_there: Vec<String>,
@@ -67,7 +69,10 @@ pub async fn setup(
     client: &OdooClient,
     config: &GamificationConfig,
 ) -> Result<SetupReport, GamificationError> {
-    let mut report = SetupReport::default();
+    let mut report = SetupReport {
+        key_fields: super::keys::ensure_key_fields(client).await?,
+        ..SetupReport::default()
+    };
     if config.challenges.is_empty() {
         return Ok(report);
     }

@@ -9,6 +9,7 @@ use crate::plan::IdemKey;
 use crate::record;
 use crate::xmlrpc::Value;
 
+use super::keys::{KEY_FIELD, KEYED_MODELS, KeyFields, key_fields};
 use super::wire::Row;
 
 /// The gamification job's door to Odoo for `apply`: the generic client writer (grouped
@@ -17,6 +18,8 @@ use super::wire::Row;
 pub struct ClientWriter<'a> {
     client: &'a OdooClient,
     inner: odoo::ClientWriter<'a>,
+    /// Where keys live, asked once, when first needed.
+    key_fields: tokio::sync::OnceCell<KeyFields>,
 }
 
 impl<'a> ClientWriter<'a> {
@@ -24,6 +27,7 @@ impl<'a> ClientWriter<'a> {
         ClientWriter {
             client,
             inner: odoo::ClientWriter::new(client),
+            key_fields: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -79,11 +83,75 @@ impl OdooWriter for ClientWriter<'_> {
         if model == "gamification.goal" && !keys.is_empty() {
             return self.find_goals(keys).await;
         }
+        if let Some((_, text)) = KEYED_MODELS.iter().find(|(m, _)| *m == model)
+            && !keys.is_empty()
+        {
+            let fields = self
+                .key_fields
+                .get_or_try_init(|| key_fields(self.client))
+                .await
+                .map_err(classify)?;
+            if fields.has(model) {
+                return self.find_keyed(model, text, keys).await;
+            }
+        }
         self.inner.find_by_keys(model, keys).await
     }
 }
 
 impl ClientWriter<'_> {
+    /// Records carrying the keys in `x_sk_key`, or (keyed before that field existed) as a
+    /// marker in `text`: one search.
+    async fn find_keyed(
+        &self,
+        model: &str,
+        text: &str,
+        keys: &[IdemKey],
+    ) -> Result<Vec<Option<i64>>, WriteError> {
+        let mut leaves = vec![Value::Array(vec![
+            KEY_FIELD.into(),
+            "in".into(),
+            Value::Array(keys.iter().map(|k| Value::from(k.as_str())).collect()),
+        ])];
+        leaves.extend(
+            keys.iter()
+                .map(|k| Value::Array(vec![text.into(), "ilike".into(), Value::from(k.marker())])),
+        );
+        let mut domain: Vec<Value> = (1..leaves.len()).map(|_| Value::from("|")).collect();
+        domain.extend(leaves);
+        let rows = self
+            .client
+            .search_read_all(model, domain, &[KEY_FIELD, text])
+            .await
+            .map_err(classify)?;
+        let mut found: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
+        for r in &rows {
+            let row = Row::new(model, r);
+            let id = row.id().map_err(|e| WriteError::Unknown(e.to_string()))?;
+            let key = row
+                .text(KEY_FIELD)
+                .map_err(|e| WriteError::Unknown(e.to_string()))?;
+            let body = row
+                .text(text)
+                .map_err(|e| WriteError::Unknown(e.to_string()))?;
+            found.push((id, key, body));
+        }
+        found.sort_by_key(|(id, ..)| *id);
+        Ok(keys
+            .iter()
+            .map(|key| {
+                let marker = key.marker();
+                found
+                    .iter()
+                    .find(|(_, k, body)| {
+                        k.as_deref() == Some(key.as_str())
+                            || body.as_deref().is_some_and(|b| b.contains(&marker))
+                    })
+                    .map(|(id, ..)| *id)
+            })
+            .collect())
+    }
+
     async fn find_goals(&self, keys: &[IdemKey]) -> Result<Vec<Option<i64>>, WriteError> {
         let parsed: Vec<Option<(i64, i64, String)>> = keys.iter().map(parse_goal_key).collect();
         let lines: Vec<Value> = parsed
