@@ -525,20 +525,21 @@ async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
     );
 
     // What people see: one reason with a marker (the legacy entry), the rest clean.
-    let store = served.sim.read();
-    let reasons: Vec<String> = store
-        .all_ids(KARMA)
-        .into_iter()
-        .filter_map(|id| {
-            store
-                .value(KARMA, id, "reason")?
-                .as_str()
-                .map(str::to_owned)
-        })
-        .filter(|r| r.starts_with("Posted invoice"))
-        .collect();
+    let reasons: Vec<String> = {
+        let store = served.sim.read();
+        store
+            .all_ids(KARMA)
+            .into_iter()
+            .filter_map(|id| {
+                store
+                    .value(KARMA, id, "reason")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .filter(|r| r.starts_with("Posted invoice"))
+            .collect()
+    };
     assert_eq!(reasons.len(), awards);
     assert_eq!(reasons.iter().filter(|r| r.contains("[sk:")).count(), 1);
-    drop(store);
     served.stop().await;
 }
