@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod assignment;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod daemon;

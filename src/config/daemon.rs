@@ -120,6 +120,7 @@ pub(super) fn validate_http(
     if let Some(e) = raw.enabled {
         out.enabled = *e.get_ref();
     }
+    let listen_span = raw.listen.as_ref().map(Spanned::span);
     if let Some(listen) = raw.listen {
         match listen.get_ref().trim().parse::<SocketAddr>() {
             Ok(a) => out.listen = a,
@@ -192,6 +193,24 @@ pub(super) fn validate_http(
             }
         }
         (None, None) => {}
+    }
+    // Anyone who can reach a non-loopback listener could read the metrics: require a token.
+    if ok
+        && out.enabled
+        && !out.listen.ip().is_loopback()
+        && out.token.is_none()
+        && let Some(span) = listen_span
+    {
+        ctx.error(
+            span,
+            "http.listen",
+            format!(
+                "{} is not a loopback address and no token is set",
+                out.listen
+            ),
+            Some("set token_env or token_file, or listen on 127.0.0.1".into()),
+        );
+        ok = false;
     }
     ok.then_some(out)
 }

@@ -47,16 +47,18 @@ pub(super) fn validate(
     let raw = raw?.into_inner();
     let mut ok = true;
     let schedule = raw.schedule.map(|s| {
+        // The daemon's own parser (the zone comes from [daemon]; the syntax does not depend
+        // on it), so `check`, `run` and `daemon` accept exactly the same lines.
         if let Err(why) = check_cron(s.get_ref()) {
             ctx.error(
                 s.span(),
                 "scoring.schedule",
                 why,
-                Some("a crontab line such as \"*/10 * * * *\"".into()),
+                Some("a crontab line such as \"*/10 * * * *\" or \"@hourly\"".into()),
             );
             ok = false;
         }
-        s.into_inner()
+        s.into_inner().trim().to_owned()
     });
     let score_field = raw.score_field;
     let name = score_field.get_ref().clone();
@@ -189,6 +191,15 @@ pub(super) fn validate(
             );
             ok = false;
         }
+        if let Some(tag) = &band.tag {
+            ctx.names_record(
+                "crm.tag",
+                super::RecordRef::Name(tag.get_ref().clone()),
+                format!("scoring.bands[{i}].tag"),
+                tag.span(),
+                Some("`scorekeeper setup` creates the band tags".into()),
+            );
+        }
         bands.push(Band {
             name: band.name.into_inner(),
             min_score: band.min_score.into_inner(),
@@ -241,12 +252,7 @@ pub(super) fn domain(
     model: &str,
 ) -> Option<Domain> {
     match Domain::parse(text.get_ref()) {
-        Ok(d) => {
-            for path in d.fields() {
-                ctx.names_field(model, path, key, text.span());
-            }
-            Some(d)
-        }
+        Ok(d) => ctx.names_domain(model, &d, key, text.span()).then_some(d),
         Err(e) => {
             let span = text.span();
             let at: Range<usize> = match &e.position {
@@ -278,23 +284,12 @@ pub fn valid_custom_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A light shape check of a crontab line (5 or 6 fields of digits, `*`, `,`, `-`, `/`, names).
+/// Checks a crontab line with the scheduler's own parser (5 or 6 fields, `@hourly` and
+/// friends), so what loads is what the daemon can schedule.
 pub fn check_cron(line: &str) -> Result<(), String> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    if !(5..=6).contains(&fields.len()) {
-        return Err(format!(
-            "'{line}' has {} fields, a cron line has 5 or 6",
-            fields.len()
-        ));
-    }
-    for f in fields {
-        if !f.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?' | 'L' | '#')
-        }) {
-            return Err(format!("'{f}' is not a cron field"));
-        }
-    }
-    Ok(())
+    crate::scheduler::Schedule::parse(line, "UTC")
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
