@@ -490,6 +490,7 @@ fn job_failure(e: crate::jobs::scoring::JobError) -> Failure {
     use crate::jobs::scoring::JobError;
     match e {
         JobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        e @ JobError::Unreachable { .. } => Failure::Unreachable(e.into()),
         other => Failure::Failed(other.into()),
     }
 }
