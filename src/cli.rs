@@ -577,7 +577,9 @@ pub async fn run_cmd(
     use crate::jobs::scoring::{RunOptions, ScoringJob};
     let now = parse_now(now)?;
     let (cfg, client) = job_setup(path, job).await?;
-    preflight(&client, &cfg).await?;
+    // A client of its own, so the pass's call counts stay the job's.
+    let verifier = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
+    preflight(&verifier, &cfg).await?;
     let mut state = open_state(&cfg)?;
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
