@@ -283,6 +283,26 @@ mod tests {
             ),
             "{text}"
         );
+        let e = load("[http]\nlisten = \"0.0.0.0:9187\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "/etc/sk/prod.toml:7:10 http.listen: 0.0.0.0:9187 is not a loopback address and no token is set"
+            ),
+            "{e}"
+        );
+        let open = load("[http]\nlisten = \"0.0.0.0:9187\"\ntoken_env = \"TOKEN\"\n").unwrap();
+        assert!(
+            open.http.token.is_some(),
+            "a token makes a public listener acceptable"
+        );
+        assert!(
+            load("[http]\nlisten = \"[::1]:9187\"\n").is_ok(),
+            "IPv6 loopback"
+        );
+        assert!(
+            load("[http]\nenabled = false\nlisten = \"0.0.0.0:9187\"\n").is_ok(),
+            "a disabled listener listens nowhere"
+        );
         let e = load("[http]\ntoken_env = \"NOPE\"\n").unwrap_err();
         assert!(
             e.to_string()

@@ -379,6 +379,32 @@ mod tests {
     }
 
     #[test]
+    fn schedules_and_operators_are_checked_at_load() {
+        let base = "[scoring]\nscore_field = \"x_s\"\n";
+        for ok in ["@hourly", "@daily", "*/10 * * * *", "0 0 7 * * MON-FRI"] {
+            load(&format!("{base}schedule = \"{ok}\"\n")).unwrap();
+        }
+        let errs = load(&format!("{base}schedule = \"61 * * * *\"\n"))
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            errs.contains(
+                "t.toml:8:12 scoring.schedule: schedule \"61 * * * *\" is not a valid crontab line"
+            ),
+            "{errs}"
+        );
+        let errs = load(&format!(
+            "{base}[[scoring.rules]]\nname = \"r\"\ndomain = \"['|', ('a', '~=', 1), ('b', 'IN', [1])]\"\npoints = 1\n"
+        ))
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            errs.contains("scoring.rules[0].domain: unknown domain operator '~=', 'IN'"),
+            "{errs}"
+        );
+    }
+
+    #[test]
     fn assignment_section() {
         let cfg = load(
             "[scoring]\nscore_field = \"x_s\"\n[assignment]\nstrategy = \"round_robin\"\nwork_days = 2\n\
