@@ -357,12 +357,24 @@ static CASES: &[Case] = &[
         "gamification.point_rules[0].domain",
         "refuses this domain",
     ),
-    case_at(
+    case(
         "unknown point rule model",
         &[("model = \"crm.lead\"", "model = \"crm.leed\"")],
-        "user_field = \"user_id\"",
-        "gamification.point_rules[0].user_field",
-        "model crm.leed does not exist on this Odoo",
+        "gamification.point_rules[0].model",
+        "model crm.leed does not exist on this Odoo (hint: is the Odoo module that defines it installed?)",
+    ),
+    case_at(
+        "unknown challenge line model",
+        &[(
+            "[[gamification.point_rules]]",
+            "[[gamification.challenges]]\nname = \"Calls\"\nperiod = \"monthly\"\n\
+             user_domain = \"[('share', '=', False)]\"\n\
+             lines = [{ name = \"Calls\", model = \"crm.phonecall\", count = true, user_field = \"user_id\", target = 5 }]\n\n\
+             [[gamification.point_rules]]",
+        )],
+        "lines = ",
+        "gamification.challenges[0].lines[0].model",
+        "model crm.phonecall does not exist on this Odoo",
     ),
     case(
         "unknown point rule user field",
@@ -410,9 +422,10 @@ static CASES: &[Case] = &[
          (hint: in Odoo, add the user to the group Administration: Access Rights (base.group_erp_manager))",
     ),
     case(
-        "bot user without karma rights",
+        "bot user without karma rights (point rules only)",
         &[
             ("login = \"admin\"", "login = \"demo\""),
+            ("odoo_challenges = true", "odoo_challenges = false"),
             (
                 "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"",
                 "password_env = \"SK_TEST_DEMO_PASSWORD\"",

@@ -16,7 +16,7 @@ pub(super) struct Models {
 }
 
 impl Models {
-    async fn get(
+    pub(super) async fn get(
         &mut self,
         client: &OdooClient,
         model: &str,

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashSet};
 pub use access::{AccessNeed, access_needs};
 pub use fields::verify_fields;
 
-use crate::config::{Config, Diagnostic};
+use crate::config::{Config, Diagnostic, FieldRef};
 use crate::odoo::{OdooClient, OdooError};
 
 /// What the verification found.
@@ -36,13 +36,31 @@ pub struct Verification {
 /// going away) while answering, never config mistakes.
 pub async fn verify_config(client: &OdooClient, cfg: &Config) -> Result<Verification, OdooError> {
     let mut models = fields::Models::default();
-    let mut diagnostics = fields::verify_fields_with(client, &cfg.field_refs, &mut models).await?;
+    // Models named by themselves: a missing one is reported once, at its `model` key, and
+    // the fields and domains on it are not checked further.
+    let mut diagnostics = Vec::new();
+    let mut missing: HashSet<&str> = HashSet::new();
+    for r in &cfg.model_refs {
+        if models.get(client, &r.model).await?.is_none() {
+            let mut d = r.unknown_model(&r.model);
+            d.hint = Some("is the Odoo module that defines it installed?".into());
+            diagnostics.push(d);
+            missing.insert(&r.model);
+        }
+    }
+    let field_refs: Vec<FieldRef> = cfg
+        .field_refs
+        .iter()
+        .filter(|r| !missing.contains(r.model.as_str()))
+        .cloned()
+        .collect();
+    diagnostics.extend(fields::verify_fields_with(client, &field_refs, &mut models).await?);
 
     // Domains whose fields all exist: operators and values against the field types.
     let bad_keys: HashSet<String> = diagnostics.iter().map(|d| d.key.clone()).collect();
     let schema = models.schema();
     for d in &cfg.domain_refs {
-        if bad_keys.contains(&d.key) {
+        if bad_keys.contains(&d.key) || missing.contains(d.model.as_str()) {
             continue;
         }
         if let Err(e) = d.domain.validate(&schema, &d.model) {

@@ -22,6 +22,7 @@ pub struct Ctx<'a> {
     field_refs: Vec<FieldRef>,
     domain_refs: Vec<DomainRef>,
     record_refs: Vec<RecordRefAt>,
+    model_refs: Vec<FieldRef>,
 }
 
 impl<'a> Ctx<'a> {
@@ -35,6 +36,7 @@ impl<'a> Ctx<'a> {
             field_refs: Vec::new(),
             domain_refs: Vec::new(),
             record_refs: Vec::new(),
+            model_refs: Vec::new(),
         }
     }
 
@@ -146,6 +148,22 @@ impl<'a> Ctx<'a> {
             at,
             hint,
         });
+    }
+
+    /// Records that the config names the Odoo model `model` (a challenge line's or point
+    /// rule's `model`), for `check` to report a missing one at this key.
+    pub fn names_model(&mut self, model: &str, key: impl Into<String>, span: Range<usize>) {
+        let at = self.locate(span);
+        self.model_refs.push(FieldRef {
+            model: model.to_owned(),
+            path: String::new(),
+            key: key.into(),
+            at,
+        });
+    }
+
+    pub fn take_model_refs(&mut self) -> Vec<FieldRef> {
+        std::mem::take(&mut self.model_refs)
     }
 
     pub fn take_domain_refs(&mut self) -> Vec<DomainRef> {

@@ -252,6 +252,7 @@ fn challenge(
 fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> {
     let name = text(ctx, &l.name, &format!("{key}.name"))?;
     let model = text(ctx, &l.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), l.model.span());
     let measure = match (&l.count, &l.sum) {
         (Some(c), None) if *c.get_ref() => Measure::Count,
         (None, Some(f)) => Measure::Sum(field(ctx, &model, f, &format!("{key}.sum"))?),
@@ -310,6 +311,7 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
         return None;
     }
     let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), r.model.span());
     let amount_field = match &r.amount_field {
         Some(f) => Some(field(ctx, &model, f, &format!("{key}.amount_field"))?),
         None => None,

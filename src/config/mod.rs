@@ -64,6 +64,8 @@ pub struct Config {
     pub domain_refs: Vec<DomainRef>,
     /// Every record (team, band tag) the sections name, for `check` to look up.
     pub record_refs: Vec<RecordRefAt>,
+    /// Every model the sections name by itself (`model = "crm.lead"`; `path` is empty).
+    pub model_refs: Vec<FieldRef>,
 }
 
 /// Reads and validates `path`, taking secrets from the process environment.
@@ -95,6 +97,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
+    let model_refs = ctx.take_model_refs();
     match (odoo, state, gamification) {
         (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
@@ -108,6 +111,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             field_refs,
             domain_refs,
             record_refs,
+            model_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
     }
