@@ -622,7 +622,8 @@ async fn crontab_nicknames_are_accepted_everywhere() {
     served.stop().await;
 }
 
-/// Forwards every request to the simulator until the first `write` has been answered, then
+/// Forwards every request to the simulator until the first `write` or `create` has been
+/// answered, then
 /// closes every connection without answering: Odoo went away in the middle of a run.
 fn vanishing_after_first_write(sim: Arc<Sim>) -> FakeOdoo {
     let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -632,7 +633,7 @@ fn vanishing_after_first_write(sim: Arc<Sim>) -> FakeOdoo {
         }
         let service = req.path.rsplit('/').next().unwrap_or("object").to_owned();
         let body = sim.handle_xmlrpc(&service, &req.body);
-        if service == "object" && req.target().1 == "write" {
+        if service == "object" && matches!(req.target().1.as_str(), "write" | "create") {
             gone.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         Reply::Xml(String::from_utf8(body).unwrap())
@@ -641,6 +642,17 @@ fn vanishing_after_first_write(sim: Arc<Sim>) -> FakeOdoo {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odoo_gone_mid_run_exits_3_without_claiming_nothing_was_applied() {
+    odoo_gone_mid_run("all").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odoo_gone_mid_gamification_run_exits_3() {
+    odoo_gone_mid_run("gamification").await;
+}
+
+/// `run JOB` against a simulator that goes away after the first write: exit 3, and the
+/// message does not claim that nothing was applied.
+async fn odoo_gone_mid_run(job: &'static str) {
     let served = served_demo(200).await;
     let sim = served.sim.clone();
     let proxy = vanishing_after_first_write(sim.clone());
@@ -662,11 +674,12 @@ async fn odoo_gone_mid_run_exits_3_without_claiming_nothing_was_applied() {
         let setup = scorekeeper(&["setup", "-c", direct.to_str().unwrap()], &dir);
         assert_eq!(setup.status.code(), Some(0), "{}", text(&setup.stderr));
         let before = fingerprint(&sim);
-        let out = scorekeeper(&["run", "-c", vanishing.to_str().unwrap(), "all"], &dir);
+        let out = scorekeeper(&["run", "-c", vanishing.to_str().unwrap(), job], &dir);
         let stderr = text(&out.stderr);
         assert_ne!(fingerprint(&sim), before, "the first write went through");
         assert_eq!(out.status.code(), Some(3), "{stderr}");
         assert!(!stderr.contains("nothing was applied"), "{stderr}");
+        eprintln!("run {job}: {}", stderr.lines().last().unwrap_or_default());
     })
     .await
     .unwrap();
