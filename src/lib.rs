@@ -4,7 +4,8 @@
 //! Module map (design.md §2): `xmlrpc` is the wire codec and knows nothing about Odoo; `odoo`
 //! is the client; `record` holds plain typed records and field metadata; `domain` is Odoo's
 //! domain language; `plan`, `apply` and `state` turn engine results into journaled writes;
-//! `config` and `cli` are the admin-facing edge.
+//! `config` and `cli` are the admin-facing edge; `check` verifies a
+//! config against the server (for `check` and before every `run`).
 
 pub mod apply;
 pub mod assignment;

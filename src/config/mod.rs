@@ -6,7 +6,10 @@
 //! leaves in `raw.rs`, an `Option<Spanned<RawX>>` member of `RawConfig`, and an `x.rs` with
 //! `validate(raw, &mut Ctx) -> Option<X>` that reports through `ctx.error(span, key, ..)` and
 //! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
-//! `Config::field_refs` (which `check` verifies with `fields_get`).
+//! `Config::field_refs` (which `check` verifies with `fields_get`), every domain with
+//! `ctx.names_domain` (operators checked here, value types by `check`), every team or tag it
+//! names with `ctx.names_record` and every model with `ctx.names_model`. Nothing here does
+//! I/O: the server-side verification lives in `crate::check`.
 
 mod assignment;
 mod context;

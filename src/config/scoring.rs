@@ -18,7 +18,8 @@ pub const LEAD_MODEL: &str = "crm.lead";
 /// Validated scoring settings.
 #[derive(Clone, Debug)]
 pub struct ScoringConfig {
-    /// A standard 5- or 6-field cron line, checked for shape here and parsed by the scheduler.
+    /// A crontab line (5 or 6 fields, or `@hourly` and friends), checked here with the
+    /// scheduler's own parser.
     pub schedule: Option<String>,
     /// A full pass (every lead, rule domains pushed down) at least this often; incremental
     /// passes in between. 0 = every run is a full pass.
