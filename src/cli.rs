@@ -411,40 +411,48 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
         ),
     )?;
 
-    let diags = config::verify_fields(&client, &cfg.field_refs)
+    let verified = crate::check::verify_config(&client, &cfg)
         .await
-        .map_err(|e| {
-            let unreachable = e.is_unreachable_or_auth();
-            let e = anyhow::Error::new(e).context("cannot verify the fields the config names");
-            if unreachable {
-                Failure::Unreachable(e)
-            } else {
-                Failure::Failed(e)
-            }
-        })?;
-    let mut diags = diags;
-    if let Some(scoring) = &cfg.scoring {
-        let (more, notes) = crate::jobs::scoring::setup::check_score_field(&client, scoring)
-            .await
-            .map_err(|e| Failure::Failed(anyhow::Error::new(e)))?;
-        diags.extend(more);
-        for note in notes {
-            write_out(out, &format!("note    {note}\n"))?;
-        }
+        .map_err(|e| odoo_failure(e, "cannot verify the config against Odoo"))?;
+    for note in &verified.notes {
+        write_out(out, &format!("note    {note}\n"))?;
     }
-    if !diags.is_empty() {
-        return Err(Failure::Config(ConfigError::Invalid(diags)));
+    if !verified.diagnostics.is_empty() {
+        return Err(Failure::Config(ConfigError::Invalid(verified.diagnostics)));
     }
-    let models: std::collections::BTreeSet<&str> =
-        cfg.field_refs.iter().map(|r| r.model.as_str()).collect();
     write_out(
         out,
         &format!(
-            "fields  {} named by the config, on {} models: all exist\nOK\n",
-            cfg.field_refs.len(),
-            models.len()
+            "fields  {} named by the config, on {} models: all exist\n\
+             access  {} rights the jobs need: all granted to {}\nOK\n",
+            verified.fields, verified.models, verified.rights, cfg.odoo.login
         ),
     )
+}
+
+/// An Odoo error while doing `what`: exit 3 when Odoo is unreachable or refused the login,
+/// else exit 1.
+fn odoo_failure(e: OdooError, what: &str) -> Failure {
+    let unreachable = e.is_unreachable_or_auth();
+    let e = anyhow::Error::new(e).context(what.to_owned());
+    if unreachable {
+        Failure::Unreachable(e)
+    } else {
+        Failure::Failed(e)
+    }
+}
+
+/// What `check` verifies against the server, before a command writes anything: a config
+/// mistake is exit 2 with nothing written.
+async fn preflight(client: &OdooClient, cfg: &config::Config) -> Result<(), Failure> {
+    let verified = crate::check::verify_config(client, cfg)
+        .await
+        .map_err(|e| odoo_failure(e, "cannot verify the config against Odoo"))?;
+    if verified.diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Config(ConfigError::Invalid(verified.diagnostics)))
+    }
 }
 
 // ---- the scoring job's commands (plan, run, explain, undo, setup) ----
@@ -482,6 +490,7 @@ fn job_failure(e: crate::jobs::scoring::JobError) -> Failure {
     use crate::jobs::scoring::JobError;
     match e {
         JobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        e @ JobError::Unreachable { .. } => Failure::Unreachable(e.into()),
         other => Failure::Failed(other.into()),
     }
 }
@@ -568,6 +577,9 @@ pub async fn run_cmd(
     use crate::jobs::scoring::{RunOptions, ScoringJob};
     let now = parse_now(now)?;
     let (cfg, client) = job_setup(path, job).await?;
+    // A client of its own, so the pass's call counts stay the job's.
+    let verifier = OdooClient::from_config(&cfg.odoo).map_err(|e| Failure::Failed(e.into()))?;
+    preflight(&verifier, &cfg).await?;
     let mut state = open_state(&cfg)?;
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());

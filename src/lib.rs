@@ -4,10 +4,12 @@
 //! Module map (design.md §2): `xmlrpc` is the wire codec and knows nothing about Odoo; `odoo`
 //! is the client; `record` holds plain typed records and field metadata; `domain` is Odoo's
 //! domain language; `plan`, `apply` and `state` turn engine results into journaled writes;
-//! `config` and `cli` are the admin-facing edge.
+//! `config` and `cli` are the admin-facing edge; `check` verifies a
+//! config against the server (for `check` and before every `run`).
 
 pub mod apply;
 pub mod assignment;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use scorekeeper::config::{FieldRef, Location, verify_fields};
+use scorekeeper::check::verify_fields;
+use scorekeeper::config::{FieldRef, Location};
 
 use crate::client_fake_odoo::{FakeOdoo, Reply, client_for, odoo17, recorded};
 

@@ -51,6 +51,9 @@ async fn gamification_leaderboard_and_trial_through_the_binary() {
     .unwrap();
     let cfg = cfg_path.to_string_lossy().into_owned();
 
+    // `run` verifies the whole config first, the scoring band tags included.
+    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
     let first = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let stdout = String::from_utf8_lossy(&first.stdout).into_owned();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli_check;
+mod cli_config_errors;
 mod cli_demo;
 mod cli_jobs;
 mod client_fake_odoo;

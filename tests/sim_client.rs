@@ -139,3 +139,60 @@ async fn the_client_learns_the_server_time_from_the_date_header() {
     assert_eq!(client.metrics_handle().server_time(), Some(pinned_clock()));
     served.stop().await;
 }
+
+/// `check_access_rights(operation, raise_exception=False)`, which `check` asks per model, is
+/// answered by the same ACL check that refuses the writes recorded from Odoo 17 (transcripts
+/// 092 and 093: the demo user may not write challenges nor create fields); with the default
+/// `raise_exception=True` it raises that very fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_access_rights_agrees_with_the_recorded_refusals() {
+    let served = Served::start(snapshot_sim()).await;
+    let ask = |login: &'static str, model: &'static str, op: &'static str| {
+        let client = served.client(login, login);
+        async move {
+            client
+                .execute_kw(
+                    model,
+                    "check_access_rights",
+                    vec![X::from(op)],
+                    Struct(vec![("raise_exception".to_owned(), X::Bool(false))]),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    for (login, model, op, granted) in [
+        ("demo", "gamification.challenge", "write", false),
+        ("demo", "gamification.challenge", "read", true),
+        ("demo", "ir.model.fields", "create", false),
+        ("demo", "gamification.karma.tracking", "create", false),
+        ("demo", "crm.lead", "write", true),
+        ("admin", "gamification.challenge", "write", true),
+        ("admin", "ir.model.fields", "create", true),
+        ("admin", "gamification.karma.tracking", "create", true),
+    ] {
+        assert_eq!(
+            ask(login, model, op).await,
+            X::Bool(granted),
+            "{login} {op} {model}"
+        );
+    }
+    let raised = served
+        .client("demo", "demo")
+        .execute_kw(
+            "gamification.challenge",
+            "check_access_rights",
+            vec![X::from("write")],
+            Struct::default(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        raised.contains(
+            "You are not allowed to modify 'Gamification Challenge' (gamification.challenge) records."
+        ) && raised.contains("Administration/Access Rights"),
+        "{raised}"
+    );
+    served.stop().await;
+}

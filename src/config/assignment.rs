@@ -172,8 +172,17 @@ pub(super) fn validate(
         let t = t.into_inner();
         let key = format!("assignment.teams[{i}]");
         let d = optional_domain(ctx, t.domain.as_ref(), &key, &mut ok);
+        let team_span = t.team.span();
+        let team = RecordRef::from_raw(t.team.into_inner());
+        ctx.names_record(
+            "crm.team",
+            team.clone(),
+            format!("{key}.team"),
+            team_span,
+            Some("the name as Odoo shows it in CRM → Configuration → Sales Teams".into()),
+        );
         teams.push(TeamConfig {
-            team: RecordRef::from_raw(t.team.into_inner()),
+            team,
             min_score: t.min_score.map_or(0, Spanned::into_inner),
             domain: d,
             order: t.order.map_or(i as i64, Spanned::into_inner),
@@ -197,7 +206,12 @@ pub(super) fn validate(
         }
         members.push(MemberOverride {
             user: RecordRef::from_raw(m.user.into_inner()),
-            team: m.team.map(|t| RecordRef::from_raw(t.into_inner())),
+            team: m.team.map(|t| {
+                let span = t.span();
+                let team = RecordRef::from_raw(t.into_inner());
+                ctx.names_record("crm.team", team.clone(), format!("{key}.team"), span, None);
+                team
+            }),
             max: m.max.map(Spanned::into_inner),
             domain: d,
             optout: m.optout.map(Spanned::into_inner),

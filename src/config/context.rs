@@ -6,8 +6,10 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::assignment::RecordRef;
 use super::diagnostic::{Diagnostic, SourceMap};
-use super::fields::{FieldRef, Location};
+use super::fields::{DomainRef, FieldRef, Location, RecordRefAt};
+use crate::domain::Domain;
 
 /// Looks up an environment variable; injected so tests can supply their own.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -18,6 +20,9 @@ pub struct Ctx<'a> {
     env: EnvLookup<'a>,
     diags: Vec<Diagnostic>,
     field_refs: Vec<FieldRef>,
+    domain_refs: Vec<DomainRef>,
+    record_refs: Vec<RecordRefAt>,
+    model_refs: Vec<FieldRef>,
 }
 
 impl<'a> Ctx<'a> {
@@ -29,6 +34,9 @@ impl<'a> Ctx<'a> {
             env,
             diags: Vec::new(),
             field_refs: Vec::new(),
+            domain_refs: Vec::new(),
+            record_refs: Vec::new(),
+            model_refs: Vec::new(),
         }
     }
 
@@ -74,6 +82,96 @@ impl<'a> Ctx<'a> {
 
     pub fn take_field_refs(&mut self) -> Vec<FieldRef> {
         std::mem::take(&mut self.field_refs)
+    }
+
+    /// Where `span` is, as a [`Location`].
+    pub fn locate(&self, span: Range<usize>) -> Location {
+        let (line, column) = self.map.line_col(span.start);
+        Location {
+            file: self.map.file().to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    /// Records a parsed domain on `model` written at `span` under `key`: refuses operators
+    /// Odoo does not know at once, and keeps it (and the fields it reads) for `check` to
+    /// verify against the server's field types. False when it was refused.
+    pub fn names_domain(
+        &mut self,
+        model: &str,
+        domain: &Domain,
+        key: &str,
+        span: Range<usize>,
+    ) -> bool {
+        let unknown = domain.unknown_operators();
+        if !unknown.is_empty() {
+            self.error(
+                span,
+                key,
+                format!("unknown domain operator {}", unknown.join(", ")),
+                Some(
+                    "Odoo knows =, !=, <, <=, >, >=, =?, like, ilike, not like, not ilike, \
+                     =like, =ilike, in, not in, child_of, parent_of, any, not any"
+                        .into(),
+                ),
+            );
+            return false;
+        }
+        for path in domain.fields() {
+            self.names_field(model, path, key, span.clone());
+        }
+        let at = self.locate(span);
+        self.domain_refs.push(DomainRef {
+            model: model.to_owned(),
+            domain: domain.clone(),
+            key: key.to_owned(),
+            at,
+        });
+        true
+    }
+
+    /// Records that the config names a record of `model` (by name or id) that must exist.
+    pub fn names_record(
+        &mut self,
+        model: &str,
+        record: RecordRef,
+        key: impl Into<String>,
+        span: Range<usize>,
+        hint: Option<String>,
+    ) {
+        let at = self.locate(span);
+        self.record_refs.push(RecordRefAt {
+            model: model.to_owned(),
+            record,
+            key: key.into(),
+            at,
+            hint,
+        });
+    }
+
+    /// Records that the config names the Odoo model `model` (a challenge line's or point
+    /// rule's `model`), for `check` to report a missing one at this key.
+    pub fn names_model(&mut self, model: &str, key: impl Into<String>, span: Range<usize>) {
+        let at = self.locate(span);
+        self.model_refs.push(FieldRef {
+            model: model.to_owned(),
+            path: String::new(),
+            key: key.into(),
+            at,
+        });
+    }
+
+    pub fn take_model_refs(&mut self) -> Vec<FieldRef> {
+        std::mem::take(&mut self.model_refs)
+    }
+
+    pub fn take_domain_refs(&mut self) -> Vec<DomainRef> {
+        std::mem::take(&mut self.domain_refs)
+    }
+
+    pub fn take_record_refs(&mut self) -> Vec<RecordRefAt> {
+        std::mem::take(&mut self.record_refs)
     }
 
     pub fn env(&self, name: &str) -> Option<String> {

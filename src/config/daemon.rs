@@ -120,6 +120,7 @@ pub(super) fn validate_http(
     if let Some(e) = raw.enabled {
         out.enabled = *e.get_ref();
     }
+    let listen_span = raw.listen.as_ref().map(Spanned::span);
     if let Some(listen) = raw.listen {
         match listen.get_ref().trim().parse::<SocketAddr>() {
             Ok(a) => out.listen = a,
@@ -193,6 +194,24 @@ pub(super) fn validate_http(
         }
         (None, None) => {}
     }
+    // Anyone who can reach a non-loopback listener could read the metrics: require a token.
+    if ok
+        && out.enabled
+        && !out.listen.ip().is_loopback()
+        && out.token.is_none()
+        && let Some(span) = listen_span
+    {
+        ctx.error(
+            span,
+            "http.listen",
+            format!(
+                "{} is not a loopback address and no token is set",
+                out.listen
+            ),
+            Some("set token_env or token_file, or listen on 127.0.0.1".into()),
+        );
+        ok = false;
+    }
     ok.then_some(out)
 }
 
@@ -263,6 +282,26 @@ mod tests {
                 "/etc/sk/prod.toml:9:10 http.listen: \"localhost\" is not an address:port"
             ),
             "{text}"
+        );
+        let e = load("[http]\nlisten = \"0.0.0.0:9187\"\n").unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "/etc/sk/prod.toml:7:10 http.listen: 0.0.0.0:9187 is not a loopback address and no token is set"
+            ),
+            "{e}"
+        );
+        let open = load("[http]\nlisten = \"0.0.0.0:9187\"\ntoken_env = \"TOKEN\"\n").unwrap();
+        assert!(
+            open.http.token.is_some(),
+            "a token makes a public listener acceptable"
+        );
+        assert!(
+            load("[http]\nlisten = \"[::1]:9187\"\n").is_ok(),
+            "IPv6 loopback"
+        );
+        assert!(
+            load("[http]\nenabled = false\nlisten = \"0.0.0.0:9187\"\n").is_ok(),
+            "a disabled listener listens nowhere"
         );
         let e = load("[http]\ntoken_env = \"NOPE\"\n").unwrap_err();
         assert!(

@@ -1,10 +1,53 @@
-//! Odoo fields named by the config (in domains, score fields, ...), with where they were
-//! written, so `check` can verify them against the server's `fields_get` and point at the
-//! exact key when one does not exist.
+//! Odoo fields, domains and records named by the config (in domains, score fields, team and
+//! tag names, ...), with where they were written, so `check` (and `run`, before its first
+//! write) can verify them against the server and point at the exact key when one is wrong.
 
 use std::path::PathBuf;
 
+use super::assignment::RecordRef;
 use super::diagnostic::{Diagnostic, did_you_mean};
+use crate::domain::Domain;
+
+/// A domain the config gives, with the model it filters, so the server's field types can
+/// check its operators and values (`('expected_revenue', '>=', 'lots')`).
+#[derive(Clone, Debug)]
+pub struct DomainRef {
+    pub model: String,
+    pub domain: Domain,
+    pub key: String,
+    pub at: Location,
+}
+
+/// A record the config names (a sales team, a band tag) that must exist on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordRefAt {
+    /// e.g. `crm.team`.
+    pub model: String,
+    pub record: RecordRef,
+    pub key: String,
+    pub at: Location,
+    /// What to do when it is missing (e.g. "run `scorekeeper setup`").
+    pub hint: Option<String>,
+}
+
+impl Location {
+    /// A diagnostic at this location.
+    pub fn diagnostic(
+        &self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            key: key.into(),
+            message: message.into(),
+            hint,
+        }
+    }
+}
 
 /// One field (or dotted path such as `country_id.code`) that a config key refers to.
 #[derive(Clone, Debug, PartialEq, Eq)]

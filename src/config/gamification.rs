@@ -93,17 +93,20 @@ fn text(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str) -> Option<String> {
     Some(s.to_string())
 }
 
-fn domain(ctx: &mut Ctx<'_>, v: Option<&Spanned<String>>, key: &str) -> String {
+fn domain(ctx: &mut Ctx<'_>, v: Option<&Spanned<String>>, key: &str, model: &str) -> String {
     let Some(v) = v else {
         return "[]".into();
     };
-    if let Err(e) = Domain::parse(v.get_ref()) {
-        ctx.error(
+    match Domain::parse(v.get_ref()) {
+        Ok(d) => {
+            ctx.names_domain(model, &d, key, v.span());
+        }
+        Err(e) => ctx.error(
             v.span(),
             key,
             format!("not a valid domain: {e}"),
             Some("the Python-literal form Odoo shows, e.g. [('type', '=', 'opportunity')]".into()),
-        );
+        ),
     }
     v.get_ref().clone()
 }
@@ -203,9 +206,12 @@ fn challenge(
         (Some(users), None, None) => {
             Participants::Users(users.iter().map(|u| u.get_ref().clone()).collect())
         }
-        (None, Some(d), None) => {
-            Participants::Domain(domain(ctx, Some(d), &format!("{key}.user_domain")))
-        }
+        (None, Some(d), None) => Participants::Domain(domain(
+            ctx,
+            Some(d),
+            &format!("{key}.user_domain"),
+            "res.users",
+        )),
         (None, None, Some(t)) => Participants::Team(text(ctx, t, &format!("{key}.team"))?),
         _ => {
             ctx.error(c.name.span(), key.to_string(), "give exactly one of users, user_domain or team", Some("users = [\"alice\"], user_domain = \"[('share', '=', False)]\" or team = \"Direct Sales\"".into()));
@@ -246,6 +252,7 @@ fn challenge(
 fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> {
     let name = text(ctx, &l.name, &format!("{key}.name"))?;
     let model = text(ctx, &l.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), l.model.span());
     let measure = match (&l.count, &l.sum) {
         (Some(c), None) if *c.get_ref() => Measure::Count,
         (None, Some(f)) => Measure::Sum(field(ctx, &model, f, &format!("{key}.sum"))?),
@@ -274,7 +281,7 @@ fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> 
         }
     };
     Some(LineSpec {
-        domain: domain(ctx, l.domain.as_ref(), &format!("{key}.domain")),
+        domain: domain(ctx, l.domain.as_ref(), &format!("{key}.domain"), &model),
         date_field: match &l.date_field {
             Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
             None => None,
@@ -304,6 +311,7 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
         return None;
     }
     let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), r.model.span());
     let amount_field = match &r.amount_field {
         Some(f) => Some(field(ctx, &model, f, &format!("{key}.amount_field"))?),
         None => None,
@@ -322,7 +330,7 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
     Some(PointRule {
         key: rule_key,
         name: text(ctx, &r.name, &format!("{key}.name"))?,
-        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain")),
+        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),
         user_field: field(ctx, &model, &r.user_field, &format!("{key}.user_field"))?,
         points: *r.points.get_ref(),
         amount_field,

@@ -6,7 +6,10 @@
 //! leaves in `raw.rs`, an `Option<Spanned<RawX>>` member of `RawConfig`, and an `x.rs` with
 //! `validate(raw, &mut Ctx) -> Option<X>` that reports through `ctx.error(span, key, ..)` and
 //! records every Odoo field it names with `ctx.names_field(model, path, key, span)` into
-//! `Config::field_refs` (which `check` verifies with `fields_get`).
+//! `Config::field_refs` (which `check` verifies with `fields_get`), every domain with
+//! `ctx.names_domain` (operators checked here, value types by `check`), every team or tag it
+//! names with `ctx.names_record` and every model with `ctx.names_model`. Nothing here does
+//! I/O: the server-side verification lives in `crate::check`.
 
 mod assignment;
 mod context;
@@ -19,7 +22,6 @@ mod odoo;
 mod raw;
 mod scoring;
 mod state;
-mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -27,14 +29,13 @@ pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
 pub use daemon::{DEFAULT_LISTEN, DEFAULT_SHUTDOWN_GRACE_SECS, DaemonConfig, HttpConfig};
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
-pub use fields::{FieldRef, Location};
+pub use fields::{DomainRef, FieldRef, Location, RecordRefAt};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
 pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
-pub use verify::verify_fields;
 
 use context::Ctx;
 use raw::RawConfig;
@@ -62,6 +63,12 @@ pub struct Config {
     pub assignment: Option<AssignmentConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
+    /// Every domain the sections give, for `check` to verify against the field types.
+    pub domain_refs: Vec<DomainRef>,
+    /// Every record (team, band tag) the sections name, for `check` to look up.
+    pub record_refs: Vec<RecordRefAt>,
+    /// Every model the sections name by itself (`model = "crm.lead"`; `path` is empty).
+    pub model_refs: Vec<FieldRef>,
 }
 
 /// Reads and validates `path`, taking secrets from the process environment.
@@ -91,6 +98,9 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let schedule = scoring.as_ref().and_then(|s| s.schedule.as_deref());
     let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
     let field_refs = ctx.take_field_refs();
+    let domain_refs = ctx.take_domain_refs();
+    let record_refs = ctx.take_record_refs();
+    let model_refs = ctx.take_model_refs();
     match (odoo, state, gamification) {
         (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
@@ -102,6 +112,9 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             scoring,
             assignment,
             field_refs,
+            domain_refs,
+            record_refs,
+            model_refs,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
     }

@@ -9,6 +9,7 @@ use reqwest::Url;
 use toml::Spanned;
 
 use super::context::Ctx;
+use super::fields::Location;
 use super::raw::{RawOdoo, RawRetries};
 use crate::odoo::{RetryPolicy, Secret};
 
@@ -22,6 +23,8 @@ pub struct OdooConfig {
     pub url: Url,
     pub database: String,
     pub login: String,
+    /// Where `login` is written (access-right diagnostics point at it).
+    pub login_at: Location,
     /// A password or an API key: Odoo takes either in the same place.
     pub password: Secret,
     pub password_source: PasswordSource,
@@ -48,6 +51,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
     let url = validate_url(&raw.url, ctx);
     let database = non_empty(&raw.database, "odoo.database", ctx);
     let login = non_empty(&raw.login, "odoo.login", ctx);
+    let login_at = ctx.locate(raw.login.span());
     let password = match (&raw.password_env, &raw.password_file) {
         (Some(var), None) => from_env(var, ctx),
         (None, Some(file)) => from_file(file, ctx),
@@ -105,6 +109,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
         url: url?,
         database: database?,
         login: login?,
+        login_at,
         password,
         password_source,
         timeout: timeout?,

@@ -18,7 +18,8 @@ pub const LEAD_MODEL: &str = "crm.lead";
 /// Validated scoring settings.
 #[derive(Clone, Debug)]
 pub struct ScoringConfig {
-    /// A standard 5- or 6-field cron line, checked for shape here and parsed by the scheduler.
+    /// A crontab line (5 or 6 fields, or `@hourly` and friends), checked here with the
+    /// scheduler's own parser.
     pub schedule: Option<String>,
     /// A full pass (every lead, rule domains pushed down) at least this often; incremental
     /// passes in between. 0 = every run is a full pass.
@@ -47,16 +48,18 @@ pub(super) fn validate(
     let raw = raw?.into_inner();
     let mut ok = true;
     let schedule = raw.schedule.map(|s| {
+        // The daemon's own parser (the zone comes from [daemon]; the syntax does not depend
+        // on it), so `check`, `run` and `daemon` accept exactly the same lines.
         if let Err(why) = check_cron(s.get_ref()) {
             ctx.error(
                 s.span(),
                 "scoring.schedule",
                 why,
-                Some("a crontab line such as \"*/10 * * * *\"".into()),
+                Some("a crontab line such as \"*/10 * * * *\" or \"@hourly\"".into()),
             );
             ok = false;
         }
-        s.into_inner()
+        s.into_inner().trim().to_owned()
     });
     let score_field = raw.score_field;
     let name = score_field.get_ref().clone();
@@ -189,6 +192,15 @@ pub(super) fn validate(
             );
             ok = false;
         }
+        if let Some(tag) = &band.tag {
+            ctx.names_record(
+                "crm.tag",
+                super::RecordRef::Name(tag.get_ref().clone()),
+                format!("scoring.bands[{i}].tag"),
+                tag.span(),
+                Some("`scorekeeper setup` creates the band tags".into()),
+            );
+        }
         bands.push(Band {
             name: band.name.into_inner(),
             min_score: band.min_score.into_inner(),
@@ -241,12 +253,7 @@ pub(super) fn domain(
     model: &str,
 ) -> Option<Domain> {
     match Domain::parse(text.get_ref()) {
-        Ok(d) => {
-            for path in d.fields() {
-                ctx.names_field(model, path, key, text.span());
-            }
-            Some(d)
-        }
+        Ok(d) => ctx.names_domain(model, &d, key, text.span()).then_some(d),
         Err(e) => {
             let span = text.span();
             let at: Range<usize> = match &e.position {
@@ -278,23 +285,12 @@ pub fn valid_custom_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A light shape check of a crontab line (5 or 6 fields of digits, `*`, `,`, `-`, `/`, names).
+/// Checks a crontab line with the scheduler's own parser (5 or 6 fields, `@hourly` and
+/// friends), so what loads is what the daemon can schedule.
 pub fn check_cron(line: &str) -> Result<(), String> {
-    let fields: Vec<&str> = line.split_whitespace().collect();
-    if !(5..=6).contains(&fields.len()) {
-        return Err(format!(
-            "'{line}' has {} fields, a cron line has 5 or 6",
-            fields.len()
-        ));
-    }
-    for f in fields {
-        if !f.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '?' | 'L' | '#')
-        }) {
-            return Err(format!("'{f}' is not a cron field"));
-        }
-    }
-    Ok(())
+    crate::scheduler::Schedule::parse(line, "UTC")
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -380,6 +376,32 @@ mod tests {
         assert!(
             all.contains("scoring.bands[0].priority: '4' is not a crm.lead priority"),
             "{all}"
+        );
+    }
+
+    #[test]
+    fn schedules_and_operators_are_checked_at_load() {
+        let base = "[scoring]\nscore_field = \"x_s\"\n";
+        for ok in ["@hourly", "@daily", "*/10 * * * *", "0 0 7 * * MON-FRI"] {
+            load(&format!("{base}schedule = \"{ok}\"\n")).unwrap();
+        }
+        let errs = load(&format!("{base}schedule = \"61 * * * *\"\n"))
+            .unwrap_err()
+            .join("\n");
+        assert!(
+            errs.contains(
+                "t.toml:8:12 scoring.schedule: schedule \"61 * * * *\" is not a valid crontab line"
+            ),
+            "{errs}"
+        );
+        let errs = load(&format!(
+            "{base}[[scoring.rules]]\nname = \"r\"\ndomain = \"['|', ('a', '~=', 1), ('b', 'IN', [1])]\"\npoints = 1\n"
+        ))
+        .unwrap_err()
+        .join("\n");
+        assert!(
+            errs.contains("scoring.rules[0].domain: unknown domain operator '~=', 'IN'"),
+            "{errs}"
         );
     }
 

@@ -1,7 +1,8 @@
 //! `scorekeeper run -c FILE [JOB]`: one run of one job (or of every configured job, in
 //! order) for system cron and systemd timers. SIGTERM/SIGINT during the run let it finish its
 //! batch, as in the daemon. The exit code is [`RunCommandError::exit_code`]: 1 run failed,
-//! 2 configuration, 3 Odoo unreachable or authentication failed.
+//! 2 configuration, 3 Odoo unreachable or authentication failed. Before the first job, the
+//! whole config is verified against the server as `check` does ([`crate::check`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ pub enum RunCommandError {
     Config(#[from] ConfigError),
     #[error("cannot set up the Odoo client: {0}")]
     Setup(#[from] OdooError),
+    /// Odoo failed while the config was verified, before any job ran.
+    #[error("cannot verify the config against Odoo: {0}")]
+    Verify(OdooError),
     /// The job that failed, and why.
     #[error("job {job}: {error}")]
     Job { job: String, error: JobError },
@@ -30,6 +34,8 @@ impl RunCommandError {
         match self {
             RunCommandError::Config(_) => 2,
             RunCommandError::Setup(_) => 1,
+            RunCommandError::Verify(e) if e.is_unreachable_or_auth() => 3,
+            RunCommandError::Verify(_) => 1,
             RunCommandError::Job { error, .. } => error.exit_code(),
         }
     }
@@ -52,6 +58,14 @@ pub async fn run_command(
         error,
     })?;
     let odoo = Arc::new(jobs_client(&config.odoo, Arc::new(Metrics::new()))?);
+    // Every job's config against the server before the first job writes anything: a bad
+    // point rule must not let scoring write first.
+    let verified = crate::check::verify_config(&odoo, &config)
+        .await
+        .map_err(RunCommandError::Verify)?;
+    if !verified.diagnostics.is_empty() {
+        return Err(ConfigError::Invalid(verified.diagnostics).into());
+    }
     let cancel = CancellationToken::new();
     let _signals = cancel_on_signals(cancel.clone());
     let ctx = JobContext {

@@ -57,7 +57,9 @@ pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> 
                 ),
             )?;
         }
-        say(out, "== check\n")?;
+        // Setup first: `check` refuses a config whose score field or band tags are missing.
+        setup(&config, out).await?;
+        say(out, "\n== check\n")?;
         cli::check(&config, out).await?;
         jobs(&config, spec_today, out).await?;
         say(out, "\ndemo finished: every job ran against the simulator; the second scoring run changed no score (routing hands out one more day of each salesperson's quota per run, as Odoo's assignment does).\n")
@@ -66,6 +68,21 @@ pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> 
     let _ = stop.send(());
     let _ = server.await;
     result
+}
+
+/// Creates the score field and band tags the demo config needs.
+async fn setup(config: &Path, out: &mut dyn Write) -> Result<(), Failure> {
+    let failed = |e: &dyn std::fmt::Display| Failure::Failed(anyhow::anyhow!("{e}"));
+    let cfg = crate::config::load(config)?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| failed(&e))?;
+    say(out, "== setup\n")?;
+    let lines = crate::jobs::scoring::setup::setup(&client, scoring)
+        .await
+        .map_err(|e| failed(&e))?;
+    say(out, &(lines.join("\n") + "\n"))
 }
 
 /// Runs scoring/routing and gamification once with the dataset's "today" as the clock (so the
@@ -82,11 +99,6 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
     let now = today.and_hms_opt(9, 0, 0).unwrap_or_default();
 
     if let Some(scoring) = cfg.scoring.as_ref() {
-        say(out, "\n== setup\n")?;
-        let lines = crate::jobs::scoring::setup::setup(&client, scoring)
-            .await
-            .map_err(|e| failed(&e))?;
-        say(out, &(lines.join("\n") + "\n"))?;
         let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
         for round in ["first run", "second run"] {
             let before = client.metrics().calls;

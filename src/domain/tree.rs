@@ -681,6 +681,24 @@ impl Domain {
         Domain::from_operand(&Operand::List(raw))
     }
 
+    /// The operators Odoo does not know (`'~='`, `'IN'`, ...), as written, in order: Odoo
+    /// refuses the whole domain for any of them, whatever the model.
+    pub fn unknown_operators(&self) -> Vec<String> {
+        fn walk(node: &Node, out: &mut Vec<String>) {
+            match node {
+                Node::Const(_) => {}
+                Node::And(v) | Node::Or(v) => v.iter().for_each(|n| walk(n, out)),
+                Node::Not(n) => walk(n, out),
+                Node::Any(a) => walk(&a.sub, out),
+                Node::Leaf(l) if l.op == Op::Invalid => out.push(l.raw_op.to_string()),
+                Node::Leaf(_) => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out
+    }
+
     /// Every field path the domain reads (dotted through relations), in order, once each:
     /// what to read from Odoo to evaluate it locally.
     pub fn fields(&self) -> Vec<String> {

@@ -71,6 +71,10 @@ pub enum JobError {
     /// No job of that name is configured. Exit 2.
     #[error("unknown job {name:?}; configured jobs: {}", known_list(.known))]
     UnknownJob { name: String, known: Vec<String> },
+    /// Odoo stopped answering in the middle of the run (the message says what was written
+    /// before). Exit 3.
+    #[error("{0}")]
+    Unreachable(String),
     /// Anything else the job reports. Exit 1.
     #[error("{0}")]
     Failed(String),
@@ -90,6 +94,7 @@ impl JobError {
         match self {
             JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => 2,
             JobError::Odoo(e) if e.is_unreachable_or_auth() => 3,
+            JobError::Unreachable(_) => 3,
             JobError::Odoo(_) | JobError::State(_) | JobError::Failed(_) => 1,
         }
     }
@@ -99,6 +104,7 @@ impl JobError {
         match self {
             JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => "config",
             JobError::Odoo(e) if e.is_unreachable_or_auth() => "unreachable",
+            JobError::Unreachable(_) => "unreachable",
             JobError::Odoo(_) => "odoo",
             JobError::State(_) => "state",
             JobError::Failed(_) => "failed",

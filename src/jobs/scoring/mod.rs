@@ -89,6 +89,17 @@ pub enum JobError {
     /// field's type); `setup` or the admin must fix it.
     #[error("{0}")]
     Setup(String),
+    /// Odoo stopped answering in the middle of the run: exit 3. `written` records were
+    /// written before it did; the journal keeps the rest for the next run.
+    #[error(
+        "Odoo became unreachable during the run, after {written} records were written (the \
+         journal keeps the unconfirmed changes; the next run reconciles them): {source}"
+    )]
+    Unreachable {
+        written: usize,
+        #[source]
+        source: OdooError,
+    },
 }
 
 fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> JobError {
@@ -735,7 +746,7 @@ impl<'a> ScoringJob<'a> {
             cancel: self.cancel.clone(),
             ..ApplyOptions::default()
         };
-        let scoring = apply::apply(
+        let scoring = match apply::apply(
             &evaluation.scoring_plan,
             state,
             writer,
@@ -744,7 +755,18 @@ impl<'a> ScoringJob<'a> {
                 ..base.clone()
             },
         )
-        .await?;
+        .await
+        {
+            Ok(report) => report,
+            Err(e) => return Err(self.unreachable_or(0, e.into()).await),
+        };
+        if !scoring.is_success()
+            && scoring.failures.iter().any(|f| f.error.is_transient())
+            && let Some(gone) = self.gone(scoring.records_written).await
+        {
+            // Routing would only fail reconciling the unconfirmed score writes.
+            return Err(gone);
+        }
         if let Some(span) = scoring.written_span.filter(|_| scoring.is_success())
             && !self.rules_read_own_writes()
         {
@@ -767,24 +789,47 @@ impl<'a> ScoringJob<'a> {
                 // writes (whose fields rules may read) must land after it.
                 tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
             }
-            Some(
-                apply::apply(
-                    &evaluation.assignment_plan,
-                    state,
-                    writer,
-                    &ApplyOptions {
-                        verify_old: true,
-                        ..base
-                    },
-                )
-                .await?,
+            match apply::apply(
+                &evaluation.assignment_plan,
+                state,
+                writer,
+                &ApplyOptions {
+                    verify_old: true,
+                    ..base
+                },
             )
+            .await
+            {
+                Ok(report) => Some(report),
+                Err(e) => {
+                    return Err(self.unreachable_or(scoring.records_written, e.into()).await);
+                }
+            }
         };
         Ok(RunReport {
             evaluation,
             scoring: Some(scoring),
             assignment,
         })
+    }
+
+    /// [`JobError::Unreachable`] when Odoo no longer answers `common.version`, after
+    /// `written` records of this run were written.
+    async fn gone(&self, written: usize) -> Option<JobError> {
+        match self.client.version().await {
+            Err(source) if source.is_unreachable_or_auth() => {
+                Some(JobError::Unreachable { written, source })
+            }
+            _ => None,
+        }
+    }
+
+    /// `error`, unless it came from Odoo going away (then [`JobError::Unreachable`]).
+    async fn unreachable_or(&self, written: usize, error: JobError) -> JobError {
+        match self.gone(written).await {
+            Some(gone) => gone,
+            None => error,
+        }
     }
 
     /// `explain lead N`: the score breakdown and the routing decision a run would make now.

@@ -22,6 +22,7 @@ fn to_job_error(e: ScoringError) -> JobError {
         ScoringError::Odoo(o) => JobError::Odoo(o),
         ScoringError::State(s) => JobError::State(s),
         ScoringError::Setup(msg) => JobError::Config(msg),
+        e @ ScoringError::Unreachable { .. } => JobError::Unreachable(e.to_string()),
         other => JobError::Failed(other.to_string()),
     }
 }

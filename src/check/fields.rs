@@ -1,12 +1,54 @@
 //! Verifies the fields a config names against the live server's `fields_get`, following
 //! dotted paths through relations, so a typo is caught by `check` instead of by a failing job.
+//! The metadata fetched on the way is kept ([`Models`]) for the domain checks that follow.
 
 use std::collections::HashMap;
 
-use super::diagnostic::Diagnostic;
-use super::fields::FieldRef;
+use crate::config::{Diagnostic, FieldRef};
 use crate::odoo::{OdooClient, OdooError};
+use crate::record::{FieldDef, FieldType, ModelDef, Schema};
 use crate::xmlrpc::{Struct, Value};
+
+/// `fields_get` answers by model, fetched once each; `None` = the model does not exist.
+#[derive(Default)]
+pub(super) struct Models {
+    by_name: HashMap<String, Option<Struct>>,
+}
+
+impl Models {
+    pub(super) async fn get(
+        &mut self,
+        client: &OdooClient,
+        model: &str,
+    ) -> Result<Option<&Struct>, OdooError> {
+        if !self.by_name.contains_key(model) {
+            let fields = fields_of(client, model).await?;
+            self.by_name.insert(model.to_owned(), fields);
+        }
+        Ok(self.by_name.get(model).and_then(Option::as_ref))
+    }
+
+    /// What was fetched, as the domain module's schema (type and relation of each field).
+    pub(super) fn schema(&self) -> Schema {
+        let mut schema = Schema::default();
+        for (name, fields) in &self.by_name {
+            let Some(fields) = fields else { continue };
+            let mut def = ModelDef::new(name.clone());
+            for (field, meta) in fields.iter() {
+                let meta = meta.as_struct();
+                let attr = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+                let ty = FieldType::parse(attr("type").unwrap_or(""));
+                let mut f = FieldDef::new(field, ty);
+                if let Some(r) = attr("relation").filter(|r| !r.is_empty()) {
+                    f = f.with_relation(r);
+                }
+                def.add(f);
+            }
+            schema.add_model(def);
+        }
+        schema
+    }
+}
 
 /// One diagnostic per reference that does not resolve (unknown model, unknown field, or a
 /// path through a non-relational field). Each model's `fields_get` is fetched once.
@@ -14,17 +56,20 @@ pub async fn verify_fields(
     client: &OdooClient,
     refs: &[FieldRef],
 ) -> Result<Vec<Diagnostic>, OdooError> {
-    let mut models: HashMap<String, Option<Struct>> = HashMap::new();
+    verify_fields_with(client, refs, &mut Models::default()).await
+}
+
+pub(super) async fn verify_fields_with(
+    client: &OdooClient,
+    refs: &[FieldRef],
+    models: &mut Models,
+) -> Result<Vec<Diagnostic>, OdooError> {
     let mut diags = Vec::new();
     for r in refs {
         let mut model = r.model.clone();
         let segments: Vec<&str> = r.path.split('.').collect();
         for (i, segment) in segments.iter().enumerate() {
-            if !models.contains_key(&model) {
-                let fields = fields_of(client, &model).await?;
-                models.insert(model.clone(), fields);
-            }
-            let Some(Some(fields)) = models.get(&model) else {
+            let Some(fields) = models.get(client, &model).await? else {
                 diags.push(r.unknown_model(&model));
                 break;
             };
