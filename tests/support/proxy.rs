@@ -41,28 +41,25 @@ const KINDS: [FaultKind; 6] = [
     FaultKind::TruncatedAfter,
 ];
 
-/// Which requests may be hit: reads, writes and creates of the object service.
+/// Which requests may be hit: reads, writes and creates of the object service. The method is
+/// `execute_kw`'s fourth string parameter (database, password, model, method; the uid is an
+/// int), not any string in the body (`check_access_rights('write')` is a read).
 fn call_class(body: &[u8]) -> Option<&'static str> {
     let text = String::from_utf8_lossy(body);
     if !text.contains("<methodName>execute_kw</methodName>") {
         return None;
     }
-    for (method, class) in [
-        ("create", "create"),
-        ("write", "write"),
-        ("unlink", "write"),
-        ("search_read", "read"),
-        ("search", "read"),
-        ("read_group", "read"),
-        ("read", "read"),
-        ("search_count", "read"),
-        ("fields_get", "read"),
-    ] {
-        if text.contains(&format!("<string>{method}</string>")) {
-            return Some(class);
-        }
-    }
-    Some("read")
+    let method = text
+        .split("<string>")
+        .skip(1)
+        .nth(3)
+        .and_then(|rest| rest.split("</string>").next())
+        .unwrap_or("");
+    Some(match method {
+        "create" => "create",
+        "write" | "unlink" => "write",
+        _ => "read",
+    })
 }
 
 struct Held {

@@ -52,7 +52,7 @@ impl Job for GamificationJob {
             // A failed call is a failed run (its journal keeps the rest for the next run); a
             // stop request is not a failure: what was done is journaled.
             if !report.is_success() && !report.interrupted {
-                return Err(JobError::Failed(report.to_string()));
+                return Err(failed_run(ctx, &report).await);
             }
             let mut written = (report.records_written + report.created.len()) as u64;
             let mut karma = 0;
@@ -67,7 +67,7 @@ impl Job for GamificationJob {
                 .await
                 .map_err(GamificationError::from)?;
                 if !report.is_success() && !report.interrupted {
-                    return Err(JobError::Failed(report.to_string()));
+                    return Err(failed_run(ctx, &report).await);
                 }
                 karma = report.created.len();
                 written += karma as u64;
@@ -99,5 +99,17 @@ impl Job for GamificationJob {
                 summary,
             })
         })
+    }
+}
+
+/// A run whose apply failed: exit 3 when Odoo no longer answers at all (it went away during
+/// the run; the journal keeps what was written), else the failure as reported.
+async fn failed_run(ctx: &JobContext, report: &crate::apply::ApplyReport) -> JobError {
+    match ctx.odoo.version().await {
+        Err(e) if e.is_unreachable_or_auth() => JobError::Unreachable(format!(
+            "Odoo became unreachable during the run, after {} change(s) were written (the journal keeps the unconfirmed ones; the next run reconciles them): {e}",
+            report.records_written + report.created.len()
+        )),
+        _ => JobError::Failed(report.to_string()),
     }
 }
