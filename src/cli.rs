@@ -218,20 +218,32 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match cli.command {
         Command::Check { config } => check(&config, out).await,
         Command::Plan {
-            config,
-            job,
-            json,
-            full: _,
-            since: Some(since),
-            now: _,
-        } if job == "gamification" => gamification_trial_cmd(&config, &since, json, out).await,
+            job, full: true, ..
+        } if job == "gamification" => Err(Failure::Invalid(anyhow::anyhow!(
+            "--full is a scoring flag (force a full pass); the gamification job always computes every challenge"
+        ))),
         Command::Plan {
             config,
             job,
             json,
-            full: _,
-            since: _,
+            since: Some(since),
             now,
+            ..
+        } if job == "gamification" => {
+            if now.is_some() {
+                return Err(Failure::Invalid(anyhow::anyhow!(
+                    "--now does not apply to the trial run (`--since DATE` replays the history up to today)"
+                )));
+            }
+            gamification_trial_cmd(&config, &since, json, out).await
+        }
+        Command::Plan {
+            config,
+            job,
+            json,
+            since: None,
+            now,
+            ..
         } if job == "gamification" => {
             gamification_plan_cmd(&config, json, now.as_deref(), out).await
         }
@@ -254,11 +266,25 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             config,
             job,
             dry_run,
-            full: _,
+            full,
             now,
         } if job == "gamification" || job == "all" => {
+            if full && job == "gamification" {
+                return Err(Failure::Invalid(anyhow::anyhow!(
+                    "--full is a scoring flag (force a full pass); the gamification job always computes every challenge"
+                )));
+            }
             if dry_run {
+                if job == "all" {
+                    // Every job's plan, in the order `run all` applies them.
+                    run_cmd(&config, "scoring", true, full, now.as_deref(), out).await?;
+                }
                 return gamification_plan_cmd(&config, false, now.as_deref(), out).await;
+            }
+            if full {
+                return Err(Failure::Invalid(anyhow::anyhow!(
+                    "--full applies to `run scoring` (and `--dry-run`); `run all` makes the scoring job's own choice of pass"
+                )));
             }
             run_jobs_cmd(&config, &job, out).await
         }
@@ -741,10 +767,29 @@ pub async fn gamification_plan_cmd(
     let outcome = crate::jobs::gamification::plan(&client, &opts)
         .await
         .map_err(gamification_failure)?;
+    // The karma entries `run` books after the goals: a plan shows everything a run writes.
+    let karma = crate::jobs::gamification::karma_plan(&client, &gcfg.point_rules)
+        .await
+        .map_err(gamification_failure)?;
     if json {
-        write_out(out, &format!("{:#}\n", outcome.plan.to_json()))
+        let mut all = outcome.plan.clone();
+        for change in karma.changes() {
+            all.push(change);
+        }
+        write_out(out, &format!("{:#}\n", all.to_json()))
     } else {
-        write_out(out, &format!("{outcome}\n"))
+        write_out(
+            out,
+            &format!(
+                "{outcome}\nkarma: {} entr{} to book\n{karma}",
+                karma.create_count(),
+                if karma.create_count() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            ),
+        )
     }
 }
 

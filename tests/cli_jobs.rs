@@ -196,3 +196,73 @@ async fn daemon_runs_jobs_serves_metrics_and_stops_on_sigterm() {
     );
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_refused() {
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("demo.toml");
+    std::fs::write(
+        &cfg_path,
+        DEMO_TOML
+            .replace("http://127.0.0.1:8069", &served.url)
+            .replace(
+                "path = \"demo-state.db\"",
+                &format!("path = \"{}\"", dir.path().join("state.db").display()),
+            ),
+    )
+    .unwrap();
+    let cfg = cfg_path.to_string_lossy().into_owned();
+    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+
+    for refused in [
+        owned(&["run", "-c", &cfg, "gamification", "--full"]),
+        owned(&["plan", "-c", &cfg, "gamification", "--full"]),
+        owned(&["run", "-c", &cfg, "all", "--full"]),
+    ] {
+        let o = sk_async(refused.clone()).await;
+        assert_eq!(o.status.code(), Some(2), "{refused:?}: {}", text(&o));
+        assert!(text(&o).contains("--full"), "{}", text(&o));
+    }
+
+    // `plan gamification` lists the karma entries the run then books, and `--json` holds them.
+    let plan = sk_async(owned(&["plan", "-c", &cfg, "gamification"])).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let stdout = String::from_utf8_lossy(&plan.stdout).into_owned();
+    let karma_line = stdout
+        .lines()
+        .find(|l| l.starts_with("karma: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let planned: usize = karma_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(planned > 0, "{stdout}");
+    let json = sk_async(owned(&["plan", "-c", &cfg, "gamification", "--json"])).await;
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
+    let doc = String::from_utf8_lossy(&json.stdout);
+    assert_eq!(
+        doc.matches("gamification.karma.tracking").count() >= planned,
+        true,
+        "{doc}"
+    );
+
+    // `run all --dry-run` shows both jobs and writes nothing.
+    let dry = sk_async(owned(&["run", "-c", &cfg, "all", "--dry-run"])).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    let stdout = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(stdout.contains("dry run: nothing written"), "{stdout}");
+    assert!(stdout.contains(karma_line), "{stdout}");
+
+    let run = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        stdout.contains(&format!("{planned} karma entries booked")),
+        "{stdout}"
+    );
+    served.stop().await;
+}
