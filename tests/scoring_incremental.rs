@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -252,6 +253,17 @@ impl OdooWriter for SameLoginEdit<'_> {
 /// still skipped.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_as_the_bots_own_user_a_second_after_its_write_is_scored() {
+    // Few own writes (told apart in the listing's pages) …
+    same_login_edit(None).await;
+}
+
+/// … and many (more than a batch: left out by the server, checked per stamp).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_as_the_bots_own_user_is_scored_after_a_mass_rescoring_too() {
+    same_login_edit(Some(100)).await;
+}
+
+async fn same_login_edit(batch: Option<usize>) {
     let sim = snapshot_sim();
     sim.write().set_clock(ticking);
     generate(
@@ -266,7 +278,10 @@ async fn an_edit_as_the_bots_own_user_a_second_after_its_write_is_scored() {
     let dir = tempfile::tempdir().unwrap();
     let (cfg, _) = demo_config(&served.url, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();
-    let client = served.client("admin", "admin");
+    let mut client = served.client("admin", "admin");
+    if let Some(b) = batch.and_then(NonZeroUsize::new) {
+        client = client.with_batch_size(b);
+    }
     setup::setup(&client, scoring).await.unwrap();
     let person = served.client("admin", "admin");
     let with_email: BTreeSet<i64> = person
@@ -327,6 +342,12 @@ async fn an_edit_as_the_bots_own_user_a_second_after_its_write_is_scored() {
         panic!("{:?}", second.evaluation.kind)
     };
     assert!(!own.is_empty());
+    assert_eq!(
+        own.len() > client.batch_size(),
+        batch.is_some(),
+        "{} own writes",
+        own.len()
+    );
     assert_eq!(
         second.evaluation.leads_read,
         edited.len(),

@@ -9,7 +9,8 @@
 //! that stamp ([`OwnRun`]); the ids stay in the journal. The next pass loads, per stamp, the
 //! ids written at it ([`OwnWrites`], compact id sets) and skips a candidate only if its
 //! `write_uid` is the bot **and** its current `write_date` is exactly the stamp of the call
-//! that wrote it. Anyone's later edit, the same login's included, moves `write_date` and is
+//! that wrote it. (How the pass lists candidates so that a mass rescoring's own writes do not
+//! cost a row each: `ScoringJob::changed`.) Anyone's later edit, the same login's included, moves `write_date` and is
 //! read. Why the read-back and not the HTTP `Date` around the call: `write_date` comes from
 //! the database server's clock at the start of the transaction, `Date` from the Odoo worker's
 //! clock when the answer leaves, which may be another machine and another second.

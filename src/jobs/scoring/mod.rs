@@ -492,26 +492,7 @@ impl<'a> ScoringJob<'a> {
             PassKind::Incremental { since, seen, own } => {
                 let mut domain = domain_items(&scope);
                 domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
-                // Ids and write dates first: what was already evaluated at its current
-                // write_date (read again only because of the overlap), and what still holds
-                // exactly our own last write, is not read in full.
-                let mut fields = vec!["id", "write_date"];
-                if !own.is_empty() {
-                    fields.push("write_uid");
-                }
-                let mut fresh = Vec::new();
-                let mut pages =
-                    std::pin::pin!(self.client.search_read_pages(LEAD_MODEL, domain, &fields));
-                while let Some(page) = pages.next().await {
-                    for raw in page? {
-                        let key = seen_key(&raw);
-                        let ours = !own.is_empty() && own.is_own(key.0, &key.1, write_uid(&raw));
-                        if !ours && !seen.contains(&key) {
-                            fresh.push(key.0);
-                        }
-                        keys.add(key);
-                    }
-                }
+                let fresh = self.changed(domain, seen, own, &mut keys).await?;
                 if let Some(router) = acc.router.as_mut() {
                     // The leads to read by id when few (the window also holds other leads,
                     // e.g. the previous run's routing writes), else by the same window.
@@ -591,6 +572,86 @@ impl<'a> ScoringJob<'a> {
             seen,
             rows,
         })
+    }
+
+    /// The ids of the leads an incremental pass must read, among those `domain` lists: ids
+    /// and write dates first, so what was already evaluated at its current write_date (read
+    /// again only because of the overlap) and what still holds exactly the job's own last
+    /// write is not read in full. Few own writes (at most `batch_size`): listed with
+    /// `write_uid` and told apart here, in the same pages. Many (after a mass rescoring): the
+    /// server leaves out the bot's leads at the own stamps, and each stamp is checked with one
+    /// ids-only `search` (at most `max_concurrency` in flight), so hundreds of thousands of
+    /// own writes cost a few kB each instead of a row each.
+    async fn changed(
+        &self,
+        domain: Vec<Wire>,
+        seen: &BTreeSet<(i64, String)>,
+        own: &OwnWrites,
+        keys: &mut Keys,
+    ) -> Result<Vec<i64>, JobError> {
+        let inline = own.len() <= self.client.batch_size();
+        let mut listed = domain.clone();
+        let mut fields = vec!["id", "write_date"];
+        if !own.is_empty() {
+            if inline {
+                fields.push("write_uid");
+            } else {
+                let stamps = own.at.keys().map(|d| Wire::from(d.as_str())).collect();
+                listed.extend([
+                    Wire::from("|"),
+                    leaf("write_uid", "!=", Wire::Int(own.uid)),
+                    leaf("write_date", "not in", Wire::Array(stamps)),
+                ]);
+            }
+        }
+        let mut fresh = Vec::new();
+        let mut pages = std::pin::pin!(self.client.search_read_pages(LEAD_MODEL, listed, &fields));
+        while let Some(page) = pages.next().await {
+            for raw in page? {
+                let key = seen_key(&raw);
+                let ours = inline && !own.is_empty() && own.is_own(key.0, &key.1, write_uid(&raw));
+                if !ours && !seen.contains(&key) {
+                    fresh.push(key.0);
+                }
+                keys.add(key);
+            }
+        }
+        if inline || own.is_empty() {
+            return Ok(fresh);
+        }
+        // Owned domains: the futures must not borrow through the closure's argument.
+        let per_stamp: Vec<(String, Vec<Wire>)> = own
+            .at
+            .keys()
+            .map(|date| {
+                let mut d = domain.clone();
+                d.push(leaf("write_uid", "=", Wire::Int(own.uid)));
+                d.push(leaf("write_date", "=", Wire::from(date.as_str())));
+                (date.clone(), d)
+            })
+            .collect();
+        let client = self.client;
+        let searches = per_stamp.into_iter().map(|(date, d)| async move {
+            let ids = client
+                .search_ids(LEAD_MODEL, d, &SearchOptions::default())
+                .await;
+            (date, ids)
+        });
+        let mut pending =
+            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((date, found)) = pending.next().await {
+            for id in found?.iter() {
+                if own.is_own(id, &date, Some(own.uid)) {
+                    continue;
+                }
+                let key = (id, date.clone());
+                if !seen.contains(&key) {
+                    fresh.push(id);
+                }
+                keys.add(key);
+            }
+        }
+        Ok(fresh)
     }
 
     /// Every rule domain pushed down as one `search(scope ∧ rule)` (ids only, at most
