@@ -15,7 +15,7 @@
 //! the database server's clock at the start of the transaction, `Date` from the Odoo worker's
 //! clock when the answer leaves, which may be another machine and another second.
 //!
-//! A stamp is kept only when it is provably the call's own: every probe of the call shows
+//! A stamp is kept only when the read-back bears it out: every probe of the call shows
 //! the bot and the same `write_date`, and no later call of the run shows an earlier one
 //! (calls run one after the other, so stamps never go down; a probe edited after the run's
 //! write shows a later time than the calls after it). A call whose stamp is not kept has its
@@ -26,8 +26,8 @@
 //! is skipped until the next full pass. Give scorekeeper its own user to rule it out.
 //!
 //! Routing writes are deliberately read back: rules may read the team and salesperson, and
-//! they are few. A lead routed by a run is taken out of the skip sets (a routing write can
-//! share its second with the score write before it).
+//! they are few. A lead routed by a run is taken out of every skip set kept (a routing write
+//! can share its second with the score write before it).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,14 +50,14 @@ pub struct Stamp {
 }
 
 /// The stamped score writes of one applied run (its journal holds the ids of each group),
-/// and the routing run that followed it, whose leads are read back.
+/// and the routing runs applied since, whose leads are read back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnRun {
     pub uid: i64,
     pub run: String,
     pub stamps: Vec<Stamp>,
     #[serde(default)]
-    pub routing: Option<String>,
+    pub routing: Vec<String>,
 }
 
 impl OwnRun {
@@ -378,7 +378,7 @@ mod tests {
                 group: 0,
                 write_date: date.to_owned(),
             }],
-            routing: None,
+            routing: Vec::new(),
         };
         let mut all: Vec<OwnRun> = (10..30)
             .map(|m| run(&format!("2026-11-20 12:{m}:00")))

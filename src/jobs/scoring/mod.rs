@@ -291,7 +291,7 @@ impl<'a> ScoringJob<'a> {
                     }
                 }
             }
-            if let Some(routing) = &run.routing {
+            for routing in &run.routing {
                 let run_id = RunId::from(routing.as_str());
                 routed.extend(
                     state
@@ -392,25 +392,20 @@ impl<'a> ScoringJob<'a> {
             uid,
             run: run.to_string(),
             stamps,
-            routing: None,
+            routing: Vec::new(),
         });
         let runs = cursor::keep_runs(runs, since_floor.unwrap_or(""));
         self.save_own_runs(state, &runs)
     }
 
-    /// After an applied routing run that followed score run `scored`: its leads are read back
-    /// by the next pass, whatever their stamp.
-    fn remember_routing(
-        &self,
-        state: &mut State,
-        scored: &RunId,
-        routing: &RunId,
-    ) -> Result<(), JobError> {
+    /// After an applied routing run: its leads are read back by the next pass, whatever their
+    /// stamp. Noted on the newest run kept (the skip sets of all kept runs leave them out).
+    fn remember_routing(&self, state: &mut State, routing: &RunId) -> Result<(), JobError> {
         let mut runs = self.own_runs(state)?;
-        let Some(run) = runs.iter_mut().rev().find(|r| r.run == scored.as_str()) else {
+        let Some(run) = runs.last_mut() else {
             return Ok(());
         };
-        run.routing = Some(routing.to_string());
+        run.routing.push(routing.to_string());
         self.save_own_runs(state, &runs)
     }
 
@@ -895,8 +890,8 @@ impl<'a> ScoringJob<'a> {
                 },
             )
             .await?;
-            if stamped && routed.records_written > 0 {
-                self.remember_routing(state, &scoring.run_id, &routed.run_id)?;
+            if routed.records_written > 0 {
+                self.remember_routing(state, &routed.run_id)?;
             }
             Some(routed)
         };
