@@ -35,7 +35,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{fmt_dt, parse_dt};
-use crate::record::IdSet;
+use crate::record::{IdSet, IdSetBuilder};
 
 /// Most runs whose own writes are kept; older ones are dropped (their leads are then read
 /// back once, which is correct, only slower).
@@ -122,21 +122,17 @@ pub struct OwnWrites {
 }
 
 impl OwnWrites {
-    /// From `(write_date, id)` of the stamped writes and the routed ids.
+    /// From the ids written at each stamp and the routed ids.
     pub fn new(
         uid: i64,
-        written: impl IntoIterator<Item = (String, i64)>,
+        written: BTreeMap<String, IdSetBuilder>,
         routed: impl IntoIterator<Item = i64>,
     ) -> OwnWrites {
-        let mut by_stamp: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for (date, id) in written {
-            by_stamp.entry(date).or_default().push(id);
-        }
         OwnWrites {
             uid,
-            at: by_stamp
+            at: written
                 .into_iter()
-                .map(|(date, ids)| (date, ids.into_iter().collect()))
+                .map(|(date, ids)| (date, ids.build()))
                 .collect(),
             routed: routed.into_iter().collect(),
         }
@@ -339,15 +335,15 @@ mod tests {
 
     #[test]
     fn own_writes_match_the_exact_stamp_of_the_bot() {
-        let own = OwnWrites::new(
-            2,
-            vec![
-                ("2026-11-20 10:00:00".to_owned(), 1),
-                ("2026-11-20 10:00:00".to_owned(), 2),
-                ("2026-11-20 10:00:01".to_owned(), 3),
-            ],
-            vec![2],
-        );
+        let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
+        for (date, id) in [
+            ("2026-11-20 10:00:00", 1),
+            ("2026-11-20 10:00:00", 2),
+            ("2026-11-20 10:00:01", 3),
+        ] {
+            written.entry(date.to_owned()).or_default().push(id);
+        }
+        let own = OwnWrites::new(2, written, vec![2]);
         assert_eq!(own.len(), 3);
         assert!(own.is_own(1, "2026-11-20 10:00:00", Some(2)));
         assert!(

@@ -57,7 +57,7 @@ use crate::config::{AssignmentConfig, LEAD_MODEL, ScoringConfig};
 use crate::domain::{Domain, DomainError, Env, EvalOptions};
 use crate::odoo::{ClientWriter, OdooClient, OdooError, SearchOptions, from_wire, leaf};
 use crate::plan::{FieldChange, Plan};
-use crate::record::{IdSet, Value};
+use crate::record::{IdSet, IdSetBuilder, Value};
 use crate::scoring::Scored;
 use crate::state::{RunId, State, StateError};
 use crate::xmlrpc::{Struct, Value as Wire};
@@ -274,7 +274,8 @@ impl<'a> ScoringJob<'a> {
         let Some(uid) = runs.last().map(|r| r.uid) else {
             return Ok(OwnWrites::default());
         };
-        let mut written = Vec::new();
+        // Per stamp, the ids written at it, built into compact sets as the journal streams by.
+        let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
         let mut routed = Vec::new();
         for run in runs.iter().filter(|r| r.uid == uid) {
             let stamps: BTreeMap<i64, &str> = run
@@ -285,20 +286,22 @@ impl<'a> ScoringJob<'a> {
                 .collect();
             if !stamps.is_empty() {
                 let run_id = RunId::from(run.run.as_str());
-                for (group, id) in state.applied_write_groups(&run_id, LEAD_MODEL)? {
-                    if let Some(date) = stamps.get(&group) {
-                        written.push(((*date).to_owned(), id));
+                state.each_applied_write(&run_id, LEAD_MODEL, |group, id| {
+                    if let Some(&date) = stamps.get(&group) {
+                        match written.get_mut(date) {
+                            Some(ids) => ids.push(id),
+                            None => {
+                                let mut ids = IdSetBuilder::new();
+                                ids.push(id);
+                                written.insert(date.to_owned(), ids);
+                            }
+                        }
                     }
-                }
+                })?;
             }
             for routing in &run.routing {
                 let run_id = RunId::from(routing.as_str());
-                routed.extend(
-                    state
-                        .applied_write_groups(&run_id, LEAD_MODEL)?
-                        .into_iter()
-                        .map(|(_, id)| id),
-                );
+                state.each_applied_write(&run_id, LEAD_MODEL, |_, id| routed.push(id))?;
             }
         }
         Ok(OwnWrites::new(uid, written, routed))
@@ -358,16 +361,14 @@ impl<'a> ScoringJob<'a> {
             return Ok(());
         };
         let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
-        for (group, id) in state.applied_write_groups(run, LEAD_MODEL)? {
-            match groups.last_mut() {
-                Some((g, probes)) if *g == group => match probes.as_mut_slice() {
-                    [_] => probes.push(id),
-                    [_, last] => *last = id,
-                    _ => {}
-                },
-                _ => groups.push((group, vec![id])),
-            }
-        }
+        state.each_applied_write(run, LEAD_MODEL, |group, id| match groups.last_mut() {
+            Some((g, probes)) if *g == group => match probes.as_mut_slice() {
+                [_] => probes.push(id),
+                [_, last] => *last = id,
+                _ => {}
+            },
+            _ => groups.push((group, vec![id])),
+        })?;
         let probes: Vec<i64> = groups.iter().flat_map(|(_, p)| p.iter().copied()).collect();
         let mut observed = HashMap::with_capacity(probes.len());
         for chunk in probes.chunks(self.client.batch_size().max(1)) {
