@@ -56,8 +56,8 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
     let after_first = scores(&client, "x_lead_score").await;
     assert!(after_first.values().any(|s| *s >= 70), "some Hot leads");
 
-    // Second run right after: incremental, writes nothing (what the first run wrote within
-    // its last second is read back; see scoring_incremental for the own-write windows).
+    // Second run right after: incremental, writes nothing (the first run's own writes are
+    // recognised by their exact stamps; see scoring_incremental).
     let report2 = job.run(&mut state, &opts, false).await.unwrap();
     assert!(matches!(
         report2.evaluation.kind,
@@ -68,7 +68,7 @@ async fn full_then_incremental_runs_with_call_budgets_and_undo() {
 
     if let PassKind::Incremental { since, seen, own } = &report2.evaluation.kind {
         println!(
-            "second run: since {since}, seen {}, own-write windows {}, read {}, cursor {:?}, next seen {}",
+            "second run: since {since}, seen {}, own writes {}, read {}, cursor {:?}, next seen {}",
             seen.len(),
             own.len(),
             report2.evaluation.leads_read,

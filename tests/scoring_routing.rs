@@ -258,3 +258,64 @@ async fn a_crash_after_journaling_is_reconciled_by_the_next_run() {
     assert!(written > 0);
     served.stop().await;
 }
+
+/// Issue 11, item 9: no sleep separates the score writes from the routing writes any more, so
+/// a lead can be routed within the second of its score write. It must still be read back by
+/// the next pass (rules may read its new team), never taken for the job's own score write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routed_leads_are_read_back_even_within_the_second_of_their_score_write() {
+    let served = served_demo(600).await;
+    let fixed = crate::support::sim_epoch() + chrono::Duration::hours(1);
+    // Every call of the first run happens within one second.
+    served.sim.write().set_clock(move || fixed);
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, true, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served.client("admin", "admin");
+    setup::setup(&client, scoring).await.unwrap();
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    let mut state = State::open_in_memory().unwrap();
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    assert!(first.scoring.as_ref().unwrap().is_success());
+    let routed = first.assignment.as_ref().unwrap();
+    assert!(
+        routed.is_success() && routed.records_written > 0,
+        "{routed}"
+    );
+    let scored: std::collections::BTreeSet<i64> = first
+        .evaluation
+        .scoring_plan
+        .writes()
+        .map(|(_, id, _, _)| id)
+        .collect();
+    let routed_ids: std::collections::BTreeSet<i64> = first
+        .evaluation
+        .assignment_plan
+        .writes()
+        .map(|(_, id, _, _)| id)
+        .collect();
+    assert!(
+        routed_ids.iter().any(|id| scored.contains(id)),
+        "some leads were scored and routed in the same second"
+    );
+
+    served
+        .sim
+        .write()
+        .set_clock(move || fixed + chrono::Duration::minutes(10));
+    let second = job.run(&mut state, &opts, false).await.unwrap();
+    let PassKind::Incremental { own, .. } = &second.evaluation.kind else {
+        panic!("{:?}", second.evaluation.kind)
+    };
+    assert_eq!(own.len(), scored.len(), "every score write is stamped");
+    assert_eq!(
+        second.evaluation.leads_read,
+        routed_ids.len(),
+        "exactly the routed leads are read back"
+    );
+    served.stop().await;
+}

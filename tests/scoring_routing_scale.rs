@@ -259,7 +259,7 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
                 PassKind::Incremental {
                     since: "2100-01-01 00:00:00".into(),
                     seen: Default::default(),
-                    own: Vec::new(),
+                    own: Default::default(),
                 }
             } else {
                 PassKind::Full
@@ -320,7 +320,7 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
         let everything = PassKind::Incremental {
             since: "2000-01-01 00:00:00".into(),
             seen: Default::default(),
-            own: Vec::new(),
+            own: Default::default(),
         };
         let got = job
             .evaluate(everything, now())
@@ -393,7 +393,7 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
         let kind = PassKind::Incremental {
             since: since.clone(),
             seen: Default::default(),
-            own: Vec::new(),
+            own: Default::default(),
         };
         let eval = job.evaluate(kind, now()).await.unwrap();
         assert_eq!(eval.leads_read, edited.len(), "{strategy:?}");

@@ -297,6 +297,127 @@ async fn undo_restores_exactly_skips_what_changed_since_and_a_second_undo_does_n
     assert!(second.to_string().contains("already undone"));
 }
 
+/// Issue 11, item 10: undoing an older routing run restored `team_id` on leads a later run
+/// had given a salesperson, leaving salespeople without a team. Team and salesperson are one
+/// unit: restored together or not at all, and the report says which field changed.
+#[tokio::test]
+async fn undo_restores_team_and_salesperson_together_or_not_at_all() {
+    let odoo = Arc::new(MemoryOdoo::new());
+    for id in 1..=4 {
+        odoo.insert(
+            LEAD,
+            id,
+            vec![("team_id", Value::Null), ("user_id", Value::Null)],
+        );
+    }
+    // Routing run A: leads 1 and 3 get a team only, leads 2 and 4 a team and salesperson 17.
+    let mut plan = Plan::new("assignment");
+    for id in [1, 3] {
+        plan.push_write(
+            LEAD,
+            id,
+            vec![FieldChange::new("team_id", Value::Null, Value::Many2one(5))],
+            "routed to team Direct",
+        );
+    }
+    for id in [2, 4] {
+        plan.push_write(
+            LEAD,
+            id,
+            vec![
+                FieldChange::new("team_id", Value::Null, Value::Many2one(5)),
+                FieldChange::new("user_id", Value::Null, Value::Many2one(17)),
+            ],
+            "routed to team Direct, salesperson 17",
+        );
+    }
+    let mut state = State::open_in_memory().unwrap();
+    let run = apply(&plan, &mut state, &*odoo, &opts()).await.unwrap();
+    assert!(run.is_success());
+
+    // Later, lead 1 gets salesperson 22 and lead 2 moves to salesperson 22 (same team).
+    odoo.set(LEAD, 1, "user_id", Value::Many2one(22));
+    odoo.set(LEAD, 2, "user_id", Value::Many2one(22));
+
+    let report = undo(&run.run_id, &mut state, &*odoo, &opts())
+        .await
+        .unwrap();
+    let lead = |id| {
+        (
+            odoo.get(LEAD, id, "team_id").unwrap(),
+            odoo.get(LEAD, id, "user_id").unwrap(),
+        )
+    };
+    assert_eq!(
+        lead(1),
+        (Value::Many2one(5), Value::Many2one(22)),
+        "a salesperson keeps the team: {report}"
+    );
+    assert_eq!(
+        lead(2),
+        (Value::Many2one(5), Value::Many2one(22)),
+        "{report}"
+    );
+    assert_eq!(lead(3), (Value::Null, Value::Null), "untouched: restored");
+    assert_eq!(
+        lead(4),
+        (Value::Null, Value::Null),
+        "untouched: both restored"
+    );
+
+    let mut skipped: Vec<(i64, &str, &str)> = report
+        .skipped
+        .iter()
+        .map(|s| (s.record_id, s.field.as_str(), s.detail.as_str()))
+        .collect();
+    skipped.sort();
+    let together = "team and salesperson are restored together";
+    assert_eq!(
+        skipped,
+        vec![
+            (
+                1,
+                "team_id",
+                &*format!("user_id was set since (now 22, the run left it empty): {together}")
+            ),
+            (
+                2,
+                "team_id",
+                &*format!("user_id changed since (now 22, run wrote 17): {together}")
+            ),
+            (
+                2,
+                "user_id",
+                &*format!("user_id changed since (now 22, run wrote 17): {together}")
+            ),
+        ]
+    );
+    let mut restored = report.restored.clone();
+    restored.sort();
+    assert_eq!(
+        restored,
+        vec![
+            (LEAD.to_owned(), 3, "team_id".to_owned()),
+            (LEAD.to_owned(), 4, "team_id".to_owned()),
+            (LEAD.to_owned(), 4, "user_id".to_owned()),
+        ]
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("skipped crm.lead 1 team_id: user_id was set since"),
+        "{text}"
+    );
+    let info = state
+        .run(&report.run.as_ref().unwrap().run_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (info.applied, info.skipped),
+        (3, 3),
+        "the skips are journaled"
+    );
+}
+
 #[tokio::test]
 async fn undo_of_an_undo_puts_the_run_back() {
     let odoo = ten_leads();

@@ -3,11 +3,19 @@
 //! alone and listed. The restoring writes are themselves a journaled run of job `undo`, so an
 //! undo can be explained and undone too.
 //!
+//! **Units.** Some fields Odoo treats as one unit: a lead's team and salesperson (the
+//! salesperson is a member of the team; Odoo's own screens and cron set them together). They
+//! are restored together or not at all ([`UNITS`]): if any field of a unit is no longer what
+//! the run wrote, none of the unit's fields is restored, and each is reported with the field
+//! that changed. A unit field the run did not write (routing writes the team alone only for
+//! leads without a salesperson) must still be empty: a salesperson given since would
+//! otherwise be left with the team from before the run.
+//!
 //! Records a run created (badge grants, karma entries) are listed, not deleted: unlinking a
 //! karma tracking or a badge grant has side effects in Odoo (karma totals, notifications) that
 //! a blind delete would not reverse, so that stays a human decision.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use super::reconcile::read_current;
@@ -16,6 +24,28 @@ use super::{ApplyError, ApplyOptions, OdooWriter, execute, reconcile};
 use crate::plan::{FieldChange, IdemKey, Plan, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, NewEntry, RunId, RunStatus, State, StateError};
+
+/// Fields restored together or not at all, per model.
+pub struct Unit {
+    pub model: &'static str,
+    pub fields: &'static [&'static str],
+    /// How reports name the unit ("team and salesperson are restored together").
+    pub label: &'static str,
+}
+
+/// The units undo knows: data, not code paths.
+pub const UNITS: &[Unit] = &[Unit {
+    model: "crm.lead",
+    fields: &["team_id", "user_id"],
+    label: "team and salesperson",
+}];
+
+/// The unit `field` of `model` belongs to, if any.
+fn unit_of(model: &str, field: &str) -> Option<&'static Unit> {
+    UNITS
+        .iter()
+        .find(|u| u.model == model && u.fields.contains(&field))
+}
 
 /// What an undo did.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +105,27 @@ struct Written {
     old: Value,
     new: Value,
     reason: String,
+}
+
+/// Why `unit` of record `id` cannot be restored, if it cannot: a field the run wrote holds
+/// something else now, or a field it did not write is no longer empty. The first such field
+/// (in the unit's order) is named, with the unit's label.
+fn unit_conflict(
+    unit: &Unit,
+    id: i64,
+    current: &HashMap<String, Value>,
+    wrote: &BTreeMap<(i64, &str), &Value>,
+) -> Option<String> {
+    unit.fields.iter().find_map(|&field| {
+        let now = current.get(field).cloned().unwrap_or(Value::Null);
+        let why = match wrote.get(&(id, field)) {
+            Some(new) if same_value(&now, new) => return None,
+            Some(new) => format!("{field} changed since (now {now}, run wrote {new})"),
+            None if same_value(&now, &Value::Null) => return None,
+            None => format!("{field} was set since (now {now}, the run left it empty)"),
+        };
+        Some(format!("{why}: {} are restored together", unit.label))
+    })
 }
 
 /// Reverts what run `target` wrote where nobody changed it since. A second undo of the same
@@ -143,9 +194,22 @@ pub async fn undo<W: OdooWriter>(
     let mut plan = Plan::new("undo");
     let mut skipped_entries = Vec::new();
     let mut stats = super::CallStats::default();
-    for (model, (ids, fields)) in by_model {
+    for (model, (ids, mut fields)) in by_model {
         let ids: Vec<i64> = ids.into_iter().collect();
+        // The whole unit of every unit field written is read, to check it together.
+        let partners: Vec<String> = fields
+            .iter()
+            .filter_map(|f| unit_of(model, f))
+            .flat_map(|u| u.fields.iter().map(|f| (*f).to_owned()))
+            .collect();
+        fields.extend(partners);
         let fields: Vec<String> = fields.into_iter().collect();
+        // What the run wrote, by (record, field): a unit is checked as a whole.
+        let wrote: BTreeMap<(i64, &str), &Value> = written
+            .iter()
+            .filter(|w| w.model == model)
+            .map(|w| ((w.id, w.field.as_str()), &w.new))
+            .collect();
         let current = read_current(writer, model, &ids, &fields, opts, &mut stats)
             .await
             .map_err(|error| ApplyError::UndoRead {
@@ -156,10 +220,18 @@ pub async fn undo<W: OdooWriter>(
             let now = current
                 .get(&w.id)
                 .map(|values| values.get(&w.field).cloned().unwrap_or(Value::Null));
-            let skip = match &now {
-                None => Some("the record no longer exists".to_owned()),
-                Some(value) if same_value(value, &w.new) => None,
-                Some(value) => Some(format!(
+            let skip = match (&now, unit_of(model, &w.field)) {
+                (None, _) => Some("the record no longer exists".to_owned()),
+                (Some(value), Some(unit)) => current
+                    .get(&w.id)
+                    .and_then(|values| unit_conflict(unit, w.id, values, &wrote))
+                    .or_else(|| {
+                        (!same_value(value, &w.new)).then(|| {
+                            format!("changed since: Odoo holds {value}, the run wrote {}", w.new)
+                        })
+                    }),
+                (Some(value), None) if same_value(value, &w.new) => None,
+                (Some(value), None) => Some(format!(
                     "changed since: Odoo holds {value}, the run wrote {}",
                     w.new
                 )),

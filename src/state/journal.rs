@@ -326,6 +326,29 @@ impl State {
         )
     }
 
+    /// `(group, record id)` of the writes of run `run_id` on `model` that Odoo applied, by
+    /// group then id: the records each write call of the run touched (a record written in
+    /// several fields by one call appears once), streamed to `each` so that a run of a
+    /// million writes is never held as a list.
+    pub fn each_applied_write(
+        &self,
+        run_id: &RunId,
+        model: &str,
+        mut each: impl FnMut(i64, i64),
+    ) -> Result<(), StateError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT grp, record_id FROM journal
+             WHERE run_id = ?1 AND model = ?2 AND kind = 'write' AND status = 'applied'
+               AND grp IS NOT NULL AND record_id IS NOT NULL
+             ORDER BY grp, record_id",
+        )?;
+        let mut rows = stmt.query(params![run_id.as_str(), model])?;
+        while let Some(row) = rows.next()? {
+            each(row.get(0)?, row.get(1)?);
+        }
+        Ok(())
+    }
+
     /// Deletes the journal of finished runs started before `before` (an RFC 3339 UTC time such
     /// as `2026-08-01T00:00:00Z`), keeping the runs themselves, idempotency keys and cursors.
     /// A pruned run can no longer be explained entry by entry nor undone. Returns the number of

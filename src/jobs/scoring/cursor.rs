@@ -1,66 +1,159 @@
 //! What the incremental pass remembers between runs: the cursor (largest `write_date` read),
-//! the `(id, write_date)` pairs read within the overlap before it, and the windows in which
-//! the job itself wrote scores, so that its own writes are not read back as "changed".
+//! the `(id, write_date)` pairs read within the overlap before it, and the job's own score
+//! writes, so that they are not read back as "changed".
+//!
+//! **Own writes, exactly.** Odoo stamps every record one `write` call touches with the same
+//! `write_date` (the transaction's time; RPC shows it to the second). After an applied run the
+//! job reads back `write_uid, write_date` of the first and last lead of every write call (one
+//! `read` for the whole run, [`stamp_groups`]) and keeps, per call, its journal group and
+//! that stamp ([`OwnRun`]); the ids stay in the journal. The next pass loads, per stamp, the
+//! ids written at it ([`OwnWrites`], compact id sets) and skips a candidate only if its
+//! `write_uid` is the bot **and** its current `write_date` is exactly the stamp of the call
+//! that wrote it. (How the pass lists candidates so that a mass rescoring's own writes do not
+//! cost a row each: `ScoringJob::changed`.) Anyone's later edit, the same login's included, moves `write_date` and is
+//! read. Why the read-back and not the HTTP `Date` around the call: `write_date` comes from
+//! the database server's clock at the start of the transaction, `Date` from the Odoo worker's
+//! clock when the answer leaves, which may be another machine and another second.
+//!
+//! A stamp is kept only when the read-back bears it out: every probe of the call shows
+//! the bot and the same `write_date`, and no later call of the run shows an earlier one
+//! (calls run one after the other, so stamps never go down; a probe edited after the run's
+//! write shows a later time than the calls after it). A call whose stamp is not kept has its
+//! leads read back once (correct, only slower). **Residual case:** an edit made by someone
+//! logged in as the bot's own user within the same second as the bot's write to that lead
+//! (or, for a lead written alone by a call, before the run's read-back and within the same
+//! second as one of the run's later writes) cannot be told apart from the write: that lead
+//! is skipped until the next full pass. Give scorekeeper its own user to rule it out.
+//!
+//! Routing writes are deliberately read back: rules may read the team and salesperson, and
+//! they are few. A lead routed by a run is taken out of every skip set kept (a routing write
+//! can share its second with the score write before it).
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::{fmt_dt, parse_dt};
-use crate::odoo::leaf;
-use crate::xmlrpc::Value as Wire;
+use crate::record::{IdSet, IdSetBuilder};
 
-/// Most own-write windows kept; older ones are dropped (their leads are then read back once,
-/// which is correct, only slower).
-const MAX_WINDOWS: usize = 8;
+/// Most runs whose own writes are kept; older ones are dropped (their leads are then read
+/// back once, which is correct, only slower).
+const MAX_RUNS: usize = 8;
 
-/// The leads the bot user itself wrote during one applied scoring run: every lead whose last
-/// write is by `uid` with `start <= write_date < end` holds exactly what that run wrote.
-/// Bounds are Odoo's own `write_date`s (read back after the run), never our clock, so clock
-/// skew between this machine and Odoo cannot widen them. `end` is the second after the last
-/// score write (write dates travel without their fraction); the run's routing writes wait for
-/// that second to pass (see `ScoringJob::run_with`), so they are never inside a window.
+/// One write call of a run, as Odoo stamped it: every lead of journal group `group` was
+/// written with this `write_date`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub group: i64,
+    pub write_date: String,
+}
+
+/// The stamped score writes of one applied run (its journal holds the ids of each group),
+/// and the routing runs applied since, whose leads are read back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnRun {
+    pub uid: i64,
+    pub run: String,
+    pub stamps: Vec<Stamp>,
+    #[serde(default)]
+    pub routing: Vec<String>,
+}
+
+impl OwnRun {
+    fn newest(&self) -> Option<&str> {
+        self.stamps.iter().map(|s| s.write_date.as_str()).max()
+    }
+}
+
+/// The stamps that provably belong to their call. `groups` are the run's write calls in
+/// order, each with the ids probed (first and last lead); `observed` is what the read-back
+/// found for each probe: `(write_uid, write_date)`.
+pub fn stamp_groups(
+    uid: i64,
+    groups: &[(i64, Vec<i64>)],
+    observed: &HashMap<i64, (i64, String)>,
+) -> Vec<Stamp> {
+    let mut kept = Vec::new();
+    // The earliest write_date any later call's probe shows: no call's stamp is after it.
+    let mut bound: Option<&str> = None;
+    for (group, probes) in groups.iter().rev() {
+        let seen: Vec<&(i64, String)> = probes.iter().filter_map(|id| observed.get(id)).collect();
+        let first = seen.first().map(|(_, d)| d.as_str());
+        let agreed = !probes.is_empty()
+            && seen.len() == probes.len()
+            && seen
+                .iter()
+                .all(|(u, d)| *u == uid && Some(d.as_str()) == first);
+        if let Some(date) = first.filter(|_| agreed)
+            && bound.is_none_or(|b| date <= b)
+        {
+            kept.push(Stamp {
+                group: *group,
+                write_date: date.to_owned(),
+            });
+        }
+        for (_, d) in seen {
+            if bound.is_none_or(|b| d.as_str() < b) {
+                bound = Some(d.as_str());
+            }
+        }
+    }
+    kept.reverse();
+    kept
+}
+
+/// The runs still relevant to a pass reading from `since`, newest last, at most
+/// [`MAX_RUNS`].
+pub fn keep_runs(mut runs: Vec<OwnRun>, since: &str) -> Vec<OwnRun> {
+    runs.retain(|r| r.newest().is_some_and(|n| n >= since));
+    let extra = runs.len().saturating_sub(MAX_RUNS);
+    runs.drain(..extra);
+    runs
+}
+
+/// What a pass skips: per stamp, the leads whose last own write carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OwnWrites {
     pub uid: i64,
-    pub start: String,
-    pub end: String,
+    pub at: BTreeMap<String, IdSet>,
+    /// Leads routed after their score write: read back whatever their stamp.
+    pub routed: IdSet,
 }
 
 impl OwnWrites {
-    /// The window from the first to the last score write of a run, if both records still
-    /// carry the run's writes (`write_uid = uid`, in order).
-    pub fn from_read_back(uid: i64, first: (i64, &str), last: (i64, &str)) -> Option<OwnWrites> {
-        if first.0 != uid || last.0 != uid || first.1 > last.1 {
-            return None;
-        }
-        let start = parse_dt(first.1)?;
-        let end = parse_dt(last.1)? + chrono::Duration::seconds(1);
-        Some(OwnWrites {
+    /// From the ids written at each stamp and the routed ids.
+    pub fn new(
+        uid: i64,
+        written: BTreeMap<String, IdSetBuilder>,
+        routed: impl IntoIterator<Item = i64>,
+    ) -> OwnWrites {
+        OwnWrites {
             uid,
-            start: fmt_dt(start),
-            end: fmt_dt(end),
-        })
+            at: written
+                .into_iter()
+                .map(|(date, ids)| (date, ids.build()))
+                .collect(),
+            routed: routed.into_iter().collect(),
+        }
     }
 
-    /// `NOT (write_uid = uid AND start <= write_date < end)`, as Polish-notation items.
-    pub fn exclusion(&self) -> Vec<Wire> {
-        vec![
-            Wire::from("|"),
-            Wire::from("|"),
-            leaf("write_uid", "!=", Wire::Int(self.uid)),
-            leaf("write_date", "<", Wire::from(self.start.as_str())),
-            leaf("write_date", ">=", Wire::from(self.end.as_str())),
-        ]
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
     }
-}
 
-/// The windows still relevant to a pass reading from `since`, newest last, at most
-/// [`MAX_WINDOWS`].
-pub fn keep_windows(mut windows: Vec<OwnWrites>, since: &str) -> Vec<OwnWrites> {
-    windows.retain(|w| w.end.as_str() > since);
-    let extra = windows.len().saturating_sub(MAX_WINDOWS);
-    windows.drain(..extra);
-    windows
+    /// Leads skipped when unchanged.
+    pub fn len(&self) -> usize {
+        self.at.values().map(IdSet::len).sum()
+    }
+
+    /// Whether a lead read as `(id, write_date, write_uid)` still holds exactly the job's own
+    /// last score write.
+    pub fn is_own(&self, id: i64, write_date: &str, write_uid: Option<i64>) -> bool {
+        write_uid == Some(self.uid)
+            && self.at.get(write_date).is_some_and(|ids| ids.contains(id))
+            && !self.routed.contains(id)
+    }
 }
 
 /// The next cursor and the keys within `overlap` before it, kept while pages stream by: a
@@ -186,44 +279,110 @@ mod tests {
         assert!(seen.is_empty());
     }
 
-    #[test]
-    fn windows_need_our_uid_on_both_ends_in_order() {
-        let w =
-            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:00"), (2, "2026-11-20 10:00:30"))
-                .unwrap();
-        assert_eq!(w.start, "2026-11-20 10:00:00");
-        assert_eq!(w.end, "2026-11-20 10:00:31", "the last second is inside");
-        assert!(
-            OwnWrites::from_read_back(2, (7, "2026-11-20 10:00:00"), (2, "2026-11-20 10:00:30"))
-                .is_none(),
-            "someone else wrote the first lead since"
-        );
-        assert!(
-            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:31"), (2, "2026-11-20 10:00:30"))
-                .is_none(),
-            "out of order: the first lead was written again since"
-        );
-        let one =
-            OwnWrites::from_read_back(2, (2, "2026-11-20 10:00:30"), (2, "2026-11-20 10:00:30"))
-                .unwrap();
-        assert_eq!(one.end, "2026-11-20 10:00:31");
-        assert_eq!(w.exclusion().len(), 5);
+    fn obs(rows: &[(i64, i64, &str)]) -> HashMap<i64, (i64, String)> {
+        rows.iter()
+            .map(|&(id, uid, d)| (id, (uid, d.to_owned())))
+            .collect()
     }
 
     #[test]
-    fn old_windows_are_dropped() {
-        let w = |end: &str| OwnWrites {
-            uid: 2,
-            start: "2026-11-20 00:00:00".into(),
-            end: end.into(),
-        };
-        let mut all: Vec<OwnWrites> = (10..30)
-            .map(|m| w(&format!("2026-11-20 12:{m}:00")))
+    fn a_stamp_is_kept_only_when_it_is_provably_the_calls_own() {
+        let groups = vec![
+            (0, vec![1, 9]),
+            (1, vec![20, 29]),
+            (2, vec![30]),
+            (3, vec![40, 41]),
+            (4, vec![50]),
+            (5, vec![60, 61]),
+        ];
+        let seen = obs(&[
+            (1, 2, "2026-11-20 10:00:00"),
+            (9, 2, "2026-11-20 10:00:00"),
+            // someone else wrote lead 29 since
+            (20, 2, "2026-11-20 10:00:01"),
+            (29, 7, "2026-11-20 10:00:09"),
+            // lead 30, alone in its call, was edited by the bot's login after the run's
+            // later calls: later than the calls after it
+            (30, 2, "2026-11-20 10:00:05"),
+            (40, 2, "2026-11-20 10:00:02"),
+            (41, 2, "2026-11-20 10:00:02"),
+            (50, 2, "2026-11-20 10:00:03"),
+            // two probes that disagree
+            (60, 2, "2026-11-20 10:00:04"),
+            (61, 2, "2026-11-20 10:00:05"),
+        ]);
+        let kept = stamp_groups(2, &groups, &seen);
+        let kept: Vec<(i64, &str)> = kept
+            .iter()
+            .map(|s| (s.group, s.write_date.as_str()))
             .collect();
-        all.push(w("2026-11-19 23:00:00"));
-        let kept = keep_windows(all, "2026-11-20 12:15:00");
-        assert_eq!(kept.len(), MAX_WINDOWS);
-        assert!(kept.iter().all(|k| k.end.as_str() > "2026-11-20 12:15:00"));
-        assert_eq!(kept.last().unwrap().end, "2026-11-20 12:29:00");
+        assert_eq!(
+            kept,
+            vec![
+                (0, "2026-11-20 10:00:00"),
+                (3, "2026-11-20 10:00:02"),
+                (4, "2026-11-20 10:00:03"),
+            ]
+        );
+        // A probe that was not found (deleted lead): the call is not stamped.
+        let kept = stamp_groups(
+            2,
+            &[(0, vec![1, 2])],
+            &obs(&[(1, 2, "2026-11-20 10:00:00")]),
+        );
+        assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn own_writes_match_the_exact_stamp_of_the_bot() {
+        let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
+        for (date, id) in [
+            ("2026-11-20 10:00:00", 1),
+            ("2026-11-20 10:00:00", 2),
+            ("2026-11-20 10:00:01", 3),
+        ] {
+            written.entry(date.to_owned()).or_default().push(id);
+        }
+        let own = OwnWrites::new(2, written, vec![2]);
+        assert_eq!(own.len(), 3);
+        assert!(own.is_own(1, "2026-11-20 10:00:00", Some(2)));
+        assert!(
+            !own.is_own(1, "2026-11-20 10:00:01", Some(2)),
+            "edited a second later"
+        );
+        assert!(
+            !own.is_own(1, "2026-11-20 10:00:00", Some(7)),
+            "someone else"
+        );
+        assert!(
+            !own.is_own(2, "2026-11-20 10:00:00", Some(2)),
+            "routed since"
+        );
+        assert!(
+            !own.is_own(3, "2026-11-20 10:00:00", Some(2)),
+            "another call's stamp"
+        );
+        assert!(own.is_own(3, "2026-11-20 10:00:01", Some(2)));
+    }
+
+    #[test]
+    fn old_runs_are_dropped() {
+        let run = |date: &str| OwnRun {
+            uid: 2,
+            run: date.to_owned(),
+            stamps: vec![Stamp {
+                group: 0,
+                write_date: date.to_owned(),
+            }],
+            routing: Vec::new(),
+        };
+        let mut all: Vec<OwnRun> = (10..30)
+            .map(|m| run(&format!("2026-11-20 12:{m}:00")))
+            .collect();
+        all.push(run("2026-11-19 23:00:00"));
+        let kept = keep_runs(all, "2026-11-20 12:15:00");
+        assert_eq!(kept.len(), MAX_RUNS);
+        assert!(kept.iter().all(|k| k.run.as_str() >= "2026-11-20 12:15:00"));
+        assert_eq!(kept.last().unwrap().run, "2026-11-20 12:29:00");
     }
 }

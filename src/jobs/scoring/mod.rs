@@ -27,9 +27,12 @@
 //! `write_date` read when the server sends none) minus `overlap_secs`, which covers
 //! transactions still open while we read; leads read within that overlap are remembered as
 //! `(id, write_date)` and not read in full again. Our own score writes move `write_date`: after
-//! an applied run the job reads back the first and last lead it wrote and skips leads whose
-//! last write is ours within that window (see `cursor`), unless a rule reads a field the job
-//! writes. The cursor moves only when the run is applied. What does not touch a lead (time
+//! an applied run the job reads back the stamp (`write_date`) of each of its write calls, and
+//! the next pass skips a lead only if its last write is the bot's with exactly the stamp of
+//! the call that wrote it (see `cursor`: an edit a second later, by anyone, is read), unless
+//! a rule reads a field the job writes, or the lead was routed since (routing writes are read
+//! back). No sleep separates score and routing writes.
+//! The cursor moves only when the run is applied. What does not touch a lead (time
 //! decay, a renamed tag) waits for the next full pass.
 
 mod cursor;
@@ -39,13 +42,13 @@ pub mod scheduled;
 pub mod setup;
 mod wire;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
-pub use cursor::OwnWrites;
+pub use cursor::{OwnRun, OwnWrites, Stamp};
 pub use route::Router;
 pub use wire::{domain_items, needs_pushdown};
 
@@ -54,9 +57,9 @@ use crate::config::{AssignmentConfig, LEAD_MODEL, ScoringConfig};
 use crate::domain::{Domain, DomainError, Env, EvalOptions};
 use crate::odoo::{ClientWriter, OdooClient, OdooError, SearchOptions, from_wire, leaf};
 use crate::plan::{FieldChange, Plan};
-use crate::record::{IdSet, Value};
+use crate::record::{IdSet, IdSetBuilder, Value};
 use crate::scoring::Scored;
-use crate::state::{State, StateError};
+use crate::state::{RunId, State, StateError};
 use crate::xmlrpc::{Struct, Value as Wire};
 use cursor::Keys;
 
@@ -113,11 +116,11 @@ pub enum PassKind {
     Full,
     /// Leads written at or after `since` (cursor minus overlap), except the `(id, write_date)`
     /// pairs the previous pass already evaluated (read again only because of the overlap)
-    /// and the leads whose last write is one of this job's own score writes (`own`).
+    /// and the leads whose last write is exactly one of this job's own score writes (`own`).
     Incremental {
         since: String,
         seen: BTreeSet<(i64, String)>,
-        own: Vec<OwnWrites>,
+        own: OwnWrites,
     },
     /// Exactly these leads (`explain`).
     Leads(Vec<i64>),
@@ -264,18 +267,64 @@ impl<'a> ScoringJob<'a> {
             .collect();
         let since = fmt_dt(since);
         let own = if self.rules_read_own_writes() {
-            Vec::new()
+            OwnWrites::default()
         } else {
-            cursor::keep_windows(self.own_windows(state)?, &since)
+            self.own_writes(state, &since)?
         };
         Ok(PassKind::Incremental { since, seen, own })
     }
 
-    fn own_windows(&self, state: &State) -> Result<Vec<OwnWrites>, JobError> {
+    fn own_runs(&self, state: &State) -> Result<Vec<OwnRun>, JobError> {
         Ok(state
             .cursor(SCORING_JOB, OWN_WRITES)?
-            .and_then(|s| serde_json::from_str::<Vec<OwnWrites>>(&s).ok())
+            .and_then(|s| serde_json::from_str::<Vec<OwnRun>>(&s).ok())
             .unwrap_or_default())
+    }
+
+    fn save_own_runs(&self, state: &mut State, runs: &[OwnRun]) -> Result<(), JobError> {
+        let text = serde_json::to_string(runs).unwrap_or_else(|_| "[]".into());
+        state.set_cursor(SCORING_JOB, OWN_WRITES, &text)?;
+        Ok(())
+    }
+
+    /// The own writes a pass reading from `since` may meet: per stamp at or after `since`, the
+    /// leads the stamped call wrote (from the journal), minus the leads routed since.
+    fn own_writes(&self, state: &State, since: &str) -> Result<OwnWrites, JobError> {
+        let runs = cursor::keep_runs(self.own_runs(state)?, since);
+        let Some(uid) = runs.last().map(|r| r.uid) else {
+            return Ok(OwnWrites::default());
+        };
+        // Per stamp, the ids written at it, built into compact sets as the journal streams by.
+        let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
+        let mut routed = Vec::new();
+        for run in runs.iter().filter(|r| r.uid == uid) {
+            let stamps: BTreeMap<i64, &str> = run
+                .stamps
+                .iter()
+                .filter(|s| s.write_date.as_str() >= since)
+                .map(|s| (s.group, s.write_date.as_str()))
+                .collect();
+            if !stamps.is_empty() {
+                let run_id = RunId::from(run.run.as_str());
+                state.each_applied_write(&run_id, LEAD_MODEL, |group, id| {
+                    if let Some(&date) = stamps.get(&group) {
+                        match written.get_mut(date) {
+                            Some(ids) => ids.push(id),
+                            None => {
+                                let mut ids = IdSetBuilder::new();
+                                ids.push(id);
+                                written.insert(date.to_owned(), ids);
+                            }
+                        }
+                    }
+                })?;
+            }
+            for routing in &run.routing {
+                let run_id = RunId::from(routing.as_str());
+                state.each_applied_write(&run_id, LEAD_MODEL, |_, id| routed.push(id))?;
+            }
+        }
+        Ok(OwnWrites::new(uid, written, routed))
     }
 
     /// The fields the scoring apply writes.
@@ -317,48 +366,68 @@ impl<'a> ScoringJob<'a> {
             })
     }
 
-    /// After an applied scoring run: reads back the `write_date` of the first and the last
-    /// lead written (one `read`) and remembers the window, so the next incremental pass does
-    /// not read the run's own writes back. Best effort: without a window the next pass reads
-    /// them, which is correct, only slower.
+    /// After an applied scoring run: reads back `write_uid, write_date` of the first and the
+    /// last lead of every write call of run `run` (one `read` per `batch_size` probes) and
+    /// remembers each call's stamp, so the next incremental pass does not read the run's own
+    /// writes back (see `cursor`). Best effort: a call without a stamp has its leads read by
+    /// the next pass, which is correct, only slower.
     async fn remember_own_writes(
         &self,
         state: &mut State,
-        (first, last): (i64, i64),
+        run: &RunId,
         since_floor: Option<&str>,
     ) -> Result<(), JobError> {
         let Some(uid) = self.client.uid() else {
             return Ok(());
         };
-        let rows = self
-            .client
-            .read(LEAD_MODEL, &[first, last], &["write_uid", "write_date"])
-            .await?;
-        let stamp = |id: i64| {
-            rows.iter()
-                .find(|r| r.get("id").and_then(Wire::as_i64) == Some(id))
-                .map(|r| {
-                    (
-                        r.get("write_uid")
-                            .map(from_wire)
-                            .and_then(|v| v.as_many2one())
-                            .unwrap_or(0),
-                        r.get("write_date").and_then(Wire::as_str).unwrap_or(""),
-                    )
-                })
-        };
-        let (Some(a), Some(b)) = (stamp(first), stamp(last)) else {
+        let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
+        state.each_applied_write(run, LEAD_MODEL, |group, id| match groups.last_mut() {
+            Some((g, probes)) if *g == group => match probes.as_mut_slice() {
+                [_] => probes.push(id),
+                [_, last] => *last = id,
+                _ => {}
+            },
+            _ => groups.push((group, vec![id])),
+        })?;
+        let probes: Vec<i64> = groups.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+        let mut observed = HashMap::with_capacity(probes.len());
+        for chunk in probes.chunks(self.client.batch_size().max(1)) {
+            let rows = self
+                .client
+                .read(LEAD_MODEL, chunk, &["write_uid", "write_date"])
+                .await?;
+            for r in rows {
+                let (Some(id), Some(date)) = (
+                    r.get("id").and_then(Wire::as_i64),
+                    r.get("write_date").and_then(Wire::as_str),
+                ) else {
+                    continue;
+                };
+                let by = write_uid(&r).unwrap_or(0);
+                observed.insert(id, (by, date.to_owned()));
+            }
+        }
+        let stamps = cursor::stamp_groups(uid, &groups, &observed);
+        let mut runs = self.own_runs(state)?;
+        runs.push(OwnRun {
+            uid,
+            run: run.to_string(),
+            stamps,
+            routing: Vec::new(),
+        });
+        let runs = cursor::keep_runs(runs, since_floor.unwrap_or(""));
+        self.save_own_runs(state, &runs)
+    }
+
+    /// After an applied routing run: its leads are read back by the next pass, whatever their
+    /// stamp. Noted on the newest run kept (the skip sets of all kept runs leave them out).
+    fn remember_routing(&self, state: &mut State, routing: &RunId) -> Result<(), JobError> {
+        let mut runs = self.own_runs(state)?;
+        let Some(run) = runs.last_mut() else {
             return Ok(());
         };
-        let Some(window) = OwnWrites::from_read_back(uid, a, b) else {
-            return Ok(());
-        };
-        let mut windows = self.own_windows(state)?;
-        windows.push(window);
-        let windows = cursor::keep_windows(windows, since_floor.unwrap_or(""));
-        let text = serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into());
-        state.set_cursor(SCORING_JOB, OWN_WRITES, &text)?;
-        Ok(())
+        run.routing.push(routing.to_string());
+        self.save_own_runs(state, &runs)
     }
 
     /// The lead fields a pass reads besides what rules need.
@@ -439,26 +508,7 @@ impl<'a> ScoringJob<'a> {
             PassKind::Incremental { since, seen, own } => {
                 let mut domain = domain_items(&scope);
                 domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
-                for w in own {
-                    domain.extend(w.exclusion());
-                }
-                // Ids and write dates first: what was already evaluated at its current
-                // write_date (read again only because of the overlap) is not read in full.
-                let mut fresh = Vec::new();
-                let mut pages = std::pin::pin!(self.client.search_read_pages(
-                    LEAD_MODEL,
-                    domain,
-                    &["id", "write_date"]
-                ));
-                while let Some(page) = pages.next().await {
-                    for raw in page? {
-                        let key = seen_key(&raw);
-                        if !seen.contains(&key) {
-                            fresh.push(key.0);
-                        }
-                        keys.add(key);
-                    }
-                }
+                let fresh = self.changed(domain, seen, own, &mut keys).await?;
                 if let Some(router) = acc.router.as_mut() {
                     // The leads to read by id when few (the window also holds other leads,
                     // e.g. the previous run's routing writes), else by the same window.
@@ -538,6 +588,86 @@ impl<'a> ScoringJob<'a> {
             seen,
             rows,
         })
+    }
+
+    /// The ids of the leads an incremental pass must read, among those `domain` lists: ids
+    /// and write dates first, so what was already evaluated at its current write_date (read
+    /// again only because of the overlap) and what still holds exactly the job's own last
+    /// write is not read in full. Few own writes (at most `batch_size`): listed with
+    /// `write_uid` and told apart here, in the same pages. Many (after a mass rescoring): the
+    /// server leaves out the bot's leads at the own stamps, and each stamp is checked with one
+    /// ids-only `search` (at most `max_concurrency` in flight), so hundreds of thousands of
+    /// own writes cost a few kB each instead of a row each.
+    async fn changed(
+        &self,
+        domain: Vec<Wire>,
+        seen: &BTreeSet<(i64, String)>,
+        own: &OwnWrites,
+        keys: &mut Keys,
+    ) -> Result<Vec<i64>, JobError> {
+        let inline = own.len() <= self.client.batch_size();
+        let mut listed = domain.clone();
+        let mut fields = vec!["id", "write_date"];
+        if !own.is_empty() {
+            if inline {
+                fields.push("write_uid");
+            } else {
+                let stamps = own.at.keys().map(|d| Wire::from(d.as_str())).collect();
+                listed.extend([
+                    Wire::from("|"),
+                    leaf("write_uid", "!=", Wire::Int(own.uid)),
+                    leaf("write_date", "not in", Wire::Array(stamps)),
+                ]);
+            }
+        }
+        let mut fresh = Vec::new();
+        let mut pages = std::pin::pin!(self.client.search_read_pages(LEAD_MODEL, listed, &fields));
+        while let Some(page) = pages.next().await {
+            for raw in page? {
+                let key = seen_key(&raw);
+                let ours = inline && !own.is_empty() && own.is_own(key.0, &key.1, write_uid(&raw));
+                if !ours && !seen.contains(&key) {
+                    fresh.push(key.0);
+                }
+                keys.add(key);
+            }
+        }
+        if inline || own.is_empty() {
+            return Ok(fresh);
+        }
+        // Owned domains: the futures must not borrow through the closure's argument.
+        let per_stamp: Vec<(String, Vec<Wire>)> = own
+            .at
+            .keys()
+            .map(|date| {
+                let mut d = domain.clone();
+                d.push(leaf("write_uid", "=", Wire::Int(own.uid)));
+                d.push(leaf("write_date", "=", Wire::from(date.as_str())));
+                (date.clone(), d)
+            })
+            .collect();
+        let client = self.client;
+        let searches = per_stamp.into_iter().map(|(date, d)| async move {
+            let ids = client
+                .search_ids(LEAD_MODEL, d, &SearchOptions::default())
+                .await;
+            (date, ids)
+        });
+        let mut pending =
+            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((date, found)) = pending.next().await {
+            for id in found?.iter() {
+                if own.is_own(id, &date, Some(own.uid)) {
+                    continue;
+                }
+                let key = (id, date.clone());
+                if !seen.contains(&key) {
+                    fresh.push(id);
+                }
+                keys.add(key);
+            }
+        }
+        Ok(fresh)
     }
 
     /// Every rule domain pushed down as one `search(scope ∧ rule)` (ids only, at most
@@ -767,15 +897,15 @@ impl<'a> ScoringJob<'a> {
             // Routing would only fail reconciling the unconfirmed score writes.
             return Err(gone);
         }
-        if let Some(span) = scoring.written_span.filter(|_| scoring.is_success())
-            && !self.rules_read_own_writes()
-        {
+        let stamped =
+            scoring.is_success() && scoring.records_written > 0 && !self.rules_read_own_writes();
+        if stamped {
             let floor =
                 evaluation.cursor.as_deref().and_then(parse_dt).map(|c| {
                     fmt_dt(c - chrono::Duration::seconds(self.scoring.overlap_secs as i64))
                 });
             if let Err(error) = self
-                .remember_own_writes(state, span, floor.as_deref())
+                .remember_own_writes(state, &scoring.run_id, floor.as_deref())
                 .await
             {
                 tracing::warn!(%error, "cannot read back the run's own writes; the next pass reads them again");
@@ -784,12 +914,7 @@ impl<'a> ScoringJob<'a> {
         let assignment = if evaluation.assignment_plan.is_empty() || scoring.interrupted {
             None
         } else {
-            if scoring.records_written > 0 {
-                // The own-write window ends with the second of the last score write: routing
-                // writes (whose fields rules may read) must land after it.
-                tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-            }
-            match apply::apply(
+            let routed = match apply::apply(
                 &evaluation.assignment_plan,
                 state,
                 writer,
@@ -800,11 +925,15 @@ impl<'a> ScoringJob<'a> {
             )
             .await
             {
-                Ok(report) => Some(report),
+                Ok(report) => report,
                 Err(e) => {
                     return Err(self.unreachable_or(scoring.records_written, e.into()).await);
                 }
+            };
+            if routed.records_written > 0 {
+                self.remember_routing(state, &routed.run_id)?;
             }
+            Some(routed)
         };
         Ok(RunReport {
             evaluation,
@@ -1001,6 +1130,12 @@ impl<'j> Acc<'j> {
             KeepRows::All => self.rows.push(row),
         }
     }
+}
+
+fn write_uid(row: &Struct) -> Option<i64> {
+    row.get("write_uid")
+        .map(from_wire)
+        .and_then(|v| v.as_many2one())
 }
 
 fn seen_key(row: &Struct) -> (i64, String) {
