@@ -4,7 +4,7 @@
 //! that says exactly what was and was not done (see `reconcile`) and every run can be undone.
 //!
 //! **Each call is sent once.** Retries belong to the client below the writer (one policy:
-//! `[odoo] max_attempts` HTTP attempts per call, end to end); it retries reads, searches and
+//! `[odoo.retries] max_attempts` HTTP attempts per call, end to end); it retries reads, searches and
 //! writes (the same values written twice are the same values), and a `create` only when Odoo
 //! certainly did not run it (connection refused, a rolled-back concurrency fault).
 //!
@@ -24,8 +24,8 @@
 //! `request_deadline` (`[odoo] request_deadline_secs`, default 900 s) covers that plus time
 //! queued in front of the workers. Where no such bound holds (a threaded Odoo without limits,
 //! a queue that holds requests longer), a late request can still create a second record
-//! after the deadline: that is what the key search of every later run and the duplicate
-//! check report, and the reason the deadline is configurable.
+//! after the deadline; the deadline is configurable for that reason (detecting and repairing
+//! such duplicates after the fact is not built yet).
 
 mod memory;
 mod reconcile;
