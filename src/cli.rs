@@ -450,10 +450,34 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
         out,
         &format!(
             "fields  {} named by the config, on {} models: all exist\n\
-             access  {} rights the jobs need: all granted to {}\nOK\n",
+             access  {} rights the jobs need: all granted to {}\n",
             verified.fields, verified.models, verified.rights, cfg.odoo.login
         ),
-    )
+    )?;
+    if cfg.gamification.is_some() {
+        let found = crate::check::duplicates(&client)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot look for duplicate goals, badges and karma"))?;
+        if found.is_empty() {
+            write_out(
+                out,
+                "records no duplicate goal, badge grant or karma entry\n",
+            )?;
+        }
+        for d in &found {
+            let ids: Vec<String> = d.ids.iter().map(ToString::to_string).collect();
+            write_out(
+                out,
+                &format!(
+                    "warning duplicate {} ({}): ids {} — keep one, delete the others in Odoo (for karma, book a correcting entry)\n",
+                    d.model,
+                    d.what,
+                    ids.join(", ")
+                ),
+            )?;
+        }
+    }
+    write_out(out, "OK\n")
 }
 
 /// An Odoo error while doing `what`: exit 3 when Odoo is unreachable or refused the login,

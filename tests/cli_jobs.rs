@@ -265,3 +265,103 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
     );
     served.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_duplicate_goals_and_karma_entries() {
+    use scorekeeper::record::{RecordStore, Value as RV};
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg_path = dir.path().join("demo.toml");
+    std::fs::write(
+        &cfg_path,
+        DEMO_TOML
+            .replace("http://127.0.0.1:8069", &served.url)
+            .replace(
+                "path = \"demo-state.db\"",
+                &format!("path = \"{}\"", dir.path().join("state.db").display()),
+            ),
+    )
+    .unwrap();
+    let cfg = cfg_path.to_string_lossy().into_owned();
+    for args in [
+        owned(&["setup", "-c", &cfg]),
+        owned(&["run", "-c", &cfg, "gamification"]),
+    ] {
+        let o = sk_async(args).await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let check = sk_async(owned(&["check", "-c", &cfg])).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let stdout = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(
+        stdout.contains("records no duplicate goal, badge grant or karma entry"),
+        "{stdout}"
+    );
+
+    // A restored backup brought back a goal and a karma entry a second time.
+    let (goal_copy, karma_copy, goal, karma) = {
+        let mut store = served.sim.write();
+        let goal = store.all_ids("gamification.goal")[0];
+        let karma = *store
+            .all_ids("gamification.karma.tracking")
+            .iter()
+            .find(|id| {
+                store
+                    .value("gamification.karma.tracking", **id, "x_sk_key")
+                    .is_some_and(|v| v.as_str().is_some())
+            })
+            .unwrap();
+        let copy = |store: &scorekeeper::sim::Store, model: &str, id: i64, fields: &[&str]| {
+            fields
+                .iter()
+                .map(|f| {
+                    (
+                        (*f).to_owned(),
+                        store.value(model, id, f).unwrap_or(RV::Null),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let g = copy(
+            &store,
+            "gamification.goal",
+            goal,
+            &[
+                "line_id",
+                "user_id",
+                "start_date",
+                "end_date",
+                "definition_id",
+                "challenge_id",
+            ],
+        );
+        let k = copy(
+            &store,
+            "gamification.karma.tracking",
+            karma,
+            &["user_id", "old_value", "new_value", "reason", "x_sk_key"],
+        );
+        let goal_copy = store.create("gamification.goal", g);
+        let karma_copy = store.create("gamification.karma.tracking", k);
+        (goal_copy, karma_copy, goal, karma)
+    };
+    let check = sk_async(owned(&["check", "-c", &cfg])).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let stdout = String::from_utf8_lossy(&check.stdout).into_owned();
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("warning duplicate"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stdout}");
+    assert!(
+        warnings[0].starts_with("warning duplicate gamification.goal (line ")
+            && warnings[0].contains(&format!("ids {goal}, {goal_copy}")),
+        "{stdout}"
+    );
+    assert!(
+        warnings[1].starts_with("warning duplicate gamification.karma.tracking (key karma:")
+            && warnings[1].contains(&format!("ids {karma}, {karma_copy}")),
+        "{stdout}"
+    );
+    served.stop().await;
+}

@@ -7,12 +7,14 @@
 //! half-way. Config parsing itself stays pure (`crate::config`); the I/O lives here.
 
 mod access;
+mod duplicates;
 mod fields;
 mod records;
 
 use std::collections::{BTreeSet, HashSet};
 
 pub use access::{AccessNeed, access_needs};
+pub use duplicates::{Duplicate, duplicates};
 pub use fields::verify_fields;
 
 use crate::config::{Config, Diagnostic, FieldRef};
