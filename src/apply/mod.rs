@@ -24,8 +24,8 @@
 //! `request_deadline` (`[odoo] request_deadline_secs`, default 900 s) covers that plus time
 //! queued in front of the workers. Where no such bound holds (a threaded Odoo without limits,
 //! a queue that holds requests longer), a late request can still create a second record
-//! after the deadline; the deadline is configurable for that reason (detecting and repairing
-//! such duplicates after the fact is not built yet).
+//! after the deadline; the deadline is configurable for that reason, and `scorekeeper check`
+//! reports such duplicates (repairing them is not built yet).
 
 mod memory;
 mod reconcile;
