@@ -457,7 +457,7 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
     if cfg.gamification.is_some() {
         let found = crate::check::duplicates(&client)
             .await
-            .map_err(|e| odoo_failure(e, "cannot look for duplicate goals, badges and karma"))?;
+            .map_err(gamification_failure)?;
         if found.is_empty() {
             write_out(
                 out,

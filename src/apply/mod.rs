@@ -532,7 +532,7 @@ async fn create_batch<W: OdooWriter>(
 }
 
 /// The journal detail of a create held back because an earlier create of its key is in doubt.
-pub(crate) fn held_detail(sent_at: DateTime<Utc>, run: &RunId, opts: &ApplyOptions) -> String {
+fn held_detail(sent_at: DateTime<Utc>, run: &RunId, opts: &ApplyOptions) -> String {
     let until = sent_at + chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
     format!(
         "held: the create of this key sent at {} by run {run} lost its answer and may still run \

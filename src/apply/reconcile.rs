@@ -162,9 +162,7 @@ pub async fn reconcile<W: OdooWriter>(
                     // its deadline (counted from when its failure was journaled, after it
                     // was sent) has passed, so the journal never calls it "not applied"
                     // while it can still happen.
-                    if entry.status == EntryStatus::Planned
-                        && may_still_run(entry, clock_now, deadline)
-                    {
+                    if may_still_run(entry, clock_now, deadline) {
                         report.in_doubt += 1;
                         continue;
                     }
@@ -296,7 +294,7 @@ fn may_still_run(
     let lost = entry
         .detail
         .as_deref()
-        .is_some_and(|d| d.contains("outcome unknown"));
+        .is_some_and(|d| d.contains(super::report::OUTCOME_UNKNOWN));
     let Ok(at) = chrono::DateTime::parse_from_rfc3339(&entry.updated_at) else {
         return lost;
     };

@@ -115,7 +115,7 @@ impl Failure {
     /// The journal's `detail` for the entries of the failed call.
     pub(super) fn detail(&self) -> String {
         let fate = if self.outcome_unknown {
-            "outcome unknown, left for reconciliation"
+            OUTCOME_UNKNOWN
         } else {
             "not applied"
         };
@@ -166,6 +166,10 @@ pub struct SkippedField {
     pub field: String,
     pub detail: String,
 }
+
+/// The journal detail's words for a call whose answer was lost (reconciliation keeps such
+/// writes planned until their deadline).
+pub(super) const OUTCOME_UNKNOWN: &str = "outcome unknown, left for reconciliation";
 
 /// The result of one run.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::jobs::gamification::{KEY_FIELD, key_fields};
-use crate::odoo::{OdooClient, OdooError, leaf};
+use crate::jobs::gamification::{GamificationError, KEY_FIELD, Row, key_fields, marker_key};
+use crate::odoo::{OdooClient, leaf};
 use crate::xmlrpc::Value;
 
 /// One group of records that should be one record.
@@ -19,62 +19,41 @@ pub struct Duplicate {
     pub ids: Vec<i64>,
 }
 
-fn m2o(row: &crate::xmlrpc::Struct, field: &str) -> Option<i64> {
-    match row.get(field)? {
-        Value::Array(pair) => pair.first()?.as_i64(),
-        Value::Int(id) => Some(*id),
-        _ => None,
-    }
-}
-
-fn text(row: &crate::xmlrpc::Struct, field: &str) -> Option<String> {
-    row.get(field)?.as_str().map(str::to_owned)
-}
-
-/// The key inside the first `[sk:…]` marker starting with `prefix` (e.g. `karma:`).
-fn marker_key(body: &str, prefix: &str) -> Option<String> {
-    let start = body.find(&format!("[sk:{prefix}"))? + 4;
-    let len = body[start..].find(']')?;
-    Some(body[start..start + len].to_owned())
-}
-
 /// Every group of duplicates among goals, badge grants and karma entries.
-pub async fn duplicates(client: &OdooClient) -> Result<Vec<Duplicate>, OdooError> {
+pub async fn duplicates(client: &OdooClient) -> Result<Vec<Duplicate>, GamificationError> {
+    const GOAL: &str = "gamification.goal";
     let mut out = Vec::new();
     let goals = client
         .search_read_all(
-            "gamification.goal",
+            GOAL,
             vec![leaf("line_id", "!=", false)],
             &["id", "line_id", "user_id", "start_date", "end_date"],
         )
         .await?;
     let mut by_slot: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for g in &goals {
-        let (Some(id), Some(line), Some(user)) = (
-            g.get("id").and_then(Value::as_i64),
-            m2o(g, "line_id"),
-            m2o(g, "user_id"),
-        ) else {
+        let row = Row::new(GOAL, g);
+        let (Some(line), Some(user)) = (row.m2o_id("line_id")?, row.m2o_id("user_id")?) else {
             continue;
         };
-        let period = format!(
-            "{}..{}",
-            text(g, "start_date").unwrap_or_default(),
-            text(g, "end_date").unwrap_or_default()
+        let day = |f: &str| -> Result<String, GamificationError> {
+            Ok(row.date(f)?.map(|d| d.to_string()).unwrap_or_default())
+        };
+        let slot = format!(
+            "line {line}, user {user}, {}..{}",
+            day("start_date")?,
+            day("end_date")?
         );
-        by_slot
-            .entry(format!("line {line}, user {user}, {period}"))
-            .or_default()
-            .push(id);
+        by_slot.entry(slot).or_default().push(row.id()?);
     }
-    push_groups(&mut out, "gamification.goal", by_slot);
+    push_groups(&mut out, GOAL, by_slot);
 
     let fields = key_fields(client).await?;
     for (model, body_field, prefix) in [
-        ("gamification.badge.user", "comment", "badge:"),
-        ("gamification.karma.tracking", "reason", "karma:"),
+        ("gamification.badge.user", "comment", "[sk:badge:"),
+        ("gamification.karma.tracking", "reason", "[sk:karma:"),
     ] {
-        let legacy = leaf(body_field, "ilike", format!("[sk:{prefix}").as_str());
+        let legacy = leaf(body_field, "ilike", prefix);
         let (domain, wanted) = if fields.has(model) {
             (
                 vec![Value::from("|"), leaf(KEY_FIELD, "!=", false), legacy],
@@ -86,13 +65,24 @@ pub async fn duplicates(client: &OdooClient) -> Result<Vec<Duplicate>, OdooError
         let rows = client.search_read_all(model, domain, &wanted).await?;
         let mut by_key: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for r in &rows {
-            let Some(id) = r.get("id").and_then(Value::as_i64) else {
-                continue;
+            let row = Row::new(model, r);
+            let in_field = if fields.has(model) {
+                row.text(KEY_FIELD)?
+            } else {
+                None
             };
-            let key = text(r, KEY_FIELD)
-                .or_else(|| text(r, body_field).and_then(|b| marker_key(&b, prefix)));
+            let key = match in_field {
+                Some(key) => Some(key),
+                None => row
+                    .text(body_field)?
+                    .and_then(|body| marker_key(&body, prefix))
+                    .map(|k| k.as_str().to_owned()),
+            };
             if let Some(key) = key {
-                by_key.entry(format!("key {key}")).or_default().push(id);
+                by_key
+                    .entry(format!("key {key}"))
+                    .or_default()
+                    .push(row.id()?);
             }
         }
         push_groups(&mut out, model, by_key);
@@ -106,20 +96,5 @@ fn push_groups(out: &mut Vec<Duplicate>, model: &'static str, groups: BTreeMap<S
             ids.sort_unstable();
             out.push(Duplicate { model, what, ids });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markers_are_found_by_their_prefix() {
-        assert_eq!(
-            marker_key("Won deal [sk:karma:rule=won:rec=crm.lead/7:n=1]", "karma:"),
-            Some("karma:rule=won:rec=crm.lead/7:n=1".to_owned())
-        );
-        assert_eq!(marker_key("Good job [sk:badge:x=1]", "karma:"), None);
-        assert_eq!(marker_key("no marker", "badge:"), None);
     }
 }

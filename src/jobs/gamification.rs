@@ -46,7 +46,9 @@ use crate::xmlrpc;
 pub use job::GamificationJob;
 pub use keys::{KEY_FIELD, KeyFields, ensure_key_fields, key_fields};
 pub use points::{karma_plan, trial};
+pub(crate) use read::marker_key;
 pub use setup::{SetupReport, setup};
+pub(crate) use wire::Row;
 pub use writer::{ClientWriter, goal_key};
 
 /// Why the gamification job could not plan or run.

@@ -243,21 +243,42 @@ impl OdooWriter for ClientWriter<'_> {
         model: &str,
         keys: &[IdemKey],
     ) -> Result<Vec<Option<i64>>, WriteError> {
+        self.find_keys(model, keys, None).await
+    }
+}
+
+impl ClientWriter<'_> {
+    /// [`OdooWriter::find_by_keys`], where records may also carry the key exactly in
+    /// `exact_field` (a technical field such as `x_sk_key`) instead of as the marker in the
+    /// model's text field: one search for both forms.
+    pub async fn find_keys(
+        &self,
+        model: &str,
+        keys: &[IdemKey],
+        exact_field: Option<&str>,
+    ) -> Result<Vec<Option<i64>>, WriteError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let field = self.key_field(model)?;
-        // One search: `'|'`-joined ilike leaves, then the exact marker checked here, since
-        // ilike is case-insensitive and may be unaccented.
-        let mut domain: Vec<Value> = Vec::with_capacity(keys.len() * 2);
-        for _ in 1..keys.len() {
-            domain.push(Value::from("|"));
+        // One search: `'|'`-joined leaves (the exact field `in` the keys, and one ilike per
+        // marker), then the key checked here, since ilike is case-insensitive and may be
+        // unaccented.
+        let mut leaves: Vec<Value> = Vec::with_capacity(keys.len() + 1);
+        if let Some(exact) = exact_field {
+            let wanted = keys.iter().map(|k| Value::from(k.as_str())).collect();
+            leaves.push(leaf(exact, "in", Value::Array(wanted)));
         }
-        for key in keys {
-            domain.push(leaf(field, "ilike", Value::from(key.marker())));
-        }
+        leaves.extend(
+            keys.iter()
+                .map(|k| leaf(field, "ilike", Value::from(k.marker()))),
+        );
+        let mut domain: Vec<Value> = (1..leaves.len()).map(|_| Value::from("|")).collect();
+        domain.extend(leaves);
+        let mut fields = vec![Value::from(field)];
+        fields.extend(exact_field.map(Value::from));
         let mut kwargs = Struct::new();
-        kwargs.push("fields", Value::Array(vec![Value::from(field)]));
+        kwargs.push("fields", Value::Array(fields));
         kwargs.push("context", Value::Struct(no_active_test()));
         kwargs.push("order", Value::from("id"));
         let v = self
@@ -265,17 +286,17 @@ impl OdooWriter for ClientWriter<'_> {
             .execute_kw(model, "search_read", vec![Value::Array(domain)], kwargs)
             .await
             .map_err(classify)?;
-        let rows: Vec<(i64, String)> = match v {
+        let text_of = |s: &Struct, f: &str| s.get(f).and_then(Value::as_str).map(str::to_owned);
+        // (id, text, exact key)
+        let rows: Vec<(i64, String, Option<String>)> = match v {
             Value::Array(rows) => rows
                 .iter()
                 .filter_map(|r| {
                     let s = r.as_struct()?;
                     Some((
                         s.get("id")?.as_i64()?,
-                        s.get(field)
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_owned(),
+                        text_of(s, field).unwrap_or_default(),
+                        exact_field.and_then(|f| text_of(s, f)),
                     ))
                 })
                 .collect(),
@@ -286,8 +307,10 @@ impl OdooWriter for ClientWriter<'_> {
             .map(|key| {
                 let marker = key.marker();
                 rows.iter()
-                    .find(|(_, text)| text.contains(&marker))
-                    .map(|(id, _)| *id)
+                    .find(|(_, text, exact)| {
+                        exact.as_deref() == Some(key.as_str()) || text.contains(&marker)
+                    })
+                    .map(|(id, ..)| *id)
             })
             .collect())
     }

@@ -83,75 +83,20 @@ impl OdooWriter for ClientWriter<'_> {
         if model == "gamification.goal" && !keys.is_empty() {
             return self.find_goals(keys).await;
         }
-        if let Some((_, text)) = KEYED_MODELS.iter().find(|(m, _)| *m == model)
-            && !keys.is_empty()
-        {
+        if KEYED_MODELS.iter().any(|(m, _)| *m == model) && !keys.is_empty() {
             let fields = self
                 .key_fields
                 .get_or_try_init(|| key_fields(self.client))
                 .await
                 .map_err(classify)?;
-            if fields.has(model) {
-                return self.find_keyed(model, text, keys).await;
-            }
+            let exact = fields.has(model).then_some(KEY_FIELD);
+            return self.inner.find_keys(model, keys, exact).await;
         }
         self.inner.find_by_keys(model, keys).await
     }
 }
 
 impl ClientWriter<'_> {
-    /// Records carrying the keys in `x_sk_key`, or (keyed before that field existed) as a
-    /// marker in `text`: one search.
-    async fn find_keyed(
-        &self,
-        model: &str,
-        text: &str,
-        keys: &[IdemKey],
-    ) -> Result<Vec<Option<i64>>, WriteError> {
-        let mut leaves = vec![Value::Array(vec![
-            KEY_FIELD.into(),
-            "in".into(),
-            Value::Array(keys.iter().map(|k| Value::from(k.as_str())).collect()),
-        ])];
-        leaves.extend(
-            keys.iter()
-                .map(|k| Value::Array(vec![text.into(), "ilike".into(), Value::from(k.marker())])),
-        );
-        let mut domain: Vec<Value> = (1..leaves.len()).map(|_| Value::from("|")).collect();
-        domain.extend(leaves);
-        let rows = self
-            .client
-            .search_read_all(model, domain, &[KEY_FIELD, text])
-            .await
-            .map_err(classify)?;
-        let mut found: Vec<(i64, Option<String>, Option<String>)> = Vec::new();
-        for r in &rows {
-            let row = Row::new(model, r);
-            let id = row.id().map_err(|e| WriteError::Unknown(e.to_string()))?;
-            let key = row
-                .text(KEY_FIELD)
-                .map_err(|e| WriteError::Unknown(e.to_string()))?;
-            let body = row
-                .text(text)
-                .map_err(|e| WriteError::Unknown(e.to_string()))?;
-            found.push((id, key, body));
-        }
-        found.sort_by_key(|(id, ..)| *id);
-        Ok(keys
-            .iter()
-            .map(|key| {
-                let marker = key.marker();
-                found
-                    .iter()
-                    .find(|(_, k, body)| {
-                        k.as_deref() == Some(key.as_str())
-                            || body.as_deref().is_some_and(|b| b.contains(&marker))
-                    })
-                    .map(|(id, ..)| *id)
-            })
-            .collect())
-    }
-
     async fn find_goals(&self, keys: &[IdemKey]) -> Result<Vec<Option<i64>>, WriteError> {
         let parsed: Vec<Option<(i64, i64, String)>> = keys.iter().map(parse_goal_key).collect();
         let lines: Vec<Value> = parsed
