@@ -6,7 +6,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{DEMO_TOML, served_demo};
+use crate::support::{DEMO_TOML, served_demo, write_demo_config};
 
 fn sk(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
@@ -201,18 +201,9 @@ async fn daemon_runs_jobs_serves_metrics_and_stops_on_sigterm() {
 async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_refused() {
     let served = served_demo(300).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = dir.path().join("demo.toml");
-    std::fs::write(
-        &cfg_path,
-        DEMO_TOML
-            .replace("http://127.0.0.1:8069", &served.url)
-            .replace(
-                "path = \"demo-state.db\"",
-                &format!("path = \"{}\"", dir.path().join("state.db").display()),
-            ),
-    )
-    .unwrap();
-    let cfg = cfg_path.to_string_lossy().into_owned();
+    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+        .to_string_lossy()
+        .into_owned();
     let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
     assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
 
@@ -271,18 +262,9 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
     use scorekeeper::record::{RecordStore, Value as RV};
     let served = served_demo(300).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = dir.path().join("demo.toml");
-    std::fs::write(
-        &cfg_path,
-        DEMO_TOML
-            .replace("http://127.0.0.1:8069", &served.url)
-            .replace(
-                "path = \"demo-state.db\"",
-                &format!("path = \"{}\"", dir.path().join("state.db").display()),
-            ),
-    )
-    .unwrap();
-    let cfg = cfg_path.to_string_lossy().into_owned();
+    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+        .to_string_lossy()
+        .into_owned();
     for args in [
         owned(&["setup", "-c", &cfg]),
         owned(&["run", "-c", &cfg, "gamification"]),

@@ -26,7 +26,7 @@ use scorekeeper::state::{EntryChange, EntryStatus, State};
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::proxy::Proxy;
-use crate::support::{DEMO_TOML, Served, now, served_demo};
+use crate::support::{DEMO_TOML, Served, now, served_demo, write_demo_config};
 
 /// Runs under faults per job, each with at least [`MIN_FAULTS`] faults.
 const ROUNDS: usize = 3;
@@ -80,6 +80,15 @@ async fn between_runs(proxy: &Proxy, clock: &Mutex<DateTime<Utc>>) {
         chrono::Duration::from_std(DEADLINE).unwrap() + chrono::Duration::seconds(1);
 }
 
+/// Ends a faulty run: flush, move past the deadline, and require at least [`MIN_FAULTS`]
+/// faults since `before`.
+async fn end_of_round(proxy: &Proxy, clock: &Mutex<DateTime<Utc>>, before: usize, what: &str) {
+    between_runs(proxy, clock).await;
+    let faults = proxy.fault_count() - before;
+    eprintln!("{what}: {faults} faults");
+    assert!(faults >= MIN_FAULTS, "{what}: only {faults} faults");
+}
+
 /// The demo config with round-robin routing (capacity, not the number of runs, bounds what a
 /// member gets, so a clean run and a run split by faults route the same leads).
 fn config(dir: &std::path::Path) -> Config {
@@ -129,6 +138,26 @@ fn leads(served: &Served, score_field: &str) -> LeadState {
             )
         })
         .collect()
+}
+
+/// Every lead holds the same score, priority, tags and team in both, and has a salesperson in
+/// both or in neither (which member gets a lead depends on the rotation).
+fn assert_same_leads(want: &LeadState, got: &LeadState) {
+    assert_eq!(want.len(), got.len());
+    let differences: Vec<_> = want
+        .iter()
+        .filter(|(id, w)| {
+            let g = &got[*id];
+            (&w.0, &w.1, &w.2, &w.3, w.4) != (&g.0, &g.1, &g.2, &g.3, g.4)
+        })
+        .map(|(id, w)| (*id, w.clone(), got[id].clone()))
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} leads differ: {:?}",
+        differences.len(),
+        &differences[..differences.len().min(5)]
+    );
 }
 
 async fn scoring_runs(
@@ -200,6 +229,8 @@ async fn scoring_under_faults(rounds: usize, seed: u64) -> usize {
     let direct = served.client("admin", "admin");
     setup::setup(&direct, scoring).await.unwrap();
     widen_capacity(&direct).await;
+    // Before any run: what a lead holds when no journal entry says otherwise.
+    let initial = leads(&served, &scoring.score_field);
     let proxy = Proxy::start(&served.url, 0.4, seed).await;
     let client = flaky_client(&proxy.url, 100);
     let (mut state, clock) = state_with_clock();
@@ -221,10 +252,13 @@ async fn scoring_under_faults(rounds: usize, seed: u64) -> usize {
         let before = proxy.fault_count();
         // Full passes: every run reads every lead, so it meets many faults.
         let outcome = scoring_runs(&client, &cfg, &mut state, true).await;
-        between_runs(&proxy, &clock).await;
-        let faults = proxy.fault_count() - before;
-        eprintln!("scoring round {round}: {faults} faults, {outcome:?}");
-        assert!(faults >= MIN_FAULTS, "round {round}: only {faults} faults");
+        end_of_round(
+            &proxy,
+            &clock,
+            before,
+            &format!("scoring round {round}: {outcome:?}"),
+        )
+        .await;
     }
     eprintln!("faults injected: {:?}", proxy.faults());
     proxy.set_enabled(false);
@@ -255,27 +289,12 @@ async fn scoring_under_faults(rounds: usize, seed: u64) -> usize {
     }
     let want = leads(&clean, &scoring.score_field);
     let got = leads(&served, &scoring.score_field);
-    assert_eq!(want.len(), got.len());
-    let mut differences = Vec::new();
-    for (id, w) in &want {
-        let g = &got[id];
-        // Which member gets a lead depends on the rotation; everything else is determined.
-        if (&w.0, &w.1, &w.2, &w.3, w.4) != (&g.0, &g.1, &g.2, &g.3, g.4) {
-            differences.push((id, w.clone(), g.clone()));
-        }
-    }
-    assert!(
-        differences.is_empty(),
-        "{} leads differ: {:?}",
-        differences.len(),
-        &differences[..differences.len().min(5)]
-    );
+    assert_same_leads(&want, &got);
     assert!(got.values().any(|l| l.4), "routing assigned leads");
 
     // The journal accounts for every write: nothing is left planned, and each lead's score and
     // salesperson are the new value of its last applied entry (or were never written).
     assert_eq!(state.planned_entries().unwrap(), vec![]);
-    let initial = leads(&clean_initial(600).await, &scoring.score_field);
     for (id, g) in &got {
         for (field, value, before) in [
             (scoring.score_field.as_str(), &g.0, &initial[id].0),
@@ -334,11 +353,6 @@ async fn handed_back(served: &Served, round: usize) -> Vec<i64> {
         .collect::<BTreeSet<i64>>()
         .into_iter()
         .collect()
-}
-
-/// The demo dataset as generated, before any run (the same seed as `served_demo`).
-async fn clean_initial(n: usize) -> Served {
-    served_demo(n).await
 }
 
 /// Engine values compare as Odoo shows them (an integer 0 and an unset integer both read 0).
@@ -481,16 +495,17 @@ async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
     for round in 0..rounds {
         let before = proxy.fault_count();
         let outcome = gamification_runs(&client, &cfg, &mut state).await;
-        between_runs(&proxy, &clock).await;
-        let faults = proxy.fault_count() - before;
-        eprintln!(
-            "gamification round {round}: {faults} faults, {}",
-            outcome.as_ref().map_or_else(
-                |e| e.lines().next().unwrap_or("").to_owned(),
-                |n| format!("{n} written")
-            )
+        let outcome = outcome.as_ref().map_or_else(
+            |e| e.lines().next().unwrap_or("").to_owned(),
+            |n| format!("{n} written"),
         );
-        assert!(faults >= MIN_FAULTS, "round {round}: only {faults} faults");
+        end_of_round(
+            &proxy,
+            &clock,
+            before,
+            &format!("gamification round {round}: {outcome}"),
+        )
+        .await;
     }
     eprintln!("faults injected: {:?}", proxy.faults());
     proxy.set_enabled(false);
@@ -546,16 +561,12 @@ async fn a_run_killed_mid_apply_is_reconciled_by_the_next_one() {
     let served = served_demo(600).await;
     let proxy = Proxy::start(&served.url, 0.0, 1).await;
     let write_cfg = |url: &str, name: &str| {
-        let text = DEMO_TOML
-            .replace("http://127.0.0.1:8069", url)
-            .replace("batch_size = 2000", "batch_size = 100")
-            .replace(
-                "path = \"demo-state.db\"",
-                &format!("path = \"{}\"", dir.path().join(name).display()),
-            );
-        let path = dir.path().join(format!("{name}.toml"));
-        std::fs::write(&path, text).unwrap();
-        path
+        write_demo_config(
+            dir.path(),
+            name,
+            url,
+            &[("batch_size = 2000", "batch_size = 100")],
+        )
     };
     let clean_cfg = write_cfg(&clean.url, "clean");
     let cfg = write_cfg(&proxy.url, "killed");
@@ -593,7 +604,7 @@ async fn a_run_killed_mid_apply_is_reconciled_by_the_next_one() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let state = State::open(dir.path().join("killed")).unwrap();
+    let state = State::open(dir.path().join("killed.db")).unwrap();
     assert_eq!(state.planned_entries().unwrap(), vec![], "journal settled");
     assert_eq!(
         state.unfinished_runs().unwrap(),
@@ -608,20 +619,7 @@ async fn a_run_killed_mid_apply_is_reconciled_by_the_next_one() {
     assert!(killed.is_some(), "the killed run says it was interrupted");
     let want = leads(&clean, "x_lead_score");
     let got = leads(&served, "x_lead_score");
-    let differ: Vec<_> = want
-        .iter()
-        .filter(|(id, w)| {
-            let g = &got[*id];
-            (&w.0, &w.1, &w.2, &w.3, w.4) != (&g.0, &g.1, &g.2, &g.3, g.4)
-        })
-        .map(|(id, _)| *id)
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "{} leads differ: {:?}",
-        differ.len(),
-        &differ[..differ.len().min(10)]
-    );
+    assert_same_leads(&want, &got);
     clean.stop().await;
     served.stop().await;
 }
@@ -640,15 +638,12 @@ async fn sigterm_during_run_finishes_the_call_in_flight_journals_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let served = served_demo(600).await;
     let proxy = Proxy::start(&served.url, 0.0, 1).await;
-    let text = DEMO_TOML
-        .replace("http://127.0.0.1:8069", &proxy.url)
-        .replace("batch_size = 2000", "batch_size = 10")
-        .replace(
-            "path = \"demo-state.db\"",
-            &format!("path = \"{}\"", dir.path().join("state.db").display()),
-        );
-    let cfg = dir.path().join("demo.toml");
-    std::fs::write(&cfg, text).unwrap();
+    let cfg = write_demo_config(
+        dir.path(),
+        "state",
+        &proxy.url,
+        &[("batch_size = 2000", "batch_size = 10")],
+    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
         .args(["setup", "-c"])
         .arg(&cfg)

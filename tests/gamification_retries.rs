@@ -2,55 +2,46 @@
 //! the answer of a `create` is lost after Odoo committed it (the worst case), apply retries,
 //! and a fresh process with an empty state runs the job again.
 
-use scorekeeper::apply::{self, OdooWriter, ReadRows, WriteError};
+use scorekeeper::apply::{self, WriteError};
 use scorekeeper::config::PointRule;
 use scorekeeper::gamification::compute::MissingRows;
 use scorekeeper::jobs::gamification::{self, ClientWriter};
-use scorekeeper::plan::IdemKey;
 use scorekeeper::record::Value as RV;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::Served;
 use crate::support::gamification::{apply_options, assert_day_close_computed, options, sim_at_074};
+use crate::support::writer::{Around, Spy};
 
 /// Performs every call, but reports the first `create` of each of `models` as a timeout.
-struct LosesFirstCreateAnswer<'a> {
-    inner: ClientWriter<'a>,
+struct LosesFirstCreateAnswer {
     models: &'static [&'static str],
     lost: std::sync::Mutex<Vec<String>>,
 }
 
-impl<'a> LosesFirstCreateAnswer<'a> {
-    fn new(inner: ClientWriter<'a>, models: &'static [&'static str]) -> Self {
-        LosesFirstCreateAnswer {
+impl LosesFirstCreateAnswer {
+    fn new<'a>(
+        inner: ClientWriter<'a>,
+        models: &'static [&'static str],
+    ) -> Spy<ClientWriter<'a>, LosesFirstCreateAnswer> {
+        Spy {
             inner,
-            models,
-            lost: std::sync::Mutex::new(Vec::new()),
+            around: LosesFirstCreateAnswer {
+                models,
+                lost: std::sync::Mutex::new(Vec::new()),
+            },
         }
-    }
-
-    fn lost(&self) -> Vec<String> {
-        self.lost.lock().unwrap().clone()
     }
 }
 
-impl OdooWriter for LosesFirstCreateAnswer<'_> {
-    async fn write(
+impl Around for LosesFirstCreateAnswer {
+    fn created(
         &self,
         model: &str,
-        ids: &[i64],
-        values: &[(String, RV)],
-    ) -> Result<(), WriteError> {
-        self.inner.write(model, ids, values).await
-    }
-
-    async fn create(
-        &self,
-        model: &str,
-        values: &[Vec<(String, RV)>],
+        result: Result<Vec<i64>, WriteError>,
     ) -> Result<Vec<i64>, WriteError> {
-        let ids = self.inner.create(model, values).await?;
+        let ids = result?;
         let mut lost = self.lost.lock().unwrap();
         if self.models.contains(&model) && !lost.iter().any(|m| m == model) {
             lost.push(model.to_owned());
@@ -60,23 +51,11 @@ impl OdooWriter for LosesFirstCreateAnswer<'_> {
         }
         Ok(ids)
     }
+}
 
-    async fn read(
-        &self,
-        model: &str,
-        ids: &[i64],
-        fields: &[String],
-    ) -> Result<ReadRows, WriteError> {
-        self.inner.read(model, ids, fields).await
-    }
-
-    async fn find_by_keys(
-        &self,
-        model: &str,
-        keys: &[IdemKey],
-    ) -> Result<Vec<Option<i64>>, WriteError> {
-        self.inner.find_by_keys(model, keys).await
-    }
+/// The models whose first create answer `writer` lost so far.
+fn lost(writer: &Spy<ClientWriter<'_>, LosesFirstCreateAnswer>) -> Vec<String> {
+    writer.around.lost.lock().unwrap().clone()
 }
 
 fn count(served: &Served, model: &str) -> usize {
@@ -139,7 +118,7 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
         .await
         .unwrap();
-    assert_eq!(writer.lost(), vec!["gamification.badge.user".to_owned()]);
+    assert_eq!(lost(&writer), vec!["gamification.badge.user".to_owned()]);
     assert_eq!(report.failures.len(), 1, "{report}");
     assert!(report.failures[0].outcome_unknown, "{report}");
     assert!(report.created.is_empty() && report.duplicates.is_empty());
@@ -154,7 +133,7 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     assert_eq!(report.reconciled.applied, 1, "{report}");
     assert_eq!(report.duplicates.len(), 1, "{report}");
     assert_eq!(
-        writer.lost(),
+        lost(&writer),
         vec![
             "gamification.badge.user".to_owned(),
             "gamification.goal".to_owned()

@@ -11,15 +11,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::NaiveDateTime;
-use scorekeeper::apply::{OdooWriter, ReadRows, WriteError};
 use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
-use scorekeeper::odoo::{ClientWriter, OdooClient, leaf};
-use scorekeeper::plan::IdemKey;
-use scorekeeper::record::Value;
+use scorekeeper::odoo::{BoxFuture, ClientWriter, OdooClient, leaf};
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
+use crate::support::writer::{Around, Spy};
 use crate::support::{Served, snapshot_sim};
 use crate::support::{demo_config, now};
 
@@ -189,60 +187,32 @@ async fn a_second_process_on_the_same_state_waits_its_turn() {
 /// first score write (the next second of the ticking clock), clears the contact details of
 /// up to three leads of that write (not its first or last lead).
 struct SameLoginEdit<'a> {
-    inner: ClientWriter<'a>,
     person: &'a OdooClient,
     with_email: BTreeSet<i64>,
     edited: Mutex<Option<Vec<i64>>>,
 }
 
-impl OdooWriter for SameLoginEdit<'_> {
-    async fn write(
-        &self,
-        model: &str,
-        ids: &[i64],
-        values: &[(String, Value)],
-    ) -> Result<(), WriteError> {
-        self.inner.write(model, ids, values).await?;
-        let pick: Vec<i64> = ids
-            .get(1..ids.len().saturating_sub(1))
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .filter(|id| self.with_email.contains(id))
-            .take(3)
-            .collect();
-        let first = self.edited.lock().unwrap().is_none();
-        if model == "crm.lead" && first && pick.len() == 3 {
-            *self.edited.lock().unwrap() = Some(pick.clone());
-            let mut v = Struct::new();
-            v.push("email_from", X::Bool(false));
-            v.push("phone", X::Bool(false));
-            v.push("mobile", X::Bool(false));
-            self.person.write("crm.lead", &pick, v).await.unwrap();
-        }
-        Ok(())
-    }
-    async fn create(
-        &self,
-        model: &str,
-        values: &[Vec<(String, Value)>],
-    ) -> Result<Vec<i64>, WriteError> {
-        self.inner.create(model, values).await
-    }
-    async fn read(
-        &self,
-        model: &str,
-        ids: &[i64],
-        fields: &[String],
-    ) -> Result<ReadRows, WriteError> {
-        self.inner.read(model, ids, fields).await
-    }
-    async fn find_by_keys(
-        &self,
-        model: &str,
-        keys: &[IdemKey],
-    ) -> Result<Vec<Option<i64>>, WriteError> {
-        self.inner.find_by_keys(model, keys).await
+impl Around for SameLoginEdit<'_> {
+    fn after_write<'b>(&'b self, model: &'b str, ids: &'b [i64]) -> BoxFuture<'b, ()> {
+        Box::pin(async move {
+            let pick: Vec<i64> = ids
+                .get(1..ids.len().saturating_sub(1))
+                .unwrap_or(&[])
+                .iter()
+                .copied()
+                .filter(|id| self.with_email.contains(id))
+                .take(3)
+                .collect();
+            let first = self.edited.lock().unwrap().is_none();
+            if model == "crm.lead" && first && pick.len() == 3 {
+                *self.edited.lock().unwrap() = Some(pick.clone());
+                let mut v = Struct::new();
+                v.push("email_from", X::Bool(false));
+                v.push("phone", X::Bool(false));
+                v.push("mobile", X::Bool(false));
+                self.person.write("crm.lead", &pick, v).await.unwrap();
+            }
+        })
     }
 }
 
@@ -301,11 +271,13 @@ async fn same_login_edit(batch: Option<usize>) {
         now: now(),
         full: false,
     };
-    let writer = SameLoginEdit {
+    let writer = Spy {
         inner: ClientWriter::new(&client),
-        person: &person,
-        with_email,
-        edited: Mutex::new(None),
+        around: SameLoginEdit {
+            person: &person,
+            with_email,
+            edited: Mutex::new(None),
+        },
     };
 
     let first = job
@@ -317,6 +289,7 @@ async fn same_login_edit(batch: Option<usize>) {
     assert!(applied.is_success(), "{applied}");
     assert!(applied.calls.write > 3, "{applied}");
     let mut edited = writer
+        .around
         .edited
         .lock()
         .unwrap()

@@ -7,16 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::FutureExt;
-use scorekeeper::apply::{OdooWriter, ReadRows, WriteError};
 use scorekeeper::assignment::odoo_quota;
 use scorekeeper::domain::Domain;
 use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
 use scorekeeper::odoo::{ClientWriter, SearchOptions, leaf};
-use scorekeeper::plan::IdemKey;
-use scorekeeper::record::Value;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::Value as X;
 
+use crate::support::writer::{Around, Spy};
 use crate::support::{demo_config, now, scores, served_demo};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,45 +160,16 @@ async fn routing_respects_minimums_capacity_optouts_and_member_domains() {
 }
 
 /// Panics on the `crash_at`-th write, after apply journaled the plan: the process "died".
-struct Crashing<'a> {
-    inner: ClientWriter<'a>,
+struct Crashing {
     writes: AtomicU64,
     crash_at: u64,
 }
 
-impl OdooWriter for Crashing<'_> {
-    async fn write(
-        &self,
-        model: &str,
-        ids: &[i64],
-        values: &[(String, Value)],
-    ) -> Result<(), WriteError> {
+impl Around for Crashing {
+    fn before_write(&self, _model: &str, _ids: &[i64]) {
         if self.writes.fetch_add(1, Ordering::SeqCst) + 1 == self.crash_at {
             panic!("injected crash before write");
         }
-        self.inner.write(model, ids, values).await
-    }
-    async fn create(
-        &self,
-        model: &str,
-        values: &[Vec<(String, Value)>],
-    ) -> Result<Vec<i64>, WriteError> {
-        self.inner.create(model, values).await
-    }
-    async fn read(
-        &self,
-        model: &str,
-        ids: &[i64],
-        fields: &[String],
-    ) -> Result<ReadRows, WriteError> {
-        self.inner.read(model, ids, fields).await
-    }
-    async fn find_by_keys(
-        &self,
-        model: &str,
-        keys: &[IdemKey],
-    ) -> Result<Vec<Option<i64>>, WriteError> {
-        self.inner.find_by_keys(model, keys).await
     }
 }
 
@@ -227,10 +196,12 @@ async fn a_crash_after_journaling_is_reconciled_by_the_next_run() {
     assert!(groups > 4);
     {
         let mut state = State::open(&db).unwrap();
-        let crashing = Crashing {
+        let crashing = Spy {
             inner: ClientWriter::new(&client),
-            writes: AtomicU64::new(0),
-            crash_at: groups / 2,
+            around: Crashing {
+                writes: AtomicU64::new(0),
+                crash_at: groups / 2,
+            },
         };
         let run = std::panic::AssertUnwindSafe(job.run_with(&mut state, &opts, false, &crashing))
             .catch_unwind()

@@ -7,9 +7,10 @@
 pub mod daemon;
 pub mod gamification;
 pub mod proxy;
+pub mod writer;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -107,6 +108,22 @@ pub fn now() -> NaiveDateTime {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap()
+}
+
+/// The demo config pointed at `url` with its state database `dir/<name>.db`, each
+/// `(from, to)` edit applied, written to `dir/<name>.toml` for the binary.
+pub fn write_demo_config(dir: &Path, name: &str, url: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = DEMO_TOML.replace("http://127.0.0.1:8069", url).replace(
+        "path = \"demo-state.db\"",
+        &format!("path = \"{}\"", dir.join(format!("{name}.db")).display()),
+    );
+    for (from, to) in edits {
+        assert!(text.contains(from), "the demo config has {from:?}");
+        text = text.replace(from, to);
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 /// The demo config pointed at `url`, optionally without its `[assignment]` section.

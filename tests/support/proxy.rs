@@ -87,11 +87,7 @@ struct Inner {
 /// The proxy; dropping it stops accepting (connections in flight finish).
 pub struct Proxy {
     pub url: String,
-    upstream: String,
-    http: reqwest::Client,
-    inner: Arc<Mutex<Inner>>,
-    reached: Arc<tokio::sync::Notify>,
-    released: Arc<tokio::sync::Notify>,
+    shared: Shared,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -107,95 +103,77 @@ impl Proxy {
     pub async fn start(upstream: &str, rate: f64, seed: u64) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let inner = Arc::new(Mutex::new(Inner {
-            rng: StdRng::seed_from_u64(seed),
-            rate,
-            enabled: true,
-            faults: BTreeMap::new(),
-            late: Vec::new(),
-            pause_next: None,
-            paused: false,
-            release: None,
-        }));
-        let reached = Arc::new(tokio::sync::Notify::new());
-        let released = Arc::new(tokio::sync::Notify::new());
-        let http = reqwest::Client::new();
         let shared = Shared {
             upstream: upstream.to_owned(),
-            http: http.clone(),
-            inner: inner.clone(),
-            reached: reached.clone(),
-            released: released.clone(),
+            http: reqwest::Client::new(),
+            inner: Arc::new(Mutex::new(Inner {
+                rng: StdRng::seed_from_u64(seed),
+                rate,
+                enabled: true,
+                faults: BTreeMap::new(),
+                late: Vec::new(),
+                pause_next: None,
+                paused: false,
+                release: None,
+            })),
+            reached: Arc::new(tokio::sync::Notify::new()),
+            released: Arc::new(tokio::sync::Notify::new()),
         };
+        let accepting = shared.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     return;
                 };
-                let shared = shared.clone();
+                let shared = accepting.clone();
                 tokio::spawn(async move { shared.serve(socket).await });
             }
         });
-        Proxy {
-            url,
-            upstream: upstream.to_owned(),
-            http,
-            inner,
-            reached,
-            released,
-            task,
-        }
+        Proxy { url, shared, task }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap()
     }
 
     /// Turns fault injection on or off (requests still pass through).
     pub fn set_enabled(&self, on: bool) {
-        self.inner.lock().unwrap().enabled = on;
+        self.inner().enabled = on;
     }
 
     /// Faults injected so far: (kind, call class) → count.
     pub fn faults(&self) -> BTreeMap<(FaultKind, &'static str), usize> {
-        self.inner.lock().unwrap().faults.clone()
+        self.inner().faults.clone()
     }
 
     pub fn fault_count(&self) -> usize {
         self.faults().values().sum()
     }
 
-    fn shared(&self) -> Shared {
-        Shared {
-            upstream: self.upstream.clone(),
-            http: self.http.clone(),
-            inner: self.inner.clone(),
-            reached: self.reached.clone(),
-            released: self.released.clone(),
-        }
-    }
-
     /// Holds the next request of `class` (`"read"`, `"write"`, `"create"`) unanswered and not
     /// forwarded until [`Proxy::release_paused`]; [`Proxy::paused`] waits for it.
     pub fn pause_next(&self, class: &'static str) {
-        self.inner.lock().unwrap().pause_next = Some(class);
+        self.inner().pause_next = Some(class);
     }
 
     /// Waits until a request is held by [`Proxy::pause_next`].
     pub async fn paused(&self) {
-        loop {
-            let notified = self.reached.notified();
-            if self.inner.lock().unwrap().paused {
-                return;
-            }
-            notified.await;
-        }
+        self.wait_paused(true).await;
     }
 
     /// Lets the held request run now and answers it if its client still listens (`run`), or
     /// drops it: it never runs. Returns once that is done.
     pub async fn release_paused(&self, run: bool) {
-        self.inner.lock().unwrap().release = Some(run);
-        self.released.notify_waiters();
+        self.inner().release = Some(run);
+        self.shared.released.notify_waiters();
+        self.wait_paused(false).await;
+    }
+
+    /// Waits until whether a request is held equals `held`.
+    async fn wait_paused(&self, held: bool) {
         loop {
-            let notified = self.reached.notified();
-            if !self.inner.lock().unwrap().paused {
+            let notified = self.shared.reached.notified();
+            if self.inner().paused == held {
                 return;
             }
             notified.await;
@@ -205,11 +183,7 @@ impl Proxy {
     /// Runs every request still held back: after this returns, nothing the client sent
     /// through the proxy can still run.
     pub async fn flush(&self) {
-        let late = std::mem::take(&mut self.inner.lock().unwrap().late);
-        let shared = self.shared();
-        for held in late {
-            let _ = shared.forward(&held.path, held.body).await;
-        }
+        self.shared.run_late().await;
     }
 }
 
@@ -337,11 +311,16 @@ impl Shared {
     /// Odoo after the client has moved on.
     async fn forward_then_late(&self, path: &str, body: Vec<u8>) -> Option<Answer> {
         let answer = self.forward(path, body).await;
+        self.run_late().await;
+        answer
+    }
+
+    /// Runs the requests whose client gave up (their answers go nowhere).
+    async fn run_late(&self) {
         let late = std::mem::take(&mut self.inner.lock().unwrap().late);
         for held in late {
             let _ = self.forward(&held.path, held.body).await;
         }
-        answer
     }
 
     async fn forward(&self, path: &str, body: Vec<u8>) -> Option<Answer> {
