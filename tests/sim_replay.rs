@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{MethodResponse, Struct, Value as X, decode_response};
 
@@ -16,15 +15,6 @@ const VOLATILE: &[&str] = &[
     "tracking_date",
     "date_open",
     "__last_update",
-];
-
-/// Odoo's own gamification engine at work: the simulator answers these with a fault.
-const ENGINE: &[&str] = &[
-    "074-gamification-challenge-action-start-4",
-    "075-gamification-goal-after-start-4",
-    "076-gamification-goal-search-all",
-    "077-gamification-goal-update-goal",
-    "078-gamification-goal-after-update",
 ];
 
 /// One recorded exchange.
@@ -139,52 +129,6 @@ fn short(x: &X) -> String {
     }
 }
 
-/// Seeds the goals Odoo's engine created in 074 (as 075 and 078 recorded them), so later
-/// exchanges see the same database the real server had.
-fn seed_engine_goals(sim: &Sim, after_start: &X, after_update: &X) {
-    let (Some(started), Some(updated)) = (after_start.as_array(), after_update.as_array()) else {
-        return;
-    };
-    let mut store = sim.write();
-    for rec in started.iter().filter_map(X::as_struct) {
-        let id = rec.get("id").and_then(X::as_i64).unwrap_or(0);
-        let final_state = updated
-            .iter()
-            .filter_map(X::as_struct)
-            .find(|r| r.get("id").and_then(X::as_i64) == Some(id));
-        let get = |k: &str| {
-            final_state
-                .and_then(|r| r.get(k))
-                .or_else(|| rec.get(k))
-                .cloned()
-                .unwrap_or(X::Bool(false))
-        };
-        let m2o = |k: &str| {
-            get(k)
-                .as_many2one()
-                .map_or(RV::Null, |(i, _)| RV::Many2one(i))
-        };
-        let text = |k: &str| get(k).as_str().map_or(RV::Null, |s| RV::Str(s.to_owned()));
-        let num = |k: &str| RV::Float(get(k).as_f64().unwrap_or(0.0));
-        let values = vec![
-            ("definition_id".to_owned(), m2o("definition_id")),
-            ("user_id".to_owned(), m2o("user_id")),
-            ("line_id".to_owned(), m2o("line_id")),
-            ("start_date".to_owned(), text("start_date")),
-            ("end_date".to_owned(), text("end_date")),
-            ("target_goal".to_owned(), num("target_goal")),
-            ("current".to_owned(), num("current")),
-            ("state".to_owned(), text("state")),
-            (
-                "closed".to_owned(),
-                RV::Bool(get("closed").as_bool().unwrap_or(false)),
-            ),
-        ];
-        let got = store.create("gamification.goal", values);
-        assert_eq!(got, id, "seeded goal ids follow the sequence");
-    }
-}
-
 /// Compares one answer with the recorded one.
 fn judge(ex: &Exchange, got: &Answer) -> Result<(), String> {
     match (&Answer::of(ex.status, &ex.response), got) {
@@ -200,42 +144,6 @@ fn brief(a: &Answer) -> String {
         Answer::Value(v) => short(v),
         Answer::Fault(c, l) => format!("fault {c} {l:?}"),
         Answer::Raw(s, b) => format!("HTTP {s} {:?}", b.chars().take(80).collect::<String>()),
-    }
-}
-
-/// Replay bookkeeping around Odoo's own engine (074-078): the calls must fault, and once
-/// the recorded goals are known they are seeded so later exchanges see Odoo's database.
-#[derive(Default)]
-struct Engine {
-    after_start: Option<X>,
-}
-
-impl Engine {
-    fn after(&mut self, sim: &Sim, ex: &Exchange, got: &Answer) {
-        if !ENGINE.contains(&ex.name.as_str()) {
-            return;
-        }
-        if ex.name.starts_with("074") || ex.name.starts_with("077") {
-            let Answer::Fault(code, line) = got else {
-                panic!("{}: Odoo's engine call must fault, got {got:?}", ex.name);
-            };
-            assert_eq!(*code, 1, "{}", ex.name);
-            assert!(
-                line.starts_with("NotImplementedError: scorekeeper's Odoo simulator does not run"),
-                "{}: {line}",
-                ex.name
-            );
-        }
-        let recorded = Answer::of(ex.status, &ex.response);
-        if ex.name.starts_with("075") {
-            if let Answer::Value(v) = recorded {
-                self.after_start = Some(v);
-            }
-        } else if ex.name.starts_with("078")
-            && let (Some(start), Answer::Value(updated)) = (&self.after_start, recorded)
-        {
-            seed_engine_goals(sim, start, &updated);
-        }
     }
 }
 
@@ -257,8 +165,8 @@ fn snapshot() -> Sim {
     sim
 }
 
-/// Prints the failures and the score; asserts the target (all but 074-078 and the
-/// exchanges the snapshot cannot reproduce, listed with their reason).
+/// Prints the failures and the score; asserts the target (all but the exchanges the
+/// snapshot cannot reproduce, listed with their reason).
 fn report(passed: usize, total: usize, failures: &[String]) {
     for f in failures {
         println!("FAIL {f}");
@@ -266,7 +174,7 @@ fn report(passed: usize, total: usize, failures: &[String]) {
     println!("sim replay score: {passed}/{total}");
     let unexpected: Vec<&String> = failures
         .iter()
-        .filter(|f| !ENGINE.iter().chain(DATA_LIMITED).any(|n| f.starts_with(n)))
+        .filter(|f| !DATA_LIMITED.iter().any(|n| f.starts_with(n)))
         .collect();
     assert!(
         unexpected.is_empty(),
@@ -294,7 +202,6 @@ async fn replay_every_transcript_over_http() {
     }));
     let client = reqwest::Client::new();
     let all = exchanges();
-    let mut engine = Engine::default();
     let (mut passed, mut failures) = (0, Vec::new());
     for ex in &all {
         let url = format!("http://{addr}{}", ex.endpoint);
@@ -324,7 +231,6 @@ async fn replay_every_transcript_over_http() {
         } else {
             Err(format!("HTTP {} expected, got {status}", ex.status))
         };
-        engine.after(&sim, ex, &got);
         match verdict {
             Ok(()) => passed += 1,
             Err(why) => failures.push(format!("{}: {why}", ex.name)),
@@ -339,14 +245,12 @@ async fn replay_every_transcript_over_http() {
 fn replay_every_transcript_in_process() {
     let sim = snapshot();
     let all = exchanges();
-    let mut engine = Engine::default();
     let (mut passed, mut failures) = (0, Vec::new());
     for ex in all.iter().filter(|e| e.http_method == "POST") {
         let service = ex.endpoint.rsplit('/').next().unwrap_or("");
         let body = sim.handle_xmlrpc(service, ex.request.as_deref().unwrap_or("").as_bytes());
         let got = Answer::of(200, &String::from_utf8(body).unwrap());
         let verdict = judge(ex, &got);
-        engine.after(&sim, ex, &got);
         match verdict {
             Ok(()) => passed += 1,
             Err(why) => failures.push(format!("{}: {why}", ex.name)),

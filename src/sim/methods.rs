@@ -84,10 +84,8 @@ fn gamification_engine(model: &str, method: &str) -> bool {
     model.starts_with("gamification.")
         && matches!(
             method,
-            "action_start"
-                | "action_check"
+            "action_check"
                 | "action_report_progress"
-                | "update_goal"
                 | "action_reach"
                 | "action_fail"
                 | "action_cancel"
@@ -163,6 +161,24 @@ pub(crate) fn call_write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         "write" => write(store, c),
         "create" => create(store, c),
         "unlink" => unlink(store, c),
+        "action_start" if c.model == "gamification.challenge" => {
+            // Odoo 17: `action_start` is `write({'state': 'inprogress'})`.
+            let ids = ids_arg(c.arg(0, "ids"));
+            let mut vals = Struct::new();
+            vals.push("state", X::String("inprogress".into()));
+            let args = [X::Array(ids.into_iter().map(X::Int).collect()), X::Struct(vals)];
+            let kwargs = Struct::new();
+            write(store, &Call { method: "write", args: &args, kwargs: &kwargs, ..*c })
+        }
+        "update_goal" if c.model == "gamification.goal" => {
+            auth::check_access(store, c.uid, c.model, "write")?;
+            let ids: Vec<i64> = ids_arg(c.arg(0, "ids"))
+                .into_iter()
+                .filter(|&id| store.exists(c.model, id))
+                .collect();
+            super::gamification::update_goals(store, &ids)?;
+            Ok(X::Bool(true))
+        }
         m if is_read_only(m) => call_read(store, c),
         _ => Err(unknown_method(c)),
     }
@@ -497,6 +513,10 @@ fn write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     }
     fields.push("write_date".to_owned());
     super::computed::after_change(store, c.model, &ids, &fields);
+    if c.model == "gamification.challenge" {
+        let state = vals.get("state").and_then(X::as_str);
+        super::gamification::after_challenge_write(store, c.uid, &ids, state)?;
+    }
     Ok(X::Bool(true))
 }
 

@@ -13,6 +13,7 @@ mod computed;
 mod create;
 mod custom_fields;
 mod fault;
+mod gamification;
 mod http;
 mod load;
 mod methods;

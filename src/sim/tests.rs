@@ -171,7 +171,7 @@ fn object_faults_match_odoo() {
     let f = kw(
         &sim,
         "gamification.challenge",
-        "action_start",
+        "action_check",
         vec![arr(vec![X::Int(4)])],
         vec![],
     )
