@@ -800,7 +800,19 @@ pub async fn gamification_plan_cmd(
         for change in karma.changes() {
             all.push(change);
         }
-        write_out(out, &format!("{:#}\n", all.to_json()))
+        let mut json = all.to_json();
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert(
+                "odoo_side_effects".into(),
+                outcome
+                    .side_effects
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+        }
+        write_out(out, &format!("{json:#}\n"))
     } else {
         write_out(
             out,

@@ -176,3 +176,109 @@ async fn the_plan_reads_as_text() {
     );
     served.stop().await;
 }
+
+/// Issue 11 item 11: starting a draft challenge. A real Odoo generates (and computes) the
+/// goals of a challenge's participants when `state` is written `inprogress` — the simulator
+/// does too (recordings 074–078). The plan predicts that, the run creates the goals first so
+/// Odoo generates none, and what `plan` showed is exactly what `run` did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_a_draft_challenge_does_what_the_plan_said() {
+    use scorekeeper::gamification::side_effects::SideEffect;
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let opts = options(MissingRows::Zero);
+    let planned = gamification::plan(&client, &opts).await.unwrap();
+    let start = planned
+        .side_effects
+        .iter()
+        .find_map(|e| match e {
+            SideEffect::Start {
+                challenge: 4,
+                generated,
+                removed,
+                ..
+            } => Some((*generated, removed.len())),
+            _ => None,
+        })
+        .expect("the plan predicts the start of challenge 4");
+    assert_eq!(start, (0, 0), "{:?}", planned.side_effects);
+    let text = planned.to_string();
+    assert!(
+        text.contains("Odoo itself: starting challenge 4 'Lead Acquisition': Odoo generates 0 goal(s)"),
+        "{text}"
+    );
+    let planned_goal_creates = planned
+        .plan
+        .creates()
+        .filter(|(_, _, key, _)| key.as_str().starts_with("goal:"))
+        .count();
+    let of_challenge_4 = |sim: &scorekeeper::sim::Sim| {
+        let store = sim.read();
+        store
+            .all_ids("gamification.goal")
+            .into_iter()
+            .filter(|&g| {
+                store.value("gamification.goal", g, "challenge_id") == Some(RV::Many2one(4))
+            })
+            .count()
+    };
+    assert_eq!(of_challenge_4(&served.sim), 0);
+
+    let mut state = State::open_in_memory().unwrap();
+    let (outcome, report) = gamification::run(&client, &mut state, &opts, &apply_options())
+        .await
+        .unwrap();
+    assert!(outcome.surprises.is_empty(), "{:?}", outcome.surprises);
+    let created_goals = report
+        .created
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("goal:"))
+        .count();
+    assert_eq!(created_goals, planned_goal_creates);
+    assert_eq!(planned_goal_creates, 6, "2 participants × 3 lines");
+    // Nothing but the run's own goals: Odoo's start generated none.
+    assert_eq!(of_challenge_4(&served.sim), 6);
+    assert_eq!(outcome.plan, planned.plan, "run applied what plan showed");
+    served.stop().await;
+}
+
+/// What the simulator does when a client starts a challenge without creating its goals
+/// first (Odoo's own `action_start`, recording 074): Odoo generates and computes them as
+/// the real server did (075), and scorekeeper's next plan creates none of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odoo_generates_the_goals_of_a_challenge_started_by_someone_else() {
+    let served = Served::start(sim_at_074()).await;
+    let client = served.client("admin", "admin");
+    let mut opts = options(MissingRows::Zero);
+    client
+        .execute_kw(
+            "gamification.challenge",
+            "action_start",
+            vec![scorekeeper::xmlrpc::Value::Array(vec![
+                scorekeeper::xmlrpc::Value::Int(4),
+            ])],
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    // Odoo's own values (075): the simulator computed them as the real server did.
+    let mut expected = odoo_values();
+    expected.retain(|(challenge, _, _), _| *challenge == 4);
+    let got: HashMap<_, _> = goals(&served.sim)
+        .into_iter()
+        .filter(|((challenge, _, _), _)| *challenge == 4)
+        .collect();
+    assert_eq!(got, expected);
+    // The next run creates nothing: the goals exist (without keys), it only computes them.
+    opts.start.clear();
+    let again = gamification::plan(&client, &opts).await.unwrap();
+    assert_eq!(
+        again
+            .plan
+            .creates()
+            .filter(|(_, _, key, _)| key.as_str().starts_with("goal:"))
+            .count(),
+        0
+    );
+    served.stop().await;
+}

@@ -77,25 +77,15 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     let mut opts = options(MissingRows::KeepOdoosValue);
     let goals_before = count(&served, "gamification.goal");
 
-    // Start the challenge (no goals are created yet by the simulator).
+    // The challenge in progress without goals yet (set in the store: a `state` write through
+    // the API would make the simulator generate them, as Odoo does).
     let mut state = State::open_in_memory().unwrap();
-    let first = gamification::plan(&client, &opts).await.unwrap();
-    let mut starts = scorekeeper::plan::Plan::new("gamification");
-    for c in first
-        .plan
-        .changes()
-        .filter(|c| c.model() == "gamification.challenge")
-    {
-        starts.push(c);
-    }
-    apply::apply(
-        &starts,
-        &mut state,
-        &ClientWriter::new(&client),
-        &apply_options(),
-    )
-    .await
-    .unwrap();
+    served.sim.write().set_raw(
+        "gamification.challenge",
+        4,
+        "state",
+        RV::Str("inprogress".into()),
+    );
     opts.start.clear();
 
     // Goals and Mitchell Admin's badge (he reached every goal) are planned together; both

@@ -231,6 +231,25 @@ impl ApplyReport {
         self.status == RunStatus::Applied
     }
 
+    /// Adds a later run of the same job (a job applied in steps) to this report: counts and
+    /// lists add up, the status is the later run's when it did not succeed.
+    pub fn absorb(&mut self, later: ApplyReport) {
+        if !later.is_success() {
+            self.status = later.status;
+        }
+        self.field_changes_applied += later.field_changes_applied;
+        self.records_written += later.records_written;
+        self.created.extend(later.created);
+        self.duplicates.extend(later.duplicates);
+        self.held.extend(later.held);
+        self.failures.extend(later.failures);
+        self.stale.extend(later.stale);
+        self.entries_failed += later.entries_failed;
+        self.not_attempted += later.not_attempted;
+        self.interrupted |= later.interrupted;
+        self.calls.add(&later.calls);
+    }
+
     pub(super) fn record_failure(&mut self, failure: Failure, entries: usize) {
         tracing::error!(%failure, "apply: call failed");
         self.entries_failed += entries;

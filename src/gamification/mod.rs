@@ -44,6 +44,7 @@ pub mod period;
 pub mod ranking;
 pub mod refresh;
 pub mod rewards;
+pub mod side_effects;
 
 #[cfg(test)]
 mod tests;

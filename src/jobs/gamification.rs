@@ -10,9 +10,12 @@
 //! `create` per model and batch.
 //!
 //! Drafts are started as Odoo's `action_start` would (state `inprogress`, goals generated):
-//! `run` writes the state first and re-reads, because a real Odoo generates goals itself on
-//! that write. Challenges past their end date are not written `done` by us: Odoo's cron
-//! does that, and its write runs Odoo's own reward code.
+//! a real Odoo generates the missing goals itself on that write, so `run` creates them first
+//! (keyed) and writes the state last; Odoo then finds nothing to generate and `plan` is what
+//! `run` does. What Odoo still does by itself is predicted (`gamification::side_effects`) and
+//! checked after the start (two `search` calls, only when a draft is started). Challenges past
+//! their end date are not written `done` by us: Odoo's cron does that, and its write runs
+//! Odoo's own reward code.
 
 mod job;
 mod keys;
@@ -37,6 +40,7 @@ use crate::gamification::period::{Bounds, challenge_bounds};
 use crate::gamification::ranking::Order;
 use crate::gamification::refresh::{self, Snapshot, Values};
 use crate::gamification::rewards::{self, RewardInput};
+use crate::gamification::side_effects::{self, SideEffect};
 use crate::odoo::{OdooClient, OdooError};
 use crate::plan::{FieldChange, InvalidKey, Plan};
 use crate::record::Value;
@@ -174,12 +178,19 @@ pub struct Outcome {
     pub queries: usize,
     /// Goals after this run (new ones with id 0), for reports and leaderboards.
     pub goals: Vec<crate::gamification::Goal>,
+    /// What Odoo will do by itself when these writes land.
+    pub side_effects: Vec<SideEffect>,
+    /// What a run saw Odoo do that the plan did not predict.
+    pub surprises: Vec<String>,
 }
 
 /// Computes the gamification plan without writing anything.
 pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, GamificationError> {
-    let (challenges, started) =
-        read::challenges(client, opts.today, &opts.start, opts.only.as_deref()).await?;
+    let read::Read {
+        challenges,
+        started,
+        on_change,
+    } = read::challenges(client, opts.today, &opts.start, opts.only.as_deref()).await?;
     let mut out = Outcome {
         plan: Plan::new("gamification"),
         started: started.clone(),
@@ -229,6 +240,7 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
         .extend(prepared.unsupported.iter().map(|u| u.to_string()));
     let values = compute_values(client, &snap, &users, &prepared, opts, &mut out).await?;
     let settled = refresh::settle(&snap, &prepared, &values, opts.today);
+    out.side_effects = side_effects::predict(&snap, &started, &on_change, &settled, opts.today);
 
     for new in &settled.creates {
         let key = goal_key(new.line_id, new.user_id, &new.bounds.label())?;
@@ -624,8 +636,11 @@ async fn check_grant_rights(
     })
 }
 
-/// Plans, then applies: drafts are started first (a real Odoo generates their goals on that
-/// write), then the refresh is planned again and applied.
+/// Plans once, then applies in two steps: everything but the starts of draft challenges,
+/// then the starts. A real Odoo generates a started challenge's missing goals (and deletes
+/// those of users no longer selected) on the state write; creating the goals first leaves it
+/// nothing to generate, so what `plan` showed is what `run` does. The run then checks Odoo's
+/// side effects against the prediction and says when they differ.
 pub async fn run(
     client: &OdooClient,
     state: &mut State,
@@ -636,31 +651,70 @@ pub async fn run(
     // plan the same writes.
     let _lock = state.lock_job("gamification").map_err(ApplyError::from)?;
     let writer = ClientWriter::new(client);
-    let mut opts = opts.clone();
-    let first = plan(client, &opts).await?;
-    if !first.started.is_empty() {
-        let mut starts = Plan::new("gamification");
-        for id in &first.started {
-            starts.push_write(
-                "gamification.challenge",
-                *id,
-                vec![FieldChange::new(
-                    "state",
-                    Value::Str("draft".into()),
-                    Value::Str("inprogress".into()),
-                )],
-                "start the challenge",
-            );
-        }
-        apply::apply(&starts, state, &writer, apply_opts).await?;
-        opts.start.clear();
-        let mut second = plan(client, &opts).await?;
-        second.started = first.started;
-        let report = apply::apply(&second.plan, state, &writer, apply_opts).await?;
-        return Ok((second, report));
+    let mut outcome = plan(client, opts).await?;
+    if outcome.started.is_empty() {
+        let report = apply::apply(&outcome.plan, state, &writer, apply_opts).await?;
+        return Ok((outcome, report));
     }
-    let report = apply::apply(&first.plan, state, &writer, apply_opts).await?;
-    Ok((first, report))
+    let is_start = |c: &crate::plan::Change| {
+        matches!(c, crate::plan::Change::Write { model, id, .. }
+            if model == "gamification.challenge" && outcome.started.contains(id))
+    };
+    let refresh = Plan::from_changes(
+        "gamification",
+        outcome.plan.changes().filter(|c| !is_start(c)),
+    );
+    let starts = Plan::from_changes(
+        "gamification",
+        outcome.plan.changes().filter(|c| is_start(c)),
+    );
+    let mut report = apply::apply(&refresh, state, &writer, apply_opts).await?;
+    if !report.is_success() || report.interrupted {
+        // A challenge is started only once its goals exist.
+        return Ok((outcome, report));
+    }
+    let before = started_goal_ids(client, &outcome.started).await?;
+    let started = apply::apply(&starts, state, &writer, apply_opts).await?;
+    let after = started_goal_ids(client, &outcome.started).await?;
+    let generated = after.difference(&before).count();
+    let removed = before.difference(&after).count();
+    let (want_generated, want_removed) = outcome
+        .side_effects
+        .iter()
+        .filter_map(|e| match e {
+            SideEffect::Start {
+                generated, removed, ..
+            } => Some((*generated, removed.len())),
+            SideEffect::ProgressReports { .. } => None,
+        })
+        .fold((0, 0), |(g, r), (eg, er)| (g + eg, r + er));
+    if (generated, removed) != (want_generated, want_removed) {
+        outcome.surprises.push(format!(
+            "starting challenge(s) {:?}: Odoo generated {generated} goal(s) and deleted              {removed} (predicted {want_generated} and {want_removed}); the next run computes              what it generated",
+            outcome.started
+        ));
+    }
+    report.absorb(started);
+    Ok((outcome, report))
+}
+
+/// The ids of every goal of `challenges`, to see what Odoo's start did.
+async fn started_goal_ids(
+    client: &OdooClient,
+    challenges: &[i64],
+) -> Result<BTreeSet<i64>, GamificationError> {
+    let ids = client
+        .search(
+            "gamification.goal",
+            vec![crate::odoo::leaf(
+                "challenge_id",
+                "in",
+                xmlrpc::Value::Array(challenges.iter().map(|&c| xmlrpc::Value::Int(c)).collect()),
+            )],
+            &Default::default(),
+        )
+        .await?;
+    Ok(ids.into_iter().collect())
 }
 
 /// A leaderboard's columns: the challenge's lines in Odoo's order (`sequence, id`), named after
@@ -701,7 +755,9 @@ async fn find_challenge(
     let Some(&id) = ids.first() else {
         return Err(GamificationError::NoChallenge(challenge.to_string()));
     };
-    let (challenges, _) = read::challenges(client, today, &[id], Some(&[id])).await?;
+    let challenges = read::challenges(client, today, &[id], Some(&[id]))
+        .await?
+        .challenges;
     match challenges.into_iter().next() {
         Some(c) => Ok((id, c)),
         None => Err(GamificationError::NoChallenge(challenge.to_string())),
@@ -779,6 +835,12 @@ impl std::fmt::Display for Outcome {
         }
         for w in &self.withheld {
             writeln!(f, "badge withheld: {w}")?;
+        }
+        for e in &self.side_effects {
+            writeln!(f, "Odoo itself: {e}")?;
+        }
+        for s in &self.surprises {
+            writeln!(f, "warning: {s}")?;
         }
         Ok(())
     }

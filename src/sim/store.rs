@@ -195,6 +195,15 @@ impl Store {
             .unwrap_or_default()
     }
 
+    /// Sets one stored field of an existing record as is, without Odoo's side effects: for
+    /// tests that arrange a database state the API would not leave (e.g. a challenge in
+    /// progress whose goals were never generated).
+    pub fn set_raw(&mut self, model: &str, id: i64, field: &str, value: Value) {
+        if let Some(t) = self.table_mut(model) {
+            t.set(id, field, value);
+        }
+    }
+
     /// Stores a record with a given id, as is (no defaults, no side effects).
     pub(crate) fn put(&mut self, model: &str, id: i64, values: Vec<(String, Value)>) {
         let reg = &self.reg;

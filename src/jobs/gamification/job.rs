@@ -92,6 +92,10 @@ impl Job for GamificationJob {
             for w in &outcome.withheld {
                 tracing::warn!("badge withheld: {w}");
             }
+            for s in &outcome.surprises {
+                tracing::warn!("{s}");
+                summary.push_str(&format!("; warning: {s}"));
+            }
             Ok(JobOutcome {
                 changes_written: written,
                 rpc_calls: ctx.odoo.metrics().calls - calls_before,

@@ -34,6 +34,7 @@ const CHALLENGE_FIELDS: &[&str] = &[
     "reward_third_id",
     "reward_failure",
     "reward_realtime",
+    "report_message_frequency",
 ];
 
 fn leaf(field: &str, op: &str, value: Value) -> Value {
@@ -51,7 +52,7 @@ pub async fn challenges(
     today: NaiveDate,
     start: &[i64],
     only: Option<&[i64]>,
-) -> Result<(Vec<Challenge>, Vec<i64>), GamificationError> {
+) -> Result<Read, GamificationError> {
     let mut domain = vec![
         "|".into(),
         "|".into(),
@@ -70,9 +71,13 @@ pub async fn challenges(
         .await?;
     let mut out = Vec::new();
     let mut started = Vec::new();
+    let mut on_change = BTreeSet::new();
     for r in &rows {
         let row = Row::new("gamification.challenge", r);
         let id = row.id()?;
+        if row.text("report_message_frequency")?.as_deref() == Some("onchange") {
+            on_change.insert(id);
+        }
         let state_text = row.text("state")?.unwrap_or_default();
         let Some(mut state) = ChallengeState::parse(&state_text) else {
             return Err(GamificationError::Unexpected {
@@ -101,7 +106,19 @@ pub async fn challenges(
             reward_realtime: row.boolean("reward_realtime")?,
         });
     }
-    Ok((out, started))
+    Ok(Read {
+        challenges: out,
+        started,
+        on_change,
+    })
+}
+
+/// The challenges a run refreshes, the drafts it starts, and those reporting on change.
+pub struct Read {
+    pub challenges: Vec<Challenge>,
+    pub started: Vec<i64>,
+    /// Challenges whose report frequency is "On change" (Odoo reports on each goal write).
+    pub on_change: BTreeSet<i64>,
 }
 
 /// Lines, definitions and the model fields they name. Definition names also come back, to
