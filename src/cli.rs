@@ -469,7 +469,7 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
             write_out(
                 out,
                 &format!(
-                    "warning duplicate {} ({}): ids {} — keep one, delete the others in Odoo (for karma, book a correcting entry)\n",
+                    "warning duplicate {} ({}): ids {} — the next `run gamification` repairs it (keeps the oldest, deletes the others; a karma duplicate gets its own key and a correcting entry), journaled and undoable\n",
                     d.model,
                     d.what,
                     ids.join(", ")

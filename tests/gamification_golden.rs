@@ -204,7 +204,9 @@ async fn starting_a_draft_challenge_does_what_the_plan_said() {
     assert_eq!(start, (0, 0), "{:?}", planned.side_effects);
     let text = planned.to_string();
     assert!(
-        text.contains("Odoo itself: starting challenge 4 'Lead Acquisition': Odoo generates 0 goal(s)"),
+        text.contains(
+            "Odoo itself: starting challenge 4 'Lead Acquisition': Odoo generates 0 goal(s)"
+        ),
         "{text}"
     );
     let planned_goal_creates = planned

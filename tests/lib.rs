@@ -21,6 +21,7 @@ mod fault_injection;
 mod gamification_features;
 mod gamification_golden;
 mod gamification_load;
+mod gamification_repair;
 mod gamification_retries;
 mod odoo_ids;
 mod scheduler_dst;

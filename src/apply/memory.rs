@@ -315,6 +315,24 @@ impl MemoryOdoo {
 }
 
 impl OdooWriter for MemoryOdoo {
+    async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {
+        self.run(Method::Write, &format!("{model}.unlink"), |inner| {
+            let records = inner.models.get_mut(model);
+            match records {
+                // Odoo raises MissingError when a record is already gone.
+                Some(r) if ids.iter().all(|id| r.contains_key(id)) => {
+                    for id in ids {
+                        r.remove(id);
+                    }
+                    Ok(())
+                }
+                _ => Err(WriteError::Permanent(format!(
+                    "{model}.unlink: record does not exist"
+                ))),
+            }
+        })
+    }
+
     async fn write(
         &self,
         model: &str,

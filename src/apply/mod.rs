@@ -107,6 +107,8 @@ pub enum ApplyError {
     VerifyRead { model: String, error: WriteError },
     #[error("cannot read the current values to undo run {run}: {error}")]
     UndoRead { run: String, error: WriteError },
+    #[error("cannot undo: {0}")]
+    Undo(String),
 }
 
 /// Journals `plan`, then applies it. Entries left `planned` by earlier runs are reconciled
@@ -158,8 +160,9 @@ fn journal_entries<'a>(
     plan: &'a Plan,
     writes: &'a [(WriteGroup, Vec<u32>)],
     creates: &'a [CreateGroup],
+    unlinks: &'a [UnlinkGroup],
 ) -> (impl Iterator<Item = NewEntry> + 'a, Vec<Range<i64>>) {
-    let mut seqs = Vec::with_capacity(writes.len() + creates.len());
+    let mut seqs = Vec::with_capacity(writes.len() + creates.len() + unlinks.len());
     let mut next = 1;
     for (group, _) in writes {
         let count = (group.ids.len() * group.values.len()) as i64;
@@ -167,6 +170,11 @@ fn journal_entries<'a>(
         next += count;
     }
     for batch in creates {
+        let count = batch.items.len() as i64;
+        seqs.push(next..next + count);
+        next += count;
+    }
+    for batch in unlinks {
         let count = batch.items.len() as i64;
         seqs.push(next..next + count);
         next += count;
@@ -208,7 +216,55 @@ fn journal_entries<'a>(
             detail: None,
         })
     });
-    (write_entries.chain(create_entries), seqs)
+    let unlink_entries = unlinks.iter().enumerate().flat_map(move |(index, batch)| {
+        let group = (writes.len() + creates.len() + index) as i64;
+        batch
+            .items
+            .iter()
+            .map(move |(id, values, reason)| NewEntry {
+                model: batch.model.clone(),
+                record_id: Some(*id),
+                change: EntryChange::Unlink {
+                    values: values.clone(),
+                },
+                reason: reason.clone(),
+                group: Some(group),
+                status: EntryStatus::Planned,
+                detail: None,
+            })
+    });
+    (
+        write_entries.chain(create_entries).chain(unlink_entries),
+        seqs,
+    )
+}
+
+/// Unlinks of one model in one call: (id, values it held, reason) per record.
+struct UnlinkGroup {
+    model: String,
+    items: Vec<(i64, Vec<(String, Value)>, String)>,
+}
+
+/// The plan's unlinks per model (in plan order), split at `batch_size`.
+fn unlink_groups(plan: &Plan, batch_size: usize) -> Vec<UnlinkGroup> {
+    let mut by_model: std::collections::BTreeMap<&str, Vec<(i64, Vec<(String, Value)>, String)>> =
+        std::collections::BTreeMap::new();
+    for (model, id, values, reason) in plan.unlinks() {
+        by_model
+            .entry(model)
+            .or_default()
+            .push((id, values.to_vec(), reason.to_owned()));
+    }
+    let mut out = Vec::new();
+    for (model, items) in by_model {
+        for chunk in items.chunks(batch_size.max(1)) {
+            out.push(UnlinkGroup {
+                model: model.to_owned(),
+                items: chunk.to_vec(),
+            });
+        }
+    }
+    out
 }
 
 fn outcomes(
@@ -244,11 +300,12 @@ pub(crate) async fn execute<W: OdooWriter>(
     let retries_before = writer.retries_so_far();
     let indexed = indexed_write_groups(plan, opts.batch_size);
     let create_groups = plan.create_groups(opts.batch_size);
-    let (entries, group_seqs) = journal_entries(plan, &indexed, &create_groups);
+    let unlinks = unlink_groups(plan, opts.batch_size);
+    let (entries, group_seqs) = journal_entries(plan, &indexed, &create_groups, &unlinks);
     let run_id = state.begin_run(&plan.job, undo_of, entries.chain(extra))?;
     let write_groups: Vec<&WriteGroup> = indexed.iter().map(|(group, _)| group).collect();
     let mut report = ApplyReport::new(run_id.clone(), plan.job.clone());
-    if write_groups.is_empty() && create_groups.is_empty() {
+    if write_groups.is_empty() && create_groups.is_empty() && unlinks.is_empty() {
         let info = state.finish_run(&run_id, RunStatus::Applied, None, &opts.cursors)?;
         report.status = info.status;
         return Ok(report);
@@ -311,6 +368,48 @@ pub(crate) async fn execute<W: OdooWriter>(
             if !ok && opts.stop_on_error {
                 stopped_at = Some(write_groups.len() + index + 1);
                 break;
+            }
+        }
+    }
+    if stopped_at.is_none() {
+        let base = write_groups.len() + create_groups.len();
+        for (index, batch) in unlinks.iter().enumerate() {
+            if stop_requested() {
+                report.interrupted = true;
+                stopped_at = Some(base + index);
+                break;
+            }
+            let seqs = group_seqs[base + index].clone();
+            let ids: Vec<i64> = batch.items.iter().map(|(id, ..)| *id).collect();
+            // Sent once: a lost answer is settled by reconciliation (is the record gone?).
+            let result = once(
+                &mut report.calls,
+                Call::Write,
+                writer.unlink(&batch.model, &ids),
+            )
+            .await;
+            match result {
+                Ok(()) => {
+                    state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
+                    report
+                        .unlinked
+                        .extend(ids.iter().map(|&id| (batch.model.clone(), id)));
+                }
+                Err(error) => {
+                    let failure = Failure::unlink(&batch.model, &ids, error);
+                    let entries = ids.len();
+                    state.record_range(
+                        &run_id,
+                        seqs,
+                        failure.entry_status(),
+                        Some(&failure.detail()),
+                    )?;
+                    report.record_failure(failure, entries);
+                    if opts.stop_on_error {
+                        stopped_at = Some(base + index + 1);
+                        break;
+                    }
+                }
             }
         }
     }

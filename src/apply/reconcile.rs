@@ -104,10 +104,12 @@ pub async fn reconcile<W: OdooWriter>(
 
     let mut writes: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
     let mut creates: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
+    let mut unlinks: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
     for entry in &entries {
         match entry.change {
             EntryChange::Write { .. } => writes.entry(&entry.model).or_default().push(entry),
             EntryChange::Create { .. } => creates.entry(&entry.model).or_default().push(entry),
+            EntryChange::Unlink { .. } => unlinks.entry(&entry.model).or_default().push(entry),
         }
     }
 
@@ -128,7 +130,7 @@ pub async fn reconcile<W: OdooWriter>(
             .iter()
             .filter_map(|e| match &e.change {
                 EntryChange::Write { field, .. } => Some(field.clone()),
-                EntryChange::Create { .. } => None,
+                EntryChange::Create { .. } | EntryChange::Unlink { .. } => None,
             })
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -194,7 +196,7 @@ pub async fn reconcile<W: OdooWriter>(
                 .iter()
                 .filter_map(|e| match &e.change {
                     EntryChange::Create { key, .. } => Some(key.clone()),
-                    EntryChange::Write { .. } => None,
+                    EntryChange::Write { .. } | EntryChange::Unlink { .. } => None,
                 })
                 .collect();
             let found = once(
@@ -244,6 +246,43 @@ pub async fn reconcile<W: OdooWriter>(
                     record_id: found,
                 });
             }
+        }
+    }
+    // An unlink was applied if the record is gone; one still there was not (unless its lost
+    // request may still run).
+    for (model, entries) in unlinks {
+        let ids: Vec<i64> = entries.iter().filter_map(|e| e.record_id).collect();
+        let current = read_current(
+            writer,
+            model,
+            &ids,
+            &["id".to_owned()],
+            opts,
+            &mut report.calls,
+        )
+        .await
+        .map_err(ApplyError::Reconcile)?;
+        for entry in entries {
+            let exists = entry.record_id.is_some_and(|id| current.contains_key(&id));
+            let (status, detail) = if !exists {
+                (EntryStatus::Applied, "reconciled: the record is gone")
+            } else if may_still_run(entry, clock_now, deadline) {
+                report.in_doubt += 1;
+                continue;
+            } else {
+                (
+                    EntryStatus::NotApplied,
+                    "reconciled: the record still exists",
+                )
+            };
+            tally(&mut report, entry, status, detail);
+            outcomes.push(Outcome {
+                run_id: entry.run_id.clone(),
+                seq: entry.seq,
+                status,
+                detail: Some(detail.to_owned()),
+                record_id: None,
+            });
         }
     }
     state.record_outcomes(&outcomes, &keys)?;
@@ -312,7 +351,7 @@ fn tally(report: &mut ReconcileReport, entry: &JournalEntry, status: EntryStatus
             record_id: entry.record_id,
             field: match &entry.change {
                 EntryChange::Write { field, .. } => Some(field.clone()),
-                EntryChange::Create { .. } => None,
+                EntryChange::Create { .. } | EntryChange::Unlink { .. } => None,
             },
             detail: detail.to_owned(),
         }),

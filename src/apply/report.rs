@@ -83,6 +83,18 @@ impl Failure {
         }
     }
 
+    pub(super) fn unlink(model: &str, ids: &[i64], error: WriteError) -> Failure {
+        Failure {
+            model: model.to_owned(),
+            call: "unlink",
+            ids: ids.to_vec(),
+            fields: Vec::new(),
+            keys: Vec::new(),
+            outcome_unknown: error.outcome_unknown(),
+            error,
+        }
+    }
+
     pub(super) fn create(
         model: &str,
         keys: &[IdemKey],
@@ -193,6 +205,8 @@ pub struct ApplyReport {
     pub duplicates: Vec<(IdemKey, i64)>,
     /// Creates held back: an earlier create of the key lost its answer and may still run.
     pub held: Vec<IdemKey>,
+    /// Records deleted (duplicates repaired): (model, id).
+    pub unlinked: Vec<(String, i64)>,
     pub failures: Vec<Failure>,
     /// With `verify_old`: changes dropped because Odoo no longer held the planned old value.
     pub stale: Vec<SkippedField>,
@@ -218,6 +232,7 @@ impl ApplyReport {
             created: Vec::new(),
             duplicates: Vec::new(),
             held: Vec::new(),
+            unlinked: Vec::new(),
             failures: Vec::new(),
             stale: Vec::new(),
             entries_failed: 0,
@@ -242,6 +257,7 @@ impl ApplyReport {
         self.created.extend(later.created);
         self.duplicates.extend(later.duplicates);
         self.held.extend(later.held);
+        self.unlinked.extend(later.unlinked);
         self.failures.extend(later.failures);
         self.stale.extend(later.stale);
         self.entries_failed += later.entries_failed;
@@ -295,6 +311,13 @@ impl fmt::Display for ApplyReport {
                 "  held {} create(s) whose earlier request lost its answer and may still run in Odoo: {}",
                 self.held.len(),
                 short_list(&keys)
+            )?;
+        }
+        if !self.unlinked.is_empty() {
+            writeln!(
+                f,
+                "  deleted {} duplicate record(s) (journaled with their values: undo re-creates them)",
+                self.unlinked.len()
             )?;
         }
         writeln!(f, "  calls: {}", self.calls)?;

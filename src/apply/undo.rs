@@ -11,9 +11,12 @@
 //! leads without a salesperson) must still be empty: a salesperson given since would
 //! otherwise be left with the team from before the run.
 //!
-//! Records a run created (badge grants, karma entries) are listed, not deleted: unlinking a
-//! karma tracking or a badge grant has side effects in Odoo (karma totals, notifications) that
-//! a blind delete would not reverse, so that stays a human decision.
+//! Records a run created are not deleted: unlinking a karma tracking or a badge grant has side
+//! effects in Odoo (karma totals, notifications) that a blind delete would not reverse. Karma
+//! entries are cancelled by a reversing entry of the opposite gain (keyed, so the karma
+//! engine counts it against the same event); badge grants and goals are listed, and deleting
+//! them stays a human decision. Records a run deleted (duplicates a repair removed) are
+//! created again with the values the journal kept.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -24,6 +27,144 @@ use super::{ApplyError, ApplyOptions, OdooWriter, execute, reconcile};
 use crate::plan::{FieldChange, IdemKey, Plan, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, NewEntry, RunId, RunStatus, State, StateError};
+
+/// A created record that undo cancels with a reversing record instead of keeping it: a karma
+/// entry is reversed by an entry of the opposite gain (deleting it would not lower the
+/// user's karma, which Odoo carries forward from entry to entry).
+struct Reversal {
+    /// The field holding the entry's user.
+    user: &'static str,
+    /// The text people read, prefixed with the undo.
+    text: &'static str,
+    /// Where the key lives: the technical field, else a marker in `text`.
+    key_field: &'static str,
+}
+
+/// The models whose creates undo reverses: data, like [`UNITS`].
+const REVERSALS: &[(&str, Reversal)] = &[(
+    "gamification.karma.tracking",
+    Reversal {
+        user: "user_id",
+        text: "reason",
+        key_field: "x_sk_key",
+    },
+)];
+
+fn reversal_of(model: &str) -> Option<&'static Reversal> {
+    REVERSALS.iter().find(|(m, _)| *m == model).map(|(_, r)| r)
+}
+
+/// A run id as idempotency-key text.
+fn key_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Plans one reversing karma entry per entry the run created: the opposite gain, chained on
+/// each user's karma as Odoo holds it now (one `read`), keyed `<key>:undo=<run>` so the
+/// karma engine counts it against the same event.
+async fn plan_reversals<W: OdooWriter>(
+    plan: &mut Plan,
+    report: &mut UndoReport,
+    target: &RunId,
+    reversals: Vec<(
+        String,
+        i64,
+        IdemKey,
+        Vec<(String, Value)>,
+        &'static Reversal,
+    )>,
+    writer: &W,
+    opts: &ApplyOptions,
+    stats: &mut super::CallStats,
+) -> Result<(), ApplyError> {
+    if reversals.is_empty() {
+        return Ok(());
+    }
+    let get = |values: &[(String, Value)], f: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == f)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Null)
+    };
+    let users: BTreeSet<i64> = reversals
+        .iter()
+        .filter_map(|(_, _, _, values, r)| get(values, r.user).as_many2one())
+        .collect();
+    let ids: Vec<i64> = users.into_iter().collect();
+    let karma = read_current(
+        writer,
+        "res.users",
+        &ids,
+        &["karma".to_owned()],
+        opts,
+        stats,
+    )
+    .await
+    .map_err(|error| ApplyError::UndoRead {
+        run: target.to_string(),
+        error,
+    })?;
+    let mut running: HashMap<i64, i64> = ids
+        .iter()
+        .map(|id| {
+            let now = karma
+                .get(id)
+                .and_then(|v| v.get("karma"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            (*id, now)
+        })
+        .collect();
+    for (model, id, key, values, rule) in reversals {
+        let Some(user) = get(&values, rule.user).as_many2one() else {
+            continue;
+        };
+        let gain = get(&values, "new_value").as_i64().unwrap_or(0)
+            - get(&values, "old_value").as_i64().unwrap_or(0);
+        let old = running.get(&user).copied().unwrap_or(0);
+        let new = old - gain;
+        running.insert(user, new);
+        let undo_key = IdemKey::new(format!(
+            "{}:undo={}",
+            key.as_str(),
+            key_safe(target.as_str())
+        ))
+        .map_err(|e| ApplyError::Undo(e.to_string()))?;
+        let text = get(&values, rule.text);
+        let text = text.as_str().unwrap_or_default();
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for (field, value) in &values {
+            let value = match field.as_str() {
+                "old_value" => Value::Int(old),
+                "new_value" => Value::Int(new),
+                f if f == rule.key_field => Value::Str(undo_key.as_str().to_owned()),
+                f if f == rule.text => {
+                    let cleaned = text.replace(&key.marker(), &undo_key.marker());
+                    Value::Str(format!("Undo of run {target}: {cleaned}"))
+                }
+                _ => value.clone(),
+            };
+            out.push((field.clone(), value));
+        }
+        plan.push_create(
+            &model,
+            out,
+            undo_key,
+            format!("undo of run {target}: reverse {model} {id}"),
+        );
+        report.reversed.push((model, id));
+    }
+    Ok(())
+}
 
 /// Fields restored together or not at all, per model.
 pub struct Unit {
@@ -59,6 +200,10 @@ pub struct UndoReport {
     pub skipped: Vec<SkippedField>,
     /// Records the run created, left in place: (model, id, key).
     pub creates_kept: Vec<(String, Option<i64>, IdemKey)>,
+    /// Records the run deleted, created again: (model, id they had).
+    pub recreated: Vec<(String, i64)>,
+    /// Entries the run created that a reversing entry cancels (karma): (model, id).
+    pub reversed: Vec<(String, i64)>,
     /// The undo's own run (absent when already undone).
     pub run: Option<ApplyReport>,
 }
@@ -70,11 +215,13 @@ impl fmt::Display for UndoReport {
         }
         writeln!(
             f,
-            "undo of run {}: {} value(s) restored, {} skipped, {} created record(s) kept",
+            "undo of run {}: {} value(s) restored, {} skipped, {} created record(s) kept, {} deleted record(s) re-created, {} karma entr(ies) reversed",
             self.target,
             self.restored.len(),
             self.skipped.len(),
-            self.creates_kept.len()
+            self.creates_kept.len(),
+            self.recreated.len(),
+            self.reversed.len()
         )?;
         for skip in &self.skipped {
             writeln!(
@@ -152,6 +299,8 @@ pub async fn undo<W: OdooWriter>(
         restored: Vec::new(),
         skipped: Vec::new(),
         creates_kept: Vec::new(),
+        recreated: Vec::new(),
+        reversed: Vec::new(),
         run: None,
     };
     if report.already_undone {
@@ -160,6 +309,8 @@ pub async fn undo<W: OdooWriter>(
     let reconciled = reconcile(state, writer, opts).await?;
 
     let mut written = Vec::new();
+    let mut recreate = Vec::new();
+    let mut reversals = Vec::new();
     for entry in state.journal(target)? {
         if entry.status != EntryStatus::Applied {
             continue;
@@ -177,10 +328,18 @@ pub async fn undo<W: OdooWriter>(
                     });
                 }
             }
-            EntryChange::Create { key, .. } => {
-                report
-                    .creates_kept
-                    .push((entry.model, entry.record_id, key))
+            EntryChange::Create { key, values } => {
+                match (entry.record_id, reversal_of(&entry.model)) {
+                    (Some(id), Some(rule)) => reversals.push((entry.model, id, key, values, rule)),
+                    _ => report
+                        .creates_kept
+                        .push((entry.model, entry.record_id, key)),
+                }
+            }
+            EntryChange::Unlink { values } => {
+                if let Some(id) = entry.record_id {
+                    recreate.push((entry.model, id, entry.seq, values, entry.reason));
+                }
             }
         }
     }
@@ -273,6 +432,30 @@ pub async fn undo<W: OdooWriter>(
             }
         }
     }
+
+    // Records the run deleted (duplicates) come back with the values they held; their new
+    // ids differ. The key names the undone entry, so a retried undo creates them once.
+    for (model, id, seq, values, reason) in recreate {
+        let key = IdemKey::new(format!("restore:{}:{seq}", key_safe(target.as_str())))
+            .map_err(|e| ApplyError::Undo(e.to_string()))?;
+        plan.push_create(
+            &model,
+            values,
+            key,
+            format!("undo of run {target}: re-create {model} {id} ({reason})"),
+        );
+        report.recreated.push((model, id));
+    }
+    plan_reversals(
+        &mut plan,
+        &mut report,
+        target,
+        reversals,
+        writer,
+        opts,
+        &mut stats,
+    )
+    .await?;
 
     let undo_opts = ApplyOptions {
         cursors: Vec::new(),

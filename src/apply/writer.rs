@@ -66,6 +66,13 @@ pub trait OdooWriter: Sync {
         values: &[Vec<(String, Value)>],
     ) -> impl Future<Output = Result<Vec<i64>, WriteError>> + Send;
 
+    /// `model.unlink(ids)` in one call (a repair deleting duplicates).
+    fn unlink(
+        &self,
+        model: &str,
+        ids: &[i64],
+    ) -> impl Future<Output = Result<(), WriteError>> + Send;
+
     /// `model.read(ids, fields)`: the records that still exist (any order), each with the
     /// requested fields. A missing id is simply absent from the answer.
     fn read(

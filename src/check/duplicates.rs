@@ -1,8 +1,9 @@
 //! Duplicates of the records scorekeeper keeps exactly once: goals (one per challenge line,
 //! user and period), badge grants and karma entries (one per idempotency key, in `x_sk_key` or
 //! as the older `[sk:…]` marker). However they arose (an older version, a restored database, a
-//! request that ran after its deadline), `scorekeeper check` reports them. Repairing them is
-//! not built yet.
+//! request that ran after its deadline), `scorekeeper check` reports them; the gamification
+//! job repairs those it reads (goals of current periods, grants of its challenges' badges,
+//! every keyed karma entry) with journaled, undoable changes.
 
 use std::collections::BTreeMap;
 

@@ -36,6 +36,9 @@ pub struct Booked {
     pub seq: u32,
     /// Gain of the entry (`new_value - old_value`).
     pub gain: i64,
+    /// Another entry carries the same key (a duplicate, however it arose): the net gain
+    /// counts both, so the next entry corrects it, and says so.
+    pub duplicate: bool,
 }
 
 /// A tracking to create.
@@ -55,8 +58,12 @@ pub fn entry_key(rule: &str, model: &str, record_id: i64, seq: u32) -> Result<Id
     IdemKey::new(format!("karma:rule={rule}:rec={model}/{record_id}:n={seq}"))
 }
 
-/// Reads back a key made by [`entry_key`]: (rule, model, record, seq).
+/// Reads back a key made by [`entry_key`]: (rule, model, record, seq). An undo's reversing
+/// entry (`<key>:undo=<run>`) and a repaired duplicate (`<key>:dup=<id>`) read as the entry
+/// they reverse or duplicate: their gains count against the same event.
 pub fn parse_key(key: &str) -> Option<(String, String, i64, u32)> {
+    let key = key.split_once(":undo=").map_or(key, |(k, _)| k);
+    let key = key.split_once(":dup=").map_or(key, |(k, _)| k);
     let rest = key.strip_prefix("karma:rule=")?;
     let (rule, rest) = rest.split_once(":rec=")?;
     let (rec, seq) = rest.split_once(":n=")?;
@@ -95,6 +102,11 @@ pub fn entries(
 ) -> Result<Vec<Entry>, InvalidKey> {
     // (rule, model, record) → (net gain booked, highest seq, user of the first entry)
     let mut net: HashMap<RecordKey<'_>, Net> = HashMap::with_capacity(booked.len());
+    let duplicated: HashSet<RecordKey<'_>> = booked
+        .iter()
+        .filter(|b| b.duplicate)
+        .map(|b| (b.rule.as_str(), b.model.as_str(), b.record_id))
+        .collect();
     for b in booked {
         let slot = net
             .entry((b.rule.as_str(), b.model.as_str(), b.record_id))
@@ -159,7 +171,12 @@ pub fn entries(
         }
         let gain = e.points - had;
         let key = entry_key(&e.rule, &e.model, e.record_id, seq + 1)?;
-        let why = if e.points == 0 {
+        let why = if duplicated.contains(&id) {
+            format!(
+                "{}: correction, an entry was booked twice ({} #{} {})",
+                e.rule_name, e.model, e.record_id, e.record_name
+            )
+        } else if e.points == 0 {
             format!(
                 "{}: reversed ({} #{} {})",
                 e.rule_name, e.model, e.record_id, e.record_name
@@ -242,6 +259,7 @@ mod tests {
                     user_id: e.user_id,
                     seq,
                     gain: e.new_value - e.old_value,
+                    duplicate: false,
                 }
             })
             .collect()

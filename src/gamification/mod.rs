@@ -36,6 +36,7 @@
 //! `reward_id` at most once per user per challenge.
 
 pub mod compute;
+pub mod duplicates;
 pub mod goal;
 pub mod karma;
 pub mod leaderboard;

@@ -277,7 +277,13 @@ mod tests {
             }]
         );
         // Without the run's creates, Odoo generates the two missing goals itself.
-        let effects = predict(&snap, &[4], &BTreeSet::new(), &Settled::default(), d("2026-11-20"));
+        let effects = predict(
+            &snap,
+            &[4],
+            &BTreeSet::new(),
+            &Settled::default(),
+            d("2026-11-20"),
+        );
         assert!(matches!(effects[0], SideEffect::Start { generated: 2, .. }));
         // A challenge not being started has no start effect.
         assert!(predict(&snap, &[], &BTreeSet::new(), &settled, d("2026-11-20")).is_empty());

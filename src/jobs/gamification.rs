@@ -34,6 +34,7 @@ use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport};
 use crate::config::{GamificationConfig, Measure};
 use crate::domain::{Domain, Env, UserCtx};
 use crate::gamification::compute::{self, Aggregate, GroupRow, MissingRows, Query};
+use crate::gamification::duplicates;
 use crate::gamification::leaderboard::{self, Column, Leaderboard};
 use crate::gamification::model::{Batch, DateField, Definition, Mode};
 use crate::gamification::period::{Bounds, challenge_bounds};
@@ -224,7 +225,41 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
         }
     }
     resolve_date_types(client, &mut definitions, &opts.overrides).await?;
-    let goals = read::goals(client, &challenges, opts.today).await?;
+    // Duplicates among the goals read are deleted (journaled with their values, so undo
+    // brings them back) and left out of the refresh.
+    let (goals, duplicate_goals) =
+        duplicates::split_goals(read::goals(client, &challenges, opts.today).await?);
+    for d in &duplicate_goals {
+        let g = &d.goal;
+        let date = |d: Option<NaiveDate>| d.map_or(Value::Null, |d| Value::Str(d.to_string()));
+        let m2o = |id: Option<i64>| id.map_or(Value::Null, Value::Many2one);
+        out.plan.push_unlink(
+            "gamification.goal",
+            g.id,
+            vec![
+                (
+                    "definition_id".to_string(),
+                    Value::Many2one(g.definition_id),
+                ),
+                ("user_id".to_string(), Value::Many2one(g.user_id)),
+                ("line_id".to_string(), m2o(g.line_id)),
+                ("start_date".to_string(), date(g.start_date)),
+                ("end_date".to_string(), date(g.end_date)),
+                ("target_goal".to_string(), Value::Float(g.target)),
+                ("current".to_string(), Value::Float(g.current)),
+                ("state".to_string(), Value::Str(g.state.as_str().into())),
+                ("closed".to_string(), Value::Bool(g.closed)),
+            ],
+            format!(
+                "duplicate of goal {} (line {}, user {}, {}..{})",
+                d.kept,
+                g.line_id.unwrap_or(0),
+                g.user_id,
+                g.start_date.map(|d| d.to_string()).unwrap_or_default(),
+                g.end_date.map(|d| d.to_string()).unwrap_or_default()
+            ),
+        );
+    }
     let goal_users: BTreeSet<i64> = goals.iter().map(|g| g.user_id).collect();
     let (participants, users) = read::participants(client, &challenges, &goal_users).await?;
     let snap = Snapshot {
@@ -515,6 +550,14 @@ async fn plan_rewards(
 ) -> Result<(), GamificationError> {
     let uid = client.uid().unwrap_or(0);
     let grants = read::grants(client, &snap.challenges, uid, opts.today).await?;
+    for d in &grants.duplicates {
+        out.plan.push_unlink(
+            "gamification.badge.user",
+            d.id,
+            d.values.clone(),
+            format!("duplicate of badge grant {} [{}]", d.kept, d.key),
+        );
+    }
     let conditions = snap
         .definitions
         .values()

@@ -161,6 +161,15 @@ impl OdooWriter for ClientWriter<'_> {
         self.client.write(model, ids, vals).await.map_err(classify)
     }
 
+    async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {
+        let ids = Value::Array(ids.iter().map(|&id| Value::Int(id)).collect());
+        self.client
+            .execute_kw(model, "unlink", vec![ids], Struct::new())
+            .await
+            .map(|_| ())
+            .map_err(classify)
+    }
+
     async fn create(
         &self,
         model: &str,

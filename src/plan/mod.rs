@@ -71,18 +71,30 @@ pub enum Change {
         key: IdemKey,
         reason: String,
     },
+    /// Delete a record (a duplicate of a keyed record, repaired). `values` are what it holds,
+    /// journaled so that undo can create it again.
+    Unlink {
+        model: String,
+        id: i64,
+        values: Vec<(String, Value)>,
+        reason: String,
+    },
 }
 
 impl Change {
     pub fn model(&self) -> &str {
         match self {
-            Change::Write { model, .. } | Change::Create { model, .. } => model,
+            Change::Write { model, .. }
+            | Change::Create { model, .. }
+            | Change::Unlink { model, .. } => model,
         }
     }
 
     pub fn reason(&self) -> &str {
         match self {
-            Change::Write { reason, .. } | Change::Create { reason, .. } => reason,
+            Change::Write { reason, .. }
+            | Change::Create { reason, .. }
+            | Change::Unlink { reason, .. } => reason,
         }
     }
 }
@@ -103,18 +115,28 @@ pub enum ChangeRef<'a> {
         key: &'a IdemKey,
         reason: &'a str,
     },
+    Unlink {
+        model: &'a str,
+        id: i64,
+        values: &'a [(String, Value)],
+        reason: &'a str,
+    },
 }
 
 impl ChangeRef<'_> {
     pub fn model(&self) -> &str {
         match self {
-            ChangeRef::Write { model, .. } | ChangeRef::Create { model, .. } => model,
+            ChangeRef::Write { model, .. }
+            | ChangeRef::Create { model, .. }
+            | ChangeRef::Unlink { model, .. } => model,
         }
     }
 
     pub fn reason(&self) -> &str {
         match self {
-            ChangeRef::Write { reason, .. } | ChangeRef::Create { reason, .. } => reason,
+            ChangeRef::Write { reason, .. }
+            | ChangeRef::Create { reason, .. }
+            | ChangeRef::Unlink { reason, .. } => reason,
         }
     }
 
@@ -142,6 +164,17 @@ impl ChangeRef<'_> {
                 key: key.clone(),
                 reason: reason.to_owned(),
             },
+            ChangeRef::Unlink {
+                model,
+                id,
+                values,
+                reason,
+            } => Change::Unlink {
+                model: model.to_owned(),
+                id,
+                values: values.to_vec(),
+                reason: reason.to_owned(),
+            },
         }
     }
 }
@@ -150,6 +183,8 @@ impl ChangeRef<'_> {
 const CREATE: u32 = u32::MAX;
 /// `Slot::sig` of a write that merged into nothing; skipped everywhere.
 const GONE: u32 = u32::MAX - 1;
+/// `Slot::sig` of an unlink: `reason` is then its index in `Plan::unlinks`.
+const UNLINK: u32 = u32::MAX - 2;
 
 /// One planned change in engine order, 16 bytes: a write is its record id, its signature
 /// (model and field changes) and its reason, the last two as table indices.
@@ -166,6 +201,15 @@ struct PlannedCreate {
     model: u32,
     values: Values,
     key: IdemKey,
+    reason: u32,
+}
+
+/// A planned unlink; rare (repairs), so stored whole.
+#[derive(Clone, Debug)]
+struct PlannedUnlink {
+    model: u32,
+    id: i64,
+    values: Values,
     reason: u32,
 }
 
@@ -187,6 +231,7 @@ pub struct Plan {
     reasons: Strings,
     sigs: Signatures,
     creates: Vec<PlannedCreate>,
+    unlinks: Vec<PlannedUnlink>,
     /// Keys already planned, so a repeated create is planned once.
     keys: HashSet<IdemKey>,
     /// Per model index: the highest record id of a write slot so far.
@@ -226,6 +271,12 @@ impl Plan {
                 key,
                 reason,
             } => self.push_create(model, values, key, reason),
+            Change::Unlink {
+                model,
+                id,
+                values,
+                reason,
+            } => self.push_unlink(model, id, values, reason),
         }
     }
 
@@ -349,10 +400,37 @@ impl Plan {
         });
     }
 
+    /// Plans the deletion of a record (a repair); a record planned twice is deleted once.
+    pub fn push_unlink(
+        &mut self,
+        model: impl Into<String>,
+        id: i64,
+        values: Vec<(String, Value)>,
+        reason: impl Into<String>,
+    ) {
+        let model = self.models.intern(&model.into());
+        if self.unlinks.iter().any(|u| u.model == model && u.id == id) {
+            return;
+        }
+        let reason = self.reasons.intern(&reason.into());
+        self.slots.push(Slot {
+            id,
+            sig: UNLINK,
+            reason: to_index(self.unlinks.len()),
+        });
+        self.live += 1;
+        self.unlinks.push(PlannedUnlink {
+            model,
+            id,
+            values,
+            reason,
+        });
+    }
+
     /// The signature of a live write slot.
     fn write_sig(&self, slot: &Slot) -> Option<&Signature> {
         match slot.sig {
-            CREATE | GONE => None,
+            CREATE | GONE | UNLINK => None,
             sig => self.sigs.get(sig),
         }
     }
@@ -368,6 +446,15 @@ impl Plan {
                     values: &create.values,
                     key: &create.key,
                     reason: self.reasons.get(create.reason),
+                })
+            }
+            UNLINK => {
+                let unlink = self.unlinks.get(slot.reason as usize)?;
+                Some(ChangeRef::Unlink {
+                    model: self.models.get(unlink.model),
+                    id: unlink.id,
+                    values: &unlink.values,
+                    reason: self.reasons.get(unlink.reason),
                 })
             }
             sig => {
@@ -451,6 +538,22 @@ impl Plan {
 
     pub fn create_count(&self) -> usize {
         self.creates.len()
+    }
+
+    /// The planned unlinks, as (model, id, values held, reason).
+    pub fn unlinks(&self) -> impl Iterator<Item = (&str, i64, &[(String, Value)], &str)> {
+        self.unlinks.iter().map(|u| {
+            (
+                self.models.get(u.model),
+                u.id,
+                u.values.as_slice(),
+                self.reasons.get(u.reason),
+            )
+        })
+    }
+
+    pub fn unlink_count(&self) -> usize {
+        self.unlinks.len()
     }
 
     /// The writes grouped so that records sharing the same new values become one `write`

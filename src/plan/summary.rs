@@ -43,9 +43,20 @@ impl Plan {
                     }
                 }
                 ChangeRef::Create { model, .. } => *creates.entry(model).or_default() += 1,
+                // Unlinks are counted by `unlink_counts`.
+                ChangeRef::Unlink { .. } => {}
             }
         }
         (writes, creates)
+    }
+
+    /// model → records deleted.
+    fn unlink_counts(&self) -> BTreeMap<&str, usize> {
+        let mut out: BTreeMap<&str, usize> = BTreeMap::new();
+        for (model, ..) in self.unlinks() {
+            *out.entry(model).or_default() += 1;
+        }
+        out
     }
 
     /// The plan as JSON for `scorekeeper plan --json`; values use the journal's encoding
@@ -89,15 +100,38 @@ impl Plan {
                         "values": fields,
                     })
                 }
+                ChangeRef::Unlink {
+                    model,
+                    id,
+                    values,
+                    reason,
+                } => {
+                    let mut fields = Map::new();
+                    for (field, value) in values {
+                        fields.insert(field.clone(), value_to_json(value));
+                    }
+                    json!({
+                        "kind": "unlink",
+                        "model": model,
+                        "id": id,
+                        "reason": reason,
+                        "values": fields,
+                    })
+                }
             })
             .collect();
-        json!({
+        let mut out = json!({
             "job": self.job,
             "field_changes": self.field_change_count(),
             "creates": self.create_count(),
             "counts": { "write": writes, "create": creates },
             "changes": changes,
-        })
+        });
+        if self.unlink_count() > 0 {
+            out["unlinks"] = json!(self.unlink_count());
+            out["counts"]["unlink"] = json!(self.unlink_counts());
+        }
+        out
     }
 }
 
@@ -124,6 +158,9 @@ impl fmt::Display for Summary<'_> {
         }
         for (model, count) in &creates {
             writeln!(f, "  {model}: {count} create(s)")?;
+        }
+        for (model, count) in &plan.unlink_counts() {
+            writeln!(f, "  {model}: {count} duplicate(s) to delete")?;
         }
         if self.examples == 0 {
             return Ok(());
@@ -157,6 +194,9 @@ impl fmt::Display for Summary<'_> {
                         fields.join(", ")
                     )?;
                 }
+                ChangeRef::Unlink {
+                    model, id, reason, ..
+                } => writeln!(f, "  delete {model} {id}  ({reason})")?,
             }
         }
         let more = plan.len().saturating_sub(self.examples);

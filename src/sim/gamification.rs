@@ -50,7 +50,8 @@ fn recompute_users(store: &mut Store, ids: &[i64]) -> Result<(), SimFault> {
             continue;
         };
         let lit = parse_domain(&text, store, None)?;
-        let users = Query::new(store, "res.users", &lit, None, true)?.ids(store, "res.users", None)?;
+        let users =
+            Query::new(store, "res.users", &lit, None, true)?.ids(store, "res.users", None)?;
         if let Some(t) = store.table_mut(CHALLENGE) {
             t.set(id, "user_ids", Value::Ids(users));
         }
@@ -152,12 +153,15 @@ fn generate_goals(store: &mut Store, uid: i64, ids: &[i64]) -> Result<(), SimFau
                     }
                 }
             }
-            let Some(definition) = store.value(LINE, line, "definition_id").and_then(|v| v.as_many2one())
+            let Some(definition) = store
+                .value(LINE, line, "definition_id")
+                .and_then(|v| v.as_many2one())
             else {
                 continue;
             };
             let target = float(store, LINE, line, "target_goal");
-            let higher = text(store, DEFINITION, definition, "condition").as_deref() != Some("lower");
+            let higher =
+                text(store, DEFINITION, definition, "condition").as_deref() != Some("lower");
             let initial = if higher {
                 (target - 1.0).min(0.0)
             } else {
@@ -202,7 +206,9 @@ fn generate_goals(store: &mut Store, uid: i64, ids: &[i64]) -> Result<(), SimFau
 pub(crate) fn update_goals(store: &mut Store, goals: &[i64]) -> Result<(), SimFault> {
     let today = store.clock_now().date();
     for &goal in goals {
-        let Some(def) = store.value(GOAL, goal, "definition_id").and_then(|v| v.as_many2one())
+        let Some(def) = store
+            .value(GOAL, goal, "definition_id")
+            .and_then(|v| v.as_many2one())
         else {
             continue;
         };
@@ -213,8 +219,14 @@ pub(crate) fn update_goals(store: &mut Store, goals: &[i64]) -> Result<(), SimFa
         let Some(model) = m2o_text(store, DEFINITION, def, "model_id", "ir.model", "model") else {
             continue;
         };
-        let user = store.value(GOAL, goal, "user_id").and_then(|v| v.as_many2one()).unwrap_or(0);
-        let batch = store.value(DEFINITION, def, "batch_mode").and_then(|v| v.as_bool()) == Some(true);
+        let user = store
+            .value(GOAL, goal, "user_id")
+            .and_then(|v| v.as_many2one())
+            .unwrap_or(0);
+        let batch = store
+            .value(DEFINITION, def, "batch_mode")
+            .and_then(|v| v.as_bool())
+            == Some(true);
         let domain_text = text(store, DEFINITION, def, "domain").unwrap_or_else(|| "[]".into());
         let mut lit = if batch {
             // Batch: the general domain plus `distinctive field = user expression`.
@@ -223,7 +235,14 @@ pub(crate) fn update_goals(store: &mut Store, goals: &[i64]) -> Result<(), SimFa
                 other => vec![other],
             };
             if let (Some(field), Some(value)) = (
-                m2o_text(store, DEFINITION, def, "batch_distinctive_field", "ir.model.fields", "name"),
+                m2o_text(
+                    store,
+                    DEFINITION,
+                    def,
+                    "batch_distinctive_field",
+                    "ir.model.fields",
+                    "name",
+                ),
                 batch_value(store, def, user),
             ) {
                 items.push(leaf(&field, "=", Lit::Int(value)));
@@ -232,9 +251,14 @@ pub(crate) fn update_goals(store: &mut Store, goals: &[i64]) -> Result<(), SimFa
         } else {
             parse_domain(&domain_text, store, Some(user))?
         };
-        if let Some(date_field) =
-            m2o_text(store, DEFINITION, def, "field_date_id", "ir.model.fields", "name")
-            && let Lit::List(items) = &mut lit
+        if let Some(date_field) = m2o_text(
+            store,
+            DEFINITION,
+            def,
+            "field_date_id",
+            "ir.model.fields",
+            "name",
+        ) && let Lit::List(items) = &mut lit
         {
             if let Some(s) = date(store, GOAL, goal, "start_date") {
                 items.push(leaf(&date_field, ">=", Lit::Str(s.to_string())));
@@ -252,8 +276,15 @@ pub(crate) fn update_goals(store: &mut Store, goals: &[i64]) -> Result<(), SimFa
         let value = if mode == "count" {
             ids.len() as f64
         } else {
-            let field = m2o_text(store, DEFINITION, def, "field_id", "ir.model.fields", "name")
-                .unwrap_or_default();
+            let field = m2o_text(
+                store,
+                DEFINITION,
+                def,
+                "field_id",
+                "ir.model.fields",
+                "name",
+            )
+            .unwrap_or_default();
             ids.iter()
                 .filter_map(|&id| store.value(&model, id, &field)?.as_f64())
                 .sum()
@@ -313,7 +344,11 @@ fn parse_domain(source: &str, store: &Store, user: Option<i64>) -> Result<Lit, S
     let parsed = Domain::parse(source).map_err(|e| fault(&e))?;
     let mut env = Env::at(store.clock_now());
     if let Some(id) = user {
-        let m2o = |f: &str| store.value("res.users", id, f).and_then(|v| v.as_many2one());
+        let m2o = |f: &str| {
+            store
+                .value("res.users", id, f)
+                .and_then(|v| v.as_many2one())
+        };
         env = env.with_user(UserCtx {
             id,
             partner_id: m2o("partner_id").unwrap_or(0),

@@ -166,9 +166,20 @@ pub(crate) fn call_write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
             let ids = ids_arg(c.arg(0, "ids"));
             let mut vals = Struct::new();
             vals.push("state", X::String("inprogress".into()));
-            let args = [X::Array(ids.into_iter().map(X::Int).collect()), X::Struct(vals)];
+            let args = [
+                X::Array(ids.into_iter().map(X::Int).collect()),
+                X::Struct(vals),
+            ];
             let kwargs = Struct::new();
-            write(store, &Call { method: "write", args: &args, kwargs: &kwargs, ..*c })
+            write(
+                store,
+                &Call {
+                    method: "write",
+                    args: &args,
+                    kwargs: &kwargs,
+                    ..*c
+                },
+            )
         }
         "update_goal" if c.model == "gamification.goal" => {
             auth::check_access(store, c.uid, c.model, "write")?;

@@ -19,6 +19,7 @@ use crate::record::Value;
 pub enum EntryKind {
     Write,
     Create,
+    Unlink,
 }
 
 /// An entry's fate. `planned` is the only state that may be followed by another.
@@ -82,6 +83,9 @@ pub enum EntryChange {
         values: Vec<(String, Value)>,
         key: IdemKey,
     },
+    /// Delete the entry's record (a duplicate). `values` are what it held, so undo can
+    /// create it again.
+    Unlink { values: Vec<(String, Value)> },
 }
 
 impl EntryChange {
@@ -89,6 +93,7 @@ impl EntryChange {
         match self {
             EntryChange::Write { .. } => EntryKind::Write,
             EntryChange::Create { .. } => EntryKind::Create,
+            EntryChange::Unlink { .. } => EntryKind::Unlink,
         }
     }
 }
@@ -194,6 +199,7 @@ where
                 encode_values(values),
                 Some(key.as_str()),
             ),
+            EntryChange::Unlink { values } => ("unlink", None, None, encode_values(values), None),
         };
         stmt.execute(params![
             run_id.as_str(),
@@ -275,6 +281,9 @@ impl RawEntry {
             ("create", _, _, Some(key)) => EntryChange::Create {
                 values: decode_values(&self.new_json).map_err(corrupt)?,
                 key: IdemKey::new(key.as_str()).map_err(|e| corrupt(e.to_string()))?,
+            },
+            ("unlink", None, None, None) if self.record_id.is_some() => EntryChange::Unlink {
+                values: decode_values(&self.new_json).map_err(corrupt)?,
             },
             (kind, ..) => return Err(corrupt(format!("inconsistent {kind} entry"))),
         };

@@ -76,6 +76,36 @@ const MIGRATIONS: &[&str] = &[
         run_id   TEXT NOT NULL REFERENCES runs(run_id),
         sent_at  TEXT NOT NULL
     );",
+    // v3: `unlink` entries (a duplicate removed by a repair): record_id is the deleted record,
+    // new_json the values it held (what undo re-creates), no field, no key. SQLite cannot
+    // change a CHECK constraint in place, so the table is rebuilt.
+    "CREATE TABLE journal_v3 (
+        run_id     TEXT NOT NULL REFERENCES runs(run_id),
+        seq        INTEGER NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('write', 'create', 'unlink')),
+        model      TEXT NOT NULL,
+        record_id  INTEGER,
+        field      TEXT,
+        old_json   TEXT,
+        new_json   TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        idem_key   TEXT,
+        grp        INTEGER,
+        status     TEXT NOT NULL
+                   CHECK (status IN ('planned', 'applied', 'failed', 'skipped', 'not_applied')),
+        detail     TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq),
+        CHECK ((kind = 'write') = (field IS NOT NULL AND old_json IS NOT NULL AND record_id IS NOT NULL)),
+        CHECK ((kind = 'create') = (idem_key IS NOT NULL)),
+        CHECK (kind != 'unlink' OR (record_id IS NOT NULL AND field IS NULL))
+    );
+    INSERT INTO journal_v3 SELECT run_id, seq, kind, model, record_id, field, old_json, new_json,
+        reason, idem_key, grp, status, detail, updated_at FROM journal;
+    DROP TABLE journal;
+    ALTER TABLE journal_v3 RENAME TO journal;
+    CREATE INDEX journal_planned ON journal(status) WHERE status = 'planned';
+    CREATE INDEX journal_record ON journal(model, record_id);",
 ];
 
 /// The schema version this build writes.

@@ -55,6 +55,10 @@ impl<W: OdooWriter, A: Around> OdooWriter for Spy<W, A> {
         self.around.created(model, result)
     }
 
+    async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {
+        self.inner.unlink(model, ids).await
+    }
+
     async fn read(
         &self,
         model: &str,

@@ -10,7 +10,7 @@ use crate::config::PointRule;
 use crate::domain::Domain;
 use crate::gamification::karma::{self, Booked, Event};
 use crate::odoo::OdooClient;
-use crate::plan::Plan;
+use crate::plan::{FieldChange, Plan};
 use crate::record::Value;
 use crate::xmlrpc;
 
@@ -125,7 +125,19 @@ async fn events(
     Ok(out)
 }
 
-async fn booked(client: &OdooClient, keys: &KeyFields) -> Result<Vec<Booked>, GamificationError> {
+/// A karma entry carrying a key an earlier entry carries.
+struct DuplicateEntry {
+    id: i64,
+    key: String,
+    reason: String,
+    /// The key is in [`KEY_FIELD`] (else a marker in the reason).
+    in_field: bool,
+}
+
+async fn booked(
+    client: &OdooClient,
+    keys: &KeyFields,
+) -> Result<(Vec<Booked>, Vec<DuplicateEntry>), GamificationError> {
     const MODEL: &str = "gamification.karma.tracking";
     let legacy = xmlrpc::Value::Array(vec!["reason".into(), "ilike".into(), "[sk:karma:".into()]);
     let (domain, fields) = if keys.has(MODEL) {
@@ -143,22 +155,57 @@ async fn booked(client: &OdooClient, keys: &KeyFields) -> Result<Vec<Booked>, Ga
             vec!["user_id", "old_value", "new_value", "reason"],
         )
     };
+    // Odoo's order (newest first) matters below: the first entry of an event names its
+    // current holder.
     let rows = client.search_read_all(MODEL, domain, &fields).await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let row = Row::new(MODEL, r);
+    let key_of = |row: &Row<'_>| -> Result<(Option<String>, Option<String>), GamificationError> {
         let field_key = if keys.has(MODEL) {
             row.text(KEY_FIELD)?
         } else {
             None
         };
         let reason = row.text("reason")?;
-        let key = field_key
-            .as_deref()
-            .or_else(|| reason.as_deref().and_then(karma::key_in_reason));
+        let key = field_key.clone().or_else(|| {
+            reason
+                .as_deref()
+                .and_then(karma::key_in_reason)
+                .map(str::to_owned)
+        });
+        Ok((key, field_key))
+    };
+    // Of entries sharing a key, the oldest (lowest id) is the one booked; the others are
+    // duplicates.
+    let mut oldest: HashMap<String, i64> = HashMap::new();
+    for r in &rows {
+        let row = Row::new(MODEL, r);
+        if let (Some(key), _) = key_of(&row)? {
+            let id = row.id()?;
+            oldest
+                .entry(key)
+                .and_modify(|o| *o = (*o).min(id))
+                .or_insert(id);
+        }
+    }
+    let mut out = Vec::new();
+    let mut duplicates = Vec::new();
+    for r in &rows {
+        let row = Row::new(MODEL, r);
+        let (key, field_key) = key_of(&row)?;
+        let reason = row.text("reason")?;
+        let key = key.as_deref();
         let Some((rule, model, record_id, seq)) = key.and_then(karma::parse_key) else {
             continue;
         };
+        let id = row.id()?;
+        let duplicate = key.is_some_and(|k| oldest.get(k).is_some_and(|&o| o != id));
+        if duplicate && let Some(k) = key {
+            duplicates.push(DuplicateEntry {
+                id,
+                key: k.to_owned(),
+                reason: reason.clone().unwrap_or_default(),
+                in_field: field_key.is_some(),
+            });
+        }
         let Some(user_id) = row.m2o_id("user_id")? else {
             continue;
         };
@@ -169,9 +216,38 @@ async fn booked(client: &OdooClient, keys: &KeyFields) -> Result<Vec<Booked>, Ga
             user_id,
             seq,
             gain: row.int("new_value")? - row.int("old_value")?,
+            duplicate,
         });
     }
-    Ok(out)
+    Ok((out, duplicates))
+}
+
+/// Repairs duplicate entries: each gets its own key (`<key>:dup=<id>`, still counted against
+/// the same event), so it is no longer a duplicate; the karma engine has already planned the
+/// entry that corrects the total. Both are journaled: undo gives the key back and reverses
+/// the correction.
+fn plan_repairs(plan: &mut Plan, duplicates: &[DuplicateEntry]) {
+    const MODEL: &str = "gamification.karma.tracking";
+    for d in duplicates {
+        let renamed = format!("{}:dup={}", d.key, d.id);
+        let (field, old, new) = if d.in_field {
+            (KEY_FIELD.to_owned(), d.key.clone(), renamed)
+        } else {
+            let new = d
+                .reason
+                .replace(&format!("[sk:{}]", d.key), &format!("[sk:{renamed}]"));
+            ("reason".to_owned(), d.reason.clone(), new)
+        };
+        plan.push_write(
+            MODEL,
+            d.id,
+            vec![FieldChange::new(field, Value::Str(old), Value::Str(new))],
+            format!(
+                "duplicate karma entry (key {}): keyed apart, its gain corrected",
+                d.key
+            ),
+        );
+    }
 }
 
 fn plan_entries(entries: Vec<karma::Entry>, keys: &KeyFields) -> Plan {
@@ -200,7 +276,7 @@ pub async fn karma_plan(
         return Ok(Plan::new("gamification"));
     }
     let keys = key_fields(client).await?;
-    let booked = booked(client, &keys).await?;
+    let (booked, duplicates) = booked(client, &keys).await?;
     let events = events(client, rules, &booked, None).await?;
     let users: BTreeSet<i64> = events
         .iter()
@@ -215,10 +291,9 @@ pub async fn karma_plan(
             karma_now.insert(row.id()?, row.int("karma")?);
         }
     }
-    Ok(plan_entries(
-        karma::entries(&events, &booked, &karma_now)?,
-        &keys,
-    ))
+    let mut plan = plan_entries(karma::entries(&events, &booked, &karma_now)?, &keys);
+    plan_repairs(&mut plan, &duplicates);
+    Ok(plan)
 }
 
 /// Trial run: what the point rules would have booked over the records dated from `since`

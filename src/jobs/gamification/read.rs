@@ -2,7 +2,7 @@
 //! their lines, goal definitions with the fields they name, participants (`user_domain`
 //! re-evaluated), goals, and — only when a challenge has rewards — badges and grants.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -493,6 +493,18 @@ pub struct Grants {
     pub held: HashMap<i64, HashMap<i64, HashSet<i64>>>,
     /// badge → grants created by `uid` this month.
     pub sent_this_month: HashMap<i64, u32>,
+    /// Grants carrying a key an older grant already carries: what a repair deletes.
+    pub duplicates: Vec<DuplicateGrant>,
+}
+
+/// A badge grant whose key an older grant (`kept`) carries, with the values it holds (what
+/// undo re-creates).
+#[derive(Clone, Debug)]
+pub struct DuplicateGrant {
+    pub id: i64,
+    pub kept: i64,
+    pub key: IdemKey,
+    pub values: Vec<(String, crate::record::Value)>,
 }
 
 /// Badges named by the challenges' rewards, where keys live, and the grants that exist: three
@@ -584,6 +596,9 @@ pub async fn grants(
                 .collect::<Vec<_>>(),
         )
         .await?;
+    // key → grants carrying it, oldest first.
+    let mut by_key: BTreeMap<IdemKey, Vec<(i64, Vec<(String, crate::record::Value)>)>> =
+        BTreeMap::new();
     for r in &rows {
         let row = Row::new("gamification.badge.user", r);
         let (Some(user), Some(badge)) = (row.m2o_id("user_id")?, row.m2o_id("badge_id")?) else {
@@ -607,11 +622,48 @@ pub async fn grants(
             .text("comment")?
             .and_then(|comment| marker_key(&comment, "[sk:badge:"));
         if let Some(key) = in_field.or(in_comment) {
+            use crate::record::Value as V;
+            let mut values = vec![
+                ("user_id".to_owned(), V::Many2one(user)),
+                ("badge_id".to_owned(), V::Many2one(badge)),
+                (
+                    "challenge_id".to_owned(),
+                    row.m2o_id("challenge_id")?.map_or(V::Null, V::Many2one),
+                ),
+                (
+                    "comment".to_owned(),
+                    row.text("comment")?.map_or(V::Null, V::Str),
+                ),
+            ];
+            if out.key_fields.has("gamification.badge.user") {
+                values.push((
+                    super::keys::KEY_FIELD.to_owned(),
+                    row.text(super::keys::KEY_FIELD)?.map_or(V::Null, V::Str),
+                ));
+            }
+            by_key
+                .entry(key.clone())
+                .or_default()
+                .push((row.id()?, values));
             out.keys.insert(key);
         }
         let created = row.date("create_date")?;
         if row.m2o_id("create_uid")? == Some(uid) && created.is_some_and(|d| d >= month_start) {
             *out.sent_this_month.entry(badge).or_insert(0) += 1;
+        }
+    }
+    for (key, mut grants) in by_key {
+        grants.sort_by_key(|(id, _)| *id);
+        let Some((kept, _)) = grants.first().cloned() else {
+            continue;
+        };
+        for (id, values) in grants.into_iter().skip(1) {
+            out.duplicates.push(DuplicateGrant {
+                id,
+                kept,
+                key: key.clone(),
+                values,
+            });
         }
     }
     Ok(out)

@@ -66,6 +66,10 @@ impl OdooWriter for ClientWriter<'_> {
         self.inner.create(model, values).await
     }
 
+    async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {
+        self.inner.unlink(model, ids).await
+    }
+
     async fn read(
         &self,
         model: &str,
