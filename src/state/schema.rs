@@ -136,3 +136,52 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StateError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database written by the version before unlink entries keeps its journal through
+    /// the table rebuild, and then accepts unlink entries (with a record, without a field).
+    #[test]
+    fn v2_journals_survive_the_v3_rebuild() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);
+             INSERT INTO schema_version (version) VALUES (2);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs (run_id, job, started_at, status) VALUES ('r', 'scoring', 't', 'applied');
+             INSERT INTO journal (run_id, seq, kind, model, record_id, field, old_json, new_json, reason, status, updated_at)
+             VALUES ('r', 1, 'write', 'crm.lead', 7, 'x_score', '0', '10', 'why', 'applied', 't');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let kept: (i64, String) = conn
+            .query_row(
+                "SELECT record_id, new_json FROM journal WHERE run_id = 'r' AND seq = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (7, "10".to_owned()));
+        let unlink = |record: &str| {
+            conn.execute(
+                &format!(
+                    "INSERT INTO journal (run_id, seq, kind, model, record_id, new_json, reason, status, updated_at)
+                     VALUES ('r', 2, 'unlink', 'gamification.goal', {record}, '{{}}', 'dup', 'planned', 't')"
+                ),
+                [],
+            )
+        };
+        assert!(unlink("NULL").is_err(), "an unlink names its record");
+        assert!(unlink("12").is_ok());
+    }
+}
