@@ -142,6 +142,7 @@ fn karma_replay_100k_events(bencher: Bencher) {
             user_id: e.user_id,
             seq: 1,
             gain: 10,
+            duplicate: false,
         })
         .collect();
     let now: Vec<Event> = events

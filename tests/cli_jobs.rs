@@ -211,10 +211,17 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
         owned(&["run", "-c", &cfg, "gamification", "--full"]),
         owned(&["plan", "-c", &cfg, "gamification", "--full"]),
         owned(&["run", "-c", &cfg, "all", "--full"]),
+        owned(&["run", "-c", &cfg, "all", "--dry-run", "--full"]),
+        owned(&["plan", "-c", &cfg, "all", "--json"]),
+        owned(&["plan", "-c", &cfg, "scoring", "--since", "2026-10-01"]),
     ] {
         let o = sk_async(refused.clone()).await;
         assert_eq!(o.status.code(), Some(2), "{refused:?}: {}", text(&o));
-        assert!(text(&o).contains("--full"), "{}", text(&o));
+        let flag = refused
+            .iter()
+            .find(|a| a.starts_with("--") && *a != "--dry-run")
+            .unwrap();
+        assert!(text(&o).contains(flag.as_str()), "{}", text(&o));
     }
 
     // `plan gamification` lists the karma entries the run then books, and `--json` holds them.
@@ -238,6 +245,15 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
     assert!(
         doc.matches("gamification.karma.tracking").count() >= planned,
         "{doc}"
+    );
+
+    // `plan all` is `run all --dry-run`: the same job list everywhere.
+    let plan_all = sk_async(owned(&["plan", "-c", &cfg, "all"])).await;
+    assert_eq!(plan_all.status.code(), Some(0), "{}", text(&plan_all));
+    assert!(
+        String::from_utf8_lossy(&plan_all.stdout).contains(karma_line),
+        "{}",
+        text(&plan_all)
     );
 
     // `run all --dry-run` shows both jobs and writes nothing.

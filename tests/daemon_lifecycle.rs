@@ -222,7 +222,7 @@ fn jobs_registry(jobs: Vec<Arc<dyn Job>>) -> Arc<Registry> {
 }
 
 async fn exit_code(path: &Path, registry: &Registry, job: Option<&str>) -> u8 {
-    match daemon::run_command(path, registry, job).await {
+    match daemon::run_command(path, registry, job, None).await {
         Ok(_) => 0,
         Err(e) => e.exit_code(),
     }
@@ -242,7 +242,7 @@ async fn run_command_exit_codes() {
         Arc::new(AsksVersion),
     ]);
 
-    let done = daemon::run_command(&path, registry.as_ref(), Some("batches"))
+    let done = daemon::run_command(&path, registry.as_ref(), Some("batches"), None)
         .await
         .unwrap();
     assert_eq!(done.len(), 1);
@@ -250,7 +250,7 @@ async fn run_command_exit_codes() {
     assert_eq!(done[0].1.changes_written, 6);
     assert!(!done[0].1.interrupted);
 
-    let err = daemon::run_command(&path, registry.as_ref(), Some("nope"))
+    let err = daemon::run_command(&path, registry.as_ref(), Some("nope"), None)
         .await
         .unwrap_err();
     assert_eq!(err.exit_code(), 2);
@@ -333,7 +333,7 @@ async fn a_missing_access_right_fails_the_run_with_odoos_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &odoo.url(), "");
     let registry = jobs_registry(vec![Arc::new(WritesChallenge)]);
-    let err = daemon::run_command(&path, registry.as_ref(), Some("gamification"))
+    let err = daemon::run_command(&path, registry.as_ref(), Some("gamification"), None)
         .await
         .unwrap_err();
     assert_eq!(err.exit_code(), 1);

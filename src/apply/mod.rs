@@ -218,20 +218,17 @@ fn journal_entries<'a>(
     });
     let unlink_entries = unlinks.iter().enumerate().flat_map(move |(index, batch)| {
         let group = (writes.len() + creates.len() + index) as i64;
-        batch
-            .items
-            .iter()
-            .map(move |(id, values, reason)| NewEntry {
-                model: batch.model.clone(),
-                record_id: Some(*id),
-                change: EntryChange::Unlink {
-                    values: values.clone(),
-                },
-                reason: reason.clone(),
-                group: Some(group),
-                status: EntryStatus::Planned,
-                detail: None,
-            })
+        batch.items.iter().map(move |item| NewEntry {
+            model: batch.model.clone(),
+            record_id: Some(item.id),
+            change: EntryChange::Unlink {
+                values: item.values.clone(),
+            },
+            reason: item.reason.clone(),
+            group: Some(group),
+            status: EntryStatus::Planned,
+            detail: None,
+        })
     });
     (
         write_entries.chain(create_entries).chain(unlink_entries),
@@ -239,21 +236,30 @@ fn journal_entries<'a>(
     )
 }
 
-/// Unlinks of one model in one call: (id, values it held, reason) per record.
+/// Unlinks of one model in one call.
 struct UnlinkGroup {
     model: String,
-    items: Vec<(i64, Vec<(String, Value)>, String)>,
+    items: Vec<UnlinkItem>,
+}
+
+/// One record to delete: its id, the values it held (journaled for undo), why.
+#[derive(Clone)]
+struct UnlinkItem {
+    id: i64,
+    values: crate::plan::Values,
+    reason: String,
 }
 
 /// The plan's unlinks per model (in plan order), split at `batch_size`.
 fn unlink_groups(plan: &Plan, batch_size: usize) -> Vec<UnlinkGroup> {
-    let mut by_model: std::collections::BTreeMap<&str, Vec<(i64, Vec<(String, Value)>, String)>> =
+    let mut by_model: std::collections::BTreeMap<&str, Vec<UnlinkItem>> =
         std::collections::BTreeMap::new();
     for (model, id, values, reason) in plan.unlinks() {
-        by_model
-            .entry(model)
-            .or_default()
-            .push((id, values.to_vec(), reason.to_owned()));
+        by_model.entry(model).or_default().push(UnlinkItem {
+            id,
+            values: values.to_vec(),
+            reason: reason.to_owned(),
+        });
     }
     let mut out = Vec::new();
     for (model, items) in by_model {
@@ -380,7 +386,7 @@ pub(crate) async fn execute<W: OdooWriter>(
                 break;
             }
             let seqs = group_seqs[base + index].clone();
-            let ids: Vec<i64> = batch.items.iter().map(|(id, ..)| *id).collect();
+            let ids: Vec<i64> = batch.items.iter().map(|item| item.id).collect();
             // Sent once: a lost answer is settled by reconciliation (is the record gone?).
             let result = once(
                 &mut report.calls,

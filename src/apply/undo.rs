@@ -54,6 +54,15 @@ fn reversal_of(model: &str) -> Option<&'static Reversal> {
     REVERSALS.iter().find(|(m, _)| *m == model).map(|(_, r)| r)
 }
 
+/// A record the undone run created, to be reversed.
+struct Created {
+    model: String,
+    id: i64,
+    key: IdemKey,
+    values: crate::plan::Values,
+    rule: &'static Reversal,
+}
+
 /// A run id as idempotency-key text.
 fn key_safe(text: &str) -> String {
     text.chars()
@@ -74,13 +83,7 @@ async fn plan_reversals<W: OdooWriter>(
     plan: &mut Plan,
     report: &mut UndoReport,
     target: &RunId,
-    reversals: Vec<(
-        String,
-        i64,
-        IdemKey,
-        Vec<(String, Value)>,
-        &'static Reversal,
-    )>,
+    reversals: Vec<Created>,
     writer: &W,
     opts: &ApplyOptions,
     stats: &mut super::CallStats,
@@ -97,7 +100,7 @@ async fn plan_reversals<W: OdooWriter>(
     };
     let users: BTreeSet<i64> = reversals
         .iter()
-        .filter_map(|(_, _, _, values, r)| get(values, r.user).as_many2one())
+        .filter_map(|c| get(&c.values, c.rule.user).as_many2one())
         .collect();
     let ids: Vec<i64> = users.into_iter().collect();
     let karma = read_current(
@@ -124,7 +127,14 @@ async fn plan_reversals<W: OdooWriter>(
             (*id, now)
         })
         .collect();
-    for (model, id, key, values, rule) in reversals {
+    for Created {
+        model,
+        id,
+        key,
+        values,
+        rule,
+    } in reversals
+    {
         let Some(user) = get(&values, rule.user).as_many2one() else {
             continue;
         };
@@ -330,7 +340,13 @@ pub async fn undo<W: OdooWriter>(
             }
             EntryChange::Create { key, values } => {
                 match (entry.record_id, reversal_of(&entry.model)) {
-                    (Some(id), Some(rule)) => reversals.push((entry.model, id, key, values, rule)),
+                    (Some(id), Some(rule)) => reversals.push(Created {
+                        model: entry.model,
+                        id,
+                        key,
+                        values,
+                        rule,
+                    }),
                     _ => report
                         .creates_kept
                         .push((entry.model, entry.record_id, key)),

@@ -41,11 +41,12 @@ impl RunCommandError {
     }
 }
 
-/// Loads the config, picks the job(s) and runs them once.
+/// Loads the config, picks the job(s) and runs them once, at `at` (default: the clock).
 pub async fn run_command(
     config_path: &Path,
     registry: &Registry,
     job: Option<&str>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Vec<(String, JobOutcome)>, RunCommandError> {
     let config = Arc::new(config::load(config_path)?);
     let scheduled = registry(&config).map_err(|error| RunCommandError::Job {
@@ -72,7 +73,7 @@ pub async fn run_command(
         config,
         odoo,
         cancel,
-        scheduled_for: None,
+        scheduled_for: at,
         show_progress: true,
     };
     let mut done = Vec::new();

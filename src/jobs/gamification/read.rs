@@ -597,8 +597,7 @@ pub async fn grants(
         )
         .await?;
     // key → grants carrying it, oldest first.
-    let mut by_key: BTreeMap<IdemKey, Vec<(i64, Vec<(String, crate::record::Value)>)>> =
-        BTreeMap::new();
+    let mut by_key: BTreeMap<IdemKey, Vec<(i64, crate::plan::Values)>> = BTreeMap::new();
     for r in &rows {
         let row = Row::new("gamification.badge.user", r);
         let (Some(user), Some(badge)) = (row.m2o_id("user_id")?, row.m2o_id("badge_id")?) else {

@@ -9,7 +9,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, ConfigError};
+
+mod job_request;
+
 use crate::odoo::{OdooClient, OdooError, RetryPolicy};
+use job_request::{Flags, JobName, Mode};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -213,40 +217,60 @@ impl From<ConfigError> for Failure {
     }
 }
 
+/// `plan`, `run --dry-run` and `run` of every job: the job and its flags are checked against
+/// one table ([`job_request`]), then the job runs.
+async fn job_command(
+    config: &std::path::Path,
+    job: &str,
+    mode: Mode,
+    flags: Flags<'_>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let name: JobName = job
+        .parse()
+        .map_err(|e: String| Failure::Invalid(anyhow::anyhow!(e)))?;
+    if let Some(why) = job_request::refusal(name, mode, &flags) {
+        return Err(Failure::Invalid(anyhow::anyhow!(why)));
+    }
+    match (name, mode) {
+        (JobName::Scoring, Mode::Plan) => {
+            plan_cmd(config, job, flags.json, flags.full, flags.now, out).await
+        }
+        (JobName::Scoring, Mode::DryRun | Mode::Run) => {
+            run_cmd(
+                config,
+                job,
+                mode == Mode::DryRun,
+                flags.full,
+                flags.now,
+                out,
+            )
+            .await
+        }
+        (JobName::Gamification, Mode::Plan) => match flags.since {
+            Some(since) => gamification_trial_cmd(config, since, flags.json, out).await,
+            None => gamification_plan_cmd(config, flags.json, flags.now, out).await,
+        },
+        (JobName::Gamification, Mode::DryRun) => {
+            gamification_plan_cmd(config, false, flags.now, out).await?;
+            write_out(out, "dry run: nothing written\n")
+        }
+        (JobName::All, Mode::Plan | Mode::DryRun) => {
+            // Every job's plan, in the order `run all` applies them.
+            run_cmd(config, "scoring", true, false, flags.now, out).await?;
+            gamification_plan_cmd(config, false, flags.now, out).await
+        }
+        (JobName::Gamification | JobName::All, Mode::Run) => {
+            let now = flags.now.map(|n| parse_now(Some(n))).transpose()?;
+            run_jobs_cmd(config, &name.to_string(), now, out).await
+        }
+    }
+}
+
 /// Runs one command, writing its report to `out` (logs go to stderr through tracing).
 pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match cli.command {
         Command::Check { config } => check(&config, out).await,
-        Command::Plan {
-            job, full: true, ..
-        } if job == "gamification" => Err(Failure::Invalid(anyhow::anyhow!(
-            "--full is a scoring flag (force a full pass); the gamification job always computes every challenge"
-        ))),
-        Command::Plan {
-            config,
-            job,
-            json,
-            since: Some(since),
-            now,
-            ..
-        } if job == "gamification" => {
-            if now.is_some() {
-                return Err(Failure::Invalid(anyhow::anyhow!(
-                    "--now does not apply to the trial run (`--since DATE` replays the history up to today)"
-                )));
-            }
-            gamification_trial_cmd(&config, &since, json, out).await
-        }
-        Command::Plan {
-            config,
-            job,
-            json,
-            since: None,
-            now,
-            ..
-        } if job == "gamification" => {
-            gamification_plan_cmd(&config, json, now.as_deref(), out).await
-        }
         Command::Plan {
             config,
             job,
@@ -255,12 +279,13 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             since,
             now,
         } => {
-            if since.is_some() {
-                return Err(Failure::Invalid(anyhow::anyhow!(
-                    "--since is the gamification trial run: `plan gamification --since DATE`"
-                )));
-            }
-            plan_cmd(&config, &job, json, full, now.as_deref(), out).await
+            let flags = Flags {
+                full,
+                json,
+                since: since.as_deref(),
+                now: now.as_deref(),
+            };
+            job_command(&config, &job, Mode::Plan, flags, out).await
         }
         Command::Run {
             config,
@@ -268,33 +293,15 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             dry_run,
             full,
             now,
-        } if job == "gamification" || job == "all" => {
-            if full && job == "gamification" {
-                return Err(Failure::Invalid(anyhow::anyhow!(
-                    "--full is a scoring flag (force a full pass); the gamification job always computes every challenge"
-                )));
-            }
-            if dry_run {
-                if job == "all" {
-                    // Every job's plan, in the order `run all` applies them.
-                    run_cmd(&config, "scoring", true, full, now.as_deref(), out).await?;
-                }
-                return gamification_plan_cmd(&config, false, now.as_deref(), out).await;
-            }
-            if full {
-                return Err(Failure::Invalid(anyhow::anyhow!(
-                    "--full applies to `run scoring` (and `--dry-run`); `run all` makes the scoring job's own choice of pass"
-                )));
-            }
-            run_jobs_cmd(&config, &job, out).await
+        } => {
+            let flags = Flags {
+                full,
+                now: now.as_deref(),
+                ..Flags::default()
+            };
+            let mode = if dry_run { Mode::DryRun } else { Mode::Run };
+            job_command(&config, &job, mode, flags, out).await
         }
-        Command::Run {
-            config,
-            job,
-            dry_run,
-            full,
-            now,
-        } => run_cmd(&config, &job, dry_run, full, now.as_deref(), out).await,
         Command::Explain {
             config,
             what,
@@ -829,14 +836,17 @@ pub async fn gamification_plan_cmd(
     }
 }
 
-/// `scorekeeper run -c FILE gamification|all`: the scheduler's jobs, once each.
+/// `scorekeeper run -c FILE gamification|all`: the scheduler's jobs, once each, at `now`
+/// (default: the clock).
 pub async fn run_jobs_cmd(
     path: &std::path::Path,
     job: &str,
+    now: Option<chrono::NaiveDateTime>,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let only = (job != "all").then_some(job);
-    match crate::daemon::run_command(path, &crate::jobs::registry, only).await {
+    let at = now.map(|n| n.and_utc());
+    match crate::daemon::run_command(path, &crate::jobs::registry, only, at).await {
         Ok(outcomes) => {
             let mut text = String::new();
             for (name, outcome) in outcomes {
