@@ -290,3 +290,64 @@ async fn routed_leads_are_read_back_even_within_the_second_of_their_score_write(
     );
     served.stop().await;
 }
+
+/// Issue 17 item 3: scores end at a fixed point. A rule reads what routing writes ("no team
+/// yet": a lead routed to a team loses those points); the leads the run routes are scored
+/// again in the same run, so the run right after writes no score. (Routing itself still
+/// takes two runs for some leads: team first, a salesperson on the next run — issue 17.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_after_a_routing_run_writes_no_score() {
+    let served = served_demo(600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = demo_config(&served.url, true, dir.path());
+    let text = text.replacen(
+        "[[scoring.rules]]",
+        "[[scoring.rules]]\nname = \"Unassigned and no team\"\ndomain = \"[('team_id', '=', False), ('user_id', '=', False)]\"\npoints = 3\n\n[[scoring.rules]]",
+        1,
+    );
+    let path = dir.path().join("fixed.toml");
+    std::fs::write(&path, &text).unwrap();
+    let cfg = scorekeeper::config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap();
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let assignment = cfg.assignment.as_ref().unwrap();
+    let client = served.client("admin", "admin");
+    setup::setup(&client, scoring).await.unwrap();
+    let job = ScoringJob::new(&client, scoring, Some(assignment));
+    let mut state = State::open_in_memory().unwrap();
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    let routed = first.assignment.as_ref().unwrap();
+    assert!(routed.records_written > 0, "{routed}");
+    // The next run, incremental or full, has no score to write.
+    for full in [false, true] {
+        let again = job
+            .evaluate(
+                if full {
+                    PassKind::Full
+                } else {
+                    job.next_pass(&state, &RunOptions { now: now(), full })
+                        .unwrap()
+                },
+                now(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            again.scoring_plan.is_empty(),
+            "full={full}: {}",
+            again.scoring_plan
+        );
+    }
+    let rescored = first
+        .rescored
+        .as_ref()
+        .expect("routed leads are scored again in the same run");
+    assert!(
+        rescored.records_written > 0,
+        "routing took leads out of the rule's reach: {rescored}"
+    );
+    served.stop().await;
+}

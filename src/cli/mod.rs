@@ -652,7 +652,7 @@ pub async fn run_cmd(
         .map_err(job_failure)?;
     let mut text = evaluation_text(&report.evaluation, &client.metrics());
     let mut failed = false;
-    for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+    for r in report.applied() {
         text.push_str(&format!("{r}\n"));
         failed |= !r.is_success() && !r.interrupted;
     }

@@ -120,7 +120,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
                 client.metrics().calls - before
             );
             text.push_str(&eval.summary_text(5));
-            for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+            for r in report.applied() {
                 text.push_str(&format!("{r}\n"));
             }
             say(out, &text)?;

@@ -32,6 +32,9 @@
 //! the call that wrote it (see `cursor`: an edit a second later, by anyone, is read), unless
 //! a rule reads a field the job writes, or the lead was routed since (routing writes are read
 //! back). No sleep separates score and routing writes.
+//! **Fixed point.** When the scope or a rule reads a field routing writes (`team_id`,
+//! `user_id`), the leads the run routed are read again and scored in the same run (one more
+//! journaled apply, [`RunReport::rescored`]), so their scores never wait for the next run.
 //! The cursor moves only when the run is applied. What does not touch a lead (time
 //! decay, a renamed tag) waits for the next full pass.
 
@@ -197,6 +200,18 @@ pub struct RunReport {
     pub evaluation: Evaluation,
     pub scoring: Option<ApplyReport>,
     pub assignment: Option<ApplyReport>,
+    /// The routed leads scored again, when a rule reads what routing wrote: the run ends
+    /// where a second run has nothing to do.
+    pub rescored: Option<ApplyReport>,
+}
+
+impl RunReport {
+    /// The applied runs, in the order they ran.
+    pub fn applied(&self) -> impl Iterator<Item = &ApplyReport> {
+        [&self.scoring, &self.assignment, &self.rescored]
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// The job over one client and its config.
@@ -482,6 +497,16 @@ impl<'a> ScoringJob<'a> {
         kind: PassKind,
         now: NaiveDateTime,
     ) -> Result<Evaluation, JobError> {
+        self.evaluate_with(kind, now, true).await
+    }
+
+    /// [`evaluate`](Self::evaluate), routing too when `route` and `[assignment]` is set.
+    async fn evaluate_with(
+        &self,
+        kind: PassKind,
+        now: NaiveDateTime,
+        route: bool,
+    ) -> Result<Evaluation, JobError> {
         let env = Env::at(now);
         let (scope, rules) = self.bound(&env)?;
         // Only `explain` keeps its rows: routing takes what it needs as leads are scored.
@@ -499,8 +524,8 @@ impl<'a> ScoringJob<'a> {
         let server_start = self.client.metrics_handle().server_time();
         let mut keys = Keys::new(self.scoring.overlap_secs, server_start);
         let router = match self.assignment {
-            Some(cfg) => Some(Router::prepare(self, cfg, &kind, &scope, &env).await?),
-            None => None,
+            Some(cfg) if route => Some(Router::prepare(self, cfg, &kind, &scope, &env).await?),
+            _ => None,
         };
         let mut acc = Acc::new(self, now, keep_rows, router);
         match &kind {
@@ -859,6 +884,7 @@ impl<'a> ScoringJob<'a> {
                 evaluation,
                 scoring: None,
                 assignment: None,
+                rescored: None,
             });
         }
         let mut cursors = Vec::new();
@@ -920,7 +946,7 @@ impl<'a> ScoringJob<'a> {
                 writer,
                 &ApplyOptions {
                     verify_old: true,
-                    ..base
+                    ..base.clone()
                 },
             )
             .await
@@ -935,11 +961,73 @@ impl<'a> ScoringJob<'a> {
             }
             Some(routed)
         };
+        let rescored = match &assignment {
+            Some(routed) if routed.records_written > 0 && self.rules_read_routing(&evaluation) => {
+                Some(
+                    self.rescore_routed(state, writer, &evaluation, routed, opts, base)
+                        .await?,
+                )
+            }
+            _ => None,
+        };
         Ok(RunReport {
             evaluation,
             scoring: Some(scoring),
             assignment,
+            rescored,
         })
+    }
+
+    /// Whether the scope or a rule reads a field routing writes (`team_id`, `user_id`, …):
+    /// then a routed lead may score differently once routed.
+    fn rules_read_routing(&self, evaluation: &Evaluation) -> bool {
+        let routed: BTreeSet<&str> = evaluation
+            .assignment_plan
+            .writes()
+            .flat_map(|(_, _, values, _)| values.iter().map(|c| c.field.as_str()))
+            .collect();
+        let Ok((scope, rules)) = self.bound(&Env::at(NaiveDateTime::default())) else {
+            return true;
+        };
+        std::iter::once(&scope).chain(rules.iter()).any(|d| {
+            d.fields()
+                .iter()
+                .any(|p| routed.contains(p.split('.').next().unwrap_or(p)))
+        })
+    }
+
+    /// Scores again, as Odoo now holds them, the leads this run routed (read → evaluate →
+    /// plan → apply, one more journaled run), so that routing a lead into a rule's reach does
+    /// not leave its score stale until the next run.
+    async fn rescore_routed<W: OdooWriter>(
+        &self,
+        state: &mut State,
+        writer: &W,
+        evaluation: &Evaluation,
+        routed: &ApplyReport,
+        opts: &RunOptions,
+        base: ApplyOptions,
+    ) -> Result<ApplyReport, JobError> {
+        let failed: BTreeSet<i64> = routed
+            .failures
+            .iter()
+            .flat_map(|f| f.ids.iter().copied())
+            .collect();
+        let ids: Vec<i64> = evaluation
+            .assignment_plan
+            .writes()
+            .map(|(_, id, _, _)| id)
+            .filter(|id| !failed.contains(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let again = self
+            .evaluate_with(PassKind::Leads(ids), opts.now, false)
+            .await?;
+        match apply::apply(&again.scoring_plan, state, writer, &base).await {
+            Ok(report) => Ok(report),
+            Err(e) => Err(self.unreachable_or(0, e.into()).await),
+        }
     }
 
     /// [`JobError::Unreachable`] when Odoo no longer answers `common.version`, after

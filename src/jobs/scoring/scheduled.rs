@@ -54,7 +54,7 @@ impl Job for ScheduledScoring {
             let mut written = 0;
             let mut failed = Vec::new();
             let mut interrupted = false;
-            for r in [&report.scoring, &report.assignment].into_iter().flatten() {
+            for r in report.applied() {
                 written += r.records_written as u64;
                 interrupted |= r.interrupted;
                 // An interrupted run journaled what it did and left the rest for the next one.
