@@ -349,5 +349,11 @@ async fn the_run_after_a_routing_run_writes_no_score() {
         rescored.records_written > 0,
         "routing took leads out of the rule's reach: {rescored}"
     );
+    // Issue 17 item 1: scores go without mail tracking, routing keeps it (people follow who
+    // owns a lead).
+    let tracked = |field: &str| served.sim.read().tracked_writes("crm.lead", field);
+    assert_eq!(tracked("x_lead_score"), 0);
+    assert_eq!(tracked("priority"), 0);
+    assert!(tracked("user_id") > 0);
     served.stop().await;
 }

@@ -270,12 +270,23 @@ impl OdooClient {
 
     /// One `write(ids, values)`; ids are sent as given.
     pub async fn write(&self, model: &str, ids: &[i64], values: Struct) -> Result<(), OdooError> {
+        self.write_with(model, ids, values, Struct::new()).await
+    }
+
+    /// [`write`](Self::write) with keyword arguments (a `context`).
+    pub async fn write_with(
+        &self,
+        model: &str,
+        ids: &[i64],
+        values: Struct,
+        kwargs: Struct,
+    ) -> Result<(), OdooError> {
         let v = self
             .execute_kw(
                 model,
                 "write",
                 vec![ids_value(ids), Value::Struct(values)],
-                Struct::new(),
+                kwargs,
             )
             .await?;
         match v {

@@ -8,6 +8,7 @@ mod helpers;
 mod metrics;
 mod retry;
 mod secret;
+mod tracking;
 mod transport;
 mod version;
 mod writer;

@@ -158,7 +158,11 @@ impl OdooWriter for ClientWriter<'_> {
         for (field, value) in values {
             vals.push(field.clone(), to_wire(value));
         }
-        self.client.write(model, ids, vals).await.map_err(classify)
+        let kwargs = super::tracking::write_kwargs(model, values.iter().map(|(f, _)| f.as_str()));
+        self.client
+            .write_with(model, ids, vals, kwargs)
+            .await
+            .map_err(classify)
     }
 
     async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {

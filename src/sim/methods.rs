@@ -487,6 +487,22 @@ fn write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         return Err(SimFault::missing(c.model, &missing, c.uid));
     }
     let now = store.now();
+    // Odoo tracks writes on `mail.thread` models (those with `message_ids`) unless the context
+    // says `tracking_disable`; the simulator counts what would have been tracked.
+    let quiet = c
+        .kwargs
+        .get("context")
+        .and_then(X::as_struct)
+        .and_then(|ctx| ctx.get("tracking_disable"))
+        .is_some_and(|v| !v.is_false());
+    if !quiet && store.registry().field(c.model, "message_ids").is_some() {
+        for (name, _) in vals.iter() {
+            *store
+                .tracked
+                .entry((c.model.to_owned(), name.to_owned()))
+                .or_insert(0) += ids.len() as u64;
+        }
+    }
     let mut per_record = Vec::with_capacity(ids.len());
     for &id in &ids {
         let mut values = convert_vals(store, c.model, Some(id), vals)?;

@@ -32,6 +32,9 @@ pub struct Store {
     /// uid → accepted secrets (passwords and API keys).
     pub(crate) secrets: HashMap<i64, Vec<String>>,
     pub(crate) clock: Clock,
+    /// (model, field) → records written with Odoo's mail tracking on: what a real Odoo
+    /// tracks in the chatter (a `mail.thread` model written without `tracking_disable`).
+    pub(crate) tracked: HashMap<(String, String), u64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -59,6 +62,7 @@ impl Store {
             hints: HashMap::new(),
             secrets: HashMap::new(),
             clock: std::sync::Arc::new(system_clock),
+            tracked: HashMap::new(),
         }
     }
 
@@ -193,6 +197,15 @@ impl Store {
         self.table(model)
             .map(|t| t.ids().collect())
             .unwrap_or_default()
+    }
+
+    /// How many records had `field` of `model` written with mail tracking on (no
+    /// `tracking_disable` in the call's context) — what Odoo would have tracked.
+    pub fn tracked_writes(&self, model: &str, field: &str) -> u64 {
+        self.tracked
+            .get(&(model.to_owned(), field.to_owned()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Sets one stored field of an existing record as is, without Odoo's side effects: for
