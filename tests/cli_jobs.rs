@@ -109,6 +109,34 @@ async fn gamification_leaderboard_and_trial_through_the_binary() {
     let csv = std::fs::read_to_string(reports.join(csv_name)).unwrap();
     assert!(csv.lines().count() > 24, "{csv}"); // header + the 24+ participants
     assert!(csv.contains("Marc Demo"), "{csv}");
+    // The fair ranking is a report of its own: it does not overwrite the first.
+    let fair = sk_async(owned(&[
+        "leaderboard",
+        "-c",
+        &cfg,
+        "Monthly Sales Targets",
+        "--fair",
+        "--report",
+        "quarter",
+        "--out",
+        &reports.to_string_lossy(),
+    ]))
+    .await;
+    assert_eq!(fair.status.code(), Some(0), "{}", text(&fair));
+    let mut files: Vec<_> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("-quarter-fair.html")),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("-quarter.csv")),
+        "{files:?}"
+    );
 
     let trial = sk_async(owned(&[
         "plan",

@@ -971,8 +971,15 @@ pub async fn report_cmd(
             }
         })
         .collect();
-    let csv_path = dir.join(format!("{slug}-{from}.csv"));
-    let html_path = dir.join(format!("{slug}-{from}.html"));
+    // The fair ranking is another report: its own file names, so neither overwrites the other.
+    let kind = match (span, fair) {
+        (ReportSpan::Month, false) => "month",
+        (ReportSpan::Month, true) => "month-fair",
+        (ReportSpan::Quarter, false) => "quarter",
+        (ReportSpan::Quarter, true) => "quarter-fair",
+    };
+    let csv_path = dir.join(format!("{slug}-{from}-{kind}.csv"));
+    let html_path = dir.join(format!("{slug}-{from}-{kind}.html"));
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&csv_path, board.to_csv()))
         .and_then(|()| std::fs::write(&html_path, board.to_html()))

@@ -5,6 +5,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use unicode_width::UnicodeWidthStr as _;
+
 use super::model::{Condition, Goal, Participant, user_order};
 use super::ranking::{Order, of_target};
 
@@ -167,7 +169,7 @@ impl Leaderboard {
             .map(|i| {
                 std::iter::once(&header)
                     .chain(body.iter())
-                    .map(|row| row.get(i).map_or(0, |s| s.chars().count()))
+                    .map(|row| row.get(i).map_or(0, |s| s.width()))
                     .max()
                     .unwrap_or(0)
             })
@@ -177,7 +179,8 @@ impl Leaderboard {
             let cells: Vec<String> = row
                 .iter()
                 .zip(&widths)
-                .map(|(s, w)| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count()))))
+                // Padded by display width: a Chinese character takes two terminal columns.
+                .map(|(s, w)| format!("{s}{}", " ".repeat(w.saturating_sub(s.width()))))
                 .collect();
             let _ = writeln!(out, "{}", cells.join("  ").trim_end());
         }
@@ -411,6 +414,41 @@ mod tests {
             "rank,user_id,user,New Leads current,New Leads target,\"Time to Qualify, days current\",\"Time to Qualify, days target\",completeness %"
         );
         assert_eq!(lines[2], "2,6,Marc Demo,8,7,16,15,50.00");
+    }
+
+    /// Columns line up in a terminal whatever the script: a Chinese character takes two
+    /// columns, a Vietnamese letter with two diacritics one.
+    #[test]
+    fn the_table_pads_names_by_display_width() {
+        use unicode_width::UnicodeWidthStr;
+        let cols = vec![Column {
+            line_id: 6,
+            name: "New Leads".into(),
+            condition: Condition::Higher,
+        }];
+        let goals = [
+            goal(1, 1, 6, 7.0, 9.0),
+            goal(2, 2, 6, 7.0, 8.0),
+            goal(3, 3, 6, 7.0, 7.0),
+        ];
+        let users = [
+            user(1, "王伟"),
+            user(2, "Nguyễn Thị Hồng"),
+            user(3, "Дмитрий"),
+        ];
+        let table = build("Q", "2026-12", cols, &goals, &users, Order::Odoo).to_table();
+        // Where each line's "New Leads" value starts, in terminal columns.
+        let starts: Vec<usize> = ["9/7", "8/7", "7/7"]
+            .iter()
+            .map(|value| {
+                let line = table.lines().find(|l| l.contains(value)).unwrap();
+                line[..line.find(value).unwrap()].width()
+            })
+            .collect();
+        assert!(
+            starts.windows(2).all(|w| w[0] == w[1]),
+            "{table}\n{starts:?}"
+        );
     }
 }
 
