@@ -298,6 +298,8 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
         stdout.contains(&format!("{planned} karma entries booked")),
         "{stdout}"
     );
+    // The run ids, for `undo`.
+    assert!(stdout.contains("; run "), "{stdout}");
     served.stop().await;
 }
 

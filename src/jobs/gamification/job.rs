@@ -56,6 +56,8 @@ impl Job for GamificationJob {
             }
             let mut written = (report.records_written + report.created.len()) as u64;
             let mut karma = 0;
+            // The journaled runs (the refresh, then the karma pass), for `undo`.
+            let mut runs = vec![report.run_id.to_string()];
             if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
                 let plan = karma_plan(&ctx.odoo, &config.point_rules).await?;
                 let report = crate::apply::apply(
@@ -71,6 +73,7 @@ impl Job for GamificationJob {
                 }
                 karma = report.created.len();
                 written += karma as u64;
+                runs.push(report.run_id.to_string());
             }
             let mut summary = format!(
                 "{} goals created, {} goals updated, {} badges granted, {karma} karma entries booked",
@@ -86,6 +89,7 @@ impl Job for GamificationJob {
                     .filter(|(k, _)| k.as_str().starts_with("badge:"))
                     .count(),
             );
+            summary.push_str(&format!("; run {}", runs.join(", run ")));
             if !outcome.skipped.is_empty() {
                 summary.push_str(&format!("; skipped: {}", outcome.skipped.join("; ")));
             }
