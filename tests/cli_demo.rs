@@ -5,8 +5,9 @@ use std::process::Command;
 
 #[test]
 fn demo_runs_against_the_builtin_simulator() {
+    // The dataset's "today" pinned: the test must not depend on the date it runs.
     let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .arg("demo")
+        .args(["demo", "--today", "2026-11-22"])
         .env_remove("SCOREKEEPER_ODOO_PASSWORD")
         .output()
         .unwrap();
@@ -44,6 +45,37 @@ fn demo_runs_against_the_builtin_simulator() {
         .nth(1)
         .unwrap();
     assert!(board.contains("Appointments Booked"), "{board}");
+}
+
+/// The demo lives in the present: its dates follow `--today` (default: the date it runs), so
+/// the current month's leaderboards have data.
+#[test]
+fn the_demo_dataset_follows_its_today() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["demo", "--today", "2027-03-15", "--leads", "300"])
+        .env_remove("SCOREKEEPER_ODOO_PASSWORD")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let board = stdout
+        .split("== leaderboard: Monthly Sales Targets")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(board.contains("2027-03-01..2027-03-31"), "{board}");
+    // The leader has invoiced something this month (the data moved with the date).
+    let leader = board.lines().find(|l| l.starts_with("1 ")).unwrap();
+    assert!(!leader.contains(" 0/"), "{board}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["demo", "--today", "15/03/2027"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--today"));
 }
 
 #[test]

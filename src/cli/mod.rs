@@ -149,6 +149,9 @@ pub enum Command {
         /// Number of demo leads (up to 1,000,000).
         #[arg(long, default_value_t = 2000)]
         leads: usize,
+        /// The demo's "today" (`YYYY-MM-DD`): its history ends the day before; default today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
     /// Serve the Odoo 17 simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
     Sim {
@@ -167,6 +170,9 @@ pub enum Command {
         /// Number of demo leads (up to 1,000,000).
         #[arg(long, default_value_t = 2000)]
         leads: usize,
+        /// The demo dataset's "today" (`YYYY-MM-DD`); default today.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
     },
 }
 
@@ -341,8 +347,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             report: None,
             out: _,
         } => leaderboard_cmd(&config, &challenge, fair, csv, date.as_deref(), out).await,
-        Command::Demo { seed, leads } => {
-            let spec = dataset_spec(seed, leads);
+        Command::Demo { seed, leads, today } => {
+            let spec = dataset_spec(seed, leads, today.as_deref())?;
             crate::demo::command::run(spec, out).await
         }
         Command::Sim {
@@ -351,11 +357,17 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             demo,
             seed,
             leads,
+            today,
         } => {
+            let dataset = if demo {
+                Some(dataset_spec(seed, leads, today.as_deref())?)
+            } else {
+                None
+            };
             let opts = crate::sim::command::SimOptions {
                 data,
                 port,
-                dataset: demo.then(|| dataset_spec(seed, leads)),
+                dataset,
             };
             crate::sim::command::run(&opts, out, shutdown_signal())
                 .await
@@ -364,11 +376,25 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     }
 }
 
-fn dataset_spec(seed: u64, leads: usize) -> crate::demo::DatasetSpec {
-    crate::demo::DatasetSpec {
+/// The demo dataset, dated so that its "today" is `today` (default: the clock's date), so
+/// the current month's goals and leaderboards have data.
+fn dataset_spec(
+    seed: u64,
+    leads: usize,
+    today: Option<&str>,
+) -> Result<crate::demo::DatasetSpec, Failure> {
+    let today = match today {
+        Some(_) => self::today(today).map_err(|e| match e {
+            Failure::Invalid(e) => Failure::Invalid(e.context("--today")),
+            other => other,
+        })?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    Ok(crate::demo::DatasetSpec {
         seed,
+        today,
         ..crate::demo::DatasetSpec::with_leads(leads)
-    }
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM (the simulator has nothing to flush).

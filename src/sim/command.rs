@@ -42,7 +42,16 @@ pub fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimComma
         None => Sim::from_embedded_snapshot()?,
     };
     let summary = match &opts.dataset {
-        Some(spec) => Some(crate::demo::generate(spec, &mut *sim.write())?),
+        Some(spec) => {
+            // The simulator's clock keeps the dataset's "today": records created later are
+            // stamped in the same days as the demo's history.
+            let shift = spec.today - chrono::Utc::now().date_naive();
+            if shift != chrono::Duration::zero() {
+                sim.write()
+                    .set_clock(move || chrono::Utc::now().naive_utc() + shift);
+            }
+            Some(crate::demo::generate(spec, &mut *sim.write())?)
+        }
         None => None,
     };
     Ok((sim, summary))
