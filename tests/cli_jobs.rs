@@ -393,3 +393,58 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
     );
     served.stop().await;
 }
+
+/// `runs` lists what ran; `show RUN` says what a run changed, by the names people know.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_and_show_tell_what_each_run_changed() {
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+        .to_string_lossy()
+        .into_owned();
+    let none = sk_async(owned(&["runs", "-c", &cfg])).await;
+    assert_eq!(none.status.code(), Some(0), "{}", text(&none));
+    assert_eq!(String::from_utf8_lossy(&none.stdout), "no runs yet\n");
+    for args in [
+        owned(&["setup", "-c", &cfg]),
+        owned(&["run", "-c", &cfg, "scoring", "--now", "2026-11-20 09:00:00"]),
+    ] {
+        let o = sk_async(args).await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let runs = sk_async(owned(&["runs", "-c", &cfg])).await;
+    assert_eq!(runs.status.code(), Some(0), "{}", text(&runs));
+    let listing = String::from_utf8_lossy(&runs.stdout).into_owned();
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines[0].starts_with("run "), "{listing}");
+    // Newest first: routing ("assignment") after scoring.
+    let routing = lines
+        .iter()
+        .find(|l| l.contains(" assignment "))
+        .unwrap_or_else(|| panic!("{listing}"));
+    assert!(routing.trim_end().ends_with("applied"), "{listing}");
+    let run_id = routing.split_whitespace().next().unwrap().to_owned();
+
+    let show = sk_async(owned(&["show", "-c", &cfg, &run_id])).await;
+    assert_eq!(show.status.code(), Some(0), "{}", text(&show));
+    let shown = String::from_utf8_lossy(&show.stdout).into_owned();
+    assert!(
+        shown.starts_with(&format!("run {run_id} (assignment): applied")),
+        "{shown}"
+    );
+    // Teams and salespeople by name, not by id.
+    let team_line = shown
+        .lines()
+        .find(|l| l.contains("team_id: "))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        ["Vietnam", "Greater China", "Russia", "International"]
+            .iter()
+            .any(|t| team_line.contains(&format!("→ {t}"))),
+        "{team_line}"
+    );
+    assert!(team_line.contains("crm.lead "), "{team_line}");
+    let unknown = sk_async(owned(&["show", "-c", &cfg, "no-such-run"])).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    served.stop().await;
+}

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{self, ConfigError};
 
 mod job_request;
+mod runs;
 
 use crate::odoo::{OdooClient, OdooError, RetryPolicy};
 use job_request::{Flags, JobName, Mode};
@@ -95,6 +96,20 @@ pub enum Command {
         id: i64,
         #[arg(long, hide = true)]
         now: Option<String>,
+    },
+    /// The recent runs of every job: start, duration, counts, status.
+    Runs {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// How many runs, newest first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// What a run changed, entry by entry, with record and user names.
+    Show {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        run_id: String,
     },
     /// Revert what a run wrote, where nobody changed it since.
     Undo {
@@ -315,6 +330,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             now,
         } => explain_cmd(&config, &what, id, now.as_deref(), out).await,
         Command::Undo { config, run_id } => undo_cmd(&config, &run_id, out).await,
+        Command::Runs { config, limit } => runs::runs_cmd(&config, limit, out),
+        Command::Show { config, run_id } => runs::show_cmd(&config, &run_id, out).await,
         Command::Setup { config } => setup_cmd(&config, out).await,
         Command::Config {
             action: ConfigAction::Example,
@@ -725,7 +742,9 @@ pub async fn undo_cmd(
 ) -> Result<(), Failure> {
     let (cfg, client) = login(path).await?;
     let mut state = open_state(&cfg)?;
-    let writer = crate::odoo::ClientWriter::new(&client);
+    // The gamification writer knows where every keyed model keeps its keys (goals by line,
+    // user and period; grants and karma in `x_sk_key`): undo may re-create or reverse those.
+    let writer = crate::jobs::gamification::ClientWriter::new(&client);
     let opts = crate::apply::ApplyOptions {
         batch_size: client.batch_size(),
         request_deadline: client.request_deadline(),
