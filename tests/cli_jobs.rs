@@ -151,6 +151,27 @@ async fn gamification_leaderboard_and_trial_through_the_binary() {
     let stdout = String::from_utf8_lossy(&trial.stdout).into_owned();
     assert!(stdout.contains("trial run since 2026-10-01"), "{stdout}");
     assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
+    // The trial per person, against what Odoo holds.
+    let points = sk_async(owned(&[
+        "plan",
+        "-c",
+        &cfg,
+        "points",
+        "--since",
+        "2026-10-01",
+        "--until",
+        "2026-11-30",
+    ]))
+    .await;
+    assert_eq!(points.status.code(), Some(0), "{}", text(&points));
+    let stdout = String::from_utf8_lossy(&points.stdout).into_owned();
+    assert!(
+        stdout.starts_with("trial run of the point rules over 2026-10-01..2026-11-30"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("level (trial)"), "{stdout}");
+    let run_points = sk_async(owned(&["run", "-c", &cfg, "points"])).await;
+    assert_eq!(run_points.status.code(), Some(2), "{}", text(&run_points));
 
     let unknown = sk_async(owned(&["run", "-c", &cfg, "nosuchjob"])).await;
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));

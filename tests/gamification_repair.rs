@@ -18,25 +18,11 @@ use scorekeeper::state::{RunId, State};
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::Served;
-use crate::support::gamification::{apply_options, options, sim_at_074};
+use crate::support::gamification::{apply_options, invoice_rule, options, sim_at_074};
 
 const GOAL: &str = "gamification.goal";
 const GRANT: &str = "gamification.badge.user";
 const KARMA: &str = "gamification.karma.tracking";
-
-fn invoice_rule() -> PointRule {
-    PointRule {
-        key: "posted-invoice".into(),
-        name: "Posted invoice".into(),
-        model: "account.move".into(),
-        domain: "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]".into(),
-        user_field: "invoice_user_id".into(),
-        points: 1,
-        amount_field: Some("amount_untaxed_signed".into()),
-        per_amount: Some(1000.0),
-        date_field: Some("invoice_date".into()),
-    }
-}
 
 /// What people see: goals (line, user, period → value), badge grants per (user, badge) and
 /// each user's karma.

@@ -3,7 +3,6 @@
 //! and a fresh process with an empty state runs the job again.
 
 use scorekeeper::apply::{self, WriteError};
-use scorekeeper::config::PointRule;
 use scorekeeper::gamification::compute::MissingRows;
 use scorekeeper::jobs::gamification::{self, ClientWriter};
 use scorekeeper::record::Value as RV;
@@ -11,7 +10,9 @@ use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::Served;
-use crate::support::gamification::{apply_options, assert_day_close_computed, options, sim_at_074};
+use crate::support::gamification::{
+    apply_options, assert_day_close_computed, invoice_rule, options, sim_at_074,
+};
 use crate::support::writer::{Around, Spy};
 
 /// Performs every call, but reports the first `create` of each of `models` as a timeout.
@@ -167,20 +168,6 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     assert!(report.created.is_empty());
     assert_eq!(count(&served, "gamification.badge.user"), 1);
     served.stop().await;
-}
-
-fn invoice_rule() -> PointRule {
-    PointRule {
-        key: "posted-invoice".into(),
-        name: "Posted invoice".into(),
-        model: "account.move".into(),
-        domain: "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]".into(),
-        user_field: "invoice_user_id".into(),
-        points: 1,
-        amount_field: Some("amount_untaxed_signed".into()),
-        per_amount: Some(1000.0),
-        date_field: Some("invoice_date".into()),
-    }
 }
 
 fn karma_entries(served: &Served) -> Vec<(i64, i64, i64, String)> {

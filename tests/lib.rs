@@ -23,6 +23,7 @@ mod gamification_golden;
 mod gamification_load;
 mod gamification_repair;
 mod gamification_retries;
+mod gamification_trial;
 mod odoo_ids;
 mod scheduler_dst;
 mod scoring_cli;

@@ -17,6 +17,9 @@ pub(crate) enum JobName {
     Gamification,
     /// Every configured job, in the order the daemon runs them.
     All,
+    /// The trial run of the point rules over history (`plan points --since DATE`); their
+    /// entries are booked by the gamification job.
+    Points,
 }
 
 impl FromStr for JobName {
@@ -28,8 +31,9 @@ impl FromStr for JobName {
             "scoring" | "leads" => Ok(JobName::Scoring),
             "gamification" => Ok(JobName::Gamification),
             "all" => Ok(JobName::All),
+            "points" => Ok(JobName::Points),
             other => Err(format!(
-                "unknown job {other:?}: the jobs are `scoring` (lead scoring and routing), `gamification` and `all`"
+                "unknown job {other:?}: the jobs are `scoring` (lead scoring and routing), `gamification` and `all` (and `plan points --since DATE`, the trial run of the point rules)"
             )),
         }
     }
@@ -41,6 +45,7 @@ impl fmt::Display for JobName {
             JobName::Scoring => "scoring",
             JobName::Gamification => "gamification",
             JobName::All => "all",
+            JobName::Points => "points",
         })
     }
 }
@@ -62,6 +67,7 @@ pub(crate) struct Flags<'a> {
     pub full: bool,
     pub json: bool,
     pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
     pub now: Option<&'a str>,
 }
 
@@ -124,14 +130,34 @@ const ALLOWED: &[(JobName, Mode, Allowed)] = &[
         allowed(false, false, false, true),
     ),
     (JobName::All, Mode::Run, allowed(false, false, false, true)),
+    (
+        JobName::Points,
+        Mode::Plan,
+        allowed(false, false, true, false),
+    ),
 ];
 
 /// Why `job` cannot take these flags in `mode`, if it cannot.
 pub(crate) fn refusal(job: JobName, mode: Mode, flags: &Flags<'_>) -> Option<String> {
-    let ok = ALLOWED
+    let Some(ok) = ALLOWED
         .iter()
         .find(|(j, m, _)| *j == job && *m == mode)
-        .map(|(_, _, a)| *a)?;
+        .map(|(_, _, a)| *a)
+    else {
+        return Some(format!(
+            "`{job}` is only a trial run: `plan points --since DATE [--until DATE]` (the gamification job books the points)"
+        ));
+    };
+    if job == JobName::Points && flags.since.is_none() {
+        return Some(
+            "`plan points` needs --since DATE (the start of the history to replay)".into(),
+        );
+    }
+    if flags.until.is_some() && job != JobName::Points {
+        return Some(
+            "--until belongs to the trial run: `plan points --since DATE --until DATE`".into(),
+        );
+    }
     let command = match mode {
         Mode::Plan => format!("plan {job}"),
         Mode::DryRun => format!("run {job} --dry-run"),
@@ -174,6 +200,15 @@ mod tests {
 
     #[test]
     fn every_job_and_mode_is_in_the_table() {
+        let trial = Flags {
+            since: Some("2026-10-01"),
+            until: Some("2026-11-30"),
+            ..Flags::default()
+        };
+        assert_eq!(refusal(JobName::Points, Mode::Plan, &trial), None);
+        assert!(refusal(JobName::Points, Mode::Plan, &Flags::default()).is_some());
+        assert!(refusal(JobName::Points, Mode::Run, &trial).is_some());
+        assert!(refusal(JobName::Gamification, Mode::Plan, &trial).is_some());
         for job in [JobName::Scoring, JobName::Gamification, JobName::All] {
             for mode in [Mode::Plan, Mode::DryRun, Mode::Run] {
                 assert!(

@@ -68,6 +68,9 @@ pub enum Command {
         /// configured point rules would have produced over that history; writes nothing.
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// End of the history `plan points --since DATE` replays (default: today).
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
         /// The clock, `YYYY-MM-DD HH:MM:SS` UTC (tests and replays); default now.
         #[arg(long, hide = true)]
         now: Option<String>,
@@ -281,6 +284,7 @@ async fn job_command(
             run_cmd(config, "scoring", true, false, flags.now, out).await?;
             gamification_plan_cmd(config, false, flags.now, out).await
         }
+        (JobName::Points, _) => points_trial_cmd(config, flags.since, flags.until, out).await,
         (JobName::Gamification | JobName::All, Mode::Run) => {
             let now = flags.now.map(|n| parse_now(Some(n))).transpose()?;
             run_jobs_cmd(config, &name.to_string(), now, out).await
@@ -298,12 +302,14 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             json,
             full,
             since,
+            until,
             now,
         } => {
             let flags = Flags {
                 full,
                 json,
                 since: since.as_deref(),
+                until: until.as_deref(),
                 now: now.as_deref(),
             };
             job_command(&config, &job, Mode::Plan, flags, out).await
@@ -973,6 +979,34 @@ pub async fn gamification_trial_cmd(
             ),
         )
     }
+}
+
+/// `scorekeeper plan -c FILE points --since DATE [--until DATE]`: the trial run of the point
+/// rules, per person, against what Odoo holds.
+async fn points_trial_cmd(
+    path: &std::path::Path,
+    since: Option<&str>,
+    until: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let since = today(since)?;
+    let until = today(until)?;
+    if until < since {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "--until {until} is before --since {since}"
+        )));
+    }
+    let (cfg, client) = login(path).await?;
+    let Some(gcfg) = cfg.gamification.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [gamification] section",
+            path.display()
+        )));
+    };
+    let trial = crate::jobs::gamification::trial_report(&client, &gcfg.point_rules, since, until)
+        .await
+        .map_err(gamification_failure)?;
+    write_out(out, &trial.to_string())
 }
 
 /// `scorekeeper leaderboard -c FILE CHALLENGE --report month|quarter [--out DIR]`: the ranking

@@ -46,6 +46,7 @@ pub mod ranking;
 pub mod refresh;
 pub mod rewards;
 pub mod side_effects;
+pub mod trial;
 
 #[cfg(test)]
 mod tests;

@@ -50,7 +50,7 @@ use crate::xmlrpc;
 
 pub use job::GamificationJob;
 pub use keys::{KEY_FIELD, KeyFields, ensure_key_fields, key_fields};
-pub use points::{karma_plan, trial};
+pub use points::{karma_plan, trial, trial_report};
 pub(crate) use read::marker_key;
 pub use setup::{SetupReport, setup};
 pub(crate) use wire::Row;

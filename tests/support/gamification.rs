@@ -111,3 +111,19 @@ pub fn options(missing: MissingRows) -> Options {
 pub fn apply_options() -> ApplyOptions {
     ApplyOptions::default()
 }
+
+/// A point rule on the snapshot's invoices: 1 point per 1,000 invoiced (untaxed), to the
+/// invoice's salesperson, dated by the invoice date.
+pub fn invoice_rule() -> scorekeeper::config::PointRule {
+    scorekeeper::config::PointRule {
+        key: "posted-invoice".into(),
+        name: "Posted invoice".into(),
+        model: "account.move".into(),
+        domain: "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]".into(),
+        user_field: "invoice_user_id".into(),
+        points: 1,
+        amount_field: Some("amount_untaxed_signed".into()),
+        per_amount: Some(1000.0),
+        date_field: Some("invoice_date".into()),
+    }
+}

@@ -310,3 +310,103 @@ pub async fn trial(
         &KeyFields::all(),
     ))
 }
+
+/// `plan points --since DATE --until DATE`: replays the point rules over records dated in
+/// that window (rules without a `date_field` cannot be dated, so they are listed instead of
+/// counted), and compares each person's total with what the same rules booked in Odoo, their
+/// karma and their level (Odoo's karma ranks). Writes nothing.
+pub async fn trial_report(
+    client: &OdooClient,
+    rules: &[PointRule],
+    since: NaiveDate,
+    until: NaiveDate,
+) -> Result<crate::gamification::trial::Trial, GamificationError> {
+    use std::collections::BTreeMap;
+    let mut trial: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut not_replayed = Vec::new();
+    let mut replayed = Vec::new();
+    let end = until.succ_opt().unwrap_or(until);
+    for rule in rules {
+        let Some(date_field) = &rule.date_field else {
+            not_replayed.push(format!(
+                "'{}' ({}) has no date_field: its records cannot be dated, so it is not counted",
+                rule.name, rule.key
+            ));
+            continue;
+        };
+        replayed.push(rule.key.clone());
+        let mut domain = rule_domain(rule)?;
+        domain.push(xmlrpc::Value::Array(vec![
+            date_field.as_str().into(),
+            ">=".into(),
+            since.to_string().into(),
+        ]));
+        domain.push(xmlrpc::Value::Array(vec![
+            date_field.as_str().into(),
+            "<".into(),
+            end.to_string().into(),
+        ]));
+        let mut fields = vec![rule.user_field.as_str()];
+        if let Some(f) = &rule.amount_field {
+            fields.push(f.as_str());
+        }
+        for r in client.search_read_all(&rule.model, domain, &fields).await? {
+            let row = Row::new(&rule.model, &r);
+            if let Some(user) = row.m2o_id(&rule.user_field)? {
+                *trial.entry(user).or_insert(0) += points_of(rule, &row)?;
+            }
+        }
+    }
+    let keys = key_fields(client).await?;
+    let (booked_entries, _) = booked(client, &keys).await?;
+    let mut booked_by_user: BTreeMap<i64, i64> = BTreeMap::new();
+    for b in booked_entries.iter().filter(|b| replayed.contains(&b.rule)) {
+        *booked_by_user.entry(b.user_id).or_insert(0) += b.gain;
+    }
+    let users: Vec<i64> = trial
+        .keys()
+        .chain(booked_by_user.keys())
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut karma = BTreeMap::new();
+    let mut names = BTreeMap::new();
+    if !users.is_empty() {
+        for r in client
+            .read("res.users", &users, &["karma", "display_name"])
+            .await?
+        {
+            let row = Row::new("res.users", &r);
+            let id = row.id()?;
+            karma.insert(id, row.int("karma")?);
+            if let Some(name) = row.text("display_name")? {
+                names.insert(id, name);
+            }
+        }
+    }
+    let mut ranks = Vec::new();
+    for r in client
+        .search_read_all("gamification.karma.rank", vec![], &["name", "karma_min"])
+        .await?
+    {
+        let row = Row::new("gamification.karma.rank", &r);
+        ranks.push(karma::Rank {
+            id: row.id()?,
+            name: row.text("name")?.unwrap_or_default(),
+            karma_min: row.int("karma_min")?,
+        });
+    }
+    Ok(crate::gamification::trial::trial(
+        &crate::gamification::trial::TrialInput {
+            trial: &trial,
+            booked: &booked_by_user,
+            karma: &karma,
+            names: &names,
+            ranks: &ranks,
+        },
+        &since.to_string(),
+        &until.to_string(),
+        not_replayed,
+    ))
+}
