@@ -182,7 +182,8 @@ mod tests {
             "2026-11-30",
             vec!["'Kudos' has no date_field".into()],
         );
-        let got: Vec<(i64, i64, i64, Option<&str>, Option<&str>)> = t
+        type Seen<'a> = (i64, i64, i64, Option<&'a str>, Option<&'a str>);
+        let got: Vec<Seen<'_>> = t
             .lines
             .iter()
             .map(|l| {
