@@ -22,6 +22,8 @@ fn member(id: i64, user: i64, team: i64, max: i64, month: i64) -> Member {
         team_id: team,
         max,
         month_count: month,
+        day_count: 0,
+        preferred: false,
         optout: false,
         broken_domain: None,
     }
@@ -36,6 +38,8 @@ fn lead(id: i64, score: i64, prob: f64, teams: &[i64], members: &[i64]) -> Candi
         user_id: None,
         team_matches: teams.to_vec(),
         member_matches: members.to_vec(),
+        member_preferred: Vec::new(),
+        created: None,
     }
 }
 
@@ -52,6 +56,7 @@ fn team_by_order_minimum_and_domain() {
         strategy: Strategy::Odoo,
         work_days: 1.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     let teams: Vec<(i64, i64)> = out
@@ -91,6 +96,7 @@ fn odoo_strategy_respects_quota_order_and_skips() {
         strategy: Strategy::Odoo,
         work_days: 2.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     assert_eq!(out.usage[&1], (5, 5));
@@ -135,6 +141,7 @@ fn round_robin_rotates_and_respects_member_domains_and_owners() {
         strategy: Strategy::RoundRobin,
         work_days: 1.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     let got: Vec<(i64, Option<i64>)> = out
@@ -177,7 +184,7 @@ proptest! {
             let member_matches = members.iter().filter(|m| mm[(m.id as usize - 1) % 8]).map(|m| m.id).collect::<Vec<_>>();
             lead(i as i64 + 1, *score, *prob as f64, &team_matches, &member_matches)
         }).collect();
-        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days, explain: Explain::All };
+        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days, explain: Explain::All, ..Input::default() };
         let out = assign(&input);
         prop_assert_eq!(&assign(&input), &out);
         // Keeping only the assigned leads' explanations decides exactly the same, and keeps

@@ -34,10 +34,12 @@ pub(crate) fn authenticate(store: &Store, login: &str, secret: &str) -> Option<i
 
 /// Whether the user belongs to the group named `name` (in its category `category`).
 fn in_group(store: &Store, uid: i64, category: Option<&str>, name: &str) -> bool {
-    let groups = store
-        .value("res.users", uid, "groups_id")
-        .map(|v| v.as_ids().to_vec())
-        .unwrap_or_default();
+    // Odoo 17 stores every group, implied ones included, in `groups_id`; 19 keeps the direct
+    // ones in `group_ids` and computes the rest.
+    let groups = match store.value("res.users", uid, "groups_id") {
+        Some(v) => v.as_ids().to_vec(),
+        None => super::computed::all_groups(store, uid),
+    };
     groups.into_iter().any(|g| {
         store.value("res.groups", g, "name") == Some(Value::Str(name.to_owned()))
             && category.is_none_or(|c| match store.value("res.groups", g, "category_id") {
