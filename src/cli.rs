@@ -136,8 +136,8 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Start the built-in Odoo 17 simulator with the demo dataset, run every job once against
-    /// it and print what changed.
+    /// Start the built-in Odoo simulator (17, or 19 with `--odoo 19`) with the demo dataset,
+    /// run every job once against it and print what changed.
     Demo {
         /// Seed of the demo dataset.
         #[arg(long, default_value_t = 42)]
@@ -145,8 +145,11 @@ pub enum Command {
         /// Number of demo leads (up to 1,000,000).
         #[arg(long, default_value_t = 2000)]
         leads: usize,
+        /// The Odoo version the simulator speaks (17 or 19).
+        #[arg(long, default_value_t = 17, value_parser = odoo_version)]
+        odoo: i64,
     },
-    /// Serve the Odoo 17 simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
+    /// Serve the Odoo simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
     Sim {
         /// A directory holding `snapshot.json` (default: the Odoo 17 snapshot built in).
         #[arg(long, value_name = "DIR")]
@@ -163,7 +166,21 @@ pub enum Command {
         /// Number of demo leads (up to 1,000,000).
         #[arg(long, default_value_t = 2000)]
         leads: usize,
+        /// The Odoo version the simulator speaks (17 or 19; ignored with `--data`).
+        #[arg(long, default_value_t = 17, value_parser = odoo_version)]
+        odoo: i64,
     },
+}
+
+/// `--odoo`: a version the simulator has a recording of.
+fn odoo_version(s: &str) -> Result<i64, String> {
+    match s.trim_end_matches(".0").parse::<i64>() {
+        Ok(v) if crate::sim::VERSIONS.contains(&v) => Ok(v),
+        _ => Err(format!(
+            "the simulator speaks Odoo {} (recordings exist for these only)",
+            crate::sim::VERSIONS.map(|v| v.to_string()).join(" and ")
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,9 +351,9 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             report: None,
             out: _,
         } => leaderboard_cmd(&config, &challenge, fair, csv, date.as_deref(), out).await,
-        Command::Demo { seed, leads } => {
+        Command::Demo { seed, leads, odoo } => {
             let spec = dataset_spec(seed, leads);
-            crate::demo::command::run(spec, out).await
+            crate::demo::command::run(spec, odoo, out).await
         }
         Command::Sim {
             data,
@@ -344,11 +361,13 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             demo,
             seed,
             leads,
+            odoo,
         } => {
             let opts = crate::sim::command::SimOptions {
                 data,
                 port,
                 dataset: demo.then(|| dataset_spec(seed, leads)),
+                odoo,
             };
             crate::sim::command::run(&opts, out, shutdown_signal())
                 .await
@@ -413,11 +432,10 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
     };
     let version = client.version().await.map_err(reach)?;
     write_out(out, &format!("odoo    {version} at {url}\n"))?;
-    if version.major().is_some_and(|m| m != 17) {
-        write_out(
-            out,
-            &format!("warning {version} is not Odoo 17: scorekeeper is tested against 17.0\n"),
-        )?;
+    let profile = crate::odoo::Profile::for_version(&version);
+    write_out(out, &format!("profile {profile}: {}\n", profile.assignment))?;
+    if let Some(w) = profile.untested() {
+        write_out(out, &format!("warning {w}\n"))?;
     }
 
     let uid = client.authenticate().await.map_err(|e| {
@@ -748,6 +766,12 @@ async fn login(path: &std::path::Path) -> Result<(config::Config, OdooClient), F
         let e = anyhow::Error::new(e).context(format!("cannot log in to {}", cfg.odoo.url));
         Failure::Unreachable(e)
     })?;
+    // Fixes the version profile now, so a server outside the tested range is warned about
+    // by every command (the client logs the warning once).
+    client
+        .profile()
+        .await
+        .map_err(|e| odoo_failure(e, "cannot read the Odoo version"))?;
     Ok((cfg, client))
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub args: &'a [X],
     pub kwargs: &'a Struct,
+    /// The Odoo major version the simulator speaks.
+    pub major: i64,
 }
 
 impl<'a> Call<'a> {
@@ -39,20 +41,9 @@ impl<'a> Call<'a> {
             .is_none_or(|v| !v.is_false())
     }
 
-    /// The Python class name Odoo's TypeErrors mention (`Lead.write()`).
+    /// The Python class name Odoo's TypeErrors mention (`Lead.write()`; 19: `CrmLead`).
     fn class_name(&self) -> String {
-        match self.model {
-            "crm.lead" => "Lead".to_owned(),
-            m => m
-                .split(['.', '_'])
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                        .unwrap_or_default()
-                })
-                .collect(),
-        }
+        super::wording::class_name(self.major, self.model)
     }
 
     fn missing_arg(&self, name: &str) -> SimFault {

@@ -32,6 +32,9 @@ pub struct Store {
     /// uid → accepted secrets (passwords and API keys).
     pub(crate) secrets: HashMap<i64, Vec<String>>,
     pub(crate) clock: Clock,
+    /// The Odoo major version the store's snapshot was recorded on (faults are worded as it
+    /// words them).
+    pub(crate) major: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -58,6 +61,7 @@ impl Store {
             index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
+            major: 17,
             clock: std::sync::Arc::new(system_clock),
         }
     }
@@ -274,5 +278,9 @@ impl RecordStore for Store {
 
     fn set_password(&mut self, uid: i64, password: &str) {
         self.secrets.insert(uid, vec![password.to_owned()]);
+    }
+
+    fn has_field(&self, model: &str, field: &str) -> bool {
+        self.reg.field(model, field).is_some()
     }
 }
