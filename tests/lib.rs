@@ -30,6 +30,7 @@ mod scoring_incremental;
 mod scoring_props;
 mod scoring_routing;
 mod scoring_routing_scale;
+mod scoring_routing_versions;
 mod sim_client;
 mod sim_demo;
 mod sim_load;

@@ -95,6 +95,17 @@ impl Ord for Ranked {
     }
 }
 
+/// Keeps `lead` in `top` if it is among the `limit` best (probability desc, id asc).
+fn keep_top(top: &mut BinaryHeap<Ranked>, lead: Lead, limit: usize) {
+    let ranked = Ranked(lead);
+    if top.len() < limit {
+        top.push(ranked);
+    } else if top.peek().is_some_and(|worst| ranked < *worst) {
+        top.pop();
+        top.push(ranked);
+    }
+}
+
 /// Routing state across one pass: built before the leads are read ([`Router::prepare`]), fed
 /// every scored lead ([`Router::offer`]), turned into a plan at the end ([`Router::finish`]).
 pub struct Router {
@@ -124,6 +135,8 @@ pub struct Router {
     limits: Vec<usize>,
     /// Per member: the best leads it could take, at most its team's `lead_limit`.
     tops: Vec<BinaryHeap<Ranked>>,
+    /// Per member with a preferred domain (19): its best preferred leads, as many.
+    tops_preferred: Vec<BinaryHeap<Ranked>>,
     /// Stale assigned leads to reassign (few), fresh score once the pass scored them.
     stale: BTreeMap<i64, Lead>,
     /// Leads outside every top list that get a team: (lead, team).
@@ -224,6 +237,7 @@ impl Router {
             })
             .collect();
         let tops = members.iter().map(|_| BinaryHeap::new()).collect();
+        let tops_preferred = members.iter().map(|_| BinaryHeap::new()).collect();
         Ok(Router {
             teams,
             order,
@@ -239,6 +253,7 @@ impl Router {
             waiting_sets: Vec::new(),
             limits,
             tops,
+            tops_preferred,
             stale,
             team_only: Vec::new(),
             keep_all: matches!(kind, PassKind::Leads(_)),
@@ -412,13 +427,16 @@ impl Router {
             {
                 continue;
             }
-            let top = &mut self.tops[m];
-            let ranked = Ranked(lead);
-            if top.len() < limit {
-                top.push(ranked);
-            } else if top.peek().is_some_and(|worst| ranked < *worst) {
-                top.pop();
-                top.push(ranked);
+            // 19: Odoo hands out preferred leads first, so a member's picks are among its
+            // first `lead_limit` preferred leads or its first `lead_limit` eligible ones
+            // (each loop assigns every lead it passes while the member has quota): both
+            // lists are kept.
+            let preferred = member.preferred
+                && self.preferred_set[m].is_some()
+                && self.in_set(self.preferred_set[m], lead.id);
+            keep_top(&mut self.tops[m], lead, limit);
+            if preferred {
+                keep_top(&mut self.tops_preferred[m], lead, limit);
             }
         }
     }
@@ -451,72 +469,79 @@ impl Router {
             if !member.usable() || team.optout || self.limits[t] == 0 {
                 continue;
             }
-            if !asked.insert((t, self.member_set[m])) {
-                continue;
+            // The member's domain, and (19) its preferred leads, listed separately.
+            let mut lists = vec![self.member_set[m]];
+            if member.preferred && self.preferred_set[m].is_some() {
+                lists.push(self.preferred_set[m]);
             }
-            let mut d = domain_items(scope);
-            d.push(leaf("user_id", "=", Wire::Bool(false)));
-            d.push(leaf("team_id", "=", Wire::Int(team.id)));
-            d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
-            if let Some(after) = self.created_after {
-                d.push(leaf(
-                    "create_date",
-                    ">=",
-                    Wire::from(after.format("%Y-%m-%d %H:%M:%S").to_string()),
-                ));
-            }
-            if let Some(items) = self.member_set[m].and_then(|i| self.domains.get(i)) {
-                d.extend(items.iter().cloned());
-            }
-            // Leads of this pass that Odoo lists ahead are skipped: read pages (offset paging:
-            // the order is by probability) until `lead_limit` others were seen, or as many as
-            // this pass could have taken the place of, so memory stays one page however many
-            // of the team's waiting leads this pass read.
-            let want = self.limits[t];
-            let most = want + self.read_per_team.get(&team.id).copied().unwrap_or(0);
-            let page = client.batch_size().max(1);
-            let (mut offset, mut others) = (0usize, 0usize);
-            while offset < most && others < want {
-                let mut kwargs = Struct::new();
-                kwargs.push(
-                    "fields",
-                    Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
-                );
-                kwargs.push("order", Wire::from("probability desc, id asc"));
-                kwargs.push("limit", Wire::Int(page.min(most - offset) as i64));
-                if offset > 0 {
-                    kwargs.push("offset", Wire::Int(offset as i64));
+            for set in lists {
+                if !asked.insert((t, set)) {
+                    continue;
                 }
-                let answer = client
-                    .execute_kw(
-                        LEAD_MODEL,
-                        "search_read",
-                        vec![Wire::Array(d.clone())],
-                        kwargs,
-                    )
-                    .await?;
-                let Wire::Array(rows) = answer else {
-                    return Err(OdooError::UnexpectedReply {
-                        call: format!("{LEAD_MODEL}.search_read"),
-                        expected: "a list of records",
-                        got: answer.to_string().chars().take(120).collect(),
+                let mut d = domain_items(scope);
+                d.push(leaf("user_id", "=", Wire::Bool(false)));
+                d.push(leaf("team_id", "=", Wire::Int(team.id)));
+                d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
+                if let Some(after) = self.created_after {
+                    d.push(leaf(
+                        "create_date",
+                        ">=",
+                        Wire::from(after.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    ));
+                }
+                if let Some(items) = set.and_then(|i| self.domains.get(i)) {
+                    d.extend(items.iter().cloned());
+                }
+                // Leads of this pass that Odoo lists ahead are skipped: read pages (offset paging:
+                // the order is by probability) until `lead_limit` others were seen, or as many as
+                // this pass could have taken the place of, so memory stays one page however many
+                // of the team's waiting leads this pass read.
+                let want = self.limits[t];
+                let most = want + self.read_per_team.get(&team.id).copied().unwrap_or(0);
+                let page = client.batch_size().max(1);
+                let (mut offset, mut others) = (0usize, 0usize);
+                while offset < most && others < want {
+                    let mut kwargs = Struct::new();
+                    kwargs.push(
+                        "fields",
+                        Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
+                    );
+                    kwargs.push("order", Wire::from("probability desc, id asc"));
+                    kwargs.push("limit", Wire::Int(page.min(most - offset) as i64));
+                    if offset > 0 {
+                        kwargs.push("offset", Wire::Int(offset as i64));
                     }
-                    .into());
-                };
-                let n = rows.len();
-                for r in rows {
-                    let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
-                        continue;
+                    let answer = client
+                        .execute_kw(
+                            LEAD_MODEL,
+                            "search_read",
+                            vec![Wire::Array(d.clone())],
+                            kwargs,
+                        )
+                        .await?;
+                    let Wire::Array(rows) = answer else {
+                        return Err(OdooError::UnexpectedReply {
+                            call: format!("{LEAD_MODEL}.search_read"),
+                            expected: "a list of records",
+                            got: answer.to_string().chars().take(120).collect(),
+                        }
+                        .into());
                     };
-                    if !self.read.contains(&lead.id) && lead.user_id.is_none() {
-                        others += 1;
-                        waiting.insert(lead.id, lead);
+                    let n = rows.len();
+                    for r in rows {
+                        let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
+                            continue;
+                        };
+                        if !self.read.contains(&lead.id) && lead.user_id.is_none() {
+                            others += 1;
+                            waiting.insert(lead.id, lead);
+                        }
                     }
+                    if n < page.min(most - offset) {
+                        break;
+                    }
+                    offset += n;
                 }
-                if n < page.min(most - offset) {
-                    break;
-                }
-                offset += n;
             }
         }
         let late = std::mem::take(&mut self.late);
@@ -556,7 +581,8 @@ impl Router {
     ) -> Result<(Plan, Outcome), JobError> {
         self.route_rest(job, scope).await?;
         let mut cands: BTreeMap<i64, Lead> = BTreeMap::new();
-        for top in std::mem::take(&mut self.tops) {
+        let preferred = std::mem::take(&mut self.tops_preferred);
+        for top in std::mem::take(&mut self.tops).into_iter().chain(preferred) {
             for Ranked(lead) in top {
                 cands.insert(lead.id, lead);
             }
