@@ -733,6 +733,20 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
+    // What setup writes for gamification (definitions, challenges with their user_domain) is
+    // verified before anything is written; the score field and band tags are setup's to
+    // create, so the rest of `check` waits for them.
+    let verified = crate::check::verify_config(&client, &cfg)
+        .await
+        .map_err(|e| odoo_failure(e, "cannot verify the config against Odoo"))?;
+    let blocking: Vec<_> = verified
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.key.starts_with("gamification.") && !d.message.contains(&scoring.score_field))
+        .collect();
+    if !blocking.is_empty() {
+        return Err(Failure::Config(ConfigError::Invalid(blocking)));
+    }
     let mut lines = crate::jobs::scoring::setup::setup(&client, scoring)
         .await
         .map_err(job_failure)?;

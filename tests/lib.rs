@@ -5,6 +5,7 @@ mod cli_check;
 mod cli_config_errors;
 mod cli_demo;
 mod cli_jobs;
+mod cli_setup_versions;
 mod client_fake_odoo;
 mod client_faults;
 mod client_paging;

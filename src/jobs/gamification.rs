@@ -72,6 +72,14 @@ pub enum GamificationError {
     },
     #[error("no challenge named or numbered {0:?} in Odoo")]
     NoChallenge(String),
+    /// `setup` failed after creating records; it removed them again (`left`: those it could
+    /// not remove, by model and id).
+    #[error("{error}; setup removed the {removed} record(s) it had created{}", if left.is_empty() { String::new() } else { format!(", except {}", left.join(", ")) })]
+    SetupRolledBack {
+        error: Box<GamificationError>,
+        removed: usize,
+        left: Vec<String>,
+    },
     #[error(transparent)]
     Key(#[from] InvalidKey),
     #[error(transparent)]

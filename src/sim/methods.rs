@@ -515,6 +515,11 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     for vals in list {
         converted.push(convert_vals(store, c.model, None, vals)?);
     }
+    if c.model == "gamification.challenge" {
+        for values in &converted {
+            challenge_user_domain(store, values)?;
+        }
+    }
     let ids: Vec<i64> = converted
         .into_iter()
         .map(|values| create_record(store, c.model, values, c.uid))
@@ -524,6 +529,19 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     } else {
         ids_array(ids)
     })
+}
+
+/// Odoo's `gamification.challenge.create` searches the users of a `user_domain` at once
+/// (`_get_challenger_users`, gamification_challenge.py), so a domain naming a field res.users
+/// lacks faults the create, as the search would.
+fn challenge_user_domain(store: &Store, values: &[(String, Value)]) -> Result<(), SimFault> {
+    let Some((_, Value::Str(text))) = values.iter().find(|(k, _)| k == "user_domain") else {
+        return Ok(());
+    };
+    let domain = crate::domain::Domain::parse(text).map_err(|e| super::query::fault(&e))?;
+    domain
+        .validate(&store.registry().schema, "res.users")
+        .map_err(|e| super::query::fault(&e))
 }
 
 fn unlink(store: &mut Store, c: &Call) -> Result<X, SimFault> {
