@@ -198,3 +198,48 @@ async fn setup_failing_half_way_removes_what_it_created() {
     );
     served.stop().await;
 }
+
+/// A server outside the tested range (here the Odoo 19 recording announcing itself as 20.0):
+/// `check` says which profile it uses and what is untested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_warns_about_a_version_outside_the_tested_range() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo19/snapshot.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["server_version"] = serde_json::json!({
+        "server_version": "20.0",
+        "server_version_info": [20, 0, 0, "final", 0, ""],
+        "server_serie": "20.0",
+        "protocol_version": 1
+    });
+    let sim = scorekeeper::sim::Sim::from_snapshot_json(&doc).unwrap();
+    let served = Served::start(sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("password"), "admin\n").unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[odoo]\nurl = \"{}\"\ndatabase = \"{}\"\nlogin = \"admin\"\npassword_file = \"{}\"\n",
+            served.url,
+            served.sim.database(),
+            dir.path().join("password").display()
+        ),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    scorekeeper::cli::check(&config, &mut out).await.unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("odoo    Odoo 20.0 at "), "{out}");
+    assert!(
+        out.contains("profile Odoo 19 (server: Odoo 20): daily quota"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "warning Odoo 20 is outside the tested range (Odoo 17–19): scorekeeper uses the Odoo 19 profile, and these are untested there: the user groups field (all_group_ids), the crm.stage team field (team_ids)"
+        ),
+        "{out}"
+    );
+    served.stop().await;
+}
