@@ -245,4 +245,65 @@ mod tests {
         assert_eq!(unknown.major, 17);
         assert!(unknown.untested().unwrap().contains("unknown version"));
     }
+
+    /// Each entry of the 17, 18 and 19 profiles against that version's recorded `fields_get`
+    /// (`fixtures/odoo<N>/snapshot.json`) and, for list views, the recorded `ir.ui.view.type`
+    /// selection (`fixtures/odoo<N>/custom-models/050-fields-get-ir-ui-view.json`).
+    #[test]
+    fn profiles_agree_with_the_recordings() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        for major in [17, 18, 19] {
+            let text =
+                std::fs::read_to_string(format!("{root}/fixtures/odoo{major}/snapshot.json"))
+                    .unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let has =
+                |model: &str, field: &str| doc["models"][model]["fields"].get(field).is_some();
+            let p = Profile::for_major(Some(major));
+            assert!(p.tested(), "{major}");
+            assert!(has("res.users", p.user_groups_field), "{major}");
+            assert_eq!(has("res.users", "groups_id"), major < 19, "{major}");
+            assert!(has("crm.stage", p.stage_team_field), "{major}");
+            assert!(!has(
+                "crm.stage",
+                if major < 19 { "team_ids" } else { "team_id" }
+            ));
+            for gone in p.lead_fields_gone {
+                assert!(!has("crm.lead", gone), "{major}: {gone}");
+            }
+            for kept in ["mobile", "title"] {
+                assert_eq!(
+                    has("crm.lead", kept),
+                    !p.lead_fields_gone.contains(&kept),
+                    "{major}: {kept}"
+                );
+            }
+            assert_eq!(
+                has("crm.team.member", "lead_day_count"),
+                p.assignment.quota == Quota::Daily,
+                "{major}"
+            );
+            assert_eq!(
+                has("crm.team.member", "assignment_domain_preferred"),
+                p.assignment.preferred_domain,
+                "{major}"
+            );
+            if major != 18 {
+                let view = std::fs::read_to_string(format!(
+                    "{root}/fixtures/odoo{major}/custom-models/050-fields-get-ir-ui-view.json"
+                ))
+                .unwrap();
+                let other = if p.list_view == "list" {
+                    "tree"
+                } else {
+                    "list"
+                };
+                assert!(view.contains(&format!("<string>{}</string>", p.list_view)));
+                assert!(
+                    !view.contains(&format!("<string>{other}</string>")),
+                    "{major}"
+                );
+            }
+        }
+    }
 }
