@@ -18,8 +18,15 @@ pub struct Assignment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TeamSkip {
     OptedOut,
-    BelowMinimum { score: i64, min: i64 },
+    BelowMinimum {
+        score: i64,
+        min: i64,
+    },
     DomainMismatch,
+    /// 18+: created before the rules' creation window (this many days).
+    TooOld {
+        days: i64,
+    },
 }
 
 /// Why a member did not get a lead.
@@ -84,7 +91,24 @@ pub fn assign(input: &Input) -> Outcome {
     let mut per_team: HashMap<i64, Vec<&Candidate>> = HashMap::new();
     // lead → (team, whether it was already in it)
     let mut team_of: HashMap<i64, (&Team, bool)> = HashMap::new();
-    for c in input.candidates.iter().filter(|c| in_window(c)) {
+    for c in &input.candidates {
+        if !in_window(c) {
+            if explain_all {
+                let days = input.rules.creation_window_days.unwrap_or_default();
+                out.routings.insert(
+                    c.id,
+                    Routing {
+                        lead: c.id,
+                        score: c.score,
+                        team: None,
+                        skipped_teams: vec![("every team".to_owned(), TeamSkip::TooOld { days })],
+                        salesperson: None,
+                        skipped_members: Vec::new(),
+                    },
+                );
+            }
+            continue;
+        }
         let mut skipped_teams = Vec::new();
         let mut skip_team = |t: &Team, why: TeamSkip| {
             if explain_all {
@@ -407,6 +431,10 @@ impl fmt::Display for TeamSkip {
                 write!(f, "score {score} below the team minimum {min}")
             }
             TeamSkip::DomainMismatch => f.write_str("lead does not match the team domain"),
+            TeamSkip::TooOld { days } => write!(
+                f,
+                "created more than {days} days ago: Odoo's assignment cron leaves it alone"
+            ),
         }
     }
 }

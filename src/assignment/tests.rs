@@ -329,7 +329,12 @@ mod odoo19 {
             "3 leads in the last 24 h use its daily 3"
         );
         assert_eq!(out.usage[&2], (1, 1));
-        assert!(!out.routings.contains_key(&2) && !out.routings.contains_key(&5));
+        assert_eq!(out.routings[&2].team, None);
+        assert_eq!(
+            out.routings[&5].to_string(),
+            "no team: score 50\n  skipped team every team: created more than 7 days ago: \
+             Odoo's assignment cron leaves it alone\n"
+        );
     }
 
     #[test]

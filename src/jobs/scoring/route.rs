@@ -375,12 +375,13 @@ impl Router {
             return;
         }
         let created = create_date.and_then(parse_dt);
-        if self
-            .created_after
-            .is_some_and(|after| created.is_none_or(|c| c < after))
+        if !self.keep_all
+            && self
+                .created_after
+                .is_some_and(|after| created.is_none_or(|c| c < after))
         {
             // Outside the creation window Odoo's cron gives the lead neither team nor
-            // salesperson.
+            // salesperson (`explain` keeps it: the engine says why).
             return;
         }
         let lead = Lead {
