@@ -200,7 +200,7 @@ async fn setup_failing_half_way_removes_what_it_created() {
 }
 
 /// A server outside the tested range (here the Odoo 19 recording announcing itself as 20.0):
-/// `check` says which profile it uses and what is untested.
+/// `check` says which profile it uses and what is untested; other commands log it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_warns_about_a_version_outside_the_tested_range() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo19/snapshot.json");
@@ -227,6 +227,34 @@ async fn check_warns_about_a_version_outside_the_tested_range() {
         ),
     )
     .unwrap();
+    // Any other command logs the same warning (here `plan`, through the binary).
+    let plan_config = dir.path().join("plan.toml");
+    std::fs::write(
+        &plan_config,
+        std::fs::read_to_string(&config).unwrap()
+            + &format!(
+                "[state]\npath = \"{}\"\n[scoring]\nscore_field = \"x_lead_score\"\n\
+                 create_score_field = true\nscope = \"[('type', '=', 'lead')]\"\n\
+                 [[scoring.rules]]\nname = \"any\"\ndomain = \"[]\"\npoints = 1\n",
+                dir.path().join("s.db").display()
+            ),
+    )
+    .unwrap();
+    let plan = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+            .args(["plan", "-c"])
+            .arg(&plan_config)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&plan.stderr);
+    assert!(
+        stderr.contains("Odoo 20 is outside the tested range (Odoo 17–19)"),
+        "{stderr}"
+    );
+
     let mut out = Vec::new();
     scorekeeper::cli::check(&config, &mut out).await.unwrap();
     let out = String::from_utf8(out).unwrap();
