@@ -114,3 +114,46 @@ fn sim_serves_on_a_free_port_and_answers_version() {
     let _ = child.wait();
     assert!(body.contains("<string>17.0</string>"), "{body}");
 }
+
+/// `demo --odoo 19`: the same run against the Odoo 19 simulator (its snapshot, fields and
+/// rules), `check` included.
+#[test]
+fn demo_runs_against_the_odoo_19_simulator() {
+    let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["demo", "--odoo", "19", "--leads", "400"])
+        .env_remove("SCOREKEEPER_ODOO_PASSWORD")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains("Odoo 19 simulator on"), "{stdout}");
+    assert!(stdout.contains("odoo    Odoo 19.0"), "{stdout}");
+    assert!(stdout.contains("profile Odoo 19: daily quota"), "{stdout}");
+    assert!(stdout.contains("admin on crm19: uid 2"), "{stdout}");
+    assert!(
+        !stdout.contains("warning"),
+        "19 is in the tested range: {stdout}"
+    );
+    assert!(stdout.contains("\nOK\n"), "check passes on 19: {stdout}");
+    let second = stdout
+        .split("== scoring and routing, second run")
+        .nth(1)
+        .unwrap();
+    assert!(
+        second.contains("plan for scoring: nothing to change"),
+        "{second}"
+    );
+    assert!(
+        stdout.contains("== leaderboard: Monthly Sales Targets"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("deprecated in Odoo 19"),
+        "the simulator logs Odoo 19's XML-RPC deprecation: {stderr}"
+    );
+}

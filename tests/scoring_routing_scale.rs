@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use scorekeeper::assignment::{
-    self, Candidate, Explain, Input, Member, Strategy, Team, lead_limit,
+    self, Candidate, Explain, Input, Member, Quota, Strategy, Team, lead_limit,
 };
 use scorekeeper::config::AssignmentConfig;
 use scorekeeper::domain::{Domain, Env};
@@ -118,6 +118,8 @@ async fn reference(
             team_id: m2o(r, "crm_team_id").unwrap(),
             max: int(r, "assignment_max"),
             month_count: int(r, "lead_month_count"),
+            day_count: 0,
+            preferred: false,
             optout: r.get("assignment_optout") == Some(&X::Bool(true)),
             broken_domain: None,
         });
@@ -156,6 +158,8 @@ async fn reference(
                     .filter(|(_, h)| hit(h, id))
                     .map(|(m, _)| *m)
                     .collect(),
+                member_preferred: Vec::new(),
+                created: None,
             }
         })
         .collect();
@@ -167,6 +171,7 @@ async fn reference(
         strategy: cfg.strategy,
         work_days: cfg.work_days,
         explain: Explain::All,
+        ..Input::default()
     });
     let sizes = teams
         .iter()
@@ -179,7 +184,7 @@ async fn reference(
             (
                 t.id,
                 n,
-                lead_limit(&members, t.id, cfg.strategy, cfg.work_days),
+                lead_limit(&members, t.id, cfg.strategy, cfg.work_days, Quota::Monthly),
             )
         })
         .collect();

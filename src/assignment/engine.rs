@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use super::model::{Candidate, Explain, Input, Member, Strategy, Team, lead_limit};
+use super::model::{Candidate, Explain, Input, Member, Quota, Strategy, Team, lead_limit};
 
 /// What routing decided for one lead.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,8 +18,15 @@ pub struct Assignment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TeamSkip {
     OptedOut,
-    BelowMinimum { score: i64, min: i64 },
+    BelowMinimum {
+        score: i64,
+        min: i64,
+    },
     DomainMismatch,
+    /// 18+: created before the rules' creation window (this many days).
+    TooOld {
+        days: i64,
+    },
 }
 
 /// Why a member did not get a lead.
@@ -72,10 +79,36 @@ pub fn assign(input: &Input) -> Outcome {
 
     // Phase 1: teams.
     let explain_all = input.explain == Explain::All;
+    // 18+: Odoo's cron takes only leads created in the window (stale leads, scorekeeper's own
+    // reassignment, are exempt: they are old by definition).
+    let cutoff = input
+        .rules
+        .creation_window_days
+        .map(|d| input.now - chrono::Duration::days(d));
+    let in_window = |c: &Candidate| {
+        c.user_id.is_some() || cutoff.is_none_or(|cut| c.created.is_some_and(|t| t >= cut))
+    };
     let mut per_team: HashMap<i64, Vec<&Candidate>> = HashMap::new();
     // lead → (team, whether it was already in it)
     let mut team_of: HashMap<i64, (&Team, bool)> = HashMap::new();
     for c in &input.candidates {
+        if !in_window(c) {
+            if explain_all {
+                let days = input.rules.creation_window_days.unwrap_or_default();
+                out.routings.insert(
+                    c.id,
+                    Routing {
+                        lead: c.id,
+                        score: c.score,
+                        team: None,
+                        skipped_teams: vec![("every team".to_owned(), TeamSkip::TooOld { days })],
+                        salesperson: None,
+                        skipped_members: Vec::new(),
+                    },
+                );
+            }
+            continue;
+        }
         let mut skipped_teams = Vec::new();
         let mut skip_team = |t: &Team, why: TeamSkip| {
             if explain_all {
@@ -160,7 +193,8 @@ pub fn assign(input: &Input) -> Outcome {
         let mut members: Vec<&Member> =
             input.members.iter().filter(|m| m.team_id == t.id).collect();
         members.sort_by_key(|m| m.id);
-        let capacity = |m: &Member| m.capacity(input.strategy, input.work_days);
+        let quota = input.rules.quota;
+        let capacity = |m: &Member| m.capacity(input.strategy, input.work_days, quota);
         let usable = |m: &Member| m.usable();
         for m in &members {
             out.usage
@@ -169,10 +203,81 @@ pub fn assign(input: &Input) -> Outcome {
         let eligible = |m: &Member, c: &Candidate| {
             usable(m) && c.member_matches.contains(&m.id) && c.user_id != Some(m.user_id)
         };
-        match input.strategy {
-            Strategy::Odoo => {
+        match (input.strategy, quota) {
+            (Strategy::Odoo, Quota::Daily) => {
+                // Odoo 18/19 `_assign_and_convert_leads`: members with quota left, by quota
+                // descending (a stable sort: ties keep membership order); each lead, by
+                // probability, goes to the first member of the list whose domain accepts it,
+                // who then moves to the end of the list (or leaves it, quota used up). 19
+                // first hands out the leads some member prefers, among those members only.
+                let mut list: Vec<usize> = (0..members.len())
+                    .filter(|&i| usable(members[i]) && capacity(members[i]) > 0)
+                    .collect();
+                list.sort_by_key(|&i| std::cmp::Reverse(capacity(members[i])));
+                let mut left: Vec<i64> = members.iter().map(|m| capacity(m)).collect();
+                let mut pref: Vec<usize> = if input.rules.preferred_domain {
+                    list.iter()
+                        .copied()
+                        .filter(|&i| members[i].preferred)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                // A lead several members prefer is handed out once (Odoo's `concat` would
+                // list it once per member and could assign it twice).
+                let preferred: Vec<&Candidate> = leads
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        pref.iter()
+                            .any(|&i| c.member_preferred.contains(&members[i].id))
+                    })
+                    .collect();
+                let rest: Vec<&Candidate> = leads.to_vec();
+                for (in_pref_loop, c) in preferred
+                    .into_iter()
+                    .map(|c| (true, c))
+                    .chain(rest.into_iter().map(|c| (false, c)))
+                {
+                    if picked.contains_key(&c.id) {
+                        continue;
+                    }
+                    let accepts = |&&i: &&usize| {
+                        let m = members[i];
+                        c.user_id != Some(m.user_id)
+                            && if in_pref_loop {
+                                c.member_preferred.contains(&m.id)
+                            } else {
+                                c.member_matches.contains(&m.id)
+                            }
+                    };
+                    let found = if in_pref_loop {
+                        pref.iter().find(accepts)
+                    } else {
+                        list.iter().find(accepts)
+                    };
+                    let Some(&i) = found else { continue };
+                    picked.insert(c.id, members[i]);
+                    if let Some(u) = out.usage.get_mut(&members[i].id) {
+                        u.1 += 1;
+                    }
+                    left[i] -= 1;
+                    // The member moves to the end of the list(s), or leaves them.
+                    let was_pref = pref.contains(&i);
+                    list.retain(|&x| x != i);
+                    pref.retain(|&x| x != i);
+                    if left[i] > 0 {
+                        list.push(i);
+                        if was_pref {
+                            pref.push(i);
+                        }
+                    }
+                }
+            }
+            (Strategy::Odoo, Quota::Monthly) => {
                 // Odoo gives each member its first `lead_limit` matching leads to draw from.
-                let lead_limit = lead_limit(&input.members, t.id, input.strategy, input.work_days);
+                let lead_limit =
+                    lead_limit(&input.members, t.id, input.strategy, input.work_days, quota);
                 let lists: Vec<Vec<&Candidate>> = members
                     .iter()
                     .map(|m| {
@@ -213,7 +318,7 @@ pub fn assign(input: &Input) -> Outcome {
                     }
                 }
             }
-            Strategy::RoundRobin => {
+            (Strategy::RoundRobin, _) => {
                 let mut cursor = 0usize;
                 for c in leads.iter() {
                     for step in 0..members.len() {
@@ -326,6 +431,10 @@ impl fmt::Display for TeamSkip {
                 write!(f, "score {score} below the team minimum {min}")
             }
             TeamSkip::DomainMismatch => f.write_str("lead does not match the team domain"),
+            TeamSkip::TooOld { days } => write!(
+                f,
+                "created more than {days} days ago: Odoo's assignment cron leaves it alone"
+            ),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Lead routing as a pure computation: a team for each candidate lead (first configured team,
 //! in order, whose minimum score and domain it meets), then a salesperson by capacity, with
-//! Odoo 17's quota maths (deterministic instead of random) or plain round robin. Domain
+//! Odoo's quota maths for the server's version ([`Rules`]: 17's monthly quota, deterministic
+//! instead of random, or 18/19's daily quota, creation window and preferred domains) or
+//! plain round robin. Domain
 //! matches are decided by the caller (Odoo or the in-memory evaluator) and passed in.
 
 mod engine;
@@ -10,5 +12,5 @@ mod quota;
 mod tests;
 
 pub use engine::{Assignment, MemberSkip, Outcome, Routing, TeamSkip, assign};
-pub use model::{Candidate, Explain, Input, Member, Strategy, Team, lead_limit};
-pub use quota::{odoo_quota, round_half_even};
+pub use model::{Candidate, Explain, Input, Member, Quota, Rules, Strategy, Team, lead_limit};
+pub use quota::{daily_quota, odoo_quota, round_half_even};

@@ -1,5 +1,6 @@
-//! Odoo 17's member quota (`crm.team.member._get_assignment_quota`), with Python's `round`,
-//! which rounds halves to the even neighbour.
+//! Odoo's member quotas (`crm.team.member._get_assignment_quota`): 17's monthly one, with
+//! Python's `round` (halves to the even neighbour), and 18/19's daily one, with Odoo's
+//! `float_round(…, rounding_method='HALF-UP')` (halves away from zero).
 
 /// Python 3's `round(x)`: nearest integer, halves to even.
 pub fn round_half_even(x: f64) -> i64 {
@@ -21,6 +22,17 @@ pub fn odoo_quota(assignment_max: i64, lead_month_count: i64, work_days: f64) ->
     let base = max * work_days / 30.0;
     let compensation = (max - (lead_month_count as f64 + base)).max(0.0) * 0.2;
     round_half_even(base + compensation)
+}
+
+/// Odoo 18/19: `float_round(assignment_max / 30, 0, 'HALF-UP') − lead_day_count`, in exact
+/// integer arithmetic (`max / 30` is a half exactly when `max` is 15 mod 30).
+pub fn daily_quota(assignment_max: i64, lead_day_count: i64) -> i64 {
+    let per_day = if assignment_max >= 0 {
+        (2 * assignment_max + 30).div_euclid(60)
+    } else {
+        -((-2 * assignment_max + 30).div_euclid(60))
+    };
+    per_day - lead_day_count
 }
 
 #[cfg(test)]
@@ -51,5 +63,23 @@ mod tests {
         // a member with nothing this month is compensated: 30, 0, 1 → 1 + 5.8 = 6.8 → 7
         assert_eq!(odoo_quota(30, 0, 1.0), 7);
         assert_eq!(odoo_quota(0, 0, 1.0), 0);
+    }
+
+    #[test]
+    fn daily_quota_rounds_halves_up() {
+        // Odoo 19's `round_half_up(max / 30)`: 15 → 0.5 → 1, 44 → 1.47 → 1, 45 → 1.5 → 2.
+        assert_eq!(daily_quota(15, 0), 1);
+        assert_eq!(daily_quota(14, 0), 0);
+        assert_eq!(daily_quota(30, 0), 1);
+        assert_eq!(daily_quota(44, 0), 1);
+        assert_eq!(daily_quota(45, 0), 2);
+        assert_eq!(
+            daily_quota(75, 0),
+            3,
+            "2.5 rounds up, where Python's round gives 2"
+        );
+        assert_eq!(daily_quota(90, 1), 2);
+        assert_eq!(daily_quota(30, 3), -2, "the caller clamps at 0");
+        assert_eq!(daily_quota(0, 0), 0);
     }
 }

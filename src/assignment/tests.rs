@@ -22,6 +22,8 @@ fn member(id: i64, user: i64, team: i64, max: i64, month: i64) -> Member {
         team_id: team,
         max,
         month_count: month,
+        day_count: 0,
+        preferred: false,
         optout: false,
         broken_domain: None,
     }
@@ -36,6 +38,8 @@ fn lead(id: i64, score: i64, prob: f64, teams: &[i64], members: &[i64]) -> Candi
         user_id: None,
         team_matches: teams.to_vec(),
         member_matches: members.to_vec(),
+        member_preferred: Vec::new(),
+        created: None,
     }
 }
 
@@ -52,6 +56,7 @@ fn team_by_order_minimum_and_domain() {
         strategy: Strategy::Odoo,
         work_days: 1.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     let teams: Vec<(i64, i64)> = out
@@ -91,6 +96,7 @@ fn odoo_strategy_respects_quota_order_and_skips() {
         strategy: Strategy::Odoo,
         work_days: 2.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     assert_eq!(out.usage[&1], (5, 5));
@@ -135,6 +141,7 @@ fn round_robin_rotates_and_respects_member_domains_and_owners() {
         strategy: Strategy::RoundRobin,
         work_days: 1.0,
         explain: Explain::All,
+        ..Input::default()
     };
     let out = assign(&input);
     let got: Vec<(i64, Option<i64>)> = out
@@ -177,7 +184,7 @@ proptest! {
             let member_matches = members.iter().filter(|m| mm[(m.id as usize - 1) % 8]).map(|m| m.id).collect::<Vec<_>>();
             lead(i as i64 + 1, *score, *prob as f64, &team_matches, &member_matches)
         }).collect();
-        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days, explain: Explain::All };
+        let input = Input { teams: teams.clone(), members: members.clone(), candidates: candidates.clone(), strategy, work_days, explain: Explain::All, ..Input::default() };
         let out = assign(&input);
         prop_assert_eq!(&assign(&input), &out);
         // Keeping only the assigned leads' explanations decides exactly the same, and keeps
@@ -215,5 +222,147 @@ proptest! {
             prop_assert!(got <= cap, "member {} over capacity: {} > {}", m.id, got, cap);
             prop_assert_eq!(out.usage.get(&m.id).map_or(0, |u| u.1), got);
         }
+    }
+}
+
+/// Odoo 19's `_assign_and_convert_leads` on a fixture built from its source
+/// (`crm_team_member.py` `_get_assignment_quota`, `crm_team.py` `_get_lead_to_assign_domain`):
+/// daily quotas `round_half_up(max / 30) − lead_day_count`, members sorted by quota, leads
+/// created in the last 7 days only, a member's preferred leads handed out first, then round
+/// robin by probability.
+mod odoo19 {
+    use super::*;
+    use crate::assignment::model::{Quota, Rules};
+    use chrono::NaiveDateTime;
+
+    const RULES_19: Rules = Rules {
+        quota: Quota::Daily,
+        creation_window_days: Some(7),
+        preferred_domain: true,
+    };
+
+    fn now() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    }
+
+    fn m(id: i64, max: i64, day_count: i64, preferred: bool) -> Member {
+        Member {
+            day_count,
+            preferred,
+            month_count: 99, // ignored by the daily quota
+            ..member(id, 10 + id, 1, max, 0)
+        }
+    }
+
+    /// A lead of probability `prob` created `age_h` hours before `now`, matching every
+    /// member's domain and the preferred domain of `preferred_by`.
+    fn l(id: i64, prob: f64, age_h: i64, preferred_by: &[i64]) -> Candidate {
+        Candidate {
+            member_preferred: preferred_by.to_vec(),
+            created: Some(now() - chrono::Duration::hours(age_h)),
+            ..lead(id, 50, prob, &[1], &[1, 2, 3, 4, 5])
+        }
+    }
+
+    fn fixture(rules: Rules) -> Input {
+        Input {
+            teams: vec![team(1, 0, 1)],
+            members: vec![
+                m(1, 30, 0, false), // round_half_up(1.0) = 1, none in 24 h → 1
+                m(2, 45, 1, false), // round_half_up(1.5) = 2, one in 24 h → 1
+                m(3, 90, 0, true),  // 3, prefers leads 1 and 6
+                m(4, 75, 3, false), // round_half_up(2.5) = 3 (Python's round: 2), 3 in 24 h → 0
+                m(5, 15, 0, false), // round_half_up(0.5) = 1 → 1
+            ],
+            candidates: vec![
+                l(1, 90.0, 48, &[3]),
+                l(2, 80.0, 10 * 24, &[]), // 10 days old: not the cron's
+                l(3, 70.0, 24, &[]),
+                l(4, 60.0, 7 * 24 - 1, &[]), // just inside the window
+                l(5, 50.0, 8 * 24, &[]),     // 8 days old
+                l(6, 40.0, 72, &[3]),
+                l(7, 30.0, 24, &[]),
+                l(8, 20.0, 24, &[]),
+                l(9, 10.0, 24, &[]),
+            ],
+            strategy: Strategy::Odoo,
+            work_days: 1.0,
+            rules,
+            now: now(),
+            explain: Explain::All,
+        }
+    }
+
+    fn users(out: &Outcome) -> Vec<(i64, Option<i64>)> {
+        out.assignments
+            .iter()
+            .map(|a| (a.lead, a.user_id))
+            .collect()
+    }
+
+    #[test]
+    fn daily_quota_window_and_preferred_domain() {
+        let out = assign(&fixture(RULES_19));
+        // Members by quota: 3 (3), then 1, 2, 5 (1 each, membership order); 4 has none left.
+        // Preferred first: 1 and 6 → member 3 (user 13). Then round robin over 3, 4, 7, 8, 9:
+        // 3 → m1, 4 → m2, 7 → m5, 8 → m3 (its last), 9: nobody left, team only. 2 and 5
+        // are older than 7 days: neither team nor salesperson.
+        assert_eq!(
+            users(&out),
+            vec![
+                (1, Some(13)),
+                (3, Some(11)),
+                (4, Some(12)),
+                (6, Some(13)),
+                (7, Some(15)),
+                (8, Some(13)),
+                (9, None),
+            ]
+        );
+        assert_eq!(out.usage[&3], (3, 3));
+        assert_eq!(
+            out.usage[&4],
+            (0, 0),
+            "3 leads in the last 24 h use its daily 3"
+        );
+        assert_eq!(out.usage[&2], (1, 1));
+        assert_eq!(out.routings[&2].team, None);
+        assert_eq!(
+            out.routings[&5].to_string(),
+            "no team: score 50\n  skipped team every team: created more than 7 days ago: \
+             Odoo's assignment cron leaves it alone\n"
+        );
+    }
+
+    #[test]
+    fn without_preferred_domains_the_round_robin_takes_leads_by_probability() {
+        let out = assign(&fixture(Rules {
+            preferred_domain: false,
+            ..RULES_19
+        }));
+        // Odoo 18: 1 → m3, 3 → m1, 4 → m2, 6 → m5, 7 → m3, 8 → m3, 9: none left.
+        assert_eq!(
+            users(&out),
+            vec![
+                (1, Some(13)),
+                (3, Some(11)),
+                (4, Some(12)),
+                (6, Some(15)),
+                (7, Some(13)),
+                (8, Some(13)),
+                (9, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn odoo_17_rules_give_another_answer() {
+        let out = assign(&fixture(Rules::default()));
+        // Monthly quota with compensation, any age: the old leads 2 and 5 are routed too.
+        assert!(out.assignments.iter().any(|a| a.lead == 2 || a.lead == 5));
+        assert_ne!(users(&out), users(&assign(&fixture(RULES_19))));
     }
 }

@@ -74,7 +74,17 @@ pub(super) async fn verify_fields_with(
                 break;
             };
             let Some(meta) = fields.get(segment) else {
-                diags.push(r.unknown_field(&model, segment, fields.keys()));
+                let mut d = r.unknown_field(&model, segment, fields.keys());
+                // A field this Odoo version removed (`mobile` on 19) says so and what to use.
+                if let Some(gone) = client
+                    .profile()
+                    .await
+                    .ok()
+                    .and_then(|p| p.gone_hint(&model, segment))
+                {
+                    d.hint = Some(gone);
+                }
+                diags.push(d);
                 break;
             };
             if i + 1 == segments.len() {

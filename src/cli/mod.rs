@@ -158,8 +158,8 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Start the built-in Odoo 17 simulator with the demo dataset, run every job once against
-    /// it and print what changed.
+    /// Start the built-in Odoo simulator (17, or 19 with `--odoo 19`) with the demo dataset,
+    /// run every job once against it and print what changed.
     Demo {
         /// Seed of the demo dataset.
         #[arg(long, default_value_t = 42)]
@@ -170,8 +170,11 @@ pub enum Command {
         /// The demo's "today" (`YYYY-MM-DD`): its history ends the day before; default today.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
+        /// The Odoo version the simulator speaks (17 or 19).
+        #[arg(long, default_value_t = 17, value_parser = odoo_version)]
+        odoo: i64,
     },
-    /// Serve the Odoo 17 simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
+    /// Serve the Odoo simulator on 127.0.0.1 (for tests and trials) until Ctrl-C.
     Sim {
         /// A directory holding `snapshot.json` (default: the Odoo 17 snapshot built in).
         #[arg(long, value_name = "DIR")]
@@ -191,7 +194,21 @@ pub enum Command {
         /// The demo dataset's "today" (`YYYY-MM-DD`); default today.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
+        /// The Odoo version the simulator speaks (17 or 19; ignored with `--data`).
+        #[arg(long, default_value_t = 17, value_parser = odoo_version)]
+        odoo: i64,
     },
+}
+
+/// `--odoo`: a version the simulator has a recording of.
+fn odoo_version(s: &str) -> Result<i64, String> {
+    match s.trim_end_matches(".0").parse::<i64>() {
+        Ok(v) if crate::sim::VERSIONS.contains(&v) => Ok(v),
+        _ => Err(format!(
+            "the simulator speaks Odoo {} (recordings exist for these only)",
+            crate::sim::VERSIONS.map(|v| v.to_string()).join(" and ")
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -370,9 +387,14 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             report: None,
             out: _,
         } => leaderboard_cmd(&config, &challenge, fair, csv, date.as_deref(), out).await,
-        Command::Demo { seed, leads, today } => {
+        Command::Demo {
+            seed,
+            leads,
+            today,
+            odoo,
+        } => {
             let spec = dataset_spec(seed, leads, today.as_deref())?;
-            crate::demo::command::run(spec, out).await
+            crate::demo::command::run(spec, odoo, out).await
         }
         Command::Sim {
             data,
@@ -381,6 +403,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             seed,
             leads,
             today,
+            odoo,
         } => {
             let dataset = if demo {
                 Some(dataset_spec(seed, leads, today.as_deref())?)
@@ -391,6 +414,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 data,
                 port,
                 dataset,
+                odoo,
             };
             crate::sim::command::run(&opts, out, shutdown_signal())
                 .await
@@ -469,11 +493,10 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
     };
     let version = client.version().await.map_err(reach)?;
     write_out(out, &format!("odoo    {version} at {url}\n"))?;
-    if version.major().is_some_and(|m| m != 17) {
-        write_out(
-            out,
-            &format!("warning {version} is not Odoo 17: scorekeeper is tested against 17.0\n"),
-        )?;
+    let profile = crate::odoo::Profile::for_version(&version);
+    write_out(out, &format!("profile {profile}: {}\n", profile.assignment))?;
+    if let Some(w) = profile.untested() {
+        write_out(out, &format!("warning {w}\n"))?;
     }
 
     let uid = client.authenticate().await.map_err(|e| {
@@ -773,6 +796,20 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
+    // What setup writes for gamification (definitions, challenges with their user_domain) is
+    // verified before anything is written; the score field and band tags are setup's to
+    // create, so the rest of `check` waits for them.
+    let verified = crate::check::verify_config(&client, &cfg)
+        .await
+        .map_err(|e| odoo_failure(e, "cannot verify the config against Odoo"))?;
+    let blocking: Vec<_> = verified
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.key.starts_with("gamification.") && !d.message.contains(&scoring.score_field))
+        .collect();
+    if !blocking.is_empty() {
+        return Err(Failure::Config(ConfigError::Invalid(blocking)));
+    }
     let mut lines = crate::jobs::scoring::setup::setup(&client, scoring)
         .await
         .map_err(job_failure)?;
@@ -806,6 +843,12 @@ async fn login(path: &std::path::Path) -> Result<(config::Config, OdooClient), F
         let e = anyhow::Error::new(e).context(format!("cannot log in to {}", cfg.odoo.url));
         Failure::Unreachable(e)
     })?;
+    // Fixes the version profile now, so a server outside the tested range is warned about
+    // by every command (the client logs the warning once).
+    client
+        .profile()
+        .await
+        .map_err(|e| odoo_failure(e, "cannot read the Odoo version"))?;
     Ok((cfg, client))
 }
 

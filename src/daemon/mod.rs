@@ -109,6 +109,20 @@ pub fn jobs_client(config: &OdooConfig, metrics: Arc<Metrics>) -> Result<OdooCli
     OdooClient::from_config_counting(config, metrics)
 }
 
+/// Asks the server's version once, in the background, on a client of its own (the jobs'
+/// call counts stay theirs): a server outside the tested range is warned about at start, as
+/// every command does. An unreachable Odoo is the jobs' and `/readyz`'s to report.
+fn warn_if_untested(config: &OdooConfig) {
+    if let Ok(client) = OdooClient::from_config(config) {
+        tokio::spawn(async move {
+            let _ = client
+                .with_retry(crate::odoo::RetryPolicy::no_retry())
+                .profile()
+                .await;
+        });
+    }
+}
+
 /// One set of job loops, from one version of the config.
 struct Generation {
     stop: CancellationToken,
@@ -142,6 +156,7 @@ pub async fn run(
     let odoo_metrics = Arc::new(Metrics::new());
     let metrics = Arc::new(DaemonMetrics::new(odoo_metrics.clone()));
     let probe = Arc::new(OdooProbe::from_config(&config.odoo)?);
+    warn_if_untested(&config.odoo);
     let admin = Arc::new(AdminState::new(metrics, probe, config.http.token.clone()));
     if let Some(f) = options.on_admin {
         f(admin.clone());

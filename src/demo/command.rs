@@ -19,15 +19,18 @@ use crate::state::State;
 /// password source are rewritten at run time to point at the in-process simulator.
 const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
-/// Runs the demo with `spec` (the default dataset unless a test asks for another).
-pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> {
+/// Runs the demo with `spec` (the default dataset unless a test asks for another) on the
+/// simulator of Odoo `odoo` (17 or 19).
+pub async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Failure> {
     let spec_today = spec.today;
     let opts = SimOptions {
         data: None,
         port: 0,
         dataset: Some(spec),
+        odoo,
     };
     let (sim, summary) = sim_command::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
+    let database = sim.database().to_owned();
     let listener = sim_command::bind(0)
         .await
         .map_err(|e| Failure::Failed(e.into()))?;
@@ -41,8 +44,11 @@ pub async fn run(spec: DatasetSpec, out: &mut dyn Write) -> Result<(), Failure> 
 
     let workdir = WorkDir::create().map_err(|e| Failure::Failed(e.into()))?;
     let result = async {
-        let config = workdir.write_config(&format!("http://{addr}"))?;
-        say(out, &format!("scorekeeper demo: Odoo 17 simulator on http://{addr}\n"))?;
+        let config = workdir.write_config(&format!("http://{addr}"), &database)?;
+        say(
+            out,
+            &format!("scorekeeper demo: Odoo {odoo} simulator on http://{addr}\n"),
+        )?;
         if let Some(summary) = &summary {
             say(
                 out,
@@ -202,12 +208,13 @@ impl WorkDir {
         &self.0
     }
 
-    /// Writes `demo.toml` (pointing at `url`) and the admin password file next to it.
-    fn write_config(&self, url: &str) -> Result<PathBuf, Failure> {
+    /// Writes `demo.toml` (pointing at `url` and `database`) and the admin password file
+    /// next to it.
+    fn write_config(&self, url: &str, database: &str) -> Result<PathBuf, Failure> {
         let io = |e: std::io::Error| Failure::Failed(e.into());
         std::fs::write(self.path().join("password"), "admin\n").map_err(io)?;
         let config = self.path().join("demo.toml");
-        std::fs::write(&config, point_at(DEMO_CONFIG, url)).map_err(io)?;
+        std::fs::write(&config, point_at(DEMO_CONFIG, url, database)).map_err(io)?;
         Ok(config)
     }
 }
@@ -219,13 +226,15 @@ impl Drop for WorkDir {
 }
 
 /// Rewrites the `[odoo]` connection lines of a config for the in-process simulator: its url,
-/// a password file next to the config, and a state database in the work directory.
-fn point_at(config: &str, url: &str) -> String {
+/// its database, a password file next to the config, and a state database in the work
+/// directory.
+fn point_at(config: &str, url: &str, database: &str) -> String {
     let mut out = String::with_capacity(config.len() + 64);
     for line in config.lines() {
         let key = line.split('=').next().unwrap_or("").trim();
         let replacement = match key {
             "url" => format!("url = \"{url}\""),
+            "database" => format!("database = \"{database}\""),
             "password_env" | "password_file" => "password_file = \"password\"".to_owned(),
             "path" if line.contains(".db") => "path = \"state.db\"".to_owned(),
             _ => line.to_owned(),
@@ -242,7 +251,8 @@ mod tests {
 
     #[test]
     fn the_bundled_config_is_pointed_at_the_simulator() {
-        let text = point_at(DEMO_CONFIG, "http://127.0.0.1:4242");
+        let text = point_at(DEMO_CONFIG, "http://127.0.0.1:4242", "crm19");
+        assert!(text.contains("database = \"crm19\""));
         assert!(text.contains("url = \"http://127.0.0.1:4242\""));
         assert!(text.contains("password_file = \"password\""));
         assert!(!text.contains("password_env"));

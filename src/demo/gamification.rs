@@ -50,7 +50,10 @@ fn recreate_sales_challenge(
         .set("reward_realtime", true)
         .set(
             "user_domain",
-            format!("[('groups_id', 'in', [{}])]", refs.group_salesman),
+            format!(
+                "[('{}', 'in', [{}])]",
+                refs.member_groups_field, refs.group_salesman
+            ),
         )
         .m2o("manager_id", refs.admin_uid)
         .m2o_opt("report_template_id", refs.report_template)

@@ -58,6 +58,11 @@ pub struct Refs {
     pub stages: Stages,
     pub group_user: i64,
     pub group_salesman: i64,
+    /// `res.users` field a user's groups are written to (`groups_id` on 17, `group_ids` on
+    /// 19) and the one a challenge's `user_domain` searches (`groups_id`, `all_group_ids`:
+    /// what Odoo 19's own default challenges use).
+    pub user_groups_field: &'static str,
+    pub member_groups_field: &'static str,
     pub lost_reasons: Vec<i64>,
     pub mediums: Vec<i64>,
     /// `ir.model` ids (for `res_model_id` / goal definitions).
@@ -116,7 +121,16 @@ impl Refs {
             proposition: one(out, "crm.stage", "name", "Proposition")?,
             won: one(out, "crm.stage", "name", "Won")?,
         };
-        let group_user = one(out, "res.groups", "name", "Internal User")?;
+        // Odoo 19 renamed the internal user group "Role / User".
+        let group_user = one(out, "res.groups", "name", "Internal User")
+            .or_else(|_| one(out, "res.groups", "name", "Role / User"))?;
+        let v19 =
+            !out.has_field("res.users", "groups_id") && out.has_field("res.users", "group_ids");
+        let (user_groups_field, member_groups_field) = if v19 {
+            ("group_ids", "all_group_ids")
+        } else {
+            ("groups_id", "groups_id")
+        };
         let group_salesman = one(out, "res.groups", "name", "User: Own Documents Only")?;
         let lost_reasons = out.search_eq("crm.lost.reason", "active", &Value::Bool(true));
         let mediums = out.search_eq("utm.medium", "active", &Value::Bool(true));
@@ -152,6 +166,8 @@ impl Refs {
             stages,
             group_user,
             group_salesman,
+            user_groups_field,
+            member_groups_field,
             lost_reasons,
             mediums,
             model_lead,

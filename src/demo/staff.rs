@@ -314,7 +314,10 @@ pub fn create(
             .m2o("partner_id", partner_id)
             .m2o("company_id", refs.company)
             .ids("company_ids", vec![refs.company])
-            .ids("groups_id", vec![refs.group_user, refs.group_salesman])
+            .ids(
+                refs.user_groups_field,
+                vec![refs.group_user, refs.group_salesman],
+            )
             .set("karma", karma)
             .m2o_opt("rank_id", rank)
             .m2o_opt("next_rank_id", next_rank);

@@ -77,6 +77,14 @@ pub enum GamificationError {
     },
     #[error("no challenge named or numbered {0:?} in Odoo")]
     NoChallenge(String),
+    /// `setup` failed after creating records; it removed them again (`left`: those it could
+    /// not remove, by model and id).
+    #[error("{error}; setup removed the {removed} record(s) it had created{}", if left.is_empty() { String::new() } else { format!(", except {}", left.join(", ")) })]
+    SetupRolledBack {
+        error: Box<GamificationError>,
+        removed: usize,
+        left: Vec<String>,
+    },
     #[error(transparent)]
     Key(#[from] InvalidKey),
     #[error(transparent)]
@@ -655,12 +663,18 @@ async fn check_grant_rights(
     if uid == 1 {
         return Ok(());
     }
+    // The group by its XML id (names are translated), then the user among its members
+    // through the version's all-groups field: `groups_id` up to 18; on 19 `group_ids` holds
+    // direct groups only and `all_group_ids.name` is refused, `[('all_group_ids', 'in',
+    // [gid])]` is what works (../shared/odoo19/README.md).
+    let groups_field = client.profile().await?.user_groups_field;
+    let gid = access_rights_group(client).await?;
     let domain = vec![
         xmlrpc::Value::Array(vec!["id".into(), "=".into(), xmlrpc::Value::Int(uid)]),
         xmlrpc::Value::Array(vec![
-            "groups_id.name".into(),
-            "=".into(),
-            "Access Rights".into(),
+            groups_field.into(),
+            "in".into(),
+            xmlrpc::Value::Array(gid.into_iter().map(xmlrpc::Value::Int).collect()),
         ]),
     ];
     if client.search_count("res.users", domain).await? > 0 {
@@ -677,6 +691,20 @@ async fn check_grant_rights(
             .unwrap_or_default(),
         rule_auth: grants.rule_auth.get(&badge).cloned().unwrap_or_default(),
     })
+}
+
+/// The ids of Odoo's *Access Rights* group (`base.group_erp_manager`, named alike on 17 and
+/// 19; `ir.model.data` is not readable by every bot, the name is).
+async fn access_rights_group(client: &OdooClient) -> Result<Vec<i64>, GamificationError> {
+    let domain = vec![xmlrpc::Value::Array(vec![
+        "name".into(),
+        "=".into(),
+        "Access Rights".into(),
+    ])];
+    let ids = client
+        .search_ids("res.groups", domain, &crate::odoo::SearchOptions::default())
+        .await?;
+    Ok(ids.iter().collect())
 }
 
 /// Plans once, then applies in two steps: everything but the starts of draft challenges,

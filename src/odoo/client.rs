@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 
 use super::error::OdooError;
 use super::metrics::{Metrics, MetricsSnapshot};
+use super::profile::Profile;
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
@@ -62,6 +63,8 @@ pub struct OdooClient {
     metrics: Arc<Metrics>,
     credentials: Credentials,
     uid: OnceCell<i64>,
+    /// The server's version profile, from its first `common.version` answer.
+    profile: OnceCell<Profile>,
     retry: RetryPolicy,
     batch_size: NonZeroUsize,
     request_deadline: std::time::Duration,
@@ -91,6 +94,7 @@ impl OdooClient {
             metrics,
             credentials,
             uid: OnceCell::new(),
+            profile: OnceCell::new(),
             retry: RetryPolicy::default(),
             batch_size: NonZeroUsize::new(DEFAULT_BATCH_SIZE).unwrap_or(NonZeroUsize::MIN),
             request_deadline: crate::apply::DEFAULT_REQUEST_DEADLINE,
@@ -173,13 +177,49 @@ impl OdooClient {
         self.metrics.clone()
     }
 
-    /// `common.version()`: needs no credentials.
+    /// `common.version()`: needs no credentials. The first answer also fixes the client's
+    /// version [`profile`](Self::profile).
     pub async fn version(&self) -> Result<ServerVersion, OdooError> {
         let call = "common.version";
         let v = self
             .call(Service::Common, "version", Vec::new(), call, true)
             .await?;
-        ServerVersion::from_value(&v).ok_or_else(|| unexpected(call, "a version struct", &v))
+        let version = ServerVersion::from_value(&v)
+            .ok_or_else(|| unexpected(call, "a version struct", &v))?;
+        self.remember_profile(Profile::for_version(&version));
+        Ok(version)
+    }
+
+    /// The server's version profile: what differs between Odoo versions (groups field,
+    /// assignment rules, …). Asks `common.version` once per client, unless a `version` call
+    /// or [`with_profile`](Self::with_profile) already fixed it.
+    pub async fn profile(&self) -> Result<Profile, OdooError> {
+        if let Some(p) = self.profile.get() {
+            return Ok(p.clone());
+        }
+        self.version().await?;
+        Ok(self
+            .profile
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Profile::for_major(None)))
+    }
+
+    /// A client that already knows its server's profile (asked elsewhere).
+    pub fn with_profile(self, profile: Profile) -> Self {
+        self.remember_profile(profile);
+        self
+    }
+
+    /// Keeps the first profile, warning once when the server is outside the tested range.
+    fn remember_profile(&self, profile: Profile) {
+        if self.profile.get().is_some() {
+            return;
+        }
+        if let Some(w) = profile.untested() {
+            tracing::warn!("{w}");
+        }
+        let _ = self.profile.set(profile);
     }
 
     /// `common.authenticate(db, login, secret, {})`: the uid, or

@@ -1,11 +1,13 @@
 //! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC now), typed
 //! errors from Odoo's faults and from the network, bounded retries for transient failures
-//! only, paging and batched writes, and counters of every call.
+//! only, paging and batched writes, counters of every call, and the server's version
+//! profile (what differs between Odoo 16 and 19).
 
 mod client;
 mod error;
 mod helpers;
 mod metrics;
+mod profile;
 mod retry;
 mod secret;
 mod tracking;
@@ -18,6 +20,7 @@ pub use client::{Credentials, OdooClient};
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use profile::{Grouping, Profile, TESTED};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::{BoxFuture, Service, Transport};

@@ -12,4 +12,9 @@ pub trait RecordStore {
     fn search_eq(&self, model: &str, field: &str, value: &Value) -> Vec<i64>;
     /// Lets user `uid` log in with `password` (the simulator keeps credentials outside records).
     fn set_password(&mut self, uid: i64, password: &str);
+    /// Whether `model` has `field` (the generator picks each Odoo version's field names,
+    /// e.g. `groups_id` on 17, `group_ids` on 19); stores without a schema have every field.
+    fn has_field(&self, _model: &str, _field: &str) -> bool {
+        true
+    }
 }

@@ -1,4 +1,4 @@
-//! `scorekeeper sim`: loads a snapshot (the embedded Odoo 17 one, or `DIR/snapshot.json`),
+//! `scorekeeper sim`: loads a snapshot (an embedded one, Odoo 17 or 19, or `DIR/snapshot.json`),
 //! optionally adds the demo dataset, and serves it on 127.0.0.1 until Ctrl-C or SIGTERM.
 
 use std::future::Future;
@@ -13,7 +13,7 @@ use super::{LoadError, Sim};
 use crate::demo::{DatasetSpec, DatasetSummary, DemoError};
 
 /// What to serve.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SimOptions {
     /// A directory holding `snapshot.json`; `None` = the snapshot built into the binary.
     pub data: Option<PathBuf>,
@@ -21,6 +21,8 @@ pub struct SimOptions {
     pub port: u16,
     /// Add the demo dataset generated from this spec.
     pub dataset: Option<DatasetSpec>,
+    /// The Odoo version whose built-in snapshot is served (17 or 19; ignored with `data`).
+    pub odoo: i64,
 }
 
 #[derive(Debug, Error)]
@@ -39,7 +41,7 @@ pub enum SimCommandError {
 pub fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimCommandError> {
     let sim = match &opts.data {
         Some(dir) => Sim::from_data_dir(dir)?,
-        None => Sim::from_embedded_snapshot()?,
+        None => Sim::embedded(opts.odoo)?,
     };
     let summary = match &opts.dataset {
         Some(spec) => {
@@ -80,7 +82,8 @@ pub async fn run(
             source,
         })?;
     let mut report = format!(
-        "Odoo 17 simulator listening on http://{addr} (database {db}; logins admin/admin, demo/demo)\n",
+        "Odoo {major} simulator listening on http://{addr} (database {db}; logins admin/admin, demo/demo)\n",
+        major = sim.major(),
         db = sim.database()
     );
     if let Some(summary) = &summary {

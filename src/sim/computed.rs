@@ -74,13 +74,43 @@ pub(crate) fn value(store: &Store, model: &str, id: i64, field: &str) -> Option<
                 .sum();
             Some(Value::Int(total))
         }
-        ("crm.team.member", "lead_month_count") => Some(Value::Int(lead_month_count(store, id))),
+        ("crm.team.member", "lead_month_count") => Some(Value::Int(leads_opened_since(
+            store,
+            id,
+            chrono::Duration::days(30),
+        ))),
+        // Odoo 18/19 `_compute_lead_day_count`: the same count over the last 24 hours.
+        ("crm.team.member", "lead_day_count") => Some(Value::Int(leads_opened_since(
+            store,
+            id,
+            chrono::Duration::hours(24),
+        ))),
+        // Odoo 19: every group of the user, implied ones included (`group_ids` holds the
+        // direct ones; res.groups `implied_ids`, followed transitively).
+        ("res.users", "all_group_ids") => Some(Value::Ids(all_groups(store, id))),
         _ => None,
     }
 }
 
-/// Leads (archived included) of the member's team and user opened in the last 30 days.
-fn lead_month_count(store: &Store, member: i64) -> i64 {
+/// A user's groups and every group they imply, ascending.
+pub(crate) fn all_groups(store: &Store, user: i64) -> Vec<i64> {
+    let mut todo: Vec<i64> = store
+        .value("res.users", user, "group_ids")
+        .map(|v| v.as_ids().to_vec())
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(g) = todo.pop() {
+        if seen.insert(g)
+            && let Some(v) = store.value("res.groups", g, "implied_ids")
+        {
+            todo.extend(v.as_ids().iter().copied());
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Leads (archived included) of the member's team and user opened within `window` of now.
+fn leads_opened_since(store: &Store, member: i64, window: chrono::Duration) -> i64 {
     let m2o = |f: &str| {
         store
             .value("crm.team.member", member, f)
@@ -89,7 +119,7 @@ fn lead_month_count(store: &Store, member: i64) -> i64 {
     let (Some(user), Some(team)) = (m2o("user_id"), m2o("crm_team_id")) else {
         return 0;
     };
-    let since = ((store.clock)() - chrono::Duration::days(30))
+    let since = ((store.clock)() - window)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
     let lead = "crm.lead";

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::registry::{ModelInfo, Registry, ir_model_fields_def};
 use super::store::Store;
-use crate::record::{FieldDef, FieldType, Schema, Value};
+use crate::record::{FieldDef, FieldType, RecordStore, Schema, Value};
 
 /// Why a snapshot could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -23,10 +23,21 @@ pub enum LoadError {
     },
     #[error("the snapshot has no \"models\" object with fields_get metadata")]
     Layout,
+    #[error("no recording of Odoo {0}: the simulator speaks Odoo 17 and 19")]
+    Version(i64),
 }
 
-/// The login, password and uid of the snapshot's users, and the API key the transcripts use.
+/// The API key the Odoo 17 transcripts use (102-103), a throwaway of that database.
 pub(crate) const SNAPSHOT_API_KEY: &str = "0103fda22b847d23908ca3ca45120c4537bc5fcb";
+/// The API key the Odoo 19 transcripts use (102-103), a throwaway of that database.
+pub(crate) const SNAPSHOT_19_API_KEY: &str = "d61eca8317a7d9fd7aa48bdb49fdac1b630a866b";
+
+/// The major version a snapshot was recorded on (`server_version_info[0]`; 17 if absent).
+pub(crate) fn snapshot_major(doc: &serde_json::Value) -> i64 {
+    doc.pointer("/server_version/server_version_info/0")
+        .and_then(|v| v.as_i64())
+        .unwrap_or(17)
+}
 
 pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, LoadError> {
     let mut schema = Schema::from_snapshot_json(doc).ok_or(LoadError::Layout)?;
@@ -101,10 +112,24 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
         }
     }
     build_ir_model_fields(&mut store, models);
-    store
-        .secrets
-        .insert(2, vec!["admin".to_owned(), SNAPSHOT_API_KEY.to_owned()]);
-    store.secrets.insert(6, vec!["demo".to_owned()]);
+    // The recorded logins (password = login): admin is uid 2 everywhere, demo is 6 on 17
+    // and 5 on 19; the API key is the one each version's transcripts use.
+    let key = match snapshot_major(doc) {
+        19 => SNAPSHOT_19_API_KEY,
+        _ => SNAPSHOT_API_KEY,
+    };
+    for login in ["admin", "demo"] {
+        if let Some(&uid) = store
+            .search_eq("res.users", "login", &Value::Str(login.to_owned()))
+            .first()
+        {
+            let mut secrets = vec![login.to_owned()];
+            if login == "admin" {
+                secrets.push(key.to_owned());
+            }
+            store.secrets.insert(uid, secrets);
+        }
+    }
     Ok(store)
 }
 

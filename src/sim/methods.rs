@@ -23,6 +23,8 @@ pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub args: &'a [X],
     pub kwargs: &'a Struct,
+    /// The Odoo major version the simulator speaks.
+    pub major: i64,
 }
 
 impl<'a> Call<'a> {
@@ -39,20 +41,9 @@ impl<'a> Call<'a> {
             .is_none_or(|v| !v.is_false())
     }
 
-    /// The Python class name Odoo's TypeErrors mention (`Lead.write()`).
+    /// The Python class name Odoo's TypeErrors mention (`Lead.write()`; 19: `CrmLead`).
     fn class_name(&self) -> String {
-        match self.model {
-            "crm.lead" => "Lead".to_owned(),
-            m => m
-                .split(['.', '_'])
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next()
-                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
-                        .unwrap_or_default()
-                })
-                .collect(),
-        }
+        super::wording::class_name(self.major, self.model)
     }
 
     fn missing_arg(&self, name: &str) -> SimFault {
@@ -571,6 +562,11 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     for vals in list {
         converted.push(convert_vals(store, c.model, None, vals)?);
     }
+    if c.model == "gamification.challenge" {
+        for values in &converted {
+            challenge_user_domain(store, values)?;
+        }
+    }
     let ids: Vec<i64> = converted
         .into_iter()
         .map(|values| create_record(store, c.model, values, c.uid))
@@ -580,6 +576,19 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     } else {
         ids_array(ids)
     })
+}
+
+/// Odoo's `gamification.challenge.create` searches the users of a `user_domain` at once
+/// (`_get_challenger_users`, gamification_challenge.py), so a domain naming a field res.users
+/// lacks faults the create, as the search would.
+fn challenge_user_domain(store: &Store, values: &[(String, Value)]) -> Result<(), SimFault> {
+    let Some((_, Value::Str(text))) = values.iter().find(|(k, _)| k == "user_domain") else {
+        return Ok(());
+    };
+    let domain = crate::domain::Domain::parse(text).map_err(|e| super::query::fault(&e))?;
+    domain
+        .validate(&store.registry().schema, "res.users")
+        .map_err(|e| super::query::fault(&e))
 }
 
 fn unlink(store: &mut Store, c: &Call) -> Result<X, SimFault> {

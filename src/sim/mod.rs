@@ -1,6 +1,7 @@
-//! An Odoo 17 simulator that answers the external XML-RPC API like the real server: model
-//! registry from Odoo's own `fields_get` metadata, in-memory records, `execute_kw` methods,
-//! Odoo's faults and access errors. Tests, the demo and load benchmarks run against it.
+//! An Odoo simulator (17, or 19 with [`Sim::embedded`]) that answers the external XML-RPC API
+//! like the real server: model registry from Odoo's own `fields_get` metadata (each version's
+//! own), in-memory records, `execute_kw` methods, Odoo's faults and access errors (worded as
+//! the recorded version words them). Tests, the demo and load benchmarks run against it.
 //!
 //! Start with [`Sim::from_snapshot_file`] (or [`Sim::from_data_dir`]), feed extra records
 //! through [`Sim::write`] (the store implements [`crate::record::RecordStore`]), then
@@ -25,6 +26,7 @@ mod service;
 mod store;
 mod table;
 mod wire;
+mod wording;
 
 use std::path::Path;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -38,8 +40,13 @@ pub use store::{Clock, Store};
 
 use crate::xmlrpc::Value as X;
 
-/// The database name of the recorded Odoo (the snapshot's).
+/// The database name of the recorded Odoo 17 (the snapshot's).
 pub const SNAPSHOT_DATABASE: &str = "crm17c";
+/// The database name of the recorded Odoo 19.
+pub const SNAPSHOT_19_DATABASE: &str = "crm19";
+
+/// The Odoo versions the simulator has a recording of.
+pub const VERSIONS: [i64; 2] = [17, 19];
 
 /// A simulated Odoo server: one database, its store behind a lock (reads run in parallel,
 /// each write call runs alone, so every call is atomic).
@@ -48,20 +55,32 @@ pub struct Sim {
     store: RwLock<Store>,
     database: String,
     version: X,
+    major: i64,
+    /// Odoo 19's deprecation of XML-RPC was logged (once per simulator).
+    deprecation_logged: std::sync::atomic::AtomicBool,
 }
 
 impl Sim {
     /// Loads `{"server_version": …, "models": {…}}` as `snapshot.json` holds it.
     pub fn from_snapshot_json(doc: &serde_json::Value) -> Result<Sim, LoadError> {
         let store = load::store_from_snapshot(doc)?;
+        let major = load::snapshot_major(doc);
         let version = doc
             .get("server_version")
             .map(wire::json_to_wire)
             .unwrap_or_else(|| wire::structure([("server_version", X::String("17.0".into()))]));
+        let database = match major {
+            19 => SNAPSHOT_19_DATABASE,
+            _ => SNAPSHOT_DATABASE,
+        };
+        let mut store = store;
+        store.major = major;
         Ok(Sim {
             store: RwLock::new(store),
-            database: SNAPSHOT_DATABASE.to_owned(),
+            database: database.to_owned(),
             version,
+            major,
+            deprecation_logged: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -90,6 +109,28 @@ impl Sim {
                 source,
             })?;
         Sim::from_snapshot_json(&doc)
+    }
+
+    /// The recorded Odoo `major` (17 or 19; `fixtures/odoo<major>/snapshot.json`, built in).
+    pub fn embedded(major: i64) -> Result<Sim, LoadError> {
+        const SNAPSHOT_19: &str = include_str!("../../fixtures/odoo19/snapshot.json");
+        match major {
+            19 => {
+                let doc: serde_json::Value =
+                    serde_json::from_str(SNAPSHOT_19).map_err(|source| LoadError::Json {
+                        path: "embedded Odoo 19 snapshot".to_owned(),
+                        source,
+                    })?;
+                Sim::from_snapshot_json(&doc)
+            }
+            17 => Sim::from_embedded_snapshot(),
+            other => Err(LoadError::Version(other)),
+        }
+    }
+
+    /// The major version the simulator speaks (its snapshot's).
+    pub fn major(&self) -> i64 {
+        self.major
     }
 
     /// Loads `DIR/snapshot.json` (the layout `scorekeeper sim --data DIR` expects).

@@ -102,9 +102,19 @@ fn key(store: &Store, model: &str, id: i64, field: &str, depth: u8) -> Key {
         .registry()
         .field(model, field)
         .is_some_and(|f| f.ty == FieldType::Boolean);
+    let numeric = store.major >= 18
+        && store.registry().field(model, field).is_some_and(|f| {
+            matches!(
+                f.ty,
+                FieldType::Float | FieldType::Monetary | FieldType::Integer
+            )
+        });
     match v {
         // Odoo orders booleans by COALESCE(field, FALSE).
         Value::Null if boolean => Key::Bool(false),
+        // 18 and 19 list leads without an amount after those with one under `expected_revenue
+        // desc` (054 recorded on both; 17 lists them first): empty numbers order as 0.
+        Value::Null if numeric => Key::Num(0.0),
         Value::Null => Key::Null,
         Value::Bool(b) => Key::Bool(b),
         Value::Int(i) => Key::Num(i as f64),

@@ -8,6 +8,8 @@ use super::fault::SimFault;
 use super::methods::{self, Call};
 use crate::xmlrpc::{Struct, Value as X};
 
+use std::sync::atomic::Ordering;
+
 impl Sim {
     /// Answers one XML-RPC call of `service` (`common`, `object`) with decoded params.
     pub fn dispatch(&self, service: &str, method: &str, params: &[X]) -> Result<X, SimFault> {
@@ -69,6 +71,26 @@ impl Sim {
     }
 
     fn object(&self, method: &str, params: &[X]) -> Result<X, SimFault> {
+        if self.major >= 19 && !self.deprecation_logged.swap(true, Ordering::Relaxed) {
+            // What a real 19 logs on every /xmlrpc call (its answers are unchanged); once here.
+            tracing::warn!(
+                "Odoo {} simulator: the /xmlrpc, /xmlrpc/2 and /jsonrpc endpoints are deprecated \
+                 in Odoo 19 and scheduled for removal; JSON-2 is the replacement",
+                self.major
+            );
+        }
+        // 19 unpacks `db, uid, passwd, model, method_, *args = params` before looking at the
+        // method (101: `frobnicate` without params).
+        if self.major >= 19 && params.len() < 5 {
+            return Err(SimFault::python(
+                "ValueError",
+                &format!(
+                    "not enough values to unpack (expected at least 5, got {})",
+                    params.len()
+                ),
+                "service/model.py",
+            ));
+        }
         if params.len() < 3 {
             return Err(SimFault::python(
                 "IndexError",
@@ -122,9 +144,10 @@ impl Sim {
                 ));
             }
         };
+        let major = self.major;
         if name.starts_with('_') || name == "init" {
-            return Err(SimFault::access(format!(
-                "Private methods (such as {name}) cannot be called remotely."
+            return Err(SimFault::access(super::wording::private_method(
+                major, model, name,
             )));
         }
         let call = Call {
@@ -133,13 +156,14 @@ impl Sim {
             method: name,
             args,
             kwargs,
+            major,
         };
         if methods::is_read_only(name) {
             let store = self.read();
             if store.registry().model(model).is_none() {
                 return Err(SimFault::user(format!("Object {model} doesn't exist")));
             }
-            methods::call_read(&store, &call)
+            methods::call_read(&store, &call).map_err(|f| super::wording::reword(f, major, name))
         } else {
             let mut store = self.write();
             if store.registry().model(model).is_none() {
@@ -148,6 +172,7 @@ impl Sim {
             // Each call is one transaction: methods validate everything before changing
             // anything, so a failing call leaves nothing behind.
             methods::call_write(&mut store, &call)
+                .map_err(|f| super::wording::reword(f, major, name))
         }
     }
 }

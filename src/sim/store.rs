@@ -35,6 +35,9 @@ pub struct Store {
     /// (model, field) → records written with Odoo's mail tracking on: what a real Odoo
     /// tracks in the chatter (a `mail.thread` model written without `tracking_disable`).
     pub(crate) tracked: HashMap<(String, String), u64>,
+    /// The Odoo major version the store's snapshot was recorded on (faults are worded as it
+    /// words them).
+    pub(crate) major: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -61,6 +64,7 @@ impl Store {
             index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
+            major: 17,
             clock: std::sync::Arc::new(system_clock),
             tracked: HashMap::new(),
         }
@@ -296,5 +300,9 @@ impl RecordStore for Store {
 
     fn set_password(&mut self, uid: i64, password: &str) {
         self.secrets.insert(uid, vec![password.to_owned()]);
+    }
+
+    fn has_field(&self, model: &str, field: &str) -> bool {
+        self.reg.field(model, field).is_some()
     }
 }

@@ -1,5 +1,5 @@
-//! The gamification tests' common ground: the simulator in the state real Odoo 17 had at
-//! exchange 074 (snapshot + exchanges 001–073 replayed at the recording's instant), the
+//! The gamification tests' common ground: the simulator in the state real Odoo (17, or 19)
+//! had at exchange 074 (snapshot + exchanges 001–073 replayed at the recording's instant), the
 //! evaluation day, and the job's options.
 
 use std::collections::HashMap;
@@ -18,16 +18,22 @@ fn recording_clock() -> chrono::NaiveDateTime {
         .unwrap()
 }
 
-/// The snapshot with exchanges 001–073 replayed in process: the state real Odoo had just
+/// The snapshot with exchanges 001–073 replayed in process: the state real Odoo 17 had just
 /// before 074 started "Lead Acquisition".
 pub fn sim_at_074() -> Sim {
-    let sim = Sim::from_snapshot_file(concat!(
+    sim_at_074_of(super::Odoo::V17)
+}
+
+/// [`sim_at_074`] for the recordings of `odoo`.
+pub fn sim_at_074_of(odoo: super::Odoo) -> Sim {
+    let root = format!(
+        "{}/fixtures/odoo{}",
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/odoo17/snapshot.json"
-    ))
-    .unwrap();
+        odoo.major()
+    );
+    let sim = Sim::from_snapshot_file(format!("{root}/snapshot.json")).unwrap();
     sim.write().set_clock(recording_clock);
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo17/transcripts");
+    let dir = format!("{root}/transcripts");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

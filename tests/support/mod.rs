@@ -38,11 +38,44 @@ pub fn anchored_clock(start: NaiveDateTime) -> impl Fn() -> NaiveDateTime + Send
     move || start + chrono::Duration::from_std(origin.elapsed()).unwrap()
 }
 
+/// The Odoo version an end-to-end test runs against: the simulator loads that version's
+/// recorded snapshot (`fixtures/odoo<N>/`) and speaks it (fields, faults, rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Odoo {
+    V17,
+    V19,
+}
+
+impl Odoo {
+    pub const ALL: [Odoo; 2] = [Odoo::V17, Odoo::V19];
+
+    pub fn major(self) -> i64 {
+        match self {
+            Odoo::V17 => 17,
+            Odoo::V19 => 19,
+        }
+    }
+
+    /// The recorded database name (what a config's `database` must say).
+    pub fn database(self) -> &'static str {
+        match self {
+            Odoo::V17 => "crm17c",
+            Odoo::V19 => "crm19",
+        }
+    }
+}
+
 /// The recorded Odoo 17 snapshot in a simulator whose clock starts at [`sim_epoch`].
 pub fn snapshot_sim() -> Sim {
-    let sim = Sim::from_snapshot_file(concat!(
+    snapshot_sim_of(Odoo::V17)
+}
+
+/// The recorded snapshot of `odoo` in a simulator whose clock starts at [`sim_epoch`].
+pub fn snapshot_sim_of(odoo: Odoo) -> Sim {
+    let sim = Sim::from_snapshot_file(format!(
+        "{}/fixtures/odoo{}/snapshot.json",
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/odoo17/snapshot.json"
+        odoo.major()
     ))
     .unwrap();
     sim.write().set_clock(anchored_clock(sim_epoch()));
@@ -83,7 +116,7 @@ impl Served {
             Arc::new(transport),
             metrics,
             Credentials {
-                database: "crm17c".to_owned(),
+                database: self.sim.database().to_owned(),
                 login: login.to_owned(),
                 secret: Secret::new(secret),
             },
@@ -139,9 +172,32 @@ pub fn demo_config(url: &str, routing: bool, dir: &Path) -> (Config, String) {
     (cfg, text)
 }
 
-/// The snapshot plus the demo dataset with `leads` leads, served.
+/// The demo config pointed at `served` (its url and database), optionally without its
+/// `[assignment]` section.
+pub fn demo_config_on(served: &Served, routing: bool, dir: &Path) -> (Config, String) {
+    let mut text = DEMO_TOML.replace(
+        "database = \"crm17c\"",
+        &format!("database = \"{}\"", served.sim.database()),
+    );
+    text = text.replace("http://127.0.0.1:8069", &served.url);
+    if !routing {
+        let cut = text.find("[assignment]").unwrap();
+        text.truncate(cut);
+    }
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, &text).unwrap();
+    let cfg = config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap();
+    (cfg, text)
+}
+
+/// The Odoo 17 snapshot plus the demo dataset with `leads` leads, served.
 pub async fn served_demo(leads: usize) -> Served {
-    let sim = snapshot_sim();
+    served_demo_of(Odoo::V17, leads).await
+}
+
+/// The snapshot of `odoo` plus the demo dataset with `leads` leads, served.
+pub async fn served_demo_of(odoo: Odoo, leads: usize) -> Served {
+    let sim = snapshot_sim_of(odoo);
     generate(
         &DatasetSpec {
             leads,

@@ -1,6 +1,7 @@
 //! `scorekeeper setup` for config-as-code challenges: creates the goal definitions (mode
 //! `manually`, described as computed by scorekeeper), the challenge and its lines in Odoo,
-//! unless records of the same names exist. Running it twice creates nothing.
+//! unless records of the same names exist. Running it twice creates nothing; a run that fails
+//! half-way (Odoo refusing a challenge, the connection lost) removes what it had created.
 
 use std::collections::HashMap;
 
@@ -64,7 +65,9 @@ async fn participants(
     }
 }
 
-/// Provisions every `[[gamification.challenges]]` of `config`.
+/// Provisions every `[[gamification.challenges]]` of `config`. On failure, the goal
+/// definitions, challenges and lines it created are unlinked again (newest first), so no
+/// orphan is left in Odoo; the key fields (`x_sk_key`) stay, they are needed by every run.
 pub async fn setup(
     client: &OdooClient,
     config: &GamificationConfig,
@@ -76,6 +79,40 @@ pub async fn setup(
     if config.challenges.is_empty() {
         return Ok(report);
     }
+    let mut created: Vec<(&'static str, Vec<i64>)> = Vec::new();
+    match provision(client, config, &mut report, &mut created).await {
+        Ok(()) => Ok(report),
+        Err(error) => {
+            let (mut removed, mut left) = (0, Vec::new());
+            for (model, ids) in created.iter().rev() {
+                let args = vec![Value::Array(ids.iter().map(|i| Value::Int(*i)).collect())];
+                match client
+                    .execute_kw(model, "unlink", args, Struct::new())
+                    .await
+                {
+                    Ok(_) => removed += ids.len(),
+                    Err(_) => left.extend(ids.iter().map(|i| format!("{model} {i}"))),
+                }
+            }
+            if removed == 0 && left.is_empty() {
+                return Err(error);
+            }
+            Err(GamificationError::SetupRolledBack {
+                error: Box::new(error),
+                removed,
+                left,
+            })
+        }
+    }
+}
+
+/// The creates of [`setup`], each recorded in `created` as soon as Odoo answered.
+async fn provision(
+    client: &OdooClient,
+    config: &GamificationConfig,
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<(), GamificationError> {
     let names: Vec<Value> = config
         .challenges
         .iter()
@@ -119,6 +156,7 @@ pub async fn setup(
                 to_create.iter().map(|(_, s)| s.clone()).collect(),
             )
             .await?;
+        created.push(("gamification.goal.definition", ids.clone()));
         for ((name, _), id) in to_create.into_iter().zip(ids) {
             report.definitions_created.push(name.clone());
             defs.insert(name, id);
@@ -155,8 +193,9 @@ pub async fn setup(
                 ])]),
             );
         }
-        let created = client.create("gamification.challenge", vec![s]).await?;
-        let Some(&challenge) = created.first() else {
+        let ids = client.create("gamification.challenge", vec![s]).await?;
+        created.push(("gamification.challenge", ids.clone()));
+        let Some(&challenge) = ids.first() else {
             continue;
         };
         // Lines as records of their own rather than one2many commands inside the challenge:
@@ -176,9 +215,10 @@ pub async fn setup(
             })
             .collect();
         if !lines.is_empty() {
-            client.create("gamification.challenge.line", lines).await?;
+            let ids = client.create("gamification.challenge.line", lines).await?;
+            created.push(("gamification.challenge.line", ids));
         }
         report.challenges_created.push(spec.name.clone());
     }
-    Ok(report)
+    Ok(())
 }

@@ -465,7 +465,8 @@ impl<'a> ScoringJob<'a> {
             f.push("tag_ids".into());
         }
         if self.assignment.is_some() {
-            for x in ["user_id", "team_id", "probability"] {
+            // create_date: 18+ route only leads created within the version's window.
+            for x in ["user_id", "team_id", "probability", "create_date"] {
                 f.push(x.into());
             }
         }
@@ -1211,7 +1212,11 @@ impl<'j> Acc<'j> {
         };
         plan.push_write(LEAD_MODEL, id, changes, reason);
         if let Some(router) = self.router.as_mut() {
-            router.offer(&row, raw.get("write_date").and_then(Wire::as_str));
+            router.offer(
+                &row,
+                raw.get("write_date").and_then(Wire::as_str),
+                raw.get("create_date").and_then(Wire::as_str),
+            );
         }
         match self.keep {
             KeepRows::None => {}

@@ -34,7 +34,7 @@ use super::local::search_among;
 use super::wire::{and_items, domain_items};
 use super::{ASSIGNMENT_JOB, JobError, LeadRow, PassKind, ScoringJob, domain_err};
 use crate::assignment::{
-    self, Assignment, Candidate, Explain, Input, Member, Outcome, Team, lead_limit,
+    self, Assignment, Candidate, Explain, Input, Member, Outcome, Quota, Rules, Team, lead_limit,
 };
 use crate::config::{AssignmentConfig, LEAD_MODEL, RecordRef};
 use crate::domain::{Domain, Env};
@@ -67,6 +67,7 @@ struct Lead {
     probability: f64,
     team_id: Option<i64>,
     user_id: Option<i64>,
+    created: Option<chrono::NaiveDateTime>,
 }
 
 /// A lead in a member's top list, ordered so that the heap's greatest is the worst kept:
@@ -94,6 +95,17 @@ impl Ord for Ranked {
     }
 }
 
+/// Keeps `lead` in `top` if it is among the `limit` best (probability desc, id asc).
+fn keep_top(top: &mut BinaryHeap<Ranked>, lead: Lead, limit: usize) {
+    let ranked = Ranked(lead);
+    if top.len() < limit {
+        top.push(ranked);
+    } else if top.peek().is_some_and(|worst| ranked < *worst) {
+        top.pop();
+        top.push(ranked);
+    }
+}
+
 /// Routing state across one pass: built before the leads are read ([`Router::prepare`]), fed
 /// every scored lead ([`Router::offer`]), turned into a plan at the end ([`Router::finish`]).
 pub struct Router {
@@ -105,6 +117,9 @@ pub struct Router {
     /// everything matches).
     team_set: Vec<Option<usize>>,
     member_set: Vec<Option<usize>>,
+    /// Per member with a preferred domain (19): index into `sets` of its domain ∧ preferred
+    /// domain's matches.
+    preferred_set: Vec<Option<usize>>,
     sets: Vec<IdSet>,
     /// The distinct domains behind the sets, bound, and as wire items (the waiting-lead lists
     /// filter on them).
@@ -120,6 +135,8 @@ pub struct Router {
     limits: Vec<usize>,
     /// Per member: the best leads it could take, at most its team's `lead_limit`.
     tops: Vec<BinaryHeap<Ranked>>,
+    /// Per member with a preferred domain (19): its best preferred leads, as many.
+    tops_preferred: Vec<BinaryHeap<Ranked>>,
     /// Stale assigned leads to reassign (few), fresh score once the pass scored them.
     stale: BTreeMap<i64, Lead>,
     /// Leads outside every top list that get a team: (lead, team).
@@ -135,6 +152,11 @@ pub struct Router {
     min_min: i64,
     strategy: assignment::Strategy,
     work_days: f64,
+    /// The server version's assignment rules (its profile's).
+    rules: Rules,
+    /// Leads created before this are not routed (the rules' creation window).
+    created_after: Option<chrono::NaiveDateTime>,
+    now: chrono::NaiveDateTime,
     explain: Explain,
 }
 
@@ -152,8 +174,10 @@ impl Router {
         let client = job.client;
         let score_field = job.scoring.score_field.as_str();
         let min_min = cfg.teams.iter().map(|t| t.min_score).min().unwrap_or(0);
+        let rules = client.profile().await?.assignment;
         let (teams, team_domains) = read_teams(job, cfg, env).await?;
-        let (members, member_domains) = read_members(job, cfg, &teams, env).await?;
+        let (members, member_domains, preferred_domains) =
+            read_members(job, cfg, &teams, env, &rules).await?;
 
         let mut stale = BTreeMap::new();
         if let Some(days) = cfg.reassign_stale_days {
@@ -197,21 +221,30 @@ impl Router {
             .zip(&member_domains)
             .map(|(m, d)| if m.usable() { index_of(d) } else { None })
             .collect();
+        let preferred_set: Vec<Option<usize>> = members
+            .iter()
+            .zip(&preferred_domains)
+            .map(|(m, d)| if m.usable() { index_of(d) } else { None })
+            .collect();
         let domains = bound.iter().map(domain_items).collect();
 
         let mut order: Vec<usize> = (0..teams.len()).collect();
         order.sort_by_key(|&i| (teams[i].order, teams[i].id));
         let limits = teams
             .iter()
-            .map(|t| lead_limit(&members, t.id, cfg.strategy, cfg.work_days).max(0) as usize)
+            .map(|t| {
+                lead_limit(&members, t.id, cfg.strategy, cfg.work_days, rules.quota).max(0) as usize
+            })
             .collect();
         let tops = members.iter().map(|_| BinaryHeap::new()).collect();
+        let tops_preferred = members.iter().map(|_| BinaryHeap::new()).collect();
         Ok(Router {
             teams,
             order,
             members,
             team_set,
             member_set,
+            preferred_set,
             sets: Vec::new(),
             bound,
             domains,
@@ -220,6 +253,7 @@ impl Router {
             waiting_sets: Vec::new(),
             limits,
             tops,
+            tops_preferred,
             stale,
             team_only: Vec::new(),
             keep_all: matches!(kind, PassKind::Leads(_)),
@@ -230,6 +264,11 @@ impl Router {
             min_min,
             strategy: cfg.strategy,
             work_days: cfg.work_days,
+            created_after: rules
+                .creation_window_days
+                .map(|d| env.now - chrono::Duration::days(d)),
+            rules,
+            now: env.now,
             explain: if matches!(kind, PassKind::Leads(_)) {
                 Explain::All
             } else {
@@ -314,8 +353,8 @@ impl Router {
         }
     }
 
-    /// Takes one lead the pass scored (`write_date` as read).
-    pub fn offer(&mut self, row: &LeadRow, write_date: Option<&str>) {
+    /// Takes one lead the pass scored (`write_date` and `create_date` as read).
+    pub fn offer(&mut self, row: &LeadRow, write_date: Option<&str>, create_date: Option<&str>) {
         if self.waiting {
             self.read.insert(row.id);
             if row.user_id.is_none()
@@ -335,12 +374,23 @@ impl Router {
         if row.scored.score < self.min_min {
             return;
         }
+        let created = create_date.and_then(parse_dt);
+        if !self.keep_all
+            && self
+                .created_after
+                .is_some_and(|after| created.is_none_or(|c| c < after))
+        {
+            // Outside the creation window Odoo's cron gives the lead neither team nor
+            // salesperson (`explain` keeps it: the engine says why).
+            return;
+        }
         let lead = Lead {
             id: row.id,
             score: row.scored.score,
             probability: row.probability,
             team_id: row.team_id,
             user_id: None,
+            created,
         };
         let late = self
             .late_after
@@ -378,13 +428,16 @@ impl Router {
             {
                 continue;
             }
-            let top = &mut self.tops[m];
-            let ranked = Ranked(lead);
-            if top.len() < limit {
-                top.push(ranked);
-            } else if top.peek().is_some_and(|worst| ranked < *worst) {
-                top.pop();
-                top.push(ranked);
+            // 19: Odoo hands out preferred leads first, so a member's picks are among its
+            // first `lead_limit` preferred leads or its first `lead_limit` eligible ones
+            // (each loop assigns every lead it passes while the member has quota): both
+            // lists are kept.
+            let preferred = member.preferred
+                && self.preferred_set[m].is_some()
+                && self.in_set(self.preferred_set[m], lead.id);
+            keep_top(&mut self.tops[m], lead, limit);
+            if preferred {
+                keep_top(&mut self.tops_preferred[m], lead, limit);
             }
         }
     }
@@ -396,7 +449,14 @@ impl Router {
     async fn route_rest(&mut self, job: &ScoringJob<'_>, scope: &Domain) -> Result<(), JobError> {
         let client = job.client;
         let score_field = job.scoring.score_field.as_str();
-        let fields = ["id", score_field, "team_id", "user_id", "probability"];
+        let fields = [
+            "id",
+            score_field,
+            "team_id",
+            "user_id",
+            "probability",
+            "create_date",
+        ];
         let mut waiting: BTreeMap<i64, Lead> = BTreeMap::new();
         let members = if self.waiting { self.members.len() } else { 0 };
         // Members of one team with the same domain get the same list: asked once.
@@ -410,65 +470,79 @@ impl Router {
             if !member.usable() || team.optout || self.limits[t] == 0 {
                 continue;
             }
-            if !asked.insert((t, self.member_set[m])) {
-                continue;
+            // The member's domain, and (19) its preferred leads, listed separately.
+            let mut lists = vec![self.member_set[m]];
+            if member.preferred && self.preferred_set[m].is_some() {
+                lists.push(self.preferred_set[m]);
             }
-            let mut d = domain_items(scope);
-            d.push(leaf("user_id", "=", Wire::Bool(false)));
-            d.push(leaf("team_id", "=", Wire::Int(team.id)));
-            d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
-            if let Some(items) = self.member_set[m].and_then(|i| self.domains.get(i)) {
-                d.extend(items.iter().cloned());
-            }
-            // Leads of this pass that Odoo lists ahead are skipped: read pages (offset paging:
-            // the order is by probability) until `lead_limit` others were seen, or as many as
-            // this pass could have taken the place of, so memory stays one page however many
-            // of the team's waiting leads this pass read.
-            let want = self.limits[t];
-            let most = want + self.read_per_team.get(&team.id).copied().unwrap_or(0);
-            let page = client.batch_size().max(1);
-            let (mut offset, mut others) = (0usize, 0usize);
-            while offset < most && others < want {
-                let mut kwargs = Struct::new();
-                kwargs.push(
-                    "fields",
-                    Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
-                );
-                kwargs.push("order", Wire::from("probability desc, id asc"));
-                kwargs.push("limit", Wire::Int(page.min(most - offset) as i64));
-                if offset > 0 {
-                    kwargs.push("offset", Wire::Int(offset as i64));
+            for set in lists {
+                if !asked.insert((t, set)) {
+                    continue;
                 }
-                let answer = client
-                    .execute_kw(
-                        LEAD_MODEL,
-                        "search_read",
-                        vec![Wire::Array(d.clone())],
-                        kwargs,
-                    )
-                    .await?;
-                let Wire::Array(rows) = answer else {
-                    return Err(OdooError::UnexpectedReply {
-                        call: format!("{LEAD_MODEL}.search_read"),
-                        expected: "a list of records",
-                        got: answer.to_string().chars().take(120).collect(),
+                let mut d = domain_items(scope);
+                d.push(leaf("user_id", "=", Wire::Bool(false)));
+                d.push(leaf("team_id", "=", Wire::Int(team.id)));
+                d.push(leaf(score_field, ">=", Wire::Int(team.min_score)));
+                if let Some(after) = self.created_after {
+                    d.push(leaf(
+                        "create_date",
+                        ">=",
+                        Wire::from(after.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    ));
+                }
+                if let Some(items) = set.and_then(|i| self.domains.get(i)) {
+                    d.extend(items.iter().cloned());
+                }
+                // Leads of this pass that Odoo lists ahead are skipped: read pages (offset paging:
+                // the order is by probability) until `lead_limit` others were seen, or as many as
+                // this pass could have taken the place of, so memory stays one page however many
+                // of the team's waiting leads this pass read.
+                let want = self.limits[t];
+                let most = want + self.read_per_team.get(&team.id).copied().unwrap_or(0);
+                let page = client.batch_size().max(1);
+                let (mut offset, mut others) = (0usize, 0usize);
+                while offset < most && others < want {
+                    let mut kwargs = Struct::new();
+                    kwargs.push(
+                        "fields",
+                        Wire::Array(fields.iter().map(|f| Wire::from(*f)).collect()),
+                    );
+                    kwargs.push("order", Wire::from("probability desc, id asc"));
+                    kwargs.push("limit", Wire::Int(page.min(most - offset) as i64));
+                    if offset > 0 {
+                        kwargs.push("offset", Wire::Int(offset as i64));
                     }
-                    .into());
-                };
-                let n = rows.len();
-                for r in rows {
-                    let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
-                        continue;
+                    let answer = client
+                        .execute_kw(
+                            LEAD_MODEL,
+                            "search_read",
+                            vec![Wire::Array(d.clone())],
+                            kwargs,
+                        )
+                        .await?;
+                    let Wire::Array(rows) = answer else {
+                        return Err(OdooError::UnexpectedReply {
+                            call: format!("{LEAD_MODEL}.search_read"),
+                            expected: "a list of records",
+                            got: answer.to_string().chars().take(120).collect(),
+                        }
+                        .into());
                     };
-                    if !self.read.contains(&lead.id) && lead.user_id.is_none() {
-                        others += 1;
-                        waiting.insert(lead.id, lead);
+                    let n = rows.len();
+                    for r in rows {
+                        let Some(lead) = r.as_struct().and_then(|r| lead_of(r, score_field)) else {
+                            continue;
+                        };
+                        if !self.read.contains(&lead.id) && lead.user_id.is_none() {
+                            others += 1;
+                            waiting.insert(lead.id, lead);
+                        }
                     }
+                    if n < page.min(most - offset) {
+                        break;
+                    }
+                    offset += n;
                 }
-                if n < page.min(most - offset) {
-                    break;
-                }
-                offset += n;
             }
         }
         let late = std::mem::take(&mut self.late);
@@ -508,7 +582,8 @@ impl Router {
     ) -> Result<(Plan, Outcome), JobError> {
         self.route_rest(job, scope).await?;
         let mut cands: BTreeMap<i64, Lead> = BTreeMap::new();
-        for top in std::mem::take(&mut self.tops) {
+        let preferred = std::mem::take(&mut self.tops_preferred);
+        for top in std::mem::take(&mut self.tops).into_iter().chain(preferred) {
             for Ranked(lead) in top {
                 cands.insert(lead.id, lead);
             }
@@ -554,6 +629,14 @@ impl Router {
                     &mut self.members.iter().map(|m| m.id),
                     l.id,
                 ),
+                member_preferred: self
+                    .members
+                    .iter()
+                    .zip(&self.preferred_set)
+                    .filter(|(m, s)| m.preferred && s.is_some() && self.in_set(**s, l.id))
+                    .map(|(m, _)| m.id)
+                    .collect(),
+                created: l.created,
             })
             .collect();
         let input = Input {
@@ -562,6 +645,8 @@ impl Router {
             candidates,
             strategy: self.strategy,
             work_days: self.work_days,
+            rules: self.rules,
+            now: self.now,
             explain: self.explain,
         };
         let mut outcome = assignment::assign(&input);
@@ -631,7 +716,21 @@ fn lead_of(r: &Struct, score_field: &str) -> Option<Lead> {
         probability: r.get("probability").and_then(Wire::as_f64).unwrap_or(0.0),
         team_id: id_of(r, "team_id"),
         user_id: id_of(r, "user_id"),
+        created: r
+            .get("create_date")
+            .and_then(Wire::as_str)
+            .and_then(parse_dt),
     })
+}
+
+/// A domain text Odoo's `literal_eval(...)` finds falsy: empty, or an empty list.
+fn no_condition(text: &str) -> bool {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    t.is_empty() || t == "[]"
+}
+
+fn parse_dt(s: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok()
 }
 
 /// The configured teams joined with `crm.team`, in config order, with their bound domains
@@ -713,33 +812,46 @@ async fn read_teams(
     Ok((teams, domains))
 }
 
-/// The memberships of `teams` with the config's overrides, and their bound domains (an
-/// unusable domain marks the member instead of failing the run).
+/// Per membership: its domain and, with a preferred domain (19), its domain ∧ preferred.
+type MemberDomains = (Vec<Member>, Vec<Option<Domain>>, Vec<Option<Domain>>);
+
+/// The memberships of `teams` with the config's overrides, their bound domains (an unusable
+/// domain marks the member instead of failing the run), and the fields the version's rules
+/// need (`lead_day_count` on 18+, `assignment_domain_preferred` on 19).
 async fn read_members(
     job: &ScoringJob<'_>,
     cfg: &AssignmentConfig,
     teams: &[Team],
     env: &Env,
-) -> Result<(Vec<Member>, Vec<Option<Domain>>), JobError> {
+    rules: &Rules,
+) -> Result<MemberDomains, JobError> {
     let team_ids: Vec<Wire> = teams.iter().map(|t| Wire::Int(t.id)).collect();
+    let mut fields = vec![
+        "id",
+        "user_id",
+        "crm_team_id",
+        "assignment_max",
+        "assignment_domain",
+        "assignment_optout",
+        "lead_month_count",
+    ];
+    if rules.quota == Quota::Daily {
+        fields.push("lead_day_count");
+    }
+    if rules.preferred_domain {
+        fields.push("assignment_domain_preferred");
+    }
     let member_rows = job
         .client
         .search_read_all(
             "crm.team.member",
             vec![leaf("crm_team_id", "in", Wire::Array(team_ids))],
-            &[
-                "id",
-                "user_id",
-                "crm_team_id",
-                "assignment_max",
-                "assignment_domain",
-                "assignment_optout",
-                "lead_month_count",
-            ],
+            &fields,
         )
         .await?;
     let mut members = Vec::new();
     let mut domains = Vec::new();
+    let mut preferred_domains = Vec::new();
     for r in &member_rows {
         let (Some(id), Some(user_id), Some(team_id)) =
             (id_of(r, "id"), id_of(r, "user_id"), id_of(r, "crm_team_id"))
@@ -762,6 +874,8 @@ async fn read_members(
                 .get("lead_month_count")
                 .and_then(Wire::as_i64)
                 .unwrap_or(0),
+            day_count: r.get("lead_day_count").and_then(Wire::as_i64).unwrap_or(0),
+            preferred: false,
             optout: r
                 .get("assignment_optout")
                 .and_then(Wire::as_bool)
@@ -804,8 +918,28 @@ async fn read_members(
             }
             None => None,
         };
+        // Odoo 19 `_assign_and_convert_leads`: a member prefers the leads matching
+        // `AND(assignment_domain, assignment_domain_preferred)`; an empty or `[]` preferred
+        // domain means no preference.
+        let preferred = match r.get("assignment_domain_preferred").and_then(Wire::as_str) {
+            Some(text) if rules.preferred_domain && !no_condition(text) => {
+                match Domain::parse(text).and_then(|d| d.bind(env)) {
+                    Ok(p) => Some(match &domain {
+                        Some(d) => Domain::and(d.clone(), p),
+                        None => p,
+                    }),
+                    Err(e) => {
+                        m.broken_domain = Some(format!("assignment_domain_preferred: {e}"));
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        m.preferred = preferred.is_some();
+        preferred_domains.push(preferred);
         domains.push(domain);
         members.push(m);
     }
-    Ok((members, domains))
+    Ok((members, domains, preferred_domains))
 }
