@@ -413,6 +413,9 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
     };
     let version = client.version().await.map_err(reach)?;
     write_out(out, &format!("odoo    {version} at {url}\n"))?;
+    if let Some(choice) = client.protocol() {
+        write_out(out, &format!("wire    {choice}\n"))?;
+    }
     if version.major().is_some_and(|m| m != 17) {
         write_out(
             out,

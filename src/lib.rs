@@ -18,6 +18,7 @@ pub mod domain;
 pub mod gamification;
 pub mod http;
 pub mod jobs;
+pub mod jsonrpc;
 pub mod odoo;
 pub mod plan;
 pub mod record;

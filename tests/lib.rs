@@ -32,6 +32,7 @@ mod scoring_routing;
 mod scoring_routing_scale;
 mod sim_client;
 mod sim_demo;
+mod sim_jsonrpc;
 mod sim_load;
 mod sim_replay;
 mod state_apply;

@@ -13,7 +13,9 @@ use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
-use super::xmlrpc_transport::XmlRpcTransport;
+use super::jsonrpc_transport::JsonRpcTransport;
+use super::protocol::{AutoTransport, Choice, Protocol};
+use super::xmlrpc_transport::{XmlRpcTransport, http_client};
 use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
 use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
@@ -98,7 +100,8 @@ impl OdooClient {
         }
     }
 
-    /// An XML-RPC client configured from the `[odoo]` section (not yet authenticated).
+    /// A client configured from the `[odoo]` section (not yet authenticated), over the
+    /// transport `protocol` names.
     pub fn from_config(config: &OdooConfig) -> Result<Self, OdooError> {
         Self::from_config_counting(config, Arc::new(Metrics::new()))
     }
@@ -109,9 +112,28 @@ impl OdooClient {
         config: &OdooConfig,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OdooError> {
-        let transport = XmlRpcTransport::new(&config.url, config.timeout, metrics.clone())?;
+        let http = http_client()?;
+        let xmlrpc = Arc::new(XmlRpcTransport::with_client(
+            http.clone(),
+            &config.url,
+            config.timeout,
+            metrics.clone(),
+        ));
+        let jsonrpc = || {
+            Arc::new(JsonRpcTransport::with_client(
+                http.clone(),
+                &config.url,
+                config.timeout,
+                metrics.clone(),
+            ))
+        };
+        let transport: Arc<dyn Transport> = match config.protocol {
+            Protocol::XmlRpc => xmlrpc,
+            Protocol::JsonRpc => jsonrpc(),
+            Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc())),
+        };
         Ok(Self::new(
-            Arc::new(transport),
+            transport,
             metrics,
             Credentials::from_config(config),
         )
@@ -163,6 +185,11 @@ impl OdooClient {
     /// The uid, once authenticated.
     pub fn uid(&self) -> Option<i64> {
         self.uid.get().copied()
+    }
+
+    /// The wire protocol in use and why; for `auto`, known after the first call.
+    pub fn protocol(&self) -> Option<Choice> {
+        self.transport.choice()
     }
 
     pub fn metrics(&self) -> MetricsSnapshot {

@@ -1,11 +1,13 @@
-//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC now), typed
+//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC or JSON-RPC), typed
 //! errors from Odoo's faults and from the network, bounded retries for transient failures
 //! only, paging and batched writes, and counters of every call.
 
 mod client;
 mod error;
 mod helpers;
+mod jsonrpc_transport;
 mod metrics;
+mod protocol;
 mod retry;
 mod secret;
 mod transport;
@@ -16,7 +18,9 @@ mod xmlrpc_transport;
 pub use client::{Credentials, OdooClient};
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};
+pub use jsonrpc_transport::JsonRpcTransport;
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use protocol::{AutoTransport, Choice, Protocol, choose};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::{BoxFuture, Service, Transport};

@@ -1,4 +1,4 @@
-//! An Odoo 17 simulator that answers the external XML-RPC API like the real server: model
+//! An Odoo 17 simulator that answers the external XML-RPC and JSON-RPC APIs like the real server: model
 //! registry from Odoo's own `fields_get` metadata, in-memory records, `execute_kw` methods,
 //! Odoo's faults and access errors. Tests, the demo and load benchmarks run against it.
 //!
@@ -14,6 +14,7 @@ mod create;
 mod custom_fields;
 mod fault;
 mod http;
+mod jsonrpc;
 mod load;
 mod methods;
 mod order;
@@ -31,6 +32,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use auth::SUPERUSER;
 pub use fault::{SimFault, last_line};
 pub use http::{router, serve};
+pub use jsonrpc::{JsonAnswer, JSON_ROUTES};
 pub use load::LoadError;
 pub use registry::{ModelInfo, Registry};
 pub use store::{Clock, Store};

@@ -7,6 +7,7 @@
 pub mod daemon;
 pub mod gamification;
 pub mod proxy;
+pub mod replay;
 pub mod writer;
 
 use std::collections::BTreeMap;
