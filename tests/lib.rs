@@ -6,6 +6,7 @@ mod cli_config_errors;
 mod cli_demo;
 mod cli_jobs;
 mod client_fake_odoo;
+mod client_jsonrpc;
 mod client_faults;
 mod client_paging;
 mod client_requests;
