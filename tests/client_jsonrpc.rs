@@ -96,7 +96,10 @@ fn lead_ids(x: &[X]) -> Vec<i64> {
 
 /// What scorekeeper's own client answers to the script's search and read.
 async fn own_answers(client: &OdooClient) -> (Vec<i64>, serde_json::Value) {
-    let domain = vec![leaf("user_id.login", "=", "admin"), leaf("type", "=", "lead")];
+    let domain = vec![
+        leaf("user_id.login", "=", "admin"),
+        leaf("type", "=", "lead"),
+    ];
     let found = client
         .execute_kw("crm.lead", "search", vec![X::Array(domain)], Struct::new())
         .await
@@ -104,9 +107,18 @@ async fn own_answers(client: &OdooClient) -> (Vec<i64>, serde_json::Value) {
     let mut ids = lead_ids(found.as_array().unwrap());
     ids.sort_unstable();
     let first: Vec<X> = ids.iter().take(3).map(|&i| X::Int(i)).collect();
-    let fields = X::Array(vec!["name".into(), "user_id".into(), "expected_revenue".into()]);
+    let fields = X::Array(vec![
+        "name".into(),
+        "user_id".into(),
+        "expected_revenue".into(),
+    ]);
     let rows = client
-        .execute_kw("crm.lead", "read", vec![X::Array(first), fields], Struct::new())
+        .execute_kw(
+            "crm.lead",
+            "read",
+            vec![X::Array(first), fields],
+            Struct::new(),
+        )
         .await
         .unwrap();
     let json = serde_json::to_value(scorekeeper::jsonrpc::Json(&rows)).unwrap();
@@ -137,7 +149,10 @@ async fn odoorpc_and_xmlrpc_client_agree_with_scorekeeper() {
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
     assert_eq!(got["version"], "17.0");
-    assert_eq!((got["uid"].as_i64(), got["x_uid"].as_i64()), (Some(2), Some(2)));
+    assert_eq!(
+        (got["uid"].as_i64(), got["x_uid"].as_i64()),
+        (Some(2), Some(2))
+    );
     // Both clients find and read what scorekeeper finds and reads, over either transport.
     for wire in WIRES {
         let (ids, rows) = own_answers(&served.client_over(wire, "admin", "admin")).await;
@@ -149,10 +164,19 @@ async fn odoorpc_and_xmlrpc_client_agree_with_scorekeeper() {
     }
     // Their writes landed.
     let ids = got["ids"].as_array().unwrap();
-    let (first, last) = (ids[0].as_i64().unwrap(), ids[ids.len() - 1].as_i64().unwrap());
+    let (first, last) = (
+        ids[0].as_i64().unwrap(),
+        ids[ids.len() - 1].as_i64().unwrap(),
+    );
     let store = served.sim.read();
-    assert_eq!(store.value("crm.lead", first, "priority"), Some(scorekeeper::record::Value::Str("3".into())));
-    assert_eq!(store.value("crm.lead", last, "priority"), Some(scorekeeper::record::Value::Str("1".into())));
+    assert_eq!(
+        store.value("crm.lead", first, "priority"),
+        Some(scorekeeper::record::Value::Str("3".into()))
+    );
+    assert_eq!(
+        store.value("crm.lead", last, "priority"),
+        Some(scorekeeper::record::Value::Str("1".into()))
+    );
     drop(store);
     // Odoo's fault text, as each client shows it (recorded in jsonrpc/039 and transcripts/039).
     assert_eq!(
@@ -161,7 +185,10 @@ async fn odoorpc_and_xmlrpc_client_agree_with_scorekeeper() {
     );
     assert_eq!(
         got["x_fault"],
-        serde_json::json!([1, "ValueError: Invalid field crm.lead.no_such_field in leaf ('no_such_field', '=', 1)"])
+        serde_json::json!([
+            1,
+            "ValueError: Invalid field crm.lead.no_such_field in leaf ('no_such_field', '=', 1)"
+        ])
     );
     served.stop().await;
 }
@@ -175,9 +202,27 @@ async fn faults_are_the_same_typed_errors_over_both_transports() {
     let mut vals = Struct::new();
     vals.push("priority", "9".into());
     let cases: Vec<(&str, &str, &str, Vec<X>, ErrorKind)> = vec![
-        ("admin", "no.such.model", "search", vec![X::Array(vec![])], ErrorKind::UserError),
-        ("admin", "crm.lead", "_compute_probabilities", vec![ids(&[1])], ErrorKind::AccessError),
-        ("admin", "crm.lead", "no_such_method", vec![], ErrorKind::ServerError),
+        (
+            "admin",
+            "no.such.model",
+            "search",
+            vec![X::Array(vec![])],
+            ErrorKind::UserError,
+        ),
+        (
+            "admin",
+            "crm.lead",
+            "_compute_probabilities",
+            vec![ids(&[1])],
+            ErrorKind::AccessError,
+        ),
+        (
+            "admin",
+            "crm.lead",
+            "no_such_method",
+            vec![],
+            ErrorKind::ServerError,
+        ),
         (
             "admin",
             "crm.lead",
@@ -185,23 +230,58 @@ async fn faults_are_the_same_typed_errors_over_both_transports() {
             vec![X::Array(vec![leaf("no_such_field", "=", 1)])],
             ErrorKind::ServerError,
         ),
-        ("admin", "crm.lead", "write", vec![ids(&[999_999]), X::Struct(Struct::new())], ErrorKind::UserError),
-        ("admin", "crm.lead", "write", vec![ids(&[1]), X::Struct(vals)], ErrorKind::ServerError),
-        ("admin", "crm.lead", "write", vec![ids(&[1])], ErrorKind::ServerError),
-        ("demo", "gamification.challenge", "write", vec![ids(&[1]), X::Struct(Struct::new())], ErrorKind::AccessError),
-        ("wrong", "crm.lead", "search_count", vec![X::Array(vec![])], ErrorKind::AuthenticationFailed),
+        (
+            "admin",
+            "crm.lead",
+            "write",
+            vec![ids(&[999_999]), X::Struct(Struct::new())],
+            ErrorKind::UserError,
+        ),
+        (
+            "admin",
+            "crm.lead",
+            "write",
+            vec![ids(&[1]), X::Struct(vals)],
+            ErrorKind::ServerError,
+        ),
+        (
+            "admin",
+            "crm.lead",
+            "write",
+            vec![ids(&[1])],
+            ErrorKind::ServerError,
+        ),
+        (
+            "demo",
+            "gamification.challenge",
+            "write",
+            vec![ids(&[1]), X::Struct(Struct::new())],
+            ErrorKind::AccessError,
+        ),
+        (
+            "wrong",
+            "crm.lead",
+            "search_count",
+            vec![X::Array(vec![])],
+            ErrorKind::AuthenticationFailed,
+        ),
     ];
     for (login, model, method, args, kind) in cases {
         let mut seen = Vec::new();
         for wire in WIRES {
             let secret = if login == "wrong" { "nope" } else { login };
-            let client = served.client_over(wire, if login == "wrong" { "admin" } else { login }, secret);
+            let client =
+                served.client_over(wire, if login == "wrong" { "admin" } else { login }, secret);
             let err = client
                 .execute_kw(model, method, args.clone(), Struct::new())
                 .await
                 .unwrap_err();
             assert_eq!(err.kind(), kind, "{wire:?} {model}.{method}: {err}");
-            seen.push((err.kind(), err.last_line().map(str::to_owned), err.to_string()));
+            seen.push((
+                err.kind(),
+                err.last_line().map(str::to_owned),
+                err.to_string(),
+            ));
         }
         assert_eq!(seen[0], seen[1], "{model}.{method}");
     }
@@ -242,21 +322,57 @@ async fn check_names_the_protocol_and_why() {
         })
     };
     let setup = write_demo_config(dir.path(), "setup", &served.url, &[]);
-    let out = run(vec!["setup".into(), "-c".into(), setup.display().to_string()]).await.unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec![
+        "setup".into(),
+        "-c".into(),
+        setup.display().to_string(),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cases = [
-        (&[][..], "wire    JSON-RPC (protocol = \"auto\": Odoo 17 serves /jsonrpc, faster than /xmlrpc/2)"),
-        (&[("batch_size = 2000", "batch_size = 2000\nprotocol = \"xmlrpc\"")][..], "wire    XML-RPC (protocol = \"xmlrpc\")"),
-        (&[("batch_size = 2000", "batch_size = 2000\nprotocol = \"jsonrpc\"")][..], "wire    JSON-RPC (protocol = \"jsonrpc\")"),
+        (
+            &[][..],
+            "wire    JSON-RPC (protocol = \"auto\": Odoo 17 serves /jsonrpc, faster than /xmlrpc/2)",
+        ),
+        (
+            &[(
+                "batch_size = 2000",
+                "batch_size = 2000\nprotocol = \"xmlrpc\"",
+            )][..],
+            "wire    XML-RPC (protocol = \"xmlrpc\")",
+        ),
+        (
+            &[(
+                "batch_size = 2000",
+                "batch_size = 2000\nprotocol = \"jsonrpc\"",
+            )][..],
+            "wire    JSON-RPC (protocol = \"jsonrpc\")",
+        ),
     ];
     for (i, (edits, line)) in cases.into_iter().enumerate() {
         let config = write_demo_config(dir.path(), &format!("c{i}"), &served.url, edits);
-        let out = run(vec!["check".into(), "-c".into(), config.display().to_string()])
-            .await
-            .unwrap();
+        let out = run(vec![
+            "check".into(),
+            "-c".into(),
+            config.display().to_string(),
+        ])
+        .await
+        .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.lines().any(|l| l == line), "{line:?} not in\n{stdout}");
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line:?} not in\n{stdout}"
+        );
     }
     served.stop().await;
 }

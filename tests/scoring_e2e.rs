@@ -6,7 +6,9 @@
 use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
 use scorekeeper::state::State;
 
-use crate::support::{Wire, demo_config, now, over_each_wire, scores, served_demo, served_demo_over};
+use crate::support::{
+    Wire, demo_config, now, over_each_wire, scores, served_demo, served_demo_over,
+};
 
 over_each_wire!(full_then_incremental_runs_with_call_budgets_and_undo);
 

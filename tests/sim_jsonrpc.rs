@@ -177,7 +177,10 @@ async fn replay_every_jsonrpc_exchange_over_http() {
         let verdict = if status != ex.status {
             Err(format!("HTTP {} expected, got {status}", ex.status))
         } else if content_type != ex.content_type {
-            Err(format!("{:?} expected, got {content_type:?}", ex.content_type))
+            Err(format!(
+                "{:?} expected, got {content_type:?}",
+                ex.content_type
+            ))
         } else {
             judge(ex, &got)
         };
@@ -195,9 +198,20 @@ async fn replay_every_jsonrpc_exchange_over_http() {
     println!("sim JSON-RPC replay score: {passed}/{}", all.len());
     let unexpected: Vec<String> = failures
         .iter()
-        .filter(|(ex, _)| !EXPECTED_DIFFERENCES.iter().any(|(name, _)| ex.name == *name))
+        .filter(|(ex, _)| {
+            !EXPECTED_DIFFERENCES
+                .iter()
+                .any(|(name, _)| ex.name == *name)
+        })
         .map(|(ex, why)| format!("{}: {why}", ex.name))
         .collect();
-    assert!(unexpected.is_empty(), "unexpected differences: {unexpected:#?}");
-    assert_eq!(passed, all.len() - EXPECTED_DIFFERENCES.len(), "a known difference is gone: update the list and README.md");
+    assert!(
+        unexpected.is_empty(),
+        "unexpected differences: {unexpected:#?}"
+    );
+    assert_eq!(
+        passed,
+        all.len() - EXPECTED_DIFFERENCES.len(),
+        "a known difference is gone: update the list and README.md"
+    );
 }

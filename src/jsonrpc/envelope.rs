@@ -273,7 +273,10 @@ mod tests {
         let Response::Error(e) = e else { panic!() };
         assert_eq!(e.code, 200);
         let d = e.data.unwrap();
-        assert_eq!((d.name.as_str(), d.message.as_str()), ("odoo.exceptions.UserError", "no"));
+        assert_eq!(
+            (d.name.as_str(), d.message.as_str()),
+            ("odoo.exceptions.UserError", "no")
+        );
         assert!(decode_response(br#"{"jsonrpc": "2.0", "id": 2}"#).is_err());
         assert!(decode_response(b"{\"jsonrpc\": \"2.0\", \"id\": 2, \"result\": [1,").is_err());
         assert!(decode_response(b"<html>").is_err());

@@ -287,10 +287,13 @@ fn integer(buf: &[u8]) -> Number {
     let end = start + digits;
     if end == buf.len() {
         // Maybe more digits in the next chunk (or a '.', 'e').
-        return if digits > 20 { Number::Other } else { Number::Need };
+        return if digits > 20 {
+            Number::Other
+        } else {
+            Number::Need
+        };
     }
-    if digits == 0 || matches!(buf[end], b'.' | b'e' | b'E') || (digits > 1 && buf[start] == b'0')
-    {
+    if digits == 0 || matches!(buf[end], b'.' | b'e' | b'E') || (digits > 1 && buf[start] == b'0') {
         return Number::Other;
     }
     let text = std::str::from_utf8(&buf[..end]).unwrap_or("x");
@@ -343,7 +346,11 @@ fn scan_head(buf: &[u8]) -> Head {
             return Head::Need;
         };
         if name == b"result" {
-            return if b == b'[' { Head::Items(i + 1) } else { Head::Diverge };
+            return if b == b'[' {
+                Head::Items(i + 1)
+            } else {
+                Head::Diverge
+            };
         }
         if name == b"error" {
             return Head::Diverge;
@@ -409,10 +416,20 @@ mod tests {
     fn odoos_answer_in_any_chunking() {
         let body = br#"{"jsonrpc": "2.0", "id": 12, "result": [5, 3, 1000000, -2, 0, 77]}"#;
         for size in 1..=body.len() {
-            assert_eq!(ids(chunked(body, size)), [-2, 0, 3, 5, 77, 1000000], "{size}");
+            assert_eq!(
+                ids(chunked(body, size)),
+                [-2, 0, 3, 5, 77, 1000000],
+                "{size}"
+            );
         }
-        assert_eq!(ids(chunked(br#"{"jsonrpc":"2.0","id":null,"result":[]}"#, 3)), Vec::<i64>::new());
-        assert_eq!(ids(chunked(b"{\"result\" :\n[ 1 ,2 ] , \"id\": \"a\"}", 2)), [1, 2]);
+        assert_eq!(
+            ids(chunked(br#"{"jsonrpc":"2.0","id":null,"result":[]}"#, 3)),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            ids(chunked(b"{\"result\" :\n[ 1 ,2 ] , \"id\": \"a\"}", 2)),
+            [1, 2]
+        );
     }
 
     #[test]
@@ -427,7 +444,10 @@ mod tests {
             assert_eq!(d.name, "builtins.ValueError");
         }
         let other = chunked(br#"{"jsonrpc": "2.0", "id": 1, "result": false}"#, 5).unwrap();
-        assert_eq!(other, IdsResponse::Other(Response::Result(Value::Bool(false))));
+        assert_eq!(
+            other,
+            IdsResponse::Other(Response::Result(Value::Bool(false)))
+        );
         // The first item that is not an integer starts the array handed on.
         let mixed = chunked(br#"{"id": 1, "result": [1, 2, 3.5, 4]}"#, 4).unwrap();
         assert_eq!(
@@ -463,7 +483,9 @@ mod tests {
         d.feed(b"0]}");
         assert!(max_pending < 16, "{max_pending}");
         assert_eq!(d.taken(), 200_001);
-        let Ok(IdsResponse::Ids(s)) = d.finish() else { panic!() };
+        let Ok(IdsResponse::Ids(s)) = d.finish() else {
+            panic!()
+        };
         assert_eq!(s.len(), 200_001);
     }
 }

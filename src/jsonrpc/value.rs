@@ -144,20 +144,31 @@ mod tests {
         assert_eq!(round("1.0"), Value::Double(1.0));
         assert_eq!(round("-3"), Value::Int(-3));
         assert_eq!(round("2.5e3"), Value::Double(2500.0));
-        assert_eq!(round("18446744073709551615"), Value::Double(1.8446744073709552e19));
-        assert_eq!(serde_json::to_string(&Json(&Value::Double(0.0))).unwrap(), "0.0");
+        assert_eq!(
+            round("18446744073709551615"),
+            Value::Double(1.8446744073709552e19)
+        );
+        assert_eq!(
+            serde_json::to_string(&Json(&Value::Double(0.0))).unwrap(),
+            "0.0"
+        );
         assert_eq!(serde_json::to_string(&Json(&Value::Int(0))).unwrap(), "0");
     }
 
     #[test]
     fn false_null_and_nesting() {
         let v = round(r#"{"a": false, "b": null, "c": [1, [2, {"d": "é"}]], "z": 0, "y": 1}"#);
-        let Value::Struct(s) = &v else { panic!("{v:?}") };
+        let Value::Struct(s) = &v else {
+            panic!("{v:?}")
+        };
         assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "b", "c", "z", "y"]);
         assert_eq!(s.get("a"), Some(&Value::Bool(false)));
         assert_eq!(s.get("b"), Some(&Value::Nil));
         let back = serde_json::to_string(&Json(&v)).unwrap();
-        assert_eq!(back, r#"{"a":false,"b":null,"c":[1,[2,{"d":"é"}]],"z":0,"y":1}"#);
+        assert_eq!(
+            back,
+            r#"{"a":false,"b":null,"c":[1,[2,{"d":"é"}]],"z":0,"y":1}"#
+        );
         assert_eq!(round(&back), v);
     }
 
@@ -169,7 +180,10 @@ mod tests {
             r#""2026-11-22 13:14:01""#
         );
         let odd = Value::DateTime("not a date".into());
-        assert_eq!(serde_json::to_string(&Json(&odd)).unwrap(), r#""not a date""#);
+        assert_eq!(
+            serde_json::to_string(&Json(&odd)).unwrap(),
+            r#""not a date""#
+        );
         let b = Value::Base64("aGk=".into());
         assert_eq!(serde_json::to_string(&Json(&b)).unwrap(), r#""aGk=""#);
         // A string that looks like a datetime stays a string (Odoo's own form).

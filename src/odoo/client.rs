@@ -8,13 +8,13 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::error::OdooError;
+use super::jsonrpc_transport::JsonRpcTransport;
 use super::metrics::{Metrics, MetricsSnapshot};
+use super::protocol::{AutoTransport, Choice, Protocol};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
-use super::jsonrpc_transport::JsonRpcTransport;
-use super::protocol::{AutoTransport, Choice, Protocol};
 use super::xmlrpc_transport::{XmlRpcTransport, http_client};
 use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
 use crate::record::IdSet;
@@ -132,14 +132,12 @@ impl OdooClient {
             Protocol::JsonRpc => jsonrpc(),
             Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc())),
         };
-        Ok(Self::new(
-            transport,
-            metrics,
-            Credentials::from_config(config),
+        Ok(
+            Self::new(transport, metrics, Credentials::from_config(config))
+                .with_retry(config.retry)
+                .with_batch_size(config.batch_size)
+                .with_request_deadline(config.request_deadline),
         )
-        .with_retry(config.retry)
-        .with_batch_size(config.batch_size)
-        .with_request_deadline(config.request_deadline))
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {

@@ -18,7 +18,9 @@ use super::transport::{BoxFuture, Service, Transport, id_set};
 use super::xmlrpc_transport::{
     classify, html_type, http_client, looks_like_html, shows_html_or_not,
 };
-use crate::jsonrpc::{DecodeError, IdsDecoder, IdsResponse, Response, decode_response, encode_call};
+use crate::jsonrpc::{
+    DecodeError, IdsDecoder, IdsResponse, Response, decode_response, encode_call,
+};
 use crate::record::IdSet;
 use crate::xmlrpc::Value;
 
@@ -42,7 +44,12 @@ impl JsonRpcTransport {
         timeout: Duration,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OdooError> {
-        Ok(Self::with_client(http_client()?, base_url, timeout, metrics))
+        Ok(Self::with_client(
+            http_client()?,
+            base_url,
+            timeout,
+            metrics,
+        ))
     }
 
     pub fn with_client(

@@ -76,11 +76,15 @@ pub fn choose(version: &ServerVersion) -> Choice {
     match version.major() {
         Some(major @ 14..=18) => Choice {
             protocol: Protocol::JsonRpc,
-            reason: format!("protocol = \"auto\": Odoo {major} serves /jsonrpc, faster than /xmlrpc/2"),
+            reason: format!(
+                "protocol = \"auto\": Odoo {major} serves /jsonrpc, faster than /xmlrpc/2"
+            ),
         },
         Some(major) => Choice {
             protocol: Protocol::XmlRpc,
-            reason: format!("protocol = \"auto\": JSON-RPC is used on Odoo 14–18 only, this is Odoo {major}"),
+            reason: format!(
+                "protocol = \"auto\": JSON-RPC is used on Odoo 14–18 only, this is Odoo {major}"
+            ),
         },
         None => Choice {
             protocol: Protocol::XmlRpc,
@@ -196,7 +200,11 @@ mod tests {
     #[test]
     fn auto_picks_jsonrpc_on_14_to_18_only() {
         for major in 14..=18 {
-            assert_eq!(choose(&version(major, "x")).protocol, Protocol::JsonRpc, "{major}");
+            assert_eq!(
+                choose(&version(major, "x")).protocol,
+                Protocol::JsonRpc,
+                "{major}"
+            );
         }
         for major in [12, 13, 19, 20] {
             let c = choose(&version(major, "x"));

@@ -176,7 +176,12 @@ fn python_exception(traceback: &str) -> (String, String) {
         format!("builtins.{class}")
     };
     // Python's `str(KeyError(k))` is `repr(k)`; the message Odoo sends is `k` itself.
-    let message = match (class, message.strip_prefix('\'').and_then(|m| m.strip_suffix('\''))) {
+    let message = match (
+        class,
+        message
+            .strip_prefix('\'')
+            .and_then(|m| m.strip_suffix('\'')),
+    ) {
         ("KeyError", Some(key)) => key,
         _ => message,
     };
@@ -206,7 +211,10 @@ mod tests {
     #[test]
     fn json_errors_name_odoos_classes() {
         let d = SimFault::python("KeyError", "'nope'", "http.py").json_error();
-        assert_eq!((d.name.as_str(), d.message.as_str()), ("builtins.KeyError", "nope"));
+        assert_eq!(
+            (d.name.as_str(), d.message.as_str()),
+            ("builtins.KeyError", "nope")
+        );
         assert!(d.debug.ends_with("KeyError: 'nope'\n"), "{}", d.debug);
         let d = SimFault::python(
             "psycopg2.OperationalError",
@@ -215,17 +223,32 @@ mod tests {
         )
         .json_error();
         assert_eq!(d.name, "psycopg2.OperationalError");
-        assert_eq!(d.message, "connection failed: FATAL:  database \"x\" does not exist\n");
+        assert_eq!(
+            d.message,
+            "connection failed: FATAL:  database \"x\" does not exist\n"
+        );
         let d = SimFault::missing("crm.lead", &[9], 2).json_error();
         assert_eq!(d.name, "odoo.exceptions.MissingError");
         assert_eq!(
             d.message,
             "Record does not exist or has been deleted.\n(Record: crm.lead(9,), User: 2)"
         );
-        assert_eq!(SimFault::access_denied().json_error().name, "odoo.exceptions.AccessDenied");
-        assert_eq!(SimFault::access("x").json_error().name, "odoo.exceptions.AccessError");
-        assert_eq!(SimFault::validation("x").json_error().name, "odoo.exceptions.ValidationError");
-        assert_eq!(SimFault::user("x").json_error().name, "odoo.exceptions.UserError");
+        assert_eq!(
+            SimFault::access_denied().json_error().name,
+            "odoo.exceptions.AccessDenied"
+        );
+        assert_eq!(
+            SimFault::access("x").json_error().name,
+            "odoo.exceptions.AccessError"
+        );
+        assert_eq!(
+            SimFault::validation("x").json_error().name,
+            "odoo.exceptions.ValidationError"
+        );
+        assert_eq!(
+            SimFault::user("x").json_error().name,
+            "odoo.exceptions.UserError"
+        );
     }
 
     #[test]

@@ -135,7 +135,12 @@ impl Sim {
             _ => X::Bool(false),
         };
         let version = self.version.as_struct();
-        let from_version = |k: &str| version.and_then(|v| v.get(k)).cloned().unwrap_or(X::Bool(false));
+        let from_version = |k: &str| {
+            version
+                .and_then(|v| v.get(k))
+                .cloned()
+                .unwrap_or(X::Bool(false))
+        };
         let is_admin = X::Bool(auth::is_admin(&store, uid));
         Ok(X::Struct(Struct(vec![
             ("uid".into(), X::Int(uid)),
@@ -144,7 +149,10 @@ impl Sim {
             ("user_context".into(), methods::user_context(&store, uid)),
             ("db".into(), X::String(self.database.clone())),
             ("server_version".into(), from_version("server_version")),
-            ("server_version_info".into(), from_version("server_version_info")),
+            (
+                "server_version_info".into(),
+                from_version("server_version_info"),
+            ),
             ("name".into(), user_text("name")),
             ("username".into(), user_text("login")),
             ("partner_id".into(), partner),
@@ -154,9 +162,9 @@ impl Sim {
 
 /// Adds the JSON-RPC routes to `router`.
 pub(super) fn routes(router: Router<Arc<Sim>>) -> Router<Arc<Sim>> {
-    JSON_ROUTES
-        .iter()
-        .fold(router, |r, &path| r.route(path, any(move |s, m, b| route(s, m, b, path))))
+    JSON_ROUTES.iter().fold(router, |r, &path| {
+        r.route(path, any(move |s, m, b| route(s, m, b, path)))
+    })
 }
 
 async fn route(
@@ -166,7 +174,11 @@ async fn route(
     path: &'static str,
 ) -> Response {
     // Odoo reads the body as JSON whatever the method: a GET has none (recorded in 100).
-    let body = if method == Method::POST { body } else { Bytes::new() };
+    let body = if method == Method::POST {
+        body
+    } else {
+        Bytes::new()
+    };
     let answer = tokio::task::spawn_blocking(move || {
         let now = (sim.read().clock)();
         (now, sim.handle_jsonrpc(path, &body))

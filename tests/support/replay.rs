@@ -134,4 +134,3 @@ pub fn snapshot() -> Sim {
     sim.write().set_clock(recording_clock);
     sim
 }
-
