@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use scorekeeper::odoo::{ErrorKind, OdooClient, leaf};
+use scorekeeper::record::Value as RV;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::{Served, Wire, served_demo, snapshot_sim, write_demo_config};
@@ -168,16 +169,9 @@ async fn odoorpc_and_xmlrpc_client_agree_with_scorekeeper() {
         ids[0].as_i64().unwrap(),
         ids[ids.len() - 1].as_i64().unwrap(),
     );
-    let store = served.sim.read();
-    assert_eq!(
-        store.value("crm.lead", first, "priority"),
-        Some(scorekeeper::record::Value::Str("3".into()))
-    );
-    assert_eq!(
-        store.value("crm.lead", last, "priority"),
-        Some(scorekeeper::record::Value::Str("1".into()))
-    );
-    drop(store);
+    let priority = |id| served.sim.read().value("crm.lead", id, "priority");
+    assert_eq!(priority(first), Some(RV::Str("3".into())));
+    assert_eq!(priority(last), Some(RV::Str("1".into())));
     // Odoo's fault text, as each client shows it (recorded in jsonrpc/039 and transcripts/039).
     assert_eq!(
         got["fault"],

@@ -88,10 +88,7 @@ impl IdsDecoder {
     pub fn feed(&mut self, chunk: &[u8]) {
         match self.state {
             State::Broken => {}
-            State::Whole | State::Rest | State::Tail => {
-                self.pending.extend_from_slice(chunk);
-                return;
-            }
+            State::Whole | State::Rest | State::Tail => self.pending.extend_from_slice(chunk),
             State::Head => {
                 self.pending.extend_from_slice(chunk);
                 match scan_head(&self.pending) {
@@ -487,5 +484,48 @@ mod tests {
             panic!()
         };
         assert_eq!(s.len(), 200_001);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// In any chunking, the streamed answer is what decoding the whole body gives: the
+        /// same ids, or the same decision that it is not a list of ids.
+        #[test]
+        fn streaming_agrees_with_the_whole_body(
+            items in proptest::collection::vec(proptest::prop_oneof![
+                9 => (-5i64..2_000_000).prop_map(|i| i.to_string()),
+                1 => proptest::prop_oneof![
+                    proptest::strategy::Just("1.5".to_owned()),
+                    proptest::strategy::Just("\"x\"".to_owned()),
+                    proptest::strategy::Just("null".to_owned()),
+                    proptest::strategy::Just("99999999999999999999".to_owned()),
+                ],
+            ], 0..60),
+            spaces in proptest::collection::vec(0usize..3, 0..60),
+            chunk in 1usize..40,
+            cut in proptest::option::of(0usize..400),
+        ) {
+            let mut body = String::from("{\"jsonrpc\": \"2.0\", \"id\": 4, \"result\": [");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&" ".repeat(spaces.get(i).copied().unwrap_or(1)));
+                body.push_str(item);
+            }
+            body.push_str("]}");
+            let mut bytes = body.into_bytes();
+            if let Some(cut) = cut {
+                bytes.truncate(cut.min(bytes.len()));
+            }
+            let whole = decode_response(&bytes).map(other);
+            let streamed = chunked(&bytes, chunk);
+            match (whole, streamed) {
+                (Ok(IdsResponse::Ids(a)), Ok(IdsResponse::Ids(b))) => prop_assert_eq!(a, b),
+                (Ok(IdsResponse::Other(_)), Ok(IdsResponse::Other(_))) | (Err(_), Err(_)) => {}
+                (a, b) => prop_assert!(false, "whole {:?} streamed {:?}", a, b),
+            }
+        }
     }
 }

@@ -74,9 +74,8 @@ impl Sim {
         let result = match route {
             "/jsonrpc" => self.jsonrpc(params),
             "/web/webclient/version_info" => Ok(self.version.clone()),
-            "/web/session/authenticate" => self.session_authenticate(params).map(|info| {
+            "/web/session/authenticate" => self.session_authenticate(params).inspect(|_| {
                 session = Some(format!("{:040x}", rand::random::<u128>()));
-                info
             }),
             other => Err(SimFault::python(
                 "werkzeug.exceptions.NotFound",
