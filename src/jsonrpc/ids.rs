@@ -9,8 +9,6 @@
 //! to serde_json at [`IdsDecoder::finish`], so errors and wrong shapes come out as the whole
 //! body decoder reports them.
 
-use serde::Deserialize;
-
 use super::envelope::{DecodeError, Response, decode_response};
 use super::value::FromJson;
 use crate::record::{IdSet, IdSetBuilder};
@@ -215,8 +213,12 @@ impl IdsDecoder {
                 Ok(IdsResponse::Ids(self.builder.build()))
             }
             State::Rest => {
-                let mut de = serde_json::Deserializer::from_slice(&self.pending);
-                let FromJson(rest) = FromJson::deserialize(&mut de)?;
+                let mut values =
+                    serde_json::Deserializer::from_slice(&self.pending).into_iter::<FromJson>();
+                let FromJson(rest) = values.next().ok_or_else(|| {
+                    DecodeError::new("the body ends inside the \"result\" array")
+                })??;
+                check_tail(&self.pending[values.byte_offset()..])?;
                 let Value::Array(items) = &rest else {
                     return Ok(IdsResponse::Other(Response::Result(rest)));
                 };
