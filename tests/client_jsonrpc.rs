@@ -34,7 +34,9 @@ out["uid"] = odoo.env.uid
 Lead = odoo.env["crm.lead"]
 ids = Lead.search(domain)
 out["ids"] = sorted(ids)
-out["read"] = Lead.read(sorted(ids)[:3], ["name", "user_id", "expected_revenue"])
+out["read"] = Lead.read(sorted(ids)[:3], ["name", "user_id", "partner_id", "expected_revenue"])
+# Browsing reads many2one values as ids (`load='_classic_write'`) and `default_get`s empty ones.
+out["browse"] = [[r.name, r.user_id.name, r.partner_id.name] for r in Lead.browse(sorted(ids)[:3])]
 Lead.write([min(ids)], {"priority": "3"})
 try:
     Lead.search([("no_such_field", "=", 1)])
@@ -50,7 +52,7 @@ out["x_uid"] = uid
 out["x_ids"] = sorted(models.execute_kw("crm17c", uid, "admin", "crm.lead", "search", [domain]))
 out["x_read"] = models.execute_kw(
     "crm17c", uid, "admin", "crm.lead", "read",
-    [sorted(out["x_ids"])[:3], ["name", "user_id", "expected_revenue"]])
+    [sorted(out["x_ids"])[:3], ["name", "user_id", "partner_id", "expected_revenue"]])
 models.execute_kw("crm17c", uid, "admin", "crm.lead", "write",
                   [[max(out["x_ids"])], {"priority": "1"}])
 try:
@@ -111,6 +113,7 @@ async fn own_answers(client: &OdooClient) -> (Vec<i64>, serde_json::Value) {
     let fields = X::Array(vec![
         "name".into(),
         "user_id".into(),
+        "partner_id".into(),
         "expected_revenue".into(),
     ]);
     let rows = client
@@ -163,6 +166,15 @@ async fn odoorpc_and_xmlrpc_client_agree_with_scorekeeper() {
         assert_eq!(got["read"], rows, "{wire:?}");
         assert_eq!(got["x_read"], rows, "{wire:?}");
     }
+    // Browsing shows the names the read gives (an empty partner is `False` either way).
+    let name = |v: &serde_json::Value| v.get(1).cloned().unwrap_or(serde_json::json!(false));
+    let browsed: Vec<serde_json::Value> = got["read"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::json!([r["name"], name(&r["user_id"]), name(&r["partner_id"])]))
+        .collect();
+    assert_eq!(got["browse"], serde_json::json!(browsed));
     // Their writes landed.
     let ids = got["ids"].as_array().unwrap();
     let (first, last) = (
