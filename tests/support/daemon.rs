@@ -23,11 +23,10 @@ pub fn write_config(dir: &Path, url: &str, extra: &str) -> PathBuf {
     path
 }
 
-/// The fakes the daemon tests talk to answer XML-RPC only, hence `protocol = "xmlrpc"`.
 pub fn config_text(url: &str, extra: &str) -> String {
     format!(
         "[odoo]\nurl = \"{url}\"\ndatabase = \"crm17c\"\nlogin = \"bot\"\n\
-         password_file = \"secret\"\ntimeout_secs = 2\nprotocol = \"xmlrpc\"\n[odoo.retries]\nmax_attempts = 1\n\
+         password_file = \"secret\"\ntimeout_secs = 2\n[odoo.retries]\nmax_attempts = 1\n\
          [state]\npath = \"state.db\"\n{extra}"
     )
 }
