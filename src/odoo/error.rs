@@ -539,6 +539,61 @@ mod tests {
     }
 
     #[test]
+    fn json_errors_map_like_the_faults_xmlrpc_sends() {
+        use crate::jsonrpc::ErrorData;
+        let err = |name: &str, message: &str, debug: &str| RpcError {
+            code: 200,
+            message: "Odoo Server Error".into(),
+            data: Some(ErrorData {
+                name: name.into(),
+                message: message.into(),
+                debug: debug.into(),
+            }),
+        };
+        let e = OdooError::from_json_error(
+            "c",
+            &err("odoo.exceptions.MissingError", "Gone\n(Record: x)", ""),
+        );
+        assert_eq!(
+            (e.kind(), e.last_line()),
+            (ErrorKind::UserError, Some("(Record: x)"))
+        );
+        let e = OdooError::from_json_error("c", &err("odoo.exceptions.AccessDenied", "", ""));
+        assert_eq!(
+            (e.kind(), e.last_line()),
+            (ErrorKind::AccessDenied, Some("Access Denied"))
+        );
+        let e = OdooError::from_json_error("c", &err("odoo.exceptions.CacheMiss", "m", ""));
+        assert_eq!(e.kind(), ErrorKind::AccessError);
+        // The traceback's last line, as XML-RPC's fault 1 gives it.
+        let tb = "Traceback (most recent call last):\n  File \"x\"\npsycopg2.errors.SerializationFailure: could not serialize access\n";
+        let e = OdooError::from_json_error(
+            "c",
+            &err(
+                "psycopg2.errors.SerializationFailure",
+                "could not serialize access",
+                tb,
+            ),
+        );
+        let x = OdooError::from_fault("c", &fault(FaultCode::Int(1), tb));
+        assert_eq!(e.to_string(), x.to_string());
+        assert!(e.is_transient() && e.certainly_not_applied());
+        // Without a traceback the line is rebuilt from the class and message.
+        let e = OdooError::from_json_error("c", &err("builtins.ValueError", "Invalid leaf", ""));
+        assert_eq!(e.last_line(), Some("ValueError: Invalid leaf"));
+        // Not Odoo's serialized exception.
+        let e = OdooError::from_json_error(
+            "c",
+            &RpcError {
+                code: -32601,
+                message: "Method not found".into(),
+                data: None,
+            },
+        );
+        assert_eq!(e.to_string(), "c: fault -32601: Method not found");
+    }
+
+    #[test]
     fn legacy_string_codes() {
         let e = OdooError::from_fault(
             "c.m",
