@@ -4,7 +4,8 @@
 //! binary's peak RSS (`/usr/bin/time`). Not a divan bench: these are single long runs.
 //!
 //! `cargo bench --bench scoring` (100,000 leads); `SCOREKEEPER_BENCH_LEADS=1000000` for more;
-//! `SCOREKEEPER_BENCH_ROUTING=1` keeps the demo config's `[assignment]` section.
+//! `SCOREKEEPER_BENCH_ROUTING=1` keeps the demo config's `[assignment]` section;
+//! `SCOREKEEPER_BENCH_PROTOCOL=xmlrpc|jsonrpc` sets `[odoo] protocol` (default `auto`).
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
@@ -104,6 +105,13 @@ fn main() {
     // Routing is left out unless SCOREKEEPER_BENCH_ROUTING=1.
     if std::env::var("SCOREKEEPER_BENCH_ROUTING").as_deref() != Ok("1") {
         text.truncate(text.find("[assignment]").unwrap());
+    }
+    if let Ok(protocol) = std::env::var("SCOREKEEPER_BENCH_PROTOCOL") {
+        text = text.replace(
+            "batch_size = 2000\n",
+            &format!("batch_size = 2000\nprotocol = \"{protocol}\"\n"),
+        );
+        eprintln!("protocol = {protocol:?}");
     }
     let cfg = dir.path().join("bench.toml");
     std::fs::write(&cfg, &text).unwrap();

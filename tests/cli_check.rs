@@ -37,7 +37,8 @@ fn config_for(dir: &Path, url: &str, timeout_secs: u64) -> PathBuf {
         &path,
         format!(
             "[odoo]\nurl = \"{url}\"\ndatabase = \"crm17c\"\nlogin = \"admin\"\n\
-             password_env = \"{PASSWORD_VAR}\"\ntimeout_secs = {timeout_secs}\n"
+             password_env = \"{PASSWORD_VAR}\"\ntimeout_secs = {timeout_secs}\n\
+             protocol = \"xmlrpc\"\n"
         ),
     )
     .unwrap();

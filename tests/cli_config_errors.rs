@@ -666,7 +666,8 @@ async fn odoo_gone_mid_run(job: &'static str) {
         &vanishing,
         demo_text(&proxy.url()).replace(
             "batch_size = 2000\n",
-            "batch_size = 2000\n\n[odoo.retries]\nmax_attempts = 2\nbase_delay_ms = 1\nmax_delay_ms = 2\n",
+            // The vanishing fake answers XML-RPC only.
+            "batch_size = 2000\nprotocol = \"xmlrpc\"\n\n[odoo.retries]\nmax_attempts = 2\nbase_delay_ms = 1\nmax_delay_ms = 2\n",
         ),
     )
     .unwrap();

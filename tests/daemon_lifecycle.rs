@@ -332,6 +332,13 @@ async fn a_missing_access_right_fails_the_run_with_odoos_message() {
     });
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &odoo.url(), "");
+    // The fake answers XML-RPC only.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("[odoo.retries]", "protocol = \"xmlrpc\"\n[odoo.retries]"),
+    )
+    .unwrap();
     let registry = jobs_registry(vec![Arc::new(WritesChallenge)]);
     let err = daemon::run_command(&path, registry.as_ref(), Some("gamification"), None)
         .await

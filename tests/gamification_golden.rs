@@ -9,7 +9,14 @@ use scorekeeper::jobs::gamification;
 use scorekeeper::record::Value as RV;
 use scorekeeper::state::State;
 
-use crate::support::Served;
+use crate::support::{Served, Wire, over_each_wire};
+
+over_each_wire!(
+    lead_acquisition_and_monthly_sales_match_real_odoo_in_compat_mode,
+    default_mode_differs_only_where_batch_mode_never_writes_zero,
+    every_challenge_in_progress_is_planned_without_filters,
+    the_plan_reads_as_text,
+);
 use crate::support::gamification::{
     apply_options, assert_day_close_computed, goals, options, sim_at_074,
 };
@@ -36,9 +43,8 @@ fn odoo_values() -> HashMap<(i64, i64, i64), (f64, String, bool)> {
     ])
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lead_acquisition_and_monthly_sales_match_real_odoo_in_compat_mode() {
-    let served = Served::start(sim_at_074()).await;
+async fn lead_acquisition_and_monthly_sales_match_real_odoo_in_compat_mode(wire: Wire) {
+    let served = Served::start_over(sim_at_074(), wire).await;
     let client = served.client("admin", "admin");
     assert_day_close_computed(&served.sim);
     let mut state = State::open_in_memory().unwrap();
@@ -65,9 +71,8 @@ async fn lead_acquisition_and_monthly_sales_match_real_odoo_in_compat_mode() {
 /// Our default differs from Odoo on exactly one goal: Marc Demo closed no lead in November,
 /// so his "Time to Qualify" is 0 days (reached), where Odoo's batch mode leaves the initial
 /// 16 (gotcha 9).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn default_mode_differs_only_where_batch_mode_never_writes_zero() {
-    let served = Served::start(sim_at_074()).await;
+async fn default_mode_differs_only_where_batch_mode_never_writes_zero(wire: Wire) {
+    let served = Served::start_over(sim_at_074(), wire).await;
     let client = served.client("admin", "admin");
     assert_day_close_computed(&served.sim);
     let mut state = State::open_in_memory().unwrap();
@@ -120,9 +125,8 @@ async fn default_mode_differs_only_where_batch_mode_never_writes_zero() {
 /// Without a filter the job also takes Odoo's onboarding challenges ("Complete your
 /// Profile", "Setup your Company": `once`, no dates, non-batch definitions with `user.id`).
 /// A definition whose batch field cannot be resolved is skipped by name, not mis-computed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_challenge_in_progress_is_planned_without_filters() {
-    let served = Served::start(sim_at_074()).await;
+async fn every_challenge_in_progress_is_planned_without_filters(wire: Wire) {
+    let served = Served::start_over(sim_at_074(), wire).await;
     let client = served.client("admin", "admin");
     let mut opts = options(MissingRows::Zero);
     opts.only = None;
@@ -158,9 +162,8 @@ async fn every_challenge_in_progress_is_planned_without_filters() {
     served.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_plan_reads_as_text() {
-    let served = Served::start(sim_at_074()).await;
+async fn the_plan_reads_as_text(wire: Wire) {
+    let served = Served::start_over(sim_at_074(), wire).await;
     let client = served.client("admin", "admin");
     let mut opts = options(MissingRows::Zero);
     opts.only = None;

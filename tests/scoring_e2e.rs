@@ -6,11 +6,14 @@
 use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
 use scorekeeper::state::State;
 
-use crate::support::{demo_config, now, scores, served_demo};
+use crate::support::{
+    Wire, demo_config, now, over_each_wire, scores, served_demo, served_demo_over,
+};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_then_incremental_runs_with_call_budgets_and_undo() {
-    let served = served_demo(1_500).await;
+over_each_wire!(full_then_incremental_runs_with_call_budgets_and_undo);
+
+async fn full_then_incremental_runs_with_call_budgets_and_undo(wire: Wire) {
+    let served = served_demo_over(1_500, wire).await;
     let dir = tempfile::tempdir().unwrap();
     let (cfg, _) = demo_config(&served.url, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();

@@ -6,17 +6,9 @@
 use std::sync::Arc;
 
 use scorekeeper::sim::Sim;
-use scorekeeper::xmlrpc::{MethodResponse, Struct, Value as X, decode_response};
+use scorekeeper::xmlrpc::{MethodResponse, Value as X, decode_response};
 
-/// Values that differ on every run (fixtures/odoo17/README.md).
-const VOLATILE: &[&str] = &[
-    "create_date",
-    "write_date",
-    "last_update",
-    "tracking_date",
-    "date_open",
-    "__last_update",
-];
+use crate::support::replay::{same, short};
 
 /// One recorded exchange.
 pub struct Exchange {
@@ -103,61 +95,6 @@ pub fn exchanges_of(major: i64) -> Vec<Exchange> {
             }
         })
         .collect()
-}
-
-/// Compares an answer with the recorded one; `Err` says where they differ.
-pub fn same(expected: &X, actual: &X, path: &str) -> Result<(), String> {
-    match (expected, actual) {
-        (X::Struct(e), X::Struct(a)) => same_struct(e, a, path),
-        (X::Array(e), X::Array(a)) => {
-            if e.len() != a.len() {
-                return Err(format!(
-                    "{path}: {} items expected, {} got ({} vs {})",
-                    e.len(),
-                    a.len(),
-                    short(expected),
-                    short(actual)
-                ));
-            }
-            for (i, (x, y)) in e.iter().zip(a).enumerate() {
-                same(x, y, &format!("{path}[{i}]"))?;
-            }
-            Ok(())
-        }
-        (X::Double(e), X::Double(a)) if (e - a).abs() <= 1e-9 * e.abs().max(1.0) => Ok(()),
-        _ if expected == actual => Ok(()),
-        _ => Err(format!(
-            "{path}: expected {}, got {}",
-            short(expected),
-            short(actual)
-        )),
-    }
-}
-
-fn same_struct(e: &Struct, a: &Struct, path: &str) -> Result<(), String> {
-    for (k, v) in e.iter() {
-        if VOLATILE.contains(&k) {
-            continue;
-        }
-        match a.get(k) {
-            Some(w) => same(v, w, &format!("{path}.{k}"))?,
-            None => return Err(format!("{path}: missing member {k}")),
-        }
-    }
-    for k in a.keys() {
-        if e.get(k).is_none() {
-            return Err(format!("{path}: unexpected member {k}"));
-        }
-    }
-    Ok(())
-}
-
-fn short(x: &X) -> String {
-    let s = x.to_string();
-    match s.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
-    }
 }
 
 /// Compares one answer with the recorded one.

@@ -493,6 +493,9 @@ pub async fn check(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Fa
     };
     let version = client.version().await.map_err(reach)?;
     write_out(out, &format!("odoo    {version} at {url}\n"))?;
+    if let Some(choice) = client.protocol() {
+        write_out(out, &format!("wire    {choice}\n"))?;
+    }
     let profile = crate::odoo::Profile::for_version(&version);
     write_out(out, &format!("profile {profile}: {}\n", profile.assignment))?;
     if let Some(w) = profile.untested() {

@@ -11,7 +11,7 @@ use toml::Spanned;
 use super::context::Ctx;
 use super::fields::Location;
 use super::raw::{RawOdoo, RawRetries};
-use crate::odoo::{RetryPolicy, Secret};
+use crate::odoo::{Protocol, RetryPolicy, Secret};
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
 pub const DEFAULT_BATCH_SIZE: usize = 2000;
@@ -36,6 +36,8 @@ pub struct OdooConfig {
     /// `apply`): a create in doubt is not sent again before this has passed.
     pub request_deadline: Duration,
     pub retry: RetryPolicy,
+    /// The wire protocol (`auto` by default: JSON-RPC on Odoo 14–18, XML-RPC otherwise).
+    pub protocol: Protocol,
 }
 
 /// Where the secret was read from, for messages (never the secret itself).
@@ -104,6 +106,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
     )
     .map(Duration::from_secs);
     let retry = validate_retries(raw.retries, ctx);
+    let protocol = validate_protocol(raw.protocol.as_ref(), ctx);
     let (password, password_source) = password?;
     Some(OdooConfig {
         url: url?,
@@ -116,6 +119,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
         batch_size: batch_size?,
         request_deadline: request_deadline?,
         retry: retry?,
+        protocol: protocol?,
     })
 }
 
@@ -155,6 +159,25 @@ fn validate_url(raw: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<Url> {
         }
         None => Some(url),
     }
+}
+
+fn validate_protocol(raw: Option<&Spanned<String>>, ctx: &mut Ctx<'_>) -> Option<Protocol> {
+    let Some(raw) = raw else {
+        return Some(Protocol::default());
+    };
+    let found = Protocol::parse(raw.get_ref().trim());
+    if found.is_none() {
+        ctx.error(
+            raw.span(),
+            "odoo.protocol",
+            format!("unknown protocol {:?}", raw.get_ref()),
+            Some(format!(
+                "use one of {}: \"auto\" speaks JSON-RPC to Odoo 14–18 and XML-RPC otherwise",
+                Protocol::NAMES.map(|n| format!("{n:?}")).join(", ")
+            )),
+        );
+    }
+    found
 }
 
 fn non_empty(raw: &Spanned<String>, key: &str, ctx: &mut Ctx<'_>) -> Option<String> {

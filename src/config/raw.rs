@@ -28,6 +28,7 @@ pub struct RawOdoo {
     pub batch_size: Option<Spanned<u64>>,
     pub request_deadline_secs: Option<Spanned<u64>>,
     pub retries: Option<Spanned<RawRetries>>,
+    pub protocol: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

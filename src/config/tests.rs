@@ -185,6 +185,28 @@ fn password_file_is_read_relative_to_the_config_and_trimmed_once() {
 }
 
 #[test]
+fn protocol_is_auto_by_default_and_unknown_values_are_located() {
+    use crate::odoo::Protocol;
+    assert_eq!(load(MINIMAL).unwrap().odoo.protocol, Protocol::Auto);
+    for (text, want) in [
+        ("xmlrpc", Protocol::XmlRpc),
+        ("jsonrpc", Protocol::JsonRpc),
+        ("auto", Protocol::Auto),
+    ] {
+        let cfg = load(&format!("{MINIMAL}protocol = \"{text}\"\n")).unwrap();
+        assert_eq!(cfg.odoo.protocol, want);
+    }
+    let d = only_diag(&format!("{MINIMAL}protocol = \"json3\"\n"));
+    assert_eq!(d.key, "odoo.protocol");
+    assert!(d.message.contains("unknown protocol \"json3\""), "{d:?}");
+    assert!(
+        d.hint.as_deref().unwrap_or("").contains("\"xmlrpc\""),
+        "{d:?}"
+    );
+    assert!(d.to_string().contains("conf/test.toml:"), "{d}");
+}
+
+#[test]
 fn retries_table_is_validated() {
     let text = format!(
         "{MINIMAL}\n[odoo.retries]\nmax_attempts = 2\nbase_delay_ms = 5\nmax_delay_ms = 40\n"

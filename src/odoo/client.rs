@@ -8,13 +8,15 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::error::OdooError;
+use super::jsonrpc_transport::JsonRpcTransport;
 use super::metrics::{Metrics, MetricsSnapshot};
 use super::profile::Profile;
+use super::protocol::{AutoTransport, Choice, Protocol};
 use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
-use super::xmlrpc_transport::XmlRpcTransport;
+use super::xmlrpc_transport::{XmlRpcTransport, http_client};
 use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
 use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
@@ -102,7 +104,8 @@ impl OdooClient {
         }
     }
 
-    /// An XML-RPC client configured from the `[odoo]` section (not yet authenticated).
+    /// A client configured from the `[odoo]` section (not yet authenticated), over the
+    /// transport `protocol` names.
     pub fn from_config(config: &OdooConfig) -> Result<Self, OdooError> {
         Self::from_config_counting(config, Arc::new(Metrics::new()))
     }
@@ -113,15 +116,32 @@ impl OdooClient {
         config: &OdooConfig,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OdooError> {
-        let transport = XmlRpcTransport::new(&config.url, config.timeout, metrics.clone())?;
-        Ok(Self::new(
-            Arc::new(transport),
-            metrics,
-            Credentials::from_config(config),
+        let http = http_client()?;
+        let xmlrpc = Arc::new(XmlRpcTransport::with_client(
+            http.clone(),
+            &config.url,
+            config.timeout,
+            metrics.clone(),
+        ));
+        let jsonrpc = || {
+            Arc::new(JsonRpcTransport::with_client(
+                http.clone(),
+                &config.url,
+                config.timeout,
+                metrics.clone(),
+            ))
+        };
+        let transport: Arc<dyn Transport> = match config.protocol {
+            Protocol::XmlRpc => xmlrpc,
+            Protocol::JsonRpc => jsonrpc(),
+            Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc())),
+        };
+        Ok(
+            Self::new(transport, metrics, Credentials::from_config(config))
+                .with_retry(config.retry)
+                .with_batch_size(config.batch_size)
+                .with_request_deadline(config.request_deadline),
         )
-        .with_retry(config.retry)
-        .with_batch_size(config.batch_size)
-        .with_request_deadline(config.request_deadline))
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -167,6 +187,11 @@ impl OdooClient {
     /// The uid, once authenticated.
     pub fn uid(&self) -> Option<i64> {
         self.uid.get().copied()
+    }
+
+    /// The wire protocol in use and why; for `auto`, known after the first call.
+    pub fn protocol(&self) -> Option<Choice> {
+        self.transport.choice()
     }
 
     pub fn metrics(&self) -> MetricsSnapshot {

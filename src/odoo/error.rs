@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::jsonrpc::RpcError;
 use crate::xmlrpc::{DecodeError, Fault, FaultCode};
 
 /// An RPC that failed. `call` names what was attempted, e.g. `crm.lead.write` or
@@ -50,11 +51,13 @@ pub enum OdooError {
         status: u16,
         excerpt: String,
     },
-    /// HTTP 200 whose body is not XML-RPC (a login page, a proxy's error page).
-    #[error("{call}: {url} answered {content_type}, not XML-RPC: {excerpt}")]
+    /// HTTP 200 whose body is not the protocol's answer (a login page, a proxy's error
+    /// page); `protocol` is "XML-RPC" or "JSON-RPC" (the kind stays `not_xmlrpc` for both).
+    #[error("{call}: {url} answered {content_type}, not {protocol}: {excerpt}")]
     NotXmlRpc {
         call: String,
         url: String,
+        protocol: &'static str,
         content_type: String,
         excerpt: String,
     },
@@ -65,6 +68,13 @@ pub enum OdooError {
         /// would otherwise pay for their size.
         #[source]
         source: Box<DecodeError>,
+    },
+    /// A JSON-RPC answer that is not well-formed (kind `decode`, like its XML-RPC twin).
+    #[error("{call}: cannot decode Odoo's answer: {source}")]
+    JsonDecode {
+        call: String,
+        #[source]
+        source: crate::jsonrpc::DecodeError,
     },
     #[error("{call}: no answer from {url} within {}", secs(.after))]
     Timeout {
@@ -179,7 +189,7 @@ impl OdooError {
             OdooError::AuthenticationFailed { .. } => ErrorKind::AuthenticationFailed,
             OdooError::Http { .. } => ErrorKind::Http,
             OdooError::NotXmlRpc { .. } => ErrorKind::NotXmlRpc,
-            OdooError::Decode { .. } => ErrorKind::Decode,
+            OdooError::Decode { .. } | OdooError::JsonDecode { .. } => ErrorKind::Decode,
             OdooError::Timeout { .. } => ErrorKind::Timeout,
             OdooError::Connect { .. } => ErrorKind::Connect,
             OdooError::Connection { .. } => ErrorKind::Connection,
@@ -255,6 +265,50 @@ impl OdooError {
         match &fault.code {
             FaultCode::Int(code) => from_int_fault(call, *code, &fault.string),
             FaultCode::Str(code) => from_str_fault(call, code, &fault.string),
+        }
+    }
+}
+
+impl OdooError {
+    /// Maps a JSON-RPC `error` to the error the same exception gives as an XML-RPC fault
+    /// (Odoo's `xmlrpc_handle_exception_int`: `AccessDenied` 3, `AccessError` and its
+    /// subclass `CacheMiss` 4, `UserError` and its subclasses 2, anything else 1 with the
+    /// traceback, whose last line `debug` carries as the fault string does).
+    pub fn from_json_error(call: impl Into<String>, error: &RpcError) -> Self {
+        let call = call.into();
+        let Some(data) = &error.data else {
+            // Not Odoo's serialized exception (a foreign JSON-RPC server or proxy).
+            return OdooError::OtherFault {
+                call,
+                code: error.code.to_string(),
+                last_line: last_line_of(&error.message).to_owned(),
+            };
+        };
+        let message = data.message.trim().to_owned();
+        match data.name.as_str() {
+            "odoo.exceptions.AccessDenied" => OdooError::AccessDenied {
+                call,
+                message: if message.is_empty() {
+                    "Access Denied".to_owned()
+                } else {
+                    message
+                },
+            },
+            "odoo.exceptions.AccessError" | "odoo.exceptions.CacheMiss" => {
+                OdooError::AccessError { call, message }
+            }
+            "odoo.exceptions.UserError"
+            | "odoo.exceptions.ValidationError"
+            | "odoo.exceptions.MissingError"
+            | "odoo.exceptions.RedirectWarning"
+            | "odoo.exceptions.LockError"
+            | "odoo.exceptions.except_orm"
+            | "odoo.exceptions.Warning" => OdooError::UserError { call, message },
+            _ if !data.debug.trim().is_empty() => server_error(call, &data.debug),
+            name => {
+                let short = name.strip_prefix("builtins.").unwrap_or(name);
+                server_error(call, &format!("{short}: {message}"))
+            }
         }
     }
 }
@@ -482,6 +536,61 @@ mod tests {
             );
             assert!(!e.is_transient(), "code {code}");
         }
+    }
+
+    #[test]
+    fn json_errors_map_like_the_faults_xmlrpc_sends() {
+        use crate::jsonrpc::ErrorData;
+        let err = |name: &str, message: &str, debug: &str| RpcError {
+            code: 200,
+            message: "Odoo Server Error".into(),
+            data: Some(ErrorData {
+                name: name.into(),
+                message: message.into(),
+                debug: debug.into(),
+            }),
+        };
+        let e = OdooError::from_json_error(
+            "c",
+            &err("odoo.exceptions.MissingError", "Gone\n(Record: x)", ""),
+        );
+        assert_eq!(
+            (e.kind(), e.last_line()),
+            (ErrorKind::UserError, Some("(Record: x)"))
+        );
+        let e = OdooError::from_json_error("c", &err("odoo.exceptions.AccessDenied", "", ""));
+        assert_eq!(
+            (e.kind(), e.last_line()),
+            (ErrorKind::AccessDenied, Some("Access Denied"))
+        );
+        let e = OdooError::from_json_error("c", &err("odoo.exceptions.CacheMiss", "m", ""));
+        assert_eq!(e.kind(), ErrorKind::AccessError);
+        // The traceback's last line, as XML-RPC's fault 1 gives it.
+        let tb = "Traceback (most recent call last):\n  File \"x\"\npsycopg2.errors.SerializationFailure: could not serialize access\n";
+        let e = OdooError::from_json_error(
+            "c",
+            &err(
+                "psycopg2.errors.SerializationFailure",
+                "could not serialize access",
+                tb,
+            ),
+        );
+        let x = OdooError::from_fault("c", &fault(FaultCode::Int(1), tb));
+        assert_eq!(e.to_string(), x.to_string());
+        assert!(e.is_transient() && e.certainly_not_applied());
+        // Without a traceback the line is rebuilt from the class and message.
+        let e = OdooError::from_json_error("c", &err("builtins.ValueError", "Invalid leaf", ""));
+        assert_eq!(e.last_line(), Some("ValueError: Invalid leaf"));
+        // Not Odoo's serialized exception.
+        let e = OdooError::from_json_error(
+            "c",
+            &RpcError {
+                code: -32601,
+                message: "Method not found".into(),
+                data: None,
+            },
+        );
+        assert_eq!(e.to_string(), "c: fault -32601: Method not found");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC now), typed
+//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC or JSON-RPC), typed
 //! errors from Odoo's faults and from the network, bounded retries for transient failures
 //! only, paging and batched writes, counters of every call, and the server's version
 //! profile (what differs between Odoo 16 and 19).
@@ -6,8 +6,10 @@
 mod client;
 mod error;
 mod helpers;
+mod jsonrpc_transport;
 mod metrics;
 mod profile;
+mod protocol;
 mod retry;
 mod secret;
 mod tracking;
@@ -19,8 +21,10 @@ mod xmlrpc_transport;
 pub use client::{Credentials, OdooClient};
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};
+pub use jsonrpc_transport::JsonRpcTransport;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use profile::{Grouping, Profile, TESTED};
+pub use protocol::{AutoTransport, Choice, Protocol, choose};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use transport::{BoxFuture, Service, Transport};

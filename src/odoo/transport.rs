@@ -1,5 +1,6 @@
-//! How a call reaches Odoo. XML-RPC today; JSON-2 (Odoo 19+) will be a second implementation
-//! of the same trait, so the client, its retries and its helpers do not change.
+//! How a call reaches Odoo. XML-RPC and JSON-RPC today (and `auto`, which picks one from the
+//! server's version); JSON-2 (Odoo 19+) will be one more implementation of the same trait, so
+//! the client, its retries and its helpers do not change.
 
 use std::fmt;
 use std::future::Future;
@@ -7,6 +8,7 @@ use std::pin::Pin;
 
 use super::client::unexpected;
 use super::error::OdooError;
+use super::protocol::Choice;
 use crate::record::IdSet;
 use crate::xmlrpc::Value;
 
@@ -64,6 +66,12 @@ pub trait Transport: Send + Sync {
             let value = self.call(service, method, params, call).await?;
             id_set(call, value)
         })
+    }
+
+    /// The protocol this transport speaks and why, once known (`auto` decides on its first
+    /// call); `None` for a transport that does not say.
+    fn choice(&self) -> Option<Choice> {
+        None
     }
 }
 

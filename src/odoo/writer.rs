@@ -66,6 +66,7 @@ pub fn classify(error: OdooError) -> WriteError {
         || matches!(
             error,
             OdooError::Decode { .. }
+                | OdooError::JsonDecode { .. }
                 | OdooError::NotXmlRpc { .. }
                 | OdooError::UnexpectedReply { .. }
         )

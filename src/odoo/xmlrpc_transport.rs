@@ -10,6 +10,7 @@ use reqwest::header::CONTENT_TYPE;
 
 use super::error::{OdooError, excerpt};
 use super::metrics::Metrics;
+use super::protocol::{Choice, Protocol};
 use super::transport::{BoxFuture, Service, Transport, id_set};
 use crate::record::IdSet;
 use crate::xmlrpc::{
@@ -209,6 +210,7 @@ impl Exchange<'_> {
             return Err(OdooError::NotXmlRpc {
                 call: self.call.to_owned(),
                 url: self.url.clone(),
+                protocol: "XML-RPC",
                 content_type: self.content_type.clone(),
                 excerpt: excerpt(body),
             });
@@ -256,6 +258,13 @@ impl Transport for XmlRpcTransport {
     ) -> BoxFuture<'a, Result<IdSet, OdooError>> {
         Box::pin(self.call_ids_once(service, method, params, call))
     }
+
+    fn choice(&self) -> Option<Choice> {
+        Some(Choice {
+            protocol: Protocol::XmlRpc,
+            reason: "protocol = \"xmlrpc\"".to_owned(),
+        })
+    }
 }
 
 /// The process's HTTP client settings: rustls with the platform-independent webpki roots
@@ -267,14 +276,14 @@ pub fn http_client() -> Result<reqwest::Client, OdooError> {
         .map_err(|e| OdooError::Setup(root_cause(&e)))
 }
 
-fn html_type(content_type: &str) -> bool {
+pub(super) fn html_type(content_type: &str) -> bool {
     content_type.to_ascii_lowercase().contains("html")
 }
 
 /// How many bytes from the first non-blank one [`looks_like_html`] looks at.
 const HTML_SNIFF: usize = 15;
 
-fn looks_like_html(content_type: &str, body: &[u8]) -> bool {
+pub(super) fn looks_like_html(content_type: &str, body: &[u8]) -> bool {
     if html_type(content_type) {
         return true;
     }
@@ -291,13 +300,13 @@ fn looks_like_html(content_type: &str, body: &[u8]) -> bool {
 
 /// Whether the first bytes of a body are enough for [`looks_like_html`] to give the answer
 /// it would give on the whole body.
-fn shows_html_or_not(head: &[u8]) -> bool {
+pub(super) fn shows_html_or_not(head: &[u8]) -> bool {
     head.iter()
         .position(|b| !b.is_ascii_whitespace())
         .is_some_and(|start| head.len() >= start + HTML_SNIFF)
 }
 
-fn classify(e: reqwest::Error, call: &str, url: &str, timeout: Duration) -> OdooError {
+pub(super) fn classify(e: reqwest::Error, call: &str, url: &str, timeout: Duration) -> OdooError {
     let call = call.to_owned();
     let url = url.to_owned();
     if e.is_timeout() {
@@ -323,7 +332,7 @@ fn classify(e: reqwest::Error, call: &str, url: &str, timeout: Duration) -> Odoo
 
 /// The innermost error message ("Connection refused (os error 111)"), which says more than
 /// reqwest's outer "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;

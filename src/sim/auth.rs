@@ -32,6 +32,12 @@ pub(crate) fn authenticate(store: &Store, login: &str, secret: &str) -> Option<i
     check(store, uid, secret).ok().map(|()| uid)
 }
 
+/// Whether the user is an administrator (`Administration / Settings`), as `session_info`'s
+/// `is_admin` says.
+pub(crate) fn is_admin(store: &Store, uid: i64) -> bool {
+    uid == SUPERUSER || in_group(store, uid, Some("Administration"), "Settings")
+}
+
 /// Whether the user belongs to the group named `name` (in its category `category`).
 fn in_group(store: &Store, uid: i64, category: Option<&str>, name: &str) -> bool {
     // Odoo 17 stores every group, implied ones included, in `groups_id`; 19 keeps the direct

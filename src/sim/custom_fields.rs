@@ -38,7 +38,7 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
         _ => None,
     };
     let Some(model) = model.filter(|m| store.registry().model(m).is_some()) else {
-        return Err(SimFault::user(
+        return Err(SimFault::validation(
             "The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n\
              - Delete: another model requires the record being deleted. If possible, archive it \
              instead.\n\nModel: Fields (ir.model.fields), Field: Model (model_id)",
@@ -46,19 +46,19 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
     };
     let name = text("name").unwrap_or_default();
     if !name.starts_with("x_") {
-        return Err(SimFault::user(
+        return Err(SimFault::validation(
             "The operation cannot be completed: Custom fields must have a name that starts \
              with 'x_'!",
         ));
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.len() > 63 {
-        return Err(SimFault::user(format!(
+        return Err(SimFault::validation(format!(
             "Field names can only contain characters, digits and underscores (up to 63). \
              ({name})"
         )));
     }
     if store.registry().field(&model, &name).is_some() {
-        return Err(SimFault::user(format!(
+        return Err(SimFault::validation(format!(
             "The operation cannot be completed: Field names must be unique per model. ({model}.{name})"
         )));
     }

@@ -9,6 +9,9 @@ use std::fmt;
 pub struct SimFault {
     pub code: i64,
     pub string: String,
+    /// Odoo's exception class when XML-RPC's code does not tell it: code 2 covers
+    /// `UserError`, `ValidationError` and `MissingError`, which JSON-RPC names apart.
+    pub exception: Option<&'static str>,
 }
 
 impl fmt::Display for SimFault {
@@ -26,6 +29,7 @@ impl SimFault {
     pub fn python(exception: &str, message: &str, where_: &str) -> SimFault {
         SimFault {
             code: 1,
+            exception: None,
             string: format!(
                 "Traceback (most recent call last):\n  File \"/opt/odoo/odoo/{where_}\", in \
                  scorekeeper_sim\n    (simulated frame)\n{exception}: {message}\n"
@@ -37,7 +41,16 @@ impl SimFault {
     pub fn user(message: impl Into<String>) -> SimFault {
         SimFault {
             code: 2,
+            exception: None,
             string: message.into(),
+        }
+    }
+
+    /// Code 2 raised as `ValidationError` (constraints, SQL constraints).
+    pub fn validation(message: impl Into<String>) -> SimFault {
+        SimFault {
+            exception: Some("odoo.exceptions.ValidationError"),
+            ..SimFault::user(message)
         }
     }
 
@@ -45,6 +58,7 @@ impl SimFault {
     pub fn access_denied() -> SimFault {
         SimFault {
             code: 3,
+            exception: None,
             string: "Access Denied".to_owned(),
         }
     }
@@ -53,6 +67,7 @@ impl SimFault {
     pub fn access(message: impl Into<String>) -> SimFault {
         SimFault {
             code: 4,
+            exception: None,
             string: message.into(),
         }
     }
@@ -78,9 +93,13 @@ impl SimFault {
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(", ");
-        SimFault::user(format!(
-            "Record does not exist or has been deleted.\n(Record: {model}({list},), User: {uid})"
-        ))
+        SimFault {
+            exception: Some("odoo.exceptions.MissingError"),
+            ..SimFault::user(format!(
+                "Record does not exist or has been deleted.\n(Record: {model}({list},), User: \
+                 {uid})"
+            ))
+        }
     }
 
     /// The ACL refusal: `operation` is "read", "write", "create" or "unlink".
@@ -107,6 +126,68 @@ impl SimFault {
     }
 }
 
+impl SimFault {
+    /// The fault as JSON-RPC's `error.data` carries it (Odoo's `serialize_exception`): the
+    /// qualified class name, the exception's message (its first argument) and a traceback
+    /// ending on the line an XML-RPC fault ends on. Taught from the recorded errors of
+    /// `fixtures/odoo17/jsonrpc/` (008, 010, 015, 038, 048, 099, ...).
+    pub fn json_error(&self) -> crate::jsonrpc::ErrorData {
+        let (name, message) = match self.code {
+            1 => python_exception(&self.string),
+            code => {
+                let name = self.exception.unwrap_or(match code {
+                    3 => "odoo.exceptions.AccessDenied",
+                    4 => "odoo.exceptions.AccessError",
+                    _ => "odoo.exceptions.UserError",
+                });
+                (name.to_owned(), self.string.clone())
+            }
+        };
+        let debug = if self.code == 1 {
+            self.string.clone()
+        } else {
+            format!(
+                "Traceback (most recent call last):\n  File \"/opt/odoo/odoo/http.py\", in \
+                 scorekeeper_sim\n    (simulated frame)\n{name}: {message}\n"
+            )
+        };
+        crate::jsonrpc::ErrorData {
+            name,
+            message,
+            debug,
+        }
+    }
+}
+
+/// The class (module-qualified, `builtins.` for Python's own) and message of the exception
+/// a traceback ends with: the lines after the last indented frame line.
+fn python_exception(traceback: &str) -> (String, String) {
+    let lines: Vec<&str> = traceback.split('\n').collect();
+    let start = lines
+        .iter()
+        .rposition(|l| l.starts_with(' '))
+        .map_or(0, |i| i + 1);
+    let block = lines[start..].join("\n");
+    let block = block.strip_suffix('\n').unwrap_or(&block);
+    let (class, message) = block.split_once(": ").unwrap_or((block, ""));
+    let name = if class.contains('.') {
+        class.to_owned()
+    } else {
+        format!("builtins.{class}")
+    };
+    // Python's `str(KeyError(k))` is `repr(k)`; the message Odoo sends is `k` itself.
+    let message = match (
+        class,
+        message
+            .strip_prefix('\'')
+            .and_then(|m| m.strip_suffix('\'')),
+    ) {
+        ("KeyError", Some(key)) => key,
+        _ => message,
+    };
+    (name, message.to_owned())
+}
+
 /// The last non-empty line of a fault string (what Odoo's last traceback line says).
 pub fn last_line(s: &str) -> &str {
     s.trim_end().rsplit('\n').next().unwrap_or("").trim_end()
@@ -124,6 +205,49 @@ mod tests {
         assert_eq!(
             f.last_line(),
             "ValueError: Invalid field 'x' on model 'crm.lead'"
+        );
+    }
+
+    #[test]
+    fn json_errors_name_odoos_classes() {
+        let d = SimFault::python("KeyError", "'nope'", "http.py").json_error();
+        assert_eq!(
+            (d.name.as_str(), d.message.as_str()),
+            ("builtins.KeyError", "nope")
+        );
+        assert!(d.debug.ends_with("KeyError: 'nope'\n"), "{}", d.debug);
+        let d = SimFault::python(
+            "psycopg2.OperationalError",
+            "connection failed: FATAL:  database \"x\" does not exist\n",
+            "sql_db.py",
+        )
+        .json_error();
+        assert_eq!(d.name, "psycopg2.OperationalError");
+        assert_eq!(
+            d.message,
+            "connection failed: FATAL:  database \"x\" does not exist\n"
+        );
+        let d = SimFault::missing("crm.lead", &[9], 2).json_error();
+        assert_eq!(d.name, "odoo.exceptions.MissingError");
+        assert_eq!(
+            d.message,
+            "Record does not exist or has been deleted.\n(Record: crm.lead(9,), User: 2)"
+        );
+        assert_eq!(
+            SimFault::access_denied().json_error().name,
+            "odoo.exceptions.AccessDenied"
+        );
+        assert_eq!(
+            SimFault::access("x").json_error().name,
+            "odoo.exceptions.AccessError"
+        );
+        assert_eq!(
+            SimFault::validation("x").json_error().name,
+            "odoo.exceptions.ValidationError"
+        );
+        assert_eq!(
+            SimFault::user("x").json_error().name,
+            "odoo.exceptions.UserError"
         );
     }
 

@@ -1,4 +1,4 @@
-//! The simulator on the wire: `/xmlrpc/2/<service>` bodies decoded with the project's codec,
+//! The simulator on the wire (JSON-RPC's routes are in `jsonrpc.rs`): `/xmlrpc/2/<service>` bodies decoded with the project's codec,
 //! answered by [`Sim::dispatch`], encoded back; malformed XML answered with the expat
 //! message Odoo's Python gives, faults with HTTP 200, and any other HTTP method with 405.
 
@@ -117,19 +117,25 @@ async fn rpc(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/xml; charset=utf-8"),
             );
-            let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-            if let Ok(v) = HeaderValue::from_str(&date) {
-                r.headers_mut().insert(header::DATE, v);
-            }
+            set_date(&mut r, now);
             r
         }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
-/// The simulator's routes (for embedding in another axum app or a test).
+/// The `Date` header of an answer, from the store's clock.
+pub(super) fn set_date(r: &mut Response, now: chrono::NaiveDateTime) {
+    let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        r.headers_mut().insert(header::DATE, v);
+    }
+}
+
+/// The simulator's routes (for embedding in another axum app or a test): XML-RPC and the
+/// JSON-RPC routes of [`super::jsonrpc`], one dispatch behind both.
 pub fn router(sim: Arc<Sim>) -> Router {
-    Router::new()
+    super::jsonrpc::routes(Router::new())
         .route("/xmlrpc/2/{service}", any(rpc))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(sim)

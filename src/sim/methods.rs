@@ -67,6 +67,8 @@ pub(crate) fn is_read_only(method: &str) -> bool {
             | "fields_get"
             | "name_search"
             | "check_access_rights"
+            | "context_get"
+            | "default_get"
     )
 }
 
@@ -133,6 +135,10 @@ pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
         "read_group" => read_group::read_group(store, c),
         "fields_get" => fields_get(store, c),
         "name_search" => name_search(store, c),
+        "context_get" if c.model == "res.users" => Ok(user_context(store, c.uid)),
+        // odoorpc asks it to browse an empty many2one. The snapshot holds no field defaults
+        // (`fields_get` does not give them), so none is returned: a simplification.
+        "default_get" => Ok(X::Struct(Struct::new())),
         "check_access_rights" => {
             let op = c.arg(0, "operation").and_then(X::as_str).unwrap_or("read");
             let raise = c.arg(1, "raise_exception").is_none_or(|v| !v.is_false());
@@ -184,6 +190,32 @@ pub(crate) fn call_write(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         m if is_read_only(m) => call_read(store, c),
         _ => Err(unknown_method(c)),
     }
+}
+
+/// `res.users.context_get()`: the user's `lang` and `tz` (related to its partner) and its
+/// uid, as Odoo 17's `res_users.py` builds it (`en_US` when the partner has no language); the
+/// same keys Odoo 19 answers in `../shared/odoo19/json2/002-context-get.json`.
+pub(crate) fn user_context(store: &Store, uid: i64) -> X {
+    let partner = match store.value("res.users", uid, "partner_id") {
+        Some(Value::Many2one(id)) => Some(id),
+        _ => None,
+    };
+    let text = |field: &str| {
+        partner
+            .and_then(|p| store.value("res.partner", p, field))
+            .and_then(|v| match v {
+                Value::Str(s) => Some(s),
+                _ => None,
+            })
+    };
+    X::Struct(Struct(vec![
+        (
+            "lang".into(),
+            X::String(text("lang").unwrap_or_else(|| "en_US".to_owned())),
+        ),
+        ("tz".into(), text("tz").map_or(X::Bool(false), X::String)),
+        ("uid".into(), X::Int(uid)),
+    ]))
 }
 
 fn ids_array(ids: Vec<i64>) -> X {
@@ -314,8 +346,12 @@ fn field_names(store: &Store, model: &str, fields: Option<&X>) -> Result<Vec<Str
 fn read_records(store: &Store, c: &Call, ids: &[i64], fields: Option<&X>) -> Result<X, SimFault> {
     auth::check_access(store, c.uid, c.model, "read")?;
     let names = field_names(store, c.model, fields)?;
-    let load_ids_only = matches!(c.kwargs.get("load"), Some(X::Bool(false) | X::Nil))
-        || c.kwargs.get("load").and_then(X::as_str) == Some("");
+    // Odoo's `read`: `use_display_name = (load == '_classic_read')`, so any other `load`
+    // (`None`, `''`, odoorpc's `'_classic_write'`) gives many2one values as bare ids.
+    let load_ids_only = c
+        .kwargs
+        .get("load")
+        .is_some_and(|l| l.as_str() != Some("_classic_read"));
     let defs: Vec<_> = names
         .iter()
         .filter_map(|n| store.registry().field(c.model, n))

@@ -1,7 +1,8 @@
-//! An Odoo simulator (17, or 19 with [`Sim::embedded`]) that answers the external XML-RPC API
-//! like the real server: model registry from Odoo's own `fields_get` metadata (each version's
-//! own), in-memory records, `execute_kw` methods, Odoo's faults and access errors (worded as
-//! the recorded version words them). Tests, the demo and load benchmarks run against it.
+//! An Odoo simulator (17, or 19 with [`Sim::embedded`]) that answers the external XML-RPC and
+//! JSON-RPC APIs like the real server: model registry from Odoo's own `fields_get` metadata
+//! (each version's own), in-memory records, `execute_kw` methods, Odoo's faults and access
+//! errors (worded as the recorded version words them). Tests, the demo and load benchmarks
+//! run against it.
 //!
 //! Start with [`Sim::from_snapshot_file`] (or [`Sim::from_data_dir`]), feed extra records
 //! through [`Sim::write`] (the store implements [`crate::record::RecordStore`]), then
@@ -16,6 +17,7 @@ mod custom_fields;
 mod fault;
 mod gamification;
 mod http;
+mod jsonrpc;
 mod load;
 mod methods;
 mod order;
@@ -34,6 +36,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use auth::SUPERUSER;
 pub use fault::{SimFault, last_line};
 pub use http::{router, serve};
+pub use jsonrpc::{JSON_ROUTES, JsonAnswer};
 pub use load::LoadError;
 pub use registry::{ModelInfo, Registry};
 pub use store::{Clock, Store};

@@ -20,6 +20,7 @@ pub(crate) fn reword(fault: SimFault, major: i64, method: &str) -> SimFault {
     SimFault {
         code: fault.code,
         string: format!("{head}{line}{tail}"),
+        exception: fault.exception,
     }
 }
 

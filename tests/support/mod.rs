@@ -7,6 +7,7 @@
 pub mod daemon;
 pub mod gamification;
 pub mod proxy;
+pub mod replay;
 pub mod writer;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveDateTime};
 use scorekeeper::config::{self, Config};
 use scorekeeper::demo::{DatasetSpec, generate};
-use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTransport, leaf};
+use scorekeeper::odoo::{
+    Credentials, JsonRpcTransport, Metrics, OdooClient, Secret, Transport, XmlRpcTransport, leaf,
+};
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::Value as X;
 
@@ -82,10 +85,37 @@ pub fn snapshot_sim_of(odoo: Odoo) -> Sim {
     sim
 }
 
+/// The wire protocols the end-to-end tests run over (see [`over_each_wire`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    XmlRpc,
+    JsonRpc,
+}
+
+/// Runs each named `async fn(Wire)` as two tests, `<name>::xmlrpc` and `<name>::jsonrpc`:
+/// the same end-to-end test over each transport, parametrised rather than copied.
+macro_rules! over_each_wire {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn xmlrpc() {
+                super::$name($crate::support::Wire::XmlRpc).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn jsonrpc() {
+                super::$name($crate::support::Wire::JsonRpc).await
+            }
+        }
+    )*};
+}
+pub(crate) use over_each_wire;
+
 /// A served simulator and a client logged in as `login`.
 pub struct Served {
     pub sim: Arc<Sim>,
     pub url: String,
+    /// The transport [`Served::client`] uses.
+    pub wire: Wire,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -102,18 +132,37 @@ impl Served {
         Served {
             sim,
             url,
+            wire: Wire::XmlRpc,
             stop: Some(stop),
             server: Some(server),
         }
     }
 
+    /// [`Served::start`], its clients speaking `wire`.
+    pub async fn start_over(sim: Sim, wire: Wire) -> Served {
+        Served {
+            wire,
+            ..Served::start(sim).await
+        }
+    }
+
     pub fn client(&self, login: &str, secret: &str) -> OdooClient {
+        self.client_over(self.wire, login, secret)
+    }
+
+    /// A client of this simulator speaking `wire`.
+    pub fn client_over(&self, wire: Wire, login: &str, secret: &str) -> OdooClient {
         let metrics = Arc::new(Metrics::new());
         let url = reqwest::Url::parse(&self.url).unwrap();
-        let transport =
-            XmlRpcTransport::new(&url, Duration::from_secs(60), metrics.clone()).unwrap();
+        let timeout = Duration::from_secs(60);
+        let transport: Arc<dyn Transport> = match wire {
+            Wire::XmlRpc => Arc::new(XmlRpcTransport::new(&url, timeout, metrics.clone()).unwrap()),
+            Wire::JsonRpc => {
+                Arc::new(JsonRpcTransport::new(&url, timeout, metrics.clone()).unwrap())
+            }
+        };
         OdooClient::new(
-            Arc::new(transport),
+            transport,
             metrics,
             Credentials {
                 database: self.sim.database().to_owned(),
@@ -192,11 +241,22 @@ pub fn demo_config_on(served: &Served, routing: bool, dir: &Path) -> (Config, St
 
 /// The Odoo 17 snapshot plus the demo dataset with `leads` leads, served.
 pub async fn served_demo(leads: usize) -> Served {
-    served_demo_of(Odoo::V17, leads).await
+    served_demo_over(leads, Wire::XmlRpc).await
 }
 
 /// The snapshot of `odoo` plus the demo dataset with `leads` leads, served.
 pub async fn served_demo_of(odoo: Odoo, leads: usize) -> Served {
+    served_demo_on(odoo, leads, Wire::XmlRpc).await
+}
+
+/// [`served_demo`], its clients speaking `wire`.
+pub async fn served_demo_over(leads: usize, wire: Wire) -> Served {
+    served_demo_on(Odoo::V17, leads, wire).await
+}
+
+/// The snapshot of `odoo` plus the demo dataset with `leads` leads, served to clients
+/// speaking `wire`.
+pub async fn served_demo_on(odoo: Odoo, leads: usize, wire: Wire) -> Served {
     let sim = snapshot_sim_of(odoo);
     generate(
         &DatasetSpec {
@@ -206,7 +266,7 @@ pub async fn served_demo_of(odoo: Odoo, leads: usize) -> Served {
         &mut *sim.write(),
     )
     .unwrap();
-    Served::start(sim).await
+    Served::start_over(sim, wire).await
 }
 
 /// `field` of every lead (not opportunity), by id.

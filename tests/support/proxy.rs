@@ -44,18 +44,27 @@ const KINDS: [FaultKind; 6] = [
 /// Which requests may be hit: reads, writes and creates of the object service. The method is
 /// `execute_kw`'s fourth string parameter (database, password, model, method; the uid is an
 /// int), not any string in the body (`check_access_rights('write')` is a read).
+/// Over JSON-RPC, the method is `execute_kw`'s fifth argument.
 fn call_class(body: &[u8]) -> Option<&'static str> {
     let text = String::from_utf8_lossy(body);
-    if !text.contains("<methodName>execute_kw</methodName>") {
-        return None;
-    }
-    let method = text
-        .split("<string>")
-        .skip(1)
-        .nth(3)
-        .and_then(|rest| rest.split("</string>").next())
-        .unwrap_or("");
-    Some(match method {
+    let method = if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        let params = &json["params"];
+        if params["method"] != "execute_kw" {
+            return None;
+        }
+        params["args"][4].as_str().unwrap_or("").to_owned()
+    } else {
+        if !text.contains("<methodName>execute_kw</methodName>") {
+            return None;
+        }
+        text.split("<string>")
+            .skip(1)
+            .nth(3)
+            .and_then(|rest| rest.split("</string>").next())
+            .unwrap_or("")
+            .to_owned()
+    };
+    Some(match method.as_str() {
         "create" => "create",
         "write" | "unlink" => "write",
         _ => "read",

@@ -1,0 +1,228 @@
+//! Which wire protocol the client speaks: `[odoo] protocol`, and for `auto` the choice made
+//! from the server's version (asked over XML-RPC, which every Odoo serves, before the first
+//! call). JSON-2 (Odoo 19+) will be one more [`Protocol`] and one more arm of [`choose`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use super::error::OdooError;
+use super::transport::{BoxFuture, Service, Transport};
+use super::version::ServerVersion;
+use crate::record::IdSet;
+use crate::xmlrpc::Value;
+
+/// `[odoo] protocol`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// JSON-RPC where the server serves it well (Odoo 14–18), XML-RPC otherwise.
+    #[default]
+    Auto,
+    XmlRpc,
+    JsonRpc,
+}
+
+impl Protocol {
+    /// The values the config accepts, in the order error messages list them.
+    pub const NAMES: [&'static str; 3] = ["auto", "xmlrpc", "jsonrpc"];
+
+    pub fn parse(text: &str) -> Option<Protocol> {
+        match text {
+            "auto" => Some(Protocol::Auto),
+            "xmlrpc" => Some(Protocol::XmlRpc),
+            "jsonrpc" => Some(Protocol::JsonRpc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Protocol::NAMES[self as usize]
+    }
+
+    /// How `check` names the protocol.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Auto => "auto",
+            Protocol::XmlRpc => "XML-RPC",
+            Protocol::JsonRpc => "JSON-RPC",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The protocol in use and why, for `check` and the logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub protocol: Protocol,
+    pub reason: String,
+}
+
+impl fmt::Display for Choice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.protocol.label(), self.reason)
+    }
+}
+
+/// What `auto` picks for a server: JSON-RPC on Odoo 14–18, where `/jsonrpc` serves the same
+/// calls and Odoo's JSON encoder costs half its XML marshaller (issue 18); XML-RPC on any
+/// other version (19+ deprecates `/jsonrpc` as much as `/xmlrpc`; older ones are untested).
+pub fn choose(version: &ServerVersion) -> Choice {
+    match version.major() {
+        Some(major @ 14..=18) => Choice {
+            protocol: Protocol::JsonRpc,
+            reason: format!(
+                "protocol = \"auto\": Odoo {major} serves /jsonrpc, faster than /xmlrpc/2"
+            ),
+        },
+        Some(major) => Choice {
+            protocol: Protocol::XmlRpc,
+            reason: format!(
+                "protocol = \"auto\": JSON-RPC is used on Odoo 14–18 only, this is Odoo {major}"
+            ),
+        },
+        None => Choice {
+            protocol: Protocol::XmlRpc,
+            reason: format!(
+                "protocol = \"auto\": the version {:?} names no major version",
+                version.server_version
+            ),
+        },
+    }
+}
+
+/// The transport of `protocol = "auto"`: before its first call it asks `common.version` over
+/// XML-RPC (no credentials needed), then sends everything over the transport [`choose`]
+/// picks. A failed version call fails the attempt it belongs to and is asked again on the
+/// next one (the client owns retries); the choice, once made, stays.
+pub struct AutoTransport {
+    xmlrpc: Arc<dyn Transport>,
+    jsonrpc: Arc<dyn Transport>,
+    chosen: OnceCell<(Choice, Value)>,
+}
+
+impl AutoTransport {
+    pub fn new(xmlrpc: Arc<dyn Transport>, jsonrpc: Arc<dyn Transport>) -> Self {
+        Self {
+            xmlrpc,
+            jsonrpc,
+            chosen: OnceCell::new(),
+        }
+    }
+
+    /// The choice, once the first call made it.
+    pub fn choice(&self) -> Option<&Choice> {
+        self.chosen.get().map(|(c, _)| c)
+    }
+
+    async fn transport(&self) -> Result<&Arc<dyn Transport>, OdooError> {
+        let (choice, _) = self
+            .chosen
+            .get_or_try_init(|| async {
+                let call = "common.version";
+                let answer = self.xmlrpc.call(Service::Common, "version", &[], call).await?;
+                let version = ServerVersion::from_value(&answer).ok_or_else(|| {
+                    super::client::unexpected(call, "a version struct", &answer)
+                })?;
+                let choice = choose(&version);
+                tracing::info!(protocol = choice.protocol.as_str(), reason = %choice.reason, "wire protocol chosen");
+                Ok::<_, OdooError>((choice, answer))
+            })
+            .await?;
+        Ok(match choice.protocol {
+            Protocol::JsonRpc => &self.jsonrpc,
+            _ => &self.xmlrpc,
+        })
+    }
+}
+
+impl Transport for AutoTransport {
+    fn call<'a>(
+        &'a self,
+        service: Service,
+        method: &'a str,
+        params: &'a [Value],
+        call: &'a str,
+    ) -> BoxFuture<'a, Result<Value, OdooError>> {
+        Box::pin(async move {
+            let first = self.chosen.get().is_none();
+            let transport = self.transport().await?;
+            // The version call that made the choice already holds this answer.
+            if first
+                && service == Service::Common
+                && method == "version"
+                && let Some((_, answer)) = self.chosen.get()
+            {
+                return Ok(answer.clone());
+            }
+            transport.call(service, method, params, call).await
+        })
+    }
+
+    fn call_ids<'a>(
+        &'a self,
+        service: Service,
+        method: &'a str,
+        params: &'a [Value],
+        call: &'a str,
+    ) -> BoxFuture<'a, Result<IdSet, OdooError>> {
+        Box::pin(async move {
+            self.transport()
+                .await?
+                .call_ids(service, method, params, call)
+                .await
+        })
+    }
+
+    fn choice(&self) -> Option<Choice> {
+        AutoTransport::choice(self).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(info: i64, serie: &str) -> ServerVersion {
+        ServerVersion {
+            server_version: serie.to_owned(),
+            serie: serie.to_owned(),
+            version_info: vec![Value::Int(info)],
+            protocol_version: Some(1),
+        }
+    }
+
+    #[test]
+    fn auto_picks_jsonrpc_on_14_to_18_only() {
+        for major in 14..=18 {
+            assert_eq!(
+                choose(&version(major, "x")).protocol,
+                Protocol::JsonRpc,
+                "{major}"
+            );
+        }
+        for major in [12, 13, 19, 20] {
+            let c = choose(&version(major, "x"));
+            assert_eq!(c.protocol, Protocol::XmlRpc, "{major}");
+            assert!(c.reason.contains(&major.to_string()), "{}", c.reason);
+        }
+        assert_eq!(
+            choose(&version(17, "17.0")).to_string(),
+            "JSON-RPC (protocol = \"auto\": Odoo 17 serves /jsonrpc, faster than /xmlrpc/2)"
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in Protocol::NAMES {
+            assert_eq!(Protocol::parse(name).unwrap().as_str(), name);
+        }
+        assert_eq!(Protocol::parse("json2"), None);
+        assert_eq!(Protocol::default(), Protocol::Auto);
+    }
+}
