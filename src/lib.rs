@@ -19,6 +19,7 @@ pub mod gamification;
 pub mod http;
 pub mod jobs;
 pub mod odoo;
+pub mod pay;
 pub mod plan;
 pub mod record;
 pub mod scheduler;

@@ -23,6 +23,7 @@ mod gamification_golden;
 mod gamification_load;
 mod gamification_retries;
 mod odoo_ids;
+mod pay_golden;
 mod scheduler_dst;
 mod scoring_cli;
 mod scoring_e2e;
