@@ -684,7 +684,14 @@ fn plan(
             coefficients.insert(kind, list);
         }
     }
-    if c.kinds().is_empty() {
+    let written = p.basic.is_some()
+        || p.tiers.is_some()
+        || !p.addons.is_empty()
+        || p.repeat.is_some()
+        || p.incidental.is_some()
+        || p.referral.is_some()
+        || p.setter.is_some();
+    if !written {
         ctx.error(
             p.name.span(),
             key.to_owned(),
