@@ -12,6 +12,7 @@ pub mod command;
 mod computed;
 mod create;
 mod custom_fields;
+mod custom_models;
 mod fault;
 mod http;
 mod load;
