@@ -3,6 +3,7 @@
 //! a configuration to the scheduled jobs `run` and `daemon` execute.
 
 pub mod gamification;
+pub mod pay;
 pub mod scoring;
 
 use std::sync::Arc;
