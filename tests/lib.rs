@@ -24,6 +24,7 @@ mod gamification_load;
 mod gamification_retries;
 mod odoo_ids;
 mod pay_custom_models;
+mod pay_e2e;
 mod pay_golden;
 mod pay_props;
 mod scheduler_dst;

@@ -8,6 +8,7 @@
 
 pub mod models;
 pub mod plan;
+pub mod read;
 pub mod render;
 pub mod rows;
 pub mod setup;

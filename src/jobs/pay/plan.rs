@@ -61,7 +61,12 @@ pub fn statements_plan(
     for s in computed {
         let key = statement_key(s)?;
         let values = statement_values(s, decimals, Some(closed_on));
-        let reason = format!("statement {} of {}: {}", s.period, s.name, s.total.display(decimals));
+        let reason = format!(
+            "statement {} of {}: {}",
+            s.period,
+            s.name,
+            s.total.display(decimals)
+        );
         match existing.get(key.as_str()) {
             None => {
                 let mut values = values;
@@ -122,10 +127,13 @@ pub fn lines_plan(
             plan.push_write(
                 LINE,
                 e.id,
-                changes(&e.values, vec![
-                    ("x_amount".to_owned(), Value::Float(0.0)),
-                    ("x_name".to_owned(), Value::Str(text)),
-                ]),
+                changes(
+                    &e.values,
+                    vec![
+                        ("x_amount".to_owned(), Value::Float(0.0)),
+                        ("x_name".to_owned(), Value::Str(text)),
+                    ],
+                ),
                 format!("{}: no longer applies", s.period),
             );
         }
@@ -141,7 +149,11 @@ mod tests {
 
     fn line(subject: &str, cents: i64) -> Line {
         Line {
-            key: LineKey { plan: "aff".into(), component: ComponentKind::Basic, subject: subject.into() },
+            key: LineKey {
+                plan: "aff".into(),
+                component: ComponentKind::Basic,
+                subject: subject.into(),
+            },
             label: subject.into(),
             base: Base::Amount(Money(cents * 20)),
             rate: Rate::Percent(Ratio(50_000)),
@@ -161,54 +173,98 @@ mod tests {
         let mut lines = BTreeMap::new();
         for (i, l) in s.lines.iter().enumerate() {
             let k = line_key(s, l).unwrap_or_else(|e| panic!("{e}"));
-            lines.insert(k.as_str().to_owned(), ExistingLine { id: 100 + i as i64, values: line_values(l, 2) });
+            lines.insert(
+                k.as_str().to_owned(),
+                ExistingLine {
+                    id: 100 + i as i64,
+                    values: line_values(l, 2),
+                },
+            );
         }
         let mut e = Existing::new();
-        e.insert(s.key(), ExistingStatement { id, locked: s.locked, values: statement_values(s, 2, Some("2026-12-06")), lines });
+        e.insert(
+            s.key(),
+            ExistingStatement {
+                id,
+                locked: s.locked,
+                values: statement_values(s, 2, Some("2026-12-06")),
+                lines,
+            },
+        );
         e
     }
 
     #[test]
     fn new_statements_and_lines_are_created_then_nothing_changes() {
-        let s = statement(vec![line("account.move/1", 5000), line("account.move/2", 1250)], false);
-        let p1 = statements_plan(std::slice::from_ref(&s), &Existing::new(), 2, "2026-12-06").unwrap_or_else(|e| panic!("{e}"));
+        let s = statement(
+            vec![line("account.move/1", 5000), line("account.move/2", 1250)],
+            false,
+        );
+        let p1 = statements_plan(std::slice::from_ref(&s), &Existing::new(), 2, "2026-12-06")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p1.len(), 1);
         let key = statement_key(&s).unwrap_or_else(|e| panic!("{e}"));
         let created = HashMap::from([(key, 7)]);
-        let p2 = lines_plan(std::slice::from_ref(&s), &Existing::new(), &created, 2).unwrap_or_else(|e| panic!("{e}"));
+        let p2 = lines_plan(std::slice::from_ref(&s), &Existing::new(), &created, 2)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p2.len(), 2);
         for c in p2.iter() {
-            let ChangeRef::Create { values, .. } = c else { panic!("{c:?}") };
+            let ChangeRef::Create { values, .. } = c else {
+                panic!("{c:?}")
+            };
             assert!(values.contains(&("x_statement_id".to_owned(), Value::Many2one(7))));
         }
         // Second run against what the first one wrote: nothing.
         let existing = as_existing(&s, 7);
-        assert!(statements_plan(std::slice::from_ref(&s), &existing, 2, "2026-12-06").unwrap_or_else(|e| panic!("{e}")).is_empty());
-        assert!(lines_plan(std::slice::from_ref(&s), &existing, &HashMap::new(), 2).unwrap_or_else(|e| panic!("{e}")).is_empty());
+        assert!(
+            statements_plan(std::slice::from_ref(&s), &existing, 2, "2026-12-06")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
+        assert!(
+            lines_plan(std::slice::from_ref(&s), &existing, &HashMap::new(), 2)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_changed_open_statement_is_updated_and_a_vanished_line_withdrawn() {
-        let before = statement(vec![line("account.move/1", 5000), line("account.move/2", 1250)], false);
+        let before = statement(
+            vec![line("account.move/1", 5000), line("account.move/2", 1250)],
+            false,
+        );
         let existing = as_existing(&before, 7);
         let after = statement(vec![line("account.move/1", 6000)], false);
-        let p1 = statements_plan(std::slice::from_ref(&after), &existing, 2, "2026-12-06").unwrap_or_else(|e| panic!("{e}"));
+        let p1 = statements_plan(std::slice::from_ref(&after), &existing, 2, "2026-12-06")
+            .unwrap_or_else(|e| panic!("{e}"));
         let writes: Vec<_> = p1.iter().collect();
         assert_eq!(writes.len(), 1);
-        let ChangeRef::Write { values, .. } = writes[0] else { panic!() };
-        assert_eq!(values.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(), ["x_total"]);
-        let p2 = lines_plan(std::slice::from_ref(&after), &existing, &HashMap::new(), 2).unwrap_or_else(|e| panic!("{e}"));
+        let ChangeRef::Write { values, .. } = writes[0] else {
+            panic!()
+        };
+        assert_eq!(
+            values.iter().map(|c| c.field.as_str()).collect::<Vec<_>>(),
+            ["x_total"]
+        );
+        let p2 = lines_plan(std::slice::from_ref(&after), &existing, &HashMap::new(), 2)
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut fields: Vec<(i64, Vec<String>)> = p2
             .iter()
             .filter_map(|c| match c {
-                ChangeRef::Write { id, values, .. } => Some((id, values.iter().map(|v| v.field.clone()).collect())),
+                ChangeRef::Write { id, values, .. } => {
+                    Some((id, values.iter().map(|v| v.field.clone()).collect()))
+                }
                 ChangeRef::Create { .. } => None,
             })
             .collect();
         fields.sort();
         assert_eq!(fields[0].0, 100);
         assert!(fields[0].1.contains(&"x_amount".to_owned()));
-        assert_eq!(fields[1], (101, vec!["x_amount".to_owned(), "x_name".to_owned()]));
+        assert_eq!(
+            fields[1],
+            (101, vec!["x_amount".to_owned(), "x_name".to_owned()])
+        );
     }
 
     #[test]
@@ -216,7 +272,20 @@ mod tests {
         let locked = statement(vec![line("account.move/1", 5000)], true);
         let existing = as_existing(&locked, 7);
         let changed = statement(vec![line("account.move/1", 1)], true);
-        assert!(statements_plan(std::slice::from_ref(&changed), &existing, 2, "2026-12-06").unwrap_or_else(|e| panic!("{e}")).is_empty());
-        assert!(lines_plan(std::slice::from_ref(&changed), &existing, &HashMap::new(), 2).unwrap_or_else(|e| panic!("{e}")).is_empty());
+        assert!(
+            statements_plan(std::slice::from_ref(&changed), &existing, 2, "2026-12-06")
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
+        assert!(
+            lines_plan(
+                std::slice::from_ref(&changed),
+                &existing,
+                &HashMap::new(),
+                2
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+        );
     }
 }

@@ -82,7 +82,14 @@ pub fn to_table(s: &Statement, decimals: u32, width: usize) -> String {
     for n in &s.coefficients {
         let _ = writeln!(out, "coefficient {}: {}", n.key, n.reason);
     }
-    let _ = writeln!(out, "{}", right(&format!("total {}", s.total.display(decimals)), fixed + doc_w));
+    let _ = writeln!(
+        out,
+        "{}",
+        right(
+            &format!("total {}", s.total.display(decimals)),
+            fixed + doc_w
+        )
+    );
     out
 }
 
@@ -109,7 +116,10 @@ pub fn to_csv(statements: &[Statement], decimals: u32) -> String {
                 l.key.plan.clone(),
                 l.key.component.code().to_owned(),
                 l.label.clone(),
-                l.origin.as_ref().map(|o| o.period.to_string()).unwrap_or_default(),
+                l.origin
+                    .as_ref()
+                    .map(|o| o.period.to_string())
+                    .unwrap_or_default(),
                 base_text(l.base, decimals),
                 rate_text(l.rate, decimals),
                 factor_text(l.coefficient),
@@ -130,7 +140,11 @@ mod tests {
 
     fn statement() -> Statement {
         let l = Line {
-            key: LineKey { plan: "aff".into(), component: ComponentKind::Basic, subject: "account.move/1".into() },
+            key: LineKey {
+                plan: "aff".into(),
+                component: ComponentKind::Basic,
+                subject: "account.move/1".into(),
+            },
             label: "INV/2026/0001 Công ty TNHH Hoa Sen 莲花贸易".into(),
             base: Base::Amount(Money(100_000)),
             rate: Rate::Percent(Ratio(50_000)),

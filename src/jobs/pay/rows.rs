@@ -3,7 +3,9 @@
 //! must never change and computes adjustments against).
 
 use crate::pay::coefficient::factor_text;
-use crate::pay::{Base, ComponentKind, Line, LineKey, Money, Origin, Period, Rate, Ratio, Statement};
+use crate::pay::{
+    Base, ComponentKind, Line, LineKey, Money, Origin, Period, Rate, Ratio, Statement,
+};
 use crate::plan::{IdemKey, InvalidKey};
 use crate::record::Value;
 
@@ -43,12 +45,22 @@ fn base_number(base: Base, decimals: u32) -> f64 {
 }
 
 /// The fields of a statement (without its key and lines).
-pub fn statement_values(s: &Statement, decimals: u32, closed_on: Option<&str>) -> Vec<(String, Value)> {
+pub fn statement_values(
+    s: &Statement,
+    decimals: u32,
+    closed_on: Option<&str>,
+) -> Vec<(String, Value)> {
     let mut v = vec![
-        ("x_name".to_owned(), Value::Str(format!("{} {}", s.period, s.name))),
+        (
+            "x_name".to_owned(),
+            Value::Str(format!("{} {}", s.period, s.name)),
+        ),
         ("x_user_id".to_owned(), Value::Many2one(s.user)),
         ("x_period".to_owned(), Value::Str(s.period.to_string())),
-        ("x_total".to_owned(), Value::Float(s.total.to_odoo(decimals))),
+        (
+            "x_total".to_owned(),
+            Value::Float(s.total.to_odoo(decimals)),
+        ),
         ("x_locked".to_owned(), Value::Bool(s.locked)),
     ];
     if let (true, Some(d)) = (s.locked, closed_on) {
@@ -62,19 +74,30 @@ pub fn line_values(l: &Line, decimals: u32) -> Vec<(String, Value)> {
     vec![
         ("x_name".to_owned(), Value::Str(l.explain(decimals))),
         ("x_line_key".to_owned(), Value::Str(l.key.text())),
-        ("x_kind".to_owned(), Value::Str(l.key.component.code().to_owned())),
+        (
+            "x_kind".to_owned(),
+            Value::Str(l.key.component.code().to_owned()),
+        ),
         ("x_document".to_owned(), Value::Str(l.label.clone())),
         (
             "x_origin_period".to_owned(),
-            l.origin.as_ref().map_or(Value::Null, |o| Value::Str(o.period.to_string())),
+            l.origin
+                .as_ref()
+                .map_or(Value::Null, |o| Value::Str(o.period.to_string())),
         ),
-        ("x_base".to_owned(), Value::Float(base_number(l.base, decimals))),
+        (
+            "x_base".to_owned(),
+            Value::Float(base_number(l.base, decimals)),
+        ),
         ("x_rate".to_owned(), Value::Str(rate_text(l.rate, decimals))),
         (
             "x_coefficient".to_owned(),
             Value::Float(factor_text(l.coefficient).parse().unwrap_or(1.0)),
         ),
-        ("x_amount".to_owned(), Value::Float(l.amount.to_odoo(decimals))),
+        (
+            "x_amount".to_owned(),
+            Value::Float(l.amount.to_odoo(decimals)),
+        ),
     ]
 }
 
@@ -106,7 +129,11 @@ pub fn engine_line(l: &StoredLine, decimals: u32) -> Option<Line> {
     };
     let coefficient = Ratio::parse(&format!("{}", l.coefficient)).ok()?;
     Some(Line {
-        key: LineKey { plan, component, subject },
+        key: LineKey {
+            plan,
+            component,
+            subject,
+        },
         label: l.document.clone(),
         base: Base::Amount(Money::from_odoo(l.base, decimals)?),
         rate: Rate::Percent(Ratio::ZERO),

@@ -42,7 +42,10 @@ async fn xml_id(client: &OdooClient, module: &str, name: &str) -> Result<i64, Od
             Struct::new(),
         )
         .await?;
-    Ok(v.as_array().and_then(|a| a.get(1)).and_then(X::as_i64).unwrap_or(0))
+    Ok(v.as_array()
+        .and_then(|a| a.get(1))
+        .and_then(X::as_i64)
+        .unwrap_or(0))
 }
 
 /// The list view tag: `tree` up to Odoo 17, `list` from 18 (each refuses the other;
@@ -57,7 +60,11 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
     let existing = client
         .search(
             "ir.model",
-            vec![leaf("model", "in", X::Array(vec![X::from(STATEMENT), X::from(LINE)]))],
+            vec![leaf(
+                "model",
+                "in",
+                X::Array(vec![X::from(STATEMENT), X::from(LINE)]),
+            )],
             &Default::default(),
         )
         .await?;
@@ -76,43 +83,158 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         .iter()
         .filter(|(_, _, ttype, _)| *ttype != "many2one")
         .map(|(name, label, ttype, _)| {
-            cmd_create(s(&[("name", X::from(*name)), ("field_description", X::from(*label)), ("ttype", X::from(*ttype))]))
+            cmd_create(s(&[
+                ("name", X::from(*name)),
+                ("field_description", X::from(*label)),
+                ("ttype", X::from(*ttype)),
+            ]))
         })
         .collect();
     let statement_id = create_one(
         client,
         "ir.model",
-        s(&[("name", X::from("Commission Statement")), ("model", X::from(STATEMENT)), ("order", X::from("x_period desc, id desc")), ("field_id", X::Array(fields))]),
+        s(&[
+            ("name", X::from("Commission Statement")),
+            ("model", X::from(STATEMENT)),
+            ("order", X::from("x_period desc, id desc")),
+            ("field_id", X::Array(fields)),
+        ]),
     )
     .await?;
     for (name, label, _, relation) in STATEMENT_FIELDS.iter().filter(|f| f.3.is_some()) {
-        create_one(client, "ir.model.fields", s(&[("model_id", X::Int(statement_id)), ("name", X::from(*name)), ("field_description", X::from(*label)), ("ttype", X::from("many2one")), ("relation", X::from(relation.unwrap_or_default())), ("state", X::from("manual"))])).await?;
+        create_one(
+            client,
+            "ir.model.fields",
+            s(&[
+                ("model_id", X::Int(statement_id)),
+                ("name", X::from(*name)),
+                ("field_description", X::from(*label)),
+                ("ttype", X::from("many2one")),
+                ("relation", X::from(relation.unwrap_or_default())),
+                ("state", X::from("manual")),
+            ]),
+        )
+        .await?;
     }
     let selection: Vec<X> = kinds()
         .iter()
         .enumerate()
-        .map(|(i, (value, name))| cmd_create(s(&[("value", X::from(*value)), ("name", X::from(*name)), ("sequence", X::Int(i64::try_from(i).unwrap_or(0)))])))
+        .map(|(i, (value, name))| {
+            cmd_create(s(&[
+                ("value", X::from(*value)),
+                ("name", X::from(*name)),
+                ("sequence", X::Int(i64::try_from(i).unwrap_or(0))),
+            ]))
+        })
         .collect();
     let mut line_fields: Vec<X> = LINE_FIELDS
         .iter()
-        .map(|(name, label, ttype)| cmd_create(s(&[("name", X::from(*name)), ("field_description", X::from(*label)), ("ttype", X::from(*ttype))])))
+        .map(|(name, label, ttype)| {
+            cmd_create(s(&[
+                ("name", X::from(*name)),
+                ("field_description", X::from(*label)),
+                ("ttype", X::from(*ttype)),
+            ]))
+        })
         .collect();
-    line_fields.push(cmd_create(s(&[("name", X::from("x_kind")), ("field_description", X::from("Component")), ("ttype", X::from("selection")), ("selection_ids", X::Array(selection))])));
-    let line_id = create_one(client, "ir.model", s(&[("name", X::from("Commission Statement Line")), ("model", X::from(LINE)), ("field_id", X::Array(line_fields))])).await?;
-    create_one(client, "ir.model.fields", s(&[("model_id", X::Int(line_id)), ("name", X::from("x_statement_id")), ("ttype", X::from("many2one")), ("relation", X::from(STATEMENT)), ("field_description", X::from("Statement")), ("on_delete", X::from("cascade")), ("state", X::from("manual"))])).await?;
-    create_one(client, "ir.model.fields", s(&[("model_id", X::Int(statement_id)), ("name", X::from("x_line_ids")), ("ttype", X::from("one2many")), ("relation", X::from(LINE)), ("relation_field", X::from("x_statement_id")), ("field_description", X::from("Lines")), ("state", X::from("manual"))])).await?;
+    line_fields.push(cmd_create(s(&[
+        ("name", X::from("x_kind")),
+        ("field_description", X::from("Component")),
+        ("ttype", X::from("selection")),
+        ("selection_ids", X::Array(selection)),
+    ])));
+    let line_id = create_one(
+        client,
+        "ir.model",
+        s(&[
+            ("name", X::from("Commission Statement Line")),
+            ("model", X::from(LINE)),
+            ("field_id", X::Array(line_fields)),
+        ]),
+    )
+    .await?;
+    create_one(
+        client,
+        "ir.model.fields",
+        s(&[
+            ("model_id", X::Int(line_id)),
+            ("name", X::from("x_statement_id")),
+            ("ttype", X::from("many2one")),
+            ("relation", X::from(STATEMENT)),
+            ("field_description", X::from("Statement")),
+            ("on_delete", X::from("cascade")),
+            ("state", X::from("manual")),
+        ]),
+    )
+    .await?;
+    create_one(
+        client,
+        "ir.model.fields",
+        s(&[
+            ("model_id", X::Int(statement_id)),
+            ("name", X::from("x_line_ids")),
+            ("ttype", X::from("one2many")),
+            ("relation", X::from(LINE)),
+            ("relation_field", X::from("x_statement_id")),
+            ("field_description", X::from("Lines")),
+            ("state", X::from("manual")),
+        ]),
+    )
+    .await?;
     report.created.push(format!("models {STATEMENT}, {LINE}"));
     // Rights: salespeople read, managers everything (018–021); rules OR-ed per group (022/023).
     let salesman = xml_id(client, "sales_team", "group_sale_salesman").await?;
     let manager = xml_id(client, "sales_team", "group_sale_manager").await?;
     for (model_id, label) in [(statement_id, "statement"), (line_id, "line")] {
         for (group, name, all) in [(salesman, "read", false), (manager, "manager", true)] {
-            create_one(client, "ir.model.access", s(&[("name", X::from(format!("sk {label} {name}"))), ("model_id", X::Int(model_id)), ("group_id", X::Int(group)), ("perm_read", X::Bool(true)), ("perm_write", X::Bool(all)), ("perm_create", X::Bool(all)), ("perm_unlink", X::Bool(all))])).await?;
+            create_one(
+                client,
+                "ir.model.access",
+                s(&[
+                    ("name", X::from(format!("sk {label} {name}"))),
+                    ("model_id", X::Int(model_id)),
+                    ("group_id", X::Int(group)),
+                    ("perm_read", X::Bool(true)),
+                    ("perm_write", X::Bool(all)),
+                    ("perm_create", X::Bool(all)),
+                    ("perm_unlink", X::Bool(all)),
+                ]),
+            )
+            .await?;
         }
     }
-    for (model_id, own) in [(statement_id, "[('x_user_id', '=', user.id)]"), (line_id, "[('x_statement_id.x_user_id', '=', user.id)]")] {
-        create_one(client, "ir.rule", s(&[("name", X::from("sk own statements")), ("model_id", X::Int(model_id)), ("groups", X::Array(vec![X::Array(vec![X::Int(4), X::Int(salesman)])])), ("domain_force", X::from(own))])).await?;
-        create_one(client, "ir.rule", s(&[("name", X::from("sk all statements")), ("model_id", X::Int(model_id)), ("groups", X::Array(vec![X::Array(vec![X::Int(4), X::Int(manager)])])), ("domain_force", X::from("[(1, '=', 1)]"))])).await?;
+    for (model_id, own) in [
+        (statement_id, "[('x_user_id', '=', user.id)]"),
+        (line_id, "[('x_statement_id.x_user_id', '=', user.id)]"),
+    ] {
+        create_one(
+            client,
+            "ir.rule",
+            s(&[
+                ("name", X::from("sk own statements")),
+                ("model_id", X::Int(model_id)),
+                (
+                    "groups",
+                    X::Array(vec![X::Array(vec![X::Int(4), X::Int(salesman)])]),
+                ),
+                ("domain_force", X::from(own)),
+            ]),
+        )
+        .await?;
+        create_one(
+            client,
+            "ir.rule",
+            s(&[
+                ("name", X::from("sk all statements")),
+                ("model_id", X::Int(model_id)),
+                (
+                    "groups",
+                    X::Array(vec![X::Array(vec![X::Int(4), X::Int(manager)])]),
+                ),
+                ("domain_force", X::from("[(1, '=', 1)]")),
+            ]),
+        )
+        .await?;
     }
     report.created.push("access rights and record rules".into());
     let tag = list_tag(major);
@@ -122,11 +244,40 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         (LINE, tag, format!("<{tag}><field name='x_kind'/><field name='x_document'/><field name='x_base'/><field name='x_rate'/><field name='x_coefficient'/><field name='x_amount'/><field name='x_name'/></{tag}>")),
     ];
     for (model, kind, arch) in views {
-        create_one(client, "ir.ui.view", s(&[("name", X::from(format!("sk {model} {kind}"))), ("model", X::from(model)), ("type", X::from(kind)), ("arch", X::from(arch))])).await?;
+        create_one(
+            client,
+            "ir.ui.view",
+            s(&[
+                ("name", X::from(format!("sk {model} {kind}"))),
+                ("model", X::from(model)),
+                ("type", X::from(kind)),
+                ("arch", X::from(arch)),
+            ]),
+        )
+        .await?;
     }
-    let action = create_one(client, "ir.actions.act_window", s(&[("name", X::from("Commission Statements")), ("res_model", X::from(STATEMENT)), ("view_mode", X::from(format!("{tag},form")))])).await?;
+    let action = create_one(
+        client,
+        "ir.actions.act_window",
+        s(&[
+            ("name", X::from("Commission Statements")),
+            ("res_model", X::from(STATEMENT)),
+            ("view_mode", X::from(format!("{tag},form"))),
+        ]),
+    )
+    .await?;
     let crm = xml_id(client, "crm", "crm_menu_root").await?;
-    create_one(client, "ir.ui.menu", s(&[("name", X::from("Commission Statements")), ("parent_id", X::Int(crm)), ("action", X::from(format!("ir.actions.act_window,{action}"))), ("sequence", X::Int(90))])).await?;
+    create_one(
+        client,
+        "ir.ui.menu",
+        s(&[
+            ("name", X::from("Commission Statements")),
+            ("parent_id", X::Int(crm)),
+            ("action", X::from(format!("ir.actions.act_window,{action}"))),
+            ("sequence", X::Int(90)),
+        ]),
+    )
+    .await?;
     report.created.push("views, action and the CRM menu".into());
     Ok(report)
 }
