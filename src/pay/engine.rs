@@ -177,9 +177,7 @@ impl Calc<'_> {
         let mut notes: BTreeMap<i64, BTreeMap<String, CoefficientNote>> = BTreeMap::new();
         for plan in self.plans_of(period) {
             for &u in self.members(plan).into_iter().flatten() {
-                if !notes.contains_key(&u) {
-                    notes.insert(u, self.notes(u, period));
-                }
+                notes.entry(u).or_insert_with(|| self.notes(u, period));
             }
         }
         let factor = |user: i64, plan: &PlanSpec, kind: ComponentKind| -> Ratio {

@@ -58,9 +58,9 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
         )));
     }
     if store.registry().field(&model, &name).is_some() {
-        return Err(SimFault::user(format!(
-            "The operation cannot be completed: Field names must be unique per model."
-        )));
+        return Err(SimFault::user(
+            "The operation cannot be completed: Field names must be unique per model.",
+        ));
     }
     let ttype = text("ttype").unwrap_or_else(|| "char".to_owned());
     let mut def = FieldDef::new(&name, FieldType::parse(&ttype));

@@ -3,9 +3,10 @@
 //! statements and what Odoo holds to the changes to apply (`plan`), and statements shown in a
 //! terminal or exported as CSV (`render`).
 //!
-//! Not built yet (issue 14, step 4): reading invoices, lines, meetings, incidentals and KPI
-//! values from Odoo into [`crate::pay::Input`], and the `plan pay` / `run pay` commands.
+//! `input` reads what the engine computes from; `job` is the run (`plan pay`, `run pay`).
 
+pub mod input;
+pub mod job;
 pub mod models;
 pub mod plan;
 pub mod read;
@@ -13,6 +14,7 @@ pub mod render;
 pub mod rows;
 pub mod setup;
 
+pub use job::{PayOutcome, compute, run};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};
 pub use setup::{SetupReport, setup};
 
@@ -23,6 +25,8 @@ pub enum PayJobError {
     Odoo(#[from] crate::odoo::OdooError),
     #[error(transparent)]
     Engine(#[from] crate::pay::PayError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
     #[error("Odoo sent {model}.{field} = {value}, which is not {expected}")]
     BadValue {
         model: &'static str,
