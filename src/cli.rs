@@ -63,6 +63,9 @@ pub enum Command {
         /// configured point rules would have produced over that history; writes nothing.
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
+        /// The pay period (`plan pay --period 2026-11`, or `2026-Q4`); default the current one.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
         /// The clock, `YYYY-MM-DD HH:MM:SS` UTC (tests and replays); default now.
         #[arg(long, hide = true)]
         now: Option<String>,
@@ -79,6 +82,27 @@ pub enum Command {
         /// Force a full pass.
         #[arg(long)]
         full: bool,
+        /// The pay period (`run pay --period 2026-11`); default the current one.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
+    /// Commission statements of a period: one person's as a table (`--user LOGIN`), or
+    /// every statement of the period as CSV (`--csv`).
+    Statement {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_name = "PERIOD")]
+        period: String,
+        /// The person, by login.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        csv: bool,
+        /// Terminal columns for the table.
+        #[arg(long, default_value_t = 100)]
+        width: usize,
         #[arg(long, hide = true)]
         now: Option<String>,
     },
@@ -218,6 +242,42 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match cli.command {
         Command::Check { config } => check(&config, out).await,
         Command::Plan {
+            config,
+            job,
+            period,
+            now,
+            ..
+        } if job == "pay" => pay_cmd(&config, period.as_deref(), now.as_deref(), false, out).await,
+        Command::Run {
+            config,
+            job,
+            dry_run,
+            period,
+            now,
+            ..
+        } if job == "pay" => {
+            pay_cmd(&config, period.as_deref(), now.as_deref(), !dry_run, out).await
+        }
+        Command::Statement {
+            config,
+            period,
+            user,
+            csv,
+            width,
+            now,
+        } => {
+            statement_cmd(
+                &config,
+                &period,
+                user.as_deref(),
+                csv,
+                width,
+                now.as_deref(),
+                out,
+            )
+            .await
+        }
+        Command::Plan {
             job, full: true, ..
         } if job == "gamification" => Err(Failure::Invalid(anyhow::anyhow!(
             "--full is a scoring flag (force a full pass); the gamification job always computes every challenge"
@@ -254,6 +314,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             full,
             since,
             now,
+            ..
         } => {
             if since.is_some() {
                 return Err(Failure::Invalid(anyhow::anyhow!(
@@ -268,6 +329,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             dry_run,
             full,
             now,
+            ..
         } if job == "gamification" || job == "all" => {
             if full && job == "gamification" {
                 return Err(Failure::Invalid(anyhow::anyhow!(
@@ -294,6 +356,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             dry_run,
             full,
             now,
+            ..
         } => run_cmd(&config, &job, dry_run, full, now.as_deref(), out).await,
         Command::Explain {
             config,
@@ -711,6 +774,22 @@ pub async fn undo_cmd(
 
 /// `scorekeeper setup -c FILE`.
 pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
+    if config::load(path)?.pay.is_some() {
+        let (cfg, client) = login(path).await?;
+        let report = crate::jobs::pay::setup(&client)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot provision the statement models"))?;
+        let mut lines: Vec<String> = report
+            .created
+            .iter()
+            .map(|c| format!("pay     {c}: created"))
+            .collect();
+        lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+        write_out(out, &(lines.join("\n") + "\n"))?;
+        if cfg.scoring.is_none() {
+            return write_out(out, "OK\n");
+        }
+    }
     let (cfg, client) = job_setup(path, "scoring").await?;
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
@@ -965,4 +1044,157 @@ pub async fn report_cmd(
             html_path.display()
         ),
     )
+}
+
+// ---- pay (issue 14) ----
+
+/// The `[pay]` section, the period asked for (default: the current month, or quarter when
+/// every plan is quarterly) and today.
+async fn pay_context(
+    path: &std::path::Path,
+    period: Option<&str>,
+    now: Option<&str>,
+) -> Result<
+    (
+        config::Config,
+        OdooClient,
+        crate::pay::Period,
+        chrono::NaiveDate,
+    ),
+    Failure,
+> {
+    let (cfg, client) = login(path).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [pay] section",
+            path.display()
+        )));
+    };
+    let today = parse_now(now)?.date();
+    let period = match period {
+        Some(p) => {
+            crate::pay::Period::parse(p).map_err(|e| Failure::Invalid(anyhow::anyhow!(e)))?
+        }
+        None => {
+            let quarterly = pay
+                .plans
+                .iter()
+                .all(|p| p.period == crate::pay::PeriodKind::Quarter);
+            let kind = if quarterly {
+                crate::pay::PeriodKind::Quarter
+            } else {
+                crate::pay::PeriodKind::Month
+            };
+            crate::pay::Period::containing(kind, today)
+        }
+    };
+    Ok((cfg, client, period, today))
+}
+
+fn pay_failure(e: crate::jobs::pay::PayJobError) -> Failure {
+    use crate::jobs::pay::PayJobError;
+    match e {
+        PayJobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        // A locked period or overlapping plans: refused with the reason, nothing written.
+        PayJobError::Engine(e) => Failure::Invalid(e.into()),
+        other => Failure::Failed(other.into()),
+    }
+}
+
+/// `plan pay [--period P]` (`write` false) and `run pay [--period P]`.
+async fn pay_cmd(
+    path: &std::path::Path,
+    period: Option<&str>,
+    now: Option<&str>,
+    write: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client, period, today) = pay_context(path, period, now).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Ok(());
+    };
+    let opts = crate::apply::ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        ..crate::apply::ApplyOptions::default()
+    };
+    let mut state = if write {
+        Some(crate::state::State::open(&cfg.state.path).map_err(|e| Failure::Failed(e.into()))?)
+    } else {
+        None
+    };
+    let outcome = crate::jobs::pay::run(&client, state.as_mut(), pay, period, today, &opts)
+        .await
+        .map_err(pay_failure)?;
+    let d = pay.currency_decimals;
+    let mut text = String::new();
+    for s in &outcome.statements {
+        let lock = if s.locked { ", locks" } else { "" };
+        text.push_str(&format!(
+            "statement {} {}: {} ({} lines{lock})\n",
+            s.period,
+            s.name,
+            s.total.display(d),
+            s.lines.len()
+        ));
+    }
+    text.push_str(&format!(
+        "changes   {} statement(s), {} line change(s){}\n",
+        outcome.statement_plan.len(),
+        outcome.line_plan.len(),
+        if write {
+            ""
+        } else {
+            " planned; nothing written"
+        }
+    ));
+    for r in &outcome.reports {
+        if !r.is_success() {
+            write_out(out, &text)?;
+            return Err(Failure::Failed(anyhow::anyhow!("{r}")));
+        }
+    }
+    write_out(out, &text)
+}
+
+/// `statement --period P --user LOGIN` (a table) or `statement --period P --csv`.
+async fn statement_cmd(
+    path: &std::path::Path,
+    period: &str,
+    user: Option<&str>,
+    csv: bool,
+    width: usize,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client, period, today) = pay_context(path, Some(period), now).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Ok(());
+    };
+    let (statements, _) = crate::jobs::pay::compute(&client, pay, period, today)
+        .await
+        .map_err(pay_failure)?;
+    let d = pay.currency_decimals;
+    if csv {
+        return write_out(out, &crate::jobs::pay::render::to_csv(&statements, d));
+    }
+    let Some(login) = user else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "give --user LOGIN for a table, or --csv for every statement"
+        )));
+    };
+    let ids = client
+        .search(
+            "res.users",
+            vec![crate::odoo::leaf("login", "=", login)],
+            &Default::default(),
+        )
+        .await
+        .map_err(|e| odoo_failure(e, "cannot find the user"))?;
+    let Some(s) = statements.iter().find(|s| ids.contains(&s.user)) else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{login} has no statement in {period} (not in any plan of that period)"
+        )));
+    };
+    write_out(out, &crate::jobs::pay::render::to_table(s, d, width))
 }

@@ -23,6 +23,7 @@ mod gamification_golden;
 mod gamification_load;
 mod gamification_retries;
 mod odoo_ids;
+mod pay_cli;
 mod pay_custom_models;
 mod pay_e2e;
 mod pay_golden;

@@ -181,26 +181,59 @@ setter = { per_meeting = "20", domain = "[('name', 'ilike', 'discussion')]" }
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_pay_reads_the_snapshot_and_a_second_run_writes_nothing() {
     let env = |n: &str| (n == "PW").then(|| "x".to_owned());
-    let cfg = scorekeeper::config::load_str(std::path::Path::new("pay.toml"), SNAPSHOT_PLANS, &env).unwrap();
+    let cfg = scorekeeper::config::load_str(std::path::Path::new("pay.toml"), SNAPSHOT_PLANS, &env)
+        .unwrap();
     let pay = cfg.pay.unwrap();
     let served = Served::start(snapshot_sim()).await;
     let admin = served.client("admin", "admin");
     setup(&admin).await.unwrap();
     let nov = Period::parse("2026-11").unwrap();
     let today = d("2026-11-23");
-    let planned = scorekeeper::jobs::pay::run(&admin, None, &pay, nov, today, &ApplyOptions::default()).await.unwrap();
-    let totals: BTreeMap<i64, i64> = planned.statements.iter().map(|s| (s.user, s.total.0)).collect();
+    let planned =
+        scorekeeper::jobs::pay::run(&admin, None, &pay, nov, today, &ApplyOptions::default())
+            .await
+            .unwrap();
+    let totals: BTreeMap<i64, i64> = planned
+        .statements
+        .iter()
+        .map(|s| (s.user, s.total.0))
+        .collect();
     assert_eq!(totals, BTreeMap::from([(ADMIN, 2_000), (DEMO, 317_500)]));
     assert_eq!(planned.statement_plan.len(), 2);
     assert!(planned.reports.is_empty(), "planning writes nothing");
     assert!(read_all(&admin, STATEMENT, &["x_total"]).await.is_empty());
 
     let mut state = State::open_in_memory().unwrap();
-    let first = scorekeeper::jobs::pay::run(&admin, Some(&mut state), &pay, nov, today, &ApplyOptions::default()).await.unwrap();
+    let first = scorekeeper::jobs::pay::run(
+        &admin,
+        Some(&mut state),
+        &pay,
+        nov,
+        today,
+        &ApplyOptions::default(),
+    )
+    .await
+    .unwrap();
     assert!(first.reports.iter().all(|r| r.is_success()));
     assert_eq!(read_all(&admin, LINE, &["x_amount"]).await.len(), 3);
-    let second = scorekeeper::jobs::pay::run(&admin, Some(&mut state), &pay, nov, today, &ApplyOptions::default()).await.unwrap();
+    let second = scorekeeper::jobs::pay::run(
+        &admin,
+        Some(&mut state),
+        &pay,
+        nov,
+        today,
+        &ApplyOptions::default(),
+    )
+    .await
+    .unwrap();
     assert!(second.statement_plan.is_empty() && second.line_plan.is_empty());
-    assert_eq!(second.reports.iter().map(|r| r.records_written + r.created.len()).sum::<usize>(), 0);
+    assert_eq!(
+        second
+            .reports
+            .iter()
+            .map(|r| r.records_written + r.created.len())
+            .sum::<usize>(),
+        0
+    );
     served.stop().await;
 }

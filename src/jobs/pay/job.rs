@@ -14,12 +14,12 @@ use crate::plan::{IdemKey, Plan};
 use crate::record::Value;
 use crate::state::State;
 
+use super::PayJobError;
 use super::input::read_input;
 use super::models::{KEY, LINE, STATEMENT};
 use super::plan::{Existing, ExistingStatement, lines_plan, statements_plan};
 use super::read::existing;
 use super::rows::{StoredLine, engine_line};
-use super::PayJobError;
 
 /// How far back locked statements are read for adjustments.
 const LOOK_BACK: usize = 12;
@@ -37,11 +37,18 @@ pub struct PayOutcome {
 }
 
 fn num(values: &[(String, Value)], f: &str) -> f64 {
-    values.iter().find(|(k, _)| k == f).and_then(|(_, v)| v.as_f64()).unwrap_or(0.0)
+    values
+        .iter()
+        .find(|(k, _)| k == f)
+        .and_then(|(_, v)| v.as_f64())
+        .unwrap_or(0.0)
 }
 
 fn text(values: &[(String, Value)], f: &str) -> Option<String> {
-    values.iter().find(|(k, _)| k == f).and_then(|(_, v)| v.as_str().map(str::to_owned))
+    values
+        .iter()
+        .find(|(k, _)| k == f)
+        .and_then(|(_, v)| v.as_str().map(str::to_owned))
 }
 
 /// An Odoo statement as the engine's stored statement.
@@ -54,7 +61,11 @@ fn stored(e: &ExistingStatement, decimals: u32) -> Result<Statement, PayJobError
     };
     let period = text(&e.values, "x_period").unwrap_or_default();
     let period = Period::parse(&period).map_err(|_| bad("x_period", period))?;
-    let user = e.values.iter().find(|(k, _)| k == "x_user_id").and_then(|(_, v)| v.as_many2one());
+    let user = e
+        .values
+        .iter()
+        .find(|(k, _)| k == "x_user_id")
+        .and_then(|(_, v)| v.as_many2one());
     let user = user.ok_or_else(|| bad("x_user_id", "False".into()))?;
     let mut lines = Vec::with_capacity(e.lines.len());
     for l in e.lines.values() {
@@ -67,15 +78,24 @@ fn stored(e: &ExistingStatement, decimals: u32) -> Result<Statement, PayJobError
             amount: num(&l.values, "x_amount"),
             coefficient: num(&l.values, "x_coefficient"),
         };
-        lines.push(engine_line(&s, decimals).ok_or_else(|| PayJobError::BadValue {
-            model: LINE,
-            field: "x_line_key",
-            value: s.line_key.clone(),
-            expected: "a line key scorekeeper wrote (plan:component:subject)",
-        })?);
+        lines.push(
+            engine_line(&s, decimals).ok_or_else(|| PayJobError::BadValue {
+                model: LINE,
+                field: "x_line_key",
+                value: s.line_key.clone(),
+                expected: "a line key scorekeeper wrote (plan:component:subject)",
+            })?,
+        );
     }
     let name = text(&e.values, "x_name").unwrap_or_default();
-    Ok(Statement::new(user, name, period, lines, e.locked, Vec::new()))
+    Ok(Statement::new(
+        user,
+        name,
+        period,
+        lines,
+        e.locked,
+        Vec::new(),
+    ))
 }
 
 /// Reads and computes `period`'s statements; `Existing` is what Odoo held for it.
@@ -100,11 +120,18 @@ pub async fn compute(
     needed.sort();
     needed.dedup();
     let input = read_input(client, cfg, &needed).await?;
-    let calc = Calc { config: cfg, input: &input, stored: &stored_list, today };
+    let calc = Calc {
+        config: cfg,
+        input: &input,
+        stored: &stored_list,
+        today,
+    };
     let statements = calc.statements(period)?;
     let current: Existing = held
         .into_iter()
-        .filter(|(_, e)| text(&e.values, "x_period").as_deref() == Some(period.to_string().as_str()))
+        .filter(|(_, e)| {
+            text(&e.values, "x_period").as_deref() == Some(period.to_string().as_str())
+        })
         .collect();
     Ok((statements, current))
 }
@@ -127,15 +154,28 @@ pub async fn run(
         value: e.to_string(),
         expected: "a valid key",
     };
-    let statement_plan = statements_plan(&statements, &held, decimals, &closed_on).map_err(bad_key)?;
+    let statement_plan =
+        statements_plan(&statements, &held, decimals, &closed_on).map_err(bad_key)?;
     let line_plan = lines_plan(&statements, &held, &HashMap::new(), decimals).map_err(bad_key)?;
-    let mut outcome = PayOutcome { statements, statement_plan, line_plan, reports: Vec::new() };
+    let mut outcome = PayOutcome {
+        statements,
+        statement_plan,
+        line_plan,
+        reports: Vec::new(),
+    };
     let Some(state) = state else {
         return Ok(outcome);
     };
-    let writer = ClientWriter::new(client).with_key_field(STATEMENT, KEY).with_key_field(LINE, KEY);
+    let writer = ClientWriter::new(client)
+        .with_key_field(STATEMENT, KEY)
+        .with_key_field(LINE, KEY);
     let r1 = apply(&outcome.statement_plan, state, &writer, apply_opts).await?;
-    let created: HashMap<IdemKey, i64> = r1.created.iter().chain(r1.duplicates.iter()).cloned().collect();
+    let created: HashMap<IdemKey, i64> = r1
+        .created
+        .iter()
+        .chain(r1.duplicates.iter())
+        .cloned()
+        .collect();
     let ok = r1.is_success();
     outcome.reports.push(r1);
     if ok {
