@@ -276,3 +276,15 @@ fn other_mistakes_are_each_reported() {
         );
     }
 }
+
+#[test]
+fn the_documented_pay_example_loads() {
+    let text = include_str!("../../../config/pay.toml");
+    let c = load_str(Path::new("config/pay.toml"), text, &|n| {
+        (n == "SCOREKEEPER_ODOO_PASSWORD").then(|| "x".into())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pay = c.pay.unwrap_or_else(|| panic!("[pay]"));
+    assert_eq!(pay.plans.len(), 4);
+    assert_eq!(pay.coefficients.len(), 2);
+}
