@@ -27,6 +27,7 @@ mod pay_cli;
 mod pay_custom_models;
 mod pay_e2e;
 mod pay_golden;
+mod pay_load;
 mod pay_props;
 mod scheduler_dst;
 mod scoring_cli;

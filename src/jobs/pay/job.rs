@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::apply::{ApplyOptions, ApplyReport, apply};
-use crate::odoo::{ClientWriter, OdooClient};
+use crate::odoo::OdooClient;
 use crate::pay::{Calc, PayConfig, Period, Statement};
 use crate::plan::{IdemKey, Plan};
 use crate::record::Value;
@@ -20,6 +20,7 @@ use super::models::{KEY, LINE, STATEMENT};
 use super::plan::{Existing, ExistingStatement, lines_plan, statements_plan};
 use super::read::existing;
 use super::rows::{StoredLine, engine_line};
+use super::writer::PayWriter;
 
 /// How far back locked statements are read for adjustments.
 const LOOK_BACK: usize = 12;
@@ -166,9 +167,7 @@ pub async fn run(
     let Some(state) = state else {
         return Ok(outcome);
     };
-    let writer = ClientWriter::new(client)
-        .with_key_field(STATEMENT, KEY)
-        .with_key_field(LINE, KEY);
+    let writer = PayWriter::new(client);
     let r1 = apply(&outcome.statement_plan, state, &writer, apply_opts).await?;
     let created: HashMap<IdemKey, i64> = r1
         .created

@@ -13,6 +13,7 @@ pub mod read;
 pub mod render;
 pub mod rows;
 pub mod setup;
+pub mod writer;
 
 pub use job::{PayOutcome, compute, run};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};

@@ -70,7 +70,7 @@ pub fn statements_plan(
         match existing.get(key.as_str()) {
             None => {
                 let mut values = values;
-                values.push((KEY.to_owned(), Value::Str(key.marker())));
+                values.push((KEY.to_owned(), Value::Str(key.as_str().to_owned())));
                 plan.push_create(STATEMENT, values, key, reason);
             }
             Some(e) if e.locked => {}
@@ -108,7 +108,7 @@ pub fn lines_plan(
                 None => {
                     let mut values = values;
                     values.push(("x_statement_id".to_owned(), Value::Many2one(statement_id)));
-                    values.push((KEY.to_owned(), Value::Str(lk.marker())));
+                    values.push((KEY.to_owned(), Value::Str(lk.as_str().to_owned())));
                     plan.push_create(LINE, values, lk.clone(), reason);
                 }
                 Some(e) => plan.push_write(LINE, e.id, changes(&e.values, values), reason),

@@ -21,18 +21,18 @@ const STATEMENT_READ: [&str; 7] = [
     "x_closed_on",
 ];
 
-/// The key inside a stored marker (`[sk:pay:6:2026-11]` → `pay:6:2026-11`).
+/// The key a record carries (`pay:6:2026-11`, `pay:6:2026-11:l=…`).
 fn key_of(s: &Struct, model: &'static str) -> Result<String, PayJobError> {
     let text = s.get(KEY).and_then(X::as_str).unwrap_or_default();
-    text.strip_prefix("[sk:")
-        .and_then(|t| t.strip_suffix(']'))
-        .map(str::to_owned)
-        .ok_or_else(|| PayJobError::BadValue {
+    match crate::plan::IdemKey::new(text) {
+        Ok(k) if text.starts_with("pay:") => Ok(k.as_str().to_owned()),
+        _ => Err(PayJobError::BadValue {
             model,
             field: KEY,
             value: text.chars().take(60).collect(),
-            expected: "a scorekeeper key marker [sk:…]",
-        })
+            expected: "a scorekeeper pay key (pay:<user>:<period>…)",
+        }),
+    }
 }
 
 fn values(s: &Struct, fields: &[&str]) -> Vec<(String, Value)> {
