@@ -1109,6 +1109,7 @@ async fn pay_cmd(
     write: bool,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
+    let asked = period.is_some();
     let (cfg, client, period, today) = pay_context(path, period, now).await?;
     let Some(pay) = cfg.pay.as_ref() else {
         return Ok(());
@@ -1123,11 +1124,24 @@ async fn pay_cmd(
     } else {
         None
     };
+    let mut text = String::new();
+    // Without --period, the period that just closed is locked first (once: later runs find it
+    // locked and leave it alone), so its late changes land in the current one as adjustments.
+    let previous = period.previous();
+    if !asked && previous.closed(today, pay.close_after_days) {
+        match crate::jobs::pay::run(&client, state.as_mut(), pay, previous, today, &opts).await {
+            Ok(o) => text.push_str(&format!(
+                "closed    {previous}: {} statement(s) locked\n",
+                o.statements.len()
+            )),
+            Err(crate::jobs::pay::PayJobError::Engine(crate::pay::PayError::Locked { .. })) => {}
+            Err(e) => return Err(pay_failure(e)),
+        }
+    }
     let outcome = crate::jobs::pay::run(&client, state.as_mut(), pay, period, today, &opts)
         .await
         .map_err(pay_failure)?;
     let d = pay.currency_decimals;
-    let mut text = String::new();
     for s in &outcome.statements {
         let lock = if s.locked { ", locks" } else { "" };
         text.push_str(&format!(

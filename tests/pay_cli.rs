@@ -113,9 +113,18 @@ async fn pay_commands_through_the_binary() {
         csv.contains("2026-11,6,Marc Demo,false,reps,basic,INV/2026/00004,,31750.00,5%,1,1587.50"),
         "{csv}"
     );
-    // December 10th: November closes and locks; asking for it again is refused.
+    // December 10th: `run pay` (no --period) locks November, which has closed, then
+    // computes December; asking for November again is refused.
     let later = "2026-12-10 08:00:00";
-    stdout(&sk_async(&["run", "-c", c, "pay", "--period", "2026-11", "--now", later]).await);
+    let dec = stdout(&sk_async(&["run", "-c", c, "pay", "--now", later]).await);
+    assert!(
+        dec.contains("closed    2026-11: 2 statement(s) locked"),
+        "{dec}"
+    );
+    assert!(
+        dec.contains("statement 2026-12 Marc Demo: 0.00 (0 lines)"),
+        "{dec}"
+    );
     let refused = sk_async(&[
         "plan", "-c", c, "pay", "--period", "2026-11", "--now", later,
     ])

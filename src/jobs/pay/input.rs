@@ -104,6 +104,7 @@ async fn members(client: &OdooClient, m: &Members) -> Result<BTreeSet<i64>, PayJ
             let list = X::Array(logins.iter().map(|l| X::from(l.as_str())).collect());
             ids(client, "res.users", vec![leaf("login", "in", list)]).await?
         }
+        // The team's members (crm.team.member), as Odoo's own team screens list them.
         Members::Team(team) => {
             let rows = client
                 .search_read_all(
