@@ -89,7 +89,7 @@ pub enum Command {
         now: Option<String>,
     },
     /// Commission statements of a period: one person's as a table (`--user LOGIN`), or
-    /// every statement of the period as CSV (`--csv`).
+    /// every statement of the period as CSV (`--csv`) or an HTML page (`--html`).
     Statement {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
@@ -100,6 +100,8 @@ pub enum Command {
         user: Option<String>,
         #[arg(long)]
         csv: bool,
+        #[arg(long, conflicts_with = "csv")]
+        html: bool,
         /// Terminal columns for the table.
         #[arg(long, default_value_t = 100)]
         width: usize,
@@ -263,14 +265,20 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             period,
             user,
             csv,
+            html,
             width,
             now,
         } => {
+            let export = match (csv, html) {
+                (true, _) => Some("csv"),
+                (_, true) => Some("html"),
+                _ => None,
+            };
             statement_cmd(
                 &config,
                 &period,
                 user.as_deref(),
-                csv,
+                export,
                 width,
                 now.as_deref(),
                 out,
@@ -1176,7 +1184,7 @@ async fn statement_cmd(
     path: &std::path::Path,
     period: &str,
     user: Option<&str>,
-    csv: bool,
+    export: Option<&str>,
     width: usize,
     now: Option<&str>,
     out: &mut dyn Write,
@@ -1189,12 +1197,14 @@ async fn statement_cmd(
         .await
         .map_err(pay_failure)?;
     let d = pay.currency_decimals;
-    if csv {
-        return write_out(out, &crate::jobs::pay::render::to_csv(&statements, d));
+    match export {
+        Some("csv") => return write_out(out, &crate::jobs::pay::render::to_csv(&statements, d)),
+        Some(_) => return write_out(out, &crate::jobs::pay::render::to_html(&statements, d)),
+        None => {}
     }
     let Some(login) = user else {
         return Err(Failure::Invalid(anyhow::anyhow!(
-            "give --user LOGIN for a table, or --csv for every statement"
+            "give --user LOGIN for a table, or --csv / --html for every statement"
         )));
     };
     let ids = client

@@ -113,6 +113,23 @@ async fn pay_commands_through_the_binary() {
         csv.contains("2026-11,6,Marc Demo,false,reps,basic,INV/2026/00004,,31750.00,5%,1,1587.50"),
         "{csv}"
     );
+    let html = stdout(
+        &sk_async(&[
+            "statement",
+            "-c",
+            c,
+            "--period",
+            "2026-11",
+            "--html",
+            "--now",
+            now,
+        ])
+        .await,
+    );
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<b>3175.00</b>"),
+        "{html}"
+    );
     // December 10th: `run pay` (no --period) locks November, which has closed, then
     // computes December; asking for November again is refused.
     let later = "2026-12-10 08:00:00";

@@ -1,6 +1,7 @@
 //! A statement for people: a terminal table (columns padded by display width, so Vietnamese,
-//! Chinese and Russian names line up; text is cut at a character boundary, never a byte) and
-//! a CSV export per period (RFC 4180 quoting, amounts with the currency's decimals).
+//! Chinese and Russian names line up; text is cut at a character boundary, never a byte), a
+//! CSV export per period (RFC 4180 quoting, amounts with the currency's decimals) and an HTML
+//! export per period (one self-contained page, every text escaped).
 
 use std::fmt::Write as _;
 
@@ -133,6 +134,75 @@ pub fn to_csv(statements: &[Statement], decimals: u32) -> String {
     out
 }
 
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every statement of a period as one HTML page: a section per person, a row per line.
+pub fn to_html(statements: &[Statement], decimals: u32) -> String {
+    let period = statements
+        .first()
+        .map(|s| s.period.to_string())
+        .unwrap_or_default();
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Commission statements {p}</title>\n\
+         <style>body{{font-family:sans-serif}}td.n{{text-align:right}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:2px 6px}}</style></head><body>\n<h1>Commission statements {p}</h1>\n",
+        p = html_escape(&period)
+    );
+    for s in statements {
+        let state = if s.locked { "locked" } else { "open" };
+        let _ = writeln!(
+            out,
+            "<h2>{} — {} ({state})</h2>\n<table><tr><th>component</th><th>document</th><th>base</th><th>rate</th><th>coefficient</th><th>amount</th></tr>",
+            html_escape(&s.name),
+            s.period
+        );
+        for l in &s.lines {
+            let doc = match &l.origin {
+                Some(o) => format!("{} [{}]", l.label, o.period),
+                None => l.label.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                l.key.component.label(),
+                html_escape(&doc),
+                html_escape(&base_text(l.base, decimals)),
+                html_escape(&rate_text(l.rate, decimals)),
+                factor_text(l.coefficient),
+                l.amount.display(decimals)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<tr><th colspan=\"5\">total</th><td class=\"n\"><b>{}</b></td></tr></table>",
+            s.total.display(decimals)
+        );
+        for n in &s.coefficients {
+            let _ = writeln!(
+                out,
+                "<p>coefficient {}: {}</p>",
+                html_escape(&n.key),
+                html_escape(&n.reason)
+            );
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +243,17 @@ mod tests {
         assert!(t.contains("1000.00"), "{t}");
         assert!(t.contains("62.50"), "{t}");
         assert!(t.contains("total 62.50"), "{t}");
+    }
+
+    #[test]
+    fn html_escapes_names_and_documents() {
+        let mut s = statement();
+        s.name = "<script>alert(1)</script> Nguyễn".into();
+        let html = to_html(&[s], 2);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; Nguyễn"));
+        assert!(html.contains("<td class=\"n\">62.50</td>"), "{html}");
+        assert!(html.contains("<b>62.50</b>"));
     }
 
     #[test]
