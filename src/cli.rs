@@ -1083,18 +1083,7 @@ async fn pay_context(
         Some(p) => {
             crate::pay::Period::parse(p).map_err(|e| Failure::Invalid(anyhow::anyhow!(e)))?
         }
-        None => {
-            let quarterly = pay
-                .plans
-                .iter()
-                .all(|p| p.period == crate::pay::PeriodKind::Quarter);
-            let kind = if quarterly {
-                crate::pay::PeriodKind::Quarter
-            } else {
-                crate::pay::PeriodKind::Month
-            };
-            crate::pay::Period::containing(kind, today)
-        }
+        None => crate::jobs::pay::current_period(pay, today),
     };
     Ok((cfg, client, period, today))
 }
@@ -1133,22 +1122,24 @@ async fn pay_cmd(
         None
     };
     let mut text = String::new();
-    // Without --period, the period that just closed is locked first (once: later runs find it
-    // locked and leave it alone), so its late changes land in the current one as adjustments.
-    let previous = period.previous();
-    if !asked && previous.closed(today, pay.close_after_days) {
-        match crate::jobs::pay::run(&client, state.as_mut(), pay, previous, today, &opts).await {
-            Ok(o) => text.push_str(&format!(
-                "closed    {previous}: {} statement(s) locked\n",
-                o.statements.len()
-            )),
-            Err(crate::jobs::pay::PayJobError::Engine(crate::pay::PayError::Locked { .. })) => {}
-            Err(e) => return Err(pay_failure(e)),
-        }
+    // Without --period, the period that just closed is locked first (see `run_current`).
+    let outcome = if asked {
+        crate::jobs::pay::run(&client, state.as_mut(), pay, period, today, &opts).await
+    } else {
+        crate::jobs::pay::run_current(&client, state.as_mut(), pay, today, &opts)
+            .await
+            .map(|(closed, outcome)| {
+                if let Some(c) = closed {
+                    text.push_str(&format!(
+                        "closed    {}: {} statement(s) locked\n",
+                        period.previous(),
+                        c.statements.len()
+                    ));
+                }
+                outcome
+            })
     }
-    let outcome = crate::jobs::pay::run(&client, state.as_mut(), pay, period, today, &opts)
-        .await
-        .map_err(pay_failure)?;
+    .map_err(pay_failure)?;
     let d = pay.currency_decimals;
     for s in &outcome.statements {
         let lock = if s.locked { ", locks" } else { "" };

@@ -55,6 +55,7 @@ impl RawNum {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPay {
+    pub schedule: Option<Spanned<String>>,
     pub currency_decimals: Option<Spanned<u32>>,
     pub close_after_days: Option<Spanned<u32>>,
     #[serde(default)]
@@ -342,6 +343,21 @@ pub(super) fn validate(
     let errors_before = ctx.has_errors();
     let raw = raw.into_inner();
     let decimals = raw.currency_decimals.as_ref().map_or(2, |d| *d.get_ref());
+    let schedule = raw.schedule.as_ref().and_then(|s| {
+        // The zone comes from [daemon]; the syntax does not depend on it.
+        match crate::scheduler::Schedule::parse(s.get_ref(), "UTC") {
+            Ok(_) => Some(s.get_ref().trim().to_owned()),
+            Err(e) => {
+                ctx.error(
+                    s.span(),
+                    "pay.schedule",
+                    e.to_string(),
+                    Some("e.g. schedule = \"0 2 * * *\" (nightly)".into()),
+                );
+                None
+            }
+        }
+    });
     if let Some(d) = &raw.currency_decimals
         && *d.get_ref() > 6
     {
@@ -405,6 +421,7 @@ pub(super) fn validate(
         return None;
     }
     Some(Some(PayConfig {
+        schedule,
         currency_decimals: decimals,
         close_after_days: raw.close_after_days.map_or(5, |d| *d.get_ref()),
         plans: plans.into_iter().map(|(p, _)| p).collect(),

@@ -159,6 +159,8 @@ pub struct PlanSpec {
 /// The `[pay]` section.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PayConfig {
+    /// Cron line of the daemon's pay job (5 or 6 fields); `None`: nightly at 02:00.
+    pub schedule: Option<String>,
     /// Decimal places of the company currency (2 for EUR/USD, 0 for VND).
     pub currency_decimals: u32,
     /// Days after a period's last day before its statements lock.

@@ -288,3 +288,20 @@ fn the_documented_pay_example_loads() {
     assert_eq!(pay.plans.len(), 4);
     assert_eq!(pay.coefficients.len(), 2);
 }
+
+#[test]
+fn pay_is_scheduled_nightly_unless_told_otherwise() {
+    let plan = "[[pay.plans]]\nkey = \"a\"\nname = \"A\"\nusers = [\"a\"]\nbasic = \"1%\"\n";
+    let c = load(&format!("[pay]\n{plan}")).unwrap_or_else(|e| panic!("{e}"));
+    let jobs = crate::jobs::registry(&c).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = jobs.iter().map(|j| j.job.name()).collect();
+    assert_eq!(names, ["pay"]);
+    let c = load(&format!("[pay]\nschedule = \"30 1 * * *\"\n{plan}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.pay.and_then(|p| p.schedule).as_deref(),
+        Some("30 1 * * *")
+    );
+    let got = one(&format!("[pay]\nschedule = \"every night\"\n{plan}"));
+    assert!(got.contains("pay.schedule"), "{got}");
+}

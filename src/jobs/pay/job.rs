@@ -185,3 +185,129 @@ pub async fn run(
     }
     Ok(outcome)
 }
+
+/// The period a run without `--period` computes: the current month (or quarter when every
+/// plan is quarterly).
+pub fn current_period(cfg: &PayConfig, today: NaiveDate) -> Period {
+    let quarterly = cfg
+        .plans
+        .iter()
+        .all(|p| p.period == crate::pay::PeriodKind::Quarter);
+    let kind = if quarterly {
+        crate::pay::PeriodKind::Quarter
+    } else {
+        crate::pay::PeriodKind::Month
+    };
+    Period::containing(kind, today)
+}
+
+/// A run of the current period, after locking the period that just closed if it is not
+/// locked yet (once: later runs find it locked), so late changes to it land in the current
+/// period as adjustments. The first outcome is the closed period's, when it was run.
+pub async fn run_current(
+    client: &OdooClient,
+    mut state: Option<&mut State>,
+    cfg: &PayConfig,
+    today: NaiveDate,
+    apply_opts: &ApplyOptions,
+) -> Result<(Option<PayOutcome>, PayOutcome), PayJobError> {
+    let period = current_period(cfg, today);
+    let previous = period.previous();
+    let mut closed = None;
+    if previous.closed(today, cfg.close_after_days) {
+        match run(
+            client,
+            state.as_deref_mut(),
+            cfg,
+            previous,
+            today,
+            apply_opts,
+        )
+        .await
+        {
+            Ok(o) => closed = Some(o),
+            Err(PayJobError::Engine(crate::pay::PayError::Locked { .. })) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let outcome = run(client, state, cfg, period, today, apply_opts).await?;
+    Ok((closed, outcome))
+}
+
+/// `Arc::new(PayJob)` goes in the daemon's job list when `[pay]` is set.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PayJob;
+
+impl crate::scheduler::Job for PayJob {
+    fn name(&self) -> &str {
+        "pay"
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a crate::scheduler::JobContext,
+    ) -> crate::odoo::BoxFuture<'a, Result<crate::scheduler::JobOutcome, crate::scheduler::JobError>>
+    {
+        use crate::scheduler::{JobError, JobOutcome};
+        Box::pin(async move {
+            let Some(cfg) = ctx.config.pay.as_ref() else {
+                return Err(JobError::Config(
+                    "no [pay] section in the configuration".into(),
+                ));
+            };
+            let calls_before = ctx.odoo.metrics().calls;
+            let today = ctx
+                .scheduled_for
+                .unwrap_or_else(chrono::Utc::now)
+                .date_naive();
+            let mut state = State::open(&ctx.config.state.path)?;
+            let opts = ApplyOptions {
+                batch_size: ctx.odoo.batch_size(),
+                request_deadline: ctx.odoo.request_deadline(),
+                cancel: Some(ctx.cancel.clone()),
+                ..ApplyOptions::default()
+            };
+            let (closed, outcome) = run_current(&ctx.odoo, Some(&mut state), cfg, today, &opts)
+                .await
+                .map_err(|e| match e {
+                    PayJobError::Odoo(o) => JobError::Odoo(o),
+                    PayJobError::Apply(crate::apply::ApplyError::State(s)) => JobError::State(s),
+                    PayJobError::Engine(e) => JobError::Config(e.to_string()),
+                    other => JobError::Failed(other.to_string()),
+                })?;
+            let reports: Vec<&ApplyReport> = closed
+                .iter()
+                .chain([&outcome])
+                .flat_map(|o| &o.reports)
+                .collect();
+            if let Some(bad) = reports.iter().find(|r| !r.is_success() && !r.interrupted) {
+                return Err(JobError::Failed(bad.to_string()));
+            }
+            let written: usize = reports
+                .iter()
+                .map(|r| r.records_written + r.created.len())
+                .sum();
+            let mut summary = format!(
+                "{} statement(s) of {} computed",
+                outcome.statements.len(),
+                outcome
+                    .statements
+                    .first()
+                    .map(|s| s.period.to_string())
+                    .unwrap_or_default()
+            );
+            if let Some(c) = &closed {
+                summary.push_str(&format!(
+                    "; {} statement(s) of the closed period locked",
+                    c.statements.len()
+                ));
+            }
+            Ok(JobOutcome {
+                changes_written: written as u64,
+                rpc_calls: ctx.odoo.metrics().calls - calls_before,
+                interrupted: ctx.cancel.is_cancelled(),
+                summary,
+            })
+        })
+    }
+}

@@ -15,7 +15,7 @@ pub mod rows;
 pub mod setup;
 pub mod writer;
 
-pub use job::{PayOutcome, compute, run};
+pub use job::{PayJob, PayOutcome, compute, current_period, run, run_current};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};
 pub use setup::{SetupReport, setup};
 
