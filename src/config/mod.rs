@@ -101,29 +101,28 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let scoring = scoring::validate(raw.scoring, &mut ctx);
     let schedule = scoring.as_ref().and_then(|s| s.schedule.as_deref());
     let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
-    let pay = pay::validate(raw.pay, &mut ctx);
+    // A mistake in [pay] is in the diagnostics (so the load fails below).
+    let pay = pay::validate(raw.pay, &mut ctx).flatten();
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
     let model_refs = ctx.take_model_refs();
-    match (odoo, state, gamification, pay) {
-        (Some(odoo), Some(state), Some(gamification), Some(pay)) if !ctx.has_errors() => {
-            Ok(Config {
-                path: path.to_path_buf(),
-                odoo,
-                state,
-                gamification,
-                daemon,
-                http,
-                scoring,
-                assignment,
-                pay,
-                field_refs,
-                domain_refs,
-                record_refs,
-                model_refs,
-            })
-        }
+    match (odoo, state, gamification) {
+        (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
+            path: path.to_path_buf(),
+            odoo,
+            state,
+            gamification,
+            daemon,
+            http,
+            scoring,
+            assignment,
+            pay,
+            field_refs,
+            domain_refs,
+            record_refs,
+            model_refs,
+        }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
     }
 }
