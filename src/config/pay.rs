@@ -29,7 +29,8 @@ use crate::pay::{
     Ratio,
 };
 
-/// The model `setup` creates for incidental amounts when a plan does not name another.
+/// The incidental model when a plan names none (created by the admin; `setup` does not
+/// provision it yet).
 pub const INCIDENTAL_MODEL: &str = "x_sk_incidental";
 
 /// A number as written: a TOML integer, float or string (all read as exact decimals).
@@ -762,7 +763,7 @@ fn incidental(ctx: &mut Ctx<'_>, i: &RawIncidental, key: &str) -> Option<Inciden
     let model = i.model.as_ref().map_or(INCIDENTAL_MODEL.to_owned(), |m| {
         m.get_ref().trim().to_owned()
     });
-    // The default model is created by `setup`; `check` verifies only a model the admin names.
+    // `check` verifies only a model the admin names (the default one may not exist yet).
     let custom = model != INCIDENTAL_MODEL;
     if let (true, Some(m)) = (custom, &i.model) {
         ctx.names_model(&model, format!("{key}.model"), m.span());

@@ -40,8 +40,9 @@ pub struct Repeat {
     pub within_months: u32,
 }
 
-/// Where incidental amounts are recorded (by default the `x_sk_incidental` model `setup`
-/// creates, so they are audited in Odoo's chatter-less but logged `write_uid`/`create_uid`).
+/// Where incidental amounts are recorded: by default a custom model `x_sk_incidental`
+/// (`x_name`, `x_user_id`, `x_amount`, `x_date`) that the admin creates — `setup` does not
+/// provision it yet — or any model the plan names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IncidentalSource {
     pub model: String,
