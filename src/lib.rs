@@ -20,6 +20,7 @@ pub mod http;
 pub mod jobs;
 pub mod jsonrpc;
 pub mod odoo;
+pub mod pay;
 pub mod plan;
 pub mod record;
 pub mod scheduler;

@@ -20,6 +20,8 @@ pub(crate) enum JobName {
     /// The trial run of the point rules over history (`plan points --since DATE`); their
     /// entries are booked by the gamification job.
     Points,
+    /// Commission statements of a period (`[pay]`).
+    Pay,
 }
 
 impl FromStr for JobName {
@@ -32,8 +34,9 @@ impl FromStr for JobName {
             "gamification" => Ok(JobName::Gamification),
             "all" => Ok(JobName::All),
             "points" => Ok(JobName::Points),
+            "pay" => Ok(JobName::Pay),
             other => Err(format!(
-                "unknown job {other:?}: the jobs are `scoring` (lead scoring and routing), `gamification` and `all` (and `plan points --since DATE`, the trial run of the point rules)"
+                "unknown job {other:?}: the jobs are `scoring` (lead scoring and routing), `gamification`, `pay` (commission statements) and `all` (and `plan points --since DATE`, the trial run of the point rules)"
             )),
         }
     }
@@ -46,6 +49,7 @@ impl fmt::Display for JobName {
             JobName::Gamification => "gamification",
             JobName::All => "all",
             JobName::Points => "points",
+            JobName::Pay => "pay",
         })
     }
 }
@@ -68,6 +72,7 @@ pub(crate) struct Flags<'a> {
     pub json: bool,
     pub since: Option<&'a str>,
     pub until: Option<&'a str>,
+    pub period: Option<&'a str>,
     pub now: Option<&'a str>,
 }
 
@@ -78,6 +83,7 @@ struct Allowed {
     json: bool,
     since: bool,
     now: bool,
+    period: bool,
 }
 
 const fn allowed(full: bool, json: bool, since: bool, now: bool) -> Allowed {
@@ -86,12 +92,23 @@ const fn allowed(full: bool, json: bool, since: bool, now: bool) -> Allowed {
         json,
         since,
         now,
+        period: false,
     }
 }
+
+/// What the pay job honours: its period and the clock.
+const PAY: Allowed = Allowed {
+    full: false,
+    json: false,
+    since: false,
+    now: true,
+    period: true,
+};
 
 /// The table: (job, mode) → the flags it honours. `--now` is the clock of the run (tests and
 /// replays); `--since` is the gamification trial run, which replays history up to today and
 /// so takes no `--now`.
+#[rustfmt::skip]
 const ALLOWED: &[(JobName, Mode, Allowed)] = &[
     (
         JobName::Scoring,
@@ -135,6 +152,9 @@ const ALLOWED: &[(JobName, Mode, Allowed)] = &[
         Mode::Plan,
         allowed(false, false, true, false),
     ),
+    (JobName::Pay, Mode::Plan, PAY),
+    (JobName::Pay, Mode::DryRun, PAY),
+    (JobName::Pay, Mode::Run, PAY),
 ];
 
 /// Why `job` cannot take these flags in `mode`, if it cannot.
@@ -191,6 +211,11 @@ pub(crate) fn refusal(job: JobName, mode: Mode, flags: &Flags<'_>) -> Option<Str
     if flags.now.is_some() && !ok.now {
         return Some(format!("--now does not apply to `{command}`"));
     }
+    if flags.period.is_some() && !ok.period {
+        return Some(format!(
+            "--period is the pay period (`plan pay --period 2026-11`); `{command}` cannot honour it"
+        ));
+    }
     None
 }
 
@@ -209,7 +234,12 @@ mod tests {
         assert!(refusal(JobName::Points, Mode::Plan, &Flags::default()).is_some());
         assert!(refusal(JobName::Points, Mode::Run, &trial).is_some());
         assert!(refusal(JobName::Gamification, Mode::Plan, &trial).is_some());
-        for job in [JobName::Scoring, JobName::Gamification, JobName::All] {
+        for job in [
+            JobName::Scoring,
+            JobName::Gamification,
+            JobName::All,
+            JobName::Pay,
+        ] {
             for mode in [Mode::Plan, Mode::DryRun, Mode::Run] {
                 assert!(
                     ALLOWED.iter().any(|(j, m, _)| *j == job && *m == mode),
@@ -270,6 +300,13 @@ mod tests {
             ..Flags::default()
         };
         assert!(refusal(JobName::All, Mode::Plan, &json).is_some());
+        let period = Flags {
+            period: Some("2026-11"),
+            ..Flags::default()
+        };
+        assert_eq!(refusal(JobName::Pay, Mode::Run, &period), None);
+        assert!(refusal(JobName::Scoring, Mode::Run, &period).is_some());
+        assert!(refusal(JobName::Pay, Mode::Run, &full).is_some());
         assert_eq!("leads".parse::<JobName>(), Ok(JobName::Scoring));
         assert!(
             "nope"

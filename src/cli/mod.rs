@@ -71,6 +71,9 @@ pub enum Command {
         /// End of the history `plan points --since DATE` replays (default: today).
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
+        /// The pay period (`plan pay --period 2026-11`, or `2026-Q4`); default the current one.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
         /// The clock, `YYYY-MM-DD HH:MM:SS` UTC (tests and replays); default now.
         #[arg(long, hide = true)]
         now: Option<String>,
@@ -87,6 +90,29 @@ pub enum Command {
         /// Force a full pass.
         #[arg(long)]
         full: bool,
+        /// The pay period (`run pay --period 2026-11`); default the current one.
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
+    /// Commission statements of a period: one person's as a table (`--user LOGIN`), or
+    /// every statement of the period as CSV (`--csv`) or an HTML page (`--html`).
+    Statement {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_name = "PERIOD")]
+        period: String,
+        /// The person, by login.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        csv: bool,
+        #[arg(long, conflicts_with = "csv")]
+        html: bool,
+        /// Terminal columns for the table.
+        #[arg(long, default_value_t = 100)]
+        width: usize,
         #[arg(long, hide = true)]
         now: Option<String>,
     },
@@ -302,6 +328,9 @@ async fn job_command(
             gamification_plan_cmd(config, false, flags.now, out).await
         }
         (JobName::Points, _) => points_trial_cmd(config, flags.since, flags.until, out).await,
+        (JobName::Pay, mode) => {
+            pay_cmd(config, flags.period, flags.now, mode == Mode::Run, out).await
+        }
         (JobName::Gamification | JobName::All, Mode::Run) => {
             let now = flags.now.map(|n| parse_now(Some(n))).transpose()?;
             run_jobs_cmd(config, &name.to_string(), now, out).await
@@ -313,6 +342,31 @@ async fn job_command(
 pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
     match cli.command {
         Command::Check { config } => check(&config, out).await,
+        Command::Statement {
+            config,
+            period,
+            user,
+            csv,
+            html,
+            width,
+            now,
+        } => {
+            let export = match (csv, html) {
+                (true, _) => Some("csv"),
+                (_, true) => Some("html"),
+                _ => None,
+            };
+            statement_cmd(
+                &config,
+                &period,
+                user.as_deref(),
+                export,
+                width,
+                now.as_deref(),
+                out,
+            )
+            .await
+        }
         Command::Plan {
             config,
             job,
@@ -320,6 +374,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             full,
             since,
             until,
+            period,
             now,
         } => {
             let flags = Flags {
@@ -327,6 +382,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
                 json,
                 since: since.as_deref(),
                 until: until.as_deref(),
+                period: period.as_deref(),
                 now: now.as_deref(),
             };
             job_command(&config, &job, Mode::Plan, flags, out).await
@@ -337,9 +393,11 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
             dry_run,
             full,
             now,
+            period,
         } => {
             let flags = Flags {
                 full,
+                period: period.as_deref(),
                 now: now.as_deref(),
                 ..Flags::default()
             };
@@ -795,6 +853,22 @@ pub async fn undo_cmd(
 
 /// `scorekeeper setup -c FILE`.
 pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
+    if config::load(path)?.pay.is_some() {
+        let (cfg, client) = login(path).await?;
+        let report = crate::jobs::pay::setup(&client)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot provision the statement models"))?;
+        let mut lines: Vec<String> = report
+            .created
+            .iter()
+            .map(|c| format!("pay     {c}: created"))
+            .collect();
+        lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+        write_out(out, &(lines.join("\n") + "\n"))?;
+        if cfg.scoring.is_none() {
+            return write_out(out, "OK\n");
+        }
+    }
     let (cfg, client) = job_setup(path, "scoring").await?;
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
@@ -1119,4 +1193,164 @@ pub async fn report_cmd(
             html_path.display()
         ),
     )
+}
+
+// ---- pay (issue 14) ----
+
+/// The `[pay]` section, the period asked for (default: the current month, or quarter when
+/// every plan is quarterly) and today.
+async fn pay_context(
+    path: &std::path::Path,
+    period: Option<&str>,
+    now: Option<&str>,
+) -> Result<
+    (
+        config::Config,
+        OdooClient,
+        crate::pay::Period,
+        chrono::NaiveDate,
+    ),
+    Failure,
+> {
+    let (cfg, client) = login(path).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [pay] section",
+            path.display()
+        )));
+    };
+    let today = parse_now(now)?.date();
+    let period = match period {
+        Some(p) => {
+            crate::pay::Period::parse(p).map_err(|e| Failure::Invalid(anyhow::anyhow!(e)))?
+        }
+        None => crate::jobs::pay::current_period(pay, today),
+    };
+    Ok((cfg, client, period, today))
+}
+
+fn pay_failure(e: crate::jobs::pay::PayJobError) -> Failure {
+    use crate::jobs::pay::PayJobError;
+    match e {
+        PayJobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        // A locked period or overlapping plans: refused with the reason, nothing written.
+        PayJobError::Engine(e) => Failure::Invalid(e.into()),
+        other => Failure::Failed(other.into()),
+    }
+}
+
+/// `plan pay [--period P]` (`write` false) and `run pay [--period P]`.
+async fn pay_cmd(
+    path: &std::path::Path,
+    period: Option<&str>,
+    now: Option<&str>,
+    write: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let asked = period.is_some();
+    let (cfg, client, period, today) = pay_context(path, period, now).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Ok(());
+    };
+    let opts = crate::apply::ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        ..crate::apply::ApplyOptions::default()
+    };
+    let mut state = if write {
+        Some(crate::state::State::open(&cfg.state.path).map_err(|e| Failure::Failed(e.into()))?)
+    } else {
+        None
+    };
+    let mut text = String::new();
+    // Without --period, the period that just closed is locked first (see `run_current`).
+    let outcome = if asked {
+        crate::jobs::pay::run(&client, state.as_mut(), pay, period, today, &opts).await
+    } else {
+        crate::jobs::pay::run_current(&client, state.as_mut(), pay, today, &opts)
+            .await
+            .map(|(closed, outcome)| {
+                if let Some(c) = closed {
+                    text.push_str(&format!(
+                        "closed    {}: {} statement(s) locked\n",
+                        period.previous(),
+                        c.statements.len()
+                    ));
+                }
+                outcome
+            })
+    }
+    .map_err(pay_failure)?;
+    let d = pay.currency_decimals;
+    for s in &outcome.statements {
+        let lock = if s.locked { ", locks" } else { "" };
+        text.push_str(&format!(
+            "statement {} {}: {} ({} lines{lock})\n",
+            s.period,
+            s.name,
+            s.total.display(d),
+            s.lines.len()
+        ));
+    }
+    text.push_str(&format!(
+        "changes   {} statement(s), {} line change(s){}\n",
+        outcome.statement_plan.len(),
+        outcome.line_plan.len(),
+        if write {
+            ""
+        } else {
+            " planned; nothing written"
+        }
+    ));
+    for r in &outcome.reports {
+        if !r.is_success() {
+            write_out(out, &text)?;
+            return Err(Failure::Failed(anyhow::anyhow!("{r}")));
+        }
+    }
+    write_out(out, &text)
+}
+
+/// `statement --period P --user LOGIN` (a table) or `statement --period P --csv`.
+async fn statement_cmd(
+    path: &std::path::Path,
+    period: &str,
+    user: Option<&str>,
+    export: Option<&str>,
+    width: usize,
+    now: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client, period, today) = pay_context(path, Some(period), now).await?;
+    let Some(pay) = cfg.pay.as_ref() else {
+        return Ok(());
+    };
+    let (statements, _) = crate::jobs::pay::compute(&client, pay, period, today)
+        .await
+        .map_err(pay_failure)?;
+    let d = pay.currency_decimals;
+    match export {
+        Some("csv") => return write_out(out, &crate::jobs::pay::render::to_csv(&statements, d)),
+        Some(_) => return write_out(out, &crate::jobs::pay::render::to_html(&statements, d)),
+        None => {}
+    }
+    let Some(login) = user else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "give --user LOGIN for a table, or --csv / --html for every statement"
+        )));
+    };
+    let ids = client
+        .search(
+            "res.users",
+            vec![crate::odoo::leaf("login", "=", login)],
+            &Default::default(),
+        )
+        .await
+        .map_err(|e| odoo_failure(e, "cannot find the user"))?;
+    let Some(s) = statements.iter().find(|s| ids.contains(&s.user)) else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{login} has no statement in {period} (not in any plan of that period)"
+        )));
+    };
+    write_out(out, &crate::jobs::pay::render::to_table(s, d, width))
 }

@@ -19,6 +19,7 @@ mod fields;
 mod gamification;
 mod keypath;
 mod odoo;
+mod pay;
 mod raw;
 mod scoring;
 mod state;
@@ -34,6 +35,7 @@ pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
 pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use pay::INCIDENTAL_MODEL;
 pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;
 
@@ -61,6 +63,8 @@ pub struct Config {
     pub scoring: Option<ScoringConfig>,
     /// `[assignment]`, when the file has it.
     pub assignment: Option<AssignmentConfig>,
+    /// `[pay]`: commission plans, KPIs and coefficients, when present.
+    pub pay: Option<crate::pay::PayConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
     /// Every domain the sections give, for `check` to verify against the field types.
@@ -97,6 +101,8 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let scoring = scoring::validate(raw.scoring, &mut ctx);
     let schedule = scoring.as_ref().and_then(|s| s.schedule.as_deref());
     let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
+    // A mistake in [pay] is in the diagnostics (so the load fails below).
+    let pay = pay::validate(raw.pay, &mut ctx).flatten();
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
@@ -111,6 +117,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             http,
             scoring,
             assignment,
+            pay,
             field_refs,
             domain_refs,
             record_refs,

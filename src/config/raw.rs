@@ -14,6 +14,7 @@ pub struct RawConfig {
     pub http: Option<Spanned<super::daemon::RawHttp>>,
     pub scoring: Option<Spanned<RawScoring>>,
     pub assignment: Option<Spanned<RawAssignment>>,
+    pub pay: Option<Spanned<super::pay::RawPay>>,
 }
 
 #[derive(Debug, Deserialize)]

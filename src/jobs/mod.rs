@@ -3,6 +3,7 @@
 //! a configuration to the scheduled jobs `run` and `daemon` execute.
 
 pub mod gamification;
+pub mod pay;
 pub mod scoring;
 
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use crate::scheduler::{JobError, Schedule, ScheduledJob};
 /// hourly (Odoo's own cron refreshes goals once a day).
 const DEFAULT_SCORING: &str = "*/10 * * * *";
 const DEFAULT_GAMIFICATION: &str = "0 * * * *";
+/// Pay statements nightly: they follow invoices, not minutes.
+const DEFAULT_PAY: &str = "0 2 * * *";
 
 /// The jobs a configuration enables, in the order `run` without a job name executes them
 /// (scoring before gamification: routing and goals read the scores' effects).
@@ -34,6 +37,13 @@ pub fn registry(config: &Config) -> Result<Vec<ScheduledJob>, JobError> {
             .unwrap_or(DEFAULT_GAMIFICATION);
         jobs.push(ScheduledJob {
             job: Arc::new(gamification::GamificationJob),
+            schedule: Schedule::parse(line, "UTC")?.in_time_zone(tz),
+        });
+    }
+    if let Some(pay) = &config.pay {
+        let line = pay.schedule.as_deref().unwrap_or(DEFAULT_PAY);
+        jobs.push(ScheduledJob {
+            job: Arc::new(pay::PayJob),
             schedule: Schedule::parse(line, "UTC")?.in_time_zone(tz),
         });
     }

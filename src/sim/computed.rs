@@ -28,6 +28,9 @@ pub(crate) fn display_name(store: &Store, model: &str, id: i64) -> Option<String
             _ => None,
         },
         "res.partner" => text("complete_name").or_else(|| text("name")),
+        // A custom model is named by its x_name (Odoo's `_rec_name` of manual models;
+        // custom-models/034).
+        m if m.starts_with("x_") => text("x_name"),
         "gamification.goal" | "gamification.challenge.line" => via("definition_id"),
         "ir.model.fields" => {
             let label = text("field_description")?;

@@ -58,15 +58,18 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
         )));
     }
     if store.registry().field(&model, &name).is_some() {
-        return Err(SimFault::validation(format!(
-            "The operation cannot be completed: Field names must be unique per model. ({model}.{name})"
-        )));
+        // Recording custom-models/014: a UserError (code 2), no field named.
+        return Err(SimFault::user(
+            "The operation cannot be completed: Field names must be unique per model.",
+        ));
     }
     let ttype = text("ttype").unwrap_or_else(|| "char".to_owned());
     let mut def = FieldDef::new(&name, FieldType::parse(&ttype));
     def.string = text("field_description").unwrap_or_else(|| name.clone());
     def.relation = text("relation");
     def.relation_field = text("relation_field");
+    // Selection keys from `selection_ids` commands (custom-models/006).
+    def.selection = super::custom_models::selection_of(vals);
     let flag = |k: &str| vals.get(k).and_then(X::as_bool).unwrap_or(false);
     def.required = flag("required");
     def.readonly = flag("readonly");
@@ -81,6 +84,17 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
     if let Some(r) = &def.relation {
         attrs.insert("relation".into(), r.clone().into());
     }
+    if let Some(r) = &def.relation_field {
+        attrs.insert("relation_field".into(), r.clone().into());
+    }
+    if def.ty == FieldType::Selection {
+        let pairs: Vec<serde_json::Value> = def
+            .selection
+            .iter()
+            .map(|(k, l)| serde_json::json!([k, l]))
+            .collect();
+        attrs.insert("selection".into(), pairs.into());
+    }
     let model_id = store
         .registry()
         .info
@@ -89,6 +103,9 @@ fn create_one(store: &mut Store, uid: i64, vals: &crate::xmlrpc::Struct) -> Resu
         .unwrap_or(0);
     let mut row = field_row(&model, model_id, &def, "manual");
     row.push(("create_uid".to_owned(), Value::Many2one(uid)));
+    if let Some(on_delete) = text("on_delete") {
+        row.push(("on_delete".to_owned(), Value::Str(on_delete)));
+    }
     let reg = &mut store.reg;
     if let Some(m) = reg.schema.models.get_mut(&model) {
         m.add(def);

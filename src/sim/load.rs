@@ -84,11 +84,14 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
             attrs.insert(model.clone(), per_model);
         }
     }
-    let mut store = Store::new(Registry {
+    let mut registry = Registry {
         schema,
         info,
         attrs,
-    });
+    };
+    super::custom_models::install_meta_models(&mut registry, major_version(doc));
+    let mut store = Store::new(registry);
+    super::custom_models::seed_xml_ids(&mut store);
     for (model, body) in models {
         let Some(records) = body.get("records").and_then(|r| r.as_array()) else {
             continue;
@@ -223,6 +226,26 @@ fn build_ir_model_fields(store: &mut Store, models: &serde_json::Map<String, ser
     if let Some(t) = store.table_mut("ir.model.fields") {
         t.bump_sequence(max_id + 1);
     }
+}
+
+/// The major version of the recorded server (`server_version_info[0]`, else 17).
+fn major_version(doc: &serde_json::Value) -> u32 {
+    let v = doc.get("server_version");
+    v.and_then(|v| v.get("server_version_info"))
+        .and_then(|i| i.get(0))
+        .and_then(serde_json::Value::as_u64)
+        .or_else(|| {
+            let text = v
+                .and_then(|v| v.get("server_version").or(Some(v)))?
+                .as_str()?;
+            text.split('.')
+                .next()?
+                .trim_start_matches("saas~")
+                .parse()
+                .ok()
+        })
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or(17)
 }
 
 /// The `ir.model.fields` row describing `field` of `model`.

@@ -69,6 +69,7 @@ pub(crate) fn is_read_only(method: &str) -> bool {
             | "check_access_rights"
             | "context_get"
             | "default_get"
+            | "check_object_reference"
     )
 }
 
@@ -139,6 +140,14 @@ pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
         // odoorpc asks it to browse an empty many2one. The snapshot holds no field defaults
         // (`fields_get` does not give them), so none is returned: a simplification.
         "default_get" => Ok(X::Struct(Struct::new())),
+        "check_object_reference" if c.model == "ir.model.data" => {
+            let text = |i, n| c.arg(i, n).and_then(X::as_str).unwrap_or_default();
+            super::custom_models::check_object_reference(
+                store,
+                text(0, "module"),
+                text(1, "xml_id"),
+            )
+        }
         "check_access_rights" => {
             let op = c.arg(0, "operation").and_then(X::as_str).unwrap_or("read");
             let raise = c.arg(1, "raise_exception").is_none_or(|v| !v.is_false());
@@ -582,6 +591,10 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         auth::check_access(store, c.uid, c.model, "create")?;
         return custom_fields::create(store, c.uid, arg);
     }
+    if c.model == "ir.model" {
+        auth::check_access(store, c.uid, c.model, "create")?;
+        return super::custom_models::create(store, c.uid, arg);
+    }
     auth::check_access(store, c.uid, c.model, "create")?;
     let (list, single) = match arg {
         X::Struct(s) => (vec![s], true),
@@ -595,18 +608,39 @@ fn create(store: &mut Store, c: &Call) -> Result<X, SimFault> {
         }
     };
     let mut converted = Vec::with_capacity(list.len());
+    let mut children = Vec::with_capacity(list.len());
     for vals in list {
-        converted.push(convert_vals(store, c.model, None, vals)?);
+        if c.model == "ir.ui.view" {
+            super::custom_models::check_view(store, vals)?;
+        }
+        let (own, kids) = super::custom_models::take_one2many(store, c.model, vals);
+        converted.push(convert_vals(store, c.model, None, &own)?);
+        let mut kids_converted = Vec::new();
+        for (comodel, inverse, list) in kids {
+            for kid in list {
+                kids_converted.push((
+                    comodel.clone(),
+                    inverse.clone(),
+                    convert_vals(store, &comodel, None, &kid)?,
+                ));
+            }
+        }
+        children.push(kids_converted);
     }
     if c.model == "gamification.challenge" {
         for values in &converted {
             challenge_user_domain(store, values)?;
         }
     }
-    let ids: Vec<i64> = converted
-        .into_iter()
-        .map(|values| create_record(store, c.model, values, c.uid))
-        .collect();
+    let mut ids = Vec::with_capacity(converted.len());
+    for (values, kids) in converted.into_iter().zip(children) {
+        let id = create_record(store, c.model, values, c.uid);
+        for (comodel, inverse, mut values) in kids {
+            values.push((inverse, Value::Many2one(id)));
+            create_record(store, &comodel, values, c.uid);
+        }
+        ids.push(id);
+    }
     Ok(if single {
         X::Int(ids.first().copied().unwrap_or(0))
     } else {
@@ -630,6 +664,7 @@ fn challenge_user_domain(store: &Store, values: &[(String, Value)]) -> Result<()
 fn unlink(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     let ids = ids_arg(c.arg(0, "ids"));
     auth::check_access(store, c.uid, c.model, "unlink")?;
+    super::custom_models::cascade(store, c.model, &ids);
     if let Some(t) = store.table_mut(c.model) {
         for id in ids {
             t.remove(id);

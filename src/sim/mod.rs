@@ -14,6 +14,7 @@ pub mod command;
 mod computed;
 mod create;
 mod custom_fields;
+mod custom_models;
 mod fault;
 mod gamification;
 mod http;

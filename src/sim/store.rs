@@ -70,6 +70,21 @@ impl Store {
         }
     }
 
+    /// Adds a model created at run time (`ir.model.create`, see `custom_models`).
+    pub(crate) fn add_model(
+        &mut self,
+        def: crate::record::ModelDef,
+        info: super::registry::ModelInfo,
+        attrs: std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    ) {
+        let name = def.name.clone();
+        self.reg.schema.add_model(def);
+        self.reg.info.insert(name.clone(), info);
+        self.reg.attrs.insert(name.clone(), attrs);
+        self.index.insert(name, self.tables.len());
+        self.tables.push(Table::new());
+    }
+
     pub fn registry(&self) -> &Registry {
         &self.reg
     }

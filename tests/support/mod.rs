@@ -6,6 +6,7 @@
 
 pub mod daemon;
 pub mod gamification;
+pub mod pay;
 pub mod proxy;
 pub mod replay;
 pub mod writer;

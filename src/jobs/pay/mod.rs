@@ -1,0 +1,38 @@
+//! The pay job's Odoo side: the statement models `setup` provisions (`models`, `setup`), how
+//! statements become Odoo records and back (`rows`), the pure planner from computed
+//! statements and what Odoo holds to the changes to apply (`plan`), and statements shown in a
+//! terminal or exported as CSV (`render`).
+//!
+//! `input` reads what the engine computes from; `job` is the run (`plan pay`, `run pay`).
+
+pub mod input;
+pub mod job;
+pub mod models;
+pub mod plan;
+pub mod read;
+pub mod render;
+pub mod rows;
+pub mod setup;
+pub mod writer;
+
+pub use job::{PayJob, PayOutcome, compute, current_period, run, run_current};
+pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};
+pub use setup::{SetupReport, setup};
+
+/// Why the pay job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PayJobError {
+    #[error(transparent)]
+    Odoo(#[from] crate::odoo::OdooError),
+    #[error(transparent)]
+    Engine(#[from] crate::pay::PayError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
+    #[error("Odoo sent {model}.{field} = {value}, which is not {expected}")]
+    BadValue {
+        model: &'static str,
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}

@@ -1,0 +1,43 @@
+//! The custom models statements live in, as `setup` creates them (the field list follows the
+//! recorded provisioning in `fixtures/odoo17/custom-models/`, 004–013, plus the technical
+//! fields scorekeeper needs: `x_sk_key`, the line's key and origin).
+
+use crate::pay::ComponentKind;
+
+pub const STATEMENT: &str = "x_sk_statement";
+pub const LINE: &str = "x_sk_statement_line";
+/// The technical field holding the idempotency marker of a statement or a line.
+pub const KEY: &str = "x_sk_key";
+
+/// `(name, label, ttype, relation)` of a statement's own fields (the lines' one2many is
+/// created once the line model exists).
+pub const STATEMENT_FIELDS: [(&str, &str, &str, Option<&str>); 7] = [
+    ("x_name", "Statement", "char", None),
+    ("x_sk_key", "scorekeeper key", "char", None),
+    ("x_user_id", "Salesperson", "many2one", Some("res.users")),
+    ("x_period", "Period", "char", None),
+    ("x_total", "Total", "float", None),
+    ("x_locked", "Locked", "boolean", None),
+    ("x_closed_on", "Closed on", "date", None),
+];
+
+/// The fields of a statement line, besides `x_kind` (a selection) and `x_statement_id`.
+pub const LINE_FIELDS: [(&str, &str, &str); 9] = [
+    ("x_name", "Explanation", "char"),
+    ("x_sk_key", "scorekeeper key", "char"),
+    ("x_line_key", "Line key", "char"),
+    ("x_document", "Document", "char"),
+    ("x_origin_period", "Adjusts period", "char"),
+    ("x_base", "Base", "float"),
+    ("x_rate", "Rate", "char"),
+    ("x_coefficient", "Coefficient", "float"),
+    ("x_amount", "Amount", "float"),
+];
+
+/// The `x_kind` selection: one value per component.
+pub fn kinds() -> Vec<(&'static str, &'static str)> {
+    ComponentKind::ALL
+        .iter()
+        .map(|k| (k.code(), k.label()))
+        .collect()
+}

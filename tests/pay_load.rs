@@ -1,0 +1,125 @@
+//! Statements for 1,000 people over 100,000 posted invoices (`SK_PAY_INVOICES`, default
+//! 100,000; `SK_PAY_PEOPLE`, default 1,000), through the real job against the simulator:
+//! plan, first run (every statement and line created), second run (nothing written).
+//! Wall time, RPC calls and the process's peak RSS (the simulator runs in the same process
+//! and holds the data too) are printed for BENCHMARKS.md, never asserted; only the shape
+//! (one line per invoice, nothing on the second run) is. Ignored by default:
+//! `cargo test --locked --test lib pay_load -- --ignored --nocapture`.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use scorekeeper::apply::ApplyOptions;
+use scorekeeper::record::{RecordStore, Value as RV};
+use scorekeeper::state::State;
+
+use crate::support::{Served, snapshot_sim};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "load figure for BENCHMARKS.md"]
+async fn pay_statements_for_1000_people_over_100000_invoices() {
+    let people = env_or("SK_PAY_PEOPLE", 1_000);
+    let invoices = env_or("SK_PAY_INVOICES", 100_000);
+    let sim = snapshot_sim();
+    let mut users = Vec::with_capacity(people);
+    {
+        let mut store = sim.write();
+        for i in 0..people {
+            let name = format!("Rep {i:04}");
+            let partner = store.create(
+                "res.partner",
+                vec![
+                    ("name".into(), RV::Str(name.clone())),
+                    ("active".into(), RV::Bool(true)),
+                ],
+            );
+            users.push(store.create(
+                "res.users",
+                vec![
+                    ("login".into(), RV::Str(format!("rep{i:04}"))),
+                    ("name".into(), RV::Str(name)),
+                    ("active".into(), RV::Bool(true)),
+                    ("partner_id".into(), RV::Many2one(partner)),
+                    ("company_id".into(), RV::Many2one(1)),
+                ],
+            ));
+        }
+        for i in 0..invoices {
+            let day = 1 + (i % 28);
+            store.create(
+                "account.move",
+                vec![
+                    ("name".into(), RV::Str(format!("INV/2026/{i:06}"))),
+                    ("move_type".into(), RV::Str("out_invoice".into())),
+                    ("state".into(), RV::Str("posted".into())),
+                    ("invoice_date".into(), RV::Str(format!("2026-11-{day:02}"))),
+                    ("invoice_user_id".into(), RV::Many2one(users[i % people])),
+                    ("commercial_partner_id".into(), RV::Many2one(10)),
+                    (
+                        "amount_untaxed_signed".into(),
+                        RV::Float(100.0 + (i % 997) as f64),
+                    ),
+                ],
+            );
+        }
+    }
+    let served = Served::start(sim).await;
+    let admin = served.client("admin", "admin");
+    scorekeeper::jobs::pay::setup(&admin).await.unwrap();
+    let text = "[odoo]\nurl = \"http://x\"\ndatabase = \"crm17c\"\nlogin = \"admin\"\npassword_env = \"PW\"\n\
+                [pay]\n[[pay.plans]]\nkey = \"reps\"\nname = \"Reps\"\nuser_domain = \"[('login', '=like', 'rep%')]\"\nbasic = \"5%\"\n";
+    let cfg = scorekeeper::config::load_str(std::path::Path::new("load.toml"), text, &|_| {
+        Some("x".into())
+    })
+    .unwrap();
+    let pay = cfg.pay.unwrap();
+    let nov = scorekeeper::pay::Period::parse("2026-11").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+    let opts = ApplyOptions {
+        batch_size: 2000,
+        ..ApplyOptions::default()
+    };
+    let mut state = State::open_in_memory().unwrap();
+    for (label, write) in [("plan", false), ("first run", true), ("second run", true)] {
+        let before = admin.metrics().calls;
+        let t = Instant::now();
+        let st = if write { Some(&mut state) } else { None };
+        let outcome = scorekeeper::jobs::pay::run(&admin, st, &pay, nov, today, &opts)
+            .await
+            .unwrap();
+        let lines: usize = outcome.statements.iter().map(|s| s.lines.len()).sum();
+        assert_eq!((outcome.statements.len(), lines), (people, invoices));
+        let written: usize = outcome
+            .reports
+            .iter()
+            .map(|r| r.records_written + r.created.len())
+            .sum();
+        if label == "second run" {
+            assert_eq!(written, 0);
+        }
+        println!(
+            "pay {label}: {people} people, {invoices} invoices: {:.1?}, {} RPC calls, {written} records written, peak RSS {:.0} MiB",
+            t.elapsed(),
+            admin.metrics().calls - before,
+            peak_rss_mib()
+        );
+    }
+    served.stop().await;
+}
