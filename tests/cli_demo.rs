@@ -1,23 +1,36 @@
 //! README command 1: `scorekeeper demo` runs on a fresh checkout with nothing set up, against
 //! the in-process simulator, and reports what it did.
 
-use std::process::Command;
+use std::process::{Command, Output};
 
-#[test]
-fn demo_runs_against_the_builtin_simulator() {
-    // The dataset's "today" pinned: the test must not depend on the date it runs.
+/// `scorekeeper demo ARGS` with no password in the environment: its exit, stdout and stderr.
+fn demo(args: &[&str]) -> (Output, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(["demo", "--today", "2026-11-22"])
+        .arg("demo")
+        .args(args)
         .env_remove("SCOREKEEPER_ODOO_PASSWORD")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
+}
+
+/// [`demo`] that must succeed: its stdout and stderr.
+fn demo_ok(args: &[&str]) -> (String, String) {
+    let (out, stdout, stderr) = demo(args);
     assert!(
         out.status.success(),
         "exit {:?}\n{stdout}\n{stderr}",
         out.status
     );
+    (stdout, stderr)
+}
+
+#[test]
+fn demo_runs_against_the_builtin_simulator() {
+    // The dataset's "today" pinned: the test must not depend on the date it runs.
+    let (stdout, _) = demo_ok(&["--today", "2026-11-22"]);
     assert!(stdout.contains("2000 leads (955 unassigned)"), "{stdout}");
     assert!(stdout.contains("Odoo 17.0"), "{stdout}");
     assert!(stdout.contains("admin on crm17c: uid 2"), "{stdout}");
@@ -51,17 +64,7 @@ fn demo_runs_against_the_builtin_simulator() {
 /// the current month's leaderboards have data.
 #[test]
 fn the_demo_dataset_follows_its_today() {
-    let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(["demo", "--today", "2027-03-15", "--leads", "300"])
-        .env_remove("SCOREKEEPER_ODOO_PASSWORD")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (stdout, _) = demo_ok(&["--today", "2027-03-15", "--leads", "300"]);
     let board = stdout
         .split("== leaderboard: Monthly Sales Targets")
         .nth(1)
@@ -70,12 +73,9 @@ fn the_demo_dataset_follows_its_today() {
     // The leader has invoiced something this month (the data moved with the date).
     let leader = board.lines().find(|l| l.starts_with("1 ")).unwrap();
     assert!(!leader.contains(" 0/"), "{board}");
-    let bad = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(["demo", "--today", "15/03/2027"])
-        .output()
-        .unwrap();
+    let (bad, _, bad_stderr) = demo(&["--today", "15/03/2027"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--today"));
+    assert!(bad_stderr.contains("--today"), "{bad_stderr}");
 }
 
 #[test]
@@ -119,18 +119,7 @@ fn sim_serves_on_a_free_port_and_answers_version() {
 /// rules), `check` included.
 #[test]
 fn demo_runs_against_the_odoo_19_simulator() {
-    let out = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(["demo", "--odoo", "19", "--leads", "400"])
-        .env_remove("SCOREKEEPER_ODOO_PASSWORD")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{stdout}\n{stderr}",
-        out.status
-    );
+    let (stdout, stderr) = demo_ok(&["--odoo", "19", "--leads", "400", "--today", "2026-11-22"]);
     assert!(stdout.contains("Odoo 19 simulator on"), "{stdout}");
     assert!(stdout.contains("odoo    Odoo 19.0"), "{stdout}");
     assert!(stdout.contains("profile Odoo 19: daily quota"), "{stdout}");

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use scorekeeper::apply::{self, undo};
+use scorekeeper::apply::undo;
 use scorekeeper::config::PointRule;
 use scorekeeper::gamification::compute::MissingRows;
 use scorekeeper::jobs::gamification::{self, ClientWriter, KEY_FIELD, ensure_key_fields};
@@ -18,7 +18,7 @@ use scorekeeper::state::{RunId, State};
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::Served;
-use crate::support::gamification::{apply_options, invoice_rule, options, sim_at_074};
+use crate::support::gamification::{apply_options, book_karma, invoice_rule, options, sim_at_074};
 
 const GOAL: &str = "gamification.goal";
 const GRANT: &str = "gamification.badge.user";
@@ -136,10 +136,7 @@ async fn run_once(client: &OdooClient, state: &mut State, rules: &[PointRule]) -
         .await
         .unwrap();
     assert!(report.failures.is_empty(), "{report}");
-    let karma = gamification::karma_plan(client, rules).await.unwrap();
-    let karma_report = apply::apply(&karma, state, &ClientWriter::new(client), &apply_options())
-        .await
-        .unwrap();
+    let karma_report = book_karma(client, rules, state).await;
     assert!(karma_report.failures.is_empty(), "{karma_report}");
     vec![report.run_id, karma_report.run_id]
 }
@@ -167,15 +164,7 @@ async fn duplicates_are_healed_by_one_run_and_undo_of_the_repair_restores_them()
     .await
     .unwrap();
     assert!(first.failures.is_empty(), "{first}");
-    let karma = gamification::karma_plan(&client, &rules).await.unwrap();
-    apply::apply(
-        &karma,
-        &mut state,
-        &ClientWriter::new(&client),
-        &apply_options(),
-    )
-    .await
-    .unwrap();
+    book_karma(&client, &rules, &mut state).await;
     let clean = seen(&served.sim);
     assert_eq!(clean.grants.get(&(2, 1)), Some(&1), "{clean:?}");
     assert!(

@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use scorekeeper::apply;
 use scorekeeper::config::PointRule;
-use scorekeeper::jobs::gamification::{self, ClientWriter};
+use scorekeeper::jobs::gamification;
 use scorekeeper::record::Value as RV;
 use scorekeeper::sim::Sim;
 use scorekeeper::state::State;
 
 use crate::support::Served;
-use crate::support::gamification::{apply_options, invoice_rule, sim_at_074};
+use crate::support::gamification::{book_karma, invoice_rule, sim_at_074};
 
 /// Points per salesperson over `since..=until`, computed from the store by hand: posted
 /// customer invoices, 1 point per whole 1,000 untaxed.
@@ -94,18 +93,8 @@ async fn the_trial_replays_dated_history_per_person_against_what_odoo_holds() {
     assert_eq!(narrow_total, expected_narrow);
 
     // Once the rules are booked, the trial over all history differs by nothing.
-    let plan = gamification::karma_plan(&client, &rules[..1])
-        .await
-        .unwrap();
     let mut state = State::open_in_memory().unwrap();
-    apply::apply(
-        &plan,
-        &mut state,
-        &ClientWriter::new(&client),
-        &apply_options(),
-    )
-    .await
-    .unwrap();
+    book_karma(&client, &rules[..1], &mut state).await;
     let all = gamification::trial_report(
         &client,
         &rules[..1],

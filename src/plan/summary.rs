@@ -87,37 +87,25 @@ impl Plan {
                     values,
                     key,
                     reason,
-                } => {
-                    let mut fields = Map::new();
-                    for (field, value) in values {
-                        fields.insert(field.clone(), value_to_json(value));
-                    }
-                    json!({
-                        "kind": "create",
-                        "model": model,
-                        "key": key.as_str(),
-                        "reason": reason,
-                        "values": fields,
-                    })
-                }
+                } => json!({
+                    "kind": "create",
+                    "model": model,
+                    "key": key.as_str(),
+                    "reason": reason,
+                    "values": values_json(values),
+                }),
                 ChangeRef::Unlink {
                     model,
                     id,
                     values,
                     reason,
-                } => {
-                    let mut fields = Map::new();
-                    for (field, value) in values {
-                        fields.insert(field.clone(), value_to_json(value));
-                    }
-                    json!({
-                        "kind": "unlink",
-                        "model": model,
-                        "id": id,
-                        "reason": reason,
-                        "values": fields,
-                    })
-                }
+                } => json!({
+                    "kind": "unlink",
+                    "model": model,
+                    "id": id,
+                    "reason": reason,
+                    "values": values_json(values),
+                }),
             })
             .collect();
         let mut out = json!({
@@ -133,6 +121,15 @@ impl Plan {
         }
         out
     }
+}
+
+/// A record's values as a JSON object, in the journal's encoding.
+fn values_json(values: &[(String, crate::record::Value)]) -> Json {
+    let mut fields = Map::new();
+    for (field, value) in values {
+        fields.insert(field.clone(), value_to_json(value));
+    }
+    Json::Object(fields)
 }
 
 impl fmt::Display for Summary<'_> {

@@ -133,3 +133,22 @@ pub fn invoice_rule() -> scorekeeper::config::PointRule {
         date_field: Some("invoice_date".into()),
     }
 }
+
+/// Plans the karma entries of `rules` and applies them as the job does; the apply report.
+pub async fn book_karma(
+    client: &scorekeeper::odoo::OdooClient,
+    rules: &[scorekeeper::config::PointRule],
+    state: &mut scorekeeper::state::State,
+) -> scorekeeper::apply::ApplyReport {
+    let plan = scorekeeper::jobs::gamification::karma_plan(client, rules)
+        .await
+        .unwrap();
+    scorekeeper::apply::apply(
+        &plan,
+        state,
+        &scorekeeper::jobs::gamification::ClientWriter::new(client),
+        &apply_options(),
+    )
+    .await
+    .unwrap()
+}
