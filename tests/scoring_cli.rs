@@ -128,10 +128,19 @@ async fn setup_run_plan_explain_undo_through_the_binary() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(&format!("score {score}")), "{text}");
+    // The salesperson by name, the id beside it.
+    let owner = owners[&lead];
+    let name = client
+        .read("res.users", &[owner], &["display_name"])
+        .await
+        .unwrap()[0]
+        .get("display_name")
+        .and_then(X::as_str)
+        .unwrap()
+        .to_owned();
     assert!(
         text.contains(&format!(
-            "routing\nalready assigned to user {}: only unassigned (or stale) leads are routed",
-            owners[&lead]
+            "routing\nalready assigned to {name} (user {owner}): only unassigned (or stale) leads are routed"
         )),
         "{text}"
     );

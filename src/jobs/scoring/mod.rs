@@ -1070,9 +1070,24 @@ impl<'a> ScoringJob<'a> {
             match eval.routing.as_ref().and_then(|o| o.routings.get(&lead)) {
                 Some(r) => out.push_str(&format!("routing\n{r}")),
                 None => match row.user_id {
-                    Some(uid) => out.push_str(&format!(
-                        "routing\nalready assigned to user {uid}: only unassigned (or stale) leads are routed\n"
-                    )),
+                    Some(uid) => {
+                        // People know a salesperson by name; the id stays for the admin.
+                        let name = self
+                            .client
+                            .read("res.users", &[uid], &["display_name"])
+                            .await?
+                            .first()
+                            .and_then(|r| r.get("display_name"))
+                            .and_then(Wire::as_str)
+                            .map(str::to_owned);
+                        let who = match name {
+                            Some(name) => format!("{name} (user {uid})"),
+                            None => format!("user {uid}"),
+                        };
+                        out.push_str(&format!(
+                            "routing\nalready assigned to {who}: only unassigned (or stale) leads are routed\n"
+                        ));
+                    }
                     None => out.push_str(&format!(
                         "routing\nscore {} is below every team's minimum\n",
                         row.scored.score
