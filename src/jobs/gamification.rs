@@ -761,7 +761,9 @@ pub async fn run(
         .fold((0, 0), |(g, r), (eg, er)| (g + eg, r + er));
     if (generated, removed) != (want_generated, want_removed) {
         outcome.surprises.push(format!(
-            "starting challenge(s) {:?}: Odoo generated {generated} goal(s) and deleted              {removed} (predicted {want_generated} and {want_removed}); the next run computes              what it generated",
+            "starting challenge(s) {:?}: Odoo generated {generated} goal(s) and deleted \
+             {removed} (predicted {want_generated} and {want_removed}); the next run computes \
+             what it generated",
             outcome.started
         ));
     }
