@@ -274,7 +274,12 @@ impl ClientWriter<'_> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let field = self.key_field(model)?;
+        // Models keyed only by the exact field (statements) have no text field to search.
+        let field = match (self.key_fields.get(model), exact_field) {
+            (Some(f), _) => Some(f.as_str()),
+            (None, Some(_)) => None,
+            (None, None) => Some(self.key_field(model)?),
+        };
         // One search: `'|'`-joined leaves (the exact field `in` the keys, and one ilike per
         // marker), then the key checked here, since ilike is case-insensitive and may be
         // unaccented.
@@ -283,14 +288,19 @@ impl ClientWriter<'_> {
             let wanted = keys.iter().map(|k| Value::from(k.as_str())).collect();
             leaves.push(leaf(exact, "in", Value::Array(wanted)));
         }
-        leaves.extend(
-            keys.iter()
-                .map(|k| leaf(field, "ilike", Value::from(k.marker()))),
-        );
+        if let Some(field) = field {
+            leaves.extend(
+                keys.iter()
+                    .map(|k| leaf(field, "ilike", Value::from(k.marker()))),
+            );
+        }
         let mut domain: Vec<Value> = (1..leaves.len()).map(|_| Value::from("|")).collect();
         domain.extend(leaves);
-        let mut fields = vec![Value::from(field)];
-        fields.extend(exact_field.map(Value::from));
+        let fields: Vec<Value> = field
+            .into_iter()
+            .chain(exact_field)
+            .map(Value::from)
+            .collect();
         let mut kwargs = Struct::new();
         kwargs.push("fields", Value::Array(fields));
         kwargs.push("context", Value::Struct(no_active_test()));
@@ -301,7 +311,7 @@ impl ClientWriter<'_> {
             .await
             .map_err(classify)?;
         let text_of = |s: &Struct, f: &str| s.get(f).and_then(Value::as_str).map(str::to_owned);
-        // (id, text, exact key)
+        // (id, text, exact key), in id order.
         let rows: Vec<(i64, String, Option<String>)> = match v {
             Value::Array(rows) => rows
                 .iter()
@@ -309,22 +319,33 @@ impl ClientWriter<'_> {
                     let s = r.as_struct()?;
                     Some((
                         s.get("id")?.as_i64()?,
-                        text_of(s, field).unwrap_or_default(),
+                        field.and_then(|f| text_of(s, f)).unwrap_or_default(),
                         exact_field.and_then(|f| text_of(s, f)),
                     ))
                 })
                 .collect(),
             _ => Vec::new(),
         };
+        // Exact keys by hash (a batch of thousands of keys stays linear); the first (lowest
+        // id) record carrying a key is the one kept. Markers are looked for only when the
+        // model has a text field.
+        let mut exact: std::collections::HashMap<&str, i64> =
+            std::collections::HashMap::with_capacity(rows.len());
+        for (id, _, key) in &rows {
+            if let Some(key) = key {
+                exact.entry(key.as_str()).or_insert(*id);
+            }
+        }
         Ok(keys
             .iter()
             .map(|key| {
-                let marker = key.marker();
-                rows.iter()
-                    .find(|(_, text, exact)| {
-                        exact.as_deref() == Some(key.as_str()) || text.contains(&marker)
-                    })
-                    .map(|(id, ..)| *id)
+                exact.get(key.as_str()).copied().or_else(|| {
+                    field?;
+                    let marker = key.marker();
+                    rows.iter()
+                        .find(|(_, text, _)| text.contains(&marker))
+                        .map(|(id, ..)| *id)
+                })
             })
             .collect())
     }
