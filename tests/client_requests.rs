@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use scorekeeper::record::FieldType;
 use scorekeeper::xmlrpc::{Struct, Value, decode_call};
 
 use crate::client_fake_odoo::{FakeOdoo, Request, client_with_secret, recorded, transcript};
@@ -85,23 +86,11 @@ async fn fields_get_with_attributes() {
     ];
     let fields = client.fields_get("crm.lead", &attrs).await.unwrap();
     assert_same_call(&s.object_requests()[0], 17);
-    let country = fields.get("country_id").and_then(Value::as_struct).unwrap();
-    assert_eq!(
-        country.get("type").and_then(Value::as_str),
-        Some("many2one")
-    );
-    assert_eq!(
-        country.get("relation").and_then(Value::as_str),
-        Some("res.country")
-    );
-    let score = fields
-        .get("x_lead_score")
-        .and_then(Value::as_struct)
-        .unwrap();
-    assert_eq!(
-        score.get("string").and_then(Value::as_str),
-        Some("Lead Score")
-    );
+    let country = fields.field("country_id").unwrap();
+    assert_eq!(country.ty, FieldType::Many2one);
+    assert_eq!(country.relation.as_deref(), Some("res.country"));
+    let score = fields.field("x_lead_score").unwrap();
+    assert_eq!(score.string, "Lead Score");
 }
 
 #[tokio::test]

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 
 use crate::config::{Diagnostic, FieldRef};
 use crate::odoo::{OdooClient, OdooError};
-use crate::record::{FieldDef, FieldType, ModelDef, Schema};
-use crate::xmlrpc::{Struct, Value};
+use crate::record::{ModelDef, Schema};
 
 /// `fields_get` answers by model, fetched once each; `None` = the model does not exist.
 #[derive(Default)]
 pub(super) struct Models {
-    by_name: HashMap<String, Option<Struct>>,
+    by_name: HashMap<String, Option<ModelDef>>,
 }
 
 impl Models {
@@ -20,7 +19,7 @@ impl Models {
         &mut self,
         client: &OdooClient,
         model: &str,
-    ) -> Result<Option<&Struct>, OdooError> {
+    ) -> Result<Option<&ModelDef>, OdooError> {
         if !self.by_name.contains_key(model) {
             let fields = fields_of(client, model).await?;
             self.by_name.insert(model.to_owned(), fields);
@@ -31,20 +30,8 @@ impl Models {
     /// What was fetched, as the domain module's schema (type and relation of each field).
     pub(super) fn schema(&self) -> Schema {
         let mut schema = Schema::default();
-        for (name, fields) in &self.by_name {
-            let Some(fields) = fields else { continue };
-            let mut def = ModelDef::new(name.clone());
-            for (field, meta) in fields.iter() {
-                let meta = meta.as_struct();
-                let attr = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
-                let ty = FieldType::parse(attr("type").unwrap_or(""));
-                let mut f = FieldDef::new(field, ty);
-                if let Some(r) = attr("relation").filter(|r| !r.is_empty()) {
-                    f = f.with_relation(r);
-                }
-                def.add(f);
-            }
-            schema.add_model(def);
+        for def in self.by_name.values().flatten() {
+            schema.add_model(def.clone());
         }
         schema
     }
@@ -73,8 +60,9 @@ pub(super) async fn verify_fields_with(
                 diags.push(r.unknown_model(&model));
                 break;
             };
-            let Some(meta) = fields.get(segment) else {
-                let mut d = r.unknown_field(&model, segment, fields.keys());
+            let Some(meta) = fields.field(segment) else {
+                let mut d =
+                    r.unknown_field(&model, segment, fields.fields.keys().map(String::as_str));
                 // A field this Odoo version removed (`mobile` on 19) says so and what to use.
                 if let Some(gone) = client
                     .profile()
@@ -90,20 +78,10 @@ pub(super) async fn verify_fields_with(
             if i + 1 == segments.len() {
                 break;
             }
-            let relation = meta
-                .as_struct()
-                .and_then(|m| m.get("relation"))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty());
-            match relation {
-                Some(comodel) => model = comodel.to_owned(),
+            match &meta.relation {
+                Some(comodel) => model = comodel.clone(),
                 None => {
-                    let ty = meta
-                        .as_struct()
-                        .and_then(|m| m.get("type"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("non-relational");
-                    diags.push(r.not_relational(&model, segment, ty));
+                    diags.push(r.not_relational(&model, segment, meta.ty.as_str()));
                     break;
                 }
             }
@@ -113,7 +91,7 @@ pub(super) async fn verify_fields_with(
 }
 
 /// `None` when the model does not exist (Odoo: fault 2 "Object x doesn't exist").
-async fn fields_of(client: &OdooClient, model: &str) -> Result<Option<Struct>, OdooError> {
+async fn fields_of(client: &OdooClient, model: &str) -> Result<Option<ModelDef>, OdooError> {
     match client.fields_get(model, &["type", "relation"]).await {
         Ok(fields) => Ok(Some(fields)),
         Err(OdooError::UserError { message, .. }) if message.contains("doesn't exist") => Ok(None),

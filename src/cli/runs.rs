@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr as _;
 
 use super::{Failure, write_out};
 use crate::odoo::OdooClient;
-use crate::record::Value;
+use crate::record::{FieldType, Value};
 use crate::state::{EntryChange, JournalEntry, RunId, RunInfo, State};
 use crate::xmlrpc::Value as X;
 
@@ -138,11 +138,9 @@ async fn names(client: &OdooClient, entries: &[JournalEntry]) -> Names {
         };
         for field in fields {
             if let Some(rel) = meta
-                .get(field)
-                .and_then(X::as_struct)
-                .filter(|f| f.get("type").and_then(X::as_str) == Some("many2one"))
-                .and_then(|f| f.get("relation"))
-                .and_then(X::as_str)
+                .field(field)
+                .filter(|f| f.ty == FieldType::Many2one)
+                .and_then(|f| f.relation.as_deref())
             {
                 names
                     .relations

@@ -22,7 +22,6 @@ mod keys;
 mod points;
 mod read;
 mod setup;
-mod wire;
 mod writer;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -44,16 +43,16 @@ use crate::gamification::rewards::{self, RewardInput};
 use crate::gamification::side_effects::{self, SideEffect};
 use crate::odoo::{OdooClient, OdooError};
 use crate::plan::{FieldChange, InvalidKey, Plan};
-use crate::record::Value;
+use crate::record::{FieldType, Value};
 use crate::state::State;
 use crate::xmlrpc;
 
+pub(crate) use crate::odoo::Row;
 pub use job::GamificationJob;
 pub use keys::{KEY_FIELD, KeyFields, ensure_key_fields, key_fields};
 pub use points::{karma_plan, trial, trial_report};
 pub(crate) use read::marker_key;
 pub use setup::{SetupReport, setup};
-pub(crate) use wire::Row;
 pub use writer::{ClientWriter, goal_key};
 
 /// Why the gamification job could not plan or run.
@@ -61,6 +60,8 @@ pub use writer::{ClientWriter, goal_key};
 pub enum GamificationError {
     #[error(transparent)]
     Odoo(#[from] OdooError),
+    #[error(transparent)]
+    Row(#[from] crate::odoo::RowError),
     #[error("unexpected answer for {what}: {detail}")]
     Unexpected { what: String, detail: String },
     #[error("{what}: {error}")]
@@ -377,14 +378,10 @@ async fn resolve_date_types(
             .filter(|d| d.model == model && overrides.contains_key(&d.name))
         {
             if let Some(date) = def.date_field.as_mut() {
-                let ty = fields
-                    .get(&date.name)
-                    .and_then(|f| f.as_struct())
-                    .and_then(|f| f.get("type"))
-                    .and_then(xmlrpc::Value::as_str);
+                let ty = fields.field(&date.name).map(|f| &f.ty);
                 match ty {
-                    Some("datetime") => date.is_datetime = true,
-                    Some("date") => date.is_datetime = false,
+                    Some(FieldType::Datetime) => date.is_datetime = true,
+                    Some(FieldType::Date) => date.is_datetime = false,
                     _ => {
                         return Err(GamificationError::Unexpected {
                             what: format!("goal definition '{}'", def.name),

@@ -9,7 +9,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use super::client::{OdooClient, unexpected};
 use super::error::OdooError;
 use super::transport::LIST_OF_IDS;
-use crate::record::IdSet;
+use crate::record::{FieldDef, IdSet, ModelDef};
 use crate::xmlrpc::{Struct, Value};
 
 /// `search` options; `None` leaves Odoo's default (no offset, no limit, the model's order).
@@ -251,21 +251,35 @@ impl OdooClient {
         records(&format!("{model}.read_group"), v)
     }
 
-    /// `fields_get(attributes=...)`: field name → its attributes.
-    pub async fn fields_get(&self, model: &str, attributes: &[&str]) -> Result<Struct, OdooError> {
+    /// `fields_get(attributes=...)` as the one field-metadata model (`record::ModelDef`).
+    /// `type` is always asked for (after the caller's), since every field's metadata starts from its type.
+    pub async fn fields_get(
+        &self,
+        model: &str,
+        attributes: &[&str],
+    ) -> Result<ModelDef, OdooError> {
+        let mut asked = attributes.to_vec();
+        if !asked.contains(&"type") {
+            asked.push("type");
+        }
         let mut kwargs = Struct::new();
-        kwargs.push("attributes", strings(attributes));
+        kwargs.push("attributes", strings(&asked));
+        let call = format!("{model}.fields_get");
         let v = self
             .execute_kw(model, "fields_get", Vec::new(), kwargs)
             .await?;
-        match v {
-            Value::Struct(s) => Ok(s),
-            other => Err(unexpected(
-                &format!("{model}.fields_get"),
-                "a struct of fields",
-                &other,
-            )),
+        let Value::Struct(fields) = v else {
+            return Err(unexpected(&call, "a struct of fields", &v));
+        };
+        let mut def = ModelDef::new(model);
+        for (name, attrs) in fields.iter() {
+            let field = serde_json::to_value(crate::jsonrpc::Json(attrs))
+                .ok()
+                .and_then(|json| FieldDef::from_json(name, &json))
+                .ok_or_else(|| unexpected(&call, "field attributes with a type", attrs))?;
+            def.add(field);
         }
+        Ok(def)
     }
 
     /// One `write(ids, values)`; ids are sent as given.

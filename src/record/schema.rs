@@ -181,8 +181,9 @@ impl FieldDef {
         Some(FieldDef {
             name: name.to_owned(),
             string: str_attr("string").unwrap_or_else(|| name.to_owned()),
-            relation: str_attr("relation"),
-            relation_field: str_attr("relation_field"),
+            // Odoo sends no relation (or an empty one) for non-relational fields.
+            relation: str_attr("relation").filter(|s| !s.is_empty()),
+            relation_field: str_attr("relation_field").filter(|s| !s.is_empty()),
             required: bool_attr("required"),
             readonly: bool_attr("readonly"),
             store: obj.get("store").and_then(|v| v.as_bool()).unwrap_or(true),

@@ -16,7 +16,7 @@ use crate::xmlrpc;
 
 use super::GamificationError;
 use super::keys::{KEY_FIELD, KeyFields, key_fields};
-use super::wire::Row;
+use crate::odoo::Row;
 
 fn rule_domain(rule: &PointRule) -> Result<Vec<xmlrpc::Value>, GamificationError> {
     let lit = Domain::parse(&rule.domain)

@@ -18,7 +18,7 @@ use crate::plan::IdemKey;
 use crate::xmlrpc::Value;
 
 use super::GamificationError;
-use super::wire::Row;
+use crate::odoo::Row;
 
 const CHALLENGE_FIELDS: &[&str] = &[
     "name",

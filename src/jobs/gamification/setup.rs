@@ -10,7 +10,7 @@ use crate::odoo::OdooClient;
 use crate::xmlrpc::{Struct, Value};
 
 use super::GamificationError;
-use super::wire::Row;
+use crate::odoo::Row;
 
 /// What setup did.
 #[derive(Clone, Debug, Default, PartialEq)]

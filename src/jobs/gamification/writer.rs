@@ -10,7 +10,7 @@ use crate::record;
 use crate::xmlrpc::Value;
 
 use super::keys::{KEY_FIELD, KEYED_MODELS, KeyFields, key_fields};
-use super::wire::Row;
+use crate::odoo::Row;
 
 /// The gamification job's door to Odoo for `apply`: the generic client writer (grouped
 /// writes, batch creates, markers in `reason`/`comment`), except that a goal's key is found

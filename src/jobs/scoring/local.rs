@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::wire::field_defs;
 use crate::domain::{MemorySource, RecordSource};
 use crate::odoo::{OdooClient, OdooError, SearchOptions, from_wire_typed, leaf};
 use crate::record::{FieldDef, IdSet, Value};
@@ -63,7 +62,7 @@ impl<'a> Loader<'a> {
             .client
             .fields_get(model, &["type", "relation", "relation_field", "store"])
             .await?;
-        let defs = field_defs(&answer);
+        let defs: Vec<FieldDef> = answer.fields.into_values().collect();
         // Only the fields actually read become columns (added in `put_rows`): a lead model
         // has ~150 fields and the pass may hold tens of thousands of leads.
         self.src

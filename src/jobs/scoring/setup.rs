@@ -15,11 +15,8 @@ async fn score_field_type(
 ) -> Result<Option<String>, OdooError> {
     let fields = client.fields_get(LEAD_MODEL, &["type"]).await?;
     Ok(fields
-        .get(&cfg.score_field)
-        .and_then(Value::as_struct)
-        .and_then(|a| a.get("type"))
-        .and_then(Value::as_str)
-        .map(str::to_owned))
+        .field(&cfg.score_field)
+        .map(|f| f.ty.as_str().to_owned()))
 }
 
 /// Diagnostics (exit 2) and notes about the score field, for `check`.

@@ -2,8 +2,7 @@
 //! (as `domain::Lit`) to push down, and fields_get answers to field metadata.
 
 use crate::domain::{Domain, Lit};
-use crate::record::{FieldDef, FieldType};
-use crate::xmlrpc::{Struct, Value};
+use crate::xmlrpc::Value;
 
 /// A domain's items (operators and leaves) as the wire list Odoo expects.
 pub fn domain_items(domain: &Domain) -> Vec<Value> {
@@ -13,30 +12,6 @@ pub fn domain_items(domain: &Domain) -> Vec<Value> {
 /// `A AND B` as wire items.
 pub fn and_items(a: &Domain, b: &Domain) -> Vec<Value> {
     domain_items(&Domain::and(a.clone(), b.clone()))
-}
-
-/// Field metadata from a `fields_get(attributes=[type, relation, relation_field, store])`.
-pub fn field_defs(answer: &Struct) -> Vec<FieldDef> {
-    answer
-        .iter()
-        .filter_map(|(name, attrs)| {
-            let attrs = attrs.as_struct()?;
-            let ty = FieldType::parse(attrs.get("type")?.as_str()?);
-            let mut def = FieldDef::new(name, ty);
-            def.relation = attrs
-                .get("relation")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-            def.relation_field = attrs
-                .get("relation_field")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
-            def.store = attrs.get("store").and_then(Value::as_bool).unwrap_or(true);
-            Some(def)
-        })
-        .collect()
 }
 
 /// Whether a domain uses an operator the in-memory pass cannot reproduce from the records it
