@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 use super::error::OdooError;
+use super::http_post::http_client;
 use super::jsonrpc_transport::JsonRpcTransport;
 use super::metrics::{Metrics, MetricsSnapshot};
 use super::profile::Profile;
@@ -16,7 +17,7 @@ use super::retry::RetryPolicy;
 use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
-use super::xmlrpc_transport::{XmlRpcTransport, http_client};
+use super::xmlrpc_transport::XmlRpcTransport;
 use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
 use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
