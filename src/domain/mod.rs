@@ -13,6 +13,9 @@
 //! non-stored fields without values in the source are not modelled.
 
 mod bind;
+mod coerce;
+mod compile;
+mod compiled;
 mod error;
 mod eval;
 mod like;

@@ -573,7 +573,7 @@ impl Domain {
                 .and_then(Operand::as_str)
                 == Some("active")
         });
-        if explicit_active && !super::eval::has_top_active(&root) {
+        if explicit_active && !super::compile::has_top_active(&root) {
             // The leaf was simplified away (e.g. `['|', TRUE, ('active', '=', False)]`) but it
             // still switches off Odoo's implicit `active = True`: keep a leaf that does the same
             // and matches everything, so evaluation and push-down agree.

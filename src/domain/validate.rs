@@ -2,10 +2,9 @@
 //! paths and inside `any`), operators Odoo does not know, paths through non-relational fields,
 //! and right-hand values Odoo could not convert, reported in the order Odoo reports them.
 
+use super::coerce::{Kind, hierarchy_on_scalar, invalid_field, invalid_leaf, kind_of};
+use super::compile::compile_scalar;
 use super::error::{DomainError, DomainErrorKind as K};
-use super::eval::{
-    Kind, compile_scalar, hierarchy_on_scalar, invalid_field, invalid_leaf, kind_of,
-};
 use super::operand::Operand;
 use super::tree::{Domain, Node, Op};
 use crate::record::{FieldDef, FieldType, Schema};
