@@ -13,6 +13,7 @@
 //! non-stored fields without values in the source are not modelled.
 
 mod bind;
+mod build;
 mod coerce;
 mod compile;
 mod compiled;
