@@ -11,7 +11,9 @@ use super::report::CallStats;
 use super::{ApplyError, ApplyOptions, Call, OdooWriter, once};
 use crate::plan::{IdemKey, same_value};
 use crate::record::Value;
-use crate::state::{EntryChange, EntryStatus, JournalEntry, Outcome, RunId, RunStatus, State};
+use crate::state::{
+    Doubt, EntryChange, EntryStatus, JournalEntry, Outcome, RunId, RunInfo, RunStatus, State,
+};
 
 /// A planned entry that Odoo now holds neither the old nor the new value for.
 #[derive(Clone, Debug, PartialEq)]
@@ -94,32 +96,107 @@ pub async fn reconcile<W: OdooWriter>(
 ) -> Result<ReconcileReport, ApplyError> {
     let entries = state.planned_entries()?;
     let unfinished = state.unfinished_runs()?;
-    let mut report = ReconcileReport {
-        entries: entries.len(),
-        ..ReconcileReport::default()
+    let mut r = Reconciler {
+        writer,
+        opts,
+        now: state.now(),
+        deadline: chrono::Duration::from_std(opts.request_deadline).unwrap_or_default(),
+        report: ReconcileReport {
+            entries: entries.len(),
+            ..ReconcileReport::default()
+        },
+        outcomes: Vec::new(),
+        keys: Vec::new(),
+        settled: Vec::new(),
     };
     if entries.is_empty() && unfinished.is_empty() {
-        return Ok(report);
+        return Ok(r.report);
     }
+    let by_kind = ByKind::of(&entries);
+    for (model, entries) in by_kind.writes {
+        r.writes(model, &entries).await?;
+    }
+    for (model, entries) in by_kind.creates {
+        // Read before any call, since a `&State` may not be held across one (not `Sync`).
+        let doubts = state.doubts(&create_keys(&entries))?;
+        r.creates(&doubts, model, &entries).await?;
+    }
+    for (model, entries) in by_kind.unlinks {
+        r.unlinks(model, &entries).await?;
+    }
+    state.record_outcomes(&r.outcomes, &r.keys)?;
+    state.clear_doubts(&r.settled)?;
+    let mut report = r.report;
+    close_runs(state, &entries, unfinished, &mut report)?;
+    if report.entries > 0 {
+        tracing::info!(
+            entries = report.entries,
+            applied = report.applied,
+            not_applied = report.not_applied,
+            conflicts = report.conflicts.len(),
+            "reconciled interrupted runs"
+        );
+    }
+    Ok(report)
+}
 
-    let mut writes: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
-    let mut creates: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
-    let mut unlinks: BTreeMap<&str, Vec<&JournalEntry>> = BTreeMap::new();
-    for entry in &entries {
-        match entry.change {
-            EntryChange::Write { .. } => writes.entry(&entry.model).or_default().push(entry),
-            EntryChange::Create { .. } => creates.entry(&entry.model).or_default().push(entry),
-            EntryChange::Unlink { .. } => unlinks.entry(&entry.model).or_default().push(entry),
+/// Planned entries by kind, then by model.
+#[derive(Default)]
+struct ByKind<'e> {
+    writes: BTreeMap<&'e str, Vec<&'e JournalEntry>>,
+    creates: BTreeMap<&'e str, Vec<&'e JournalEntry>>,
+    unlinks: BTreeMap<&'e str, Vec<&'e JournalEntry>>,
+}
+
+impl<'e> ByKind<'e> {
+    fn of(entries: &'e [JournalEntry]) -> Self {
+        let mut by = ByKind::default();
+        for entry in entries {
+            let kind = match entry.change {
+                EntryChange::Write { .. } => &mut by.writes,
+                EntryChange::Create { .. } => &mut by.creates,
+                EntryChange::Unlink { .. } => &mut by.unlinks,
+            };
+            kind.entry(entry.model.as_str()).or_default().push(entry);
         }
+        by
+    }
+}
+
+/// What one reconciliation pass gathers before it is recorded in one transaction.
+struct Reconciler<'w, W> {
+    writer: &'w W,
+    opts: &'w ApplyOptions,
+    now: chrono::DateTime<chrono::Utc>,
+    deadline: chrono::Duration,
+    report: ReconcileReport,
+    outcomes: Vec<Outcome>,
+    /// Keys found on created records: (key, model, id, run).
+    keys: Vec<(IdemKey, String, i64, RunId)>,
+    /// Doubtful keys settled (found, or past their deadline).
+    settled: Vec<IdemKey>,
+}
+
+impl<W: OdooWriter> Reconciler<'_, W> {
+    fn settle(
+        &mut self,
+        entry: &JournalEntry,
+        status: EntryStatus,
+        detail: String,
+        id: Option<i64>,
+    ) {
+        tally(&mut self.report, entry, status, &detail);
+        self.outcomes.push(Outcome {
+            run_id: entry.run_id.clone(),
+            seq: entry.seq,
+            status,
+            detail: Some(detail),
+            record_id: id,
+        });
     }
 
-    let clock_now = state.now();
-    let deadline = chrono::Duration::from_std(opts.request_deadline).unwrap_or_default();
-    let mut outcomes = Vec::new();
-    let mut keys = Vec::new();
-    // Doubtful keys settled (found, or past their deadline).
-    let mut settled = Vec::new();
-    for (model, entries) in writes {
+    /// Writes of one model: one read of the fields they wrote, then each compared.
+    async fn writes(&mut self, model: &str, entries: &[&JournalEntry]) -> Result<(), ApplyError> {
         let ids: Vec<i64> = entries
             .iter()
             .filter_map(|e| e.record_id)
@@ -135,9 +212,16 @@ pub async fn reconcile<W: OdooWriter>(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let current = read_current(writer, model, &ids, &fields, opts, &mut report.calls)
-            .await
-            .map_err(ApplyError::Reconcile)?;
+        let current = read_current(
+            self.writer,
+            model,
+            &ids,
+            &fields,
+            self.opts,
+            &mut self.report.calls,
+        )
+        .await
+        .map_err(ApplyError::Reconcile)?;
         for entry in entries {
             let EntryChange::Write { field, old, new } = &entry.change else {
                 continue;
@@ -164,8 +248,8 @@ pub async fn reconcile<W: OdooWriter>(
                     // its deadline (counted from when its failure was journaled, after it
                     // was sent) has passed, so the journal never calls it "not applied"
                     // while it can still happen.
-                    if may_still_run(entry, clock_now, deadline) {
-                        report.in_doubt += 1;
+                    if may_still_run(entry, self.now, self.deadline) {
+                        self.report.in_doubt += 1;
                         continue;
                     }
                     (
@@ -180,38 +264,33 @@ pub async fn reconcile<W: OdooWriter>(
                     ),
                 ),
             };
-            tally(&mut report, entry, status, &detail);
-            outcomes.push(Outcome {
-                run_id: entry.run_id.clone(),
-                seq: entry.seq,
-                status,
-                detail: Some(detail),
-                record_id: None,
-            });
+            self.settle(entry, status, detail, None);
         }
+        Ok(())
     }
-    for (model, entries) in creates {
-        for chunk in entries.chunks(opts.batch_size.max(1)) {
-            let wanted: Vec<IdemKey> = chunk
-                .iter()
-                .filter_map(|e| match &e.change {
-                    EntryChange::Create { key, .. } => Some(key.clone()),
-                    EntryChange::Write { .. } | EntryChange::Unlink { .. } => None,
-                })
-                .collect();
+
+    /// Creates of one model: applied if a record carries the key, in batches of keys.
+    async fn creates(
+        &mut self,
+        doubts: &HashMap<IdemKey, Doubt>,
+        model: &str,
+        entries: &[&JournalEntry],
+    ) -> Result<(), ApplyError> {
+        for chunk in entries.chunks(self.opts.batch_size.max(1)) {
+            let wanted = create_keys(chunk);
             let found = once(
-                &mut report.calls,
+                &mut self.report.calls,
                 Call::Find,
-                writer.find_by_keys(model, &wanted),
+                self.writer.find_by_keys(model, &wanted),
             )
             .await
             .map_err(ApplyError::Reconcile)?;
-            let doubts = state.doubts(&wanted)?;
             for ((entry, key), found) in chunk.iter().zip(&wanted).zip(found) {
                 let (status, detail) = match found {
                     Some(id) => {
-                        keys.push((key.clone(), model.to_owned(), id, entry.run_id.clone()));
-                        settled.push(key.clone());
+                        self.keys
+                            .push((key.clone(), model.to_owned(), id, entry.run_id.clone()));
+                        self.settled.push(key.clone());
                         (
                             EntryStatus::Applied,
                             format!("reconciled: {model} {id} carries the key"),
@@ -220,12 +299,12 @@ pub async fn reconcile<W: OdooWriter>(
                     None => match doubts.get(key) {
                         // The lost request may still run: the entry stays planned (and the
                         // key held) until it is found or its deadline has passed.
-                        Some(doubt) if clock_now < doubt.sent_at + deadline => {
-                            report.in_doubt += 1;
+                        Some(doubt) if self.now < doubt.sent_at + self.deadline => {
+                            self.report.in_doubt += 1;
                             continue;
                         }
                         Some(_) => {
-                            settled.push(key.clone());
+                            self.settled.push(key.clone());
                             (
                                 EntryStatus::NotApplied,
                                 "reconciled: no record carries the key, and the request deadline has passed".to_owned(),
@@ -237,28 +316,23 @@ pub async fn reconcile<W: OdooWriter>(
                         ),
                     },
                 };
-                tally(&mut report, entry, status, &detail);
-                outcomes.push(Outcome {
-                    run_id: entry.run_id.clone(),
-                    seq: entry.seq,
-                    status,
-                    detail: Some(detail),
-                    record_id: found,
-                });
+                self.settle(entry, status, detail, found);
             }
         }
+        Ok(())
     }
-    // An unlink was applied if the record is gone; one still there was not (unless its lost
-    // request may still run).
-    for (model, entries) in unlinks {
+
+    /// Unlinks of one model: applied if the record is gone; one still there was not (unless
+    /// its lost request may still run).
+    async fn unlinks(&mut self, model: &str, entries: &[&JournalEntry]) -> Result<(), ApplyError> {
         let ids: Vec<i64> = entries.iter().filter_map(|e| e.record_id).collect();
         let current = read_current(
-            writer,
+            self.writer,
             model,
             &ids,
             &["id".to_owned()],
-            opts,
-            &mut report.calls,
+            self.opts,
+            &mut self.report.calls,
         )
         .await
         .map_err(ApplyError::Reconcile)?;
@@ -266,8 +340,8 @@ pub async fn reconcile<W: OdooWriter>(
             let exists = entry.record_id.is_some_and(|id| current.contains_key(&id));
             let (status, detail) = if !exists {
                 (EntryStatus::Applied, "reconciled: the record is gone")
-            } else if may_still_run(entry, clock_now, deadline) {
-                report.in_doubt += 1;
+            } else if may_still_run(entry, self.now, self.deadline) {
+                self.report.in_doubt += 1;
                 continue;
             } else {
                 (
@@ -275,19 +349,31 @@ pub async fn reconcile<W: OdooWriter>(
                     "reconciled: the record still exists",
                 )
             };
-            tally(&mut report, entry, status, detail);
-            outcomes.push(Outcome {
-                run_id: entry.run_id.clone(),
-                seq: entry.seq,
-                status,
-                detail: Some(detail.to_owned()),
-                record_id: None,
-            });
+            self.settle(entry, status, detail.to_owned(), None);
         }
+        Ok(())
     }
-    state.record_outcomes(&outcomes, &keys)?;
-    state.clear_doubts(&settled)?;
+}
 
+/// The keys of create entries, in order.
+fn create_keys(entries: &[&JournalEntry]) -> Vec<IdemKey> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.change {
+            EntryChange::Create { key, .. } => Some(key.clone()),
+            EntryChange::Write { .. } | EntryChange::Unlink { .. } => None,
+        })
+        .collect()
+}
+
+/// Closes the interrupted runs (applied when every entry is settled, else failed) and
+/// recounts the other runs whose entries were settled.
+fn close_runs(
+    state: &mut State,
+    entries: &[JournalEntry],
+    unfinished: Vec<RunInfo>,
+    report: &mut ReconcileReport,
+) -> Result<(), ApplyError> {
     let mut touched: BTreeSet<RunId> = entries.iter().map(|e| e.run_id.clone()).collect();
     for run in unfinished {
         touched.remove(&run.run_id);
@@ -310,16 +396,7 @@ pub async fn reconcile<W: OdooWriter>(
     for run_id in touched {
         state.recount_run(&run_id)?;
     }
-    if report.entries > 0 {
-        tracing::info!(
-            entries = report.entries,
-            applied = report.applied,
-            not_applied = report.not_applied,
-            conflicts = report.conflicts.len(),
-            "reconciled interrupted runs"
-        );
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// Whether a write entry left planned after a lost answer (its `detail` says so) was
