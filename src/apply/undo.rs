@@ -317,156 +317,25 @@ pub async fn undo<W: OdooWriter>(
         return Ok(report);
     }
     let reconciled = reconcile(state, writer, opts).await?;
+    let applied = Applied::of(state.journal(target)?, &mut report);
 
-    let mut written = Vec::new();
-    let mut recreate = Vec::new();
-    let mut reversals = Vec::new();
-    for entry in state.journal(target)? {
-        if entry.status != EntryStatus::Applied {
-            continue;
-        }
-        match entry.change {
-            EntryChange::Write { field, old, new } => {
-                if let Some(id) = entry.record_id {
-                    written.push(Written {
-                        model: entry.model,
-                        id,
-                        field,
-                        old,
-                        new,
-                        reason: entry.reason,
-                    });
-                }
-            }
-            EntryChange::Create { key, values } => {
-                match (entry.record_id, reversal_of(&entry.model)) {
-                    (Some(id), Some(rule)) => reversals.push(Created {
-                        model: entry.model,
-                        id,
-                        key,
-                        values,
-                        rule,
-                    }),
-                    _ => report
-                        .creates_kept
-                        .push((entry.model, entry.record_id, key)),
-                }
-            }
-            EntryChange::Unlink { values } => {
-                if let Some(id) = entry.record_id {
-                    recreate.push((entry.model, id, entry.seq, values, entry.reason));
-                }
-            }
-        }
-    }
-
-    let mut by_model: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
-    for w in &written {
-        let (ids, fields) = by_model.entry(&w.model).or_default();
-        ids.insert(w.id);
-        fields.insert(w.field.clone());
-    }
     let mut plan = Plan::new("undo");
-    let mut skipped_entries = Vec::new();
     let mut stats = super::CallStats::default();
-    for (model, (ids, mut fields)) in by_model {
-        let ids: Vec<i64> = ids.into_iter().collect();
-        // The whole unit of every unit field written is read, to check it together.
-        let partners: Vec<String> = fields
-            .iter()
-            .filter_map(|f| unit_of(model, f))
-            .flat_map(|u| u.fields.iter().map(|f| (*f).to_owned()))
-            .collect();
-        fields.extend(partners);
-        let fields: Vec<String> = fields.into_iter().collect();
-        // What the run wrote, by (record, field): a unit is checked as a whole.
-        let wrote: BTreeMap<(i64, &str), &Value> = written
-            .iter()
-            .filter(|w| w.model == model)
-            .map(|w| ((w.id, w.field.as_str()), &w.new))
-            .collect();
-        let current = read_current(writer, model, &ids, &fields, opts, &mut stats)
-            .await
-            .map_err(|error| ApplyError::UndoRead {
-                run: target.to_string(),
-                error,
-            })?;
-        for w in written.iter().filter(|w| w.model == model) {
-            let now = current
-                .get(&w.id)
-                .map(|values| values.get(&w.field).cloned().unwrap_or(Value::Null));
-            let skip = match (&now, unit_of(model, &w.field)) {
-                (None, _) => Some("the record no longer exists".to_owned()),
-                (Some(value), Some(unit)) => current
-                    .get(&w.id)
-                    .and_then(|values| unit_conflict(unit, w.id, values, &wrote))
-                    .or_else(|| {
-                        (!same_value(value, &w.new)).then(|| {
-                            format!("changed since: Odoo holds {value}, the run wrote {}", w.new)
-                        })
-                    }),
-                (Some(value), None) if same_value(value, &w.new) => None,
-                (Some(value), None) => Some(format!(
-                    "changed since: Odoo holds {value}, the run wrote {}",
-                    w.new
-                )),
-            };
-            let reason = format!("undo of run {target}: {}", w.reason);
-            match skip {
-                None => {
-                    plan.push_write(
-                        &w.model,
-                        w.id,
-                        vec![FieldChange::new(&w.field, w.new.clone(), w.old.clone())],
-                        reason,
-                    );
-                    report
-                        .restored
-                        .push((w.model.clone(), w.id, w.field.clone()));
-                }
-                Some(detail) => {
-                    skipped_entries.push(NewEntry {
-                        model: w.model.clone(),
-                        record_id: Some(w.id),
-                        change: EntryChange::Write {
-                            field: w.field.clone(),
-                            old: now.clone().unwrap_or(Value::Null),
-                            new: w.old.clone(),
-                        },
-                        reason,
-                        group: None,
-                        status: EntryStatus::Skipped,
-                        detail: Some(detail.clone()),
-                    });
-                    report.skipped.push(SkippedField {
-                        model: w.model.clone(),
-                        record_id: w.id,
-                        field: w.field.clone(),
-                        detail,
-                    });
-                }
-            }
-        }
-    }
-
-    // Records the run deleted (duplicates) come back with the values they held; their new
-    // ids differ. The key names the undone entry, so a retried undo creates them once.
-    for (model, id, seq, values, reason) in recreate {
-        let key = IdemKey::new(format!("restore:{}:{seq}", key_safe(target.as_str())))
-            .map_err(|e| ApplyError::Undo(e.to_string()))?;
-        plan.push_create(
-            &model,
-            values,
-            key,
-            format!("undo of run {target}: re-create {model} {id} ({reason})"),
-        );
-        report.recreated.push((model, id));
-    }
+    let skipped_entries = plan_restores(
+        &mut plan,
+        &mut report,
+        &applied.written,
+        writer,
+        opts,
+        &mut stats,
+    )
+    .await?;
+    plan_recreates(&mut plan, &mut report, applied.deleted)?;
     plan_reversals(
         &mut plan,
         &mut report,
         target,
-        reversals,
+        applied.reversals,
         writer,
         opts,
         &mut stats,
@@ -506,4 +375,206 @@ pub async fn undo<W: OdooWriter>(
     }
     report.run = Some(run);
     Ok(report)
+}
+
+/// A record the undone run deleted, to be created again with the values it held.
+struct Deleted {
+    model: String,
+    id: i64,
+    seq: i64,
+    values: Vec<(String, Value)>,
+    reason: String,
+}
+
+/// The applied entries of the undone run, by what undo does with them (creates it keeps are
+/// listed in the report straight away).
+struct Applied {
+    written: Vec<Written>,
+    deleted: Vec<Deleted>,
+    reversals: Vec<Created>,
+}
+
+impl Applied {
+    fn of(journal: Vec<crate::state::JournalEntry>, report: &mut UndoReport) -> Applied {
+        let mut applied = Applied {
+            written: Vec::new(),
+            deleted: Vec::new(),
+            reversals: Vec::new(),
+        };
+        for entry in journal {
+            if entry.status != EntryStatus::Applied {
+                continue;
+            }
+            match entry.change {
+                EntryChange::Write { field, old, new } => {
+                    if let Some(id) = entry.record_id {
+                        applied.written.push(Written {
+                            model: entry.model,
+                            id,
+                            field,
+                            old,
+                            new,
+                            reason: entry.reason,
+                        });
+                    }
+                }
+                EntryChange::Create { key, values } => {
+                    match (entry.record_id, reversal_of(&entry.model)) {
+                        (Some(id), Some(rule)) => applied.reversals.push(Created {
+                            model: entry.model,
+                            id,
+                            key,
+                            values,
+                            rule,
+                        }),
+                        _ => report
+                            .creates_kept
+                            .push((entry.model, entry.record_id, key)),
+                    }
+                }
+                EntryChange::Unlink { values } => {
+                    if let Some(id) = entry.record_id {
+                        applied.deleted.push(Deleted {
+                            model: entry.model,
+                            id,
+                            seq: entry.seq,
+                            values,
+                            reason: entry.reason,
+                        });
+                    }
+                }
+            }
+        }
+        applied
+    }
+}
+
+/// Plans the old value back for every field Odoo still holds as the run wrote it (a unit as a
+/// whole); returns the journal entries of the fields left alone, with why.
+async fn plan_restores<W: OdooWriter>(
+    plan: &mut Plan,
+    report: &mut UndoReport,
+    written: &[Written],
+    writer: &W,
+    opts: &ApplyOptions,
+    stats: &mut super::CallStats,
+) -> Result<Vec<NewEntry>, ApplyError> {
+    let target = report.target.clone();
+    let mut by_model: BTreeMap<&str, (BTreeSet<i64>, BTreeSet<String>)> = BTreeMap::new();
+    for w in written {
+        let (ids, fields) = by_model.entry(&w.model).or_default();
+        ids.insert(w.id);
+        fields.insert(w.field.clone());
+    }
+    let mut skipped_entries = Vec::new();
+    for (model, (ids, mut fields)) in by_model {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        // The whole unit of every unit field written is read, to check it together.
+        let partners: Vec<String> = fields
+            .iter()
+            .filter_map(|f| unit_of(model, f))
+            .flat_map(|u| u.fields.iter().map(|f| (*f).to_owned()))
+            .collect();
+        fields.extend(partners);
+        let fields: Vec<String> = fields.into_iter().collect();
+        // What the run wrote, by (record, field): a unit is checked as a whole.
+        let wrote: BTreeMap<(i64, &str), &Value> = written
+            .iter()
+            .filter(|w| w.model == model)
+            .map(|w| ((w.id, w.field.as_str()), &w.new))
+            .collect();
+        let current = read_current(writer, model, &ids, &fields, opts, stats)
+            .await
+            .map_err(|error| ApplyError::UndoRead {
+                run: target.to_string(),
+                error,
+            })?;
+        for w in written.iter().filter(|w| w.model == model) {
+            let values = current.get(&w.id);
+            let now = values.map(|values| values.get(&w.field).cloned().unwrap_or(Value::Null));
+            let reason = format!("undo of run {target}: {}", w.reason);
+            match why_not_restored(model, w, values, &wrote) {
+                None => {
+                    plan.push_write(
+                        &w.model,
+                        w.id,
+                        vec![FieldChange::new(&w.field, w.new.clone(), w.old.clone())],
+                        reason,
+                    );
+                    report
+                        .restored
+                        .push((w.model.clone(), w.id, w.field.clone()));
+                }
+                Some(detail) => {
+                    skipped_entries.push(NewEntry {
+                        model: w.model.clone(),
+                        record_id: Some(w.id),
+                        change: EntryChange::Write {
+                            field: w.field.clone(),
+                            old: now.unwrap_or(Value::Null),
+                            new: w.old.clone(),
+                        },
+                        reason,
+                        group: None,
+                        status: EntryStatus::Skipped,
+                        detail: Some(detail.clone()),
+                    });
+                    report.skipped.push(SkippedField {
+                        model: w.model.clone(),
+                        record_id: w.id,
+                        field: w.field.clone(),
+                        detail,
+                    });
+                }
+            }
+        }
+    }
+    Ok(skipped_entries)
+}
+
+/// Why a written field is left alone (`None`: it is restored): the record is gone, or Odoo
+/// holds something else than the run wrote (in the field or anywhere in its unit).
+fn why_not_restored(
+    model: &str,
+    w: &Written,
+    values: Option<&HashMap<String, Value>>,
+    wrote: &BTreeMap<(i64, &str), &Value>,
+) -> Option<String> {
+    let Some(values) = values else {
+        return Some("the record no longer exists".to_owned());
+    };
+    let value = values.get(&w.field).cloned().unwrap_or(Value::Null);
+    let changed = || {
+        (!same_value(&value, &w.new))
+            .then(|| format!("changed since: Odoo holds {value}, the run wrote {}", w.new))
+    };
+    match unit_of(model, &w.field) {
+        Some(unit) => unit_conflict(unit, w.id, values, wrote).or_else(changed),
+        None => changed(),
+    }
+}
+
+/// Records the run deleted (duplicates) come back with the values they held; their new ids
+/// differ. The key names the undone entry, so a retried undo creates them once.
+fn plan_recreates(
+    plan: &mut Plan,
+    report: &mut UndoReport,
+    deleted: Vec<Deleted>,
+) -> Result<(), ApplyError> {
+    let target = report.target.clone();
+    for d in deleted {
+        let key = IdemKey::new(format!("restore:{}:{}", key_safe(target.as_str()), d.seq))
+            .map_err(|e| ApplyError::Undo(e.to_string()))?;
+        plan.push_create(
+            &d.model,
+            d.values,
+            key,
+            format!(
+                "undo of run {target}: re-create {} {} ({})",
+                d.model, d.id, d.reason
+            ),
+        );
+        report.recreated.push((d.model, d.id));
+    }
+    Ok(())
 }
