@@ -318,141 +318,209 @@ pub(crate) async fn execute<W: OdooWriter>(
     }
     state.set_run_status(&run_id, RunStatus::Applying)?;
 
-    let stop_requested = || opts.cancel.as_ref().is_some_and(|c| c.is_cancelled());
-    let mut stopped_at = None;
-    for (index, group) in write_groups.iter().enumerate() {
-        if stop_requested() {
-            report.interrupted = true;
-            stopped_at = Some(index);
-            break;
-        }
-        let seqs = group_seqs[index].clone();
-        let entries = (seqs.end - seqs.start) as usize;
-        let result = once(
-            &mut report.calls,
-            Call::Write,
-            writer.write(&group.model, &group.ids, &group.values),
-        )
-        .await;
-        match result {
-            Ok(()) => {
-                state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
-                report.field_changes_applied += entries;
-                report.records_written += group.ids.len();
-                if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
-                    let start = report.written_span.map_or(first, |(start, _)| start);
-                    report.written_span = Some((start, last));
-                }
-            }
-            Err(error) => {
-                let failure = Failure::write(group, error);
-                state.record_range(
-                    &run_id,
-                    seqs,
-                    failure.entry_status(),
-                    Some(&failure.detail()),
-                )?;
-                report.record_failure(failure, entries);
-                if opts.stop_on_error {
-                    stopped_at = Some(index + 1);
-                    break;
-                }
-            }
-        }
-    }
+    // Groups are numbered writes first, then creates, then unlinks (as `group_seqs`).
+    let mut run = Execution {
+        state,
+        writer,
+        opts,
+        run_id: &run_id,
+        group_seqs: &group_seqs,
+        report,
+    };
+    let mut stopped_at = run.writes(&write_groups).await?;
     if stopped_at.is_none() {
-        for (index, batch) in create_groups.iter().enumerate() {
-            if stop_requested() {
-                report.interrupted = true;
-                stopped_at = Some(write_groups.len() + index);
-                break;
-            }
-            let seqs: &[i64] = &group_seqs[write_groups.len() + index]
-                .clone()
-                .collect::<Vec<_>>();
-            let ok = create_batch(batch, seqs, &run_id, state, writer, opts, &mut report).await?;
-            if !ok && opts.stop_on_error {
-                stopped_at = Some(write_groups.len() + index + 1);
-                break;
-            }
-        }
+        stopped_at = run.creates(&create_groups, write_groups.len()).await?;
     }
     if stopped_at.is_none() {
         let base = write_groups.len() + create_groups.len();
-        for (index, batch) in unlinks.iter().enumerate() {
-            if stop_requested() {
-                report.interrupted = true;
-                stopped_at = Some(base + index);
-                break;
+        stopped_at = run.unlinks(&unlinks, base).await?;
+    }
+    run.finish(stopped_at, retries_before)
+}
+
+/// One plan being executed: the journal, the writer and the report the calls fill in.
+struct Execution<'a, W> {
+    state: &'a mut State,
+    writer: &'a W,
+    opts: &'a ApplyOptions,
+    run_id: &'a RunId,
+    /// The journal sequence numbers of each group, in execution order.
+    group_seqs: &'a [std::ops::Range<i64>],
+    report: ApplyReport,
+}
+
+impl<W: OdooWriter> Execution<'_, W> {
+    fn stop_requested(&mut self) -> bool {
+        let stop = self.opts.cancel.as_ref().is_some_and(|c| c.is_cancelled());
+        self.report.interrupted |= stop;
+        stop
+    }
+
+    /// Journals a failed group; returns where to stop, if the run stops on errors.
+    fn failed(
+        &mut self,
+        seqs: std::ops::Range<i64>,
+        failure: Failure,
+        entries: usize,
+        next: usize,
+    ) -> Result<Option<usize>, ApplyError> {
+        self.state.record_range(
+            self.run_id,
+            seqs,
+            failure.entry_status(),
+            Some(&failure.detail()),
+        )?;
+        self.report.record_failure(failure, entries);
+        Ok(self.opts.stop_on_error.then_some(next))
+    }
+
+    /// The grouped writes, one call each; returns the group index where the run stopped.
+    async fn writes(&mut self, groups: &[&WriteGroup]) -> Result<Option<usize>, ApplyError> {
+        for (index, group) in groups.iter().enumerate() {
+            if self.stop_requested() {
+                return Ok(Some(index));
             }
-            let seqs = group_seqs[base + index].clone();
-            let ids: Vec<i64> = batch.items.iter().map(|item| item.id).collect();
-            // Sent once: a lost answer is settled by reconciliation (is the record gone?).
+            let seqs = self.group_seqs[index].clone();
+            let entries = (seqs.end - seqs.start) as usize;
             let result = once(
-                &mut report.calls,
+                &mut self.report.calls,
                 Call::Write,
-                writer.unlink(&batch.model, &ids),
+                self.writer.write(&group.model, &group.ids, &group.values),
             )
             .await;
             match result {
                 Ok(()) => {
-                    state.record_range(&run_id, seqs, EntryStatus::Applied, None)?;
-                    report
+                    self.state
+                        .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
+                    let report = &mut self.report;
+                    report.field_changes_applied += entries;
+                    report.records_written += group.ids.len();
+                    if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
+                        let start = report.written_span.map_or(first, |(start, _)| start);
+                        report.written_span = Some((start, last));
+                    }
+                }
+                Err(error) => {
+                    let failure = Failure::write(group, error);
+                    if let Some(stop) = self.failed(seqs, failure, entries, index + 1)? {
+                        return Ok(Some(stop));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The create batches (see [`create_batch`]), numbered from `base`.
+    async fn creates(
+        &mut self,
+        batches: &[CreateGroup],
+        base: usize,
+    ) -> Result<Option<usize>, ApplyError> {
+        for (index, batch) in batches.iter().enumerate() {
+            if self.stop_requested() {
+                return Ok(Some(base + index));
+            }
+            let seqs: Vec<i64> = self.group_seqs[base + index].clone().collect();
+            let ok = create_batch(
+                batch,
+                &seqs,
+                self.run_id,
+                self.state,
+                self.writer,
+                self.opts,
+                &mut self.report,
+            )
+            .await?;
+            if !ok && self.opts.stop_on_error {
+                return Ok(Some(base + index + 1));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The unlink batches, numbered from `base`. Each is sent once: a lost answer is settled
+    /// by reconciliation (is the record gone?).
+    async fn unlinks(
+        &mut self,
+        batches: &[UnlinkGroup],
+        base: usize,
+    ) -> Result<Option<usize>, ApplyError> {
+        for (index, batch) in batches.iter().enumerate() {
+            if self.stop_requested() {
+                return Ok(Some(base + index));
+            }
+            let seqs = self.group_seqs[base + index].clone();
+            let ids: Vec<i64> = batch.items.iter().map(|item| item.id).collect();
+            let result = once(
+                &mut self.report.calls,
+                Call::Write,
+                self.writer.unlink(&batch.model, &ids),
+            )
+            .await;
+            match result {
+                Ok(()) => {
+                    self.state
+                        .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
+                    self.report
                         .unlinked
                         .extend(ids.iter().map(|&id| (batch.model.clone(), id)));
                 }
                 Err(error) => {
                     let failure = Failure::unlink(&batch.model, &ids, error);
-                    let entries = ids.len();
-                    state.record_range(
-                        &run_id,
-                        seqs,
-                        failure.entry_status(),
-                        Some(&failure.detail()),
-                    )?;
-                    report.record_failure(failure, entries);
-                    if opts.stop_on_error {
-                        stopped_at = Some(base + index + 1);
-                        break;
+                    if let Some(stop) = self.failed(seqs, failure, ids.len(), base + index + 1)? {
+                        return Ok(Some(stop));
                     }
                 }
             }
         }
+        Ok(None)
     }
-    if let Some(next) = stopped_at {
-        let why = if report.interrupted {
-            STOPPED
-        } else {
-            NOT_ATTEMPTED
-        };
-        for seqs in &group_seqs[next..] {
-            report.not_attempted +=
-                state.record_range(&run_id, seqs.clone(), EntryStatus::NotApplied, Some(why))?;
+
+    /// Journals the groups not attempted after a stop and closes the run.
+    fn finish(
+        mut self,
+        stopped_at: Option<usize>,
+        retries_before: u64,
+    ) -> Result<ApplyReport, ApplyError> {
+        if let Some(next) = stopped_at {
+            let why = if self.report.interrupted {
+                STOPPED
+            } else {
+                NOT_ATTEMPTED
+            };
+            for seqs in &self.group_seqs[next..] {
+                self.report.not_attempted += self.state.record_range(
+                    self.run_id,
+                    seqs.clone(),
+                    EntryStatus::NotApplied,
+                    Some(why),
+                )?;
+            }
         }
+        let mut report = self.report;
+        report.calls.retries = self.writer.retries_so_far().saturating_sub(retries_before);
+        let (status, error) = if report.interrupted {
+            (
+                RunStatus::Failed,
+                Some(format!(
+                    "interrupted on request: {} change(s) not attempted; the next run plans them again",
+                    report.not_attempted
+                )),
+            )
+        } else if report.failures.is_empty() {
+            (RunStatus::Applied, None)
+        } else {
+            (RunStatus::Failed, Some(report.failure_summary()))
+        };
+        let info =
+            self.state
+                .finish_run(self.run_id, status, error.as_deref(), &self.opts.cursors)?;
+        report.status = info.status;
+        Ok(report)
     }
-    report.calls.retries = writer.retries_so_far().saturating_sub(retries_before);
-    let (status, error) = if report.interrupted {
-        (
-            RunStatus::Failed,
-            Some(format!(
-                "interrupted on request: {} change(s) not attempted; the next run plans them again",
-                report.not_attempted
-            )),
-        )
-    } else if report.failures.is_empty() {
-        (RunStatus::Applied, None)
-    } else {
-        (RunStatus::Failed, Some(report.failure_summary()))
-    };
-    let info = state.finish_run(&run_id, status, error.as_deref(), &opts.cursors)?;
-    report.status = info.status;
-    Ok(report)
 }
 
-/// One batch of creates: skip keys already honoured (locally or in Odoo), create the rest in
-/// one call, store ids and keys together. A transient failure is retried only after checking
-/// the keys in Odoo again, since the failed call may have been committed. Returns whether the
-/// batch ended without failure.
 /// The idempotency keys of the pending `(seq, item index)` entries of `batch`.
 fn keys_of(batch: &CreateGroup, pending: &[(i64, usize)]) -> Vec<IdemKey> {
     pending
@@ -483,6 +551,10 @@ fn fail_pending(
     Ok(false)
 }
 
+/// One batch of creates: skip keys already honoured (locally or in Odoo), create the rest in
+/// one call, store ids and keys together. A transient failure is retried only after checking
+/// the keys in Odoo again, since the failed call may have been committed. Returns whether the
+/// batch ended without failure.
 async fn create_batch<W: OdooWriter>(
     batch: &CreateGroup,
     seqs: &[i64],
@@ -492,10 +564,32 @@ async fn create_batch<W: OdooWriter>(
     opts: &ApplyOptions,
     report: &mut ApplyReport,
 ) -> Result<bool, ApplyError> {
-    let model = batch.model.as_str();
     // (seq, item index) still to create
-    let mut pending: Vec<(i64, usize)> = seqs.iter().copied().zip(0..batch.items.len()).collect();
+    let pending: Vec<(i64, usize)> = seqs.iter().copied().zip(0..batch.items.len()).collect();
+    let pending = skip_honoured(batch, pending, run_id, state, opts, report)?;
+    if pending.is_empty() {
+        return Ok(true);
+    }
+    let pending = match skip_found(batch, pending, run_id, state, writer, report).await? {
+        Ok(pending) => pending,
+        Err(failed) => return Ok(failed),
+    };
+    if pending.is_empty() {
+        return Ok(true);
+    }
+    send_creates(batch, &pending, run_id, state, writer, report).await
+}
 
+/// Leaves out the items whose key this state already honoured (a record exists) or holds in
+/// doubt (an earlier create may still run), journaling why; returns the rest.
+fn skip_honoured(
+    batch: &CreateGroup,
+    mut pending: Vec<(i64, usize)>,
+    run_id: &RunId,
+    state: &mut State,
+    opts: &ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<Vec<(i64, usize)>, ApplyError> {
     let keys: Vec<IdemKey> = batch.items.iter().map(|i| i.key.clone()).collect();
     let known = state.known_keys(&keys)?;
     let doubts = state.doubts(&keys)?;
@@ -532,11 +626,20 @@ async fn create_batch<W: OdooWriter>(
         true
     });
     state.record_outcomes(&done, &[])?;
-    if pending.is_empty() {
-        return Ok(true);
-    }
+    Ok(pending)
+}
 
-    // Ask Odoo first: a record may carry the key from a run whose local state was lost.
+/// Asks Odoo which keys a record already carries (from a run whose local state was lost) and
+/// leaves those out; `Err(false)` when the search failed (journaled; nothing was created).
+async fn skip_found<W: OdooWriter>(
+    batch: &CreateGroup,
+    pending: Vec<(i64, usize)>,
+    run_id: &RunId,
+    state: &mut State,
+    writer: &W,
+    report: &mut ApplyReport,
+) -> Result<Result<Vec<(i64, usize)>, bool>, ApplyError> {
+    let model = batch.model.as_str();
     let wanted = keys_of(batch, &pending);
     let found = match once(
         &mut report.calls,
@@ -549,7 +652,7 @@ async fn create_batch<W: OdooWriter>(
         Err(error) => {
             // A search creates nothing: the entries were not applied.
             let failure = Failure::create(model, &wanted, "search", error, false);
-            return fail_pending(state, report, run_id, &pending, failure);
+            return fail_pending(state, report, run_id, &pending, failure).map(Err);
         }
     };
     let mut done = Vec::new();
@@ -575,16 +678,25 @@ async fn create_batch<W: OdooWriter>(
         }
     }
     state.record_outcomes(&done, &keys)?;
-    pending = still;
-    if pending.is_empty() {
-        return Ok(true);
-    }
+    Ok(Ok(still))
+}
 
+/// The one `create` call of the batch. A lost answer puts its keys in doubt: they are not
+/// created again until found or past the request deadline.
+async fn send_creates<W: OdooWriter>(
+    batch: &CreateGroup,
+    pending: &[(i64, usize)],
+    run_id: &RunId,
+    state: &mut State,
+    writer: &W,
+    report: &mut ApplyReport,
+) -> Result<bool, ApplyError> {
+    let model = batch.model.as_str();
     let values: Vec<Vec<(String, Value)>> = pending
         .iter()
         .map(|&(_, i)| batch.items[i].values.clone())
         .collect();
-    let wanted = keys_of(batch, &pending);
+    let wanted = keys_of(batch, pending);
     // Taken before sending: the deadline of a lost request counts from when it could first run.
     let sent_at = state.now();
     match once(
@@ -622,7 +734,7 @@ async fn create_batch<W: OdooWriter>(
             // which finds them by key.
             state.add_doubts(model, &wanted, run_id, sent_at)?;
             let failure = Failure::create(model, &wanted, "create", error, true);
-            fail_pending(state, report, run_id, &pending, failure)
+            fail_pending(state, report, run_id, pending, failure)
         }
         Err(error) => {
             let unknown = error.outcome_unknown();
@@ -631,7 +743,7 @@ async fn create_batch<W: OdooWriter>(
                 state.add_doubts(model, &wanted, run_id, sent_at)?;
             }
             let failure = Failure::create(model, &wanted, "create", error, unknown);
-            fail_pending(state, report, run_id, &pending, failure)
+            fail_pending(state, report, run_id, pending, failure)
         }
     }
 }
