@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::{JobError as ScoringError, RunOptions, ScoringJob};
+use super::{RunOptions, ScoringError, ScoringJob};
 use crate::odoo::BoxFuture;
 use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
 use crate::state::State;
