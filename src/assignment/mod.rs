@@ -16,4 +16,4 @@ mod tests;
 pub use engine::assign;
 pub use model::{Candidate, Explain, Input, Member, Quota, Rules, Strategy, Team, lead_limit};
 pub use outcome::{Assignment, MemberSkip, Outcome, Routing, Salesperson, TeamSkip};
-pub use quota::{daily_quota, odoo_quota, round_half_even};
+pub use quota::odoo_quota;

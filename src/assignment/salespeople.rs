@@ -234,7 +234,7 @@ fn explain_members(round: &TeamRound<'_>, picked: &Picked<'_>, out: &mut Outcome
         let skipped: Vec<(String, MemberSkip)> = round
             .members
             .iter()
-            .filter(|m| !chosen.is_some_and(|p| p.id == m.id))
+            .filter(|m| chosen.is_none_or(|p| p.id != m.id))
             .map(|m| (m.name.clone(), member_skip(m, c, out)))
             .collect();
         let Some(routing) = out.routings.get_mut(&c.id) else {

@@ -39,7 +39,7 @@ pub struct Scored {
 }
 
 /// Rounds half away from zero (2.5 → 3, −2.5 → −3), saturating at the `i64` range.
-pub fn round_half_away(x: f64) -> i64 {
+pub(crate) fn round_half_away(x: f64) -> i64 {
     if x.is_nan() {
         return 0;
     }

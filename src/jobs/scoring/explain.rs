@@ -8,7 +8,11 @@ use crate::odoo::Row;
 
 impl ScoringJob<'_> {
     /// `explain lead N`: the score breakdown and the routing decision a run would make now.
-    pub async fn explain(&self, lead: i64, now: NaiveDateTime) -> Result<String, ScoringError> {
+    pub(crate) async fn explain(
+        &self,
+        lead: i64,
+        now: NaiveDateTime,
+    ) -> Result<String, ScoringError> {
         let eval = self.evaluate(PassKind::Leads(vec![lead]), now).await?;
         let Some(row) = eval.rows.iter().find(|r| r.id == lead) else {
             return Ok(format!(

@@ -76,9 +76,9 @@ use crate::config::{AssignmentConfig, ScoringConfig};
 use crate::odoo::OdooClient;
 
 /// Job name of the scoring writes (journal, cursors).
-pub const SCORING_JOB: &str = "scoring";
+pub(crate) const SCORING_JOB: &str = "scoring";
 /// Job name of the routing writes (applied with `verify_old`).
-pub const ASSIGNMENT_JOB: &str = "assignment";
+pub(crate) const ASSIGNMENT_JOB: &str = "assignment";
 const CURSOR: &str = "write_date";
 const LAST_FULL: &str = "last_full";
 const SEEN: &str = "seen";
@@ -111,11 +111,11 @@ pub struct RunOptions {
 
 /// The job over one client and its config.
 pub struct ScoringJob<'a> {
-    pub client: &'a OdooClient,
-    pub scoring: &'a ScoringConfig,
-    pub assignment: Option<&'a AssignmentConfig>,
+    pub(crate) client: &'a OdooClient,
+    pub(crate) scoring: &'a ScoringConfig,
+    pub(crate) assignment: Option<&'a AssignmentConfig>,
     /// A stop request for the applies (see [`ScoringJob::with_cancel`]).
-    pub cancel: Option<tokio_util::sync::CancellationToken>,
+    pub(crate) cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl<'a> ScoringJob<'a> {
@@ -133,7 +133,7 @@ impl<'a> ScoringJob<'a> {
     }
 
     /// Stops the run's applies at the next call boundary when `cancel` fires (SIGTERM/SIGINT).
-    pub fn with_cancel(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+    pub(crate) fn with_cancel(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
         self.cancel = Some(cancel);
         self
     }

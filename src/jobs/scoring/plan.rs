@@ -116,6 +116,7 @@ impl<'a> ScoringPlanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Values;
     use crate::scoring::{Band, Rule, Scored};
 
     fn model() -> Scoring {
@@ -168,7 +169,7 @@ mod tests {
         }
     }
 
-    fn writes(plan: &Plan) -> Vec<(i64, Vec<(String, Value)>, String)> {
+    fn writes(plan: &Plan) -> Vec<(i64, Values, String)> {
         plan.writes()
             .map(|(_, id, changes, reason)| {
                 let values = changes
@@ -274,7 +275,7 @@ mod tests {
         }
         p.add(&lead(4, 0, 10, None, 1));
         let (plan, bands) = p.finish();
-        let mut groups: Vec<(Vec<i64>, Vec<(String, Value)>)> = plan
+        let mut groups: Vec<(Vec<i64>, Values)> = plan
             .write_groups(100)
             .into_iter()
             .map(|g| (g.ids, g.values))

@@ -42,7 +42,7 @@ pub struct Evaluation {
 impl Evaluation {
     /// The leads per band, then the first `examples` planned changes of the scores and, when
     /// routing is configured, of the routing: what `plan`, `run` and the demo print.
-    pub fn summary_text(&self, examples: usize) -> String {
+    pub(crate) fn summary_text(&self, examples: usize) -> String {
         let mut out = String::new();
         if !self.band_counts.is_empty() {
             let bands: Vec<String> = self
@@ -76,7 +76,7 @@ pub struct RunReport {
 
 impl RunReport {
     /// The applied runs, in the order they ran.
-    pub fn applied(&self) -> impl Iterator<Item = &ApplyReport> {
+    pub(crate) fn applied(&self) -> impl Iterator<Item = &ApplyReport> {
         [&self.scoring, &self.assignment, &self.rescored]
             .into_iter()
             .flatten()

@@ -14,7 +14,7 @@ use crate::state::State;
 pub struct ScheduledScoring;
 
 impl ScheduledScoring {
-    pub const NAME: &'static str = "scoring";
+    pub(crate) const NAME: &'static str = "scoring";
 }
 
 fn to_job_error(e: ScoringError) -> JobError {

@@ -171,6 +171,7 @@ mod tests {
     use super::*;
     use crate::assignment::{Explain, Member, Rules, Strategy};
     use crate::jobs::scoring::report::LeadRow;
+    use crate::plan::Values;
     use crate::record::IdSet;
     use crate::scoring::Scored;
 
@@ -248,7 +249,7 @@ mod tests {
         r
     }
 
-    fn writes(plan: &Plan) -> Vec<(i64, Vec<(String, Value)>, String)> {
+    fn writes(plan: &Plan) -> Vec<(i64, Values, String)> {
         plan.writes()
             .map(|(_, id, changes, reason)| {
                 let values = changes
