@@ -293,6 +293,7 @@ impl ScoringJob<'_> {
                 }
             }
             for lead in leads {
+                // No entry: the lead matched no rule.
                 let hits = matched.remove(&lead.id).unwrap_or_default();
                 acc.add(lead, hits);
             }

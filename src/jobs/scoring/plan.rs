@@ -45,6 +45,7 @@ impl<'a> ScoringPlanner<'a> {
 
     /// Plans the write of one scored lead (nothing when Odoo already holds every value).
     pub(crate) fn add(&mut self, row: &LeadRow) {
+        // The last slot counts the leads in no band.
         self.band_counts[row.scored.band.unwrap_or(self.model.bands.len())] += 1;
         let (changes, reason) = self.lead_write(row);
         self.plan.push_write(LEAD_MODEL, row.id, changes, reason);

@@ -161,6 +161,7 @@ impl Router {
                     d.extend(items.iter().cloned());
                 }
                 let want = self.limits[t];
+                // The pass's own count: no entry, none of the team's leads were read.
                 let read = self.read_per_team.get(&team.id).copied().unwrap_or(0);
                 lists.push(WaitingList {
                     domain: d,
