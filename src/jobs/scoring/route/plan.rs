@@ -169,7 +169,7 @@ fn routing_plan(outcome: &Outcome, cands: &BTreeMap<i64, Lead>, teams: &[Team]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assignment::{Explain, Member, Rules, Strategy};
+    use crate::assignment::{Member, Rules, Strategy};
     use crate::jobs::scoring::report::LeadRow;
     use crate::plan::Values;
     use crate::record::IdSet;
@@ -332,6 +332,5 @@ mod tests {
         let (plan, outcome) = router().decide();
         assert!(plan.is_empty());
         assert_eq!(outcome, Outcome::default());
-        let _ = Explain::All;
     }
 }
