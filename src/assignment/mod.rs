@@ -7,10 +7,13 @@
 
 mod engine;
 mod model;
+mod outcome;
 mod quota;
+mod salespeople;
 #[cfg(test)]
 mod tests;
 
-pub use engine::{Assignment, MemberSkip, Outcome, Routing, TeamSkip, assign};
+pub use engine::assign;
 pub use model::{Candidate, Explain, Input, Member, Quota, Rules, Strategy, Team, lead_limit};
-pub use quota::{daily_quota, odoo_quota, round_half_even};
+pub use outcome::{Assignment, MemberSkip, Outcome, Routing, Salesperson, TeamSkip};
+pub use quota::odoo_quota;

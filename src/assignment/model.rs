@@ -94,13 +94,13 @@ pub struct Member {
 impl Member {
     /// Whether the member takes leads at all (not opted out, a positive maximum, a usable
     /// domain).
-    pub fn usable(&self) -> bool {
+    pub(crate) fn usable(&self) -> bool {
         !self.optout && self.max > 0 && self.broken_domain.is_none()
     }
 
     /// Leads the member may get in one run: Odoo's quota, or for round robin what is left of
     /// `assignment_max` this month.
-    pub fn capacity(&self, strategy: Strategy, work_days: f64, quota: Quota) -> i64 {
+    pub(crate) fn capacity(&self, strategy: Strategy, work_days: f64, quota: Quota) -> i64 {
         match (strategy, quota) {
             (Strategy::Odoo, Quota::Monthly) => {
                 super::quota::odoo_quota(self.max, self.month_count, work_days).max(0)

@@ -3,7 +3,7 @@
 //! `float_round(…, rounding_method='HALF-UP')` (halves away from zero).
 
 /// Python 3's `round(x)`: nearest integer, halves to even.
-pub fn round_half_even(x: f64) -> i64 {
+pub(crate) fn round_half_even(x: f64) -> i64 {
     if x.is_nan() {
         return 0;
     }
@@ -26,7 +26,7 @@ pub fn odoo_quota(assignment_max: i64, lead_month_count: i64, work_days: f64) ->
 
 /// Odoo 18/19: `float_round(assignment_max / 30, 0, 'HALF-UP') − lead_day_count`, in exact
 /// integer arithmetic (`max / 30` is a half exactly when `max` is 15 mod 30).
-pub fn daily_quota(assignment_max: i64, lead_day_count: i64) -> i64 {
+pub(crate) fn daily_quota(assignment_max: i64, lead_day_count: i64) -> i64 {
     let per_day = if assignment_max >= 0 {
         (2 * assignment_max + 30).div_euclid(60)
     } else {

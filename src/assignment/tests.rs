@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 
-use super::engine::*;
+use super::engine::assign;
+use super::outcome::{Outcome, TeamSkip};
 use super::quota::odoo_quota;
 use crate::assignment::model::{Candidate, Explain, Input, Member, Strategy, Team};
 

@@ -676,11 +676,11 @@ async fn job_setup(
     Ok((cfg, client))
 }
 
-fn job_failure(e: crate::jobs::scoring::JobError) -> Failure {
-    use crate::jobs::scoring::JobError;
+fn job_failure(e: crate::jobs::scoring::ScoringError) -> Failure {
+    use crate::jobs::scoring::ScoringError;
     match e {
-        JobError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
-        e @ JobError::Unreachable { .. } => Failure::Unreachable(e.into()),
+        ScoringError::Odoo(o) if o.is_unreachable_or_auth() => Failure::Unreachable(o.into()),
+        e @ ScoringError::Unreachable { .. } => Failure::Unreachable(e.into()),
         other => Failure::Failed(other.into()),
     }
 }

@@ -6,4 +6,4 @@ mod model;
 mod score;
 
 pub use model::{Band, Cap, Decay, Rule, Scoring};
-pub use score::{Contribution, Scored, round_half_away};
+pub use score::{Clamp, Contribution, Scored};

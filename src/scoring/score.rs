@@ -18,19 +18,28 @@ pub struct Contribution {
     pub age_days: Option<f64>,
 }
 
+/// A cap group that clamped the sum of its rules' contributions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clamp {
+    /// Index into `Scoring::caps`.
+    pub cap: usize,
+    pub before: f64,
+    pub after: f64,
+}
+
 /// A lead's score with its explanation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scored {
     pub score: i64,
     pub contributions: Vec<Contribution>,
-    /// (cap index, sum before clamping, sum after) for cap groups that clamped.
-    pub clamped: Vec<(usize, f64, f64)>,
+    /// The cap groups that clamped.
+    pub clamped: Vec<Clamp>,
     /// Index into `Scoring::bands`.
     pub band: Option<usize>,
 }
 
 /// Rounds half away from zero (2.5 → 3, −2.5 → −3), saturating at the `i64` range.
-pub fn round_half_away(x: f64) -> i64 {
+pub(crate) fn round_half_away(x: f64) -> i64 {
     if x.is_nan() {
         return 0;
     }
@@ -91,7 +100,11 @@ impl Scoring {
                 kept = kept.max(min as f64);
             }
             if kept != sum {
-                clamped.push((g, sum, kept));
+                clamped.push(Clamp {
+                    cap: g,
+                    before: sum,
+                    after: kept,
+                });
             }
             total += kept;
         }
@@ -142,12 +155,12 @@ impl fmt::Display for Explained<'_> {
             }
             writeln!(f)?;
         }
-        for (g, before, after) in &s.clamped {
-            if let Some(cap) = self.scoring.caps.get(*g) {
+        for c in &s.clamped {
+            if let Some(cap) = self.scoring.caps.get(c.cap) {
                 writeln!(
                     f,
-                    "  cap group {} clamped {before:.2} to {after:.2}",
-                    cap.name
+                    "  cap group {} clamped {:.2} to {:.2}",
+                    cap.name, c.before, c.after
                 )?;
             }
         }
@@ -222,7 +235,14 @@ mod tests {
         let s = m.score([0, 1, 2, 3], |_| Some(created), now);
         // 10 + 10 + min(40, 25)
         assert_eq!(s.score, 45);
-        assert_eq!(s.clamped, vec![(0, 40.0, 25.0)]);
+        assert_eq!(
+            s.clamped,
+            vec![Clamp {
+                cap: 0,
+                before: 40.0,
+                after: 25.0
+            }]
+        );
         assert_eq!(s.band, Some(1));
         assert_eq!(s.contributions[1].value, 10.0);
         let text = m.explain(&s).to_string();

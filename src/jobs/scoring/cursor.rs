@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::{fmt_dt, parse_dt};
+use crate::record::datetime::{format_datetime, parse_datetime};
 use crate::record::{IdSet, IdSetBuilder};
 
 /// Most runs whose own writes are kept; older ones are dropped (their leads are then read
@@ -44,20 +44,20 @@ const MAX_RUNS: usize = 8;
 /// One write call of a run, as Odoo stamped it: every lead of journal group `group` was
 /// written with this `write_date`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    pub group: i64,
-    pub write_date: String,
+pub(crate) struct Stamp {
+    pub(crate) group: i64,
+    pub(crate) write_date: String,
 }
 
 /// The stamped score writes of one applied run (its journal holds the ids of each group),
 /// and the routing runs applied since, whose leads are read back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OwnRun {
-    pub uid: i64,
-    pub run: String,
-    pub stamps: Vec<Stamp>,
+pub(crate) struct OwnRun {
+    pub(crate) uid: i64,
+    pub(crate) run: String,
+    pub(crate) stamps: Vec<Stamp>,
     #[serde(default)]
-    pub routing: Vec<String>,
+    pub(crate) routing: Vec<String>,
 }
 
 impl OwnRun {
@@ -68,23 +68,24 @@ impl OwnRun {
 
 /// The stamps that provably belong to their call. `groups` are the run's write calls in
 /// order, each with the ids probed (first and last lead); `observed` is what the read-back
-/// found for each probe: `(write_uid, write_date)`.
-pub fn stamp_groups(
+/// found for each probe: `(write_uid, write_date)` (`None`: Odoo sent no user, so not the bot).
+pub(crate) fn stamp_groups(
     uid: i64,
     groups: &[(i64, Vec<i64>)],
-    observed: &HashMap<i64, (i64, String)>,
+    observed: &HashMap<i64, (Option<i64>, String)>,
 ) -> Vec<Stamp> {
     let mut kept = Vec::new();
     // The earliest write_date any later call's probe shows: no call's stamp is after it.
     let mut bound: Option<&str> = None;
     for (group, probes) in groups.iter().rev() {
-        let seen: Vec<&(i64, String)> = probes.iter().filter_map(|id| observed.get(id)).collect();
+        let seen: Vec<&(Option<i64>, String)> =
+            probes.iter().filter_map(|id| observed.get(id)).collect();
         let first = seen.first().map(|(_, d)| d.as_str());
         let agreed = !probes.is_empty()
             && seen.len() == probes.len()
             && seen
                 .iter()
-                .all(|(u, d)| *u == uid && Some(d.as_str()) == first);
+                .all(|(u, d)| *u == Some(uid) && Some(d.as_str()) == first);
         if let Some(date) = first.filter(|_| agreed)
             && bound.is_none_or(|b| date <= b)
         {
@@ -105,7 +106,7 @@ pub fn stamp_groups(
 
 /// The runs still relevant to a pass reading from `since`, newest last, at most
 /// [`MAX_RUNS`].
-pub fn keep_runs(mut runs: Vec<OwnRun>, since: &str) -> Vec<OwnRun> {
+pub(crate) fn keep_runs(mut runs: Vec<OwnRun>, since: &str) -> Vec<OwnRun> {
     runs.retain(|r| r.newest().is_some_and(|n| n >= since));
     let extra = runs.len().saturating_sub(MAX_RUNS);
     runs.drain(..extra);
@@ -116,14 +117,14 @@ pub fn keep_runs(mut runs: Vec<OwnRun>, since: &str) -> Vec<OwnRun> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OwnWrites {
     pub uid: i64,
-    pub at: BTreeMap<String, IdSet>,
+    pub(crate) at: BTreeMap<String, IdSet>,
     /// Leads routed after their score write: read back whatever their stamp.
-    pub routed: IdSet,
+    pub(crate) routed: IdSet,
 }
 
 impl OwnWrites {
     /// From the ids written at each stamp and the routed ids.
-    pub fn new(
+    pub(crate) fn new(
         uid: i64,
         written: BTreeMap<String, IdSetBuilder>,
         routed: impl IntoIterator<Item = i64>,
@@ -149,7 +150,7 @@ impl OwnWrites {
 
     /// Whether a lead read as `(id, write_date, write_uid)` still holds exactly the job's own
     /// last score write.
-    pub fn is_own(&self, id: i64, write_date: &str, write_uid: Option<i64>) -> bool {
+    pub(crate) fn is_own(&self, id: i64, write_date: &str, write_uid: Option<i64>) -> bool {
         write_uid == Some(self.uid)
             && self.at.get(write_date).is_some_and(|ids| ids.contains(id))
             && !self.routed.contains(id)
@@ -165,7 +166,7 @@ impl OwnWrites {
 /// there, and `seen` holds only leads written in the last `overlap` seconds of server time.
 /// A mass import an hour ago leaves nothing to remember. Without a server time, the largest
 /// `write_date` read stands in (it stops moving when nothing is written).
-pub struct Keys {
+pub(crate) struct Keys {
     overlap: chrono::Duration,
     start: Option<NaiveDateTime>,
     /// `start − overlap`, formatted once: keys older than it are never kept.
@@ -176,33 +177,35 @@ pub struct Keys {
 }
 
 impl Keys {
-    pub fn new(overlap_secs: u64, server_start: Option<NaiveDateTime>) -> Keys {
+    pub(crate) fn new(overlap_secs: u64, server_start: Option<NaiveDateTime>) -> Keys {
         let overlap = chrono::Duration::seconds(overlap_secs as i64);
         Keys {
             overlap,
             start: server_start,
-            start_floor: server_start.map(|s| fmt_dt(s - overlap)),
+            start_floor: server_start.map(|s| format_datetime(s - overlap)),
             max: None,
             recent: Vec::new(),
             prune_at: 4096,
         }
     }
 
-    pub fn add(&mut self, key: (i64, String)) {
-        if key.1.is_empty() {
+    /// One lead listed: `id` and its `write_date` as Odoo sent it (`None` or empty: nothing
+    /// to remember, the lead is read again).
+    pub(crate) fn add(&mut self, id: i64, write_date: Option<&str>) {
+        let Some(date) = write_date.filter(|d| !d.is_empty()) else {
             return;
-        }
-        if self.max.as_deref().is_none_or(|m| key.1.as_str() > m) {
-            self.max = Some(key.1.clone());
+        };
+        if self.max.as_deref().is_none_or(|m| date > m) {
+            self.max = Some(date.to_owned());
         }
         if self
             .start_floor
-            .as_ref()
-            .is_some_and(|floor| key.1 < *floor)
+            .as_deref()
+            .is_some_and(|floor| date < floor)
         {
             return;
         }
-        self.recent.push(key);
+        self.recent.push((id, date.to_owned()));
         if self.recent.len() >= self.prune_at {
             self.prune();
             self.prune_at = (self.recent.len() * 2).max(4096);
@@ -210,22 +213,22 @@ impl Keys {
     }
 
     fn cursor(&self) -> Option<String> {
-        self.start.map(fmt_dt).or_else(|| self.max.clone())
+        self.start.map(format_datetime).or_else(|| self.max.clone())
     }
 
     fn prune(&mut self) {
         let floor = self
             .cursor()
             .as_deref()
-            .and_then(parse_dt)
-            .map(|c| fmt_dt(c - self.overlap));
+            .and_then(parse_datetime)
+            .map(|c| format_datetime(c - self.overlap));
         if let Some(floor) = floor {
             self.recent.retain(|k| k.1 >= floor);
         }
     }
 
     /// The cursor and the keys at or after `cursor − overlap`, sorted.
-    pub fn finish(mut self) -> (Option<String>, Vec<(i64, String)>) {
+    pub(crate) fn finish(mut self) -> (Option<String>, Vec<(i64, String)>) {
         self.prune();
         self.recent.sort_unstable();
         self.recent.dedup();
@@ -242,13 +245,12 @@ mod tests {
         let mut keys = Keys::new(60, None);
         for i in 0..10_000i64 {
             // one lead per second from 10:00:00
-            let t = NaiveDateTime::parse_from_str("2026-11-20 10:00:00", "%Y-%m-%d %H:%M:%S")
-                .unwrap()
-                + chrono::Duration::seconds(i);
-            keys.add((i, fmt_dt(t)));
+            let t = parse_datetime("2026-11-20 10:00:00").unwrap() + chrono::Duration::seconds(i);
+            keys.add(i, Some(&format_datetime(t)));
             assert!(keys.recent.len() <= 8192, "bounded while streaming");
         }
-        keys.add((99_999, String::new()));
+        keys.add(99_999, Some(""));
+        keys.add(99_998, None);
         let (cursor, recent) = keys.finish();
         assert_eq!(cursor.as_deref(), Some("2026-11-20 12:46:39"));
         // 12:45:39 ..= 12:46:39
@@ -258,13 +260,13 @@ mod tests {
 
     #[test]
     fn with_the_server_time_the_cursor_is_the_start_of_the_pass() {
-        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let t = |s: &str| parse_datetime(s).unwrap();
         let mut keys = Keys::new(300, Some(t("2026-11-22 16:00:00")));
         // a mass import an hour ago, and one lead written two minutes ago
         for i in 0..50_000 {
-            keys.add((i, "2026-11-22 15:00:00".to_owned()));
+            keys.add(i, Some("2026-11-22 15:00:00"));
         }
-        keys.add((77, "2026-11-22 15:58:00".to_owned()));
+        keys.add(77, Some("2026-11-22 15:58:00"));
         assert_eq!(
             keys.recent.len(),
             1,
@@ -279,9 +281,9 @@ mod tests {
         assert!(seen.is_empty());
     }
 
-    fn obs(rows: &[(i64, i64, &str)]) -> HashMap<i64, (i64, String)> {
+    fn obs(rows: &[(i64, i64, &str)]) -> HashMap<i64, (Option<i64>, String)> {
         rows.iter()
-            .map(|&(id, uid, d)| (id, (uid, d.to_owned())))
+            .map(|&(id, uid, d)| (id, (Some(uid), d.to_owned())))
             .collect()
     }
 

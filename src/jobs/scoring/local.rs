@@ -10,8 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::{ScoringError, head};
 use crate::domain::{MemorySource, RecordSource};
-use crate::odoo::{OdooClient, OdooError, SearchOptions, from_wire_typed, leaf};
+use crate::odoo::{OdooClient, OdooError, Row, SearchOptions, from_wire_typed, leaf};
 use crate::record::{FieldDef, IdSet, Value};
 use crate::xmlrpc::{Struct, Value as Wire};
 
@@ -29,14 +30,14 @@ const NAME_FIELDS: &[&str] = &[
 ];
 
 /// Loads field metadata once per model.
-pub struct Loader<'a> {
+pub(crate) struct Loader<'a> {
     client: &'a OdooClient,
     defs: HashMap<String, Vec<FieldDef>>,
-    pub src: MemorySource,
+    pub(crate) src: MemorySource,
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(client: &'a OdooClient) -> Self {
+    pub(crate) fn new(client: &'a OdooClient) -> Self {
         Loader {
             client,
             defs: HashMap::new(),
@@ -46,7 +47,7 @@ impl<'a> Loader<'a> {
 
     /// Forgets the records loaded so far (not the field metadata), so the next chunk of leads
     /// starts from an empty source and memory stays bounded.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.src = MemorySource::new();
         for (model, defs) in &self.defs {
             self.src
@@ -83,7 +84,7 @@ impl<'a> Loader<'a> {
         rows: &[Struct],
         fields: &[String],
         tested: &BTreeSet<String>,
-    ) -> Result<Vec<i64>, OdooError> {
+    ) -> Result<Vec<i64>, ScoringError> {
         if let Some(defs) = self.defs.get(model) {
             let wanted: Vec<FieldDef> = defs
                 .iter()
@@ -96,17 +97,19 @@ impl<'a> Loader<'a> {
         // numeric field → ids whose value read as 0 (maybe NULL)
         let mut zeros: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for row in rows {
-            let Some(id) = row.get("id").and_then(Wire::as_i64) else {
-                continue;
-            };
+            let id = Row::new(model, row).id()?;
             ids.push(id);
             let mut values: Vec<(String, Value)> = Vec::with_capacity(fields.len());
             for f in fields {
                 let Some(def) = self.def(model, f) else {
                     continue;
                 };
-                let wire = row.get(f).cloned().unwrap_or(Wire::Bool(false));
-                let v = from_wire_typed(&wire, &def.ty);
+                // Odoo sends every field asked for; one left out reads as Odoo's empty
+                // value (`False`), which the evaluator sees as NULL, as SQL would.
+                let v = match row.get(f) {
+                    Some(wire) => from_wire_typed(wire, &def.ty),
+                    None => from_wire_typed(&Wire::Bool(false), &def.ty),
+                };
                 if def.ty.is_numeric()
                     && tested.contains(f)
                     && matches!(v, Value::Int(0) | Value::Float(0.0))
@@ -143,7 +146,15 @@ impl<'a> Loader<'a> {
                 .client
                 .execute_kw(model, "search", vec![Wire::Array(domain)], kwargs)
                 .await?;
-            for id in v.as_array().unwrap_or(&[]).iter().filter_map(Wire::as_i64) {
+            let Some(found) = v.as_array() else {
+                return Err(OdooError::UnexpectedReply {
+                    call: format!("{model}.search"),
+                    expected: "a list of ids",
+                    got: v.to_string().chars().take(120).collect(),
+                }
+                .into());
+            };
+            for id in found.iter().filter_map(Wire::as_i64) {
                 let _ = self.src.set(model, id, &field, Value::Null);
             }
         }
@@ -152,13 +163,13 @@ impl<'a> Loader<'a> {
 
     /// Loads `rows` of `model` (read with `fields`), then the related records `paths`
     /// (dotted field paths relative to `model`) reach.
-    pub async fn load(
+    pub(crate) async fn load(
         &mut self,
         model: &str,
         rows: &[Struct],
         fields: &[String],
         paths: &[String],
-    ) -> Result<(), OdooError> {
+    ) -> Result<(), ScoringError> {
         self.declare(model).await?;
         let ids = self.put_rows(model, rows, fields, &heads(paths)).await?;
         self.follow(model, &ids, paths).await
@@ -169,7 +180,7 @@ impl<'a> Loader<'a> {
         model: &'s str,
         ids: &'s [i64],
         paths: &'s [String],
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), OdooError>> + Send + 's>>
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ScoringError>> + Send + 's>>
     {
         Box::pin(async move {
             // relational field → tails
@@ -210,10 +221,8 @@ impl<'a> Loader<'a> {
                     continue;
                 }
                 self.declare(&comodel).await?;
-                let mut wanted: BTreeSet<String> = tails
-                    .iter()
-                    .map(|t| t.split('.').next().unwrap_or(t).to_owned())
-                    .collect();
+                let mut wanted: BTreeSet<String> =
+                    tails.iter().map(|t| head(t).to_owned()).collect();
                 for f in NAME_FIELDS {
                     if self.def(&comodel, f).is_some_and(|d| d.store) {
                         wanted.insert((*f).to_owned());
@@ -240,14 +249,11 @@ impl<'a> Loader<'a> {
 
 /// The first segment of each path: the fields of the current model a domain tests.
 fn heads(paths: &[String]) -> BTreeSet<String> {
-    paths
-        .iter()
-        .map(|p| p.split('.').next().unwrap_or(p).to_owned())
-        .collect()
+    paths.iter().map(|p| head(p).to_owned()).collect()
 }
 
 /// Ids of `model` matching `domain ∧ id ∈ ids` according to Odoo (the pushdown fallback).
-pub async fn search_among(
+pub(crate) async fn search_among(
     client: &OdooClient,
     model: &str,
     ids: &[i64],

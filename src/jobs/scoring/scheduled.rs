@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::{JobError as ScoringError, RunOptions, ScoringJob};
+use super::{RunOptions, ScoringError, ScoringJob};
 use crate::odoo::BoxFuture;
 use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
 use crate::state::State;
@@ -14,7 +14,7 @@ use crate::state::State;
 pub struct ScheduledScoring;
 
 impl ScheduledScoring {
-    pub const NAME: &'static str = "scoring";
+    pub(crate) const NAME: &'static str = "scoring";
 }
 
 fn to_job_error(e: ScoringError) -> JobError {

@@ -3,9 +3,9 @@
 //! and the band tags (`crm.tag`). `check` uses the same lookup to report a missing or
 //! non-integer score field precisely.
 
-use super::JobError;
+use super::ScoringError;
 use crate::config::{Diagnostic, LEAD_MODEL, ScoringConfig};
-use crate::odoo::{OdooClient, OdooError, SearchOptions, leaf};
+use crate::odoo::{OdooClient, OdooError, Row, SearchOptions, leaf};
 use crate::xmlrpc::{Struct, Value};
 
 /// The score field's type in Odoo, `None` when it does not exist.
@@ -20,7 +20,7 @@ async fn score_field_type(
 }
 
 /// Diagnostics (exit 2) and notes about the score field, for `check`.
-pub async fn check_score_field(
+pub(crate) async fn check_score_field(
     client: &OdooClient,
     cfg: &ScoringConfig,
 ) -> Result<(Vec<Diagnostic>, Vec<String>), OdooError> {
@@ -66,7 +66,7 @@ pub async fn check_score_field(
 }
 
 /// Creates what is missing; returns one line per thing checked or created.
-pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<String>, JobError> {
+pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<String>, ScoringError> {
     let mut lines = Vec::new();
     let field = &cfg.score_field;
     let existing = client
@@ -81,16 +81,19 @@ pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<Strin
         .await?;
     match existing.first() {
         Some(row) => {
-            let ttype = row.get("ttype").and_then(Value::as_str).unwrap_or("?");
+            // `ttype` is required in Odoo; were it ever empty, the message shows "?".
+            let ttype = Row::new("ir.model.fields", row)
+                .text("ttype")?
+                .unwrap_or_else(|| "?".to_owned());
             if ttype != "integer" {
-                return Err(JobError::Setup(format!(
+                return Err(ScoringError::Setup(format!(
                     "{field} exists on {LEAD_MODEL} as a {ttype} field; scores need an integer field"
                 )));
             }
             lines.push(format!("field   {LEAD_MODEL}.{field}: exists (integer)"));
         }
         None if !cfg.create_score_field => {
-            return Err(JobError::Setup(format!(
+            return Err(ScoringError::Setup(format!(
                 "{field} does not exist on {LEAD_MODEL} and scoring.create_score_field is not set"
             )));
         }
@@ -103,7 +106,7 @@ pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<Strin
                 )
                 .await?;
             let Some(model_id) = models.first() else {
-                return Err(JobError::Setup(format!("ir.model has no {LEAD_MODEL}")));
+                return Err(ScoringError::Setup(format!("ir.model has no {LEAD_MODEL}")));
             };
             let mut values = Struct::new();
             values.push("model_id", Value::Int(*model_id));
@@ -111,10 +114,12 @@ pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<Strin
             values.push("field_description", Value::from("Lead Score"));
             values.push("ttype", Value::from("integer"));
             values.push("state", Value::from("manual"));
-            let ids = client.create("ir.model.fields", vec![values]).await?;
+            let id = created_id(
+                client.create("ir.model.fields", vec![values]).await?,
+                "ir.model.fields",
+            )?;
             lines.push(format!(
-                "field   {LEAD_MODEL}.{field}: created (integer, ir.model.fields {})",
-                ids.first().copied().unwrap_or_default()
+                "field   {LEAD_MODEL}.{field}: created (integer, ir.model.fields {id})"
             ));
         }
     }
@@ -130,14 +135,22 @@ pub async fn setup(client: &OdooClient, cfg: &ScoringConfig) -> Result<Vec<Strin
         if found.is_empty() {
             let mut values = Struct::new();
             values.push("name", Value::from(tag.as_str()));
-            let ids = client.create("crm.tag", vec![values]).await?;
-            lines.push(format!(
-                "tag     {tag}: created (crm.tag {})",
-                ids.first().copied().unwrap_or_default()
-            ));
+            let id = created_id(client.create("crm.tag", vec![values]).await?, "crm.tag")?;
+            lines.push(format!("tag     {tag}: created (crm.tag {id})"));
         } else {
             lines.push(format!("tag     {tag}: exists"));
         }
     }
     Ok(lines)
+}
+
+/// The id of the one record a `create` made (Odoo answers with one id per record).
+fn created_id(ids: Vec<i64>, model: &str) -> Result<i64, OdooError> {
+    ids.first()
+        .copied()
+        .ok_or_else(|| OdooError::UnexpectedReply {
+            call: format!("{model}.create"),
+            expected: "the new record's id",
+            got: "an empty list".to_owned(),
+        })
 }

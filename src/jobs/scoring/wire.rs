@@ -10,14 +10,14 @@ pub fn domain_items(domain: &Domain) -> Vec<Value> {
 }
 
 /// `A AND B` as wire items.
-pub fn and_items(a: &Domain, b: &Domain) -> Vec<Value> {
+pub(crate) fn and_items(a: &Domain, b: &Domain) -> Vec<Value> {
     domain_items(&Domain::and(a.clone(), b.clone()))
 }
 
 /// Whether a domain uses an operator the in-memory pass cannot reproduce from the records it
 /// loads (hierarchies need every ancestor or descendant): such rules are pushed down even in
 /// the incremental pass, restricted to the changed ids.
-pub fn needs_pushdown(domain: &Domain) -> bool {
+pub(crate) fn needs_pushdown(domain: &Domain) -> bool {
     fn walk(lit: &Lit) -> bool {
         match lit {
             Lit::List(items) | Lit::Tuple(items) => {

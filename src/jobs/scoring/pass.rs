@@ -1,0 +1,303 @@
+//! The three ways a pass reads leads (see the module doc of `jobs::scoring`): the full pass
+//! (rule domains pushed down as id sets, the leads in scope read in pages), the incremental
+//! pass (the leads changed since the cursor, rules evaluated in memory by `local`) and the
+//! `explain` pass (the leads asked for, the same way). Each lead read goes to the
+//! evaluator ([`Acc`]) with the indices of the rules it matched.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::stream::{self, StreamExt};
+
+use super::cursor::{Keys, OwnWrites};
+use super::evaluate::Acc;
+use super::wire::{and_items, domain_items, needs_pushdown};
+use super::{PassKind, ScoringError, ScoringJob, dedup, domain_err, head, local, read};
+use crate::config::LEAD_MODEL;
+use crate::domain::{Domain, EvalOptions};
+use crate::odoo::{SearchOptions, leaf};
+use crate::record::IdSet;
+use crate::xmlrpc::Value as Wire;
+
+/// The incremental pass reads and evaluates changed leads this many read batches at a time.
+const LOCAL_CHUNK_BATCHES: usize = 2;
+
+/// `id in ids` as a wire leaf.
+fn ids_leaf(ids: &[i64]) -> Wire {
+    leaf(
+        "id",
+        "in",
+        Wire::Array(ids.iter().map(|i| Wire::Int(*i)).collect()),
+    )
+}
+
+impl ScoringJob<'_> {
+    /// Reads the leads of pass `kind` into `acc` (and the router's domain sets, when it
+    /// routes), every `(id, write_date)` listed into `keys`.
+    pub(crate) async fn read_pass(
+        &self,
+        kind: &PassKind,
+        scope: &Domain,
+        rules: &[Domain],
+        acc: &mut Acc<'_>,
+        keys: &mut Keys,
+    ) -> Result<(), ScoringError> {
+        match kind {
+            PassKind::Full => self.full_pass(scope, rules, acc, keys).await,
+            PassKind::Incremental { since, seen, own } => {
+                let mut domain = domain_items(scope);
+                domain.push(leaf("write_date", ">=", Wire::from(since.as_str())));
+                let fresh = self.changed(domain, seen, own, keys).await?;
+                if let Some(router) = acc.router.as_mut() {
+                    // The leads to read by id when few (the window also holds other leads,
+                    // e.g. the previous run's routing writes), else by the same window.
+                    let listed = if fresh.len() <= self.client.batch_size() {
+                        ids_leaf(&fresh)
+                    } else {
+                        leaf("write_date", ">=", Wire::from(since.as_str()))
+                    };
+                    router.match_domains(self, scope, Some(listed)).await?;
+                }
+                self.local_pass(&fresh, rules, acc).await
+            }
+            PassKind::Leads(ids) => {
+                let mut domain = domain_items(scope);
+                domain.push(ids_leaf(ids));
+                let found = self
+                    .client
+                    .search(LEAD_MODEL, domain, &SearchOptions::default())
+                    .await?;
+                if let Some(router) = acc.router.as_mut() {
+                    router
+                        .match_domains(self, scope, Some(ids_leaf(&found)))
+                        .await?;
+                }
+                self.local_pass(&found, rules, acc).await
+            }
+        }
+    }
+
+    /// The ids of the leads an incremental pass must read, among those `domain` lists: ids
+    /// and write dates first, so what was already evaluated at its current write_date (read
+    /// again only because of the overlap) and what still holds exactly the job's own last
+    /// write is not read in full. Few own writes (at most `batch_size`): listed with
+    /// `write_uid` and told apart here, in the same pages. Many (after a mass rescoring): the
+    /// server leaves out the bot's leads at the own stamps, and each stamp is checked with one
+    /// ids-only `search` (at most `max_concurrency` in flight), so hundreds of thousands of
+    /// own writes cost a few kB each instead of a row each.
+    async fn changed(
+        &self,
+        domain: Vec<Wire>,
+        seen: &BTreeSet<(i64, String)>,
+        own: &OwnWrites,
+        keys: &mut Keys,
+    ) -> Result<Vec<i64>, ScoringError> {
+        let inline = own.len() <= self.client.batch_size();
+        let mut listed = domain.clone();
+        let mut fields = vec!["id", "write_date"];
+        if !own.is_empty() {
+            if inline {
+                fields.push("write_uid");
+            } else {
+                let stamps = own.at.keys().map(|d| Wire::from(d.as_str())).collect();
+                listed.extend([
+                    Wire::from("|"),
+                    leaf("write_uid", "!=", Wire::Int(own.uid)),
+                    leaf("write_date", "not in", Wire::Array(stamps)),
+                ]);
+            }
+        }
+        let mut fresh = Vec::new();
+        let mut pages = std::pin::pin!(self.client.search_read_pages(LEAD_MODEL, listed, &fields));
+        while let Some(page) = pages.next().await {
+            for raw in page? {
+                let (id, date) = read::lead_key(&raw)?;
+                let ours = if inline && !own.is_empty() {
+                    let by = read::write_uid(&raw)?;
+                    date.as_deref().is_some_and(|d| own.is_own(id, d, by))
+                } else {
+                    false
+                };
+                // A lead without a write_date (Odoo always stamps one) is never in `seen`.
+                let evaluated = date
+                    .as_ref()
+                    .is_some_and(|d| seen.contains(&(id, d.clone())));
+                if !ours && !evaluated {
+                    fresh.push(id);
+                }
+                keys.add(id, date.as_deref());
+            }
+        }
+        if inline || own.is_empty() {
+            return Ok(fresh);
+        }
+        self.changed_at_own_stamps(domain, seen, own, keys, fresh)
+            .await
+    }
+
+    /// The many-own-writes half of [`changed`](Self::changed): per own stamp, one ids-only
+    /// `search` of the bot's leads at it; those not holding exactly the own write are added
+    /// to `fresh`.
+    async fn changed_at_own_stamps(
+        &self,
+        domain: Vec<Wire>,
+        seen: &BTreeSet<(i64, String)>,
+        own: &OwnWrites,
+        keys: &mut Keys,
+        mut fresh: Vec<i64>,
+    ) -> Result<Vec<i64>, ScoringError> {
+        // Owned domains: the futures must not borrow through the closure's argument.
+        let per_stamp: Vec<(String, Vec<Wire>)> = own
+            .at
+            .keys()
+            .map(|date| {
+                let mut d = domain.clone();
+                d.push(leaf("write_uid", "=", Wire::Int(own.uid)));
+                d.push(leaf("write_date", "=", Wire::from(date.as_str())));
+                (date.clone(), d)
+            })
+            .collect();
+        let client = self.client;
+        let searches = per_stamp.into_iter().map(|(date, d)| async move {
+            let ids = client
+                .search_ids(LEAD_MODEL, d, &SearchOptions::default())
+                .await;
+            (date, ids)
+        });
+        let mut pending =
+            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((date, found)) = pending.next().await {
+            for id in found?.iter() {
+                if own.is_own(id, &date, Some(own.uid)) {
+                    continue;
+                }
+                let key = (id, date.clone());
+                if !seen.contains(&key) {
+                    fresh.push(id);
+                }
+                keys.add(id, Some(&date));
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Every rule domain pushed down as one `search(scope ∧ rule)` (ids only, at most
+    /// `max_concurrency` in flight), then the leads in scope read in id-ordered pages with
+    /// only the fields the plan needs, each page scored and dropped before the next.
+    async fn full_pass(
+        &self,
+        scope: &Domain,
+        rules: &[Domain],
+        acc: &mut Acc<'_>,
+        keys: &mut Keys,
+    ) -> Result<(), ScoringError> {
+        // Owned domains: the futures must not borrow through the closure's argument (so the
+        // whole run stays `Send` for the scheduler).
+        let domains: Vec<(usize, Vec<Wire>)> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| (i, and_items(scope, rule)))
+            .collect();
+        let client = self.client;
+        let searches = domains.into_iter().map(|(i, domain)| async move {
+            let ids = client
+                .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
+                .await;
+            (i, ids)
+        });
+        // Compact id sets (a bitmap when dense: 125 kB for a million leads), decoded while
+        // the answers stream in, so neither the XML nor a list of values is ever held.
+        let mut sets: Vec<IdSet> = vec![IdSet::default(); rules.len()];
+        let mut pending =
+            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((i, ids)) = pending.next().await {
+            sets[i] = ids?;
+        }
+        acc.planner.set_tag_ids(self.band_tags(true).await?);
+        if let Some(router) = acc.router.as_mut() {
+            router.match_domains(self, scope, None).await?;
+        }
+        let base = acc.shape.base_fields();
+        let names: Vec<&str> = base.iter().map(String::as_str).collect();
+        let mut pages = std::pin::pin!(self.client.search_read_pages(
+            LEAD_MODEL,
+            domain_items(scope),
+            &names
+        ));
+        while let Some(page) = pages.next().await {
+            for raw in page? {
+                let lead = acc.shape.read(&raw)?;
+                let hits = (0..sets.len())
+                    .filter(|&i| sets[i].contains(lead.id))
+                    .collect();
+                keys.add(lead.id, lead.write_date.as_deref());
+                acc.add(lead, hits);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads `ids` (in chunks, so memory stays bounded however many leads changed) with the
+    /// fields the rules read, loads the related records they reach, and evaluates the rules
+    /// in memory; rules with `child_of`/`parent_of` are pushed down restricted to the chunk.
+    async fn local_pass(
+        &self,
+        ids: &[i64],
+        rules: &[Domain],
+        acc: &mut Acc<'_>,
+    ) -> Result<(), ScoringError> {
+        acc.planner
+            .set_tag_ids(self.band_tags(!ids.is_empty()).await?);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut top = acc.shape.base_fields();
+        let mut paths = Vec::new();
+        for d in rules {
+            for p in d.fields() {
+                top.push(head(&p).to_owned());
+                paths.push(p);
+            }
+        }
+        top.push("active".into());
+        let top = dedup(top);
+        let names: Vec<&str> = top.iter().map(String::as_str).collect();
+        let batch = self.client.batch_size().max(1);
+        let mut loader = local::Loader::new(self.client);
+        for chunk in ids.chunks(batch * LOCAL_CHUNK_BATCHES) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for part in chunk.chunks(batch) {
+                rows.extend(self.client.read(LEAD_MODEL, part, &names).await?);
+            }
+            let leads = rows
+                .iter()
+                .map(|r| acc.shape.read(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            // matched rule indices per lead id
+            let mut matched: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+            if !rows.is_empty() && !rules.is_empty() {
+                loader.reset();
+                loader.load(LEAD_MODEL, &rows, &top, &paths).await?;
+                let ids: Vec<i64> = leads.iter().map(|l| l.id).collect();
+                for (i, rule) in rules.iter().enumerate() {
+                    let hits = if needs_pushdown(rule) {
+                        local::search_among(self.client, LEAD_MODEL, &ids, domain_items(rule))
+                            .await?
+                            .to_vec()
+                    } else {
+                        rule.filter(&loader.src, LEAD_MODEL, &ids, &EvalOptions::default())
+                            .map_err(domain_err(format!("scoring.rules[{i}].domain")))?
+                    };
+                    for id in hits {
+                        matched.entry(id).or_default().push(i);
+                    }
+                }
+            }
+            for lead in leads {
+                // No entry: the lead matched no rule.
+                let hits = matched.remove(&lead.id).unwrap_or_default();
+                acc.add(lead, hits);
+            }
+        }
+        Ok(())
+    }
+}
