@@ -9,7 +9,7 @@
 //! `Config::field_refs` (which `check` verifies with `fields_get`), every domain with
 //! `ctx.names_domain` (operators checked here, value types by `check`), every team or tag it
 //! names with `ctx.names_record` and every model with `ctx.names_model`. Nothing here does
-//! I/O: the server-side verification lives in `crate::check`.
+//! I/O: the server-side verification lives in the `check` module.
 
 mod assignment;
 mod context;
@@ -34,7 +34,7 @@ pub use fields::{DomainRef, FieldRef, Location, RecordRefAt};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
-pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use odoo::{DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
 pub use pay::INCIDENTAL_MODEL;
 pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
 pub use state::StateConfig;

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::*;
+use crate::odoo::DEFAULT_BATCH_SIZE;
 
 fn env_with_password(name: &str) -> Option<String> {
     (name == "SCOREKEEPER_ODOO_PASSWORD").then(|| "s3cret-pw".to_owned())

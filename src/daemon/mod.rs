@@ -106,14 +106,14 @@ pub async fn run_with_signals(
 /// The jobs' Odoo client, counting into the process-wide `metrics` so `/metrics` survives
 /// reloads.
 pub fn jobs_client(config: &OdooConfig, metrics: Arc<Metrics>) -> Result<OdooClient, OdooError> {
-    OdooClient::from_config_counting(config, metrics)
+    OdooClient::from_settings_counting(&config.client_settings(), metrics)
 }
 
 /// Asks the server's version once, in the background, on a client of its own (the jobs'
 /// call counts stay theirs): a server outside the tested range is warned about at start, as
 /// every command does. An unreachable Odoo is the jobs' and `/readyz`'s to report.
 fn warn_if_untested(config: &OdooConfig) {
-    if let Ok(client) = OdooClient::from_config(config) {
+    if let Ok(client) = OdooClient::from_settings(&config.client_settings()) {
         tokio::spawn(async move {
             let _ = client
                 .with_retry(crate::odoo::RetryPolicy::no_retry())
@@ -244,7 +244,6 @@ impl Daemon {
             odoo: client,
             cancel: self.runs_cancel.clone(),
             scheduled_for: None,
-            show_progress: false,
         };
         let stop = CancellationToken::new();
         let names: Vec<String> = jobs.iter().map(|j| j.job.name().to_owned()).collect();

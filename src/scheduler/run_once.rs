@@ -8,8 +8,8 @@ use std::time::Instant;
 use tracing::Instrument as _;
 
 use super::clock::Clock;
-use super::job::{Job, JobContext, JobError, JobOutcome};
 use super::observer::RunObserver;
+use crate::job::{Job, JobContext, JobError, JobOutcome};
 
 /// Runs `job` once with `ctx`, logging start and end. When the job does not report its RPC
 /// count, the client's counter difference is used (exact for `run`; under the daemon it also
