@@ -13,8 +13,8 @@ use super::context::Ctx;
 use crate::cron::parse_time_zone;
 use crate::odoo::Secret;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:9187";
-pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
+const DEFAULT_LISTEN: &str = "127.0.0.1:9187";
+const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

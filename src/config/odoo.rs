@@ -13,7 +13,7 @@ use super::fields::Location;
 use super::raw::{RawOdoo, RawRetries};
 use crate::odoo::{ClientSettings, Credentials, DEFAULT_BATCH_SIZE, Protocol, RetryPolicy, Secret};
 
-pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
+pub(super) const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
 /// Validated connection settings.
 #[derive(Clone, Debug)]
@@ -41,7 +41,7 @@ pub struct OdooConfig {
 
 impl OdooConfig {
     /// Database, login and secret.
-    pub fn credentials(&self) -> Credentials {
+    pub(crate) fn credentials(&self) -> Credentials {
         Credentials {
             database: self.database.clone(),
             login: self.login.clone(),

@@ -13,7 +13,7 @@ use crate::domain::Domain;
 use crate::scoring::{Band, Cap, Decay, Rule, Scoring};
 
 /// The model scoring works on.
-pub const LEAD_MODEL: &str = "crm.lead";
+pub(crate) const LEAD_MODEL: &str = "crm.lead";
 
 /// Validated scoring settings.
 #[derive(Clone, Debug)]
@@ -312,7 +312,7 @@ pub(super) fn domain(
 }
 
 /// Whether `name` can be an Odoo custom field (`x_`, letters/digits/underscore, ≤ 63).
-pub fn valid_custom_name(name: &str) -> bool {
+fn valid_custom_name(name: &str) -> bool {
     name.starts_with("x_")
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -320,7 +320,7 @@ pub fn valid_custom_name(name: &str) -> bool {
 
 /// Checks a crontab line with the scheduler's own parser (5 or 6 fields, `@hourly` and
 /// friends), so what loads is what the daemon can schedule.
-pub fn check_cron(line: &str) -> Result<(), String> {
+fn check_cron(line: &str) -> Result<(), String> {
     crate::cron::Schedule::parse(line, "UTC")
         .map(|_| ())
         .map_err(|e| e.to_string())

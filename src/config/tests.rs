@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::odoo::DEFAULT_TIMEOUT_SECS;
 use super::*;
 use crate::odoo::DEFAULT_BATCH_SIZE;
 

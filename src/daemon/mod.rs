@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use run_command::cancel_on_signals;
 pub use run_command::{RunCommandError, run_command};
-pub use signals::{Control, signal_controls};
+pub use signals::Control;
+pub(crate) use signals::signal_controls;
 
 use crate::config::{self, Config, ConfigError, OdooConfig};
 use crate::http::{AdminState, DaemonMetrics, OdooProbe};
@@ -105,7 +106,10 @@ pub async fn run_with_signals(
 
 /// The jobs' Odoo client, counting into the process-wide `metrics` so `/metrics` survives
 /// reloads.
-pub fn jobs_client(config: &OdooConfig, metrics: Arc<Metrics>) -> Result<OdooClient, OdooError> {
+pub(crate) fn jobs_client(
+    config: &OdooConfig,
+    metrics: Arc<Metrics>,
+) -> Result<OdooClient, OdooError> {
     OdooClient::from_settings_counting(&config.client_settings(), metrics)
 }
 

@@ -119,7 +119,7 @@ impl OdooClient {
 
     /// [`from_settings`](Self::from_settings) counting into `metrics` (the daemon keeps one
     /// set across config reloads).
-    pub fn from_settings_counting(
+    pub(crate) fn from_settings_counting(
         config: &ClientSettings,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OdooError> {

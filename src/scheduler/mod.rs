@@ -12,10 +12,11 @@ mod run_once;
 pub use clock::Clock;
 pub use job_loop::{JobLoop, ScheduledJob};
 pub use observer::{NoObserver, RunObserver};
-pub use run_once::{run_all, run_once, select_jobs};
+pub use run_once::run_once;
+pub(crate) use run_once::{run_all, select_jobs};
 
 // Re-exported because every scheduled job is named through the scheduler: what it runs and
 // when. They are defined below it (`job`, `cron`) so that `config` can parse a schedule
 // without depending on the loop.
-pub use crate::cron::{Schedule, ScheduleError, parse_time_zone};
+pub use crate::cron::{Schedule, ScheduleError};
 pub use crate::job::{Job, JobContext, JobError, JobOutcome};
