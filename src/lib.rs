@@ -35,9 +35,9 @@
 //! - [`sim`] (simulator): an in-process Odoo 17/19 answering both protocols. Uses: record,
 //!   xmlrpc, jsonrpc, domain.
 //! - [`demo`] (simulator): the deterministic demo dataset generator. Uses: record.
-//! - [`config`] (admin): the TOML file parsed and validated, no I/O beyond reading it; names
-//!   the client's types, never calls it. Uses: record, domain, cron, odoo, apply, scoring,
-//!   assignment, gamification, pay.
+//! - [`config`] (admin): the TOML file parsed and validated; no I/O beyond reading it and the
+//!   secret files it names; names the client's types, never calls it. Uses: record, domain,
+//!   cron, odoo, apply, scoring, assignment, gamification, pay.
 //! - [`job`] (runtime): the job contract: `Job`, its context, outcome and error. Uses: config,
 //!   odoo, state, cron.
 //! - [`scheduler`] (runtime): the croner loop, clock, observers and one-off runs; never reads
