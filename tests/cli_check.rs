@@ -10,7 +10,7 @@ use std::time::Duration;
 use scorekeeper::check::verify_fields;
 use scorekeeper::config::{FieldRef, Location};
 
-use crate::client_fake_odoo::{FakeOdoo, Reply, client_for, odoo17, recorded};
+use crate::support::fake_odoo::{FakeOdoo, Reply, client_for, odoo17, recorded};
 
 const PASSWORD_VAR: &str = "SCOREKEEPER_ODOO_PASSWORD";
 

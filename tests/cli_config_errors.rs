@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use scorekeeper::sim::Sim;
 
-use crate::client_fake_odoo::{FakeOdoo, Reply};
+use crate::support::fake_odoo::{FakeOdoo, Reply};
 use crate::support::{DEMO_TOML, served_demo};
 
 const PASSWORD_VAR: &str = "SCOREKEEPER_ODOO_PASSWORD";

@@ -6,16 +6,8 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::sk;
 use crate::support::{DEMO_TOML, served_demo, write_demo_config};
-
-fn sk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(args)
-        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
-        .env_remove("SCOREKEEPER_LOG")
-        .output()
-        .unwrap()
-}
 
 async fn sk_async(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {

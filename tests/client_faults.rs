@@ -5,7 +5,7 @@
 use scorekeeper::odoo::{ErrorKind, OdooError};
 use scorekeeper::xmlrpc::{MethodResponse, decode_response};
 
-use crate::client_fake_odoo::transcript;
+use crate::support::fake_odoo::transcript;
 
 fn all_faults() -> Vec<(u32, scorekeeper::xmlrpc::Fault)> {
     (1..=103)

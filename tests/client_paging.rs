@@ -9,7 +9,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use scorekeeper::odoo::{OdooError, leaf};
 use scorekeeper::xmlrpc::{Struct, Value};
 
-use crate::client_fake_odoo::{
+use crate::support::fake_odoo::{
     FakeOdoo, Reply, Request, client_for, json_to_value, recorded, snapshot,
 };
 

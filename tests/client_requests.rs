@@ -7,7 +7,7 @@ use std::time::Duration;
 use scorekeeper::record::FieldType;
 use scorekeeper::xmlrpc::{Struct, Value, decode_call};
 
-use crate::client_fake_odoo::{FakeOdoo, Request, client_with_secret, recorded, transcript};
+use crate::support::fake_odoo::{FakeOdoo, Request, client_with_secret, recorded, transcript};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

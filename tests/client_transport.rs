@@ -7,7 +7,7 @@ use std::time::Duration;
 use scorekeeper::odoo::{ErrorKind, OdooError};
 use scorekeeper::xmlrpc::{Struct, Value};
 
-use crate::client_fake_odoo::{
+use crate::support::fake_odoo::{
     FakeOdoo, Reply, client_at, client_for, client_with_secret, recorded, transcript,
 };
 

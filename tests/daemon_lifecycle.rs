@@ -322,7 +322,7 @@ impl Job for WritesChallenge {
 /// The README's "least-privilege bot user" section quotes this message.
 #[tokio::test]
 async fn a_missing_access_right_fails_the_run_with_odoos_message() {
-    use crate::client_fake_odoo::{FakeOdoo, recorded};
+    use crate::support::fake_odoo::{FakeOdoo, recorded};
     let odoo = FakeOdoo::start(|req, _| {
         if req.path.ends_with("/common") {
             recorded(91)

@@ -112,17 +112,20 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
+/// Waits for the child to exit (at most 30 s): `wait` on a thread of its own, so the test
+/// blocks on the exit itself instead of polling for it.
 fn wait_exit(mut child: Child) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
+    let pid = child.id().to_string();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(status) => status.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
             panic!("the child did not exit within 30 s");
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -6,7 +6,7 @@
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{MethodResponse, Value, decode_call, decode_response};
 
-use crate::sim_replay::exchanges;
+use crate::support::replay::exchanges;
 use crate::support::replay::same;
 
 fn service(endpoint: &str) -> &str {

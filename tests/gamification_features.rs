@@ -441,7 +441,6 @@ async fn the_scheduler_job_refreshes_and_books_karma() {
                 .unwrap()
                 .and_utc(),
         ),
-        show_progress: false,
     };
     let job = gamification::GamificationJob;
     assert_eq!(job.name(), "gamification");

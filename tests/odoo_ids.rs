@@ -15,7 +15,7 @@ use scorekeeper::odoo::{
 use scorekeeper::record::IdSet;
 use scorekeeper::xmlrpc::{MethodResponse, Value, encode_response};
 
-use crate::client_fake_odoo::{FakeOdoo, Reply, client_for, recorded};
+use crate::support::fake_odoo::{FakeOdoo, Reply, client_for, recorded};
 use crate::support::{Served, snapshot_sim};
 
 fn ids_of(v: &[i64]) -> IdSet {

@@ -2,18 +2,10 @@
 //! `plan pay --period`, `run pay` (twice: the second writes nothing), `statement --user`
 //! (a table) and `--csv`, and a locked period refused with the reason (exit 2).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::support::cli::sk;
 use crate::support::{Served, snapshot_sim};
-
-fn sk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
-        .args(args)
-        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
-        .env_remove("SCOREKEEPER_LOG")
-        .output()
-        .unwrap()
-}
 
 async fn sk_async(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{MethodResponse, Value as X, decode_response};
 
+use crate::support::replay::transcripts;
+
 struct Recording {
     name: String,
     request: String,
@@ -18,26 +20,12 @@ struct Recording {
 }
 
 fn recordings(version: &str) -> Vec<Recording> {
-    let dir = format!(
-        "{}/fixtures/{version}/custom-models",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| {
-            let doc: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-            Recording {
-                name: p.file_stem().unwrap().to_string_lossy().into_owned(),
-                request: doc["request"].as_str().unwrap().to_owned(),
-                response: doc["response"].as_str().unwrap().to_owned(),
-            }
+    transcripts(&format!("{version}/custom-models"))
+        .into_iter()
+        .map(|t| Recording {
+            request: t.text("request").unwrap(),
+            response: t.text("response").unwrap(),
+            name: t.name,
         })
         .collect()
 }

@@ -159,7 +159,6 @@ async fn the_scheduler_runs_the_scoring_job() {
         odoo: std::sync::Arc::new(client),
         cancel: tokio_util::sync::CancellationToken::new(),
         scheduled_for: None,
-        show_progress: false,
     };
     let job = ScheduledScoring;
     assert_eq!(job.name(), "scoring");

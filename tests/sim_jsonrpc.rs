@@ -9,7 +9,7 @@ use std::sync::Arc;
 use scorekeeper::jsonrpc::{Response, decode_response};
 use scorekeeper::xmlrpc::Value as X;
 
-use crate::support::replay::{same, short, snapshot};
+use crate::support::replay::{same, short, snapshot, transcripts};
 
 /// The exchanges the simulator does not answer identically, with the reason (README.md,
 /// "Replay agreement" explains each).
@@ -56,29 +56,19 @@ struct Exchange {
 }
 
 fn exchanges() -> Vec<Exchange> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo17/jsonrpc");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| {
-            let doc: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-            let text = |k: &str| doc[k].as_str().map(str::to_owned);
-            Exchange {
-                name: p.file_stem().unwrap().to_string_lossy().into_owned(),
-                from: text("from").map(|f| f.trim_end_matches(".json").to_owned()),
-                endpoint: text("endpoint").unwrap(),
-                http_method: text("http_method").unwrap_or_else(|| "POST".to_owned()),
-                request: text("request"),
-                status: u16::try_from(doc["status"].as_u64().unwrap_or(200)).unwrap(),
-                content_type: text("content_type").unwrap_or_default(),
-                response: text("response").unwrap_or_default(),
-            }
+    transcripts("odoo17/jsonrpc")
+        .into_iter()
+        .map(|t| Exchange {
+            from: t
+                .text("from")
+                .map(|f| f.trim_end_matches(".json").to_owned()),
+            endpoint: t.text("endpoint").unwrap(),
+            http_method: t.text("http_method").unwrap_or_else(|| "POST".to_owned()),
+            request: t.text("request"),
+            status: t.status(),
+            content_type: t.text("content_type").unwrap_or_default(),
+            response: t.text("response").unwrap_or_default(),
+            name: t.name,
         })
         .collect()
 }

@@ -8,17 +8,7 @@ use std::sync::Arc;
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{MethodResponse, Value as X, decode_response};
 
-use crate::support::replay::{same, short};
-
-/// One recorded exchange.
-pub struct Exchange {
-    pub name: String,
-    pub endpoint: String,
-    pub http_method: String,
-    pub request: Option<String>,
-    pub status: u16,
-    pub response: String,
-}
+use crate::support::replay::{Exchange, exchanges_of, recording_clock, same, short};
 
 /// What an answer is compared on: a decoded value, a fault's code and last line, or (for
 /// non-XML answers such as the 405 page) the status and body.
@@ -63,40 +53,6 @@ pub const ODOO_19: Recording = Recording {
     data_limited: DATA_LIMITED_19,
 };
 
-/// Loads every transcript of Odoo 17, in order.
-pub fn exchanges() -> Vec<Exchange> {
-    exchanges_of(17)
-}
-
-/// Loads every transcript of Odoo `major`, in order.
-pub fn exchanges_of(major: i64) -> Vec<Exchange> {
-    let dir = format!(
-        "{}/fixtures/odoo{major}/transcripts",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|p| {
-            let doc: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-            Exchange {
-                name: p.file_stem().unwrap().to_string_lossy().into_owned(),
-                endpoint: doc["endpoint"].as_str().unwrap().to_owned(),
-                http_method: doc["http_method"].as_str().unwrap_or("POST").to_owned(),
-                request: doc["request"].as_str().map(str::to_owned),
-                status: u16::try_from(doc["status"].as_u64().unwrap_or(200)).unwrap(),
-                response: doc["response"].as_str().unwrap_or("").to_owned(),
-            }
-        })
-        .collect()
-}
-
 /// Compares one answer with the recorded one.
 fn judge(ex: &Exchange, got: &Answer) -> Result<(), String> {
     match (&Answer::of(ex.status, &ex.response), got) {
@@ -113,14 +69,6 @@ fn brief(a: &Answer) -> String {
         Answer::Fault(c, l) => format!("fault {c} {l:?}"),
         Answer::Raw(s, b) => format!("HTTP {s} {:?}", b.chars().take(80).collect::<String>()),
     }
-}
-
-/// The recording's moment (2026-11-22, just after the creates of 020-025).
-fn recording_clock() -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
-        .unwrap()
-        .and_hms_opt(13, 14, 1)
-        .unwrap()
 }
 
 /// The Odoo 19 recording's moment (its latest write date, 052/097).

@@ -3,12 +3,12 @@
 //! is the identity, and Python-produced bodies re-encode byte for byte.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use scorekeeper::xmlrpc::{
     DecodeErrorKind, FaultCode, MethodResponse, Value, decode_call, decode_response, encode_call,
-    encode_response, strip_forbidden_chars,
+    encode_response,
 };
+
+use crate::support::xmlrpc::stripped;
 
 struct Transcript {
     number: u32,
@@ -18,25 +18,13 @@ struct Transcript {
 }
 
 fn transcripts() -> Vec<Transcript> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/odoo17/transcripts");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    paths.sort();
-    let all: Vec<Transcript> = paths
-        .iter()
-        .map(|p| {
-            let json: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-            let name = p.file_name().unwrap().to_str().unwrap();
-            Transcript {
-                number: name[..3].parse().unwrap(),
-                outcome: json["outcome"].as_str().unwrap().to_owned(),
-                request: json["request"].as_str().map(str::to_owned),
-                response: json["response"].as_str().unwrap().to_owned(),
-            }
+    let all: Vec<Transcript> = crate::support::replay::transcripts("odoo17/transcripts")
+        .into_iter()
+        .map(|t| Transcript {
+            number: t.name[..3].parse().unwrap(),
+            outcome: t.text("outcome").unwrap(),
+            request: t.text("request"),
+            response: t.text("response").unwrap(),
         })
         .collect();
     assert_eq!(all.len(), 103);
@@ -48,21 +36,6 @@ fn transcript(number: u32) -> Transcript {
         .into_iter()
         .find(|t| t.number == number)
         .unwrap()
-}
-
-/// The value with every string (and struct key) passed through the encoder's stripping.
-fn stripped(v: &Value) -> Value {
-    match v {
-        Value::String(s) => Value::String(strip_forbidden_chars(s).into_owned()),
-        Value::Array(items) => Value::Array(items.iter().map(stripped).collect()),
-        Value::Struct(members) => Value::Struct(
-            members
-                .iter()
-                .map(|(k, v)| (strip_forbidden_chars(k).into_owned(), stripped(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
 }
 
 #[test]

@@ -6,7 +6,6 @@
 //! tests truncate every transcript body at every position and run a long fuzz loop.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
@@ -15,6 +14,8 @@ use scorekeeper::xmlrpc::{
     decode_call, decode_response, decode_value, encode_call, encode_response, encode_value,
     strip_forbidden_chars,
 };
+
+use crate::support::xmlrpc::stripped;
 
 /// `default` cases, or `PROPTEST_CASES` when set (for long local runs).
 fn cases(default: u32) -> ProptestConfig {
@@ -76,19 +77,6 @@ fn value_tree() -> impl Strategy<Value = Value> {
             prop::collection::vec((text(), inner), 0..8).prop_map(|m| Value::Struct(Struct(m))),
         ]
     })
-}
-
-/// What a value becomes after encoding and decoding: forbidden characters are stripped.
-fn stripped(v: &Value) -> Value {
-    let s = |t: &str| strip_forbidden_chars(t).into_owned();
-    match v {
-        Value::String(t) => Value::String(s(t)),
-        Value::DateTime(t) => Value::DateTime(s(t)),
-        Value::Base64(t) => Value::Base64(s(t)),
-        Value::Array(items) => Value::Array(items.iter().map(stripped).collect()),
-        Value::Struct(m) => Value::Struct(m.iter().map(|(k, v)| (s(k), stripped(v))).collect()),
-        other => other.clone(),
-    }
 }
 
 /// Equality where NaN equals NaN and doubles compare bit for bit otherwise (so -0.0 ≠ 0.0).
@@ -269,19 +257,11 @@ fn transcript_bodies() -> &'static [(String, Vec<u8>)] {
 }
 
 fn load_bodies() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/odoo17/transcripts");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
     let mut out = Vec::new();
-    for p in paths {
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        let number = &p.file_name().unwrap().to_str().unwrap()[..3];
+    for t in crate::support::replay::transcripts("odoo17/transcripts") {
+        let number = &t.name[..3];
         for kind in ["request", "response"] {
-            if let Some(body) = json[kind].as_str() {
+            if let Some(body) = t.doc[kind].as_str() {
                 let ok = if kind == "request" {
                     decode_call(body.as_bytes()).is_ok()
                 } else {

@@ -1,7 +1,8 @@
-//! `scorekeeper runs` (recent runs: job, start, duration, counts, status) and `scorekeeper
+//! `scorekeeper runs` (recent runs: job, start, duration, counts, status), `scorekeeper
 //! show RUN` (what a run changed, entry by entry, with the names people know the records
-//! and values by). Both read the journal; `show` asks Odoo for names, and prints ids alone
-//! when Odoo cannot be reached.
+//! and values by) and `scorekeeper undo RUN` (reverts it where nobody changed it since). All
+//! read the journal; `show` asks Odoo for names, and prints ids alone when Odoo cannot be
+//! reached.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::io::Write;
 use anyhow::Context as _;
 use unicode_width::UnicodeWidthStr as _;
 
+use super::session::{login, open_state};
 use super::{Failure, write_out};
 use crate::odoo::OdooClient;
 use crate::record::{FieldType, Value};
@@ -98,7 +100,7 @@ pub(super) fn runs_cmd(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let cfg = crate::config::load(path)?;
-    let state = super::open_state(&cfg)?;
+    let state = open_state(&cfg)?;
     let runs = state
         .runs(limit)
         .context("cannot read the runs")
@@ -244,7 +246,7 @@ pub(super) async fn show_cmd(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let cfg = crate::config::load(path)?;
-    let state: State = super::open_state(&cfg)?;
+    let state: State = open_state(&cfg)?;
     let id = RunId::from(run_id);
     let info = state
         .run(&id)
@@ -256,9 +258,36 @@ pub(super) async fn show_cmd(
         .context("cannot read the journal")
         .map_err(Failure::Failed)?;
     // Names are a courtesy: without Odoo the ids are shown.
-    let names = match OdooClient::from_config(&cfg.odoo) {
+    let names = match OdooClient::from_settings(&cfg.odoo.client_settings()) {
         Ok(client) if client.authenticate().await.is_ok() => names(&client, &entries).await,
         _ => Names::default(),
     };
     write_out(out, &show_text(&info, &entries, &names))
+}
+
+/// `scorekeeper undo -c FILE RUN_ID`.
+pub(super) async fn undo_cmd(
+    path: &std::path::Path,
+    run_id: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client) = login(path).await?;
+    let mut state = open_state(&cfg)?;
+    // The gamification writer knows where every keyed model keeps its keys (goals by line,
+    // user and period; grants and karma in `x_sk_key`): undo may re-create or reverse those.
+    let writer = crate::jobs::gamification::ClientWriter::new(&client);
+    let opts = crate::apply::ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        ..crate::apply::ApplyOptions::default()
+    };
+    let report = crate::apply::undo(
+        &crate::state::RunId::from(run_id),
+        &mut state,
+        &writer,
+        &opts,
+    )
+    .await
+    .map_err(|e| Failure::Failed(e.into()))?;
+    write_out(out, &format!("{report}\n"))
 }

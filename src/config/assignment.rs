@@ -5,7 +5,7 @@
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::raw::{RawAssignment, RawRef};
+use super::raw::{RawAssignment, RawMember, RawRef, RawTeam};
 use super::scoring::{LEAD_MODEL, domain};
 use crate::assignment::Strategy;
 use crate::domain::Domain;
@@ -92,7 +92,7 @@ impl WorkDays {
                 let Some(line) = scoring_schedule else {
                     return 1.0;
                 };
-                let Ok(schedule) = crate::scheduler::Schedule::parse(line, "UTC") else {
+                let Ok(schedule) = crate::cron::Schedule::parse(line, "UTC") else {
                     return 1.0;
                 };
                 let from =
@@ -125,7 +125,27 @@ pub(super) fn validate(
 ) -> Option<AssignmentConfig> {
     let raw = raw?.into_inner();
     let mut ok = true;
-    let strategy = match raw.strategy {
+    let strategy = strategy(raw.strategy, ctx, &mut ok);
+    let work_days = work_days(raw.work_days, ctx, &mut ok);
+    let teams = teams(raw.teams, ctx, &mut ok);
+    let members = members(raw.members, ctx, &mut ok);
+    if raw.reassign_stale_days.is_some() {
+        for f in ["date_open", "date_last_stage_update"] {
+            ctx.names_field(LEAD_MODEL, f, "assignment.reassign_stale_days", 0..0);
+        }
+    }
+    ok.then_some(AssignmentConfig {
+        strategy,
+        work_days: work_days.resolve(scoring_schedule),
+        reassign_stale_days: raw.reassign_stale_days.map(Spanned::into_inner),
+        teams,
+        members,
+    })
+}
+
+/// `assignment.strategy`: `odoo` (the default) or `round_robin`.
+fn strategy(raw: Option<Spanned<String>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Strategy {
+    match raw {
         None => Strategy::Odoo,
         Some(s) => match s.get_ref().as_str() {
             "odoo" => Strategy::Odoo,
@@ -137,12 +157,16 @@ pub(super) fn validate(
                     format!("unknown strategy '{other}'"),
                     Some("one of \"odoo\", \"round_robin\"".into()),
                 );
-                ok = false;
+                *ok = false;
                 Strategy::Odoo
             }
         },
-    };
-    let work_days = match raw.work_days {
+    }
+}
+
+/// `assignment.work_days`: within Odoo's bounds; by default derived from the schedule.
+fn work_days(raw: Option<Spanned<f64>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> WorkDays {
+    match raw {
         None => WorkDays::FromSchedule,
         Some(w) => {
             let v = *w.get_ref();
@@ -153,25 +177,29 @@ pub(super) fn validate(
                     format!("{v} is outside 0.2..30 (Odoo refuses it too)"),
                     None,
                 );
-                ok = false;
+                *ok = false;
             }
             WorkDays::Set(v)
         }
-    };
-    if raw.teams.is_empty() {
+    }
+}
+
+/// `[[assignment.teams]]`: at least one, each naming a team Odoo has.
+fn teams(raw: Vec<Spanned<RawTeam>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Vec<TeamConfig> {
+    if raw.is_empty() {
         ctx.error(
             0..0,
             "assignment.teams",
             "no team to route leads to",
             Some("add [[assignment.teams]] team = \"Direct Sales\"".into()),
         );
-        ok = false;
+        *ok = false;
     }
     let mut teams = Vec::new();
-    for (i, t) in raw.teams.into_iter().enumerate() {
+    for (i, t) in raw.into_iter().enumerate() {
         let t = t.into_inner();
         let key = format!("assignment.teams[{i}]");
-        let d = optional_domain(ctx, t.domain.as_ref(), &key, &mut ok);
+        let d = optional_domain(ctx, t.domain.as_ref(), &key, ok);
         let team_span = t.team.span();
         let team = RecordRef::from_raw(t.team.into_inner());
         ctx.names_record(
@@ -188,11 +216,16 @@ pub(super) fn validate(
             order: t.order.map_or(i as i64, Spanned::into_inner),
         });
     }
+    teams
+}
+
+/// `[[assignment.members]]`: per-salesperson overrides of Odoo's member settings.
+fn members(raw: Vec<Spanned<RawMember>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Vec<MemberOverride> {
     let mut members = Vec::new();
-    for (i, m) in raw.members.into_iter().enumerate() {
+    for (i, m) in raw.into_iter().enumerate() {
         let m = m.into_inner();
         let key = format!("assignment.members[{i}]");
-        let d = optional_domain(ctx, m.domain.as_ref(), &key, &mut ok);
+        let d = optional_domain(ctx, m.domain.as_ref(), &key, ok);
         if let Some(max) = &m.max
             && *max.get_ref() < 0
         {
@@ -202,7 +235,7 @@ pub(super) fn validate(
                 "must not be negative",
                 None,
             );
-            ok = false;
+            *ok = false;
         }
         members.push(MemberOverride {
             user: RecordRef::from_raw(m.user.into_inner()),
@@ -217,16 +250,5 @@ pub(super) fn validate(
             optout: m.optout.map(Spanned::into_inner),
         });
     }
-    if raw.reassign_stale_days.is_some() {
-        for f in ["date_open", "date_last_stage_update"] {
-            ctx.names_field(LEAD_MODEL, f, "assignment.reassign_stale_days", 0..0);
-        }
-    }
-    ok.then_some(AssignmentConfig {
-        strategy,
-        work_days: work_days.resolve(scoring_schedule),
-        reassign_stale_days: raw.reassign_stale_days.map(Spanned::into_inner),
-        teams,
-        members,
-    })
+    members
 }

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::context::Ctx;
+use crate::cron::parse_time_zone;
 use crate::odoo::Secret;
-use crate::scheduler::parse_time_zone;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:9187";
-pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
+const DEFAULT_LISTEN: &str = "127.0.0.1:9187";
+const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,62 +137,9 @@ pub(super) fn validate_http(
             }
         }
     }
-    match (raw.token_env, raw.token_file) {
-        (Some(_), Some(file)) => {
-            ctx.error(
-                file.span(),
-                "http.token_file",
-                "both token_env and token_file are set",
-                Some("keep exactly one of them".into()),
-            );
-            ok = false;
-        }
-        (Some(var), None) => match ctx.env(var.get_ref()).filter(|v| !v.is_empty()) {
-            Some(v) => {
-                out.token = Some(Secret::new(v.trim()));
-                out.token_source = Some(format!("environment variable {}", var.get_ref()));
-            }
-            None => {
-                ctx.error(
-                    var.span(),
-                    "http.token_env",
-                    format!("environment variable {} is not set or empty", var.get_ref()),
-                    Some(format!(
-                        "export {}=<token>, or remove token_env",
-                        var.get_ref()
-                    )),
-                );
-                ok = false;
-            }
-        },
-        (None, Some(file)) => {
-            let path: PathBuf = ctx.resolve_path(file.get_ref());
-            match std::fs::read_to_string(&path) {
-                Ok(t) if !t.trim().is_empty() => {
-                    out.token = Some(Secret::new(t.trim()));
-                    out.token_source = Some(format!("file {}", path.display()));
-                }
-                Ok(_) => {
-                    ctx.error(
-                        file.span(),
-                        "http.token_file",
-                        format!("{} is empty", path.display()),
-                        None,
-                    );
-                    ok = false;
-                }
-                Err(e) => {
-                    ctx.error(
-                        file.span(),
-                        "http.token_file",
-                        format!("cannot read {}: {e}", path.display()),
-                        Some("relative paths are resolved from the config file's directory".into()),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        (None, None) => {}
+    if let Some((token, source)) = token(raw.token_env, raw.token_file, ctx, &mut ok) {
+        out.token = Some(token);
+        out.token_source = Some(source);
     }
     // Anyone who can reach a non-loopback listener could read the metrics: require a token.
     if ok
@@ -213,6 +160,75 @@ pub(super) fn validate_http(
         ok = false;
     }
     ok.then_some(out)
+}
+
+/// The admin token, from `http.token_env` or `http.token_file` (not both), with where it came
+/// from (for messages; never the token itself).
+fn token(
+    env: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    ctx: &mut Ctx<'_>,
+    ok: &mut bool,
+) -> Option<(Secret, String)> {
+    match (env, file) {
+        (Some(_), Some(file)) => {
+            ctx.error(
+                file.span(),
+                "http.token_file",
+                "both token_env and token_file are set",
+                Some("keep exactly one of them".into()),
+            );
+            *ok = false;
+        }
+        (Some(var), None) => match ctx.env(var.get_ref()).filter(|v| !v.is_empty()) {
+            Some(v) => {
+                return Some((
+                    Secret::new(v.trim()),
+                    format!("environment variable {}", var.get_ref()),
+                ));
+            }
+            None => {
+                ctx.error(
+                    var.span(),
+                    "http.token_env",
+                    format!("environment variable {} is not set or empty", var.get_ref()),
+                    Some(format!(
+                        "export {}=<token>, or remove token_env",
+                        var.get_ref()
+                    )),
+                );
+                *ok = false;
+            }
+        },
+        (None, Some(file)) => {
+            let path: PathBuf = ctx.resolve_path(file.get_ref());
+            match std::fs::read_to_string(&path) {
+                Ok(t) if !t.trim().is_empty() => {
+                    return Some((Secret::new(t.trim()), format!("file {}", path.display())));
+                }
+                Ok(_) => {
+                    ctx.error(
+                        file.span(),
+                        "http.token_file",
+                        format!("{} is empty", path.display()),
+                        None,
+                    );
+                    *ok = false;
+                }
+                Err(e) => {
+                    ctx.error(
+                        file.span(),
+                        "http.token_file",
+                        format!("cannot read {}: {e}", path.display()),
+                        Some("relative paths are resolved from the config file's directory".into()),
+                    );
+                    *ok = false;
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    None
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ impl<'a> SourceMap<'a> {
 
     /// 1-based (line, column) of byte `offset`; offsets past the end or inside a UTF-8
     /// sequence are clamped to the previous character boundary.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -119,7 +119,7 @@ impl<'a> SourceMap<'a> {
 
 /// The candidate closest to `word` if it is a plausible typo (small edit distance relative to
 /// the word's length), for "did you mean ...?" hints.
-pub fn did_you_mean<'c>(
+pub(crate) fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
@@ -133,7 +133,7 @@ pub fn did_you_mean<'c>(
 }
 
 /// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

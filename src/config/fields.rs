@@ -72,7 +72,7 @@ pub struct Location {
 impl FieldRef {
     /// The diagnostic for segment `field` of this path missing on `model`, suggesting the
     /// closest existing name.
-    pub fn unknown_field<'a>(
+    pub(crate) fn unknown_field<'a>(
         &self,
         model: &str,
         field: &str,
@@ -86,7 +86,7 @@ impl FieldRef {
     }
 
     /// The diagnostic for a path that continues past a non-relational field.
-    pub fn not_relational(&self, model: &str, field: &str, ty: &str) -> Diagnostic {
+    pub(crate) fn not_relational(&self, model: &str, field: &str, ty: &str) -> Diagnostic {
         self.diagnostic(format!(
             "'{field}' on {model} is a {ty} field, so '{}' cannot go through it",
             self.path
@@ -94,7 +94,7 @@ impl FieldRef {
     }
 
     /// The diagnostic for a model the server does not have (module not installed, typo).
-    pub fn unknown_model(&self, model: &str) -> Diagnostic {
+    pub(crate) fn unknown_model(&self, model: &str) -> Diagnostic {
         self.diagnostic(format!("model {model} does not exist on this Odoo"))
     }
 

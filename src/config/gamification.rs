@@ -128,7 +128,7 @@ pub(super) fn validate(
     let errors_before = ctx.has_errors();
     let schedule = raw.schedule.as_ref().and_then(|s| {
         // The zone comes from [daemon]; the syntax does not depend on it.
-        match crate::scheduler::Schedule::parse(s.get_ref(), "UTC") {
+        match crate::cron::Schedule::parse(s.get_ref(), "UTC") {
             Ok(_) => Some(s.get_ref().trim().to_string()),
             Err(e) => {
                 ctx.error(

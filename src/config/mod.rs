@@ -9,7 +9,7 @@
 //! `Config::field_refs` (which `check` verifies with `fields_get`), every domain with
 //! `ctx.names_domain` (operators checked here, value types by `check`), every team or tag it
 //! names with `ctx.names_record` and every model with `ctx.names_model`. Nothing here does
-//! I/O: the server-side verification lives in `crate::check`.
+//! I/O: the server-side verification lives in the `check` module.
 
 mod assignment;
 mod context;
@@ -28,22 +28,24 @@ use std::path::{Path, PathBuf};
 
 pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
-pub use daemon::{DEFAULT_LISTEN, DEFAULT_SHUTDOWN_GRACE_SECS, DaemonConfig, HttpConfig};
-pub use diagnostic::{ConfigError, Diagnostic, SourceMap, did_you_mean, edit_distance};
+pub use daemon::{DaemonConfig, HttpConfig};
+pub(crate) use diagnostic::did_you_mean;
+pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, RecordRefAt};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
-pub use odoo::{DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT_SECS, OdooConfig, PasswordSource};
+pub use odoo::{OdooConfig, PasswordSource};
 pub use pay::INCIDENTAL_MODEL;
-pub use scoring::{LEAD_MODEL, ScoringConfig, check_cron, valid_custom_name};
+pub(crate) use scoring::LEAD_MODEL;
+pub use scoring::ScoringConfig;
 pub use state::StateConfig;
 
 use context::Ctx;
 use raw::RawConfig;
 
 /// The documented example configuration, shipped inside the binary.
-pub const EXAMPLE: &str = include_str!("../../config/example.toml");
+pub(crate) const EXAMPLE: &str = include_str!("../../config/example.toml");
 
 /// A fully validated configuration. Later sections (`scoring`, `assignment`, `gamification`)
 /// are added here as more validated structs.

@@ -11,10 +11,9 @@ use toml::Spanned;
 use super::context::Ctx;
 use super::fields::Location;
 use super::raw::{RawOdoo, RawRetries};
-use crate::odoo::{Protocol, RetryPolicy, Secret};
+use crate::odoo::{ClientSettings, Credentials, DEFAULT_BATCH_SIZE, Protocol, RetryPolicy, Secret};
 
-pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
-pub const DEFAULT_BATCH_SIZE: usize = 2000;
+pub(super) const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
 /// Validated connection settings.
 #[derive(Clone, Debug)]
@@ -38,6 +37,30 @@ pub struct OdooConfig {
     pub retry: RetryPolicy,
     /// The wire protocol (`auto` by default: JSON-RPC on Odoo 14–18, XML-RPC otherwise).
     pub protocol: Protocol,
+}
+
+impl OdooConfig {
+    /// Database, login and secret.
+    pub(crate) fn credentials(&self) -> Credentials {
+        Credentials {
+            database: self.database.clone(),
+            login: self.login.clone(),
+            secret: self.password.clone(),
+        }
+    }
+
+    /// What the client needs to connect as this section says.
+    pub fn client_settings(&self) -> ClientSettings {
+        ClientSettings {
+            url: self.url.clone(),
+            credentials: self.credentials(),
+            timeout: self.timeout,
+            protocol: self.protocol,
+            retry: self.retry,
+            batch_size: self.batch_size,
+            request_deadline: self.request_deadline,
+        }
+    }
 }
 
 /// Where the secret was read from, for messages (never the secret itself).

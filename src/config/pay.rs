@@ -346,7 +346,7 @@ pub(super) fn validate(
     let decimals = raw.currency_decimals.as_ref().map_or(2, |d| *d.get_ref());
     let schedule = raw.schedule.as_ref().and_then(|s| {
         // The zone comes from [daemon]; the syntax does not depend on it.
-        match crate::scheduler::Schedule::parse(s.get_ref(), "UTC") {
+        match crate::cron::Schedule::parse(s.get_ref(), "UTC") {
             Ok(_) => Some(s.get_ref().trim().to_owned()),
             Err(e) => {
                 ctx.error(

@@ -8,12 +8,12 @@ use toml::Spanned;
 
 use super::context::Ctx;
 use super::fields::{FieldRef, Location};
-use super::raw::RawScoring;
+use super::raw::{RawBand, RawCap, RawRule, RawScoring};
 use crate::domain::Domain;
 use crate::scoring::{Band, Cap, Decay, Rule, Scoring};
 
 /// The model scoring works on.
-pub const LEAD_MODEL: &str = "crm.lead";
+pub(crate) const LEAD_MODEL: &str = "crm.lead";
 
 /// Validated scoring settings.
 #[derive(Clone, Debug)]
@@ -47,7 +47,37 @@ pub(super) fn validate(
 ) -> Option<ScoringConfig> {
     let raw = raw?.into_inner();
     let mut ok = true;
-    let schedule = raw.schedule.map(|s| {
+    let schedule = schedule(raw.schedule, ctx, &mut ok);
+    let score_field_ref = score_field(&raw.score_field, ctx, &mut ok);
+    let scope = match &raw.scope {
+        Some(s) => domain(ctx, s, "scoring.scope", LEAD_MODEL),
+        None => Some(Domain::true_()),
+    };
+    ok &= scope.is_some();
+    let caps = caps(raw.caps, ctx, &mut ok);
+    let (rules, rule_domains) = rules(raw.rules, &caps, ctx, &mut ok);
+    let bands = bands(raw.bands, ctx, &mut ok);
+    let max_concurrency = max_concurrency(raw.max_concurrency, ctx, &mut ok);
+    if !ok {
+        return None;
+    }
+    Some(ScoringConfig {
+        schedule,
+        full_pass_hours: raw.full_pass_hours.map_or(24, Spanned::into_inner),
+        score_field: raw.score_field.into_inner(),
+        score_field_ref,
+        create_score_field: raw.create_score_field.is_some_and(|b| *b.get_ref()),
+        scope: scope?,
+        rule_domains,
+        model: Scoring { rules, caps, bands },
+        max_concurrency,
+        overlap_secs: raw.overlap_secs.map_or(300, Spanned::into_inner),
+    })
+}
+
+/// `scoring.schedule`, checked with the daemon's own parser.
+fn schedule(raw: Option<Spanned<String>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Option<String> {
+    raw.map(|s| {
         // The daemon's own parser (the zone comes from [daemon]; the syntax does not depend
         // on it), so `check`, `run` and `daemon` accept exactly the same lines.
         if let Err(why) = check_cron(s.get_ref()) {
@@ -57,11 +87,14 @@ pub(super) fn validate(
                 why,
                 Some("a crontab line such as \"*/10 * * * *\" or \"@hourly\"".into()),
             );
-            ok = false;
+            *ok = false;
         }
         s.into_inner().trim().to_owned()
-    });
-    let score_field = raw.score_field;
+    })
+}
+
+/// `scoring.score_field`: a custom field name, and where it was written (for `check`).
+fn score_field(score_field: &Spanned<String>, ctx: &mut Ctx<'_>, ok: &mut bool) -> FieldRef {
     let name = score_field.get_ref().clone();
     if !valid_custom_name(&name) {
         ctx.error(
@@ -70,29 +103,27 @@ pub(super) fn validate(
             format!("'{name}' is not a custom field name"),
             Some("Odoo custom fields start with `x_` and use letters, digits and `_` (at most 63 characters)".into()),
         );
-        ok = false;
+        *ok = false;
     }
     // Not recorded with `names_field`: `check` verifies it separately (it may be missing until
     // `setup` creates it, and it must be an integer field).
     let (line, column) = ctx.map().line_col(score_field.span().start);
-    let score_field_ref = FieldRef {
+    FieldRef {
         model: LEAD_MODEL.into(),
-        path: name.clone(),
+        path: name,
         key: "scoring.score_field".into(),
         at: Location {
             file: ctx.map().file().to_path_buf(),
             line,
             column,
         },
-    };
-    let scope = match &raw.scope {
-        Some(s) => domain(ctx, s, "scoring.scope", LEAD_MODEL),
-        None => Some(Domain::true_()),
-    };
-    ok &= scope.is_some();
+    }
+}
 
+/// `[[scoring.caps]]`: each needs a bound, and `min` not above `max`.
+fn caps(raw: Vec<Spanned<RawCap>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Vec<Cap> {
     let mut caps = Vec::new();
-    for (i, cap) in raw.caps.into_iter().enumerate() {
+    for (i, cap) in raw.into_iter().enumerate() {
         let key = format!("scoring.caps[{i}]");
         let span = cap.span();
         let cap = cap.into_inner();
@@ -102,12 +133,12 @@ pub(super) fn validate(
         );
         if min.is_none() && max.is_none() {
             ctx.error(span, key, "a cap needs `min`, `max` or both", None);
-            ok = false;
+            *ok = false;
         } else if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {
             ctx.error(span, key, format!("min {lo} is above max {hi}"), None);
-            ok = false;
+            *ok = false;
         }
         caps.push(Cap {
             name: cap.name.into_inner(),
@@ -115,10 +146,19 @@ pub(super) fn validate(
             max,
         });
     }
+    caps
+}
 
+/// `[[scoring.rules]]`: the rules, and their domains in the same order.
+fn rules(
+    raw: Vec<Spanned<RawRule>>,
+    caps: &[Cap],
+    ctx: &mut Ctx<'_>,
+    ok: &mut bool,
+) -> (Vec<Rule>, Vec<Domain>) {
     let mut rules = Vec::new();
     let mut rule_domains = Vec::new();
-    for (i, rule) in raw.rules.into_iter().enumerate() {
+    for (i, rule) in raw.into_iter().enumerate() {
         let rule = rule.into_inner();
         let key = format!("scoring.rules[{i}]");
         let d = domain(ctx, &rule.domain, &format!("{key}.domain"), LEAD_MODEL);
@@ -138,7 +178,7 @@ pub(super) fn validate(
                             format!("known groups: {}", known.join(", "))
                         }),
                     );
-                    ok = false;
+                    *ok = false;
                     None
                 }
             },
@@ -159,7 +199,7 @@ pub(super) fn validate(
                     "must be a positive number of days",
                     None,
                 );
-                ok = false;
+                *ok = false;
             }
             Decay {
                 field: d.field.into_inner(),
@@ -168,7 +208,7 @@ pub(super) fn validate(
         });
         match d {
             Some(d) => rule_domains.push(d),
-            None => ok = false,
+            None => *ok = false,
         }
         rules.push(Rule {
             name: rule.name.into_inner(),
@@ -177,9 +217,13 @@ pub(super) fn validate(
             decay,
         });
     }
+    (rules, rule_domains)
+}
 
+/// `[[scoring.bands]]`, highest minimum score first.
+fn bands(raw: Vec<Spanned<RawBand>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> Vec<Band> {
     let mut bands = Vec::new();
-    for (i, band) in raw.bands.into_iter().enumerate() {
+    for (i, band) in raw.into_iter().enumerate() {
         let band = band.into_inner();
         if let Some(p) = &band.priority
             && !["0", "1", "2", "3"].contains(&p.get_ref().as_str())
@@ -190,7 +234,7 @@ pub(super) fn validate(
                 format!("'{}' is not a crm.lead priority", p.get_ref()),
                 Some("one of \"0\" (low), \"1\", \"2\", \"3\" (very high)".into()),
             );
-            ok = false;
+            *ok = false;
         }
         if let Some(tag) = &band.tag {
             ctx.names_record(
@@ -212,8 +256,12 @@ pub(super) fn validate(
     if bands.iter().any(|b| b.priority.is_some()) {
         ctx.names_field(LEAD_MODEL, "priority", "scoring.bands", 0..0);
     }
+    bands
+}
 
-    let max_concurrency = match raw.max_concurrency {
+/// `scoring.max_concurrency`: 1 to 16, 2 by default.
+fn max_concurrency(raw: Option<Spanned<u64>>, ctx: &mut Ctx<'_>, ok: &mut bool) -> usize {
+    match raw {
         Some(n) if *n.get_ref() == 0 || *n.get_ref() > 16 => {
             ctx.error(
                 n.span(),
@@ -221,27 +269,12 @@ pub(super) fn validate(
                 "must be between 1 and 16",
                 None,
             );
-            ok = false;
+            *ok = false;
             2
         }
         Some(n) => n.into_inner() as usize,
         None => 2,
-    };
-    if !ok {
-        return None;
     }
-    Some(ScoringConfig {
-        schedule,
-        full_pass_hours: raw.full_pass_hours.map_or(24, Spanned::into_inner),
-        score_field: name,
-        score_field_ref,
-        create_score_field: raw.create_score_field.is_some_and(|b| *b.get_ref()),
-        scope: scope?,
-        rule_domains,
-        model: Scoring { rules, caps, bands },
-        max_concurrency,
-        overlap_secs: raw.overlap_secs.map_or(300, Spanned::into_inner),
-    })
 }
 
 /// Parses a Python-literal domain, reporting a parse error at its position in the file and
@@ -279,7 +312,7 @@ pub(super) fn domain(
 }
 
 /// Whether `name` can be an Odoo custom field (`x_`, letters/digits/underscore, ≤ 63).
-pub fn valid_custom_name(name: &str) -> bool {
+fn valid_custom_name(name: &str) -> bool {
     name.starts_with("x_")
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -287,8 +320,8 @@ pub fn valid_custom_name(name: &str) -> bool {
 
 /// Checks a crontab line with the scheduler's own parser (5 or 6 fields, `@hourly` and
 /// friends), so what loads is what the daemon can schedule.
-pub fn check_cron(line: &str) -> Result<(), String> {
-    crate::scheduler::Schedule::parse(line, "UTC")
+fn check_cron(line: &str) -> Result<(), String> {
+    crate::cron::Schedule::parse(line, "UTC")
         .map(|_| ())
         .map_err(|e| e.to_string())
 }

@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::odoo::DEFAULT_TIMEOUT_SECS;
 use super::*;
+use crate::odoo::DEFAULT_BATCH_SIZE;
 
 fn env_with_password(name: &str) -> Option<String> {
     (name == "SCOREKEEPER_ODOO_PASSWORD").then(|| "s3cret-pw".to_owned())

@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use run_command::cancel_on_signals;
 pub use run_command::{RunCommandError, run_command};
-pub use signals::{Control, signal_controls};
+pub use signals::Control;
+pub(crate) use signals::signal_controls;
 
 use crate::config::{self, Config, ConfigError, OdooConfig};
 use crate::http::{AdminState, DaemonMetrics, OdooProbe};
@@ -105,15 +106,18 @@ pub async fn run_with_signals(
 
 /// The jobs' Odoo client, counting into the process-wide `metrics` so `/metrics` survives
 /// reloads.
-pub fn jobs_client(config: &OdooConfig, metrics: Arc<Metrics>) -> Result<OdooClient, OdooError> {
-    OdooClient::from_config_counting(config, metrics)
+pub(crate) fn jobs_client(
+    config: &OdooConfig,
+    metrics: Arc<Metrics>,
+) -> Result<OdooClient, OdooError> {
+    OdooClient::from_settings_counting(&config.client_settings(), metrics)
 }
 
 /// Asks the server's version once, in the background, on a client of its own (the jobs'
 /// call counts stay theirs): a server outside the tested range is warned about at start, as
 /// every command does. An unreachable Odoo is the jobs' and `/readyz`'s to report.
 fn warn_if_untested(config: &OdooConfig) {
-    if let Ok(client) = OdooClient::from_config(config) {
+    if let Ok(client) = OdooClient::from_settings(&config.client_settings()) {
         tokio::spawn(async move {
             let _ = client
                 .with_retry(crate::odoo::RetryPolicy::no_retry())
@@ -244,7 +248,6 @@ impl Daemon {
             odoo: client,
             cancel: self.runs_cancel.clone(),
             scheduled_for: None,
-            show_progress: false,
         };
         let stop = CancellationToken::new();
         let names: Vec<String> = jobs.iter().map(|j| j.job.name().to_owned()).collect();

@@ -74,7 +74,6 @@ pub async fn run_command(
         odoo,
         cancel,
         scheduled_for: at,
-        show_progress: true,
     };
     let mut done = Vec::new();
     for job in chosen {

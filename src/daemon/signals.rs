@@ -15,7 +15,7 @@ pub enum Control {
 }
 
 /// Installs the handlers and forwards signals as controls until the receiver is dropped.
-pub fn signal_controls() -> std::io::Result<mpsc::Receiver<Control>> {
+pub(crate) fn signal_controls() -> std::io::Result<mpsc::Receiver<Control>> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;

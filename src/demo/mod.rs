@@ -23,7 +23,6 @@
 //! (`[('user_id', '=', user.id)]`, no date field).
 
 mod clock;
-pub mod command;
 mod draw;
 mod emit;
 mod gamification;

@@ -1,6 +1,7 @@
-//! Literal values of a domain: what a Python-literal domain string or the XML-RPC list form
+//! Literal values of a domain: what a Python-literal domain string or the wire list form
 //! holds (strings, numbers, booleans, `None`, lists and tuples). Lists and tuples are kept
 //! apart because Odoo's error messages print them differently (`['|', …]` vs `('a', '=', 1)`).
+//! Their wire form is the transport's business (`odoo::WireLit`).
 
 use std::fmt;
 
@@ -21,31 +22,6 @@ impl Lit {
             Lit::Str(s) => Some(s),
             _ => None,
         }
-    }
-
-    /// The literal as an XML-RPC request value, to push a domain down to Odoo. `None` goes
-    /// as `<nil/>`, which Odoo accepts inbound: on boolean fields `= None` (IS NULL) and
-    /// `= False` (NULL or false) are different leaves.
-    pub fn to_wire(&self) -> crate::xmlrpc::Value {
-        use crate::xmlrpc::Value;
-        match self {
-            Lit::None => Value::Nil,
-            Lit::Bool(b) => Value::Bool(*b),
-            Lit::Int(i) => Value::Int(*i),
-            Lit::Float(x) => Value::Double(*x),
-            Lit::Str(s) => Value::String(s.clone()),
-            Lit::List(items) | Lit::Tuple(items) => {
-                Value::Array(items.iter().map(Lit::to_wire).collect())
-            }
-        }
-    }
-
-    /// A domain literal's items (operators and leaves) as the wire list `search` takes; empty
-    /// for anything that is not a list.
-    pub fn to_wire_items(&self) -> Vec<crate::xmlrpc::Value> {
-        self.as_seq()
-            .map(|items| items.iter().map(Lit::to_wire).collect())
-            .unwrap_or_default()
     }
 
     /// The items of a list or tuple.

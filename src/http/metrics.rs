@@ -24,7 +24,7 @@ type Labels = Vec<(&'static str, String)>;
 
 /// The last finished run of one job, for `/readyz`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobStatus {
+pub(crate) struct JobStatus {
     pub finished_at: DateTime<Utc>,
     /// `None` when the last run succeeded.
     pub error: Option<String>,
@@ -110,7 +110,7 @@ impl DaemonMetrics {
     }
 
     /// The last result of each job that has finished a run.
-    pub fn statuses(&self) -> BTreeMap<String, JobStatus> {
+    pub(crate) fn statuses(&self) -> BTreeMap<String, JobStatus> {
         self.statuses.lock().map(|s| s.clone()).unwrap_or_default()
     }
 

@@ -21,9 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-pub use auth::authorized;
-pub use metrics::{DaemonMetrics, JobStatus};
-pub use ready::{OdooProbe, PROBE_TIMEOUT, PROBE_TTL};
+pub(crate) use auth::authorized;
+pub use metrics::DaemonMetrics;
+pub use ready::OdooProbe;
 
 use crate::odoo::Secret;
 
@@ -49,7 +49,7 @@ impl AdminState {
         }
     }
 
-    pub fn set_token(&self, token: Option<Secret>) {
+    pub(crate) fn set_token(&self, token: Option<Secret>) {
         if let Ok(mut t) = self.token.write() {
             *t = token;
         }
@@ -64,7 +64,7 @@ impl AdminState {
 }
 
 /// The routes, for embedding or testing without a socket.
-pub fn router(state: Arc<AdminState>) -> Router {
+pub(crate) fn router(state: Arc<AdminState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

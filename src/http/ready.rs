@@ -9,12 +9,12 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::config::OdooConfig;
-use crate::odoo::{Credentials, Metrics, OdooClient, OdooError, RetryPolicy, XmlRpcTransport};
+use crate::odoo::{Metrics, OdooClient, OdooError, RetryPolicy, XmlRpcTransport};
 
 /// How long a probe answer is reused.
-pub const PROBE_TTL: Duration = Duration::from_secs(5);
+const PROBE_TTL: Duration = Duration::from_secs(5);
 /// The longest a probe waits for Odoo.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct OdooProbe {
     client: RwLock<Arc<OdooClient>>,
@@ -51,7 +51,7 @@ impl OdooProbe {
     }
 
     /// Points the probe at a (reloaded) server and forgets the cached answer.
-    pub async fn set_config(&self, config: &OdooConfig) -> Result<(), OdooError> {
+    pub(crate) async fn set_config(&self, config: &OdooConfig) -> Result<(), OdooError> {
         let client = Arc::new(probe_client(config)?);
         if let Ok(mut c) = self.client.write() {
             *c = client;
@@ -86,10 +86,8 @@ fn probe_client(config: &OdooConfig) -> Result<OdooClient, OdooError> {
     let metrics = Arc::new(Metrics::new());
     let timeout = config.timeout.min(PROBE_TIMEOUT);
     let transport = XmlRpcTransport::new(&config.url, timeout, metrics.clone())?;
-    Ok(OdooClient::new(
-        Arc::new(transport),
-        metrics,
-        Credentials::from_config(config),
+    Ok(
+        OdooClient::new(Arc::new(transport), metrics, config.credentials())
+            .with_retry(RetryPolicy::no_retry()),
     )
-    .with_retry(RetryPolicy::no_retry()))
 }

@@ -41,6 +41,7 @@ use crate::gamification::ranking::Order;
 use crate::gamification::refresh::{self, Snapshot, Values};
 use crate::gamification::rewards::{self, RewardInput};
 use crate::gamification::side_effects::{self, SideEffect};
+use crate::odoo::WireLit as _;
 use crate::odoo::{OdooClient, OdooError};
 use crate::plan::{FieldChange, InvalidKey, Plan};
 use crate::record::{FieldType, Value};

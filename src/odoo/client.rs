@@ -18,7 +18,6 @@ use super::secret::Secret;
 use super::transport::{BoxFuture, Service, Transport};
 use super::version::ServerVersion;
 use super::xmlrpc_transport::XmlRpcTransport;
-use crate::config::{DEFAULT_BATCH_SIZE, OdooConfig};
 use crate::record::IdSet;
 use crate::xmlrpc::{Struct, Value};
 
@@ -31,15 +30,23 @@ pub struct Credentials {
     pub secret: Secret,
 }
 
-impl Credentials {
-    /// Database, login and secret of the `[odoo]` section.
-    pub fn from_config(config: &OdooConfig) -> Credentials {
-        Credentials {
-            database: config.database.clone(),
-            login: config.login.clone(),
-            secret: config.password.clone(),
-        }
-    }
+/// Records per `search_read` page, ids per `write`, dicts per `create`, unless told otherwise.
+pub const DEFAULT_BATCH_SIZE: usize = 2000;
+
+/// Everything a client needs to reach a server: the `[odoo]` section gives one
+/// (`OdooConfig::client_settings`), so the client never depends on the configuration.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    /// Base URL of the Odoo server (no `/xmlrpc/...` suffix).
+    pub url: reqwest::Url,
+    pub credentials: Credentials,
+    /// Per-request timeout.
+    pub timeout: std::time::Duration,
+    pub protocol: Protocol,
+    pub retry: RetryPolicy,
+    pub batch_size: NonZeroUsize,
+    /// How long a request whose answer was lost may still run in Odoo.
+    pub request_deadline: std::time::Duration,
 }
 
 /// Methods whose repetition cannot change the outcome, so any transient failure may be
@@ -105,16 +112,16 @@ impl OdooClient {
         }
     }
 
-    /// A client configured from the `[odoo]` section (not yet authenticated), over the
-    /// transport `protocol` names.
-    pub fn from_config(config: &OdooConfig) -> Result<Self, OdooError> {
-        Self::from_config_counting(config, Arc::new(Metrics::new()))
+    /// A client with `settings` (not yet authenticated), over the transport their `protocol`
+    /// names.
+    pub fn from_settings(settings: &ClientSettings) -> Result<Self, OdooError> {
+        Self::from_settings_counting(settings, Arc::new(Metrics::new()))
     }
 
-    /// [`from_config`](Self::from_config) counting into `metrics` (the daemon keeps one set
-    /// across config reloads).
-    pub fn from_config_counting(
-        config: &OdooConfig,
+    /// [`from_settings`](Self::from_settings) counting into `metrics` (the daemon keeps one
+    /// set across config reloads).
+    pub(crate) fn from_settings_counting(
+        config: &ClientSettings,
         metrics: Arc<Metrics>,
     ) -> Result<Self, OdooError> {
         let http = http_client()?;
@@ -137,12 +144,10 @@ impl OdooClient {
             Protocol::JsonRpc => jsonrpc(),
             Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc())),
         };
-        Ok(
-            Self::new(transport, metrics, Credentials::from_config(config))
-                .with_retry(config.retry)
-                .with_batch_size(config.batch_size)
-                .with_request_deadline(config.request_deadline),
-        )
+        Ok(Self::new(transport, metrics, config.credentials.clone())
+            .with_retry(config.retry)
+            .with_batch_size(config.batch_size)
+            .with_request_deadline(config.request_deadline))
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -175,10 +180,6 @@ impl OdooClient {
 
     pub fn batch_size(&self) -> usize {
         self.batch_size.get()
-    }
-
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.retry
     }
 
     pub fn credentials(&self) -> &Credentials {

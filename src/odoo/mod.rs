@@ -4,6 +4,7 @@
 //! profile (what differs between Odoo 16 and 19).
 
 mod client;
+mod domain_wire;
 mod error;
 mod helpers;
 mod http_post;
@@ -20,7 +21,8 @@ mod version;
 mod writer;
 mod xmlrpc_transport;
 
-pub use client::{Credentials, OdooClient};
+pub use client::{ClientSettings, Credentials, DEFAULT_BATCH_SIZE, OdooClient};
+pub use domain_wire::WireLit;
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};
 pub use http_post::http_client;

@@ -10,10 +10,10 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
-use super::job::{Job, JobContext};
 use super::observer::RunObserver;
 use super::run_once::run_observed;
-use super::schedule::Schedule;
+use crate::cron::Schedule;
+use crate::job::{Job, JobContext};
 
 /// A job with its schedule, as the daemon's registry produces them from the config.
 #[derive(Clone)]

@@ -1,20 +1,22 @@
-//! Scheduling jobs: crontab lines in a time zone ([`Schedule`]), the [`Job`] abstraction and
-//! what a run reports, the loop that fires one job without overlap and coalesces missed
-//! firings ([`JobLoop`]), and one-off runs for `scorekeeper run` ([`run_once`]). Time is
-//! injected through [`Clock`] so tests drive days of schedule with paused tokio time.
+//! Running jobs on time: the loop that fires one job on its [`Schedule`] without overlap and
+//! coalesces missed firings ([`JobLoop`]), one-off runs for `scorekeeper run` ([`run_once`]),
+//! and who hears about runs ([`RunObserver`]). Time is injected through [`Clock`] so tests
+//! drive days of schedule with paused tokio time. The scheduler knows jobs only through the
+//! contract in `job` and schedules only through `cron`; it never reads the configuration.
 
 mod clock;
-mod job;
 mod job_loop;
 mod observer;
-mod progress;
 mod run_once;
-mod schedule;
 
 pub use clock::Clock;
-pub use job::{Job, JobContext, JobError, JobOutcome};
 pub use job_loop::{JobLoop, ScheduledJob};
 pub use observer::{NoObserver, RunObserver};
-pub use progress::Progress;
-pub use run_once::{run_all, run_once, select_jobs};
-pub use schedule::{Schedule, ScheduleError, parse_time_zone};
+pub use run_once::run_once;
+pub(crate) use run_once::{run_all, select_jobs};
+
+// Re-exported because every scheduled job is named through the scheduler: what it runs and
+// when. They are defined below it (`job`, `cron`) so that `config` can parse a schedule
+// without depending on the loop.
+pub use crate::cron::{Schedule, ScheduleError};
+pub use crate::job::{Job, JobContext, JobError, JobOutcome};

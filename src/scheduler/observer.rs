@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::job::{JobError, JobOutcome};
+use crate::job::{JobError, JobOutcome};
 
 pub trait RunObserver: Send + Sync {
     fn run_started(&self, job: &str, at: DateTime<Utc>);

@@ -8,8 +8,8 @@ use std::time::Instant;
 use tracing::Instrument as _;
 
 use super::clock::Clock;
-use super::job::{Job, JobContext, JobError, JobOutcome};
 use super::observer::RunObserver;
+use crate::job::{Job, JobContext, JobError, JobOutcome};
 
 /// Runs `job` once with `ctx`, logging start and end. When the job does not report its RPC
 /// count, the client's counter difference is used (exact for `run`; under the daemon it also
@@ -64,7 +64,7 @@ pub(crate) async fn run_observed(
 }
 
 /// The jobs `run` should execute: the one named, or all of them in order.
-pub fn select_jobs(
+pub(crate) fn select_jobs(
     jobs: &[Arc<dyn Job>],
     name: Option<&str>,
 ) -> Result<Vec<Arc<dyn Job>>, JobError> {
@@ -82,7 +82,7 @@ pub fn select_jobs(
 
 /// Runs `jobs` one after another (for `run` without a job name); stops at the first failure,
 /// because later jobs usually build on earlier ones (routing needs scores).
-pub async fn run_all(
+pub(crate) async fn run_all(
     jobs: &[Arc<dyn Job>],
     ctx: &JobContext,
 ) -> Result<Vec<(String, JobOutcome)>, JobError> {

@@ -10,7 +10,6 @@
 
 mod auth;
 mod cell;
-pub mod command;
 mod computed;
 mod create;
 mod custom_fields;

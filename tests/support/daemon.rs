@@ -32,13 +32,12 @@ pub fn config_text(url: &str, extra: &str) -> String {
 }
 
 pub fn context(config: Config) -> JobContext {
-    let odoo = OdooClient::from_config(&config.odoo).unwrap();
+    let odoo = OdooClient::from_settings(&config.odoo.client_settings()).unwrap();
     JobContext {
         config: Arc::new(config),
         odoo: Arc::new(odoo),
         cancel: CancellationToken::new(),
         scheduled_for: None,
-        show_progress: false,
     }
 }
 

@@ -11,12 +11,7 @@ use scorekeeper::jobs::gamification::Options;
 use scorekeeper::record::Value as RV;
 use scorekeeper::sim::Sim;
 
-fn recording_clock() -> chrono::NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 22)
-        .unwrap()
-        .and_hms_opt(13, 14, 1)
-        .unwrap()
-}
+use super::replay::recording_clock;
 
 /// The snapshot with exchanges 001–073 replayed in process: the state real Odoo 17 had just
 /// before 074 started "Lead Acquisition".
@@ -33,27 +28,17 @@ pub fn sim_at_074_of(odoo: super::Odoo) -> Sim {
     );
     let sim = Sim::from_snapshot_file(format!("{root}/snapshot.json")).unwrap();
     sim.write().set_clock(recording_clock);
-    let dir = format!("{root}/transcripts");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
-    for p in paths {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        let Ok(n) = name[..3].parse::<u32>() else {
+    for ex in super::replay::exchanges_of(odoo.major()) {
+        let Ok(n) = ex.name[..3].parse::<u32>() else {
             continue;
         };
         if n > 73 {
             break;
         }
-        let doc: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        if doc["http_method"].as_str().unwrap_or("POST") != "POST" {
+        if ex.http_method != "POST" {
             continue;
         }
-        let (Some(endpoint), Some(request)) = (doc["endpoint"].as_str(), doc["request"].as_str())
-        else {
+        let (endpoint, Some(request)) = (ex.endpoint.as_str(), ex.request.as_deref()) else {
             continue;
         };
         let service = endpoint.rsplit('/').next().unwrap();

@@ -4,12 +4,15 @@
 //! other.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod daemon;
+pub mod fake_odoo;
 pub mod gamification;
 pub mod pay;
 pub mod proxy;
 pub mod replay;
 pub mod writer;
+pub mod xmlrpc;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

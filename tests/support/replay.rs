@@ -1,10 +1,77 @@
 //! What the replays of recorded exchanges share (`sim_replay` over XML-RPC, `sim_jsonrpc`
-//! over JSON-RPC): the comparison of answers, volatile values, the recording's clock and the
-//! goals Odoo's own engine created during the recording.
+//! over JSON-RPC, `pay_custom_models`, `domain_transcripts`, the gamification fixtures): the
+//! loading of recorded files, the comparison of answers, volatile values, the recording's
+//! clock and the goals Odoo's own engine created during the recording.
 
 use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{Struct, Value as X};
+
+/// One recorded file of a fixtures directory: its name (the file stem) and its JSON.
+pub struct Transcript {
+    pub name: String,
+    pub doc: serde_json::Value,
+}
+
+impl Transcript {
+    /// The string at `key`, if there is one.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.doc[key].as_str().map(str::to_owned)
+    }
+
+    /// The recorded HTTP status (200 when not recorded).
+    pub fn status(&self) -> u16 {
+        u16::try_from(self.doc["status"].as_u64().unwrap_or(200)).unwrap()
+    }
+}
+
+/// Every `*.json` of `fixtures/<dir>`, in name order (the order they were recorded in).
+pub fn transcripts(dir: &str) -> Vec<Transcript> {
+    let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| Transcript {
+            name: p.file_stem().unwrap().to_string_lossy().into_owned(),
+            doc: serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+        })
+        .collect()
+}
+
+/// One recorded XML-RPC exchange with a real Odoo (`fixtures/odoo<major>/transcripts`).
+pub struct Exchange {
+    pub name: String,
+    pub endpoint: String,
+    pub http_method: String,
+    pub request: Option<String>,
+    pub status: u16,
+    pub response: String,
+}
+
+/// Every transcript of Odoo 17, in order.
+pub fn exchanges() -> Vec<Exchange> {
+    exchanges_of(17)
+}
+
+/// Every transcript of Odoo `major`, in order.
+pub fn exchanges_of(major: i64) -> Vec<Exchange> {
+    transcripts(&format!("odoo{major}/transcripts"))
+        .into_iter()
+        .map(|t| Exchange {
+            endpoint: t.text("endpoint").unwrap(),
+            http_method: t.text("http_method").unwrap_or_else(|| "POST".to_owned()),
+            request: t.text("request"),
+            status: t.status(),
+            response: t.text("response").unwrap_or_default(),
+            name: t.name,
+        })
+        .collect()
+}
 
 /// Values that differ on every run (fixtures/odoo17/README.md).
 pub const VOLATILE: &[&str] = &[

@@ -10,6 +10,7 @@ use crate::config::PointRule;
 use crate::domain::Domain;
 use crate::gamification::karma::{self, Booked, Event};
 use crate::odoo::OdooClient;
+use crate::odoo::WireLit as _;
 use crate::plan::{FieldChange, Plan};
 use crate::record::Value;
 use crate::xmlrpc;

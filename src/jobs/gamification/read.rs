@@ -14,6 +14,7 @@ use crate::gamification::model::{
 use crate::gamification::period::previous_bounds;
 use crate::gamification::rewards::Badge;
 use crate::odoo::OdooClient;
+use crate::odoo::WireLit as _;
 use crate::plan::IdemKey;
 use crate::xmlrpc::Value;
 

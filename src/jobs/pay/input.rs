@@ -17,6 +17,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{Months, NaiveDate};
 
 use crate::domain::Domain;
+use crate::odoo::WireLit as _;
 use crate::odoo::{OdooClient, leaf};
 use crate::pay::coefficient::{Aggregate, CoefficientSource, SatisfactionSource};
 use crate::pay::components::ReferralSource;

@@ -2,6 +2,7 @@
 //! (as `domain::Lit`) to push down, and fields_get answers to field metadata.
 
 use crate::domain::{Domain, Lit};
+use crate::odoo::WireLit as _;
 use crate::xmlrpc::Value;
 
 /// A domain's items (operators and leaves) as the wire list Odoo expects.

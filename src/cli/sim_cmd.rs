@@ -9,12 +9,16 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use super::{LoadError, Sim};
+use super::Failure;
+use super::args::SimArgs;
+use super::demo_cmd::dataset_spec;
+
 use crate::demo::{DatasetSpec, DatasetSummary, DemoError};
+use crate::sim::{LoadError, Sim};
 
 /// What to serve.
 #[derive(Clone, Debug)]
-pub struct SimOptions {
+pub(super) struct SimOptions {
     /// A directory holding `snapshot.json`; `None` = the snapshot built into the binary.
     pub data: Option<PathBuf>,
     /// Port on 127.0.0.1; 0 picks a free one (printed on stdout).
@@ -26,7 +30,7 @@ pub struct SimOptions {
 }
 
 #[derive(Debug, Error)]
-pub enum SimCommandError {
+pub(super) enum SimCommandError {
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("cannot generate the demo dataset: {0}")]
@@ -37,8 +41,27 @@ pub enum SimCommandError {
     Output(std::io::Error),
 }
 
+/// `scorekeeper sim [--data DIR] [--port P] [--demo ...] [--odoo V]`: serves until Ctrl-C or
+/// SIGTERM.
+pub(super) async fn command(args: SimArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let dataset = if args.demo {
+        Some(dataset_spec(args.seed, args.leads, args.today.as_deref())?)
+    } else {
+        None
+    };
+    let opts = SimOptions {
+        data: args.data,
+        port: args.port,
+        dataset,
+        odoo: args.odoo,
+    };
+    run(&opts, out, shutdown_signal())
+        .await
+        .map_err(|e| Failure::Failed(e.into()))
+}
+
 /// Loads the simulator as `opts` say (snapshot, then the optional dataset).
-pub fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimCommandError> {
+pub(super) fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimCommandError> {
     let sim = match &opts.data {
         Some(dir) => Sim::from_data_dir(dir)?,
         None => Sim::embedded(opts.odoo)?,
@@ -60,7 +83,7 @@ pub fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), SimComma
 }
 
 /// Binds 127.0.0.1:`port` (never another interface: the simulator has demo credentials).
-pub async fn bind(port: u16) -> Result<tokio::net::TcpListener, SimCommandError> {
+pub(super) async fn bind(port: u16) -> Result<tokio::net::TcpListener, SimCommandError> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     tokio::net::TcpListener::bind(addr)
         .await
@@ -68,7 +91,7 @@ pub async fn bind(port: u16) -> Result<tokio::net::TcpListener, SimCommandError>
 }
 
 /// Runs `scorekeeper sim`: prints where it listens, then serves until `shutdown` resolves.
-pub async fn run(
+async fn run(
     opts: &SimOptions,
     out: &mut dyn Write,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -98,10 +121,32 @@ pub async fn run(
     out.write_all(report.as_bytes())
         .and_then(|()| out.flush())
         .map_err(SimCommandError::Output)?;
-    super::serve(listener, Arc::new(sim), shutdown)
+    crate::sim::serve(listener, Arc::new(sim), shutdown)
         .await
         .map_err(|source| SimCommandError::Bind {
             port: opts.port,
             source,
         })
+}
+
+/// Resolves on Ctrl-C or SIGTERM (the simulator has nothing to flush).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

@@ -305,25 +305,15 @@ pub struct Transcript {
 }
 
 pub fn transcript(number: u32) -> Transcript {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo17/transcripts");
     let prefix = format!("{number:03}-");
-    let path = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .starts_with(&prefix)
-        })
+    let t = super::replay::transcripts("odoo17/transcripts")
+        .into_iter()
+        .find(|t| t.name.starts_with(&prefix))
         .unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     Transcript {
-        request: json["request"].as_str().unwrap_or("").to_owned(),
-        response: json["response"].as_str().unwrap_or("").to_owned(),
-        status: json["status"].as_u64().unwrap() as u16,
+        request: t.text("request").unwrap_or_default(),
+        response: t.text("response").unwrap_or_default(),
+        status: t.doc["status"].as_u64().unwrap() as u16,
     }
 }
 

@@ -74,7 +74,7 @@ impl Schedule {
     /// The same line read in another zone. Config sections parse their line at load time
     /// (so a mistake is reported with its location) and the registry moves it into
     /// `[daemon] time_zone`.
-    pub fn in_time_zone(&self, tz: Tz) -> Schedule {
+    pub(crate) fn in_time_zone(&self, tz: Tz) -> Schedule {
         Schedule {
             expr: self.expr.clone(),
             cron: self.cron.clone(),
@@ -93,7 +93,7 @@ impl Schedule {
 
     /// The first firing strictly after `t`, or `None` if the line never fires again (e.g.
     /// `0 0 30 2 *`).
-    pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = t.with_timezone(&self.tz);
         self.cron
             .find_next_occurrence(&local, false)
@@ -102,7 +102,7 @@ impl Schedule {
     }
 
     /// The latest firing at or before `t`.
-    pub fn last_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn last_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let local = t.with_timezone(&self.tz);
         self.cron
             .find_previous_occurrence(&local, true)
@@ -114,7 +114,7 @@ impl Schedule {
     /// weeks, so weekday-only lines average out); `None` if the line does not fire in that
     /// span. Counting stops at `cap` firings (then the span divided by `cap` is an upper
     /// bound, which is all a caller clamping from below needs).
-    pub fn mean_interval_days(&self, from: DateTime<Utc>, cap: usize) -> Option<f64> {
+    pub(crate) fn mean_interval_days(&self, from: DateTime<Utc>, cap: usize) -> Option<f64> {
         const SPAN_DAYS: i64 = 364;
         let to = from + chrono::Duration::days(SPAN_DAYS);
         let mut count = 0usize;
@@ -130,20 +130,6 @@ impl Schedule {
         }
         (count > 0).then(|| SPAN_DAYS as f64 / count as f64)
     }
-
-    /// Every firing in `(from, to]`, in order.
-    pub fn firings_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-        let mut out = Vec::new();
-        let mut cursor = from;
-        while let Some(next) = self.next_after(cursor) {
-            if next > to {
-                break;
-            }
-            out.push(next);
-            cursor = next;
-        }
-        out
-    }
 }
 
 impl fmt::Display for Schedule {
@@ -153,7 +139,7 @@ impl fmt::Display for Schedule {
 }
 
 /// An IANA zone name (`Europe/Berlin`, `UTC`).
-pub fn parse_time_zone(tz: &str) -> Result<Tz, ScheduleError> {
+pub(crate) fn parse_time_zone(tz: &str) -> Result<Tz, ScheduleError> {
     Tz::from_str(tz.trim()).map_err(|_| ScheduleError::TimeZone { tz: tz.to_owned() })
 }
 

@@ -1,6 +1,7 @@
-//! What the scheduler runs: a [`Job`] (a name and one boxed async `run`), the context it gets
-//! (config, Odoo client, cancellation), what a run reports ([`JobOutcome`]) and how it fails
-//! ([`JobError`], which also decides the `run` command's exit code).
+//! The job contract, between the scheduler and the jobs: a [`Job`] (a name and one boxed async
+//! `run`), the context it gets (config, Odoo client, cancellation), what a run reports
+//! ([`JobOutcome`]) and how it fails ([`JobError`], which also decides the `run` command's exit
+//! code). It lives below both so that the scheduler never needs the configuration's types.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::odoo::{BoxFuture, OdooClient, OdooError};
 use crate::state::StateError;
 
-use super::schedule::ScheduleError;
+use crate::cron::ScheduleError;
 
 /// One unit of scheduled work (scoring, routing, gamification, ...). Object-safe so the
 /// daemon holds `Arc<dyn Job>`.
@@ -35,9 +36,6 @@ pub struct JobContext {
     pub cancel: CancellationToken,
     /// The firing this run is for (`None` for a manual `run`).
     pub scheduled_for: Option<DateTime<Utc>>,
-    /// Whether a long run may draw a progress bar ([`super::Progress::new`]): set by `run`,
-    /// never by the daemon.
-    pub show_progress: bool,
 }
 
 /// What a successful run did.

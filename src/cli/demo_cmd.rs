@@ -8,20 +8,28 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use super::Failure;
+use super::args::{DemoArgs, today as parse_date};
+use super::check_cmd::check;
+use super::sim_cmd::{self, SimOptions};
 use crate::apply::ApplyOptions;
-use crate::cli::{self, Failure};
 use crate::demo::DatasetSpec;
 use crate::odoo::OdooClient;
-use crate::sim::command::{self as sim_command, SimOptions};
 use crate::state::State;
 
 /// The demo's configuration (`config/demo.toml`, documented there). Its `[odoo]` url and
 /// password source are rewritten at run time to point at the in-process simulator.
 const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
+/// `scorekeeper demo [--seed S] [--leads N] [--today DATE] [--odoo V]`.
+pub(super) async fn command(args: &DemoArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let spec = dataset_spec(args.seed, args.leads, args.today.as_deref())?;
+    run(spec, args.odoo, out).await
+}
+
 /// Runs the demo with `spec` (the default dataset unless a test asks for another) on the
 /// simulator of Odoo `odoo` (17 or 19).
-pub async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Failure> {
+async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Failure> {
     let spec_today = spec.today;
     let opts = SimOptions {
         data: None,
@@ -29,9 +37,9 @@ pub async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<()
         dataset: Some(spec),
         odoo,
     };
-    let (sim, summary) = sim_command::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
+    let (sim, summary) = sim_cmd::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
     let database = sim.database().to_owned();
-    let listener = sim_command::bind(0)
+    let listener = sim_cmd::bind(0)
         .await
         .map_err(|e| Failure::Failed(e.into()))?;
     let addr = listener
@@ -66,7 +74,7 @@ pub async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<()
         // Setup first: `check` refuses a config whose score field or band tags are missing.
         setup(&config, out).await?;
         say(out, "\n== check\n")?;
-        cli::check(&config, out).await?;
+        check(&config, out).await?;
         jobs(&config, spec_today, out).await?;
         say(out, "\ndemo finished: every job ran against the simulator; the second scoring run changed no score (routing hands out one more day of each salesperson's quota per run, as Odoo's assignment does).\n")
     }
@@ -76,6 +84,27 @@ pub async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<()
     result
 }
 
+/// The demo dataset, dated so that its "today" is `today` (default: the clock's date), so
+/// the current month's goals and leaderboards have data.
+pub(super) fn dataset_spec(
+    seed: u64,
+    leads: usize,
+    today: Option<&str>,
+) -> Result<crate::demo::DatasetSpec, Failure> {
+    let today = match today {
+        Some(_) => parse_date(today).map_err(|e| match e {
+            Failure::Invalid(e) => Failure::Invalid(e.context("--today")),
+            other => other,
+        })?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    Ok(crate::demo::DatasetSpec {
+        seed,
+        today,
+        ..crate::demo::DatasetSpec::with_leads(leads)
+    })
+}
+
 /// Creates the score field and band tags the demo config needs.
 async fn setup(config: &Path, out: &mut dyn Write) -> Result<(), Failure> {
     let failed = |e: &dyn std::fmt::Display| Failure::Failed(anyhow::anyhow!("{e}"));
@@ -83,7 +112,7 @@ async fn setup(config: &Path, out: &mut dyn Write) -> Result<(), Failure> {
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
-    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| failed(&e))?;
+    let client = OdooClient::from_settings(&cfg.odoo.client_settings()).map_err(|e| failed(&e))?;
     say(out, "== setup\n")?;
     let lines = crate::jobs::scoring::setup::setup(&client, scoring)
         .await
@@ -99,7 +128,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
 
     let failed = |e: &dyn std::fmt::Display| Failure::Failed(anyhow::anyhow!("{e}"));
     let cfg = crate::config::load(config)?;
-    let client = OdooClient::from_config(&cfg.odoo).map_err(|e| failed(&e))?;
+    let client = OdooClient::from_settings(&cfg.odoo.client_settings()).map_err(|e| failed(&e))?;
     client.authenticate().await.map_err(|e| failed(&e))?;
     let mut state = State::open(&cfg.state.path).map_err(|e| failed(&e))?;
     let now = today.and_hms_opt(9, 0, 0).unwrap_or_default();

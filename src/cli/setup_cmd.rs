@@ -1,0 +1,73 @@
+//! `scorekeeper setup`: the custom fields, tags, models and records the config needs, created
+//! once (pay's statement models, the score field and band tags, gamification's definitions
+//! and challenges).
+
+use std::io::Write;
+
+use super::failure::odoo_failure;
+use super::gamification_cmd::gamification_failure;
+use super::scoring_cmd::job_failure;
+use super::session::{job_setup, login};
+use super::{Failure, write_out};
+use crate::config::{self, ConfigError};
+
+/// `scorekeeper setup -c FILE`.
+pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
+    if config::load(path)?.pay.is_some() {
+        let (cfg, client) = login(path).await?;
+        let report = crate::jobs::pay::setup(&client)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot provision the statement models"))?;
+        let mut lines: Vec<String> = report
+            .created
+            .iter()
+            .map(|c| format!("pay     {c}: created"))
+            .collect();
+        lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+        write_out(out, &(lines.join("\n") + "\n"))?;
+        if cfg.scoring.is_none() {
+            return write_out(out, "OK\n");
+        }
+    }
+    let (cfg, client) = job_setup(path, "scoring").await?;
+    let Some(scoring) = cfg.scoring.as_ref() else {
+        return Ok(());
+    };
+    // What setup writes for gamification (definitions, challenges with their user_domain) is
+    // verified before anything is written; the score field and band tags are setup's to
+    // create, so the rest of `check` waits for them.
+    let verified = crate::check::verify_config(&client, &cfg)
+        .await
+        .map_err(|e| odoo_failure(e, "cannot verify the config against Odoo"))?;
+    let blocking: Vec<_> = verified
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.key.starts_with("gamification.") && !d.message.contains(&scoring.score_field))
+        .collect();
+    if !blocking.is_empty() {
+        return Err(Failure::Config(ConfigError::Invalid(blocking)));
+    }
+    let mut lines = crate::jobs::scoring::setup::setup(&client, scoring)
+        .await
+        .map_err(job_failure)?;
+    if let Some(gcfg) = cfg.gamification.as_ref() {
+        let report = crate::jobs::gamification::setup(&client, gcfg)
+            .await
+            .map_err(gamification_failure)?;
+        lines.extend(report.key_fields.iter().cloned());
+        lines.extend(
+            report
+                .definitions_created
+                .iter()
+                .map(|d| format!("goal    definition {d}: created")),
+        );
+        lines.extend(
+            report
+                .challenges_created
+                .iter()
+                .map(|c| format!("challenge {c}: created")),
+        );
+        lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+    }
+    write_out(out, &(lines.join("\n") + "\nOK\n"))
+}
