@@ -171,27 +171,7 @@ pub fn entries(
         }
         let gain = e.points - had;
         let key = entry_key(&e.rule, &e.model, e.record_id, seq + 1)?;
-        let why = if duplicated.contains(&id) {
-            format!(
-                "{}: correction, an entry was booked twice ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else if e.points == 0 {
-            format!(
-                "{}: reversed ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else if had == 0 {
-            format!(
-                "{} ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else {
-            format!(
-                "{}: adjusted from {had} ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        };
+        let why = reason(e, had, duplicated.contains(&id));
         book(&mut out, e.user_id, gain, key, why);
     }
     // Booked records no longer reported at all (deleted or out of the rule's scope) are
@@ -212,6 +192,31 @@ pub fn entries(
         );
     }
     Ok(out)
+}
+
+/// The reason of the entry bringing `e`'s record from `had` to its points now.
+fn reason(e: &Event, had: i64, duplicated: bool) -> String {
+    if duplicated {
+        format!(
+            "{}: correction, an entry was booked twice ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else if e.points == 0 {
+        format!(
+            "{}: reversed ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else if had == 0 {
+        format!(
+            "{} ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else {
+        format!(
+            "{}: adjusted from {had} ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    }
 }
 
 /// A karma rank (level).

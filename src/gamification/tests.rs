@@ -189,6 +189,7 @@ fn state_of(goals: &[Goal], user: i64, line: i64, b: Bounds) -> (f64, GoalState,
     (g.current, g.state, g.closed)
 }
 
+// Long on purpose: one scenario (a month end walked through day by day) reads best whole.
 #[test]
 fn period_close_across_a_month_end_with_a_manual_clock() {
     let nov = month("2026-11-01", "2026-11-30");
