@@ -208,8 +208,10 @@ async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
         "the demo data has posted customer invoices with a salesperson"
     );
     let mut state = State::open_in_memory().unwrap();
-    let writer =
-        LosesFirstCreateAnswer::new(scorekeeper::jobs::writer(&client), &["gamification.karma.tracking"]);
+    let writer = LosesFirstCreateAnswer::new(
+        scorekeeper::jobs::writer(&client),
+        &["gamification.karma.tracking"],
+    );
     let report = apply::apply(&plan, &mut state, &writer, &apply_options())
         .await
         .unwrap();

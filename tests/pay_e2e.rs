@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use scorekeeper::apply::{ApplyOptions, apply};
-use scorekeeper::jobs::pay::models::{LINE, STATEMENT};
 use scorekeeper::jobs;
+use scorekeeper::jobs::pay::models::{LINE, STATEMENT};
 use scorekeeper::jobs::pay::{lines_plan, read, setup, statements_plan};
 use scorekeeper::odoo::OdooClient;
 use scorekeeper::pay::{Calc, Period, Statement};

@@ -9,7 +9,6 @@
 //! component is refused here when the config alone shows it (same login, team or group)
 //! and by the engine at run time otherwise, unless both plans say `stack = true`.
 
-
 mod coefficients;
 mod plans;
 mod raw;
@@ -18,8 +17,8 @@ mod values;
 use toml::Spanned;
 
 use super::context::Ctx;
-use crate::pay::{PayConfig, PlanSpec};
 use crate::pay::coefficient::{CoefficientSpec, KpiSpec};
+use crate::pay::{PayConfig, PlanSpec};
 use coefficients::{coefficient, kpi};
 use plans::{overlap, plan};
 pub use raw::RawPay;

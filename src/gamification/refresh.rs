@@ -150,7 +150,10 @@ impl Wants {
                 }
             }
             _ => {
-                self.wanted.entry((def.id, bounds)).or_default().insert(user);
+                self.wanted
+                    .entry((def.id, bounds))
+                    .or_default()
+                    .insert(user);
             }
         }
     }

@@ -65,10 +65,7 @@ impl<'a> ClientWriter<'a> {
     }
 
     /// Declares where the records of some models carry their keys.
-    pub fn with_keys(
-        mut self,
-        table: impl IntoIterator<Item = (&'static str, KeyLookup)>,
-    ) -> Self {
+    pub fn with_keys(mut self, table: impl IntoIterator<Item = (&'static str, KeyLookup)>) -> Self {
         self.keys.extend(table);
         self
     }
@@ -402,7 +399,10 @@ impl ClientWriter<'_> {
         for r in &rows {
             let row = Row::new(model, r);
             let id = row.id().map_err(|e| WriteError::Permanent(e.to_string()))?;
-            let text_of = |f: &str| row.text(f).map_err(|e| WriteError::Permanent(e.to_string()));
+            let text_of = |f: &str| {
+                row.text(f)
+                    .map_err(|e| WriteError::Permanent(e.to_string()))
+            };
             if let Some(key) = exact.map(text_of).transpose()?.flatten() {
                 by_exact.entry(key).or_insert(id);
             }

@@ -224,7 +224,13 @@ struct Pay {
     amount: Money,
 }
 
-fn line(plan: &PlanSpec, component: ComponentKind, subject: String, label: String, pay: Pay) -> Line {
+fn line(
+    plan: &PlanSpec,
+    component: ComponentKind,
+    subject: String,
+    label: String,
+    pay: Pay,
+) -> Line {
     Line {
         key: LineKey {
             plan: plan.key.clone(),
@@ -306,7 +312,13 @@ impl<'c, 'a> Earning<'c, 'a> {
             *net.entry(s).or_default() = net.get(&s).copied().unwrap_or_default() + doc.amount;
             if let Some(rate) = c.basic {
                 let k = self.factor(s, plan, ComponentKind::Basic);
-                let l = line(plan, ComponentKind::Basic, subject.clone(), label.clone(), on_amount(rate, k));
+                let l = line(
+                    plan,
+                    ComponentKind::Basic,
+                    subject.clone(),
+                    label.clone(),
+                    on_amount(rate, k),
+                );
                 self.push(s, l);
             }
             self.addons(plan, s, doc, &subject, &label);
@@ -314,7 +326,13 @@ impl<'c, 'a> Earning<'c, 'a> {
                 && seen.history.is_repeat(doc, r.within_months, seen.by_id)
             {
                 let k = self.factor(s, plan, ComponentKind::Repeat);
-                let l = line(plan, ComponentKind::Repeat, subject.clone(), label.clone(), on_amount(r.rate, k));
+                let l = line(
+                    plan,
+                    ComponentKind::Repeat,
+                    subject.clone(),
+                    label.clone(),
+                    on_amount(r.rate, k),
+                );
                 self.push(s, l);
             }
         }
@@ -324,7 +342,13 @@ impl<'c, 'a> Earning<'c, 'a> {
                 .filter(|r| members.contains(r) && Some(*r) != doc.salesperson)
         {
             let k = self.factor(r, plan, ComponentKind::Referral);
-            let l = line(plan, ComponentKind::Referral, subject, label, on_amount(referral.rate, k));
+            let l = line(
+                plan,
+                ComponentKind::Referral,
+                subject,
+                label,
+                on_amount(referral.rate, k),
+            );
             self.push(r, l);
         }
     }
@@ -410,7 +434,10 @@ impl<'c, 'a> Earning<'c, 'a> {
                 amount: setter.per_meeting.times_count(1, k),
             };
             let subject = format!("calendar.event/{}", m.id);
-            self.push(s, line(plan, ComponentKind::Setter, subject, m.name.clone(), pay));
+            self.push(
+                s,
+                line(plan, ComponentKind::Setter, subject, m.name.clone(), pay),
+            );
         }
     }
 
@@ -432,7 +459,16 @@ impl<'c, 'a> Earning<'c, 'a> {
                 amount: i.amount.times_count(1, k),
             };
             let subject = format!("{}/{}", src.model, i.id);
-            self.push(i.user, line(plan, ComponentKind::Incidental, subject, i.name.clone(), pay));
+            self.push(
+                i.user,
+                line(
+                    plan,
+                    ComponentKind::Incidental,
+                    subject,
+                    i.name.clone(),
+                    pay,
+                ),
+            );
         }
     }
 

@@ -57,10 +57,12 @@ pub(super) fn coefficient(
             let known: HashMap<&str, ()> = kpis.iter().map(|k| (k.key.as_str(), ())).collect();
             for k in list {
                 if !known.contains_key(k.get_ref().as_str()) {
-                    let hint =
-                        crate::config::did_you_mean(k.get_ref(), kpis.iter().map(|k| k.key.as_str()))
-                            .map(|b| format!("did you mean `{b}`?"))
-                            .or_else(|| Some("define it in [[pay.kpis]]".into()));
+                    let hint = crate::config::did_you_mean(
+                        k.get_ref(),
+                        kpis.iter().map(|k| k.key.as_str()),
+                    )
+                    .map(|b| format!("did you mean `{b}`?"))
+                    .or_else(|| Some("define it in [[pay.kpis]]".into()));
                     ctx.error(
                         k.span(),
                         format!("{key}.kpis"),
@@ -138,10 +140,7 @@ fn satisfaction(
                         m.span(),
                         format!("{key}.satisfaction.{k}"),
                         format!("missing key `{k}`"),
-                        Some(
-                            "a numeric field needs the user and date fields that place it"
-                                .into(),
-                        ),
+                        Some("a numeric field needs the user and date fields that place it".into()),
                     );
                     None
                 }

@@ -286,12 +286,7 @@ fn addons(ctx: &mut Ctx<'_>, p: &RawPlan, key: &str, decimals: u32) -> Vec<Addon
 }
 
 /// The appointment setter's pay; the outer `None` stops the plan (its field is wrong).
-fn setter(
-    ctx: &mut Ctx<'_>,
-    s: &RawSetter,
-    key: &str,
-    decimals: u32,
-) -> Option<Option<Setter>> {
+fn setter(ctx: &mut Ctx<'_>, s: &RawSetter, key: &str, decimals: u32) -> Option<Option<Setter>> {
     let skey = format!("{key}.setter");
     ctx.names_model("calendar.event", skey.clone(), s.domain.span());
     let setter_field = match &s.setter_field {
@@ -353,10 +348,12 @@ fn plan_coefficients(
                 if coefs.iter().any(|c| &c.key == k.get_ref()) {
                     list.push(k.get_ref().clone());
                 } else {
-                    let hint =
-                        crate::config::did_you_mean(k.get_ref(), coefs.iter().map(|c| c.key.as_str()))
-                            .map(|b| format!("did you mean `{b}`?"))
-                            .or_else(|| Some("define it in [[pay.coefficients]]".into()));
+                    let hint = crate::config::did_you_mean(
+                        k.get_ref(),
+                        coefs.iter().map(|c| c.key.as_str()),
+                    )
+                    .map(|b| format!("did you mean `{b}`?"))
+                    .or_else(|| Some("define it in [[pay.coefficients]]".into()));
                     ctx.error(
                         k.span(),
                         ckey.clone(),
@@ -370,7 +367,6 @@ fn plan_coefficients(
     }
     coefficients
 }
-
 
 fn tiers(ctx: &mut Ctx<'_>, t: &RawTiers, key: &str, decimals: u32) -> Option<Tiers> {
     let mode = match t.mode.get_ref().as_str() {

@@ -55,7 +55,12 @@ pub(super) fn rate(ctx: &mut Ctx<'_>, v: &Spanned<RawNum>, key: &str) -> Option<
     }
 }
 
-pub(super) fn money(ctx: &mut Ctx<'_>, v: &Spanned<RawNum>, key: &str, decimals: u32) -> Option<Money> {
+pub(super) fn money(
+    ctx: &mut Ctx<'_>,
+    v: &Spanned<RawNum>,
+    key: &str,
+    decimals: u32,
+) -> Option<Money> {
     match Money::parse(&v.get_ref().text(), decimals) {
         Ok(m) if m.0 >= 0 => Some(m),
         Ok(_) => {
@@ -92,7 +97,12 @@ pub(super) fn micro(ctx: &mut Ctx<'_>, v: &Spanned<RawNum>, key: &str) -> Option
     }
 }
 
-pub(super) fn domain(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str, model: &str) -> Option<String> {
+pub(super) fn domain(
+    ctx: &mut Ctx<'_>,
+    v: &Spanned<String>,
+    key: &str,
+    model: &str,
+) -> Option<String> {
     match Domain::parse(v.get_ref()) {
         Ok(d) => ctx
             .names_domain(model, &d, key, v.span())
@@ -112,7 +122,12 @@ pub(super) fn domain(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str, model: &
     }
 }
 
-pub(super) fn field(ctx: &mut Ctx<'_>, model: &str, v: &Spanned<String>, key: &str) -> Option<String> {
+pub(super) fn field(
+    ctx: &mut Ctx<'_>,
+    model: &str,
+    v: &Spanned<String>,
+    key: &str,
+) -> Option<String> {
     let name = text(ctx, v, key)?;
     ctx.names_field(model, name.clone(), key, v.span());
     Some(name)

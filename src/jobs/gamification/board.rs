@@ -17,10 +17,7 @@ use super::read;
 
 /// A leaderboard's columns: the challenge's lines in Odoo's order (`sequence, id`), named after
 /// their goal definitions.
-fn columns_of(
-    mut lines: Vec<Line>,
-    defs: &HashMap<i64, Definition>,
-) -> Vec<Column> {
+fn columns_of(mut lines: Vec<Line>, defs: &HashMap<i64, Definition>) -> Vec<Column> {
     lines.sort_by_key(|l| (l.sequence, l.id));
     lines
         .iter()
@@ -119,4 +116,3 @@ pub async fn ranking_report(
         order,
     ))
 }
-

@@ -35,13 +35,8 @@ pub(crate) fn evaluate(
 ) -> Result<Evaluation, InvalidKey> {
     let snap = &reading.snap;
     let settled = refresh::settle(snap, prepared, values, today);
-    let side_effects = side_effects::predict(
-        snap,
-        &reading.started,
-        &reading.on_change,
-        &settled,
-        today,
-    );
+    let side_effects =
+        side_effects::predict(snap, &reading.started, &reading.on_change, &settled, today);
     let mut out = Evaluation {
         side_effects,
         ..Evaluation::default()

@@ -119,7 +119,11 @@ pub async fn ensure_key_fields(client: &OdooClient) -> Result<Vec<String>, OdooE
         values.push("copied", X::Bool(false));
         let created = client.create("ir.model.fields", vec![values]).await?;
         // `create` answers the new ids; the line shows the first (there is one).
-        let id = created.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let id = created
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         lines.push(format!(
             "field   {model}.{KEY_FIELD}: created (char, indexed, ir.model.fields {id})"
         ));

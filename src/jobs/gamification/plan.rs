@@ -207,9 +207,7 @@ pub(crate) struct Staged {
 
 /// Splits the starts of `started` off `plan`.
 pub(crate) fn stage(plan: &Plan, started: &[i64]) -> Staged {
-    let is_start = |c: &Change| {
-        matches!(c, Change::Write { model, id, .. } if model == CHALLENGE && started.contains(id))
-    };
+    let is_start = |c: &Change| matches!(c, Change::Write { model, id, .. } if model == CHALLENGE && started.contains(id));
     Staged {
         refresh: Plan::from_changes("gamification", plan.changes().filter(|c| !is_start(c))),
         starts: Plan::from_changes("gamification", plan.changes().filter(|c| is_start(c))),
@@ -371,7 +369,10 @@ mod tests {
         );
         assert!(values.contains(&("line_id".to_string(), Value::Many2one(3))));
         assert!(values.contains(&("current".to_string(), Value::Float(4.0))));
-        assert_eq!(reason, "new goal of Nguyễn Văn An for 2026-12-01..2026-12-31 (line 3)");
+        assert_eq!(
+            reason,
+            "new goal of Nguyễn Văn An for 2026-12-01..2026-12-31 (line 3)"
+        );
         assert_eq!(staged.refresh.writes().count(), 0);
         // Second step: the start alone.
         let starts: Vec<_> = staged.starts.writes().collect();

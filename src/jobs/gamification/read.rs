@@ -333,7 +333,10 @@ pub(crate) fn required_text(row: &Row<'_>, field: &str) -> Result<String, RowErr
 }
 
 /// `user_domain` parsed to the wire form (a pure literal: Odoo evaluates it without names).
-pub(crate) fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, GamificationError> {
+pub(crate) fn user_domain(
+    challenge: &Challenge,
+    text: &str,
+) -> Result<Vec<Value>, GamificationError> {
     let parsed = Domain::parse(text).map_err(|e| GamificationError::Domain {
         what: format!(
             "user_domain of challenge {} '{}'",
@@ -618,7 +621,13 @@ pub(crate) async fn grants(
     // key → grants carrying it, oldest first.
     let mut by_key: BTreeMap<IdemKey, Vec<(i64, crate::plan::Values)>> = BTreeMap::new();
     for r in &rows {
-        grant_row(&Row::new("gamification.badge.user", r), uid, month_start, &mut out, &mut by_key)?;
+        grant_row(
+            &Row::new("gamification.badge.user", r),
+            uid,
+            month_start,
+            &mut out,
+            &mut by_key,
+        )?;
     }
     for (key, mut grants) in by_key {
         grants.sort_by_key(|(id, _)| *id);

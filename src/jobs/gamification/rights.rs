@@ -65,4 +65,3 @@ async fn access_rights_group(client: &OdooClient) -> Result<Vec<i64>, Gamificati
         .await?;
     Ok(ids.iter().collect())
 }
-

@@ -11,7 +11,11 @@ use super::keys::{KEY_FIELD, KEYED_MODELS};
 use super::plan::GOAL;
 
 /// The key of a goal: `goal:line=<id>:user=<id>:period=<start>..<end>`.
-pub(crate) fn goal_key(line: i64, user: i64, period: &str) -> Result<IdemKey, crate::plan::InvalidKey> {
+pub(crate) fn goal_key(
+    line: i64,
+    user: i64,
+    period: &str,
+) -> Result<IdemKey, crate::plan::InvalidKey> {
     IdemKey::new(format!("goal:line={line}:user={user}:period={period}"))
 }
 

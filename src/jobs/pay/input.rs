@@ -187,8 +187,7 @@ pub async fn read_input(
     }
     read_names(client, &mut input).await?;
     for (source, user_field, with_lines) in document_sources(cfg) {
-        let docs =
-            documents(client, cfg, source, &user_field, with_lines, from, last).await?;
+        let docs = documents(client, cfg, source, &user_field, with_lines, from, last).await?;
         input.documents.extend(docs);
     }
     for plan in &cfg.plans {
@@ -282,13 +281,7 @@ async fn documents(
         ),
     };
     let model = source.model();
-    let mut fields = vec![
-        "name",
-        date_field,
-        amount_field,
-        customer_field,
-        user_field,
-    ];
+    let mut fields = vec!["name", date_field, amount_field, customer_field, user_field];
     if source == DocumentSource::Invoices {
         fields.extend(["reversed_entry_id", "source_id"]);
     }
@@ -504,7 +497,8 @@ async fn doc_lines(
             continue;
         };
         let mut value = money(&row, amount, decimals)?;
-        let mut units = Qty::from_odoo(row.float(qty)?).ok_or_else(|| bad(&row, qty, "a quantity"))?;
+        let mut units =
+            Qty::from_odoo(row.float(qty)?).ok_or_else(|| bad(&row, qty, "a quantity"))?;
         if source == DocumentSource::Invoices {
             // Income is a credit: -balance is the signed untaxed amount.
             value = -value;
@@ -589,7 +583,13 @@ async fn kpis(
             Aggregate::Avg(f) => (format!("{f}:avg"), f.as_str()),
         };
         let groups = client
-            .read_group(&q.model, dom, &[spec.as_str()], &[q.user_field.as_str()], false)
+            .read_group(
+                &q.model,
+                dom,
+                &[spec.as_str()],
+                &[q.user_field.as_str()],
+                false,
+            )
             .await?;
         for g in &groups {
             let row = Row::new(&q.model, g);

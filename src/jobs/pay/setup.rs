@@ -30,11 +30,13 @@ fn cmd_create(vals: Struct) -> X {
 
 async fn create_one(client: &OdooClient, model: &str, vals: Struct) -> Result<i64, OdooError> {
     let ids = client.create(model, vec![vals]).await?;
-    ids.first().copied().ok_or_else(|| OdooError::UnexpectedReply {
-        call: format!("{model}.create"),
-        expected: "the new record's id",
-        got: "no id".into(),
-    })
+    ids.first()
+        .copied()
+        .ok_or_else(|| OdooError::UnexpectedReply {
+            call: format!("{model}.create"),
+            expected: "the new record's id",
+            got: "no id".into(),
+        })
 }
 
 async fn xml_id(client: &OdooClient, module: &str, name: &str) -> Result<i64, OdooError> {
@@ -212,7 +214,11 @@ async fn create_line_model(client: &OdooClient) -> Result<i64, OdooError> {
 }
 
 /// Salespeople read their own statements, managers everything.
-async fn create_rights(client: &OdooClient, statement_id: i64, line_id: i64) -> Result<(), OdooError> {
+async fn create_rights(
+    client: &OdooClient,
+    statement_id: i64,
+    line_id: i64,
+) -> Result<(), OdooError> {
     // Rights: salespeople read, managers everything (018–021); rules OR-ed per group (022/023).
     let salesman = xml_id(client, "sales_team", "group_sale_salesman").await?;
     let manager = xml_id(client, "sales_team", "group_sale_manager").await?;
