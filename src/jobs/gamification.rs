@@ -28,6 +28,7 @@
 mod aggregate;
 mod board;
 mod evaluate;
+mod grants;
 mod job;
 mod keys;
 mod plan;
@@ -56,11 +57,11 @@ use crate::xmlrpc;
 
 pub(crate) use crate::odoo::Row;
 pub use board::{leaderboard, ranking_report};
+pub(crate) use grants::marker_key;
 pub use job::GamificationJob;
 pub(crate) use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
 pub use points::{karma_plan, trial, trial_report};
-pub(crate) use read::marker_key;
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;
 
@@ -222,7 +223,7 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
     out.queries = aggregated.queries;
     out.skipped.extend(aggregated.skipped);
     let evaluation = evaluate::evaluate(&reading, &prepared, &aggregated.values, opts.today)?;
-    let no_grants = read::Grants::default();
+    let no_grants = grants::Grants::default();
     let grants = reading.grants.as_ref().unwrap_or(&no_grants);
     if let Some(badge) = evaluate::restricted_badge(&evaluation.grants, grants) {
         rights::check_grant_rights(client, reading.uid, badge, grants).await?;

@@ -12,7 +12,7 @@ use crate::gamification::rewards::{self, Grant, RewardInput};
 use crate::gamification::side_effects::{self, SideEffect};
 use crate::plan::InvalidKey;
 
-use super::read::Grants;
+use super::grants::Grants;
 use super::reading::Reading;
 
 /// What the engines decided.

@@ -18,8 +18,8 @@ use crate::gamification::rewards::Grant;
 use crate::plan::{Change, FieldChange, InvalidKey, Plan};
 use crate::record::Value;
 
+use super::grants::DuplicateGrant;
 use super::keys::KeyFields;
-use super::read::DuplicateGrant;
 use super::writer::goal_key;
 
 pub(crate) const CHALLENGE: &str = "gamification.challenge";

@@ -13,7 +13,8 @@ use crate::gamification::refresh::Snapshot;
 use crate::odoo::OdooClient;
 use crate::record::FieldType;
 
-use super::read::{self, Grants, Users};
+use super::grants::{self, Grants};
+use super::read::{self, Users};
 use super::{GamificationError, Options};
 
 /// What a refresh read from Odoo.
@@ -78,7 +79,7 @@ pub(crate) async fn read_all(
         .iter()
         .any(|c| c.reward_id.is_some() || c.reward_first_id.is_some());
     let grants = if has_rewards {
-        Some(read::grants(client, &challenges, uid, opts.today).await?)
+        Some(grants::grants(client, &challenges, uid, opts.today).await?)
     } else {
         None
     };

@@ -6,7 +6,7 @@ use crate::odoo::OdooClient;
 use crate::xmlrpc;
 
 use super::GamificationError;
-use super::read::Grants;
+use super::grants::Grants;
 
 /// Only the superuser or an *Access Rights* member may grant restricted badges; say so
 /// before apply hits the fault.
