@@ -36,8 +36,8 @@ pub(crate) struct Reading {
     pub uid: i64,
 }
 
-/// Reads what a refresh needs; `None` when no challenge is to be refreshed (the drafts
-/// started are still returned, none then).
+/// Reads what a refresh needs; with no challenge to refresh, only the challenge search is
+/// made and the snapshot is empty.
 pub(crate) async fn read_all(
     client: &OdooClient,
     opts: &Options,
