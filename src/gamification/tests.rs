@@ -9,7 +9,7 @@ use super::compute::Task;
 use super::model::*;
 use super::period::Bounds;
 use super::refresh::{Snapshot, Values, prepare, settle};
-use super::rewards::{Badge, RewardInput, Rewards, due_periods, rewards};
+use super::rewards::{Badge, DuePeriod, RewardInput, Rewards, due_periods, rewards};
 use crate::plan::IdemKey;
 
 fn d(s: &str) -> NaiveDate {
@@ -162,7 +162,7 @@ fn reward_pass(
     let sent = HashMap::new();
     due_periods(c, goals, today)
         .into_iter()
-        .map(|(bounds, closing)| {
+        .map(|DuePeriod { bounds, closing }| {
             let input = RewardInput {
                 challenge: c,
                 lines: 2,
@@ -595,6 +595,9 @@ fn no_retroactive_rewards_for_older_periods() {
         &mut next_id,
     );
     let periods: Vec<(Bounds, bool)> =
-        due_periods(&snap.challenges[0], &snap.goals, d("2026-12-02"));
+        due_periods(&snap.challenges[0], &snap.goals, d("2026-12-02"))
+            .into_iter()
+            .map(|p| (p.bounds, p.closing))
+            .collect();
     assert_eq!(periods, [(dec, false), (nov, true)]);
 }

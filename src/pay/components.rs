@@ -82,13 +82,13 @@ pub struct Setter {
 
 /// What an add-on pays on: the untaxed amount and quantity of the matching lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AddonBase {
+pub(crate) struct AddonBase {
     pub amount: Money,
     pub qty: Qty,
 }
 
 /// The add-on base of a document's lines matching `products` (`None`: no line matches).
-pub fn addon_base(
+pub(crate) fn addon_base(
     lines: &[super::input::DocLine],
     matches: impl Fn(i64) -> bool,
 ) -> Option<AddonBase> {

@@ -74,7 +74,7 @@ fn decide_rewards(
             .filter_map(|id| snap.users.get(id).cloned())
             .collect();
         let lines = snap.lines_of(c.id).len();
-        for (bounds, closing) in rewards::due_periods(c, goals, today) {
+        for rewards::DuePeriod { bounds, closing } in rewards::due_periods(c, goals, today) {
             let input = RewardInput {
                 challenge: c,
                 lines,

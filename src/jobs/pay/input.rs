@@ -186,8 +186,8 @@ pub async fn read_input(
         }
     }
     read_names(client, &mut input).await?;
-    for (source, user_field, with_lines) in document_sources(cfg) {
-        let docs = documents(client, cfg, source, &user_field, with_lines, from, last).await?;
+    for src in document_sources(cfg) {
+        let docs = documents(client, cfg, &src, from, last).await?;
         input.documents.extend(docs);
     }
     for plan in &cfg.plans {
@@ -221,17 +221,29 @@ async fn read_names(client: &OdooClient, input: &mut Input) -> Result<(), PayJob
     Ok(())
 }
 
-/// The document sources the plans earn on, each once: (source, the salesperson field of the
-/// first plan on it, whether lines are needed — some plan on it has add-ons).
-fn document_sources(cfg: &PayConfig) -> Vec<(DocumentSource, String, bool)> {
-    let mut sources: Vec<(DocumentSource, String, bool)> = Vec::new();
+/// A document source some plan earns on.
+struct Source {
+    source: DocumentSource,
+    /// The salesperson field of the first plan on it.
+    user_field: String,
+    /// Whether lines are read: some plan on it has add-ons.
+    with_lines: bool,
+}
+
+/// The document sources the plans earn on, each once.
+fn document_sources(cfg: &PayConfig) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
     for p in &cfg.plans {
-        if !sources.iter().any(|(s, _, _)| *s == p.documents) {
-            let lines = cfg
+        if !sources.iter().any(|s| s.source == p.documents) {
+            let with_lines = cfg
                 .plans
                 .iter()
                 .any(|q| q.documents == p.documents && !q.components.addons.is_empty());
-            sources.push((p.documents, p.user_field.clone(), lines));
+            sources.push(Source {
+                source: p.documents,
+                user_field: p.user_field.clone(),
+                with_lines,
+            });
         }
     }
     sources
@@ -242,12 +254,11 @@ fn document_sources(cfg: &PayConfig) -> Vec<(DocumentSource, String, bool)> {
 async fn documents(
     client: &OdooClient,
     cfg: &PayConfig,
-    source: DocumentSource,
-    user_field: &str,
-    with_lines: bool,
+    src: &Source,
     from: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<Document>, PayJobError> {
+    let (source, user_field, with_lines) = (src.source, src.user_field.as_str(), src.with_lines);
     let decimals = cfg.currency_decimals;
     let (dom, date_field, amount_field, customer_field) = match source {
         DocumentSource::Invoices => (
