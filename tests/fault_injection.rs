@@ -453,7 +453,7 @@ async fn gamification_runs(
     let karma = apply(
         &plan,
         state,
-        &gamification::ClientWriter::new(client),
+        &scorekeeper::jobs::writer(client),
         &apply_opts,
     )
     .await

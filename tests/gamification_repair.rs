@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use scorekeeper::apply::undo;
 use scorekeeper::config::PointRule;
 use scorekeeper::gamification::compute::MissingRows;
-use scorekeeper::jobs::gamification::{self, ClientWriter, KEY_FIELD, ensure_key_fields};
+use scorekeeper::jobs::gamification::{self, KEY_FIELD, ensure_key_fields};
 use scorekeeper::odoo::OdooClient;
 use scorekeeper::record::Value as RV;
 use scorekeeper::sim::Sim;
@@ -300,7 +300,7 @@ async fn duplicates_are_healed_by_one_run_and_undo_of_the_repair_restores_them()
         let report = undo(
             run,
             &mut state,
-            &ClientWriter::new(&client),
+            &scorekeeper::jobs::writer(&client),
             &apply_options(),
         )
         .await

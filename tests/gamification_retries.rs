@@ -4,7 +4,8 @@
 
 use scorekeeper::apply::{self, WriteError};
 use scorekeeper::gamification::compute::MissingRows;
-use scorekeeper::jobs::gamification::{self, ClientWriter};
+use scorekeeper::jobs::gamification;
+use scorekeeper::odoo::ClientWriter;
 use scorekeeper::record::Value as RV;
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
@@ -103,7 +104,7 @@ async fn lost_create_answers_and_restarts_never_duplicate_goals_or_badges() {
     assert_eq!(grants.len(), 1, "{:?}", plan.plan.changes());
     assert_eq!(grants[0].2.as_str(), "badge:challenge=4:user=2:badge=1");
     let writer = LosesFirstCreateAnswer::new(
-        ClientWriter::new(&client),
+        scorekeeper::jobs::writer(&client),
         &["gamification.goal", "gamification.badge.user"],
     );
     let report = apply::apply(&plan.plan, &mut state, &writer, &apply_options())
@@ -207,8 +208,10 @@ async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
         "the demo data has posted customer invoices with a salesperson"
     );
     let mut state = State::open_in_memory().unwrap();
-    let writer =
-        LosesFirstCreateAnswer::new(ClientWriter::new(&client), &["gamification.karma.tracking"]);
+    let writer = LosesFirstCreateAnswer::new(
+        scorekeeper::jobs::writer(&client),
+        &["gamification.karma.tracking"],
+    );
     let report = apply::apply(&plan, &mut state, &writer, &apply_options())
         .await
         .unwrap();
@@ -288,7 +291,7 @@ async fn karma_is_booked_once_and_a_cancelled_invoice_is_compensated() {
     apply::apply(
         &plan,
         &mut state,
-        &ClientWriter::new(&client),
+        &scorekeeper::jobs::writer(&client),
         &apply_options(),
     )
     .await
@@ -409,7 +412,7 @@ async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
     apply::apply(
         &first,
         &mut state,
-        &ClientWriter::new(&client),
+        &scorekeeper::jobs::writer(&client),
         &apply_options(),
     )
     .await
@@ -447,7 +450,7 @@ async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
     let report = apply::apply(
         &plan,
         &mut fresh,
-        &ClientWriter::new(&client),
+        &scorekeeper::jobs::writer(&client),
         &apply_options(),
     )
     .await
@@ -456,7 +459,7 @@ async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
     let again = apply::apply(
         &plan,
         &mut fresh,
-        &ClientWriter::new(&client),
+        &scorekeeper::jobs::writer(&client),
         &apply_options(),
     )
     .await
@@ -466,7 +469,7 @@ async fn keys_live_in_a_technical_field_and_old_markers_are_still_recognised() {
     let replay = apply::apply(
         &plan,
         &mut other,
-        &ClientWriter::new(&client),
+        &scorekeeper::jobs::writer(&client),
         &apply_options(),
     )
     .await

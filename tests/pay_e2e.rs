@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use scorekeeper::apply::{ApplyOptions, apply};
+use scorekeeper::jobs;
 use scorekeeper::jobs::pay::models::{LINE, STATEMENT};
-use scorekeeper::jobs::pay::writer::PayWriter;
 use scorekeeper::jobs::pay::{lines_plan, read, setup, statements_plan};
 use scorekeeper::odoo::OdooClient;
 use scorekeeper::pay::{Calc, Period, Statement};
@@ -59,7 +59,7 @@ fn statements() -> Vec<Statement> {
 /// One run: read what Odoo holds, plan and apply both phases; the number of changes.
 async fn run(client: &OdooClient, state: &mut State, computed: &[Statement]) -> usize {
     let nov = [Period::parse("2026-11").unwrap()];
-    let writer = PayWriter::new(client);
+    let writer = jobs::writer(client);
     let opts = ApplyOptions::default();
     let existing = read::existing(client, &nov).await.unwrap();
     let p1 = statements_plan(computed, &existing, 2, "2026-12-06").unwrap();

@@ -82,12 +82,13 @@ pub trait OdooWriter: Sync {
         fields: &[String],
     ) -> impl Future<Output = Result<ReadRows, WriteError>> + Send;
 
-    /// For each key, the id of a record of `model` that carries it (engines embed
-    /// [`IdemKey::marker`] in a text field such as a karma tracking's `reason` or a badge
-    /// grant's `comment`), if any; answers in the order of `keys`, in one search (apply checks
-    /// a whole create batch at once). An implementation searching with `ilike` must confirm the
-    /// exact marker on the records it gets back: `ilike` is case-insensitive and may be
-    /// unaccented.
+    /// For each key, the id of a record of `model` that carries it, if any; answers in the
+    /// order of `keys`, in one search (apply checks a whole create batch at once). Where a
+    /// model keeps its keys is the implementation's knowledge (the client writer takes it per
+    /// model from the jobs: a technical field such as `x_sk_key`, an [`IdemKey::marker`] in a
+    /// text field such as a karma tracking's `reason`, or a key recomputed from the record's
+    /// fields). An implementation searching with `ilike` must confirm the exact marker on the
+    /// records it gets back: `ilike` is case-insensitive and may be unaccented.
     fn find_by_keys(
         &self,
         model: &str,

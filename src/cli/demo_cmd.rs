@@ -187,7 +187,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
             let report = crate::apply::apply(
                 &plan,
                 &mut state,
-                &gamification::ClientWriter::new(&client),
+                &crate::jobs::writer(&client),
                 &apply_opts,
             )
             .await

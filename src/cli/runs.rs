@@ -273,9 +273,9 @@ pub(super) async fn undo_cmd(
 ) -> Result<(), Failure> {
     let (cfg, client) = login(path).await?;
     let mut state = open_state(&cfg)?;
-    // The gamification writer knows where every keyed model keeps its keys (goals by line,
-    // user and period; grants and karma in `x_sk_key`): undo may re-create or reverse those.
-    let writer = crate::jobs::gamification::ClientWriter::new(&client);
+    // The jobs' writer knows where every keyed model keeps its keys (goals by line, user and
+    // period; grants, karma and statements in `x_sk_key`): undo may re-create or reverse those.
+    let writer = crate::jobs::writer(&client);
     let opts = crate::apply::ApplyOptions {
         batch_size: client.batch_size(),
         request_deadline: client.request_deadline(),

@@ -152,7 +152,7 @@ pub fn queries(
 /// `< day after end 00:00:00`: Odoo's own string form ends at `end 23:59:59` and drops a
 /// record stamped in the last second of the period (`23:59:59.5`); the half-open window
 /// counts it, in exactly one period.
-pub fn date_clauses(field: Option<&DateField>, bounds: Bounds) -> Vec<Lit> {
+pub(crate) fn date_clauses(field: Option<&DateField>, bounds: Bounds) -> Vec<Lit> {
     let Some(field) = field else {
         return Vec::new();
     };
@@ -185,7 +185,7 @@ fn leaf(field: &str, op: &str, value: Lit) -> Lit {
 }
 
 /// The value a user is identified by in a batch query (`batch_user_expression`).
-pub fn user_key(
+pub(crate) fn user_key(
     def: &Definition,
     batch: &Batch,
     user: &Participant,
@@ -211,7 +211,7 @@ pub fn user_key(
 /// a scalar id; `None` for the "no user" group) and the aggregate (`__count` or the sum,
 /// `False` → 0).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GroupRow {
+pub(crate) struct GroupRow {
     pub key: Option<i64>,
     pub value: f64,
 }
@@ -226,7 +226,7 @@ pub enum MissingRows {
 }
 
 /// Values per user from the rows of a grouped query. Users without a row get 0 or nothing.
-pub fn grouped_values(
+pub(crate) fn grouped_values(
     keys: &BTreeMap<i64, Vec<i64>>,
     rows: &[GroupRow],
     missing: MissingRows,

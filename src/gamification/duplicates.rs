@@ -12,14 +12,14 @@ use super::model::Goal;
 
 /// A goal to delete because an older one holds its line, user and period.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DuplicateGoal {
+pub(crate) struct DuplicateGoal {
     pub goal: Goal,
     /// The goal kept in its place.
     pub kept: i64,
 }
 
 /// Splits `goals` into the goals to keep and the duplicates to delete.
-pub fn split_goals(goals: Vec<Goal>) -> (Vec<Goal>, Vec<DuplicateGoal>) {
+pub(crate) fn split_goals(goals: Vec<Goal>) -> (Vec<Goal>, Vec<DuplicateGoal>) {
     type Slot = (i64, i64, Option<NaiveDate>, Option<NaiveDate>);
     let mut first: BTreeMap<Slot, i64> = BTreeMap::new();
     let mut sorted = goals;

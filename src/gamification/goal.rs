@@ -15,7 +15,7 @@ pub struct GoalValues {
 
 /// The value Odoo gives a new goal so that its first computation always writes:
 /// `min(target - 1, 0)` when higher is better, `max(target + 1, 0)` when lower is.
-pub fn initial_current(condition: Condition, target: f64) -> f64 {
+pub(crate) fn initial_current(condition: Condition, target: f64) -> f64 {
     match condition {
         Condition::Higher => (target - 1.0).min(0.0),
         Condition::Lower => (target + 1.0).max(0.0),
@@ -51,7 +51,12 @@ pub fn completeness(condition: Condition, target: f64, current: f64) -> f64 {
 /// Unlike Odoo (gotcha 6) failure does not wait for the value to change: a goal whose period
 /// is over is failed on the first run after its end, even if its value did not move.
 /// A closed goal is final and keeps its values.
-pub fn transition(goal: &Goal, condition: Condition, value: f64, today: NaiveDate) -> GoalValues {
+pub(crate) fn transition(
+    goal: &Goal,
+    condition: Condition,
+    value: f64,
+    today: NaiveDate,
+) -> GoalValues {
     let kept = GoalValues {
         current: goal.current,
         state: goal.state,
@@ -83,7 +88,7 @@ pub fn transition(goal: &Goal, condition: Condition, value: f64, today: NaiveDat
 
 /// Whether the engine still has to compute `goal` on `today`: open goals of the current or a
 /// past period until they are final (reached after their end, or failed and closed).
-pub fn needs_compute(goal: &Goal, today: NaiveDate) -> bool {
+pub(crate) fn needs_compute(goal: &Goal, today: NaiveDate) -> bool {
     if goal.closed || matches!(goal.state, GoalState::Failed | GoalState::Canceled) {
         return false;
     }

@@ -54,14 +54,19 @@ pub struct Entry {
 }
 
 /// The key of the `seq`-th entry of `rule` for a record.
-pub fn entry_key(rule: &str, model: &str, record_id: i64, seq: u32) -> Result<IdemKey, InvalidKey> {
+pub(crate) fn entry_key(
+    rule: &str,
+    model: &str,
+    record_id: i64,
+    seq: u32,
+) -> Result<IdemKey, InvalidKey> {
     IdemKey::new(format!("karma:rule={rule}:rec={model}/{record_id}:n={seq}"))
 }
 
 /// Reads back a key made by [`entry_key`]: (rule, model, record, seq). An undo's reversing
 /// entry (`<key>:undo=<run>`) and a repaired duplicate (`<key>:dup=<id>`) read as the entry
 /// they reverse or duplicate: their gains count against the same event.
-pub fn parse_key(key: &str) -> Option<(String, String, i64, u32)> {
+pub(crate) fn parse_key(key: &str) -> Option<(String, String, i64, u32)> {
     let key = key.split_once(":undo=").map_or(key, |(k, _)| k);
     let key = key.split_once(":dup=").map_or(key, |(k, _)| k);
     let rest = key.strip_prefix("karma:rule=")?;
@@ -77,7 +82,7 @@ pub fn parse_key(key: &str) -> Option<(String, String, i64, u32)> {
 }
 
 /// Finds the `[sk:karma:…]` marker in a tracking's reason.
-pub fn key_in_reason(reason: &str) -> Option<&str> {
+pub(crate) fn key_in_reason(reason: &str) -> Option<&str> {
     let start = reason.find("[sk:karma:")? + 4;
     let len = reason[start..].find(']')?;
     Some(&reason[start..start + len])
@@ -171,27 +176,7 @@ pub fn entries(
         }
         let gain = e.points - had;
         let key = entry_key(&e.rule, &e.model, e.record_id, seq + 1)?;
-        let why = if duplicated.contains(&id) {
-            format!(
-                "{}: correction, an entry was booked twice ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else if e.points == 0 {
-            format!(
-                "{}: reversed ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else if had == 0 {
-            format!(
-                "{} ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        } else {
-            format!(
-                "{}: adjusted from {had} ({} #{} {})",
-                e.rule_name, e.model, e.record_id, e.record_name
-            )
-        };
+        let why = reason(e, had, duplicated.contains(&id));
         book(&mut out, e.user_id, gain, key, why);
     }
     // Booked records no longer reported at all (deleted or out of the rule's scope) are
@@ -214,6 +199,31 @@ pub fn entries(
     Ok(out)
 }
 
+/// The reason of the entry bringing `e`'s record from `had` to its points now.
+fn reason(e: &Event, had: i64, duplicated: bool) -> String {
+    if duplicated {
+        format!(
+            "{}: correction, an entry was booked twice ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else if e.points == 0 {
+        format!(
+            "{}: reversed ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else if had == 0 {
+        format!(
+            "{} ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    } else {
+        format!(
+            "{}: adjusted from {had} ({} #{} {})",
+            e.rule_name, e.model, e.record_id, e.record_name
+        )
+    }
+}
+
 /// A karma rank (level).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rank {
@@ -224,7 +234,7 @@ pub struct Rank {
 
 /// The rank Odoo gives `karma`: the highest rank whose minimum it reaches; `None` below the
 /// lowest (Odoo then leaves `rank_id` as it is).
-pub fn rank_for(karma: i64, ranks: &[Rank]) -> Option<&Rank> {
+pub(crate) fn rank_for(karma: i64, ranks: &[Rank]) -> Option<&Rank> {
     ranks
         .iter()
         .filter(|r| karma >= r.karma_min && karma > 0)

@@ -236,7 +236,7 @@ impl Leaderboard {
 
 /// Merges the goals of several periods (a quarter of monthly goals) into one per user and
 /// line: currents and targets are summed, so the share of target stays meaningful.
-pub fn merge_periods(goals: &[Goal]) -> Vec<Goal> {
+pub(crate) fn merge_periods(goals: &[Goal]) -> Vec<Goal> {
     let mut merged: Vec<Goal> = Vec::new();
     let mut at: HashMap<(i64, Option<i64>), usize> = HashMap::new();
     for g in goals {

@@ -241,7 +241,7 @@ pub struct Participant {
 }
 
 /// Orders users as `res.users` does (`name`, then `login`), then by id to be total.
-pub fn user_order(a: &Participant, b: &Participant) -> std::cmp::Ordering {
+pub(crate) fn user_order(a: &Participant, b: &Participant) -> std::cmp::Ordering {
     a.name
         .cmp(&b.name)
         .then_with(|| a.login.cmp(&b.login))

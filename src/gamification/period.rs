@@ -65,7 +65,7 @@ pub fn bounds(
 }
 
 /// The bounds of `challenge`'s current period on `today`.
-pub fn challenge_bounds(challenge: &Challenge, today: NaiveDate) -> Bounds {
+pub(crate) fn challenge_bounds(challenge: &Challenge, today: NaiveDate) -> Bounds {
     bounds(
         challenge.period,
         today,
@@ -75,7 +75,7 @@ pub fn challenge_bounds(challenge: &Challenge, today: NaiveDate) -> Bounds {
 }
 
 /// The period that ended just before the current one, for the close pass (`None` for `once`).
-pub fn previous_bounds(period: Period, today: NaiveDate) -> Option<Bounds> {
+pub(crate) fn previous_bounds(period: Period, today: NaiveDate) -> Option<Bounds> {
     let current = bounds(period, today, None, None);
     let start = current.start?;
     let before = match period {

@@ -35,7 +35,7 @@ pub enum Order {
 /// Percentage of the target reached, uncapped. Lower-is-better: `target / current` (100 at
 /// the target, more below it); a current of 0 or less with a positive target counts as
 /// twice the target's worth rather than infinity.
-pub fn of_target(condition: Condition, target: f64, current: f64) -> f64 {
+pub(crate) fn of_target(condition: Condition, target: f64, current: f64) -> f64 {
     match condition {
         Condition::Higher if target != 0.0 => 100.0 * current / target,
         Condition::Higher => {

@@ -73,81 +73,16 @@ pub struct Prepared {
 /// the web client lately: Odoo only recomputes goals of users seen in the last 7 days
 /// (gotcha 11); we compute everyone. Goals of past periods are recomputed until final.
 pub fn prepare(snap: &Snapshot, today: NaiveDate) -> Prepared {
-    let mut wanted: BTreeMap<(i64, Bounds), HashSet<i64>> = BTreeMap::new();
+    let mut wants = Wants::default();
     let mut new_goals = Vec::new();
-    let mut unsupported = Vec::new();
-    let mut refused: HashSet<i64> = HashSet::new();
-    let mut want = |def: &Definition,
-                    bounds: Bounds,
-                    user: i64,
-                    wanted: &mut BTreeMap<(i64, Bounds), HashSet<i64>>| {
-        match def.mode {
-            Mode::Manual => {}
-            Mode::Python => {
-                if refused.insert(def.id) {
-                    unsupported.push(Unsupported::Python {
-                        id: def.id,
-                        name: def.name.clone(),
-                    });
-                }
-            }
-            Mode::Unsupported(ref reason) => {
-                if refused.insert(def.id) {
-                    unsupported.push(Unsupported::Other {
-                        id: def.id,
-                        name: def.name.clone(),
-                        reason: reason.clone(),
-                    });
-                }
-            }
-            _ => {
-                wanted.entry((def.id, bounds)).or_default().insert(user);
-            }
-        }
-    };
     for challenge in &snap.challenges {
-        let current = challenge_bounds(challenge, today);
-        let participants = snap
-            .participants
-            .get(&challenge.id)
-            .cloned()
-            .unwrap_or_default();
         let goals: Vec<&Goal> = snap
             .goals
             .iter()
             .filter(|g| g.challenge_id == Some(challenge.id))
             .collect();
         if challenge.state != ChallengeState::Done {
-            for line in snap.lines_of(challenge.id) {
-                let Some(def) = snap.definitions.get(&line.definition_id) else {
-                    continue;
-                };
-                for &user in &participants {
-                    let exists = goals.iter().any(|g| {
-                        g.line_id == Some(line.id)
-                            && g.user_id == user
-                            && (current.start.is_none() || g.start_date == current.start)
-                            && (current.end.is_none() || g.end_date == current.end)
-                    });
-                    if exists {
-                        continue;
-                    }
-                    new_goals.push(NewGoal {
-                        challenge_id: challenge.id,
-                        line_id: line.id,
-                        definition_id: def.id,
-                        user_id: user,
-                        bounds: current,
-                        target: line.target,
-                        values: GoalValues {
-                            current: initial_current(def.condition, line.target),
-                            state: GoalState::InProgress,
-                            closed: false,
-                        },
-                    });
-                    want(def, current, user, &mut wanted);
-                }
-            }
+            missing_goals(snap, challenge, &goals, today, &mut wants, &mut new_goals);
         }
         for goal in goals {
             if !needs_compute(goal, today) {
@@ -158,11 +93,12 @@ pub fn prepare(snap: &Snapshot, today: NaiveDate) -> Prepared {
                     start: goal.start_date,
                     end: goal.end_date,
                 };
-                want(def, bounds, goal.user_id, &mut wanted);
+                wants.want(def, bounds, goal.user_id);
             }
         }
     }
-    let tasks = wanted
+    let tasks = wants
+        .wanted
         .into_iter()
         .map(|((definition_id, bounds), users)| {
             let mut users: Vec<i64> = users.into_iter().collect();
@@ -177,7 +113,95 @@ pub fn prepare(snap: &Snapshot, today: NaiveDate) -> Prepared {
     Prepared {
         tasks,
         new_goals,
-        unsupported,
+        unsupported: wants.unsupported,
+    }
+}
+
+/// What to compute: users per (definition, period), and the definitions that cannot be
+/// computed (each said once).
+#[derive(Default)]
+struct Wants {
+    wanted: BTreeMap<(i64, Bounds), HashSet<i64>>,
+    unsupported: Vec<Unsupported>,
+    refused: HashSet<i64>,
+}
+
+impl Wants {
+    /// `user`'s value of `def` over `bounds`: computed, unless Odoo's users set it by hand
+    /// (manual) or it cannot be computed here.
+    fn want(&mut self, def: &Definition, bounds: Bounds, user: i64) {
+        match def.mode {
+            Mode::Manual => {}
+            Mode::Python => {
+                if self.refused.insert(def.id) {
+                    self.unsupported.push(Unsupported::Python {
+                        id: def.id,
+                        name: def.name.clone(),
+                    });
+                }
+            }
+            Mode::Unsupported(ref reason) => {
+                if self.refused.insert(def.id) {
+                    self.unsupported.push(Unsupported::Other {
+                        id: def.id,
+                        name: def.name.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+            }
+            _ => {
+                self.wanted
+                    .entry((def.id, bounds))
+                    .or_default()
+                    .insert(user);
+            }
+        }
+    }
+}
+
+/// The goals of the current period a running challenge lacks: one per line and participant.
+fn missing_goals(
+    snap: &Snapshot,
+    challenge: &Challenge,
+    goals: &[&Goal],
+    today: NaiveDate,
+    wants: &mut Wants,
+    new_goals: &mut Vec<NewGoal>,
+) {
+    let current = challenge_bounds(challenge, today);
+    let participants = snap
+        .participants
+        .get(&challenge.id)
+        .map_or(&[][..], Vec::as_slice);
+    for line in snap.lines_of(challenge.id) {
+        let Some(def) = snap.definitions.get(&line.definition_id) else {
+            continue;
+        };
+        for &user in participants {
+            let exists = goals.iter().any(|g| {
+                g.line_id == Some(line.id)
+                    && g.user_id == user
+                    && (current.start.is_none() || g.start_date == current.start)
+                    && (current.end.is_none() || g.end_date == current.end)
+            });
+            if exists {
+                continue;
+            }
+            new_goals.push(NewGoal {
+                challenge_id: challenge.id,
+                line_id: line.id,
+                definition_id: def.id,
+                user_id: user,
+                bounds: current,
+                target: line.target,
+                values: GoalValues {
+                    current: initial_current(def.condition, line.target),
+                    state: GoalState::InProgress,
+                    closed: false,
+                },
+            });
+            wants.want(def, current, user);
+        }
     }
 }
 

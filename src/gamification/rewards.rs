@@ -70,14 +70,14 @@ pub struct RewardInput<'a> {
 
 /// The reward key of a (challenge, user, badge) grant made "as soon as reached": at most one
 /// per user per challenge ever, as Odoo's realtime rewards.
-pub fn realtime_key(challenge: i64, user: i64, badge: i64) -> Result<IdemKey, InvalidKey> {
+pub(crate) fn realtime_key(challenge: i64, user: i64, badge: i64) -> Result<IdemKey, InvalidKey> {
     IdemKey::new(format!(
         "badge:challenge={challenge}:user={user}:badge={badge}"
     ))
 }
 
 /// The key of an end-of-period grant: once per user, badge and period.
-pub fn period_key(
+pub(crate) fn period_key(
     challenge: i64,
     user: i64,
     badge: i64,
@@ -91,7 +91,7 @@ pub fn period_key(
 
 /// The key of a top-3 grant: one first (second, third) place per challenge period, whoever
 /// gets it, so a ranking that shifts between a crash and a retry cannot grant it twice.
-pub fn rank_key(challenge: i64, rank: usize, bounds: Bounds) -> Result<IdemKey, InvalidKey> {
+pub(crate) fn rank_key(challenge: i64, rank: usize, bounds: Bounds) -> Result<IdemKey, InvalidKey> {
     IdemKey::new(format!(
         "badge:challenge={challenge}:rank={rank}:period={}",
         bounds.label()
@@ -100,7 +100,7 @@ pub fn rank_key(challenge: i64, rank: usize, bounds: Bounds) -> Result<IdemKey, 
 
 /// A participant's standing for the top-3: Odoo's `_get_topN_users`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Standing {
+pub(crate) struct Standing {
     pub user_id: i64,
     pub all_reached: bool,
     /// Sum over goals of `100 * current / target` (uncapped) when higher is better, 100 or 0
@@ -114,7 +114,7 @@ pub struct Standing {
 /// Odoo counts a participant without any goal of the period as "reached everything with
 /// 0 %", so when the closing run looks at the wrong period nobody has goals and the top-3 go
 /// to the first users by name (gotcha 5). We rank only users who have goals of the period.
-pub fn standings(
+pub(crate) fn standings(
     goals: &[Goal],
     participants: &[Participant],
     conditions: &HashMap<i64, Condition>,
@@ -284,10 +284,12 @@ fn reached_all(input: &RewardInput<'_>, user: i64) -> bool {
     input.lines > 0 && reached == input.lines
 }
 
-/// Whether a grant made on `created` (UTC date) counts in the month of `today`.
-pub fn same_month(created: NaiveDate, today: NaiveDate) -> bool {
-    use chrono::Datelike;
-    created.year() == today.year() && created.month() == today.month()
+/// A period whose rewards are due, and whether it is closing (its end-of-period rewards are
+/// granted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DuePeriod {
+    pub bounds: Bounds,
+    pub closing: bool,
 }
 
 /// The periods of `challenge` whose rewards are due on `today`: the current one (end-of-period
@@ -295,10 +297,17 @@ pub fn same_month(created: NaiveDate, today: NaiveDate) -> bool {
 /// period that ended just before it when the challenge has goals for it. Odoo evaluates the
 /// closing day's period instead (gotcha 5); we evaluate the period that ended. Older periods
 /// are never rewarded retroactively (say, when rewards are added to a running challenge).
-pub fn due_periods(challenge: &Challenge, goals: &[Goal], today: NaiveDate) -> Vec<(Bounds, bool)> {
+pub(crate) fn due_periods(
+    challenge: &Challenge,
+    goals: &[Goal],
+    today: NaiveDate,
+) -> Vec<DuePeriod> {
     let current = super::period::challenge_bounds(challenge, today);
     let done = challenge.state == super::model::ChallengeState::Done;
-    let mut out = vec![(current, done || current.ended(today))];
+    let mut out = vec![DuePeriod {
+        bounds: current,
+        closing: done || current.ended(today),
+    }];
     if let Some(previous) = super::period::previous_bounds(challenge.period, today) {
         let has_goals = goals.iter().any(|g| {
             g.challenge_id == Some(challenge.id)
@@ -306,7 +315,10 @@ pub fn due_periods(challenge: &Challenge, goals: &[Goal], today: NaiveDate) -> V
                 && g.end_date == previous.end
         });
         if has_goals && previous != current {
-            out.push((previous, true));
+            out.push(DuePeriod {
+                bounds: previous,
+                closing: true,
+            });
         }
     }
     out

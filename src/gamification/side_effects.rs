@@ -81,7 +81,7 @@ impl fmt::Display for SideEffect {
 
 /// The effects of starting `started` and of `settled`'s goal writes. `on_change` holds the
 /// challenges whose report frequency is "On change".
-pub fn predict(
+pub(crate) fn predict(
     snap: &Snapshot,
     started: &[i64],
     on_change: &BTreeSet<i64>,

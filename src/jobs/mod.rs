@@ -9,7 +9,17 @@ pub mod scoring;
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::odoo::{ClientWriter, OdooClient};
 use crate::scheduler::{JobError, Schedule, ScheduledJob};
+
+/// The client writer knowing where every job's keyed models keep their keys (gamification:
+/// goals, grants, karma; pay: statements and lines): what the jobs, undo and the CLI apply
+/// with.
+pub fn writer(client: &OdooClient) -> ClientWriter<'_> {
+    ClientWriter::new(client)
+        .with_keys(gamification::key_lookups())
+        .with_keys(pay::models::key_lookups())
+}
 
 /// Default crontab lines when a section sets none: scoring every 10 minutes, gamification
 /// hourly (Odoo's own cron refreshes goals once a day).

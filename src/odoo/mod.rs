@@ -35,5 +35,7 @@ pub use row::{Row, RowError};
 pub use secret::Secret;
 pub use transport::{BoxFuture, Service, Transport};
 pub use version::ServerVersion;
-pub use writer::{ClientWriter, classify, from_wire, from_wire_typed, to_wire};
+pub use writer::{
+    ClientWriter, DerivedKey, KeyLookup, classify, from_wire, from_wire_typed, to_wire,
+};
 pub use xmlrpc_transport::XmlRpcTransport;

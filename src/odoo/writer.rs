@@ -1,57 +1,73 @@
-//! [`crate::apply::OdooWriter`] over the real client: grouped `write`s, batch `create`s,
-//! re-reads with archived records included (`active_test: False`), and idempotency-key
-//! lookups by `ilike` on the marker followed by an exact check. Also the two conversions
-//! between engine values ([`record::Value`]) and wire values that every job needs.
+//! [`crate::apply::OdooWriter`] over the real client, the one writer of every job: grouped
+//! `write`s, batch `create`s, re-reads with archived records included (`active_test: False`),
+//! and idempotency keys found where the job's table ([`KeyLookup`] per model) says they live:
+//! exactly in a technical field, as a marker in a text field (`ilike`, then an exact check),
+//! or recomputed from the record's fields. Also the conversions between engine values
+//! ([`record::Value`]) and wire values that every job needs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::client::OdooClient;
 use super::error::OdooError;
 use super::helpers::leaf;
+use super::row::Row;
 use crate::apply::{OdooWriter, ReadRows, WriteError};
 use crate::plan::IdemKey;
 use crate::record;
 use crate::xmlrpc::{Struct, Value};
 
-/// The text field that carries the idempotency marker of each model apply may create.
-const KEY_FIELDS: &[(&str, &str)] = &[
-    ("gamification.karma.tracking", "reason"),
-    ("gamification.badge.user", "comment"),
-    ("mail.message", "body"),
-];
+/// Where the records of one model carry their idempotency key. The writer knows no model:
+/// each job passes the table of its own ([`ClientWriter::with_keys`]).
+#[derive(Clone, Copy, Debug)]
+pub enum KeyLookup {
+    /// The `[sk:…]` marker inside a text field people read (a karma entry's `reason`).
+    Marker { text: &'static str },
+    /// The plain key in a technical char field (`x_sk_key`). With `legacy_text`, records
+    /// written before the field existed carry the marker in that text field instead, and
+    /// whether the database has the field yet is asked once, when first needed.
+    Field {
+        field: &'static str,
+        legacy_text: Option<&'static str>,
+    },
+    /// No stored key: the key is a function of the record's fields (a goal's line, user and
+    /// period).
+    Derived(DerivedKey),
+}
 
-/// The client seen as apply's writer.
+/// A key recomputed from a record's fields.
+#[derive(Clone, Copy, Debug)]
+pub struct DerivedKey {
+    /// The fields [`key_of`](Self::key_of) reads.
+    pub fields: &'static [&'static str],
+    /// The search narrowing the candidates for some keys.
+    pub domain: fn(&[IdemKey]) -> Vec<Value>,
+    /// The key a record carries (`None`: it carries none).
+    pub key_of: fn(&Row<'_>) -> Option<IdemKey>,
+}
+
+/// The client seen as apply's writer: grouped writes, batch creates, re-reads with archived
+/// records, and keys looked up where the job's table says they live.
 pub struct ClientWriter<'a> {
     client: &'a OdooClient,
-    key_fields: HashMap<String, String>,
+    keys: HashMap<&'static str, KeyLookup>,
+    /// The models whose technical key field exists, asked once (models with a legacy text).
+    present: tokio::sync::OnceCell<HashSet<String>>,
 }
 
 impl<'a> ClientWriter<'a> {
+    /// A writer that knows no keyed model yet (enough for writes).
     pub fn new(client: &'a OdooClient) -> Self {
         ClientWriter {
             client,
-            key_fields: KEY_FIELDS
-                .iter()
-                .map(|(m, f)| ((*m).to_owned(), (*f).to_owned()))
-                .collect(),
+            keys: HashMap::new(),
+            present: tokio::sync::OnceCell::new(),
         }
     }
 
-    /// Declares (or changes) the text field holding the idempotency marker for `model`.
-    pub fn with_key_field(mut self, model: &str, field: &str) -> Self {
-        self.key_fields.insert(model.to_owned(), field.to_owned());
+    /// Declares where the records of some models carry their keys.
+    pub fn with_keys(mut self, table: impl IntoIterator<Item = (&'static str, KeyLookup)>) -> Self {
+        self.keys.extend(table);
         self
-    }
-
-    fn key_field(&self, model: &str) -> Result<&str, WriteError> {
-        self.key_fields
-            .get(model)
-            .map(String::as_str)
-            .ok_or_else(|| {
-                WriteError::Permanent(format!(
-                    "no field is declared to carry idempotency keys on {model}"
-                ))
-            })
     }
 }
 
@@ -257,52 +273,196 @@ impl OdooWriter for ClientWriter<'_> {
         model: &str,
         keys: &[IdemKey],
     ) -> Result<Vec<Option<i64>>, WriteError> {
-        self.find_keys(model, keys, None).await
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lookup = self.keys.get(model).copied().ok_or_else(|| {
+            WriteError::Permanent(format!(
+                "no field is declared to carry idempotency keys on {model}"
+            ))
+        })?;
+        match lookup {
+            KeyLookup::Marker { text } => self.find_stored(model, keys, None, Some(text)).await,
+            KeyLookup::Field {
+                field,
+                legacy_text: None,
+            } => self.find_stored(model, keys, Some(field), None).await,
+            KeyLookup::Field {
+                field,
+                legacy_text: Some(text),
+            } => {
+                let exact = self.has_key_field(model).await?.then_some(field);
+                self.find_stored(model, keys, exact, Some(text)).await
+            }
+            KeyLookup::Derived(derived) => self.find_derived(model, keys, derived).await,
+        }
     }
 }
 
 impl ClientWriter<'_> {
-    /// [`OdooWriter::find_by_keys`], where records may also carry the key exactly in
-    /// `exact_field` (a technical field such as `x_sk_key`) instead of as the marker in the
-    /// model's text field: one search for both forms.
-    pub async fn find_keys(
+    /// Whether `model` has its technical key field in this database: one `ir.model.fields`
+    /// search for every model declared with a legacy text, the first time one is asked.
+    async fn has_key_field(&self, model: &str) -> Result<bool, WriteError> {
+        let present = self
+            .present
+            .get_or_try_init(|| async {
+                let (models, fields): (Vec<&str>, HashSet<&str>) = self
+                    .keys
+                    .iter()
+                    .filter_map(|(m, k)| match k {
+                        KeyLookup::Field {
+                            field,
+                            legacy_text: Some(_),
+                        } => Some((*m, *field)),
+                        _ => None,
+                    })
+                    .unzip();
+                let mut models = models;
+                models.sort_unstable();
+                let name = match fields.iter().next() {
+                    Some(f) if fields.len() == 1 => leaf("name", "=", *f),
+                    _ => leaf(
+                        "name",
+                        "in",
+                        Value::Array(fields.iter().map(|f| Value::from(*f)).collect()),
+                    ),
+                };
+                let model_in = leaf(
+                    "model",
+                    "in",
+                    Value::Array(models.iter().map(|m| Value::from(*m)).collect()),
+                );
+                let rows = self
+                    .client
+                    .search_read_all("ir.model.fields", vec![name, model_in], &["model", "name"])
+                    .await?;
+                let mut present = HashSet::new();
+                for r in &rows {
+                    let row = Row::new("ir.model.fields", r);
+                    let text = |f: &str| {
+                        row.text(f).map_err(|e| OdooError::UnexpectedReply {
+                            call: "ir.model.fields.search_read".into(),
+                            expected: "a field's model and name",
+                            got: e.to_string(),
+                        })
+                    };
+                    let (Some(m), Some(f)) = (text("model")?, text("name")?) else {
+                        continue;
+                    };
+                    let declared = matches!(
+                        self.keys.get(m.as_str()),
+                        Some(KeyLookup::Field { field, .. }) if *field == f
+                    );
+                    if declared {
+                        present.insert(m);
+                    }
+                }
+                Ok::<_, OdooError>(present)
+            })
+            .await
+            .map_err(classify)?;
+        Ok(present.contains(model))
+    }
+
+    /// Keys stored in the records: exactly in `exact` (a technical field such as `x_sk_key`)
+    /// and/or as the marker in the `text` field, found in one search.
+    async fn find_stored(
         &self,
         model: &str,
         keys: &[IdemKey],
-        exact_field: Option<&str>,
+        exact: Option<&str>,
+        text: Option<&str>,
     ) -> Result<Vec<Option<i64>>, WriteError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Models keyed only by the exact field (statements) have no text field to search.
-        let field = match (self.key_fields.get(model), exact_field) {
-            (Some(f), _) => Some(f.as_str()),
-            (None, Some(_)) => None,
-            (None, None) => Some(self.key_field(model)?),
-        };
         // One search: `'|'`-joined leaves (the exact field `in` the keys, and one ilike per
         // marker), then the key checked here, since ilike is case-insensitive and may be
         // unaccented.
         let mut leaves: Vec<Value> = Vec::with_capacity(keys.len() + 1);
-        if let Some(exact) = exact_field {
+        if let Some(exact) = exact {
             let wanted = keys.iter().map(|k| Value::from(k.as_str())).collect();
             leaves.push(leaf(exact, "in", Value::Array(wanted)));
         }
-        if let Some(field) = field {
+        if let Some(text) = text {
             leaves.extend(
                 keys.iter()
-                    .map(|k| leaf(field, "ilike", Value::from(k.marker()))),
+                    .map(|k| leaf(text, "ilike", Value::from(k.marker()))),
             );
         }
         let mut domain: Vec<Value> = (1..leaves.len()).map(|_| Value::from("|")).collect();
         domain.extend(leaves);
-        let fields: Vec<Value> = field
-            .into_iter()
-            .chain(exact_field)
-            .map(Value::from)
-            .collect();
+        let fields: Vec<&str> = text.into_iter().chain(exact).collect();
+        let rows = self.search_read(model, domain, &fields).await?;
+        // Exact keys by hash (a batch of thousands of keys stays linear); the first (lowest
+        // id) record carrying a key is the one kept. Markers are looked for only when the
+        // model has a text field.
+        let mut by_exact: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+        let mut texts: Vec<(i64, String)> = Vec::new();
+        for r in &rows {
+            let row = Row::new(model, r);
+            let id = row.id().map_err(|e| WriteError::Permanent(e.to_string()))?;
+            let text_of = |f: &str| {
+                row.text(f)
+                    .map_err(|e| WriteError::Permanent(e.to_string()))
+            };
+            if let Some(key) = exact.map(text_of).transpose()?.flatten() {
+                by_exact.entry(key).or_insert(id);
+            }
+            if let Some(t) = text.map(text_of).transpose()?.flatten() {
+                texts.push((id, t));
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|key| {
+                by_exact.get(key.as_str()).copied().or_else(|| {
+                    text?;
+                    let marker = key.marker();
+                    texts
+                        .iter()
+                        .find(|(_, t)| t.contains(&marker))
+                        .map(|(id, _)| *id)
+                })
+            })
+            .collect())
+    }
+
+    /// Keys recomputed from the records the derived key's domain finds.
+    async fn find_derived(
+        &self,
+        model: &str,
+        keys: &[IdemKey],
+        derived: DerivedKey,
+    ) -> Result<Vec<Option<i64>>, WriteError> {
+        let rows = self
+            .client
+            .search_read_all(model, (derived.domain)(keys), derived.fields)
+            .await
+            .map_err(classify)?;
+        // Lowest id first, as for stored keys.
+        let mut found: HashMap<IdemKey, i64> = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let row = Row::new(model, r);
+            if let (Some(key), Ok(id)) = ((derived.key_of)(&row), row.id()) {
+                found
+                    .entry(key)
+                    .and_modify(|kept| *kept = (*kept).min(id))
+                    .or_insert(id);
+            }
+        }
+        Ok(keys.iter().map(|k| found.get(k).copied()).collect())
+    }
+
+    /// `search_read` with archived records included, in id order.
+    async fn search_read(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        fields: &[&str],
+    ) -> Result<Vec<Struct>, WriteError> {
         let mut kwargs = Struct::new();
-        kwargs.push("fields", Value::Array(fields));
+        kwargs.push(
+            "fields",
+            Value::Array(fields.iter().map(|f| Value::from(*f)).collect()),
+        );
         kwargs.push("context", Value::Struct(no_active_test()));
         kwargs.push("order", Value::from("id"));
         let v = self
@@ -310,44 +470,19 @@ impl ClientWriter<'_> {
             .execute_kw(model, "search_read", vec![Value::Array(domain)], kwargs)
             .await
             .map_err(classify)?;
-        let text_of = |s: &Struct, f: &str| s.get(f).and_then(Value::as_str).map(str::to_owned);
-        // (id, text, exact key), in id order.
-        let rows: Vec<(i64, String, Option<String>)> = match v {
-            Value::Array(rows) => rows
-                .iter()
-                .filter_map(|r| {
-                    let s = r.as_struct()?;
-                    Some((
-                        s.get("id")?.as_i64()?,
-                        field.and_then(|f| text_of(s, f)).unwrap_or_default(),
-                        exact_field.and_then(|f| text_of(s, f)),
-                    ))
+        match v {
+            Value::Array(rows) => Ok(rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    Value::Struct(s) => Some(s),
+                    _ => None,
                 })
-                .collect(),
-            _ => Vec::new(),
-        };
-        // Exact keys by hash (a batch of thousands of keys stays linear); the first (lowest
-        // id) record carrying a key is the one kept. Markers are looked for only when the
-        // model has a text field.
-        let mut exact: std::collections::HashMap<&str, i64> =
-            std::collections::HashMap::with_capacity(rows.len());
-        for (id, _, key) in &rows {
-            if let Some(key) = key {
-                exact.entry(key.as_str()).or_insert(*id);
-            }
+                .collect()),
+            other => Err(WriteError::Permanent(format!(
+                "{model}.search_read returned {} instead of records",
+                other.type_name()
+            ))),
         }
-        Ok(keys
-            .iter()
-            .map(|key| {
-                exact.get(key.as_str()).copied().or_else(|| {
-                    field?;
-                    let marker = key.marker();
-                    rows.iter()
-                        .find(|(_, text, _)| text.contains(&marker))
-                        .map(|(id, ..)| *id)
-                })
-            })
-            .collect())
     }
 }
 

@@ -162,7 +162,7 @@ impl CoefficientSpec {
 }
 
 /// `1.2`-style text of a multiplier.
-pub fn factor_text(f: Ratio) -> String {
+pub(crate) fn factor_text(f: Ratio) -> String {
     let s = format!("{}.{:06}", f.0 / PPM, (f.0 % PPM).abs());
     let s = s.trim_end_matches('0');
     s.strip_suffix('.')

@@ -80,11 +80,18 @@ pub struct Setter {
     pub setter_field: String,
 }
 
-/// The add-on base of a document's lines matching `products`: (untaxed amount, quantity).
-pub fn addon_base(
+/// What an add-on pays on: the untaxed amount and quantity of the matching lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AddonBase {
+    pub amount: Money,
+    pub qty: Qty,
+}
+
+/// The add-on base of a document's lines matching `products` (`None`: no line matches).
+pub(crate) fn addon_base(
     lines: &[super::input::DocLine],
     matches: impl Fn(i64) -> bool,
-) -> Option<(Money, Qty)> {
+) -> Option<AddonBase> {
     let mut amount = Money(0);
     let mut qty = Qty(0);
     let mut any = false;
@@ -95,5 +102,5 @@ pub fn addon_base(
             any = true;
         }
     }
-    any.then_some((amount, qty))
+    any.then_some(AddonBase { amount, qty })
 }

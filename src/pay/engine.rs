@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Months, NaiveDate};
 
 use super::coefficient::CoefficientNote;
-use super::components::{AddonPay, addon_base};
+use super::components::{AddonBase, AddonPay, addon_base};
 use super::error::PayError;
 use super::input::{Document, Input};
 use super::money::{Money, Ratio};
@@ -53,7 +53,8 @@ impl Calc<'_> {
         let closes = period.closed(self.today, self.config.close_after_days);
         let mut out = Vec::new();
         for user in users {
-            let (mut lines, notes) = fresh.remove(&user).unwrap_or_default();
+            // A member with no line and no coefficient this period gets an empty statement.
+            let Earned { mut lines, notes } = fresh.remove(&user).unwrap_or_default();
             // Walk back over the locked periods right before this one.
             let mut q = period.previous();
             while let Some(locked) = self.stored_locked(user, q) {
@@ -69,7 +70,7 @@ impl Calc<'_> {
                     .or_insert_with(|| {
                         self.fresh(q)
                             .into_iter()
-                            .map(|(u, (l, _))| (u, l))
+                            .map(|(u, earned)| (u, earned.lines))
                             .collect()
                     })
                     .get(&user)
@@ -171,22 +172,9 @@ impl Calc<'_> {
         out
     }
 
-    /// The lines every person earned in `period` from today's data, before adjustments,
-    /// with their coefficient notes.
-    fn fresh(&self, period: Period) -> BTreeMap<i64, (Vec<Line>, Vec<CoefficientNote>)> {
-        let mut notes: BTreeMap<i64, BTreeMap<String, CoefficientNote>> = BTreeMap::new();
-        for plan in self.plans_of(period) {
-            for &u in self.members(plan).into_iter().flatten() {
-                notes.entry(u).or_insert_with(|| self.notes(u, period));
-            }
-        }
-        let factor = |user: i64, plan: &PlanSpec, kind: ComponentKind| -> Ratio {
-            coefficient_keys(plan, kind)
-                .iter()
-                .filter_map(|k| notes.get(&user).and_then(|n| n.get(k)))
-                .fold(Ratio::ONE, |acc, n| acc.times(n.factor))
-        };
-        let mut lines: BTreeMap<i64, Vec<Line>> = BTreeMap::new();
+    /// What every person earned in `period` from today's data, before adjustments.
+    fn fresh(&self, period: Period) -> BTreeMap<i64, Earned> {
+        let mut e = Earning::new(self, period);
         let by_id: HashMap<(super::plan::DocumentSource, i64), &Document> = self
             .input
             .documents
@@ -204,179 +192,294 @@ impl Calc<'_> {
             let Some(members) = self.members(plan) else {
                 continue;
             };
-            let c = &plan.components;
+            // Each salesperson's net sales in the period (what tiers pay on).
             let mut net: BTreeMap<i64, Money> = BTreeMap::new();
             for doc in docs.iter().filter(|d| d.source == plan.documents) {
-                let label = doc_label(doc, &by_id);
-                let subject = format!("{}/{}", doc.source.model(), doc.id);
-                let mut push = |user: i64, kind, subject: String, base, rate, amount, coef| {
-                    lines.entry(user).or_default().push(Line {
-                        key: LineKey {
-                            plan: plan.key.clone(),
-                            component: kind,
-                            subject,
-                        },
-                        label: label.clone(),
-                        base,
-                        rate,
-                        coefficient: coef,
-                        amount,
-                        origin: None,
-                    });
+                let seen = Seen {
+                    by_id: &by_id,
+                    history: &history,
                 };
-                if let Some(s) = doc.salesperson.filter(|s| members.contains(s)) {
-                    *net.entry(s).or_default() =
-                        net.get(&s).copied().unwrap_or_default() + doc.amount;
-                    if let Some(rate) = c.basic {
-                        let k = factor(s, plan, ComponentKind::Basic);
-                        let amount = doc.amount.apply(rate, k);
-                        push(
-                            s,
-                            ComponentKind::Basic,
-                            subject.clone(),
-                            Base::Amount(doc.amount),
-                            Rate::Percent(rate),
-                            amount,
-                            k,
-                        );
-                    }
-                    for addon in &c.addons {
-                        let products = self
-                            .input
-                            .addon_products
-                            .get(&format!("{}/{}", plan.key, addon.key));
-                        let Some((amount, qty)) =
-                            addon_base(&doc.lines, |p| products.is_some_and(|s| s.contains(&p)))
-                        else {
-                            continue;
-                        };
-                        let k = factor(s, plan, ComponentKind::Addon);
-                        let (base, rate, pay) = match addon.pay {
-                            AddonPay::Rate(r) => {
-                                (Base::Amount(amount), Rate::Percent(r), amount.apply(r, k))
-                            }
-                            AddonPay::PerUnit(m) => {
-                                (Base::Units(qty), Rate::PerUnit(m), m.per_units(qty, k))
-                            }
-                        };
-                        push(
-                            s,
-                            ComponentKind::Addon,
-                            format!("{subject}/addon:{}", addon.key),
-                            base,
-                            rate,
-                            pay,
-                            k,
-                        );
-                    }
-                    if let Some(r) = c.repeat
-                        && history.is_repeat(doc, r.within_months, &by_id)
-                    {
-                        let k = factor(s, plan, ComponentKind::Repeat);
-                        push(
-                            s,
-                            ComponentKind::Repeat,
-                            subject.clone(),
-                            Base::Amount(doc.amount),
-                            Rate::Percent(r.rate),
-                            doc.amount.apply(r.rate, k),
-                            k,
-                        );
-                    }
-                }
-                if let Some(referral) = &c.referral
-                    && let Some(r) = doc
-                        .referrer
-                        .filter(|r| members.contains(r) && Some(*r) != doc.salesperson)
-                {
-                    let k = factor(r, plan, ComponentKind::Referral);
-                    push(
-                        r,
-                        ComponentKind::Referral,
-                        subject.clone(),
-                        Base::Amount(doc.amount),
-                        Rate::Percent(referral.rate),
-                        doc.amount.apply(referral.rate, k),
-                        k,
-                    );
-                }
+                e.document(plan, members, doc, seen, &mut net);
             }
-            if let Some(tiers) = &c.tiers {
-                for (&user, &total) in &net {
-                    let k = factor(user, plan, ComponentKind::Tiers);
-                    for slice in tiers.slices(total) {
-                        let from = tiers.bands[slice.band].from;
-                        lines.entry(user).or_default().push(Line {
-                            key: LineKey {
-                                plan: plan.key.clone(),
-                                component: ComponentKind::Tiers,
-                                subject: format!("band/{}", slice.band),
-                            },
-                            label: format!(
-                                "{period} band from {from} of target {}",
-                                tiers.target.display(self.config.currency_decimals)
-                            ),
-                            base: Base::Amount(slice.base),
-                            rate: Rate::Percent(slice.rate),
-                            coefficient: k,
-                            amount: slice.base.apply(slice.rate, k),
-                            origin: None,
-                        });
-                    }
-                }
-            }
-            if let Some(setter) = &c.setter {
-                for m in self.input.meetings.get(&plan.key).into_iter().flatten() {
-                    let Some(s) = m
-                        .setter
-                        .filter(|s| members.contains(s) && period.contains(m.date))
-                    else {
-                        continue;
-                    };
-                    let k = factor(s, plan, ComponentKind::Setter);
-                    lines.entry(s).or_default().push(Line {
-                        key: LineKey {
-                            plan: plan.key.clone(),
-                            component: ComponentKind::Setter,
-                            subject: format!("calendar.event/{}", m.id),
-                        },
-                        label: m.name.clone(),
-                        base: Base::Meetings(1),
-                        rate: Rate::Fixed(setter.per_meeting),
-                        coefficient: k,
-                        amount: setter.per_meeting.times_count(1, k),
-                        origin: None,
-                    });
-                }
-            }
-            if let Some(src) = &c.incidental {
-                for i in self.input.incidentals.get(&plan.key).into_iter().flatten() {
-                    if !members.contains(&i.user) || !period.contains(i.date) {
-                        continue;
-                    }
-                    let k = factor(i.user, plan, ComponentKind::Incidental);
-                    lines.entry(i.user).or_default().push(Line {
-                        key: LineKey {
-                            plan: plan.key.clone(),
-                            component: ComponentKind::Incidental,
-                            subject: format!("{}/{}", src.model, i.id),
-                        },
-                        label: i.name.clone(),
-                        base: Base::None,
-                        rate: Rate::Fixed(i.amount),
-                        coefficient: k,
-                        amount: i.amount.times_count(1, k),
-                        origin: None,
-                    });
-                }
+            e.tiers(plan, &net);
+            e.meetings(plan, members);
+            e.incidentals(plan, members);
+        }
+        e.finish()
+    }
+}
+
+/// What one person earned in a period from today's data, before adjustments.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Earned {
+    pub lines: Vec<Line>,
+    pub notes: Vec<CoefficientNote>,
+}
+
+/// How a line pays: on what base, at what rate, times which coefficient, how much.
+struct Pay {
+    base: Base,
+    rate: Rate,
+    coefficient: Ratio,
+    amount: Money,
+}
+
+fn line(
+    plan: &PlanSpec,
+    component: ComponentKind,
+    subject: String,
+    label: String,
+    pay: Pay,
+) -> Line {
+    Line {
+        key: LineKey {
+            plan: plan.key.clone(),
+            component,
+            subject,
+        },
+        label,
+        base: pay.base,
+        rate: pay.rate,
+        coefficient: pay.coefficient,
+        amount: pay.amount,
+        origin: None,
+    }
+}
+
+/// The documents of every period, for refund labels and repeat purchases.
+#[derive(Clone, Copy)]
+struct Seen<'d> {
+    by_id: &'d HashMap<(super::plan::DocumentSource, i64), &'d Document>,
+    history: &'d History<'d>,
+}
+
+/// The lines of one period, gathered plan by plan.
+struct Earning<'c, 'a> {
+    calc: &'c Calc<'a>,
+    period: Period,
+    notes: BTreeMap<i64, BTreeMap<String, CoefficientNote>>,
+    lines: BTreeMap<i64, Vec<Line>>,
+}
+
+impl<'c, 'a> Earning<'c, 'a> {
+    fn new(calc: &'c Calc<'a>, period: Period) -> Self {
+        let mut notes: BTreeMap<i64, BTreeMap<String, CoefficientNote>> = BTreeMap::new();
+        for plan in calc.plans_of(period) {
+            for &u in calc.members(plan).into_iter().flatten() {
+                notes.entry(u).or_insert_with(|| calc.notes(u, period));
             }
         }
-        let mut out: BTreeMap<i64, (Vec<Line>, Vec<CoefficientNote>)> = BTreeMap::new();
-        for (user, n) in notes {
-            out.entry(user).or_default().1 = n.into_values().collect();
+        Earning {
+            calc,
+            period,
+            notes,
+            lines: BTreeMap::new(),
         }
-        for (user, l) in lines {
-            out.entry(user).or_default().0 = l;
+    }
+
+    /// The product of the coefficients `plan` applies to `kind` for `user`.
+    fn factor(&self, user: i64, plan: &PlanSpec, kind: ComponentKind) -> Ratio {
+        coefficient_keys(plan, kind)
+            .iter()
+            .filter_map(|k| self.notes.get(&user).and_then(|n| n.get(k)))
+            .fold(Ratio::ONE, |acc, n| acc.times(n.factor))
+    }
+
+    fn push(&mut self, user: i64, line: Line) {
+        self.lines.entry(user).or_default().push(line);
+    }
+
+    /// One document: its salesperson's basic, add-on and repeat lines (adding to `net`), and
+    /// its referrer's line.
+    fn document(
+        &mut self,
+        plan: &PlanSpec,
+        members: &BTreeSet<i64>,
+        doc: &Document,
+        seen: Seen<'_>,
+        net: &mut BTreeMap<i64, Money>,
+    ) {
+        let c = &plan.components;
+        let label = doc_label(doc, seen.by_id);
+        let subject = format!("{}/{}", doc.source.model(), doc.id);
+        let on_amount = |rate: Ratio, k: Ratio| Pay {
+            base: Base::Amount(doc.amount),
+            rate: Rate::Percent(rate),
+            coefficient: k,
+            amount: doc.amount.apply(rate, k),
+        };
+        if let Some(s) = doc.salesperson.filter(|s| members.contains(s)) {
+            *net.entry(s).or_default() = net.get(&s).copied().unwrap_or_default() + doc.amount;
+            if let Some(rate) = c.basic {
+                let k = self.factor(s, plan, ComponentKind::Basic);
+                let l = line(
+                    plan,
+                    ComponentKind::Basic,
+                    subject.clone(),
+                    label.clone(),
+                    on_amount(rate, k),
+                );
+                self.push(s, l);
+            }
+            self.addons(plan, s, doc, &subject, &label);
+            if let Some(r) = c.repeat
+                && seen.history.is_repeat(doc, r.within_months, seen.by_id)
+            {
+                let k = self.factor(s, plan, ComponentKind::Repeat);
+                let l = line(
+                    plan,
+                    ComponentKind::Repeat,
+                    subject.clone(),
+                    label.clone(),
+                    on_amount(r.rate, k),
+                );
+                self.push(s, l);
+            }
+        }
+        if let Some(referral) = &c.referral
+            && let Some(r) = doc
+                .referrer
+                .filter(|r| members.contains(r) && Some(*r) != doc.salesperson)
+        {
+            let k = self.factor(r, plan, ComponentKind::Referral);
+            let l = line(
+                plan,
+                ComponentKind::Referral,
+                subject,
+                label,
+                on_amount(referral.rate, k),
+            );
+            self.push(r, l);
+        }
+    }
+
+    /// The add-on lines of one document for its salesperson `s`.
+    fn addons(&mut self, plan: &PlanSpec, s: i64, doc: &Document, subject: &str, label: &str) {
+        for addon in &plan.components.addons {
+            let products = self
+                .calc
+                .input
+                .addon_products
+                .get(&format!("{}/{}", plan.key, addon.key));
+            let Some(AddonBase { amount, qty }) =
+                addon_base(&doc.lines, |p| products.is_some_and(|s| s.contains(&p)))
+            else {
+                continue;
+            };
+            let k = self.factor(s, plan, ComponentKind::Addon);
+            let pay = match addon.pay {
+                AddonPay::Rate(r) => Pay {
+                    base: Base::Amount(amount),
+                    rate: Rate::Percent(r),
+                    coefficient: k,
+                    amount: amount.apply(r, k),
+                },
+                AddonPay::PerUnit(m) => Pay {
+                    base: Base::Units(qty),
+                    rate: Rate::PerUnit(m),
+                    coefficient: k,
+                    amount: m.per_units(qty, k),
+                },
+            };
+            let subject = format!("{subject}/addon:{}", addon.key);
+            let l = line(plan, ComponentKind::Addon, subject, label.to_owned(), pay);
+            self.push(s, l);
+        }
+    }
+
+    /// The tier lines of every salesperson's net sales.
+    fn tiers(&mut self, plan: &PlanSpec, net: &BTreeMap<i64, Money>) {
+        let Some(tiers) = &plan.components.tiers else {
+            return;
+        };
+        let period = self.period;
+        for (&user, &total) in net {
+            let k = self.factor(user, plan, ComponentKind::Tiers);
+            for slice in tiers.slices(total) {
+                let from = tiers.bands[slice.band].from;
+                let label = format!(
+                    "{period} band from {from} of target {}",
+                    tiers.target.display(self.calc.config.currency_decimals)
+                );
+                let pay = Pay {
+                    base: Base::Amount(slice.base),
+                    rate: Rate::Percent(slice.rate),
+                    coefficient: k,
+                    amount: slice.base.apply(slice.rate, k),
+                };
+                let subject = format!("band/{}", slice.band);
+                self.push(user, line(plan, ComponentKind::Tiers, subject, label, pay));
+            }
+        }
+    }
+
+    /// The appointment setter's lines, one per qualified meeting.
+    fn meetings(&mut self, plan: &PlanSpec, members: &BTreeSet<i64>) {
+        let Some(setter) = &plan.components.setter else {
+            return;
+        };
+        let calc = self.calc;
+        for m in calc.input.meetings.get(&plan.key).into_iter().flatten() {
+            let Some(s) = m
+                .setter
+                .filter(|s| members.contains(s) && self.period.contains(m.date))
+            else {
+                continue;
+            };
+            let k = self.factor(s, plan, ComponentKind::Setter);
+            let pay = Pay {
+                base: Base::Meetings(1),
+                rate: Rate::Fixed(setter.per_meeting),
+                coefficient: k,
+                amount: setter.per_meeting.times_count(1, k),
+            };
+            let subject = format!("calendar.event/{}", m.id);
+            self.push(
+                s,
+                line(plan, ComponentKind::Setter, subject, m.name.clone(), pay),
+            );
+        }
+    }
+
+    /// The incidental amounts of the plan's members in the period.
+    fn incidentals(&mut self, plan: &PlanSpec, members: &BTreeSet<i64>) {
+        let Some(src) = &plan.components.incidental else {
+            return;
+        };
+        let calc = self.calc;
+        for i in calc.input.incidentals.get(&plan.key).into_iter().flatten() {
+            if !members.contains(&i.user) || !self.period.contains(i.date) {
+                continue;
+            }
+            let k = self.factor(i.user, plan, ComponentKind::Incidental);
+            let pay = Pay {
+                base: Base::None,
+                rate: Rate::Fixed(i.amount),
+                coefficient: k,
+                amount: i.amount.times_count(1, k),
+            };
+            let subject = format!("{}/{}", src.model, i.id);
+            self.push(
+                i.user,
+                line(
+                    plan,
+                    ComponentKind::Incidental,
+                    subject,
+                    i.name.clone(),
+                    pay,
+                ),
+            );
+        }
+    }
+
+    /// Lines and coefficient notes per person.
+    fn finish(self) -> BTreeMap<i64, Earned> {
+        let mut out: BTreeMap<i64, Earned> = BTreeMap::new();
+        for (user, n) in self.notes {
+            out.entry(user).or_default().notes = n.into_values().collect();
+        }
+        for (user, l) in self.lines {
+            out.entry(user).or_default().lines = l;
         }
         out
     }

@@ -12,7 +12,7 @@
 use std::fmt;
 
 /// One million: the scale of [`Ratio`].
-pub const PPM: i64 = 1_000_000;
+pub(crate) const PPM: i64 = 1_000_000;
 
 /// Money in minor units (cents for 2-decimal currencies, đồng for VND).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -139,7 +139,7 @@ impl Statement {
     }
 }
 
-pub fn statement_key(user: i64, period: Period) -> String {
+pub(crate) fn statement_key(user: i64, period: Period) -> String {
     format!("pay:{user}:{period}")
 }
 
@@ -214,6 +214,6 @@ pub fn adjustments(locked: &Statement, booked: &[&Line], fresh: &[Line]) -> Vec<
 }
 
 /// `adj:<period>:<subject>` — unique per corrected line and locked period.
-pub fn adjustment_subject(period: Period, key: &LineKey) -> String {
+pub(crate) fn adjustment_subject(period: Period, key: &LineKey) -> String {
     format!("adj:{period}:{}", key.subject)
 }

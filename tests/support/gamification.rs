@@ -131,7 +131,7 @@ pub async fn book_karma(
     scorekeeper::apply::apply(
         &plan,
         state,
-        &scorekeeper::jobs::gamification::ClientWriter::new(client),
+        &scorekeeper::jobs::writer(client),
         &apply_options(),
     )
     .await

@@ -63,7 +63,7 @@ impl Job for GamificationJob {
                 let report = crate::apply::apply(
                     &plan,
                     &mut state,
-                    &super::ClientWriter::new(&ctx.odoo),
+                    &crate::jobs::writer(&ctx.odoo),
                     &apply_opts,
                 )
                 .await

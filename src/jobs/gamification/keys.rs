@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::odoo::{OdooClient, OdooError, leaf};
+use crate::odoo::{OdooClient, OdooError, Row, leaf};
 use crate::plan::IdemKey;
 use crate::record::Value;
 use crate::xmlrpc::{Struct, Value as X};
@@ -15,28 +15,28 @@ use crate::xmlrpc::{Struct, Value as X};
 pub const KEY_FIELD: &str = "x_sk_key";
 
 /// The models whose records carry a key, and the text field that carried it before.
-pub const KEYED_MODELS: [(&str, &str); 2] = [
+pub(crate) const KEYED_MODELS: [(&str, &str); 2] = [
     ("gamification.karma.tracking", "reason"),
     ("gamification.badge.user", "comment"),
 ];
 
 /// Which keyed models have [`KEY_FIELD`] in this database.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyFields(HashSet<String>);
+pub(crate) struct KeyFields(HashSet<String>);
 
 impl KeyFields {
     /// Every keyed model has the field (tests, and databases set up by `setup`).
-    pub fn all() -> KeyFields {
+    pub(crate) fn all() -> KeyFields {
         KeyFields(KEYED_MODELS.iter().map(|(m, _)| (*m).to_owned()).collect())
     }
 
-    pub fn has(&self, model: &str) -> bool {
+    pub(crate) fn has(&self, model: &str) -> bool {
         self.0.contains(model)
     }
 
     /// Puts `key` into a record's `values`: in [`KEY_FIELD`] when the model has it, otherwise
     /// appended to the text field as the legacy marker.
-    pub fn put(&self, model: &str, values: &mut Vec<(String, Value)>, key: &IdemKey) {
+    pub(crate) fn put(&self, model: &str, values: &mut Vec<(String, Value)>, key: &IdemKey) {
         if self.has(model) {
             values.push((KEY_FIELD.to_owned(), Value::Str(key.as_str().to_owned())));
             return;
@@ -55,7 +55,7 @@ impl KeyFields {
 }
 
 /// Asks Odoo which keyed models have [`KEY_FIELD`] (one `search_read`).
-pub async fn key_fields(client: &OdooClient) -> Result<KeyFields, OdooError> {
+pub(crate) async fn key_fields(client: &OdooClient) -> Result<KeyFields, OdooError> {
     let models: Vec<X> = KEYED_MODELS.iter().map(|(m, _)| X::from(*m)).collect();
     let rows = client
         .search_read_all(
@@ -67,11 +67,24 @@ pub async fn key_fields(client: &OdooClient) -> Result<KeyFields, OdooError> {
             &["model"],
         )
         .await?;
-    Ok(KeyFields(
-        rows.iter()
-            .filter_map(|r| r.get("model").and_then(X::as_str).map(str::to_owned))
-            .collect(),
-    ))
+    let mut models = HashSet::new();
+    for r in &rows {
+        let row = Row::new("ir.model.fields", r);
+        // `model` is required on a field: anything but a name there is bad data.
+        match row.text("model") {
+            Ok(Some(model)) => {
+                models.insert(model);
+            }
+            _ => {
+                return Err(OdooError::UnexpectedReply {
+                    call: "ir.model.fields.search_read".into(),
+                    expected: "a model name in `model`",
+                    got: format!("{:?}", row.get("model")),
+                });
+            }
+        }
+    }
+    Ok(KeyFields(models))
 }
 
 /// Creates [`KEY_FIELD`] where it is missing; one line per model.
@@ -105,9 +118,14 @@ pub async fn ensure_key_fields(client: &OdooClient) -> Result<Vec<String>, OdooE
         values.push("index", X::Bool(true));
         values.push("copied", X::Bool(false));
         let created = client.create("ir.model.fields", vec![values]).await?;
+        // `create` answers the new ids; the line shows the first (there is one).
+        let id = created
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         lines.push(format!(
-            "field   {model}.{KEY_FIELD}: created (char, indexed, ir.model.fields {})",
-            created.first().copied().unwrap_or_default()
+            "field   {model}.{KEY_FIELD}: created (char, indexed, ir.model.fields {id})"
         ));
     }
     Ok(lines)

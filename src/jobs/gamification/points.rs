@@ -101,7 +101,10 @@ async fn events(
                     rule_name: rule.name.clone(),
                     model: rule.model.clone(),
                     record_id: row.id()?,
+                    // A record without a display name is named by model and id alone.
                     record_name: row.text("display_name")?.unwrap_or_default(),
+                    // A record whose user was emptied books to nobody (0): with no points,
+                    // only the reversal from its first holder is booked.
                     user_id: row.m2o_id(&rule.user_field)?.unwrap_or(0),
                     points: 0,
                 });
@@ -117,6 +120,7 @@ async fn events(
                 rule_name: rule.name.clone(),
                 model: rule.model.clone(),
                 record_id: row.id()?,
+                // A record without a display name is named by model and id alone.
                 record_name: row.text("display_name")?.unwrap_or_default(),
                 user_id: user,
                 points: points_of(rule, &row)?,
@@ -203,6 +207,7 @@ async fn booked(
             duplicates.push(DuplicateEntry {
                 id,
                 key: k.to_owned(),
+                // An entry keyed in `x_sk_key` may carry no reason: journaled as empty.
                 reason: reason.clone().unwrap_or_default(),
                 in_field: field_key.is_some(),
             });
@@ -394,7 +399,7 @@ pub async fn trial_report(
         let row = Row::new("gamification.karma.rank", &r);
         ranks.push(karma::Rank {
             id: row.id()?,
-            name: row.text("name")?.unwrap_or_default(),
+            name: super::read::required_text(&row, "name")?,
             karma_min: row.int("karma_min")?,
         });
     }

@@ -1,10 +1,10 @@
 //! Reading what a refresh needs from Odoo in a fixed, small number of calls: challenges,
 //! their lines, goal definitions with the fields they name, participants (`user_domain`
-//! re-evaluated), goals, and — only when a challenge has rewards — badges and grants.
+//! re-evaluated) and goals (badges and grants: `grants`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 
 use crate::domain::Domain;
 use crate::gamification::model::{
@@ -12,10 +12,8 @@ use crate::gamification::model::{
     Mode, Participant, Period,
 };
 use crate::gamification::period::previous_bounds;
-use crate::gamification::rewards::Badge;
-use crate::odoo::OdooClient;
 use crate::odoo::WireLit as _;
-use crate::plan::IdemKey;
+use crate::odoo::{OdooClient, RowError};
 use crate::xmlrpc::Value;
 
 use super::GamificationError;
@@ -38,17 +36,17 @@ const CHALLENGE_FIELDS: &[&str] = &[
     "report_message_frequency",
 ];
 
-fn leaf(field: &str, op: &str, value: Value) -> Value {
+pub(super) fn leaf(field: &str, op: &str, value: Value) -> Value {
     Value::Array(vec![field.into(), op.into(), value])
 }
 
-fn ints(ids: impl IntoIterator<Item = i64>) -> Value {
+pub(super) fn ints(ids: impl IntoIterator<Item = i64>) -> Value {
     Value::Array(ids.into_iter().map(Value::Int).collect())
 }
 
 /// Challenges to refresh on `today`: in progress, drafts whose start date has come, and the
 /// drafts `start` names (started as Odoo's `action_start` would). `only` restricts by id.
-pub async fn challenges(
+pub(crate) async fn challenges(
     client: &OdooClient,
     today: NaiveDate,
     start: &[i64],
@@ -79,7 +77,7 @@ pub async fn challenges(
         if row.text("report_message_frequency")?.as_deref() == Some("onchange") {
             on_change.insert(id);
         }
-        let state_text = row.text("state")?.unwrap_or_default();
+        let state_text = required_text(&row, "state")?;
         let Some(mut state) = ChallengeState::parse(&state_text) else {
             return Err(GamificationError::Unexpected {
                 what: format!("gamification.challenge {id} state"),
@@ -92,9 +90,9 @@ pub async fn challenges(
         }
         out.push(Challenge {
             id,
-            name: row.text("name")?.unwrap_or_default(),
+            name: required_text(&row, "name")?,
             state,
-            period: Period::parse(&row.text("period")?.unwrap_or_default()),
+            period: Period::parse(&required_text(&row, "period")?),
             start_date: row.date("start_date")?,
             end_date: row.date("end_date")?,
             user_ids: row.ids("user_ids")?,
@@ -115,7 +113,7 @@ pub async fn challenges(
 }
 
 /// The challenges a run refreshes, the drafts it starts, and those reporting on change.
-pub struct Read {
+pub(crate) struct Read {
     pub challenges: Vec<Challenge>,
     pub started: Vec<i64>,
     /// Challenges whose report frequency is "On change" (Odoo reports on each goal write).
@@ -124,10 +122,48 @@ pub struct Read {
 
 /// Lines, definitions and the model fields they name. Definition names also come back, to
 /// overlay config-as-code computations on manual definitions.
-pub async fn lines_and_definitions(
+pub(crate) async fn lines_and_definitions(
     client: &OdooClient,
     challenge_ids: &[i64],
 ) -> Result<(Vec<Line>, HashMap<i64, Definition>), GamificationError> {
+    let lines = lines(client, challenge_ids).await?;
+    let def_ids: BTreeSet<i64> = lines.iter().map(|l| l.definition_id).collect();
+    if def_ids.is_empty() {
+        return Ok((lines, HashMap::new()));
+    }
+    let ids: Vec<i64> = def_ids.into_iter().collect();
+    let rows = client
+        .read("gamification.goal.definition", &ids, DEFINITION_FIELDS)
+        .await?;
+    let fields = definition_fields(client, &rows).await?;
+    let mut defs = HashMap::new();
+    // Definitions naming no field: their model is found through `model_id` (ir.model).
+    let mut need_models: HashMap<i64, Vec<i64>> = HashMap::new();
+    for r in &rows {
+        let row = Row::new("gamification.goal.definition", r);
+        let (def, model_id) = definition(&row, &fields)?;
+        if let Some(model_id) = model_id {
+            need_models.entry(model_id).or_default().push(def.id);
+        }
+        defs.insert(def.id, def);
+    }
+    if !need_models.is_empty() {
+        let ids: Vec<i64> = need_models.keys().copied().collect();
+        for r in client.read("ir.model", &ids, &["model"]).await? {
+            let row = Row::new("ir.model", &r);
+            let model = required_text(&row, "model")?;
+            for def in need_models.get(&row.id()?).into_iter().flatten() {
+                if let Some(d) = defs.get_mut(def) {
+                    d.model = model.clone();
+                }
+            }
+        }
+    }
+    Ok((lines, defs))
+}
+
+/// The lines of the challenges (a line without challenge or definition is left out).
+async fn lines(client: &OdooClient, challenge_ids: &[i64]) -> Result<Vec<Line>, GamificationError> {
     let rows = client
         .search_read_all(
             "gamification.challenge.line",
@@ -155,32 +191,37 @@ pub async fn lines_and_definitions(
             sequence: row.int("sequence")?,
         });
     }
-    let def_ids: BTreeSet<i64> = lines.iter().map(|l| l.definition_id).collect();
-    if def_ids.is_empty() {
-        return Ok((lines, HashMap::new()));
-    }
-    let ids: Vec<i64> = def_ids.into_iter().collect();
-    let rows = client
-        .read(
-            "gamification.goal.definition",
-            &ids,
-            &[
-                "name",
-                "computation_mode",
-                "model_id",
-                "field_id",
-                "field_date_id",
-                "domain",
-                "batch_mode",
-                "batch_distinctive_field",
-                "batch_user_expression",
-                "condition",
-            ],
-        )
-        .await?;
-    // The fields the definitions name, resolved in one read of ir.model.fields.
+    Ok(lines)
+}
+
+const DEFINITION_FIELDS: &[&str] = &[
+    "name",
+    "computation_mode",
+    "model_id",
+    "field_id",
+    "field_date_id",
+    "domain",
+    "batch_mode",
+    "batch_distinctive_field",
+    "batch_user_expression",
+    "condition",
+];
+
+/// A field a definition names, as `ir.model.fields` holds it.
+#[derive(Clone, Debug)]
+struct ModelField {
+    name: String,
+    model: String,
+    ttype: String,
+}
+
+/// The fields the definitions name, resolved in one read of `ir.model.fields`.
+async fn definition_fields(
+    client: &OdooClient,
+    rows: &[crate::xmlrpc::Struct],
+) -> Result<HashMap<i64, ModelField>, GamificationError> {
     let mut field_ids = BTreeSet::new();
-    for r in &rows {
+    for r in rows {
         let row = Row::new("gamification.goal.definition", r);
         for f in ["field_id", "field_date_id", "batch_distinctive_field"] {
             if let Some(id) = row.m2o_id(f)? {
@@ -188,113 +229,112 @@ pub async fn lines_and_definitions(
             }
         }
     }
-    let mut fields: HashMap<i64, (String, String, String)> = HashMap::new();
-    if !field_ids.is_empty() {
-        let ids: Vec<i64> = field_ids.into_iter().collect();
-        for r in client
-            .read("ir.model.fields", &ids, &["name", "model", "ttype"])
-            .await?
-        {
-            let row = Row::new("ir.model.fields", &r);
-            fields.insert(
-                row.id()?,
-                (
-                    row.text("name")?.unwrap_or_default(),
-                    row.text("model")?.unwrap_or_default(),
-                    row.text("ttype")?.unwrap_or_default(),
-                ),
-            );
-        }
+    let mut fields = HashMap::new();
+    if field_ids.is_empty() {
+        return Ok(fields);
     }
-    let mut defs = HashMap::new();
-    let mut need_models: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in &rows {
-        let row = Row::new("gamification.goal.definition", r);
-        let id = row.id()?;
-        let name = row.text("name")?.unwrap_or_default();
-        let field = |f: &str| -> Result<Option<(String, String, String)>, GamificationError> {
-            Ok(row.m2o_id(f)?.and_then(|fid| fields.get(&fid).cloned()))
-        };
-        let sum_field = field("field_id")?;
-        let date_field = field("field_date_id")?;
-        let batch_field = field("batch_distinctive_field")?;
-        let batch_mode = row.boolean("batch_mode")?;
-        let mode = match row.text("computation_mode")?.as_deref() {
-            Some("count" | "sum") if batch_mode && batch_field.is_none() => {
-                Mode::Unsupported(format!(
-                    "its batch field (ir.model.fields {}) could not be read",
-                    row.m2o_id("batch_distinctive_field")?.unwrap_or(0)
-                ))
-            }
-            Some("sum") if sum_field.is_none() => Mode::Unsupported(format!(
-                "its summed field (ir.model.fields {}) could not be read",
-                row.m2o_id("field_id")?.unwrap_or(0)
-            )),
-            Some("count") => Mode::Count,
-            Some("sum") => Mode::Sum {
-                field: sum_field
-                    .as_ref()
-                    .map(|(f, _, _)| f.clone())
-                    .unwrap_or_default(),
-            },
-            Some("python") => Mode::Python,
-            _ => Mode::Manual,
-        };
-        let model = [&sum_field, &date_field, &batch_field]
-            .iter()
-            .find_map(|f| f.as_ref().map(|(_, m, _)| m.clone()))
-            .unwrap_or_default();
-        if model.is_empty()
-            && matches!(mode, Mode::Count | Mode::Sum { .. })
-            && let Some(model_id) = row.m2o_id("model_id")?
-        {
-            need_models.entry(model_id).or_default().push(id);
-        }
-        let user_expression = row
-            .text("batch_user_expression")?
-            .unwrap_or_else(|| "user.id".into());
-        let batch = if batch_mode {
-            batch_field.as_ref().map(|(f, _, _)| Batch {
-                field: f.clone(),
-                user_expression: user_expression.clone(),
-            })
-        } else {
-            None
-        };
-        defs.insert(
-            id,
-            Definition {
-                id,
-                name,
-                mode,
-                model,
-                date_field: date_field.map(|(name, _, ttype)| DateField {
-                    name,
-                    is_datetime: ttype == "datetime",
-                }),
-                domain: row.text("domain")?.unwrap_or_else(|| "[]".into()),
-                batch,
-                condition: Condition::parse(&row.text("condition")?.unwrap_or_default()),
+    let ids: Vec<i64> = field_ids.into_iter().collect();
+    for r in client
+        .read("ir.model.fields", &ids, &["name", "model", "ttype"])
+        .await?
+    {
+        let row = Row::new("ir.model.fields", &r);
+        fields.insert(
+            row.id()?,
+            ModelField {
+                name: required_text(&row, "name")?,
+                model: required_text(&row, "model")?,
+                ttype: required_text(&row, "ttype")?,
             },
         );
     }
-    if !need_models.is_empty() {
-        let ids: Vec<i64> = need_models.keys().copied().collect();
-        for r in client.read("ir.model", &ids, &["model"]).await? {
-            let row = Row::new("ir.model", &r);
-            let model = row.text("model")?.unwrap_or_default();
-            for def in need_models.get(&row.id()?).into_iter().flatten() {
-                if let Some(d) = defs.get_mut(def) {
-                    d.model = model.clone();
-                }
-            }
+    Ok(fields)
+}
+
+/// One definition, and its `model_id` when it names no field to learn its model from.
+fn definition(
+    row: &Row<'_>,
+    fields: &HashMap<i64, ModelField>,
+) -> Result<(Definition, Option<i64>), GamificationError> {
+    let id = row.id()?;
+    let field = |f: &str| -> Result<Option<ModelField>, GamificationError> {
+        Ok(row.m2o_id(f)?.and_then(|fid| fields.get(&fid).cloned()))
+    };
+    let sum_field = field("field_id")?;
+    let date_field = field("field_date_id")?;
+    let batch_field = field("batch_distinctive_field")?;
+    let batch_mode = row.boolean("batch_mode")?;
+    // An empty field id shows as 0 in the reason: no such record could be read.
+    let unread = |f: &str| -> Result<i64, GamificationError> { Ok(row.m2o_id(f)?.unwrap_or(0)) };
+    let mode = match (row.text("computation_mode")?.as_deref(), &sum_field) {
+        (Some("count" | "sum"), _) if batch_mode && batch_field.is_none() => {
+            Mode::Unsupported(format!(
+                "its batch field (ir.model.fields {}) could not be read",
+                unread("batch_distinctive_field")?
+            ))
         }
-    }
-    Ok((lines, defs))
+        (Some("sum"), None) => Mode::Unsupported(format!(
+            "its summed field (ir.model.fields {}) could not be read",
+            unread("field_id")?
+        )),
+        (Some("count"), _) => Mode::Count,
+        (Some("sum"), Some(f)) => Mode::Sum {
+            field: f.name.clone(),
+        },
+        (Some("python"), _) => Mode::Python,
+        _ => Mode::Manual,
+    };
+    let model = [&sum_field, &date_field, &batch_field]
+        .iter()
+        .find_map(|f| f.as_ref().map(|f| f.model.clone()));
+    let model_id = match (&model, &mode) {
+        (None, Mode::Count | Mode::Sum { .. }) => row.m2o_id("model_id")?,
+        _ => None,
+    };
+    let user_expression = row
+        .text("batch_user_expression")?
+        .unwrap_or_else(|| "user.id".into());
+    let batch = if batch_mode {
+        batch_field.as_ref().map(|f| Batch {
+            field: f.name.clone(),
+            user_expression,
+        })
+    } else {
+        None
+    };
+    let def = Definition {
+        id,
+        name: required_text(row, "name")?,
+        mode,
+        // Empty until `ir.model` names it (a definition naming no field), else the model of
+        // the fields it names.
+        model: model.unwrap_or_default(),
+        date_field: date_field.map(|f| DateField {
+            name: f.name,
+            is_datetime: f.ttype == "datetime",
+        }),
+        domain: row.text("domain")?.unwrap_or_else(|| "[]".into()),
+        batch,
+        condition: Condition::parse(&required_text(row, "condition")?),
+    };
+    Ok((def, model_id))
+}
+
+/// A char or selection field Odoo requires: `False` there is bad data, not an empty text.
+pub(crate) fn required_text(row: &Row<'_>, field: &str) -> Result<String, RowError> {
+    row.text(field)?.ok_or_else(|| RowError {
+        model: row.model.to_owned(),
+        field: field.to_owned(),
+        expected: "a string",
+        got: "False",
+    })
 }
 
 /// `user_domain` parsed to the wire form (a pure literal: Odoo evaluates it without names).
-pub fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, GamificationError> {
+pub(crate) fn user_domain(
+    challenge: &Challenge,
+    text: &str,
+) -> Result<Vec<Value>, GamificationError> {
     let parsed = Domain::parse(text).map_err(|e| GamificationError::Domain {
         what: format!(
             "user_domain of challenge {} '{}'",
@@ -315,7 +355,7 @@ pub fn user_domain(challenge: &Challenge, text: &str) -> Result<Vec<Value>, Gami
 const USER_FIELDS: &[&str] = &["name", "login", "partner_id", "company_id", "company_ids"];
 
 /// A participant and their companies (for `user.company_ids` placeholders).
-pub type Users = HashMap<i64, (Participant, Vec<i64>)>;
+pub(crate) type Users = HashMap<i64, (Participant, Vec<i64>)>;
 
 fn participant(
     r: &crate::xmlrpc::Struct,
@@ -327,8 +367,8 @@ fn participant(
         (
             Participant {
                 id,
-                name: row.text("name")?.unwrap_or_default(),
-                login: row.text("login")?.unwrap_or_default(),
+                name: required_text(&row, "name")?,
+                login: required_text(&row, "login")?,
                 partner_id: row.m2o_id("partner_id")?,
                 company_id: row.m2o_id("company_id")?,
             },
@@ -339,7 +379,7 @@ fn participant(
 
 /// Participants per challenge: what its `user_domain` selects now (one `search_read` per
 /// distinct domain), else its `user_ids`; plus the users of `extra` ids (goal owners).
-pub async fn participants(
+pub(crate) async fn participants(
     client: &OdooClient,
     challenges: &[Challenge],
     extra: &BTreeSet<i64>,
@@ -392,7 +432,7 @@ pub async fn participants(
 /// Goals of the challenges that can still matter: those of the current and previous periods
 /// (for rewards and rankings), and older ones still open (to be computed and closed). Reached
 /// and failed goals of older periods are final and not read again.
-pub async fn goals(
+pub(crate) async fn goals(
     client: &OdooClient,
     challenges: &[Challenge],
     today: NaiveDate,
@@ -402,7 +442,7 @@ pub async fn goals(
         .iter()
         .filter_map(|c| previous_bounds(c.period, today).and_then(|b| b.start))
         .min()
-        .unwrap_or_else(|| today.with_day(1).unwrap_or(today));
+        .unwrap_or_else(|| month_start(today));
     let domain = vec![
         leaf("challenge_id", "in", ints(ids)),
         "|".into(),
@@ -431,7 +471,13 @@ fn goals_from(rows: &[crate::xmlrpc::Struct]) -> Result<Vec<Goal>, GamificationE
         else {
             continue;
         };
-        let state_text = row.text("state")?.unwrap_or_default();
+        let state_text = required_text(&row, "state")?;
+        let Some(state) = GoalState::parse(&state_text) else {
+            return Err(GamificationError::Unexpected {
+                what: format!("gamification.goal {id} state"),
+                detail: format!("unknown state {state_text:?}"),
+            });
+        };
         out.push(Goal {
             id,
             definition_id,
@@ -442,7 +488,7 @@ fn goals_from(rows: &[crate::xmlrpc::Struct]) -> Result<Vec<Goal>, GamificationE
             end_date: row.date("end_date")?,
             target: row.float("target_goal")?,
             current: row.float("current")?,
-            state: GoalState::parse(&state_text).unwrap_or(GoalState::InProgress),
+            state,
             closed: row.boolean("closed")?,
         });
     }
@@ -464,7 +510,7 @@ const GOAL_FIELDS: &[&str] = &[
 ];
 
 /// Goals of one challenge whose period lies within `from..=to` (ranking reports).
-pub async fn goals_between(
+pub(crate) async fn goals_between(
     client: &OdooClient,
     challenge: i64,
     from: NaiveDate,
@@ -481,197 +527,76 @@ pub async fn goals_between(
     goals_from(&rows)
 }
 
-/// What the reward pass needs about existing grants.
-#[derive(Clone, Debug, Default)]
-pub struct Grants {
-    pub badges: HashMap<i64, Badge>,
-    /// rule_auth per badge (`everyone`, `users`, `having`, `nobody`).
-    pub rule_auth: HashMap<i64, String>,
-    pub keys: HashSet<IdemKey>,
-    /// Where this database keeps keys (read with the grants).
-    pub key_fields: super::keys::KeyFields,
-    /// challenge → user → badges held from that challenge.
-    pub held: HashMap<i64, HashMap<i64, HashSet<i64>>>,
-    /// badge → grants created by `uid` this month.
-    pub sent_this_month: HashMap<i64, u32>,
-    /// Grants carrying a key an older grant already carries: what a repair deletes.
-    pub duplicates: Vec<DuplicateGrant>,
+/// The first day of `today`'s month.
+pub(super) fn month_start(today: NaiveDate) -> NaiveDate {
+    today - Days::new(u64::from(today.day0()))
 }
 
-/// A badge grant whose key an older grant (`kept`) carries, with the values it holds (what
-/// undo re-creates).
-#[derive(Clone, Debug)]
-pub struct DuplicateGrant {
-    pub id: i64,
-    pub kept: i64,
-    pub key: IdemKey,
-    pub values: Vec<(String, crate::record::Value)>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xmlrpc::Struct;
 
-/// Badges named by the challenges' rewards, where keys live, and the grants that exist: three
-/// calls, made only when some challenge has a reward.
-pub async fn grants(
-    client: &OdooClient,
-    challenges: &[Challenge],
-    uid: i64,
-    today: NaiveDate,
-) -> Result<Grants, GamificationError> {
-    let badge_ids: BTreeSet<i64> = challenges
-        .iter()
-        .flat_map(|c| {
-            [
-                c.reward_id,
-                c.reward_first_id,
-                c.reward_second_id,
-                c.reward_third_id,
-            ]
-        })
-        .flatten()
-        .collect();
-    let mut out = Grants::default();
-    if badge_ids.is_empty() {
-        return Ok(out);
-    }
-    let ids: Vec<i64> = badge_ids.iter().copied().collect();
-    for r in client
-        .read(
-            "gamification.badge",
-            &ids,
-            &["name", "rule_auth", "rule_max", "rule_max_number"],
-        )
-        .await?
-    {
-        let row = Row::new("gamification.badge", &r);
-        let id = row.id()?;
-        let limit = if row.boolean("rule_max")? {
-            Some(u32::try_from(row.int("rule_max_number")?.max(0)).unwrap_or(u32::MAX))
-        } else {
-            None
-        };
-        out.rule_auth.insert(
-            id,
-            row.text("rule_auth")?.unwrap_or_else(|| "everyone".into()),
+    fn goal_row(state: Value, current: Value) -> Struct {
+        let mut s = Struct::new();
+        s.push("id", Value::Int(9));
+        s.push(
+            "definition_id",
+            Value::Array(vec![Value::Int(2), "Deals".into()]),
         );
-        out.badges.insert(
-            id,
-            Badge {
-                id,
-                name: row.text("name")?.unwrap_or_default(),
-                monthly_limit: limit,
-            },
+        s.push("user_id", Value::Array(vec![Value::Int(7), "An".into()]));
+        s.push("line_id", Value::Array(vec![Value::Int(3), "Deals".into()]));
+        s.push(
+            "challenge_id",
+            Value::Array(vec![Value::Int(1), "Monthly".into()]),
+        );
+        s.push("start_date", "2026-12-01".into());
+        s.push("end_date", "2026-12-31".into());
+        s.push("target_goal", Value::Double(10.0));
+        s.push("current", current);
+        s.push("state", state);
+        s.push("closed", Value::Bool(false));
+        s
+    }
+
+    #[test]
+    fn a_goal_row_reads_into_a_goal() {
+        let goals = goals_from(&[goal_row("reached".into(), Value::Double(4.0))]).unwrap();
+        assert_eq!(goals.len(), 1);
+        assert_eq!(
+            (goals[0].id, goals[0].current, goals[0].state),
+            (9, 4.0, GoalState::Reached)
         );
     }
-    out.key_fields = super::keys::key_fields(client).await?;
-    let month_start = today.with_day(1).unwrap_or(today);
-    let challenge_ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
-    let domain = vec![
-        "|".into(),
-        leaf("challenge_id", "in", ints(challenge_ids)),
-        "&".into(),
-        leaf("badge_id", "in", ints(ids)),
-        leaf(
-            "create_date",
-            ">=",
-            format!("{month_start} 00:00:00").into(),
-        ),
-    ];
-    let rows = client
-        .search_read_all(
-            "gamification.badge.user",
-            domain,
-            &[
-                "user_id",
-                "badge_id",
-                "challenge_id",
-                "comment",
-                "create_uid",
-                "create_date",
-            ][..]
-                .iter()
-                .copied()
-                .chain(
-                    out.key_fields
-                        .has("gamification.badge.user")
-                        .then_some(super::keys::KEY_FIELD),
-                )
-                .collect::<Vec<_>>(),
-        )
-        .await?;
-    // key → grants carrying it, oldest first.
-    let mut by_key: BTreeMap<IdemKey, Vec<(i64, crate::plan::Values)>> = BTreeMap::new();
-    for r in &rows {
-        let row = Row::new("gamification.badge.user", r);
-        let (Some(user), Some(badge)) = (row.m2o_id("user_id")?, row.m2o_id("badge_id")?) else {
-            continue;
-        };
-        if let Some(challenge) = row.m2o_id("challenge_id")? {
-            out.held
-                .entry(challenge)
-                .or_default()
-                .entry(user)
-                .or_default()
-                .insert(badge);
-        }
-        let in_field = if out.key_fields.has("gamification.badge.user") {
-            row.text(super::keys::KEY_FIELD)?
-                .and_then(|k| IdemKey::new(k.as_str()).ok())
-        } else {
-            None
-        };
-        let in_comment = row
-            .text("comment")?
-            .and_then(|comment| marker_key(&comment, "[sk:badge:"));
-        if let Some(key) = in_field.or(in_comment) {
-            use crate::record::Value as V;
-            let mut values = vec![
-                ("user_id".to_owned(), V::Many2one(user)),
-                ("badge_id".to_owned(), V::Many2one(badge)),
-                (
-                    "challenge_id".to_owned(),
-                    row.m2o_id("challenge_id")?.map_or(V::Null, V::Many2one),
-                ),
-                (
-                    "comment".to_owned(),
-                    row.text("comment")?.map_or(V::Null, V::Str),
-                ),
-            ];
-            if out.key_fields.has("gamification.badge.user") {
-                values.push((
-                    super::keys::KEY_FIELD.to_owned(),
-                    row.text(super::keys::KEY_FIELD)?.map_or(V::Null, V::Str),
-                ));
-            }
-            by_key
-                .entry(key.clone())
-                .or_default()
-                .push((row.id()?, values));
-            out.keys.insert(key);
-        }
-        let created = row.date("create_date")?;
-        if row.m2o_id("create_uid")? == Some(uid) && created.is_some_and(|d| d >= month_start) {
-            *out.sent_this_month.entry(badge).or_insert(0) += 1;
-        }
-    }
-    for (key, mut grants) in by_key {
-        grants.sort_by_key(|(id, _)| *id);
-        let Some((kept, _)) = grants.first().cloned() else {
-            continue;
-        };
-        for (id, values) in grants.into_iter().skip(1) {
-            out.duplicates.push(DuplicateGrant {
-                id,
-                kept,
-                key: key.clone(),
-                values,
-            });
-        }
-    }
-    Ok(out)
-}
 
-/// The key inside the first `[sk:…]` marker starting with `prefix`.
-pub fn marker_key(text: &str, prefix: &str) -> Option<IdemKey> {
-    let start = text.find(prefix)? + 4;
-    let len = text[start..].find(']')?;
-    IdemKey::new(&text[start..start + len]).ok()
+    #[test]
+    fn a_goal_with_an_unknown_state_is_an_error_not_a_goal_in_progress() {
+        let err = goals_from(&[goal_row("paused".into(), Value::Double(4.0))]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unexpected answer for gamification.goal 9 state: unknown state \"paused\""
+        );
+        let err = goals_from(&[goal_row(Value::Bool(false), Value::Double(4.0))]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unexpected answer for gamification.goal.state: expected a string, got False"
+        );
+    }
+
+    #[test]
+    fn a_non_numeric_goal_value_names_model_and_field_instead_of_reading_0() {
+        let err = goals_from(&[goal_row("inprogress".into(), "four".into())]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unexpected answer for gamification.goal.current: expected a number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_month_starts_on_its_first_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(month_start(d("2026-12-07")), d("2026-12-01"));
+        assert_eq!(month_start(d("2026-03-01")), d("2026-03-01"));
+    }
 }

@@ -113,6 +113,20 @@ async fn provision(
     report: &mut SetupReport,
     created: &mut Vec<(&'static str, Vec<i64>)>,
 ) -> Result<(), GamificationError> {
+    let defs = definitions(client, config, report, created).await?;
+    for spec in &config.challenges {
+        challenge(client, spec, &defs, report, created).await?;
+    }
+    Ok(())
+}
+
+/// The goal definitions the lines name, by name: found, or created as `manually` ones.
+async fn definitions(
+    client: &OdooClient,
+    config: &GamificationConfig,
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<HashMap<String, i64>, GamificationError> {
     let names: Vec<Value> = config
         .challenges
         .iter()
@@ -128,7 +142,7 @@ async fn provision(
     let mut defs: HashMap<String, i64> = HashMap::new();
     for r in &existing {
         let row = Row::new("gamification.goal.definition", r);
-        defs.insert(row.text("name")?.unwrap_or_default(), row.id()?);
+        defs.insert(super::read::required_text(&row, "name")?, row.id()?);
     }
     let mut to_create = Vec::new();
     for line in config.challenges.iter().flat_map(|c| c.lines.iter()) {
@@ -162,63 +176,72 @@ async fn provision(
             defs.insert(name, id);
         }
     }
-    for spec in &config.challenges {
-        let found = client
-            .search(
-                "gamification.challenge",
-                vec![leaf("name", "=", spec.name.as_str().into())],
-                &Default::default(),
-            )
-            .await?;
-        if !found.is_empty() {
-            report.already_there.push(spec.name.clone());
-            continue;
-        }
-        let (users, domain) = participants(client, spec).await?;
-        let mut s = Struct::new();
-        s.push("name", spec.name.as_str().into());
-        s.push("description", DESCRIPTION.into());
-        s.push("period", spec.period.as_str().into());
-        s.push("visibility_mode", "ranking".into());
-        s.push("state", "inprogress".into());
-        if let Some(d) = domain {
-            s.push("user_domain", d.into());
-        } else {
-            s.push(
-                "user_ids",
-                Value::Array(vec![Value::Array(vec![
-                    Value::Int(6),
-                    Value::Int(0),
-                    Value::Array(users.into_iter().map(Value::Int).collect()),
-                ])]),
-            );
-        }
-        let ids = client.create("gamification.challenge", vec![s]).await?;
-        created.push(("gamification.challenge", ids.clone()));
-        let Some(&challenge) = ids.first() else {
-            continue;
-        };
-        // Lines as records of their own rather than one2many commands inside the challenge:
-        // simpler for every server that speaks Odoo's API.
-        let lines: Vec<Struct> = spec
-            .lines
-            .iter()
-            .enumerate()
-            .filter_map(|(i, l)| {
-                let def = defs.get(&l.name)?;
-                let mut v = Struct::new();
-                v.push("challenge_id", Value::Int(challenge));
-                v.push("definition_id", Value::Int(*def));
-                v.push("target_goal", Value::Double(l.target));
-                v.push("sequence", Value::Int(i as i64 + 1));
-                Some(v)
-            })
-            .collect();
-        if !lines.is_empty() {
-            let ids = client.create("gamification.challenge.line", lines).await?;
-            created.push(("gamification.challenge.line", ids));
-        }
-        report.challenges_created.push(spec.name.clone());
+    Ok(defs)
+}
+
+/// One challenge and its lines, unless a challenge of that name exists.
+async fn challenge(
+    client: &OdooClient,
+    spec: &ChallengeSpec,
+    defs: &HashMap<String, i64>,
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<(), GamificationError> {
+    let found = client
+        .search(
+            "gamification.challenge",
+            vec![leaf("name", "=", spec.name.as_str().into())],
+            &Default::default(),
+        )
+        .await?;
+    if !found.is_empty() {
+        report.already_there.push(spec.name.clone());
+        return Ok(());
     }
+    let (users, domain) = participants(client, spec).await?;
+    let mut s = Struct::new();
+    s.push("name", spec.name.as_str().into());
+    s.push("description", DESCRIPTION.into());
+    s.push("period", spec.period.as_str().into());
+    s.push("visibility_mode", "ranking".into());
+    s.push("state", "inprogress".into());
+    if let Some(d) = domain {
+        s.push("user_domain", d.into());
+    } else {
+        s.push(
+            "user_ids",
+            Value::Array(vec![Value::Array(vec![
+                Value::Int(6),
+                Value::Int(0),
+                Value::Array(users.into_iter().map(Value::Int).collect()),
+            ])]),
+        );
+    }
+    let ids = client.create("gamification.challenge", vec![s]).await?;
+    created.push(("gamification.challenge", ids.clone()));
+    let Some(&challenge) = ids.first() else {
+        return Ok(());
+    };
+    // Lines as records of their own rather than one2many commands inside the challenge:
+    // simpler for every server that speaks Odoo's API.
+    let lines: Vec<Struct> = spec
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let def = defs.get(&l.name)?;
+            let mut v = Struct::new();
+            v.push("challenge_id", Value::Int(challenge));
+            v.push("definition_id", Value::Int(*def));
+            v.push("target_goal", Value::Double(l.target));
+            v.push("sequence", Value::Int(i as i64 + 1));
+            Some(v)
+        })
+        .collect();
+    if !lines.is_empty() {
+        let ids = client.create("gamification.challenge.line", lines).await?;
+        created.push(("gamification.challenge.line", ids));
+    }
+    report.challenges_created.push(spec.name.clone());
     Ok(())
 }

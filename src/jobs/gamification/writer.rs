@@ -1,155 +1,102 @@
-//! `apply::OdooWriter` over the XML-RPC client for the gamification models, with idempotency
-//! keys found where this job puts them: a goal's key is its (line, user, period), so it is
-//! looked up by those fields; badge grants carry the key marker in `comment`, karma entries
-//! in `reason`.
+//! Where the gamification models keep their idempotency keys, as the table the one client
+//! writer ([`crate::odoo::ClientWriter`]) takes: a goal's key is its (line, user, period),
+//! recomputed from those fields; badge grants and karma entries carry theirs in `x_sk_key`,
+//! or, in databases `setup` has not provisioned yet, as a marker in `comment` / `reason`.
 
-use crate::apply::{OdooWriter, ReadRows, WriteError};
-use crate::odoo::{self, OdooClient, classify};
+use crate::odoo::{DerivedKey, KeyLookup, Row, leaf};
 use crate::plan::IdemKey;
-use crate::record;
 use crate::xmlrpc::Value;
 
-use super::keys::{KEY_FIELD, KEYED_MODELS, KeyFields, key_fields};
-use crate::odoo::Row;
-
-/// The gamification job's door to Odoo for `apply`: the generic client writer (grouped
-/// writes, batch creates, markers in `reason`/`comment`), except that a goal's key is found
-/// by its line, user and period.
-pub struct ClientWriter<'a> {
-    client: &'a OdooClient,
-    inner: odoo::ClientWriter<'a>,
-    /// Where keys live, asked once, when first needed.
-    key_fields: tokio::sync::OnceCell<KeyFields>,
-}
-
-impl<'a> ClientWriter<'a> {
-    pub fn new(client: &'a OdooClient) -> ClientWriter<'a> {
-        ClientWriter {
-            client,
-            inner: odoo::ClientWriter::new(client),
-            key_fields: tokio::sync::OnceCell::new(),
-        }
-    }
-}
+use super::keys::{KEY_FIELD, KEYED_MODELS};
+use super::plan::GOAL;
 
 /// The key of a goal: `goal:line=<id>:user=<id>:period=<start>..<end>`.
-pub fn goal_key(line: i64, user: i64, period: &str) -> Result<IdemKey, crate::plan::InvalidKey> {
+pub(crate) fn goal_key(
+    line: i64,
+    user: i64,
+    period: &str,
+) -> Result<IdemKey, crate::plan::InvalidKey> {
     IdemKey::new(format!("goal:line={line}:user={user}:period={period}"))
 }
 
-fn parse_goal_key(key: &IdemKey) -> Option<(i64, i64, String)> {
+/// A goal key's line and user (`None`: not a goal key, e.g. undo's `restore:` keys).
+fn line_and_user(key: &IdemKey) -> Option<(i64, i64)> {
     let rest = key.as_str().strip_prefix("goal:line=")?;
     let (line, rest) = rest.split_once(":user=")?;
-    let (user, period) = rest.split_once(":period=")?;
-    Some((line.parse().ok()?, user.parse().ok()?, period.to_string()))
+    let (user, _period) = rest.split_once(":period=")?;
+    Some((line.parse().ok()?, user.parse().ok()?))
 }
 
-impl OdooWriter for ClientWriter<'_> {
-    fn retries_so_far(&self) -> u64 {
-        self.inner.retries_so_far()
-    }
-
-    async fn write(
-        &self,
-        model: &str,
-        ids: &[i64],
-        values: &[(String, record::Value)],
-    ) -> Result<(), WriteError> {
-        self.inner.write(model, ids, values).await
-    }
-
-    async fn create(
-        &self,
-        model: &str,
-        values: &[Vec<(String, record::Value)>],
-    ) -> Result<Vec<i64>, WriteError> {
-        self.inner.create(model, values).await
-    }
-
-    async fn unlink(&self, model: &str, ids: &[i64]) -> Result<(), WriteError> {
-        self.inner.unlink(model, ids).await
-    }
-
-    async fn read(
-        &self,
-        model: &str,
-        ids: &[i64],
-        fields: &[String],
-    ) -> Result<ReadRows, WriteError> {
-        self.inner.read(model, ids, fields).await
-    }
-
-    async fn find_by_keys(
-        &self,
-        model: &str,
-        keys: &[IdemKey],
-    ) -> Result<Vec<Option<i64>>, WriteError> {
-        if model == "gamification.goal" && !keys.is_empty() {
-            return self.find_goals(keys).await;
-        }
-        if KEYED_MODELS.iter().any(|(m, _)| *m == model) && !keys.is_empty() {
-            let fields = self
-                .key_fields
-                .get_or_try_init(|| key_fields(self.client))
-                .await
-                .map_err(classify)?;
-            let exact = fields.has(model).then_some(KEY_FIELD);
-            return self.inner.find_keys(model, keys, exact).await;
-        }
-        self.inner.find_by_keys(model, keys).await
-    }
+/// The goals that may carry `keys`: those of their lines and users.
+fn goal_domain(keys: &[IdemKey]) -> Vec<Value> {
+    let (lines, users): (Vec<Value>, Vec<Value>) = keys
+        .iter()
+        .filter_map(line_and_user)
+        .map(|(l, u)| (Value::Int(l), Value::Int(u)))
+        .unzip();
+    vec![
+        leaf("line_id", "in", Value::Array(lines)),
+        leaf("user_id", "in", Value::Array(users)),
+    ]
 }
 
-impl ClientWriter<'_> {
-    async fn find_goals(&self, keys: &[IdemKey]) -> Result<Vec<Option<i64>>, WriteError> {
-        let parsed: Vec<Option<(i64, i64, String)>> = keys.iter().map(parse_goal_key).collect();
-        let lines: Vec<Value> = parsed
-            .iter()
-            .flatten()
-            .map(|(l, _, _)| Value::Int(*l))
-            .collect();
-        let users: Vec<Value> = parsed
-            .iter()
-            .flatten()
-            .map(|(_, u, _)| Value::Int(*u))
-            .collect();
-        let domain = vec![
-            Value::Array(vec!["line_id".into(), "in".into(), Value::Array(lines)]),
-            Value::Array(vec!["user_id".into(), "in".into(), Value::Array(users)]),
-        ];
-        let rows = self
-            .client
-            .search_read_all(
-                "gamification.goal",
-                domain,
-                &["line_id", "user_id", "start_date", "end_date"],
-            )
-            .await
-            .map_err(classify)?;
-        let mut found = Vec::new();
-        for want in &parsed {
-            let hit = want.as_ref().and_then(|(line, user, period)| {
-                rows.iter().find_map(|r| {
-                    let row = Row::new("gamification.goal", r);
-                    let same = row.m2o_id("line_id").ok()?? == *line
-                        && row.m2o_id("user_id").ok()?? == *user
-                        && goal_period(&row) == *period;
-                    if same { row.id().ok() } else { None }
-                })
-            });
-            found.push(hit);
-        }
-        Ok(found)
-    }
-}
-
-fn goal_period(row: &Row<'_>) -> String {
+/// The key a goal carries (`None` when its line or user is empty, or a field is unreadable).
+fn goal_key_of(row: &Row<'_>) -> Option<IdemKey> {
+    let line = row.m2o_id("line_id").ok()??;
+    let user = row.m2o_id("user_id").ok()??;
+    // An open end of the period shows empty, as `Bounds::label` (which made the key) does.
     let show = |f: &str| {
         row.date(f)
             .ok()
             .flatten()
-            .map(|d| d.to_string())
-            .unwrap_or_default()
+            .map_or_else(String::new, |d| d.to_string())
     };
-    format!("{}..{}", show("start_date"), show("end_date"))
+    goal_key(
+        line,
+        user,
+        &format!("{}..{}", show("start_date"), show("end_date")),
+    )
+    .ok()
+}
+
+/// Where every gamification model the job creates keeps its keys.
+pub(crate) fn key_lookups() -> Vec<(&'static str, KeyLookup)> {
+    let mut table = vec![(
+        GOAL,
+        KeyLookup::Derived(DerivedKey {
+            fields: &["line_id", "user_id", "start_date", "end_date"],
+            domain: goal_domain,
+            key_of: goal_key_of,
+        }),
+    )];
+    table.extend(KEYED_MODELS.iter().map(|(model, text)| {
+        (
+            *model,
+            KeyLookup::Field {
+                field: KEY_FIELD,
+                legacy_text: Some(*text),
+            },
+        )
+    }));
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_goal_key_names_line_and_user_and_other_keys_name_none() {
+        let key = goal_key(3, 7, "2026-12-01..2026-12-31").unwrap();
+        assert_eq!(line_and_user(&key), Some((3, 7)));
+        let restore = IdemKey::new("restore:run-1:4").unwrap();
+        assert_eq!(line_and_user(&restore), None);
+        assert_eq!(
+            goal_domain(&[key, restore]),
+            vec![
+                leaf("line_id", "in", Value::Array(vec![Value::Int(3)])),
+                leaf("user_id", "in", Value::Array(vec![Value::Int(7)])),
+            ]
+        );
+    }
 }

@@ -14,17 +14,18 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 
 use crate::domain::Domain;
 use crate::odoo::WireLit as _;
-use crate::odoo::{OdooClient, leaf};
+use crate::odoo::{OdooClient, Row, RowError, leaf};
 use crate::pay::coefficient::{Aggregate, CoefficientSource, SatisfactionSource};
 use crate::pay::components::ReferralSource;
 use crate::pay::{
     DocLine, Document, DocumentSource, Incidental, Input, Meeting, Members, Money, PayConfig,
-    Period, Qty,
+    Period, PlanSpec, Qty,
 };
+use crate::record::datetime;
 use crate::xmlrpc::{Struct, Value as X};
 
 use super::PayJobError;
@@ -41,31 +42,43 @@ fn domain(text: &str) -> Result<Vec<X>, PayJobError> {
     Ok(lit.to_wire_items())
 }
 
-fn m2o(r: &Struct, f: &str) -> Option<i64> {
-    r.get(f).and_then(X::as_many2one).map(|(id, _)| id)
+/// `field` of `row` did not hold what the engine needs.
+fn bad(row: &Row<'_>, field: &str, expected: &'static str) -> RowError {
+    RowError {
+        model: row.model.to_owned(),
+        field: field.to_owned(),
+        expected,
+        got: row.get(field).map_or("nothing", X::type_name),
+    }
 }
 
-fn date(r: &Struct, f: &str, model: &'static str) -> Result<NaiveDate, PayJobError> {
-    let text = r.get(f).and_then(X::as_str).unwrap_or_default();
-    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d").map_err(|_| {
-        PayJobError::BadValue {
-            model,
-            field: "date",
-            value: text.chars().take(30).collect(),
-            expected: "a date",
-        }
-    })
+/// A date the engine places a document by: an empty one is refused.
+fn date(row: &Row<'_>, f: &str) -> Result<NaiveDate, RowError> {
+    row.date(f)?.ok_or_else(|| bad(row, f, "a date"))
 }
 
-fn money(r: &Struct, f: &str, decimals: u32, model: &'static str) -> Result<Money, PayJobError> {
-    let v = r.get(f).and_then(X::as_f64);
-    v.and_then(|v| Money::from_odoo(v, decimals))
-        .ok_or_else(|| PayJobError::BadValue {
-            model,
-            field: "amount",
-            value: r.get(f).map(ToString::to_string).unwrap_or_default(),
-            expected: "an amount",
-        })
+/// An amount in the company currency: an empty one (`False`) is refused, not read as 0.
+fn money(row: &Row<'_>, f: &str, decimals: u32) -> Result<Money, RowError> {
+    if matches!(row.get(f), Some(X::Bool(false))) {
+        return Err(bad(row, f, "an amount"));
+    }
+    Money::from_odoo(row.float(f)?, decimals).ok_or_else(|| bad(row, f, "an amount"))
+}
+
+/// A record's name as a statement line shows it; an unnamed record (`False`, e.g. a meeting
+/// without a subject) shows empty.
+fn name(row: &Row<'_>, f: &str) -> Result<String, RowError> {
+    Ok(row.text(f)?.unwrap_or_default())
+}
+
+/// A date as a domain value.
+fn d(x: NaiveDate) -> X {
+    X::from(datetime::format_date(x))
+}
+
+/// The day after `x` (the exclusive end of a range ending on `x`).
+fn after(x: NaiveDate) -> NaiveDate {
+    x + Days::new(1)
 }
 
 async fn ids(client: &OdooClient, model: &str, dom: Vec<X>) -> Result<Vec<i64>, PayJobError> {
@@ -73,7 +86,11 @@ async fn ids(client: &OdooClient, model: &str, dom: Vec<X>) -> Result<Vec<i64>, 
 }
 
 async fn xml_id(client: &OdooClient, xml: &str) -> Result<i64, PayJobError> {
-    let (module, name) = xml.split_once('.').unwrap_or(("", xml));
+    // A bare name (no module) is looked up as Odoo would, with an empty module.
+    let (module, name) = match xml.split_once('.') {
+        Some(parts) => parts,
+        None => ("", xml),
+    };
     let v = client
         .execute_kw(
             "ir.model.data",
@@ -82,10 +99,17 @@ async fn xml_id(client: &OdooClient, xml: &str) -> Result<i64, PayJobError> {
             Struct::new(),
         )
         .await?;
-    Ok(v.as_array()
+    // `check_object_reference` answers `[model, id]`.
+    v.as_array()
         .and_then(|a| a.get(1))
         .and_then(X::as_i64)
-        .unwrap_or(0))
+        .ok_or_else(|| {
+            PayJobError::Odoo(crate::odoo::OdooError::UnexpectedReply {
+                call: "ir.model.data.check_object_reference".into(),
+                expected: "[model, id]",
+                got: v.to_string().chars().take(120).collect(),
+            })
+        })
 }
 
 async fn group_members(client: &OdooClient, xml: &str) -> Result<BTreeSet<i64>, PayJobError> {
@@ -114,7 +138,14 @@ async fn members(client: &OdooClient, m: &Members) -> Result<BTreeSet<i64>, PayJ
                     &["user_id"],
                 )
                 .await?;
-            rows.iter().filter_map(|r| m2o(r, "user_id")).collect()
+            let mut users = Vec::with_capacity(rows.len());
+            for r in &rows {
+                // A membership without a user (not possible in Odoo's screens) adds nobody.
+                if let Some(user) = Row::new("crm.team.member", r).m2o_id("user_id")? {
+                    users.push(user);
+                }
+            }
+            users
         }
         Members::Group(xml) => return group_members(client, xml).await,
         Members::Domain(d) => ids(client, "res.users", domain(d)?).await?,
@@ -155,6 +186,24 @@ pub async fn read_input(
                 .insert(c.key.clone(), group_members(client, g).await?);
         }
     }
+    read_names(client, &mut input).await?;
+    for src in document_sources(cfg) {
+        let docs = documents(client, cfg, &src, from, last).await?;
+        input.documents.extend(docs);
+    }
+    for plan in &cfg.plans {
+        plan_sources(client, plan, first, last, decimals, &mut input).await?;
+    }
+    for p in periods {
+        input
+            .kpis
+            .insert(p.to_string(), kpis(client, cfg, *p).await?);
+    }
+    Ok(input)
+}
+
+/// The names of every member (statements show them).
+async fn read_names(client: &OdooClient, input: &mut Input) -> Result<(), PayJobError> {
     let everyone: BTreeSet<i64> = input.members.values().flatten().copied().collect();
     let names = client
         .read(
@@ -164,175 +213,194 @@ pub async fn read_input(
         )
         .await?;
     for r in &names {
-        if let (Some(id), Some(name)) = (
-            r.get("id").and_then(X::as_i64),
-            r.get("name").and_then(X::as_str),
-        ) {
-            input.names.insert(id, name.to_owned());
+        let row = Row::new("res.users", r);
+        // A user without a name is shown by id (the engine's fallback).
+        if let Some(name) = row.text("name")? {
+            input.names.insert(row.id()?, name);
         }
     }
-    let d = |x: NaiveDate| X::from(x.to_string());
-    // Documents, per source any plan earns on (the salesperson field of the first plan on it).
-    let mut sources: Vec<(DocumentSource, String, bool)> = Vec::new();
+    Ok(())
+}
+
+/// A document source some plan earns on.
+struct Source {
+    source: DocumentSource,
+    /// The salesperson field of the first plan on it.
+    user_field: String,
+    /// Whether lines are read: some plan on it has add-ons.
+    with_lines: bool,
+}
+
+/// The document sources the plans earn on, each once.
+fn document_sources(cfg: &PayConfig) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
     for p in &cfg.plans {
-        if !sources.iter().any(|(s, _, _)| *s == p.documents) {
-            let lines = cfg
+        if !sources.iter().any(|s| s.source == p.documents) {
+            let with_lines = cfg
                 .plans
                 .iter()
                 .any(|q| q.documents == p.documents && !q.components.addons.is_empty());
-            sources.push((p.documents, p.user_field.clone(), lines));
-        }
-    }
-    for (source, user_field, with_lines) in sources {
-        let (dom, date_field, amount_field, customer_field) = match source {
-            DocumentSource::Invoices => (
-                vec![
-                    leaf(
-                        "move_type",
-                        "in",
-                        X::Array(vec![X::from("out_invoice"), X::from("out_refund")]),
-                    ),
-                    leaf("state", "=", "posted"),
-                    leaf("invoice_date", ">=", d(from)),
-                    leaf("invoice_date", "<=", d(last)),
-                ],
-                "invoice_date",
-                "amount_untaxed_signed",
-                "commercial_partner_id",
-            ),
-            DocumentSource::SaleOrders => (
-                vec![
-                    leaf(
-                        "state",
-                        "in",
-                        X::Array(vec![X::from("sale"), X::from("done")]),
-                    ),
-                    leaf("date_order", ">=", d(from)),
-                    leaf("date_order", "<", d(last.succ_opt().unwrap_or(last))),
-                ],
-                "date_order",
-                "amount_untaxed",
-                "partner_id",
-            ),
-        };
-        let model = source.model();
-        let mut fields = vec![
-            "name",
-            date_field,
-            amount_field,
-            customer_field,
-            user_field.as_str(),
-        ];
-        if source == DocumentSource::Invoices {
-            fields.extend(["reversed_entry_id", "source_id"]);
-        }
-        let rows = client.search_read_all(model, dom, &fields).await?;
-        let static_model: &'static str = model;
-        let mut docs = Vec::with_capacity(rows.len());
-        for r in &rows {
-            docs.push(Document {
-                source,
-                id: r.get("id").and_then(X::as_i64).unwrap_or(0),
-                name: r
-                    .get("name")
-                    .and_then(X::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                date: date(r, date_field, static_model)?,
-                salesperson: m2o(r, &user_field),
-                customer: m2o(r, customer_field),
-                amount: money(r, amount_field, decimals, static_model)?,
-                reverses: m2o(r, "reversed_entry_id"),
-                referrer: None,
-                lines: Vec::new(),
+            sources.push(Source {
+                source: p.documents,
+                user_field: p.user_field.clone(),
+                with_lines,
             });
         }
-        referrers(client, cfg, source, &rows, &mut docs).await?;
-        if with_lines {
-            doc_lines(client, source, decimals, &mut docs).await?;
-        }
-        input.documents.extend(docs);
     }
-    for plan in &cfg.plans {
-        for a in &plan.components.addons {
-            let found = ids(client, "product.product", domain(&a.product_domain)?).await?;
-            input.addon_products.insert(
-                format!("{}/{}", plan.key, a.key),
-                found.into_iter().collect(),
-            );
-        }
-        if let Some(s) = &plan.components.setter {
-            let mut dom = domain(&s.domain)?;
-            dom.extend([
-                leaf("start", ">=", d(first)),
-                leaf("start", "<", d(last.succ_opt().unwrap_or(last))),
-            ]);
-            let rows = client
-                .search_read_all(
-                    "calendar.event",
-                    dom,
-                    &["name", "start", s.setter_field.as_str()],
-                )
-                .await?;
-            let mut list = Vec::with_capacity(rows.len());
-            for r in &rows {
-                list.push(Meeting {
-                    id: r.get("id").and_then(X::as_i64).unwrap_or(0),
-                    name: r
-                        .get("name")
-                        .and_then(X::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    date: date(r, "start", "calendar.event")?,
-                    setter: m2o(r, &s.setter_field),
-                });
-            }
-            input.meetings.insert(plan.key.clone(), list);
-        }
-        if let Some(src) = &plan.components.incidental {
-            let mut dom = domain(&src.domain)?;
-            dom.extend([
-                leaf(&src.date_field, ">=", d(first)),
-                leaf(&src.date_field, "<=", d(last)),
-            ]);
-            let rows = client
-                .search_read_all(
-                    &src.model,
-                    dom,
-                    &[
-                        "x_name",
-                        src.user_field.as_str(),
-                        src.amount_field.as_str(),
-                        src.date_field.as_str(),
-                    ],
-                )
-                .await?;
-            let mut list = Vec::with_capacity(rows.len());
-            for r in &rows {
-                let Some(user) = m2o(r, &src.user_field) else {
-                    continue;
-                };
-                list.push(Incidental {
-                    id: r.get("id").and_then(X::as_i64).unwrap_or(0),
-                    name: r
-                        .get("x_name")
-                        .and_then(X::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    date: date(r, &src.date_field, "incidental")?,
-                    user,
-                    amount: money(r, &src.amount_field, decimals, "incidental")?,
-                });
-            }
-            input.incidentals.insert(plan.key.clone(), list);
-        }
+    sources
+}
+
+/// The earning documents of one source over `from..=last`, with referrers and (when asked)
+/// lines.
+async fn documents(
+    client: &OdooClient,
+    cfg: &PayConfig,
+    src: &Source,
+    from: NaiveDate,
+    last: NaiveDate,
+) -> Result<Vec<Document>, PayJobError> {
+    let (source, user_field, with_lines) = (src.source, src.user_field.as_str(), src.with_lines);
+    let decimals = cfg.currency_decimals;
+    let (dom, date_field, amount_field, customer_field) = match source {
+        DocumentSource::Invoices => (
+            vec![
+                leaf(
+                    "move_type",
+                    "in",
+                    X::Array(vec![X::from("out_invoice"), X::from("out_refund")]),
+                ),
+                leaf("state", "=", "posted"),
+                leaf("invoice_date", ">=", d(from)),
+                leaf("invoice_date", "<=", d(last)),
+            ],
+            "invoice_date",
+            "amount_untaxed_signed",
+            "commercial_partner_id",
+        ),
+        DocumentSource::SaleOrders => (
+            vec![
+                leaf(
+                    "state",
+                    "in",
+                    X::Array(vec![X::from("sale"), X::from("done")]),
+                ),
+                leaf("date_order", ">=", d(from)),
+                leaf("date_order", "<", d(after(last))),
+            ],
+            "date_order",
+            "amount_untaxed",
+            "partner_id",
+        ),
+    };
+    let model = source.model();
+    let mut fields = vec!["name", date_field, amount_field, customer_field, user_field];
+    if source == DocumentSource::Invoices {
+        fields.extend(["reversed_entry_id", "source_id"]);
     }
-    for p in periods {
-        input
-            .kpis
-            .insert(p.to_string(), kpis(client, cfg, *p).await?);
+    let rows = client.search_read_all(model, dom, &fields).await?;
+    let mut docs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let row = Row::new(model, r);
+        docs.push(Document {
+            source,
+            id: row.id()?,
+            name: name(&row, "name")?,
+            date: date(&row, date_field)?,
+            salesperson: row.m2o_id(user_field)?,
+            customer: row.m2o_id(customer_field)?,
+            amount: money(&row, amount_field, decimals)?,
+            reverses: if source == DocumentSource::Invoices {
+                row.m2o_id("reversed_entry_id")?
+            } else {
+                None
+            },
+            referrer: None,
+            lines: Vec::new(),
+        });
     }
-    Ok(input)
+    referrers(client, cfg, source, &rows, &mut docs).await?;
+    if with_lines {
+        doc_lines(client, source, decimals, &mut docs).await?;
+    }
+    Ok(docs)
+}
+
+/// What one plan's add-ons, setter and incidental components read for `first..=last`.
+async fn plan_sources(
+    client: &OdooClient,
+    plan: &PlanSpec,
+    first: NaiveDate,
+    last: NaiveDate,
+    decimals: u32,
+    input: &mut Input,
+) -> Result<(), PayJobError> {
+    for a in &plan.components.addons {
+        let found = ids(client, "product.product", domain(&a.product_domain)?).await?;
+        input.addon_products.insert(
+            format!("{}/{}", plan.key, a.key),
+            found.into_iter().collect(),
+        );
+    }
+    if let Some(s) = &plan.components.setter {
+        let mut dom = domain(&s.domain)?;
+        dom.extend([
+            leaf("start", ">=", d(first)),
+            leaf("start", "<", d(after(last))),
+        ]);
+        let rows = client
+            .search_read_all(
+                "calendar.event",
+                dom,
+                &["name", "start", s.setter_field.as_str()],
+            )
+            .await?;
+        let mut list = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let row = Row::new("calendar.event", r);
+            list.push(Meeting {
+                id: row.id()?,
+                name: name(&row, "name")?,
+                date: date(&row, "start")?,
+                setter: row.m2o_id(&s.setter_field)?,
+            });
+        }
+        input.meetings.insert(plan.key.clone(), list);
+    }
+    if let Some(src) = &plan.components.incidental {
+        let mut dom = domain(&src.domain)?;
+        dom.extend([
+            leaf(&src.date_field, ">=", d(first)),
+            leaf(&src.date_field, "<=", d(last)),
+        ]);
+        let rows = client
+            .search_read_all(
+                &src.model,
+                dom,
+                &[
+                    "x_name",
+                    src.user_field.as_str(),
+                    src.amount_field.as_str(),
+                    src.date_field.as_str(),
+                ],
+            )
+            .await?;
+        let mut list = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let row = Row::new(&src.model, r);
+            let Some(user) = row.m2o_id(&src.user_field)? else {
+                continue;
+            };
+            list.push(Incidental {
+                id: row.id()?,
+                name: name(&row, "x_name")?,
+                date: date(&row, &src.date_field)?,
+                user,
+                amount: money(&row, &src.amount_field, decimals)?,
+            });
+        }
+        input.incidentals.insert(plan.key.clone(), list);
+    }
+    Ok(())
 }
 
 /// Resolves each document's referrer: a partner field (many2one to a user, or a code), or
@@ -352,20 +420,18 @@ async fn referrers(
     else {
         return Ok(());
     };
-    let codes: HashMap<String, i64> = match &referral.code_field {
-        Some(f) => client
+    let mut codes: HashMap<String, i64> = HashMap::new();
+    if let Some(f) = &referral.code_field {
+        for r in &client
             .search_read_all("res.users", vec![leaf(f, "!=", false)], &[f.as_str()])
             .await?
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.get(f)?.as_str()?.trim().to_owned(),
-                    r.get("id")?.as_i64()?,
-                ))
-            })
-            .collect(),
-        None => HashMap::new(),
-    };
+        {
+            let row = Row::new("res.users", r);
+            if let Some(code) = row.text(f)? {
+                codes.insert(code.trim().to_owned(), row.id()?);
+            }
+        }
+    }
     let resolve = |v: Option<&X>| -> Option<i64> {
         match v? {
             X::Array(_) => v?
@@ -378,10 +444,8 @@ async fn referrers(
     match &referral.source {
         ReferralSource::Utm => {
             for (doc, r) in docs.iter_mut().zip(rows) {
-                doc.referrer = r
-                    .get("source_id")
-                    .and_then(X::as_many2one)
-                    .and_then(|(_, name)| codes.get(name.trim()).copied());
+                let source = Row::new(source.model(), r).many2one("source_id")?;
+                doc.referrer = source.and_then(|(_, name)| codes.get(name.trim()).copied());
             }
         }
         ReferralSource::PartnerField(field) => {
@@ -393,10 +457,11 @@ async fn referrers(
                     &[field.as_str()],
                 )
                 .await?;
-            let by_partner: HashMap<i64, Option<i64>> = rows
-                .iter()
-                .filter_map(|r| Some((r.get("id")?.as_i64()?, resolve(r.get(field)))))
-                .collect();
+            let mut by_partner: HashMap<i64, Option<i64>> = HashMap::with_capacity(rows.len());
+            for r in &rows {
+                let row = Row::new("res.partner", r);
+                by_partner.insert(row.id()?, resolve(row.get(field)));
+            }
             for doc in docs.iter_mut() {
                 doc.referrer = doc
                     .customer
@@ -439,15 +504,13 @@ async fn doc_lines(
         .await?;
     let at: HashMap<i64, usize> = docs.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
     for r in &rows {
-        let Some(i) = m2o(r, parent).and_then(|p| at.get(&p).copied()) else {
+        let row = Row::new(model, r);
+        let Some(i) = row.m2o_id(parent)?.and_then(|p| at.get(&p).copied()) else {
             continue;
         };
-        let mut value = money(r, amount, decimals, "line")?;
-        let mut units = r
-            .get(qty)
-            .and_then(X::as_f64)
-            .and_then(Qty::from_odoo)
-            .unwrap_or_default();
+        let mut value = money(&row, amount, decimals)?;
+        let mut units =
+            Qty::from_odoo(row.float(qty)?).ok_or_else(|| bad(&row, qty, "a quantity"))?;
         if source == DocumentSource::Invoices {
             // Income is a credit: -balance is the signed untaxed amount.
             value = -value;
@@ -456,7 +519,7 @@ async fn doc_lines(
             units = Qty(-units.0);
         }
         docs[i].lines.push(DocLine {
-            product: m2o(r, "product_id"),
+            product: row.m2o_id("product_id")?,
             qty: units,
             amount: value,
         });
@@ -464,36 +527,28 @@ async fn doc_lines(
     Ok(())
 }
 
-/// KPI and satisfaction values of one period, per user, in millionths.
-async fn kpis(
-    client: &OdooClient,
-    cfg: &PayConfig,
-    period: Period,
-) -> Result<crate::pay::coefficient::KpiValues, PayJobError> {
-    let mut out = crate::pay::coefficient::KpiValues::new();
-    let d = |x: NaiveDate| X::from(x.to_string());
-    let range = |field: &str| {
-        vec![
-            leaf(field, ">=", d(period.start())),
-            leaf(
-                field,
-                "<",
-                d(period.end().succ_opt().unwrap_or(period.end())),
-            ),
-        ]
-    };
-    let mut queries: Vec<(String, String, Aggregate, String, String, String)> = cfg
+/// One aggregation a KPI or a field-based satisfaction coefficient asks of Odoo.
+struct KpiQuery {
+    key: String,
+    model: String,
+    aggregate: Aggregate,
+    domain: String,
+    user_field: String,
+    date_field: String,
+}
+
+/// The queries of every KPI and field-based satisfaction coefficient.
+fn kpi_queries(cfg: &PayConfig) -> Vec<KpiQuery> {
+    let mut queries: Vec<KpiQuery> = cfg
         .kpis
         .iter()
-        .map(|k| {
-            (
-                k.key.clone(),
-                k.model.clone(),
-                k.aggregate.clone(),
-                k.domain.clone(),
-                k.user_field.clone(),
-                k.date_field.clone(),
-            )
+        .map(|k| KpiQuery {
+            key: k.key.clone(),
+            model: k.model.clone(),
+            aggregate: k.aggregate.clone(),
+            domain: k.domain.clone(),
+            user_field: k.user_field.clone(),
+            date_field: k.date_field.clone(),
         })
         .collect();
     for c in &cfg.coefficients {
@@ -508,40 +563,107 @@ async fn kpis(
             ..
         } = &c.source
         {
-            queries.push((
-                c.key.clone(),
-                model.clone(),
-                Aggregate::Avg(field.clone()),
-                "[]".into(),
-                user_field.clone(),
-                date_field.clone(),
-            ));
+            queries.push(KpiQuery {
+                key: c.key.clone(),
+                model: model.clone(),
+                aggregate: Aggregate::Avg(field.clone()),
+                domain: "[]".into(),
+                user_field: user_field.clone(),
+                date_field: date_field.clone(),
+            });
         }
     }
-    for (key, model, aggregate, dom_text, user_field, date_field) in queries {
-        let mut dom = domain(&dom_text)?;
-        dom.extend(range(&date_field));
-        let spec = match &aggregate {
-            Aggregate::Count => "__count".to_owned(),
-            Aggregate::Sum(f) => format!("{f}:sum"),
-            Aggregate::Avg(f) => format!("{f}:avg"),
+    queries
+}
+
+/// KPI and satisfaction values of one period, per user, in millionths.
+async fn kpis(
+    client: &OdooClient,
+    cfg: &PayConfig,
+    period: Period,
+) -> Result<crate::pay::coefficient::KpiValues, PayJobError> {
+    let mut out = crate::pay::coefficient::KpiValues::new();
+    for q in kpi_queries(cfg) {
+        let mut dom = domain(&q.domain)?;
+        dom.extend([
+            leaf(&q.date_field, ">=", d(period.start())),
+            leaf(&q.date_field, "<", d(after(period.end()))),
+        ]);
+        let (spec, field) = match &q.aggregate {
+            Aggregate::Count => ("__count".to_owned(), "__count"),
+            Aggregate::Sum(f) => (format!("{f}:sum"), f.as_str()),
+            Aggregate::Avg(f) => (format!("{f}:avg"), f.as_str()),
         };
         let groups = client
-            .read_group(&model, dom, &[spec.as_str()], &[user_field.as_str()], false)
+            .read_group(
+                &q.model,
+                dom,
+                &[spec.as_str()],
+                &[q.user_field.as_str()],
+                false,
+            )
             .await?;
         for g in &groups {
-            let Some(user) = m2o(g, &user_field) else {
+            let row = Row::new(&q.model, g);
+            let Some(user) = row.m2o_id(&q.user_field)? else {
                 continue;
             };
-            let value = match &aggregate {
-                Aggregate::Count => g.get("__count").and_then(X::as_f64),
-                Aggregate::Sum(f) | Aggregate::Avg(f) => g.get(f).and_then(X::as_f64),
-            };
-            if let Some(v) = value {
-                #[allow(clippy::cast_possible_truncation)]
-                out.insert((key.clone(), user), (v * 1_000_000.0).round() as i64);
+            // No value (an average over nothing is `False`, or `null` over JSON-RPC): the
+            // user has none this period, which the engine reads as "no data".
+            if matches!(row.get(field), Some(X::Bool(false) | X::Nil)) {
+                continue;
             }
+            let v = row.float(field)?;
+            #[allow(clippy::cast_possible_truncation)]
+            out.insert((q.key.clone(), user), (v * 1_000_000.0).round() as i64);
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invoice(amount: X, date: X) -> Struct {
+        let mut s = Struct::new();
+        s.push("id", X::Int(42));
+        s.push("amount_untaxed_signed", amount);
+        s.push("invoice_date", date);
+        s
+    }
+
+    #[test]
+    fn amounts_and_dates_read_exactly() {
+        let s = invoice(X::Double(1234.5), "2026-11-22".into());
+        let row = Row::new("account.move", &s);
+        assert_eq!(
+            money(&row, "amount_untaxed_signed", 2).unwrap(),
+            Money(123_450)
+        );
+        assert_eq!(
+            date(&row, "invoice_date").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_empty_or_wrong_amount_or_date_is_an_error_naming_model_and_field() {
+        let s = invoice(X::Bool(false), X::Bool(false));
+        let row = Row::new("account.move", &s);
+        assert_eq!(
+            money(&row, "amount_untaxed_signed", 2)
+                .unwrap_err()
+                .to_string(),
+            "unexpected answer for account.move.amount_untaxed_signed: expected an amount, got boolean"
+        );
+        assert_eq!(
+            date(&row, "invoice_date").unwrap_err().to_string(),
+            "unexpected answer for account.move.invoice_date: expected a date, got boolean"
+        );
+        let s = invoice("12,5".into(), "22/11/2026".into());
+        let row = Row::new("account.move", &s);
+        assert!(money(&row, "amount_untaxed_signed", 2).is_err());
+        assert!(date(&row, "invoice_date").is_err());
+    }
 }

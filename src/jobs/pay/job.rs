@@ -20,7 +20,6 @@ use super::models::{KEY, LINE, STATEMENT};
 use super::plan::{Existing, ExistingStatement, lines_plan, statements_plan};
 use super::read::existing;
 use super::rows::{StoredLine, engine_line};
-use super::writer::PayWriter;
 
 /// How far back locked statements are read for adjustments.
 const LOOK_BACK: usize = 12;
@@ -37,12 +36,18 @@ pub struct PayOutcome {
     pub reports: Vec<ApplyReport>,
 }
 
-fn num(values: &[(String, Value)], f: &str) -> f64 {
-    values
-        .iter()
-        .find(|(k, _)| k == f)
-        .and_then(|(_, v)| v.as_f64())
-        .unwrap_or(0.0)
+/// A float field of a stored line: empty (`False`, read as `Null`) is 0, as Odoo reads it;
+/// anything but a number is refused.
+fn num(values: &[(String, Value)], f: &'static str) -> Result<f64, PayJobError> {
+    match values.iter().find(|(k, _)| k == f).map(|(_, v)| v) {
+        None | Some(Value::Null) => Ok(0.0),
+        Some(v) => v.as_f64().ok_or_else(|| PayJobError::BadValue {
+            model: LINE,
+            field: f,
+            value: format!("{v:?}"),
+            expected: "a number",
+        }),
+    }
 }
 
 fn text(values: &[(String, Value)], f: &str) -> Option<String> {
@@ -60,7 +65,7 @@ fn stored(e: &ExistingStatement, decimals: u32) -> Result<Statement, PayJobError
         value,
         expected: "what scorekeeper wrote",
     };
-    let period = text(&e.values, "x_period").unwrap_or_default();
+    let period = text(&e.values, "x_period").ok_or_else(|| bad("x_period", "False".into()))?;
     let period = Period::parse(&period).map_err(|_| bad("x_period", period))?;
     let user = e
         .values
@@ -72,12 +77,14 @@ fn stored(e: &ExistingStatement, decimals: u32) -> Result<Statement, PayJobError
     for l in e.lines.values() {
         let s = StoredLine {
             id: l.id,
+            // An empty line key fails `engine_line` below, with the line named.
             line_key: text(&l.values, "x_line_key").unwrap_or_default(),
+            // A line without a document (an incidental amount, a referral) shows none.
             document: text(&l.values, "x_document").unwrap_or_default(),
             origin_period: text(&l.values, "x_origin_period"),
-            base: num(&l.values, "x_base"),
-            amount: num(&l.values, "x_amount"),
-            coefficient: num(&l.values, "x_coefficient"),
+            base: num(&l.values, "x_base")?,
+            amount: num(&l.values, "x_amount")?,
+            coefficient: num(&l.values, "x_coefficient")?,
         };
         lines.push(
             engine_line(&s, decimals).ok_or_else(|| PayJobError::BadValue {
@@ -88,6 +95,7 @@ fn stored(e: &ExistingStatement, decimals: u32) -> Result<Statement, PayJobError
             })?,
         );
     }
+    // A statement emptied of its name by hand is shown nameless.
     let name = text(&e.values, "x_name").unwrap_or_default();
     Ok(Statement::new(
         user,
@@ -167,7 +175,7 @@ pub async fn run(
     let Some(state) = state else {
         return Ok(outcome);
     };
-    let writer = PayWriter::new(client);
+    let writer = crate::jobs::writer(client);
     let r1 = apply(&outcome.statement_plan, state, &writer, apply_opts).await?;
     let created: HashMap<IdemKey, i64> = r1
         .created

@@ -5,15 +5,14 @@
 //!
 //! `input` reads what the engine computes from; `job` is the run (`plan pay`, `run pay`).
 
-pub mod input;
-pub mod job;
+pub(crate) mod input;
+pub(crate) mod job;
 pub mod models;
-pub mod plan;
+pub(crate) mod plan;
 pub mod read;
-pub mod render;
-pub mod rows;
-pub mod setup;
-pub mod writer;
+pub(crate) mod render;
+pub(crate) mod rows;
+pub(crate) mod setup;
 
 pub use job::{PayJob, PayOutcome, compute, current_period, run, run_current};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};
@@ -28,6 +27,8 @@ pub enum PayJobError {
     Engine(#[from] crate::pay::PayError),
     #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
+    #[error(transparent)]
+    Row(#[from] crate::odoo::RowError),
     #[error("Odoo sent {model}.{field} = {value}, which is not {expected}")]
     BadValue {
         model: &'static str,

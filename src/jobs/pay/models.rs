@@ -41,3 +41,21 @@ pub fn kinds() -> Vec<(&'static str, &'static str)> {
         .map(|k| (k.code(), k.label()))
         .collect()
 }
+
+/// Where statements and lines keep their keys, as the client writer takes it: the plain key
+/// in [`KEY`] alone (a technical field people do not read, so no `[sk:…]` marker in text;
+/// an exact `in` search stays cheap at 100,000 lines where an `ilike` per key would not).
+pub(crate) fn key_lookups() -> Vec<(&'static str, crate::odoo::KeyLookup)> {
+    [STATEMENT, LINE]
+        .into_iter()
+        .map(|model| {
+            (
+                model,
+                crate::odoo::KeyLookup::Field {
+                    field: KEY,
+                    legacy_text: None,
+                },
+            )
+        })
+        .collect()
+}

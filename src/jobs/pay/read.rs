@@ -2,7 +2,7 @@
 //! and one of their lines (only the fields the planner writes), turned into
 //! [`Existing`](super::Existing).
 
-use crate::odoo::{OdooClient, from_wire, leaf};
+use crate::odoo::{OdooClient, Row, from_wire, leaf};
 use crate::pay::Period;
 use crate::record::Value;
 use crate::xmlrpc::{Struct, Value as X};
@@ -21,17 +21,21 @@ const STATEMENT_READ: [&str; 7] = [
     "x_closed_on",
 ];
 
-/// The key a record carries (`pay:6:2026-11`, `pay:6:2026-11:l=…`).
-fn key_of(s: &Struct, model: &'static str) -> Result<String, PayJobError> {
-    let text = s.get(KEY).and_then(X::as_str).unwrap_or_default();
-    match crate::plan::IdemKey::new(text) {
+/// The key a record carries (`pay:6:2026-11`, `pay:6:2026-11:l=…`); a record without one
+/// is not ours to plan with, and refused.
+fn key_of(row: &Row<'_>, model: &'static str) -> Result<String, PayJobError> {
+    let bad = |value: String| PayJobError::BadValue {
+        model,
+        field: KEY,
+        value,
+        expected: "a scorekeeper pay key (pay:<user>:<period>…)",
+    };
+    let Some(text) = row.text(KEY)? else {
+        return Err(bad("False".into()));
+    };
+    match crate::plan::IdemKey::new(text.as_str()) {
         Ok(k) if text.starts_with("pay:") => Ok(k.as_str().to_owned()),
-        _ => Err(PayJobError::BadValue {
-            model,
-            field: KEY,
-            value: text.chars().take(60).collect(),
-            expected: "a scorekeeper pay key (pay:<user>:<period>…)",
-        }),
+        _ => Err(bad(text.chars().take(60).collect())),
     }
 }
 
@@ -64,9 +68,10 @@ pub async fn existing(client: &OdooClient, periods: &[Period]) -> Result<Existin
     let mut out = Existing::new();
     let mut by_id = std::collections::HashMap::new();
     for r in &rows {
-        let id = r.get("id").and_then(X::as_i64).unwrap_or(0);
-        let key = key_of(r, STATEMENT)?;
-        let locked = r.get("x_locked").and_then(X::as_bool).unwrap_or(false);
+        let row = Row::new(STATEMENT, r);
+        let id = row.id()?;
+        let key = key_of(&row, STATEMENT)?;
+        let locked = row.boolean("x_locked")?;
         by_id.insert(id, key.clone());
         out.insert(
             key,
@@ -88,11 +93,9 @@ pub async fn existing(client: &OdooClient, periods: &[Period]) -> Result<Existin
         .search_read_all(LINE, vec![leaf("x_statement_id", "in", ids)], &line_fields)
         .await?;
     for l in &lines {
-        let parent = l
-            .get("x_statement_id")
-            .and_then(|v| v.as_many2one())
-            .map(|(id, _)| id);
-        let Some(statement) = parent
+        let row = Row::new(LINE, l);
+        let Some(statement) = row
+            .m2o_id("x_statement_id")?
             .and_then(|p| by_id.get(&p))
             .and_then(|k| out.get_mut(k))
         else {
@@ -104,9 +107,9 @@ pub async fn existing(client: &OdooClient, periods: &[Period]) -> Result<Existin
             .filter(|f| *f != "x_statement_id")
             .collect();
         statement.lines.insert(
-            key_of(l, LINE)?,
+            key_of(&row, LINE)?,
             ExistingLine {
-                id: l.get("id").and_then(X::as_i64).unwrap_or(0),
+                id: row.id()?,
                 values: values(l, &fields),
             },
         );

@@ -30,7 +30,13 @@ fn cmd_create(vals: Struct) -> X {
 
 async fn create_one(client: &OdooClient, model: &str, vals: Struct) -> Result<i64, OdooError> {
     let ids = client.create(model, vec![vals]).await?;
-    Ok(ids.first().copied().unwrap_or(0))
+    ids.first()
+        .copied()
+        .ok_or_else(|| OdooError::UnexpectedReply {
+            call: format!("{model}.create"),
+            expected: "the new record's id",
+            got: "no id".into(),
+        })
 }
 
 async fn xml_id(client: &OdooClient, module: &str, name: &str) -> Result<i64, OdooError> {
@@ -42,10 +48,15 @@ async fn xml_id(client: &OdooClient, module: &str, name: &str) -> Result<i64, Od
             Struct::new(),
         )
         .await?;
-    Ok(v.as_array()
+    // `check_object_reference` answers `[model, id]`.
+    v.as_array()
         .and_then(|a| a.get(1))
         .and_then(X::as_i64)
-        .unwrap_or(0))
+        .ok_or_else(|| OdooError::UnexpectedReply {
+            call: "ir.model.data.check_object_reference".into(),
+            expected: "[model, id]",
+            got: v.to_string().chars().take(120).collect(),
+        })
 }
 
 /// The list view tag: `tree` up to Odoo 17, `list` from 18 (each refuses the other;
@@ -72,12 +83,24 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         report.already_there.push(format!("{STATEMENT}, {LINE}"));
         return Ok(report);
     }
+    // A server that does not say its major version is taken as 17 (the `tree` list tag).
     let major = client
         .version()
         .await?
         .major()
         .and_then(|m| u32::try_from(m).ok())
         .unwrap_or(17);
+    let (statement_id, line_id) = create_models(client).await?;
+    report.created.push(format!("models {STATEMENT}, {LINE}"));
+    create_rights(client, statement_id, line_id).await?;
+    report.created.push("access rights and record rules".into());
+    create_ui(client, major).await?;
+    report.created.push("views, action and the CRM menu".into());
+    Ok(report)
+}
+
+/// The two models with their fields, and the one2many between them; their `ir.model` ids.
+async fn create_models(client: &OdooClient) -> Result<(i64, i64), OdooError> {
     // The statement with its own fields given, so Odoo adds no x_name of its own (006).
     let fields: Vec<X> = STATEMENT_FIELDS
         .iter()
@@ -101,7 +124,8 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         ]),
     )
     .await?;
-    for (name, label, _, relation) in STATEMENT_FIELDS.iter().filter(|f| f.3.is_some()) {
+    for (name, label, _, relation) in STATEMENT_FIELDS.iter() {
+        let Some(relation) = relation else { continue };
         create_one(
             client,
             "ir.model.fields",
@@ -110,49 +134,13 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
                 ("name", X::from(*name)),
                 ("field_description", X::from(*label)),
                 ("ttype", X::from("many2one")),
-                ("relation", X::from(relation.unwrap_or_default())),
+                ("relation", X::from(*relation)),
                 ("state", X::from("manual")),
             ]),
         )
         .await?;
     }
-    let selection: Vec<X> = kinds()
-        .iter()
-        .enumerate()
-        .map(|(i, (value, name))| {
-            cmd_create(s(&[
-                ("value", X::from(*value)),
-                ("name", X::from(*name)),
-                ("sequence", X::Int(i64::try_from(i).unwrap_or(0))),
-            ]))
-        })
-        .collect();
-    let mut line_fields: Vec<X> = LINE_FIELDS
-        .iter()
-        .map(|(name, label, ttype)| {
-            cmd_create(s(&[
-                ("name", X::from(*name)),
-                ("field_description", X::from(*label)),
-                ("ttype", X::from(*ttype)),
-            ]))
-        })
-        .collect();
-    line_fields.push(cmd_create(s(&[
-        ("name", X::from("x_kind")),
-        ("field_description", X::from("Component")),
-        ("ttype", X::from("selection")),
-        ("selection_ids", X::Array(selection)),
-    ])));
-    let line_id = create_one(
-        client,
-        "ir.model",
-        s(&[
-            ("name", X::from("Commission Statement Line")),
-            ("model", X::from(LINE)),
-            ("field_id", X::Array(line_fields)),
-        ]),
-    )
-    .await?;
+    let line_id = create_line_model(client).await?;
     create_one(
         client,
         "ir.model.fields",
@@ -181,7 +169,56 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         ]),
     )
     .await?;
-    report.created.push(format!("models {STATEMENT}, {LINE}"));
+    Ok((statement_id, line_id))
+}
+
+/// The statement-line model with its own fields (its `x_kind` selection included).
+async fn create_line_model(client: &OdooClient) -> Result<i64, OdooError> {
+    let selection: Vec<X> = kinds()
+        .iter()
+        .zip(0_i64..)
+        .map(|((value, name), i)| {
+            cmd_create(s(&[
+                ("value", X::from(*value)),
+                ("name", X::from(*name)),
+                ("sequence", X::Int(i)),
+            ]))
+        })
+        .collect();
+    let mut line_fields: Vec<X> = LINE_FIELDS
+        .iter()
+        .map(|(name, label, ttype)| {
+            cmd_create(s(&[
+                ("name", X::from(*name)),
+                ("field_description", X::from(*label)),
+                ("ttype", X::from(*ttype)),
+            ]))
+        })
+        .collect();
+    line_fields.push(cmd_create(s(&[
+        ("name", X::from("x_kind")),
+        ("field_description", X::from("Component")),
+        ("ttype", X::from("selection")),
+        ("selection_ids", X::Array(selection)),
+    ])));
+    create_one(
+        client,
+        "ir.model",
+        s(&[
+            ("name", X::from("Commission Statement Line")),
+            ("model", X::from(LINE)),
+            ("field_id", X::Array(line_fields)),
+        ]),
+    )
+    .await
+}
+
+/// Salespeople read their own statements, managers everything.
+async fn create_rights(
+    client: &OdooClient,
+    statement_id: i64,
+    line_id: i64,
+) -> Result<(), OdooError> {
     // Rights: salespeople read, managers everything (018–021); rules OR-ed per group (022/023).
     let salesman = xml_id(client, "sales_team", "group_sale_salesman").await?;
     let manager = xml_id(client, "sales_team", "group_sale_manager").await?;
@@ -236,7 +273,11 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         )
         .await?;
     }
-    report.created.push("access rights and record rules".into());
+    Ok(())
+}
+
+/// List and form views, the action and the menu under CRM.
+async fn create_ui(client: &OdooClient, major: u32) -> Result<(), OdooError> {
     let tag = list_tag(major);
     let views = [
         (STATEMENT, tag, format!("<{tag}><field name='x_period'/><field name='x_user_id'/><field name='x_total'/><field name='x_locked'/></{tag}>")),
@@ -278,6 +319,5 @@ pub async fn setup(client: &OdooClient) -> Result<SetupReport, OdooError> {
         ]),
     )
     .await?;
-    report.created.push("views, action and the CRM menu".into());
-    Ok(report)
+    Ok(())
 }
