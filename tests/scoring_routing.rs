@@ -134,7 +134,10 @@ async fn routing_respects_minimums_capacity_optouts_and_member_domains() {
     }
     assert!(users_assigned > 0);
     for (member, got) in per_member {
-        let (cap, used) = outcome.usage[&member];
+        let scorekeeper::assignment::Usage {
+            capacity: cap,
+            used,
+        } = outcome.usage[&member];
         assert_eq!(used, got);
         assert!(got <= cap, "member {member}: {got} > quota {cap}");
         // The quota is Odoo's, from the counts before this run.

@@ -179,7 +179,7 @@ async fn reference(
             let n = out
                 .routings
                 .values()
-                .filter(|r| r.team.as_ref().is_some_and(|x| x.0 == t.id))
+                .filter(|r| r.team.as_ref().is_some_and(|x| x.id == t.id))
                 .count();
             (
                 t.id,
@@ -238,10 +238,14 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
     }
 
     let scope = scoring.scope.bind(&Env::at(now())).unwrap();
-    // With no overlap, the leads the scoring run wrote (over a second ago) are matched by the
-    // pushed-down domain sets; with the default overlap they were written "during" the pass
-    // and are matched among themselves at the end. Both must route the same.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // With no overlap, the leads the scoring run wrote (over a second ago: the simulator's
+    // clock is moved ahead, no sleep) are matched by the pushed-down domain sets; with the
+    // default overlap they were written "during" the pass and are matched among themselves at
+    // the end. Both must route the same.
+    served
+        .sim
+        .write()
+        .advance_clock(chrono::Duration::milliseconds(1100));
     let mut no_overlap = scoring.clone();
     no_overlap.overlap_secs = 0;
     let base = cfg.assignment.clone().unwrap();
@@ -291,10 +295,10 @@ async fn streamed_routing_equals_the_engine_over_all_candidates() {
                 got.assignments.iter().any(|a| a.user_id.is_some()),
                 "{what}"
             );
-            let used = |o: &assignment::Outcome| -> BTreeMap<i64, (i64, i64)> {
+            let used = |o: &assignment::Outcome| -> BTreeMap<i64, assignment::Usage> {
                 o.usage
                     .iter()
-                    .filter(|(_, u)| u.1 > 0)
+                    .filter(|(_, u)| u.used > 0)
                     .map(|(m, u)| (*m, *u))
                     .collect()
             };

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use super::model::{Candidate, Explain, Input, Member, Team};
-use super::outcome::{Assignment, Outcome, Routing, Salesperson, TeamSkip};
+use super::outcome::{
+    Assignment, ChosenTeam, Outcome, Passed, Routing, Salesperson, TeamSkip, Usage,
+};
 use super::salespeople;
 
 /// The team chosen for a lead, and whether the lead was already in it.
@@ -56,7 +58,10 @@ fn allocate_teams<'a>(input: &'a Input, teams: &[&'a Team], out: &mut Outcome) -
         {
             if explain_all {
                 let mut routing = Routing::new(c.id, c.score, None);
-                routing.skipped_teams = vec![("every team".to_owned(), TeamSkip::TooOld { days })];
+                routing.skipped_teams = vec![Passed {
+                    name: "every team".to_owned(),
+                    why: TeamSkip::TooOld { days },
+                }];
                 out.routings.insert(c.id, routing);
             }
             continue;
@@ -84,11 +89,14 @@ fn choose_team<'a>(
     c: &Candidate,
     teams: &[&'a Team],
     explain_all: bool,
-) -> (Option<TeamChoice<'a>>, Vec<(String, TeamSkip)>) {
+) -> (Option<TeamChoice<'a>>, Vec<Passed<TeamSkip>>) {
     let mut skipped = Vec::new();
     let mut skip = |t: &Team, why: TeamSkip| {
         if explain_all {
-            skipped.push((t.name.clone(), why));
+            skipped.push(Passed {
+                name: t.name.clone(),
+                why,
+            });
         }
     };
     let below = |t: &Team| TeamSkip::BelowMinimum {
@@ -169,7 +177,7 @@ fn collect(
 /// The salesperson `m` as an explanation, with its usage as the run left it.
 pub(super) fn salesperson(m: &Member, out: &Outcome) -> Salesperson {
     // Every member of a team with leads has a usage entry (phase 2 sets them all).
-    let (capacity, used) = out.usage.get(&m.id).copied().unwrap_or((0, 0));
+    let Usage { capacity, used } = out.usage.get(&m.id).copied().unwrap_or_default();
     Salesperson {
         user_id: m.user_id,
         name: m.name.clone(),
@@ -179,7 +187,7 @@ pub(super) fn salesperson(m: &Member, out: &Outcome) -> Salesperson {
 }
 
 /// The chosen team as an explanation: (id, name, why).
-fn team_reason(choice: TeamChoice<'_>) -> (i64, String, String) {
+fn team_reason(choice: TeamChoice<'_>) -> ChosenTeam {
     let t = choice.team;
     let why = if choice.already {
         "already in this team".to_owned()
@@ -189,5 +197,9 @@ fn team_reason(choice: TeamChoice<'_>) -> (i64, String, String) {
             t.min_score
         )
     };
-    (t.id, t.name.clone(), why)
+    ChosenTeam {
+        id: t.id,
+        name: t.name.clone(),
+        why,
+    }
 }

@@ -15,5 +15,7 @@ mod tests;
 
 pub use engine::assign;
 pub use model::{Candidate, Explain, Input, Member, Quota, Rules, Strategy, Team, lead_limit};
-pub use outcome::{Assignment, MemberSkip, Outcome, Routing, Salesperson, TeamSkip};
+pub use outcome::{
+    Assignment, ChosenTeam, MemberSkip, Outcome, Passed, Routing, Salesperson, TeamSkip, Usage,
+};
 pub use quota::odoo_quota;

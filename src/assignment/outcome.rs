@@ -63,18 +63,42 @@ pub struct Salesperson {
 pub struct Routing {
     pub lead: i64,
     pub score: i64,
-    /// The team and why: (id, name, why) (`None`: no team took it).
-    pub team: Option<(i64, String, String)>,
-    /// (team name, why not).
-    pub skipped_teams: Vec<(String, TeamSkip)>,
+    /// The team and why (`None`: no team took it).
+    pub team: Option<ChosenTeam>,
+    /// Teams passed over, each with why.
+    pub skipped_teams: Vec<Passed<TeamSkip>>,
     pub salesperson: Option<Salesperson>,
-    /// (member name, why not).
-    pub skipped_members: Vec<(String, MemberSkip)>,
+    /// Members passed over, each with why.
+    pub skipped_members: Vec<Passed<MemberSkip>>,
+}
+
+/// The team a lead goes to, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChosenTeam {
+    pub id: i64,
+    pub name: String,
+    pub why: String,
+}
+
+/// A team or member passed over for a lead: its name and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Passed<Why> {
+    pub name: String,
+    pub why: Why,
+}
+
+/// A member's room in this run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Leads the member could get in this run.
+    pub capacity: i64,
+    /// Leads the member got in this run.
+    pub used: i64,
 }
 
 impl Routing {
     /// A routing with its team (if any) and nothing else explained yet.
-    pub(crate) fn new(lead: i64, score: i64, team: Option<(i64, String, String)>) -> Routing {
+    pub(crate) fn new(lead: i64, score: i64, team: Option<ChosenTeam>) -> Routing {
         Routing {
             lead,
             score,
@@ -92,8 +116,8 @@ pub struct Outcome {
     /// Leads that get a team and/or a salesperson, ascending by lead id.
     pub assignments: Vec<Assignment>,
     pub routings: BTreeMap<i64, Routing>,
-    /// membership id → (capacity for this run, leads assigned in this run).
-    pub usage: BTreeMap<i64, (i64, i64)>,
+    /// membership id → its capacity and use in this run.
+    pub usage: BTreeMap<i64, Usage>,
 }
 
 impl fmt::Display for TeamSkip {
@@ -131,10 +155,10 @@ impl fmt::Display for MemberSkip {
 impl fmt::Display for Routing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.team {
-            Some((id, name, why)) => writeln!(f, "team {name} (id {id}): {why}")?,
+            Some(ChosenTeam { id, name, why }) => writeln!(f, "team {name} (id {id}): {why}")?,
             None => writeln!(f, "no team: score {}", self.score)?,
         }
-        for (name, why) in &self.skipped_teams {
+        for Passed { name, why } in &self.skipped_teams {
             writeln!(f, "  skipped team {name}: {why}")?;
         }
         match &self.salesperson {
@@ -150,7 +174,7 @@ impl fmt::Display for Routing {
             None if self.team.is_some() => writeln!(f, "no salesperson available")?,
             None => {}
         }
-        for (name, why) in &self.skipped_members {
+        for Passed { name, why } in &self.skipped_members {
             writeln!(f, "  skipped {name}: {why}")?;
         }
         Ok(())

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::engine::{Picked, salesperson};
 use super::model::{Candidate, Explain, Input, Member, Quota, Strategy, Team, lead_limit};
-use super::outcome::{MemberSkip, Outcome};
+use super::outcome::{MemberSkip, Outcome, Passed, Usage};
 
 /// One team's round: its members (by membership id) and its leads (best first).
 struct TeamRound<'a> {
@@ -35,7 +35,7 @@ impl TeamRound<'_> {
 /// Counts one more lead for membership `member` in the run's usage.
 fn count(out: &mut Outcome, member: i64) {
     if let Some(u) = out.usage.get_mut(&member) {
-        u.1 += 1;
+        u.used += 1;
     }
 }
 
@@ -70,7 +70,7 @@ pub(super) fn assign_members<'a>(
         };
         for m in &round.members {
             let capacity = if m.usable() { round.capacity(m) } else { 0 };
-            out.usage.insert(m.id, (capacity, 0));
+            out.usage.insert(m.id, Usage { capacity, used: 0 });
         }
         match (input.strategy, input.rules.quota) {
             (Strategy::Odoo, Quota::Daily) => daily_round_robin(&round, &mut picked, out),
@@ -188,7 +188,7 @@ fn monthly_draw<'a>(round: &TeamRound<'a>, picked: &mut Picked<'a>, out: &mut Ou
         let best = (0..members.len())
             .filter(|&i| weight[i] > 0)
             .min_by_key(|&i| {
-                let used = out.usage.get(&members[i].id).map_or(0, |u| u.1);
+                let used = out.usage.get(&members[i].id).map_or(0, |u| u.used);
                 (-weight[i], members[i].month_count + used, members[i].id)
             });
         let Some(i) = best else { break };
@@ -215,7 +215,7 @@ fn round_robin<'a>(round: &TeamRound<'a>, picked: &mut Picked<'a>, out: &mut Out
         for step in 0..members.len() {
             let i = (cursor + step) % members.len();
             let m = members[i];
-            let has_room = out.usage.get(&m.id).is_some_and(|&(cap, used)| used < cap);
+            let has_room = out.usage.get(&m.id).is_some_and(|u| u.used < u.capacity);
             if round.eligible(m, c) && has_room {
                 picked.insert(c.id, m);
                 count(out, m.id);
@@ -231,11 +231,14 @@ fn explain_members(round: &TeamRound<'_>, picked: &Picked<'_>, out: &mut Outcome
     for c in &round.leads {
         let chosen = picked.get(&c.id).copied();
         let salesperson = chosen.map(|m| salesperson(m, out));
-        let skipped: Vec<(String, MemberSkip)> = round
+        let skipped: Vec<Passed<MemberSkip>> = round
             .members
             .iter()
             .filter(|m| chosen.is_none_or(|p| p.id != m.id))
-            .map(|m| (m.name.clone(), member_skip(m, c, out)))
+            .map(|m| Passed {
+                name: m.name.clone(),
+                why: member_skip(m, c, out),
+            })
             .collect();
         let Some(routing) = out.routings.get_mut(&c.id) else {
             continue;
@@ -250,7 +253,7 @@ fn explain_members(round: &TeamRound<'_>, picked: &Picked<'_>, out: &mut Outcome
 /// Why member `m` did not get lead `c`.
 fn member_skip(m: &Member, c: &Candidate, out: &Outcome) -> MemberSkip {
     // Every member of the team got a usage entry before the leads were handed out.
-    let (capacity, used) = out.usage.get(&m.id).copied().unwrap_or((0, 0));
+    let Usage { capacity, used } = out.usage.get(&m.id).copied().unwrap_or_default();
     if m.optout {
         MemberSkip::OptedOut
     } else if m.max <= 0 {

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::engine::assign;
-use super::outcome::{Outcome, TeamSkip};
+use super::outcome::{Outcome, Passed, TeamSkip, Usage};
 use super::quota::odoo_quota;
 use crate::assignment::model::{Candidate, Explain, Input, Member, Strategy, Team};
 
@@ -71,9 +71,18 @@ fn team_by_order_minimum_and_domain() {
     assert_eq!(
         r.skipped_teams,
         vec![
-            ("T2".into(), TeamSkip::BelowMinimum { score: 40, min: 50 }),
-            ("T1".into(), TeamSkip::BelowMinimum { score: 40, min: 80 }),
-            ("T3".into(), TeamSkip::DomainMismatch),
+            Passed {
+                name: "T2".into(),
+                why: TeamSkip::BelowMinimum { score: 40, min: 50 },
+            },
+            Passed {
+                name: "T1".into(),
+                why: TeamSkip::BelowMinimum { score: 40, min: 80 },
+            },
+            Passed {
+                name: "T3".into(),
+                why: TeamSkip::DomainMismatch,
+            },
         ]
     );
     assert!(
@@ -100,9 +109,27 @@ fn odoo_strategy_respects_quota_order_and_skips() {
         ..Input::default()
     };
     let out = assign(&input);
-    assert_eq!(out.usage[&1], (5, 5));
-    assert_eq!(out.usage[&2], (2, 2));
-    assert_eq!(out.usage[&3], (0, 0));
+    assert_eq!(
+        out.usage[&1],
+        Usage {
+            capacity: 5,
+            used: 5
+        }
+    );
+    assert_eq!(
+        out.usage[&2],
+        Usage {
+            capacity: 2,
+            used: 2
+        }
+    );
+    assert_eq!(
+        out.usage[&3],
+        Usage {
+            capacity: 0,
+            used: 0
+        }
+    );
     let users: Vec<Option<i64>> = out.assignments.iter().map(|a| a.user_id).collect();
     assert_eq!(users.iter().filter(|u| **u == Some(101)).count(), 5);
     assert_eq!(users.iter().filter(|u| **u == Some(102)).count(), 2);
@@ -160,7 +187,13 @@ fn round_robin_rotates_and_respects_member_domains_and_owners() {
             (5, Some(101))
         ]
     );
-    assert_eq!(out.usage[&2], (2, 2));
+    assert_eq!(
+        out.usage[&2],
+        Usage {
+            capacity: 2,
+            used: 2
+        }
+    );
 }
 
 proptest! {
@@ -221,7 +254,7 @@ proptest! {
                 Strategy::RoundRobin => (m.max - m.month_count).max(0),
             };
             prop_assert!(got <= cap, "member {} over capacity: {} > {}", m.id, got, cap);
-            prop_assert_eq!(out.usage.get(&m.id).map_or(0, |u| u.1), got);
+            prop_assert_eq!(out.usage.get(&m.id).map_or(0, |u| u.used), got);
         }
     }
 }
@@ -323,13 +356,28 @@ mod odoo19 {
                 (9, None),
             ]
         );
-        assert_eq!(out.usage[&3], (3, 3));
+        assert_eq!(
+            out.usage[&3],
+            Usage {
+                capacity: 3,
+                used: 3
+            }
+        );
         assert_eq!(
             out.usage[&4],
-            (0, 0),
+            Usage {
+                capacity: 0,
+                used: 0
+            },
             "3 leads in the last 24 h use its daily 3"
         );
-        assert_eq!(out.usage[&2], (1, 1));
+        assert_eq!(
+            out.usage[&2],
+            Usage {
+                capacity: 1,
+                used: 1
+            }
+        );
         assert_eq!(out.routings[&2].team, None);
         assert_eq!(
             out.routings[&5].to_string(),

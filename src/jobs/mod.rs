@@ -59,3 +59,33 @@ pub fn registry(config: &Config) -> Result<Vec<ScheduledJob>, JobError> {
     }
     Ok(jobs)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::load_str;
+
+    const HEAD: &str = "[odoo]\nurl = \"http://127.0.0.1:8069\"\ndatabase = \"db\"\nlogin = \"bot\"\npassword_env = \"PW\"\n";
+    const PLAN: &str =
+        "[[pay.plans]]\nkey = \"a\"\nname = \"A\"\nusers = [\"a\"]\nbasic = \"1%\"\n";
+
+    fn registry_of(pay: &str) -> Vec<super::ScheduledJob> {
+        let text = format!("{HEAD}{pay}");
+        let config = load_str(Path::new("conf/pay.toml"), &text, &|n| {
+            (n == "PW").then(|| "x".into())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        super::registry(&config).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn pay_is_scheduled_nightly_unless_told_otherwise() {
+        let jobs = registry_of(&format!("[pay]\n{PLAN}"));
+        let names: Vec<&str> = jobs.iter().map(|j| j.job.name()).collect();
+        assert_eq!(names, ["pay"]);
+        assert_eq!(jobs[0].schedule.expr(), "0 2 * * *");
+        let jobs = registry_of(&format!("[pay]\nschedule = \"30 1 * * *\"\n{PLAN}"));
+        assert_eq!(jobs[0].schedule.expr(), "30 1 * * *");
+    }
+}

@@ -94,6 +94,13 @@ impl Store {
         self.clock = std::sync::Arc::new(clock);
     }
 
+    /// Moves the clock `by` ahead, keeping its pace (tests that need time to pass between two
+    /// writes, without sleeping).
+    pub fn advance_clock(&mut self, by: chrono::Duration) {
+        let clock = self.clock.clone();
+        self.clock = std::sync::Arc::new(move || clock() + by);
+    }
+
     /// The server's time now, UTC, by its clock.
     pub fn clock_now(&self) -> chrono::NaiveDateTime {
         (self.clock)()
@@ -101,12 +108,12 @@ impl Store {
 
     /// "YYYY-MM-DD HH:MM:SS", UTC.
     pub(crate) fn now(&self) -> String {
-        (self.clock)().format("%Y-%m-%d %H:%M:%S").to_string()
+        crate::record::datetime::format_datetime((self.clock)())
     }
 
     /// "YYYY-MM-DD", UTC (Odoo's server runs in UTC).
     pub(crate) fn today(&self) -> String {
-        (self.clock)().format("%Y-%m-%d").to_string()
+        crate::record::datetime::format_date((self.clock)().date())
     }
 
     pub(crate) fn table(&self, model: &str) -> Option<&Table> {

@@ -169,7 +169,7 @@ fn routing_plan(outcome: &Outcome, cands: &BTreeMap<i64, Lead>, teams: &[Team]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assignment::{Member, Rules, Strategy};
+    use crate::assignment::{Member, Rules, Strategy, Usage};
     use crate::jobs::scoring::report::LeadRow;
     use crate::plan::Values;
     use crate::record::IdSet;
@@ -307,9 +307,28 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(outcome.usage[&11], (1, 1));
-        assert_eq!(outcome.usage[&21], (2, 2));
-        assert_eq!(outcome.usage[&12], (0, 0), "opted out");
+        assert_eq!(
+            outcome.usage[&11],
+            Usage {
+                capacity: 1,
+                used: 1
+            }
+        );
+        assert_eq!(
+            outcome.usage[&21],
+            Usage {
+                capacity: 2,
+                used: 2
+            }
+        );
+        assert_eq!(
+            outcome.usage[&12],
+            Usage {
+                capacity: 0,
+                used: 0
+            },
+            "opted out"
+        );
     }
 
     #[test]
