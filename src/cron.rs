@@ -83,12 +83,9 @@ impl Schedule {
     }
 
     /// The line as written (trimmed).
-    pub fn expr(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn expr(&self) -> &str {
         &self.expr
-    }
-
-    pub fn time_zone(&self) -> Tz {
-        self.tz
     }
 
     /// The first firing strictly after `t`, or `None` if the line never fires again (e.g.

@@ -88,7 +88,7 @@ fn known_list(known: &[String]) -> String {
 
 impl JobError {
     /// 1 run failed, 2 configuration, 3 Odoo unreachable or authentication failed.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => 2,
             JobError::Odoo(e) if e.is_unreachable_or_auth() => 3,
@@ -98,7 +98,7 @@ impl JobError {
     }
 
     /// A stable label for metrics (`outcome` of a failed run).
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             JobError::Config(_) | JobError::Schedule(_) | JobError::UnknownJob { .. } => "config",
             JobError::Odoo(e) if e.is_unreachable_or_auth() => "unreachable",

@@ -231,10 +231,6 @@ impl MemoryOdoo {
         self.lock().delayed.clear();
     }
 
-    pub fn clear_faults(&self) {
-        self.lock().faults.clear();
-    }
-
     /// Counts the call and decides its fate.
     fn begin(&self, method: Method, what: &str) -> Step {
         let mut inner = self.lock();

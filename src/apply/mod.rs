@@ -80,7 +80,7 @@ pub struct ApplyOptions {
 
 /// The default of `[odoo] request_deadline_secs`: Odoo's `limit_time_real` (120 s) plus
 /// generous room for time queued in front of the workers.
-pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(900);
+pub(crate) const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(900);
 
 impl Default for ApplyOptions {
     fn default() -> Self {

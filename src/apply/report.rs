@@ -30,10 +30,6 @@ impl CallStats {
         }
     }
 
-    pub fn total(&self) -> u64 {
-        self.write + self.create + self.read + self.find
-    }
-
     pub(super) fn add(&mut self, other: &CallStats) {
         self.write += other.write;
         self.create += other.create;
@@ -248,7 +244,7 @@ impl ApplyReport {
 
     /// Adds a later run of the same job (a job applied in steps) to this report: counts and
     /// lists add up, the status is the later run's when it did not succeed.
-    pub fn absorb(&mut self, later: ApplyReport) {
+    pub(crate) fn absorb(&mut self, later: ApplyReport) {
         if !later.is_success() {
             self.status = later.status;
         }

@@ -177,7 +177,7 @@ async fn plan_reversals<W: OdooWriter>(
 }
 
 /// Fields restored together or not at all, per model.
-pub struct Unit {
+pub(crate) struct Unit {
     pub model: &'static str,
     pub fields: &'static [&'static str],
     /// How reports name the unit ("team and salesperson are restored together").
@@ -185,7 +185,7 @@ pub struct Unit {
 }
 
 /// The units undo knows: data, not code paths.
-pub const UNITS: &[Unit] = &[Unit {
+pub(crate) const UNITS: &[Unit] = &[Unit {
     model: "crm.lead",
     fields: &["team_id", "user_id"],
     label: "team and salesperson",

@@ -30,12 +30,12 @@ pub enum WriteError {
 
 impl WriteError {
     /// Whether the same call may succeed later (whatever this one did).
-    pub fn is_transient(&self) -> bool {
+    pub(crate) fn is_transient(&self) -> bool {
         matches!(self, WriteError::Transient(_) | WriteError::Unknown(_))
     }
 
     /// Whether the call may have taken effect, or may still take effect.
-    pub fn outcome_unknown(&self) -> bool {
+    pub(crate) fn outcome_unknown(&self) -> bool {
         matches!(self, WriteError::Unknown(_))
     }
 }

@@ -12,7 +12,7 @@ use crate::xmlrpc::{Struct, Value};
 
 /// One right a configured job needs.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct AccessNeed {
+pub struct AccessNeed {
     pub model: String,
     /// `read`, `write` or `create`.
     pub operation: &'static str,
@@ -21,7 +21,7 @@ pub(crate) struct AccessNeed {
 }
 
 /// Every right the configured jobs use when they run (not `setup`'s).
-pub(crate) fn access_needs(cfg: &Config) -> Vec<AccessNeed> {
+pub fn access_needs(cfg: &Config) -> Vec<AccessNeed> {
     let mut needs = BTreeSet::new();
     let mut need = |model: &str, ops: &[&'static str], by: &'static str| {
         for op in ops {

@@ -13,7 +13,7 @@ mod records;
 
 use std::collections::{BTreeSet, HashSet};
 
-pub(crate) use access::access_needs;
+pub use access::access_needs;
 pub use duplicates::{Duplicate, duplicates};
 pub use fields::verify_fields;
 

@@ -56,7 +56,7 @@ impl fmt::Display for JobName {
 
 /// What the command does with the job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// `plan`: what a run would write.
     Plan,
     /// `run --dry-run`: the same, said as a run.

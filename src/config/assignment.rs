@@ -25,7 +25,7 @@ impl RecordRef {
         }
     }
 
-    pub fn matches(&self, id: i64, name: &str) -> bool {
+    pub(crate) fn matches(&self, id: i64, name: &str) -> bool {
         match self {
             RecordRef::Id(i) => *i == id,
             RecordRef::Name(n) => n == name,

@@ -14,7 +14,7 @@ use crate::domain::Domain;
 /// Looks up an environment variable; injected so tests can supply their own.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     map: SourceMap<'a>,
     base_dir: PathBuf,
     env: EnvLookup<'a>,
@@ -26,7 +26,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a Path, text: &'a str, env: EnvLookup<'a>) -> Self {
+    pub(crate) fn new(file: &'a Path, text: &'a str, env: EnvLookup<'a>) -> Self {
         let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Self {
             map: SourceMap::new(file, text),
@@ -40,12 +40,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn map(&self) -> &SourceMap<'a> {
+    pub(crate) fn map(&self) -> &SourceMap<'a> {
         &self.map
     }
 
     /// Records a mistake at `span` under `key`.
-    pub fn error(
+    pub(crate) fn error(
         &mut self,
         span: Range<usize>,
         key: impl Into<String>,
@@ -60,7 +60,7 @@ impl<'a> Ctx<'a> {
     /// `check` to verify.
     // Used by the sections that name fields (scoring, assignment, gamification), landing next.
     #[allow(dead_code)]
-    pub fn names_field(
+    pub(crate) fn names_field(
         &mut self,
         model: impl Into<String>,
         path: impl Into<String>,
@@ -80,12 +80,12 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    pub fn take_field_refs(&mut self) -> Vec<FieldRef> {
+    pub(crate) fn take_field_refs(&mut self) -> Vec<FieldRef> {
         std::mem::take(&mut self.field_refs)
     }
 
     /// Where `span` is, as a [`Location`].
-    pub fn locate(&self, span: Range<usize>) -> Location {
+    pub(crate) fn locate(&self, span: Range<usize>) -> Location {
         let (line, column) = self.map.line_col(span.start);
         Location {
             file: self.map.file().to_path_buf(),
@@ -97,7 +97,7 @@ impl<'a> Ctx<'a> {
     /// Records a parsed domain on `model` written at `span` under `key`: refuses operators
     /// Odoo does not know at once, and keeps it (and the fields it reads) for `check` to
     /// verify against the server's field types. False when it was refused.
-    pub fn names_domain(
+    pub(crate) fn names_domain(
         &mut self,
         model: &str,
         domain: &Domain,
@@ -132,7 +132,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Records that the config names a record of `model` (by name or id) that must exist.
-    pub fn names_record(
+    pub(crate) fn names_record(
         &mut self,
         model: &str,
         record: RecordRef,
@@ -152,7 +152,7 @@ impl<'a> Ctx<'a> {
 
     /// Records that the config names the Odoo model `model` (a challenge line's or point
     /// rule's `model`), for `check` to report a missing one at this key.
-    pub fn names_model(&mut self, model: &str, key: impl Into<String>, span: Range<usize>) {
+    pub(crate) fn names_model(&mut self, model: &str, key: impl Into<String>, span: Range<usize>) {
         let at = self.locate(span);
         self.model_refs.push(FieldRef {
             model: model.to_owned(),
@@ -162,25 +162,25 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    pub fn take_model_refs(&mut self) -> Vec<FieldRef> {
+    pub(crate) fn take_model_refs(&mut self) -> Vec<FieldRef> {
         std::mem::take(&mut self.model_refs)
     }
 
-    pub fn take_domain_refs(&mut self) -> Vec<DomainRef> {
+    pub(crate) fn take_domain_refs(&mut self) -> Vec<DomainRef> {
         std::mem::take(&mut self.domain_refs)
     }
 
-    pub fn take_record_refs(&mut self) -> Vec<RecordRefAt> {
+    pub(crate) fn take_record_refs(&mut self) -> Vec<RecordRefAt> {
         std::mem::take(&mut self.record_refs)
     }
 
-    pub fn env(&self, name: &str) -> Option<String> {
+    pub(crate) fn env(&self, name: &str) -> Option<String> {
         (self.env)(name)
     }
 
     /// Relative paths in a config file mean "next to the config file", so the same file works
     /// from cron, systemd or a shell in any directory.
-    pub fn resolve_path(&self, written: &str) -> PathBuf {
+    pub(crate) fn resolve_path(&self, written: &str) -> PathBuf {
         let p = Path::new(written);
         if p.is_absolute() {
             p.to_path_buf()
@@ -189,11 +189,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.diags.is_empty()
     }
 
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.diags
     }
 }

@@ -18,14 +18,14 @@ const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 60;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDaemon {
+pub(crate) struct RawDaemon {
     pub time_zone: Option<Spanned<String>>,
     pub shutdown_grace_secs: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawHttp {
+pub(crate) struct RawHttp {
     pub enabled: Option<Spanned<bool>>,
     pub listen: Option<Spanned<String>>,
     pub token_env: Option<Spanned<String>>,

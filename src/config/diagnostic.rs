@@ -72,15 +72,15 @@ pub struct SourceMap<'a> {
 }
 
 impl<'a> SourceMap<'a> {
-    pub fn new(file: &'a Path, text: &'a str) -> Self {
+    pub(crate) fn new(file: &'a Path, text: &'a str) -> Self {
         Self { file, text }
     }
 
-    pub fn file(&self) -> &'a Path {
+    pub(crate) fn file(&self) -> &'a Path {
         self.file
     }
 
-    pub fn text(&self) -> &'a str {
+    pub(crate) fn text(&self) -> &'a str {
         self.text
     }
 
@@ -98,7 +98,7 @@ impl<'a> SourceMap<'a> {
         (line, column)
     }
 
-    pub fn diagnostic(
+    pub(crate) fn diagnostic(
         &self,
         span: Range<usize>,
         key: impl Into<String>,
@@ -119,7 +119,7 @@ impl<'a> SourceMap<'a> {
 
 /// The candidate closest to `word` if it is a plausible typo (small edit distance relative to
 /// the word's length), for "did you mean ...?" hints.
-pub(crate) fn did_you_mean<'c>(
+pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {

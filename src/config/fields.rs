@@ -32,7 +32,7 @@ pub struct RecordRefAt {
 
 impl Location {
     /// A diagnostic at this location.
-    pub fn diagnostic(
+    pub(crate) fn diagnostic(
         &self,
         key: impl Into<String>,
         message: impl Into<String>,

@@ -6,7 +6,7 @@ use toml::de::{DeTable, DeValue};
 
 /// The deepest key path whose key or value span contains `offset`; empty if none does (or the
 /// document does not parse, in which case the parse error itself is the diagnostic).
-pub fn key_path_at(text: &str, offset: usize) -> String {
+pub(crate) fn key_path_at(text: &str, offset: usize) -> String {
     let Ok(root) = DeTable::parse(text) else {
         return String::new();
     };
@@ -17,7 +17,7 @@ pub fn key_path_at(text: &str, offset: usize) -> String {
 }
 
 /// Renders a path of segments the way diagnostics show it.
-pub fn render(path: &[Segment]) -> String {
+pub(crate) fn render(path: &[Segment]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -34,7 +34,7 @@ pub fn render(path: &[Segment]) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Segment {
+pub(crate) enum Segment {
     Key(String),
     Index(usize),
 }

@@ -29,17 +29,18 @@ use std::path::{Path, PathBuf};
 pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
 pub use context::EnvLookup;
 pub use daemon::{DaemonConfig, HttpConfig};
-pub(crate) use diagnostic::did_you_mean;
+pub use diagnostic::did_you_mean;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, RecordRefAt};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
-pub use odoo::{OdooConfig, PasswordSource};
-pub use pay::INCIDENTAL_MODEL;
+pub(crate) use odoo::OdooConfig;
+#[cfg(test)]
+pub(crate) use odoo::PasswordSource;
 pub(crate) use scoring::LEAD_MODEL;
-pub use scoring::ScoringConfig;
-pub use state::StateConfig;
+pub(crate) use scoring::ScoringConfig;
+pub(crate) use state::StateConfig;
 
 use context::Ctx;
 use raw::RawConfig;

@@ -21,11 +21,11 @@ use crate::pay::coefficient::{CoefficientSpec, KpiSpec};
 use crate::pay::{PayConfig, PlanSpec};
 use coefficients::{coefficient, kpi};
 use plans::{overlap, plan};
-pub use raw::RawPay;
+pub(crate) use raw::RawPay;
 
 /// The incidental model when a plan names none (created by the admin; `setup` does not
 /// provision it yet).
-pub const INCIDENTAL_MODEL: &str = "x_sk_incidental";
+pub(crate) const INCIDENTAL_MODEL: &str = "x_sk_incidental";
 
 pub(super) fn validate(
     raw: Option<Spanned<RawPay>>,

@@ -6,7 +6,7 @@ use toml::Spanned;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(crate) struct RawConfig {
     pub odoo: Spanned<RawOdoo>,
     pub state: Option<Spanned<RawState>>,
     pub gamification: Option<Spanned<RawGamification>>,
@@ -19,7 +19,7 @@ pub struct RawConfig {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawOdoo {
+pub(crate) struct RawOdoo {
     pub url: Spanned<String>,
     pub database: Spanned<String>,
     pub login: Spanned<String>,
@@ -34,7 +34,7 @@ pub struct RawOdoo {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRetries {
+pub(crate) struct RawRetries {
     pub max_attempts: Option<Spanned<u32>>,
     pub base_delay_ms: Option<Spanned<u64>>,
     pub max_delay_ms: Option<Spanned<u64>>,
@@ -42,13 +42,13 @@ pub struct RawRetries {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawState {
+pub(crate) struct RawState {
     pub path: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawGamification {
+pub(crate) struct RawGamification {
     pub schedule: Option<Spanned<String>>,
     pub odoo_challenges: Option<Spanned<bool>>,
     pub batch_missing_as_zero: Option<Spanned<bool>>,
@@ -60,7 +60,7 @@ pub struct RawGamification {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawScoring {
+pub(crate) struct RawScoring {
     pub schedule: Option<Spanned<String>>,
     pub full_pass_hours: Option<Spanned<u64>>,
     pub score_field: Spanned<String>,
@@ -78,7 +78,7 @@ pub struct RawScoring {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawChallenge {
+pub(crate) struct RawChallenge {
     pub name: Spanned<String>,
     pub period: Option<Spanned<String>>,
     pub users: Option<Vec<Spanned<String>>>,
@@ -90,7 +90,7 @@ pub struct RawChallenge {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawChallengeLine {
+pub(crate) struct RawChallengeLine {
     pub name: Spanned<String>,
     pub model: Spanned<String>,
     pub count: Option<Spanned<bool>>,
@@ -105,7 +105,7 @@ pub struct RawChallengeLine {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPointRule {
+pub(crate) struct RawPointRule {
     pub key: Spanned<String>,
     pub name: Spanned<String>,
     pub model: Spanned<String>,
@@ -119,7 +119,7 @@ pub struct RawPointRule {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRule {
+pub(crate) struct RawRule {
     pub name: Spanned<String>,
     pub domain: Spanned<String>,
     pub points: Spanned<i64>,
@@ -129,14 +129,14 @@ pub struct RawRule {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDecay {
+pub(crate) struct RawDecay {
     pub field: Spanned<String>,
     pub half_life_days: Spanned<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCap {
+pub(crate) struct RawCap {
     pub name: Spanned<String>,
     pub min: Option<Spanned<i64>>,
     pub max: Option<Spanned<i64>>,
@@ -144,7 +144,7 @@ pub struct RawCap {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawBand {
+pub(crate) struct RawBand {
     pub name: Spanned<String>,
     pub min_score: Spanned<i64>,
     pub priority: Option<Spanned<String>>,
@@ -154,14 +154,14 @@ pub struct RawBand {
 /// A record named by id or by name.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum RawRef {
+pub(crate) enum RawRef {
     Id(i64),
     Name(String),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAssignment {
+pub(crate) struct RawAssignment {
     pub strategy: Option<Spanned<String>>,
     pub work_days: Option<Spanned<f64>>,
     pub reassign_stale_days: Option<Spanned<u64>>,
@@ -173,7 +173,7 @@ pub struct RawAssignment {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTeam {
+pub(crate) struct RawTeam {
     pub team: Spanned<RawRef>,
     pub min_score: Option<Spanned<i64>>,
     pub domain: Option<Spanned<String>>,
@@ -182,7 +182,7 @@ pub struct RawTeam {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawMember {
+pub(crate) struct RawMember {
     pub user: Spanned<RawRef>,
     pub team: Option<Spanned<RawRef>>,
     pub max: Option<Spanned<i64>>,

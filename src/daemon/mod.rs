@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use run_command::cancel_on_signals;
+pub use run_command::cancel_on_signals;
 pub use run_command::{RunCommandError, run_command};
 pub use signals::Control;
 pub(crate) use signals::signal_controls;

@@ -87,7 +87,7 @@ pub async fn run_command(
 }
 
 /// Cancels `token` on SIGTERM or SIGINT; the returned guard stops listening when dropped.
-pub(crate) fn cancel_on_signals(token: CancellationToken) -> Option<tokio_util::sync::DropGuard> {
+pub fn cancel_on_signals(token: CancellationToken) -> Option<tokio_util::sync::DropGuard> {
     let mut term = signal(SignalKind::terminate()).ok()?;
     let mut int = signal(SignalKind::interrupt()).ok()?;
     let stop = CancellationToken::new();

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, Datelike, NaiveDate};
 
-pub const MINUTE: i64 = 60;
-pub const HOUR: i64 = 3_600;
-pub const DAY: i64 = 86_400;
+pub(crate) const MINUTE: i64 = 60;
+pub(crate) const HOUR: i64 = 3_600;
+pub(crate) const DAY: i64 = 86_400;
 
 /// Epoch seconds of 00:00:00 UTC on `date`.
-pub fn midnight(date: NaiveDate) -> i64 {
+pub(crate) fn midnight(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
         .map(|dt| dt.and_utc().timestamp())
         .unwrap_or(0)
@@ -50,7 +50,7 @@ fn push_date(out: &mut String, days: i64) {
 }
 
 /// Odoo's datetime wire form, UTC.
-pub fn datetime(secs: i64) -> String {
+pub(crate) fn datetime(secs: i64) -> String {
     let mut out = String::with_capacity(19);
     push_date(&mut out, secs.div_euclid(DAY));
     let rem = secs.rem_euclid(DAY);
@@ -64,12 +64,12 @@ pub fn datetime(secs: i64) -> String {
 }
 
 /// Odoo's date wire form.
-pub fn date(d: NaiveDate) -> String {
+pub(crate) fn date(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// The UTC calendar date of an instant.
-pub fn date_of(secs: i64) -> NaiveDate {
+pub(crate) fn date_of(secs: i64) -> NaiveDate {
     DateTime::from_timestamp(secs, 0)
         .map(|dt| dt.date_naive())
         .unwrap_or_default()
@@ -77,12 +77,12 @@ pub fn date_of(secs: i64) -> NaiveDate {
 
 /// `abs((later - earlier).days)` as Odoo computes `day_open` / `day_close`: Python's
 /// `timedelta.days` floors toward minus infinity *before* the absolute value is taken.
-pub fn odoo_days_between(earlier: i64, later: i64) -> f64 {
+pub(crate) fn odoo_days_between(earlier: i64, later: i64) -> f64 {
     (later - earlier).div_euclid(DAY).abs() as f64
 }
 
 /// First day of the month of `d`.
-pub fn month_start(d: NaiveDate) -> NaiveDate {
+pub(crate) fn month_start(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 
 /// Picks an item with probability proportional to its weight. The tables are constants, never
 /// empty; an all-zero table yields its first item.
-pub fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
+pub(crate) fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
     let mut x = if total == 0 {
         0
@@ -23,7 +23,7 @@ pub fn weighted<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
 }
 
 /// Index of an element drawn with probability proportional to `weights` (`None` when empty).
-pub fn weighted_index(rng: &mut StdRng, weights: &[u32]) -> Option<usize> {
+pub(crate) fn weighted_index(rng: &mut StdRng, weights: &[u32]) -> Option<usize> {
     let total: u32 = weights.iter().sum();
     if total == 0 {
         return (!weights.is_empty()).then_some(0);
@@ -39,12 +39,12 @@ pub fn weighted_index(rng: &mut StdRng, weights: &[u32]) -> Option<usize> {
 }
 
 /// A value between `lo` and `hi` whose logarithm is uniform: many small deals, a few big ones.
-pub fn log_uniform(rng: &mut StdRng, lo: f64, hi: f64) -> f64 {
+pub(crate) fn log_uniform(rng: &mut StdRng, lo: f64, hi: f64) -> f64 {
     let (a, b) = (lo.ln(), hi.ln());
     (a + (b - a) * rng.random::<f64>()).exp()
 }
 
-pub fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
+pub(crate) fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
     if items.is_empty() {
         None
     } else {

@@ -43,11 +43,10 @@ use thiserror::Error;
 
 use crate::record::RecordStore;
 
-pub use names::Locale;
 pub use staff::Role;
 
 /// The largest lead count `generate` accepts.
-pub const MAX_LEADS: usize = 1_000_000;
+pub(crate) const MAX_LEADS: usize = 1_000_000;
 
 const DEFAULT_TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 22) {
     Some(d) => d,

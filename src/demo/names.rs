@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 
 /// The cultural origin of a generated person or company.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Locale {
+pub(crate) enum Locale {
     Vietnamese,
     Chinese,
     Russian,
@@ -16,7 +16,7 @@ pub enum Locale {
 }
 
 /// Share of each locale among generated leads and customers, in per mille.
-pub const LOCALE_WEIGHTS: [(Locale, u32); 5] = [
+pub(crate) const LOCALE_WEIGHTS: [(Locale, u32); 5] = [
     (Locale::Vietnamese, 300),
     (Locale::Chinese, 250),
     (Locale::Russian, 150),
@@ -273,13 +273,13 @@ const FR_GIVEN_FEMALE: &[Part] = &[
 
 /// A generated person: display name (native script) and the ASCII local part of an e-mail.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Person {
+pub(crate) struct Person {
     pub name: String,
     pub email_local: String,
 }
 
 /// Joins string parts with one allocation of the exact size (names are built millions of times).
-pub fn concat(parts: &[&str]) -> String {
+pub(crate) fn concat(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         out.push_str(p);
@@ -293,7 +293,7 @@ fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
 }
 
 /// Draws a person of the given locale, with the name order that locale uses.
-pub fn person(rng: &mut StdRng, locale: Locale) -> Person {
+pub(crate) fn person(rng: &mut StdRng, locale: Locale) -> Person {
     let female = rng.random_bool(0.5);
     match locale {
         Locale::Vietnamese => {
@@ -445,12 +445,12 @@ const FR_COMPANY_FORM: &[Form] = &[("", " SARL"), ("", " SA"), ("", "")];
 
 /// A generated company: display name and web domain (without country suffix).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Company {
+pub(crate) struct Company {
     pub name: String,
     pub slug: &'static str,
 }
 
-pub fn company(rng: &mut StdRng, locale: Locale) -> Company {
+pub(crate) fn company(rng: &mut StdRng, locale: Locale) -> Company {
     let (cores, forms) = match locale {
         Locale::Vietnamese => (VI_COMPANY_CORE, VI_COMPANY_FORM),
         Locale::Chinese => (ZH_COMPANY_CORE, ZH_COMPANY_FORM),
@@ -467,7 +467,7 @@ pub fn company(rng: &mut StdRng, locale: Locale) -> Company {
 }
 
 /// Countries a locale's leads come from, with weights; codes are looked up in `res.country`.
-pub fn countries(locale: Locale) -> &'static [(&'static str, u32)] {
+pub(crate) fn countries(locale: Locale) -> &'static [(&'static str, u32)] {
     match locale {
         Locale::Vietnamese => &[("VN", 100)],
         Locale::Chinese => &[("CN", 80), ("SG", 20)],
@@ -478,9 +478,9 @@ pub fn countries(locale: Locale) -> &'static [(&'static str, u32)] {
 }
 
 /// Every country code the generator may use (the reference lookup checks all of them).
-pub const COUNTRY_CODES: [&str; 8] = ["VN", "CN", "SG", "RU", "US", "GB", "AU", "FR"];
+pub(crate) const COUNTRY_CODES: [&str; 8] = ["VN", "CN", "SG", "RU", "US", "GB", "AU", "FR"];
 
-pub fn cities(country: &str) -> &'static [&'static str] {
+pub(crate) fn cities(country: &str) -> &'static [&'static str] {
     match country {
         "VN" => &[
             "Hà Nội",
@@ -507,7 +507,7 @@ pub fn cities(country: &str) -> &'static [&'static str] {
 }
 
 /// Top-level domain of a company web site in that country.
-pub fn tld(country: &str) -> &'static str {
+pub(crate) fn tld(country: &str) -> &'static str {
     match country {
         "VN" => "com.vn",
         "CN" => "com.cn",
@@ -521,7 +521,7 @@ pub fn tld(country: &str) -> &'static str {
 }
 
 /// Free-mail providers people of a locale use instead of a company address.
-pub fn free_mail(locale: Locale) -> &'static [&'static str] {
+pub(crate) fn free_mail(locale: Locale) -> &'static [&'static str] {
     match locale {
         Locale::Vietnamese => &["gmail.com", "yahoo.com.vn"],
         Locale::Chinese => &["qq.com", "163.com"],
@@ -532,7 +532,7 @@ pub fn free_mail(locale: Locale) -> &'static [&'static str] {
 }
 
 /// A plausible phone number in the country's usual international format.
-pub fn phone(rng: &mut StdRng, country: &str) -> String {
+pub(crate) fn phone(rng: &mut StdRng, country: &str) -> String {
     let pattern = match country {
         "VN" => "+84 9# ### ####",
         "CN" => "+86 13# #### ####",
@@ -556,7 +556,7 @@ pub fn phone(rng: &mut StdRng, country: &str) -> String {
 }
 
 /// What a lead asks for, in English and in the customer's language.
-pub fn interests(locale: Locale) -> &'static [&'static str] {
+pub(crate) fn interests(locale: Locale) -> &'static [&'static str] {
     match locale {
         Locale::Vietnamese => &[
             "Báo giá nội thất văn phòng",
@@ -585,7 +585,7 @@ pub fn interests(locale: Locale) -> &'static [&'static str] {
     }
 }
 
-pub const INTERESTS_EN: &[&str] = &[
+pub(crate) const INTERESTS_EN: &[&str] = &[
     "Office furniture quote",
     "ERP implementation",
     "Cloud hosting plan",

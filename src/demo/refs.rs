@@ -14,7 +14,7 @@ use super::{DatasetSpec, DemoError};
 
 /// The CRM pipeline stages of the snapshot, by role.
 #[derive(Clone, Copy, Debug)]
-pub struct Stages {
+pub(crate) struct Stages {
     pub new: i64,
     pub qualified: i64,
     pub proposition: i64,
@@ -23,7 +23,7 @@ pub struct Stages {
 
 /// A product invoices are made of: the snapshot's furniture catalogue.
 #[derive(Clone, Copy, Debug)]
-pub struct Product {
+pub(crate) struct Product {
     /// `product.product` id, when the snapshot's invoice report shows it exists.
     pub id: Option<i64>,
     pub price_cents: i64,
@@ -49,7 +49,7 @@ const PRODUCTS: [(i64, i64); 5] = [
 ];
 
 #[derive(Clone, Debug)]
-pub struct Refs {
+pub(crate) struct Refs {
     pub company: i64,
     pub currency: i64,
     pub admin_uid: i64,
@@ -107,7 +107,7 @@ fn field_id(out: &dyn RecordStore, model: &str, name: &str) -> Option<i64> {
 }
 
 impl Refs {
-    pub fn look_up(out: &dyn RecordStore) -> Result<Refs, DemoError> {
+    pub(crate) fn look_up(out: &dyn RecordStore) -> Result<Refs, DemoError> {
         let company = one(out, "res.company", "name", "YourCompany")?;
         let currency = one(out, "res.currency", "name", "USD")?;
         let admin_uid = one(out, "res.users", "login", "admin")?;
@@ -183,7 +183,7 @@ impl Refs {
         })
     }
 
-    pub fn country(&self, code: &str) -> Option<i64> {
+    pub(crate) fn country(&self, code: &str) -> Option<i64> {
         self.countries
             .iter()
             .find(|(c, _)| *c == code)
@@ -191,7 +191,7 @@ impl Refs {
     }
 
     /// `(rank_id, next_rank_id)` for a karma value, as `_recompute_rank` sets them.
-    pub fn rank_for(&self, karma: i64) -> (Option<i64>, Option<i64>) {
+    pub(crate) fn rank_for(&self, karma: i64) -> (Option<i64>, Option<i64>) {
         if karma <= 0 {
             return (None, self.ranks.first().map(|r| r.0));
         }
@@ -205,7 +205,7 @@ impl Refs {
 /// UTM sources, campaigns and CRM tags leads are drawn from: the snapshot's plus a few that
 /// fit the demo's markets (Zalo and WeChat are where Vietnamese and Chinese leads come from).
 #[derive(Clone, Debug, Default)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     pub sources: Vec<i64>,
     pub campaigns: Vec<i64>,
     pub tags: Vec<i64>,
@@ -241,7 +241,7 @@ const NEW_TAGS: [(&str, i64); 4] = [
 ];
 
 impl Catalog {
-    pub fn extend(out: &mut Out, refs: &Refs, spec: &DatasetSpec) -> Catalog {
+    pub(crate) fn extend(out: &mut Out, refs: &Refs, spec: &DatasetSpec) -> Catalog {
         let mut cat = Catalog::default();
         for name in SNAPSHOT_SOURCES {
             cat.sources

@@ -17,7 +17,7 @@ pub enum Lit {
 }
 
 impl Lit {
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Lit::Str(s) => Some(s),
             _ => None,
@@ -25,7 +25,7 @@ impl Lit {
     }
 
     /// The items of a list or tuple.
-    pub fn as_seq(&self) -> Option<&[Lit]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Lit]> {
         match self {
             Lit::List(items) | Lit::Tuple(items) => Some(items),
             _ => None,

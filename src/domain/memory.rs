@@ -84,7 +84,7 @@ impl MemorySource {
     }
 
     /// A source with the models and fields of `schema` and no records.
-    pub fn from_schema(schema: &Schema) -> Self {
+    pub(crate) fn from_schema(schema: &Schema) -> Self {
         let mut src = MemorySource::new();
         for (name, model) in &schema.models {
             src.add_model(name, model.fields.values().cloned());
@@ -131,7 +131,13 @@ impl MemorySource {
     }
 
     /// Sets one field of an existing record.
-    pub fn set(&mut self, model: &str, id: i64, field: &str, v: Value) -> Result<(), DomainError> {
+    pub(crate) fn set(
+        &mut self,
+        model: &str,
+        id: i64,
+        field: &str,
+        v: Value,
+    ) -> Result<(), DomainError> {
         let table = self
             .table_mut(model)
             .ok_or_else(|| DomainError::new(K::UnknownModel, format!("unknown model {model}")))?;
@@ -144,15 +150,6 @@ impl MemorySource {
             .ok_or_else(|| DomainError::new(K::InvalidValue, format!("no record {model}({id})")))?;
         table.rows[row][col] = v;
         Ok(())
-    }
-
-    /// Number of records of `model`.
-    pub fn len(&self, model: &str) -> usize {
-        self.table(model).map_or(0, |t| t.ids.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tables.iter().all(|t| t.ids.is_empty())
     }
 
     fn table(&self, model: &str) -> Option<&Table> {

@@ -54,7 +54,7 @@ pub enum ExprKind {
 }
 
 impl Operand {
-    pub fn from_lit(lit: &Lit) -> Operand {
+    pub(crate) fn from_lit(lit: &Lit) -> Operand {
         match lit {
             Lit::None => Operand::None,
             Lit::Bool(b) => Operand::Bool(*b),
@@ -68,7 +68,7 @@ impl Operand {
 
     /// The literal form (dates become Odoo's strings). Placeholders print as their source
     /// text inside a string, so callers must check `is_bound` first when that matters.
-    pub fn to_lit(&self) -> Lit {
+    pub(crate) fn to_lit(&self) -> Lit {
         match self {
             Operand::None => Lit::None,
             Operand::Bool(b) => Lit::Bool(*b),
@@ -83,14 +83,14 @@ impl Operand {
         }
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Operand::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_seq(&self) -> Option<&[Operand]> {
+    pub(crate) fn as_seq(&self) -> Option<&[Operand]> {
         match self {
             Operand::List(items) | Operand::Tuple(items) => Some(items),
             _ => None,
@@ -98,7 +98,7 @@ impl Operand {
     }
 
     /// Python truthiness.
-    pub fn truthy(&self) -> bool {
+    pub(crate) fn truthy(&self) -> bool {
         match self {
             Operand::None => false,
             Operand::Bool(b) => *b,
@@ -111,11 +111,11 @@ impl Operand {
     }
 
     /// `False` or `None`: what Odoo's SQL generation treats as NULL.
-    pub fn is_false_or_none(&self) -> bool {
+    pub(crate) fn is_false_or_none(&self) -> bool {
         matches!(self, Operand::None | Operand::Bool(false))
     }
 
-    pub fn is_bound(&self) -> bool {
+    pub(crate) fn is_bound(&self) -> bool {
         match self {
             Operand::Expr(_) => false,
             Operand::List(v) | Operand::Tuple(v) => v.iter().all(Operand::is_bound),
@@ -124,7 +124,7 @@ impl Operand {
     }
 
     /// Python `==` against an integer (so `True == 1` and `1.0 == 1`).
-    pub fn py_eq_int(&self, n: i64) -> bool {
+    pub(crate) fn py_eq_int(&self, n: i64) -> bool {
         match self {
             Operand::Int(i) => *i == n,
             Operand::Bool(b) => i64::from(*b) == n,
@@ -134,7 +134,7 @@ impl Operand {
     }
 
     /// Python's name of the value's type, as in its error messages.
-    pub fn py_type(&self) -> &'static str {
+    pub(crate) fn py_type(&self) -> &'static str {
         match self {
             Operand::None => "NoneType",
             Operand::Bool(_) => "bool",
@@ -150,7 +150,7 @@ impl Operand {
     }
 
     /// Python's `str()` (what `pycompat.to_text` gives for non-strings).
-    pub fn py_str(&self) -> String {
+    pub(crate) fn py_str(&self) -> String {
         match self {
             Operand::Str(s) => s.clone(),
             Operand::Date(d) => d.format_ymd(),

@@ -67,7 +67,7 @@ impl Op {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Op::Eq => "=",
             Op::Ne => "!=",
@@ -91,7 +91,7 @@ impl Op {
     }
 
     /// Odoo's `NEGATIVE_TERM_OPERATORS`.
-    pub fn is_negative(self) -> bool {
+    pub(crate) fn is_negative(self) -> bool {
         matches!(self, Op::Ne | Op::NotLike | Op::NotIlike | Op::NotIn)
     }
 }
@@ -313,7 +313,7 @@ impl Domain {
     }
 
     /// The domain that matches everything (`[]`).
-    pub fn true_() -> Domain {
+    pub(crate) fn true_() -> Domain {
         Domain {
             root: Node::Const(true),
             raw: Vec::new(),
@@ -321,7 +321,7 @@ impl Domain {
     }
 
     /// The domain that matches nothing (`[(0, '=', 1)]`).
-    pub fn false_() -> Domain {
+    pub(crate) fn false_() -> Domain {
         Domain {
             root: Node::Const(false),
             raw: vec![Operand::Tuple(vec![
@@ -363,12 +363,12 @@ impl Domain {
     }
 
     /// Both domains (Odoo's `expression.AND`).
-    pub fn and(a: Domain, b: Domain) -> Domain {
+    pub(crate) fn and(a: Domain, b: Domain) -> Domain {
         Domain::combine(a, b, "&")
     }
 
     /// Either domain (Odoo's `expression.OR`).
-    pub fn or(a: Domain, b: Domain) -> Domain {
+    pub(crate) fn or(a: Domain, b: Domain) -> Domain {
         Domain::combine(a, b, "|")
     }
 
@@ -401,7 +401,7 @@ impl Domain {
 
     /// The operators Odoo does not know (`'~='`, `'IN'`, ...), as written, in order: Odoo
     /// refuses the whole domain for any of them, whatever the model.
-    pub fn unknown_operators(&self) -> Vec<String> {
+    pub(crate) fn unknown_operators(&self) -> Vec<String> {
         fn walk(node: &Node, out: &mut Vec<String>) {
             match node {
                 Node::Const(_) => {}
@@ -429,7 +429,7 @@ impl Domain {
     /// `names` can change what the domain matches. Conservative: only tests of the form
     /// `field.name = v` / `field.name in [v…]` (plain or under `not`) whose values are none of
     /// `names` are known not to care; any other test of `field` might.
-    pub fn depends_on_linked_names(&self, field: &str, names: &[&str]) -> bool {
+    pub(crate) fn depends_on_linked_names(&self, field: &str, names: &[&str]) -> bool {
         fn walk(node: &Node, field: &str, names: &[&str]) -> bool {
             match node {
                 Node::Const(_) => false,
@@ -462,7 +462,7 @@ impl Domain {
     }
 
     /// `to_lit`, refusing domains that still hold placeholders.
-    pub fn try_to_lit(&self) -> Result<Lit, DomainError> {
+    pub(crate) fn try_to_lit(&self) -> Result<Lit, DomainError> {
         if !self.is_bound() {
             return Err(DomainError::new(
                 K::Unbound,

@@ -51,7 +51,7 @@ pub struct Task {
 /// One Odoo query of a task. The definition's own domain is not included: the caller parses
 /// and binds it (`user` placeholders for non-batch definitions) and puts it first.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Query {
+pub(crate) enum Query {
     /// `read_group(definition domain + extra, [agg], [group_field], lazy=False)`; each row's
     /// group value is a user key.
     Grouped {
@@ -73,7 +73,7 @@ pub enum Query {
 }
 
 /// The queries for `task`. Batch definitions give one grouped query, others one per user.
-pub fn queries(
+pub(crate) fn queries(
     def: &Definition,
     task: &Task,
     users: &HashMap<i64, Participant>,

@@ -23,7 +23,7 @@ pub(crate) fn initial_current(condition: Condition, target: f64) -> f64 {
 }
 
 /// Whether `value` meets `target`: `>=` when higher is better, `<=` when lower is.
-pub fn meets(condition: Condition, target: f64, value: f64) -> bool {
+pub(crate) fn meets(condition: Condition, target: f64, value: f64) -> bool {
     match condition {
         Condition::Higher => value >= target,
         Condition::Lower => value <= target,
@@ -32,7 +32,7 @@ pub fn meets(condition: Condition, target: f64, value: f64) -> bool {
 
 /// Odoo's `completeness`, exactly (gotcha 8): lower-is-better is 100 only when strictly
 /// under the target, so a goal exactly on a lower target is `reached` with 0 %.
-pub fn completeness(condition: Condition, target: f64, current: f64) -> f64 {
+pub(crate) fn completeness(condition: Condition, target: f64, current: f64) -> f64 {
     match condition {
         Condition::Higher if current >= target => 100.0,
         Condition::Higher if target != 0.0 => (100.0 * current / target * 100.0).round() / 100.0,

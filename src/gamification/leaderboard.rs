@@ -42,7 +42,7 @@ pub struct Leaderboard {
 
 /// Builds the leaderboard from the goals of one period. Rank 1 is the best; ties are broken
 /// by `res.users` order (name, login) so the table is stable.
-pub fn build(
+pub(crate) fn build(
     challenge: &str,
     period: &str,
     columns: Vec<Column>,

@@ -37,14 +37,14 @@
 
 pub mod compute;
 pub mod duplicates;
-pub mod goal;
+pub(crate) mod goal;
 pub mod karma;
 pub mod leaderboard;
-pub mod model;
-pub mod period;
+pub(crate) mod model;
+pub(crate) mod period;
 pub mod ranking;
 pub mod refresh;
-pub mod rewards;
+pub(crate) mod rewards;
 pub mod side_effects;
 pub mod trial;
 
@@ -55,4 +55,3 @@ pub use model::{
     Batch, Challenge, ChallengeState, Condition, DateField, Definition, Goal, GoalState, Line,
     Mode, Participant, Period,
 };
-pub use period::Bounds;

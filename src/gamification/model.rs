@@ -15,7 +15,7 @@ pub enum Period {
 
 impl Period {
     /// Odoo's selection key; anything unknown is `once`, as Odoo's own period code treats it.
-    pub fn parse(s: &str) -> Period {
+    pub(crate) fn parse(s: &str) -> Period {
         match s {
             "daily" => Period::Daily,
             "weekly" => Period::Weekly,
@@ -25,7 +25,7 @@ impl Period {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Period::Once => "once",
             Period::Daily => "daily",
@@ -45,7 +45,7 @@ pub enum ChallengeState {
 }
 
 impl ChallengeState {
-    pub fn parse(s: &str) -> Option<ChallengeState> {
+    pub(crate) fn parse(s: &str) -> Option<ChallengeState> {
         match s {
             "draft" => Some(ChallengeState::Draft),
             "inprogress" => Some(ChallengeState::InProgress),
@@ -63,7 +63,7 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub fn parse(s: &str) -> Condition {
+    pub(crate) fn parse(s: &str) -> Condition {
         if s == "lower" {
             Condition::Lower
         } else {
@@ -71,7 +71,7 @@ impl Condition {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Condition::Higher => "higher",
             Condition::Lower => "lower",
@@ -90,7 +90,7 @@ pub enum GoalState {
 }
 
 impl GoalState {
-    pub fn parse(s: &str) -> Option<GoalState> {
+    pub(crate) fn parse(s: &str) -> Option<GoalState> {
         match s {
             "draft" => Some(GoalState::Draft),
             "inprogress" => Some(GoalState::InProgress),
@@ -101,7 +101,7 @@ impl GoalState {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             GoalState::Draft => "draft",
             GoalState::InProgress => "inprogress",

@@ -14,12 +14,12 @@ pub struct Bounds {
 
 impl Bounds {
     /// Whether the period is over on `today` (its end date is before today).
-    pub fn ended(&self, today: NaiveDate) -> bool {
+    pub(crate) fn ended(&self, today: NaiveDate) -> bool {
         self.end.is_some_and(|end| today > end)
     }
 
     /// `2026-11-01..2026-11-30`, `..` for open ends; for keys and messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let show = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         format!("{}..{}", show(self.start), show(self.end))
     }
@@ -30,7 +30,7 @@ impl Bounds {
 /// Weekly periods run from the Monday on or before today to the *next* Monday, both
 /// inclusive: 8 days, overlapping by one day (gotcha 2). We keep that so goals line up with
 /// the ones Odoo generates and shows.
-pub fn bounds(
+pub(crate) fn bounds(
     period: Period,
     today: NaiveDate,
     challenge_start: Option<NaiveDate>,

@@ -28,7 +28,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn lines_of(&self, challenge: i64) -> Vec<&Line> {
+    pub(crate) fn lines_of(&self, challenge: i64) -> Vec<&Line> {
         let mut lines: Vec<&Line> = self
             .lines
             .iter()

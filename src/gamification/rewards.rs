@@ -14,7 +14,7 @@ use crate::plan::{IdemKey, InvalidKey};
 
 /// A badge as the reward code needs it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Badge {
+pub(crate) struct Badge {
     pub id: i64,
     pub name: String,
     /// `rule_max`: at most `rule_max_number` grants per month by the same sender.
@@ -23,7 +23,7 @@ pub struct Badge {
 
 /// One badge to grant (a `gamification.badge.user` to create).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Grant {
+pub(crate) struct Grant {
     pub user_id: i64,
     pub badge_id: i64,
     pub challenge_id: i64,
@@ -34,7 +34,7 @@ pub struct Grant {
 
 /// A grant the engine decided not to make.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Withheld {
+pub(crate) struct Withheld {
     pub user_id: i64,
     pub badge_id: i64,
     pub reason: String,
@@ -42,13 +42,13 @@ pub struct Withheld {
 
 /// What the reward pass decided.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Rewards {
+pub(crate) struct Rewards {
     pub grants: Vec<Grant>,
     pub withheld: Vec<Withheld>,
 }
 
 /// Context of one reward pass over one challenge period.
-pub struct RewardInput<'a> {
+pub(crate) struct RewardInput<'a> {
     pub challenge: &'a Challenge,
     pub lines: usize,
     pub conditions: &'a HashMap<i64, Condition>,
@@ -168,7 +168,7 @@ pub(crate) fn standings(
 }
 
 /// Decides the grants of one challenge period.
-pub fn rewards(input: &RewardInput<'_>) -> Result<Rewards, InvalidKey> {
+pub(crate) fn rewards(input: &RewardInput<'_>) -> Result<Rewards, InvalidKey> {
     let c = input.challenge;
     let mut out = Rewards::default();
     let mut sent: HashMap<i64, u32> = input.sent_this_month.clone();

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-pub(crate) use auth::authorized;
+pub use auth::authorized;
 pub use metrics::DaemonMetrics;
 pub use ready::OdooProbe;
 
@@ -64,7 +64,7 @@ impl AdminState {
 }
 
 /// The routes, for embedding or testing without a socket.
-pub(crate) fn router(state: Arc<AdminState>) -> Router {
+pub fn router(state: Arc<AdminState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

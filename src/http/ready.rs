@@ -37,7 +37,7 @@ impl OdooProbe {
         Ok(Self::new(probe_client(config)?))
     }
 
-    pub fn new(client: OdooClient) -> Self {
+    pub(crate) fn new(client: OdooClient) -> Self {
         Self {
             client: RwLock::new(Arc::new(client)),
             cache: Mutex::new(None),

@@ -55,11 +55,11 @@ use crate::plan::{InvalidKey, Plan};
 use crate::state::State;
 use crate::xmlrpc;
 
-pub(crate) use crate::odoo::Row;
+pub use crate::odoo::Row;
 pub use board::{leaderboard, ranking_report};
-pub(crate) use grants::marker_key;
+pub use grants::marker_key;
 pub use job::GamificationJob;
-pub(crate) use keys::key_fields;
+pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
 pub use points::{karma_plan, trial, trial_report};
 pub use setup::{SetupReport, setup};

@@ -182,7 +182,7 @@ impl OdooClient {
         self.batch_size.get()
     }
 
-    pub fn credentials(&self) -> &Credentials {
+    pub(crate) fn credentials(&self) -> &Credentials {
         &self.credentials
     }
 
@@ -192,7 +192,7 @@ impl OdooClient {
     }
 
     /// The wire protocol in use and why; for `auto`, known after the first call.
-    pub fn protocol(&self) -> Option<Choice> {
+    pub(crate) fn protocol(&self) -> Option<Choice> {
         self.transport.choice()
     }
 
@@ -220,7 +220,7 @@ impl OdooClient {
     /// The server's version profile: what differs between Odoo versions (groups field,
     /// assignment rules, …). Asks `common.version` once per client, unless a `version` call
     /// or [`with_profile`](Self::with_profile) already fixed it.
-    pub async fn profile(&self) -> Result<Profile, OdooError> {
+    pub(crate) async fn profile(&self) -> Result<Profile, OdooError> {
         if let Some(p) = self.profile.get() {
             return Ok(p.clone());
         }
@@ -230,12 +230,6 @@ impl OdooClient {
             .get()
             .cloned()
             .unwrap_or_else(|| Profile::for_major(None)))
-    }
-
-    /// A client that already knows its server's profile (asked elsewhere).
-    pub fn with_profile(self, profile: Profile) -> Self {
-        self.remember_profile(profile);
-        self
     }
 
     /// Keeps the first profile, warning once when the server is outside the tested range.

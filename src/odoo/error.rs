@@ -127,7 +127,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 14] = [
+    pub(crate) const ALL: [ErrorKind; 14] = [
         ErrorKind::AccessDenied,
         ErrorKind::AccessError,
         ErrorKind::UserError,
@@ -144,11 +144,11 @@ impl ErrorKind {
         ErrorKind::Setup,
     ];
 
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ErrorKind::AccessDenied => "access_denied",
             ErrorKind::AccessError => "access_error",
@@ -215,7 +215,7 @@ impl OdooError {
     /// Whether Odoo certainly did not apply the call, so even a non-idempotent one (`create`)
     /// may be sent again: the connection was never made, or Odoo rolled back a concurrency
     /// failure. A timeout or reset after sending may have committed.
-    pub fn certainly_not_applied(&self) -> bool {
+    pub(crate) fn certainly_not_applied(&self) -> bool {
         matches!(self, OdooError::Connect { .. }) || self.is_concurrency_fault()
     }
 
@@ -230,7 +230,7 @@ impl OdooError {
 
     /// Whether the server could not be reached or talked to at all, or refused our
     /// credentials: what `check` reports with exit code 3.
-    pub fn is_unreachable_or_auth(&self) -> bool {
+    pub(crate) fn is_unreachable_or_auth(&self) -> bool {
         matches!(
             self.kind(),
             ErrorKind::Connect
@@ -274,7 +274,7 @@ impl OdooError {
     /// (Odoo's `xmlrpc_handle_exception_int`: `AccessDenied` 3, `AccessError` and its
     /// subclass `CacheMiss` 4, `UserError` and its subclasses 2, anything else 1 with the
     /// traceback, whose last line `debug` carries as the fault string does).
-    pub fn from_json_error(call: impl Into<String>, error: &RpcError) -> Self {
+    pub(crate) fn from_json_error(call: impl Into<String>, error: &RpcError) -> Self {
         let call = call.into();
         let Some(data) = &error.data else {
             // Not Odoo's serialized exception (a foreign JSON-RPC server or proxy).

@@ -288,7 +288,7 @@ impl OdooClient {
     }
 
     /// [`write`](Self::write) with keyword arguments (a `context`).
-    pub async fn write_with(
+    pub(crate) async fn write_with(
         &self,
         model: &str,
         ids: &[i64],

@@ -46,7 +46,7 @@ impl JsonRpcTransport {
         ))
     }
 
-    pub fn with_client(
+    pub(crate) fn with_client(
         http: reqwest::Client,
         base_url: &Url,
         timeout: Duration,
@@ -66,7 +66,8 @@ impl JsonRpcTransport {
     }
 
     /// The one endpoint every service shares.
-    pub fn endpoint(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn endpoint(&self) -> &str {
         &self.post.url
     }
 

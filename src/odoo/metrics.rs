@@ -56,7 +56,7 @@ impl Metrics {
     }
 
     /// For transports: request and response body sizes.
-    pub fn add_bytes(&self, sent: usize, received: usize) {
+    pub(crate) fn add_bytes(&self, sent: usize, received: usize) {
         self.bytes_sent.fetch_add(sent as u64, Ordering::Relaxed);
         self.bytes_received
             .fetch_add(received as u64, Ordering::Relaxed);
@@ -68,7 +68,7 @@ impl Metrics {
 
     /// For transports: the `Date` header of an answer (an HTTP-date, e.g.
     /// `Sun, 22 Nov 2026 16:00:00 GMT`); unparsable values are ignored.
-    pub fn note_server_date(&self, header: &str) {
+    pub(crate) fn note_server_date(&self, header: &str) {
         if let Ok(t) = DateTime::parse_from_rfc2822(header.trim()) {
             self.server_date.store(t.timestamp(), Ordering::Relaxed);
         }
@@ -84,11 +84,7 @@ impl Metrics {
         }
     }
 
-    pub fn calls(&self) -> u64 {
-        self.calls.load(Ordering::Relaxed)
-    }
-
-    pub fn snapshot(&self) -> MetricsSnapshot {
+    pub(crate) fn snapshot(&self) -> MetricsSnapshot {
         MetricsSnapshot {
             calls: self.calls.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),

@@ -62,7 +62,7 @@ const GONE_19: &[&str] = &["kanban_state", "mobile", "mobile_blacklisted", "titl
 impl Profile {
     /// The profile of one major version; versions outside 16..=19 get the nearest one
     /// (their differences are unknown: [`Profile::untested`] says so).
-    pub fn for_major(major: Option<i64>) -> Profile {
+    pub(crate) fn for_major(major: Option<i64>) -> Profile {
         let known = major.unwrap_or(*TESTED.start()).clamp(16, 19);
         let monthly = Rules {
             quota: Quota::Monthly,
@@ -99,18 +99,18 @@ impl Profile {
         p
     }
 
-    pub fn for_version(v: &ServerVersion) -> Profile {
+    pub(crate) fn for_version(v: &ServerVersion) -> Profile {
         Profile::for_major(v.major())
     }
 
     /// Whether the server runs a version with recordings behind it.
-    pub fn tested(&self) -> bool {
+    pub(crate) fn tested(&self) -> bool {
         self.server_major.is_some_and(|m| TESTED.contains(&m))
     }
 
     /// The warning every command prints for a server outside the tested range: which version,
     /// which profile is used instead, and what is untested.
-    pub fn untested(&self) -> Option<String> {
+    pub(crate) fn untested(&self) -> Option<String> {
         if self.tested() {
             return None;
         }
@@ -143,7 +143,7 @@ impl Profile {
 
     /// Why `field` of `model` is missing on this version, if it is one the profile knows was
     /// removed (a hint for `check`).
-    pub fn gone_hint(&self, model: &str, field: &str) -> Option<String> {
+    pub(crate) fn gone_hint(&self, model: &str, field: &str) -> Option<String> {
         let gone = match model {
             "crm.lead" => self.lead_fields_gone.contains(&field),
             "res.users" => field == "groups_id" && self.user_groups_field != "groups_id",

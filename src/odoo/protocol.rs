@@ -25,9 +25,9 @@ pub enum Protocol {
 
 impl Protocol {
     /// The values the config accepts, in the order error messages list them.
-    pub const NAMES: [&'static str; 3] = ["auto", "xmlrpc", "jsonrpc"];
+    pub(crate) const NAMES: [&'static str; 3] = ["auto", "xmlrpc", "jsonrpc"];
 
-    pub fn parse(text: &str) -> Option<Protocol> {
+    pub(crate) fn parse(text: &str) -> Option<Protocol> {
         match text {
             "auto" => Some(Protocol::Auto),
             "xmlrpc" => Some(Protocol::XmlRpc),
@@ -36,12 +36,12 @@ impl Protocol {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         Protocol::NAMES[self as usize]
     }
 
     /// How `check` names the protocol.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Protocol::Auto => "auto",
             Protocol::XmlRpc => "XML-RPC",
@@ -107,7 +107,7 @@ pub struct AutoTransport {
 }
 
 impl AutoTransport {
-    pub fn new(xmlrpc: Arc<dyn Transport>, jsonrpc: Arc<dyn Transport>) -> Self {
+    pub(crate) fn new(xmlrpc: Arc<dyn Transport>, jsonrpc: Arc<dyn Transport>) -> Self {
         Self {
             xmlrpc,
             jsonrpc,
@@ -116,7 +116,7 @@ impl AutoTransport {
     }
 
     /// The choice, once the first call made it.
-    pub fn choice(&self) -> Option<&Choice> {
+    pub(crate) fn choice(&self) -> Option<&Choice> {
         self.chosen.get().map(|(c, _)| c)
     }
 

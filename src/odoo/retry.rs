@@ -28,7 +28,7 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that tries once: for interactive diagnostics such as `check`, where an answer
     /// within the configured timeout matters more than riding out a blip.
-    pub fn no_retry() -> Self {
+    pub(crate) fn no_retry() -> Self {
         Self {
             max_attempts: 1,
             ..Self::default()
@@ -36,13 +36,13 @@ impl RetryPolicy {
     }
 
     /// Whether a failed attempt number `attempt` (1-based) may be followed by another.
-    pub fn allows_another(&self, attempt: u32) -> bool {
+    pub(crate) fn allows_another(&self, attempt: u32) -> bool {
         attempt < self.max_attempts
     }
 
     /// The wait after failed attempt `attempt` (1-based). `jitter` is a uniform sample in
     /// `[0, 1)`, injected so tests are deterministic.
-    pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(31);
         let ceiling = self
             .base_delay

@@ -26,12 +26,12 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    pub fn new(model: &'a str, row: &'a Struct) -> Row<'a> {
+    pub(crate) fn new(model: &'a str, row: &'a Struct) -> Row<'a> {
         Row { model, row }
     }
 
     /// The raw value of `field`, if the row has it.
-    pub fn get(&self, field: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {
         self.row.get(field)
     }
 
@@ -45,7 +45,7 @@ impl<'a> Row<'a> {
     }
 
     /// The record's id.
-    pub fn id(&self) -> Result<i64, RowError> {
+    pub(crate) fn id(&self) -> Result<i64, RowError> {
         self.row
             .get("id")
             .and_then(Value::as_i64)
@@ -53,7 +53,7 @@ impl<'a> Row<'a> {
     }
 
     /// An integer field (Odoo reads an empty one as `0`, and `False` is taken the same way).
-    pub fn int(&self, field: &str) -> Result<i64, RowError> {
+    pub(crate) fn int(&self, field: &str) -> Result<i64, RowError> {
         match self.row.get(field) {
             Some(Value::Int(i)) => Ok(*i),
             Some(Value::Double(f)) if f.fract() == 0.0 => Ok(*f as i64),
@@ -62,16 +62,8 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// An integer field, `None` when `False` (a field that may be empty, e.g. a computed one).
-    pub fn int_opt(&self, field: &str) -> Result<Option<i64>, RowError> {
-        match self.row.get(field) {
-            Some(Value::Bool(false)) => Ok(None),
-            _ => self.int(field).map(Some),
-        }
-    }
-
     /// A float or monetary field (`False` reads as `0.0`, as Odoo reads an empty one).
-    pub fn float(&self, field: &str) -> Result<f64, RowError> {
+    pub(crate) fn float(&self, field: &str) -> Result<f64, RowError> {
         match self.row.get(field) {
             Some(Value::Bool(false)) => Ok(0.0),
             Some(v) => v.as_f64().ok_or_else(|| self.bad(field, "a number")),
@@ -79,7 +71,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    pub fn boolean(&self, field: &str) -> Result<bool, RowError> {
+    pub(crate) fn boolean(&self, field: &str) -> Result<bool, RowError> {
         self.row
             .get(field)
             .and_then(Value::as_bool)
@@ -87,7 +79,7 @@ impl<'a> Row<'a> {
     }
 
     /// A char/text/selection value; `None` for `False`.
-    pub fn text(&self, field: &str) -> Result<Option<String>, RowError> {
+    pub(crate) fn text(&self, field: &str) -> Result<Option<String>, RowError> {
         match self.row.get(field) {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(Value::Bool(false)) => Ok(None),
@@ -96,7 +88,7 @@ impl<'a> Row<'a> {
     }
 
     /// A date field (or the date of a datetime field); `None` for `False`.
-    pub fn date(&self, field: &str) -> Result<Option<NaiveDate>, RowError> {
+    pub(crate) fn date(&self, field: &str) -> Result<Option<NaiveDate>, RowError> {
         match self.text(field)? {
             None => Ok(None),
             Some(s) => datetime::parse_date(&s)
@@ -106,7 +98,7 @@ impl<'a> Row<'a> {
     }
 
     /// A datetime field; `None` for `False`. A bare date reads as its midnight.
-    pub fn datetime(&self, field: &str) -> Result<Option<NaiveDateTime>, RowError> {
+    pub(crate) fn datetime(&self, field: &str) -> Result<Option<NaiveDateTime>, RowError> {
         match self.text(field)? {
             None => Ok(None),
             Some(s) => datetime::parse_datetime_or_date(&s)
@@ -117,7 +109,7 @@ impl<'a> Row<'a> {
 
     /// A many2one as `(id, display name)`; `None` for `False`. A bare id (what `read` with
     /// `load=None` sends) comes with an empty name.
-    pub fn many2one(&self, field: &str) -> Result<Option<(i64, String)>, RowError> {
+    pub(crate) fn many2one(&self, field: &str) -> Result<Option<(i64, String)>, RowError> {
         match self.row.get(field) {
             Some(Value::Bool(false)) => Ok(None),
             Some(Value::Int(i)) => Ok(Some((*i, String::new()))),
@@ -130,12 +122,12 @@ impl<'a> Row<'a> {
     }
 
     /// The id of a many2one; `None` for `False`.
-    pub fn m2o_id(&self, field: &str) -> Result<Option<i64>, RowError> {
+    pub(crate) fn m2o_id(&self, field: &str) -> Result<Option<i64>, RowError> {
         Ok(self.many2one(field)?.map(|(id, _)| id))
     }
 
     /// The ids of a one2many/many2many field.
-    pub fn ids(&self, field: &str) -> Result<Vec<i64>, RowError> {
+    pub(crate) fn ids(&self, field: &str) -> Result<Vec<i64>, RowError> {
         match self.row.get(field) {
             Some(Value::Array(items)) => items
                 .iter()

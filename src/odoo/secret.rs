@@ -14,12 +14,8 @@ impl Secret {
     }
 
     /// The credential itself. Call sites are few and greppable on purpose.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -22,7 +22,7 @@ pub enum Service {
 }
 
 impl Service {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Service::Common => "common",
             Service::Object => "object",

@@ -18,7 +18,7 @@ pub struct ServerVersion {
 
 impl ServerVersion {
     /// Reads the struct `version()` returns; `None` if it is not one.
-    pub fn from_value(v: &Value) -> Option<Self> {
+    pub(crate) fn from_value(v: &Value) -> Option<Self> {
         let s = v.as_struct()?;
         let server_version = s.get("server_version")?.as_str()?.to_owned();
         let serie = s

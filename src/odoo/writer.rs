@@ -65,7 +65,10 @@ impl<'a> ClientWriter<'a> {
     }
 
     /// Declares where the records of some models carry their keys.
-    pub fn with_keys(mut self, table: impl IntoIterator<Item = (&'static str, KeyLookup)>) -> Self {
+    pub(crate) fn with_keys(
+        mut self,
+        table: impl IntoIterator<Item = (&'static str, KeyLookup)>,
+    ) -> Self {
         self.keys.extend(table);
         self
     }

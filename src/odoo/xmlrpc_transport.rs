@@ -42,7 +42,7 @@ impl XmlRpcTransport {
         ))
     }
 
-    pub fn with_client(
+    pub(crate) fn with_client(
         http: reqwest::Client,
         base_url: &Url,
         timeout: Duration,
@@ -62,7 +62,7 @@ impl XmlRpcTransport {
     }
 
     /// The endpoint for `service`.
-    pub fn endpoint(&self, service: Service) -> String {
+    pub(crate) fn endpoint(&self, service: Service) -> String {
         format!("{}/xmlrpc/2/{}", self.base, service.as_str())
     }
 

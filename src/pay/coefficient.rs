@@ -99,7 +99,7 @@ pub struct CoefficientNote {
 impl CoefficientSpec {
     /// The factor for `user`, given the KPI definitions, values and whether the user is in
     /// the coefficient's group.
-    pub fn evaluate(
+    pub(crate) fn evaluate(
         &self,
         user: i64,
         in_group: bool,

@@ -116,7 +116,7 @@ impl Calc<'_> {
     }
 
     /// A person in two plans paying the same component is an error unless both stack.
-    pub fn check_overlaps(&self) -> Result<(), PayError> {
+    pub(crate) fn check_overlaps(&self) -> Result<(), PayError> {
         for kind in ComponentKind::ALL {
             let mut seen: BTreeMap<i64, &PlanSpec> = BTreeMap::new();
             for plan in &self.config.plans {

@@ -12,14 +12,14 @@
 //! * [`engine`]: the computation.
 
 pub mod coefficient;
-pub mod components;
-pub mod engine;
-pub mod error;
-pub mod input;
-pub mod money;
-pub mod period;
-pub mod plan;
-pub mod statement;
+pub(crate) mod components;
+pub(crate) mod engine;
+pub(crate) mod error;
+pub(crate) mod input;
+pub(crate) mod money;
+pub(crate) mod period;
+pub(crate) mod plan;
+pub(crate) mod statement;
 pub mod tiers;
 
 pub use engine::Calc;

@@ -29,11 +29,11 @@ pub struct Qty(pub i64);
 
 impl Ratio {
     pub const ONE: Ratio = Ratio(PPM);
-    pub const ZERO: Ratio = Ratio(0);
+    pub(crate) const ZERO: Ratio = Ratio(0);
 
     /// Parses `"5%"`, `"2.5 %"`, `"0.05"` or `"1.2"` exactly (at most 6 decimal places of the
     /// plain number, 4 of a percentage).
-    pub fn parse(text: &str) -> Result<Ratio, String> {
+    pub(crate) fn parse(text: &str) -> Result<Ratio, String> {
         let t = text.trim();
         let (num, percent) = match t.strip_suffix('%') {
             Some(n) => (n.trim(), true),
@@ -46,7 +46,7 @@ impl Ratio {
     }
 
     /// Multiplies two ratios, rounding half-even to the nearest ppm.
-    pub fn times(self, other: Ratio) -> Ratio {
+    pub(crate) fn times(self, other: Ratio) -> Ratio {
         Ratio(clamp(div_round(
             i128::from(self.0) * i128::from(other.0),
             i128::from(PPM),
@@ -57,7 +57,7 @@ impl Ratio {
 impl Money {
     /// Parses a config amount (`"150"`, `"99.95"`) into minor units of a currency with
     /// `decimals` decimal places; more decimals than the currency has are refused.
-    pub fn parse(text: &str, decimals: u32) -> Result<Money, String> {
+    pub(crate) fn parse(text: &str, decimals: u32) -> Result<Money, String> {
         parse_fixed(text.trim(), decimals)
             .map(Money)
             .ok_or_else(|| {
@@ -67,7 +67,7 @@ impl Money {
 
     /// Converts an amount Odoo sent as a float (already rounded by Odoo to the currency)
     /// into minor units. Refuses what cannot be an amount (NaN, infinities, beyond i64).
-    pub fn from_odoo(value: f64, decimals: u32) -> Option<Money> {
+    pub(crate) fn from_odoo(value: f64, decimals: u32) -> Option<Money> {
         let scaled = value * 10f64.powi(i32::try_from(decimals).ok()?);
         if !scaled.is_finite() || scaled.abs() > 9.0e15 {
             return None;
@@ -79,13 +79,13 @@ impl Money {
 
     /// The amount as a float for Odoo's `float`/`monetary` fields (the only way out).
     #[allow(clippy::cast_precision_loss)]
-    pub fn to_odoo(self, decimals: u32) -> f64 {
+    pub(crate) fn to_odoo(self, decimals: u32) -> f64 {
         // Exact for |minor units| < 2^53; the string round-trip gives the shortest float.
         self.display(decimals).parse().unwrap_or(self.0 as f64)
     }
 
     /// `1234.50`-style text with exactly `decimals` places (no grouping; CSV-safe).
-    pub fn display(self, decimals: u32) -> String {
+    pub(crate) fn display(self, decimals: u32) -> String {
         fixed(self.0, decimals)
     }
 
@@ -96,13 +96,13 @@ impl Money {
     }
 
     /// `per_unit × qty × coefficient`, rounded once, half-even.
-    pub fn per_units(self, qty: Qty, coefficient: Ratio) -> Money {
+    pub(crate) fn per_units(self, qty: Qty, coefficient: Ratio) -> Money {
         let n = i128::from(self.0) * i128::from(qty.0) * i128::from(coefficient.0);
         Money(clamp(div_round(n, 1000 * i128::from(PPM))))
     }
 
     /// `self × n × coefficient` for a count of events.
-    pub fn times_count(self, n: i64, coefficient: Ratio) -> Money {
+    pub(crate) fn times_count(self, n: i64, coefficient: Ratio) -> Money {
         let v = i128::from(self.0) * i128::from(n) * i128::from(coefficient.0);
         Money(clamp(div_round(v, i128::from(PPM))))
     }
@@ -147,7 +147,7 @@ impl fmt::Display for Ratio {
 
 impl Qty {
     /// From Odoo's float quantity, rounded to a thousandth.
-    pub fn from_odoo(value: f64) -> Option<Qty> {
+    pub(crate) fn from_odoo(value: f64) -> Option<Qty> {
         let scaled = value * 1000.0;
         if !scaled.is_finite() || scaled.abs() > 9.0e15 {
             return None;

@@ -17,7 +17,7 @@ pub enum PeriodKind {
 }
 
 impl PeriodKind {
-    pub fn parse(text: &str) -> Option<PeriodKind> {
+    pub(crate) fn parse(text: &str) -> Option<PeriodKind> {
         match text {
             "month" => Some(PeriodKind::Month),
             "quarter" => Some(PeriodKind::Quarter),
@@ -36,7 +36,7 @@ pub struct Period {
 
 impl Period {
     /// The period of `kind` holding `date`.
-    pub fn containing(kind: PeriodKind, date: NaiveDate) -> Period {
+    pub(crate) fn containing(kind: PeriodKind, date: NaiveDate) -> Period {
         let index = match kind {
             PeriodKind::Month => date.month(),
             PeriodKind::Quarter => (date.month() - 1) / 3 + 1,
@@ -69,7 +69,7 @@ impl Period {
     }
 
     /// First day.
-    pub fn start(&self) -> NaiveDate {
+    pub(crate) fn start(&self) -> NaiveDate {
         let month = match self.kind {
             PeriodKind::Month => self.index,
             PeriodKind::Quarter => (self.index - 1) * 3 + 1,
@@ -78,18 +78,18 @@ impl Period {
     }
 
     /// Last day (inclusive).
-    pub fn end(&self) -> NaiveDate {
+    pub(crate) fn end(&self) -> NaiveDate {
         self.next()
             .start()
             .checked_sub_days(Days::new(1))
             .unwrap_or(NaiveDate::MAX)
     }
 
-    pub fn contains(&self, date: NaiveDate) -> bool {
+    pub(crate) fn contains(&self, date: NaiveDate) -> bool {
         self.start() <= date && date <= self.end()
     }
 
-    pub fn next(&self) -> Period {
+    pub(crate) fn next(&self) -> Period {
         let max = if self.kind == PeriodKind::Month {
             12
         } else {
@@ -109,7 +109,7 @@ impl Period {
         }
     }
 
-    pub fn previous(&self) -> Period {
+    pub(crate) fn previous(&self) -> Period {
         let max = if self.kind == PeriodKind::Month {
             12
         } else {
@@ -131,7 +131,7 @@ impl Period {
 
     /// Whether the period is closed on `today`: `close_after_days` days after its last day
     /// (time for late invoices and for a manager to record incidentals), its statements lock.
-    pub fn closed(&self, today: NaiveDate, close_after_days: u32) -> bool {
+    pub(crate) fn closed(&self, today: NaiveDate, close_after_days: u32) -> bool {
         self.end()
             .checked_add_days(Days::new(u64::from(close_after_days)))
             .is_some_and(|last_open| today > last_open)

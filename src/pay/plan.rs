@@ -21,7 +21,7 @@ pub enum DocumentSource {
 }
 
 impl DocumentSource {
-    pub fn model(self) -> &'static str {
+    pub(crate) fn model(self) -> &'static str {
         match self {
             DocumentSource::Invoices => "account.move",
             DocumentSource::SaleOrders => "sale.order",
@@ -29,7 +29,7 @@ impl DocumentSource {
     }
 
     /// The field naming the salesperson Odoo credits by default.
-    pub fn default_user_field(self) -> &'static str {
+    pub(crate) fn default_user_field(self) -> &'static str {
         match self {
             DocumentSource::Invoices => "invoice_user_id",
             DocumentSource::SaleOrders => "user_id",
@@ -63,7 +63,7 @@ pub enum ComponentKind {
 }
 
 impl ComponentKind {
-    pub const ALL: [ComponentKind; 7] = [
+    pub(crate) const ALL: [ComponentKind; 7] = [
         ComponentKind::Basic,
         ComponentKind::Tiers,
         ComponentKind::Addon,
@@ -74,7 +74,7 @@ impl ComponentKind {
     ];
 
     /// The config key and the `x_kind` selection value.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             ComponentKind::Basic => "basic",
             ComponentKind::Tiers => "tiers",
@@ -86,12 +86,12 @@ impl ComponentKind {
         }
     }
 
-    pub fn parse(code: &str) -> Option<ComponentKind> {
+    pub(crate) fn parse(code: &str) -> Option<ComponentKind> {
         ComponentKind::ALL.into_iter().find(|k| k.code() == code)
     }
 
     /// Label in statements.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ComponentKind::Basic => "Basic",
             ComponentKind::Tiers => "Advanced (tiers)",
@@ -119,7 +119,7 @@ pub struct Components {
 
 impl Components {
     /// The kinds this plan pays.
-    pub fn kinds(&self) -> Vec<ComponentKind> {
+    pub(crate) fn kinds(&self) -> Vec<ComponentKind> {
         let mut out = Vec::new();
         let mut push = |on: bool, k| {
             if on {

@@ -41,7 +41,7 @@ pub struct LineKey {
 
 impl LineKey {
     /// Text form, stored in Odoo (`x_sk_key` of the line, with the statement's key).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!("{}:{}:{}", self.plan, self.component.code(), self.subject)
     }
 }
@@ -112,7 +112,7 @@ pub struct Statement {
 
 impl Statement {
     /// Builds a statement whose total is the sum of its lines (always: the only way in).
-    pub fn new(
+    pub(crate) fn new(
         user: i64,
         name: String,
         period: Period,
@@ -134,7 +134,7 @@ impl Statement {
     }
 
     /// Text key of the statement (`x_sk_key`): `pay:<user>:<period>`.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         statement_key(self.user, self.period)
     }
 }
@@ -146,7 +146,7 @@ pub(crate) fn statement_key(user: i64, period: Period) -> String {
 /// The adjustment lines a locked period `locked` needs so that what was paid for it
 /// (its locked lines plus adjustments already booked for it in later locked statements,
 /// `booked`) matches what it should have paid (`fresh`, recomputed from today's data).
-pub fn adjustments(locked: &Statement, booked: &[&Line], fresh: &[Line]) -> Vec<Line> {
+pub(crate) fn adjustments(locked: &Statement, booked: &[&Line], fresh: &[Line]) -> Vec<Line> {
     let mut paid: BTreeMap<&LineKey, (Money, &Line)> = BTreeMap::new();
     for l in &locked.lines {
         if l.origin.is_none() {

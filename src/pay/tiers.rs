@@ -47,7 +47,7 @@ pub struct TierSlice {
 
 impl Tiers {
     /// The amount at which band `i` starts.
-    pub fn threshold(&self, i: usize) -> Money {
+    pub(crate) fn threshold(&self, i: usize) -> Money {
         self.bands
             .get(i)
             .map_or(Money(i64::MAX), |b| self.target.apply(b.from, Ratio(PPM)))

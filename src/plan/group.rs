@@ -48,7 +48,7 @@ pub(super) fn write_groups(plan: &Plan, batch_size: usize) -> Vec<WriteGroup> {
 ///
 /// The grouping key (model and canonical text of the sorted new values) is computed once per
 /// signature, not per write: a plan of a million writes has a few hundred signatures.
-pub(crate) fn indexed_write_groups(plan: &Plan, batch_size: usize) -> Vec<(WriteGroup, Vec<u32>)> {
+pub fn indexed_write_groups(plan: &Plan, batch_size: usize) -> Vec<(WriteGroup, Vec<u32>)> {
     let batch_size = batch_size.max(1);
     // (model, canonical text) → group number, and each group's model and sorted values.
     let mut keys: BTreeMap<(&str, String), usize> = BTreeMap::new();

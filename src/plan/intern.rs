@@ -48,7 +48,7 @@ impl<T: ?Sized + Hash + Eq> Interner<T> {
         index
     }
 
-    pub fn lookup(&self, index: u32) -> Option<&T> {
+    pub(crate) fn lookup(&self, index: u32) -> Option<&T> {
         self.list.get(index as usize).map(|v| &**v)
     }
 }
@@ -57,12 +57,12 @@ impl<T: ?Sized + Hash + Eq> Interner<T> {
 pub(super) type Strings = Interner<str>;
 
 impl Strings {
-    pub fn intern(&mut self, text: &str) -> u32 {
+    pub(crate) fn intern(&mut self, text: &str) -> u32 {
         self.find(text)
             .unwrap_or_else(|| self.push_new(Arc::from(text)))
     }
 
-    pub fn get(&self, index: u32) -> &str {
+    pub(crate) fn get(&self, index: u32) -> &str {
         self.lookup(index).unwrap_or("")
     }
 }
@@ -124,7 +124,7 @@ fn hash_value<H: Hasher>(value: &Value, state: &mut H) {
 pub(super) type Signatures = Interner<Signature>;
 
 impl Signatures {
-    pub fn intern(&mut self, mut signature: Signature) -> u32 {
+    pub(crate) fn intern(&mut self, mut signature: Signature) -> u32 {
         if let Some(index) = self.find(&signature) {
             return index;
         }
@@ -132,11 +132,11 @@ impl Signatures {
         self.push_new(Arc::new(signature))
     }
 
-    pub fn get(&self, index: u32) -> Option<&Signature> {
+    pub(crate) fn get(&self, index: u32) -> Option<&Signature> {
         self.lookup(index)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Signature> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Signature> {
         self.list.iter().map(|s| &**s)
     }
 }

@@ -59,7 +59,8 @@ impl IdemKey {
 
     /// A stable 16-hex-digit digest (FNV-1a, 64 bits) for places where the full key is too long.
     /// Stable across builds and platforms, unlike `std`'s `DefaultHasher`.
-    pub fn short(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn short(&self) -> String {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in self.0.bytes() {
             hash ^= u64::from(byte);

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 pub use equal::same_value;
-pub(crate) use group::indexed_write_groups;
+pub use group::indexed_write_groups;
 pub use group::{CreateGroup, CreateItem, WriteGroup};
 pub use key::{IdemKey, InvalidKey, MAX_KEY_LEN};
 pub use summary::Summary;
@@ -28,7 +28,7 @@ use crate::record::Value;
 use intern::{Signature, Signatures, Strings, to_index};
 
 /// Field values in call order, as `write` and `create` take them.
-pub type Values = Vec<(String, Value)>;
+pub(crate) type Values = Vec<(String, Value)>;
 
 /// One field of one record: the value Odoo held when the plan was computed, and the wanted one.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +48,7 @@ impl FieldChange {
     }
 
     /// Whether writing this change would leave Odoo as it is.
-    pub fn is_noop(&self) -> bool {
+    pub(crate) fn is_noop(&self) -> bool {
         same_value(&self.old, &self.new)
     }
 }
@@ -89,20 +89,12 @@ impl Change {
             | Change::Unlink { model, .. } => model,
         }
     }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            Change::Write { reason, .. }
-            | Change::Create { reason, .. }
-            | Change::Unlink { reason, .. } => reason,
-        }
-    }
 }
 
 /// A planned change as stored in a [`Plan`], borrowed: what [`Change`] holds, without the
 /// copies. [`Plan::iter`] yields these.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ChangeRef<'a> {
+pub(crate) enum ChangeRef<'a> {
     Write {
         model: &'a str,
         id: i64,
@@ -124,24 +116,8 @@ pub enum ChangeRef<'a> {
 }
 
 impl ChangeRef<'_> {
-    pub fn model(&self) -> &str {
+    pub(crate) fn to_change(self) -> Change {
         match self {
-            ChangeRef::Write { model, .. }
-            | ChangeRef::Create { model, .. }
-            | ChangeRef::Unlink { model, .. } => model,
-        }
-    }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            ChangeRef::Write { reason, .. }
-            | ChangeRef::Create { reason, .. }
-            | ChangeRef::Unlink { reason, .. } => reason,
-        }
-    }
-
-    pub fn to_change(&self) -> Change {
-        match *self {
             ChangeRef::Write {
                 model,
                 id,
@@ -249,7 +225,10 @@ impl Plan {
     }
 
     /// A plan from changes in any order; the same normalisation as the `push_*` methods.
-    pub fn from_changes(job: impl Into<String>, changes: impl IntoIterator<Item = Change>) -> Plan {
+    pub(crate) fn from_changes(
+        job: impl Into<String>,
+        changes: impl IntoIterator<Item = Change>,
+    ) -> Plan {
         let mut plan = Plan::new(job);
         for change in changes {
             plan.push(change);
@@ -401,7 +380,7 @@ impl Plan {
     }
 
     /// Plans the deletion of a record (a repair); a record planned twice is deleted once.
-    pub fn push_unlink(
+    pub(crate) fn push_unlink(
         &mut self,
         model: impl Into<String>,
         id: i64,
@@ -483,7 +462,7 @@ impl Plan {
     }
 
     /// The changes, borrowed, in the order the engine produced them.
-    pub fn iter(&self) -> impl Iterator<Item = ChangeRef<'_>> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ChangeRef<'_>> + '_ {
         self.slots.iter().filter_map(|slot| self.change_ref(slot))
     }
 
@@ -541,7 +520,7 @@ impl Plan {
     }
 
     /// The planned unlinks, as (model, id, values held, reason).
-    pub fn unlinks(&self) -> impl Iterator<Item = (&str, i64, &[(String, Value)], &str)> {
+    pub(crate) fn unlinks(&self) -> impl Iterator<Item = (&str, i64, &[(String, Value)], &str)> {
         self.unlinks.iter().map(|u| {
             (
                 self.models.get(u.model),
@@ -552,7 +531,7 @@ impl Plan {
         })
     }
 
-    pub fn unlink_count(&self) -> usize {
+    pub(crate) fn unlink_count(&self) -> usize {
         self.unlinks.len()
     }
 
@@ -563,7 +542,7 @@ impl Plan {
     }
 
     /// The creates grouped per model into batch `create` calls of at most `batch_size` records.
-    pub fn create_groups(&self, batch_size: usize) -> Vec<CreateGroup> {
+    pub(crate) fn create_groups(&self, batch_size: usize) -> Vec<CreateGroup> {
         group::create_groups(self, batch_size)
     }
 }

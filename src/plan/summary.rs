@@ -23,7 +23,7 @@ pub struct Summary<'a> {
 }
 
 impl Plan {
-    pub fn summary(&self, examples: usize) -> Summary<'_> {
+    pub(crate) fn summary(&self, examples: usize) -> Summary<'_> {
         Summary {
             plan: self,
             examples,
@@ -61,7 +61,7 @@ impl Plan {
 
     /// The plan as JSON for `scorekeeper plan --json`; values use the journal's encoding
     /// (see `value_json`).
-    pub fn to_json(&self) -> Json {
+    pub(crate) fn to_json(&self) -> Json {
         let (writes, creates) = self.counts();
         let changes: Vec<Json> = self
             .iter()

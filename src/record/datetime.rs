@@ -4,23 +4,23 @@
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 
 /// The format Odoo reads and writes datetimes in (`fields.Datetime.to_string`).
-pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+pub(crate) const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// The format Odoo reads and writes dates in (`fields.Date.to_string`).
-pub const DATE_FORMAT: &str = "%Y-%m-%d";
+pub(crate) const DATE_FORMAT: &str = "%Y-%m-%d";
 
 /// A datetime as Odoo writes it.
-pub fn format_datetime(t: NaiveDateTime) -> String {
+pub(crate) fn format_datetime(t: NaiveDateTime) -> String {
     t.format(DATETIME_FORMAT).to_string()
 }
 
 /// A date as Odoo writes it.
-pub fn format_date(d: NaiveDate) -> String {
+pub(crate) fn format_date(d: NaiveDate) -> String {
     d.format(DATE_FORMAT).to_string()
 }
 
 /// A datetime Odoo sent: `YYYY-MM-DD HH:MM:SS`, optionally with fractional seconds (which
 /// are dropped, as Odoo's ORM drops them on read).
-pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+pub(crate) fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     NaiveDateTime::parse_from_str(s, DATETIME_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
@@ -29,17 +29,17 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// A datetime, or a date read as midnight (Odoo compares a date with a datetime that way).
-pub fn parse_datetime_or_date(s: &str) -> Option<NaiveDateTime> {
+pub(crate) fn parse_datetime_or_date(s: &str) -> Option<NaiveDateTime> {
     parse_datetime(s).or_else(|| parse_date_exact(s)?.and_hms_opt(0, 0, 0))
 }
 
 /// A date Odoo sent, or the date part of a datetime it sent.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     parse_date_exact(s.trim().get(..10)?)
 }
 
 /// Exactly `YYYY-MM-DD`, nothing after it.
-pub fn parse_date_exact(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date_exact(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), DATE_FORMAT).ok()
 }
 

@@ -35,7 +35,8 @@ impl Default for Main {
 }
 
 impl IdSet {
-    pub fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -63,7 +64,7 @@ impl IdSet {
     }
 
     /// The ids in ascending order.
-    pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = i64> + '_ {
         let negatives = self.outside.partition_point(|&id| id < 0);
         let (below, above) = self.outside.split_at(negatives);
         let main: Box<dyn Iterator<Item = i64> + '_> = match &self.main {
@@ -207,7 +208,7 @@ impl IdSetBuilder {
 
     /// How many ids were pushed into the main part, duplicates included while they are
     /// held as a list (for progress reports).
-    pub fn pushed(&self) -> usize {
+    pub(crate) fn pushed(&self) -> usize {
         let main = match &self.main {
             Building::List { ids, .. } => ids.len(),
             Building::Bits { len, .. } => *len,
@@ -225,7 +226,7 @@ impl IdSetBuilder {
     }
 
     /// Sorts, deduplicates and picks the smaller representation.
-    pub fn build(self) -> IdSet {
+    pub(crate) fn build(self) -> IdSet {
         let mut outside = self.outside;
         outside.sort_unstable();
         outside.dedup();

@@ -1,7 +1,7 @@
 //! Plain Odoo records for the pure engines: typed field values and field metadata.
 //! Nothing here knows about the wire; `odoo` and `sim` convert to and from XML-RPC.
 
-pub mod datetime;
+pub(crate) mod datetime;
 mod id_set;
 mod schema;
 mod store;

@@ -56,7 +56,7 @@ impl FieldType {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             FieldType::Char => "char",
             FieldType::Text => "text",
@@ -81,19 +81,15 @@ impl FieldType {
         }
     }
 
-    pub fn is_relational(&self) -> bool {
+    pub(crate) fn is_relational(&self) -> bool {
         matches!(
             self,
             FieldType::Many2one | FieldType::One2many | FieldType::Many2many
         )
     }
 
-    pub fn is_x2many(&self) -> bool {
-        matches!(self, FieldType::One2many | FieldType::Many2many)
-    }
-
     /// integer, float, monetary: Odoo reads their NULL as `0`.
-    pub fn is_numeric(&self) -> bool {
+    pub(crate) fn is_numeric(&self) -> bool {
         matches!(
             self,
             FieldType::Integer | FieldType::Float | FieldType::Monetary
@@ -147,7 +143,7 @@ impl FieldDef {
     }
 
     /// Builds a field from one entry of a `fields_get` answer held as JSON.
-    pub fn from_json(name: &str, attrs: &serde_json::Value) -> Option<FieldDef> {
+    pub(crate) fn from_json(name: &str, attrs: &serde_json::Value) -> Option<FieldDef> {
         let obj = attrs.as_object()?;
         let str_attr = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let bool_attr = |k: &str| obj.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
@@ -230,7 +226,7 @@ impl Schema {
         self.models.get(name)
     }
 
-    pub fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
+    pub(crate) fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
         self.models.get(model)?.field(field)
     }
 

@@ -25,7 +25,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
 

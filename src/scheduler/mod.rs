@@ -12,7 +12,6 @@ mod run_once;
 pub use clock::Clock;
 pub use job_loop::{JobLoop, ScheduledJob};
 pub use observer::{NoObserver, RunObserver};
-pub use run_once::run_once;
 pub(crate) use run_once::{run_all, select_jobs};
 
 // Re-exported because every scheduled job is named through the scheduler: what it runs and

@@ -14,7 +14,7 @@ use crate::job::{Job, JobContext, JobError, JobOutcome};
 /// Runs `job` once with `ctx`, logging start and end. When the job does not report its RPC
 /// count, the client's counter difference is used (exact for `run`; under the daemon it also
 /// counts calls of other jobs running at the same time on the shared client).
-pub async fn run_once(job: &dyn Job, ctx: &JobContext) -> Result<JobOutcome, JobError> {
+pub(crate) async fn run_once(job: &dyn Job, ctx: &JobContext) -> Result<JobOutcome, JobError> {
     run_observed(job, ctx, &Clock::system(), &super::observer::NoObserver).await
 }
 

@@ -5,5 +5,7 @@
 mod model;
 mod score;
 
-pub use model::{Band, Cap, Decay, Rule, Scoring};
-pub use score::{Clamp, Contribution, Scored};
+pub(crate) use model::{Band, Cap, Decay, Rule, Scoring};
+#[cfg(test)]
+pub(crate) use score::Contribution;
+pub(crate) use score::Scored;

@@ -9,7 +9,7 @@ use super::model::Scoring;
 
 /// What one matched rule contributed.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Contribution {
+pub(crate) struct Contribution {
     pub rule: usize,
     pub points: i64,
     /// After decay (equals `points` without decay).
@@ -20,7 +20,7 @@ pub struct Contribution {
 
 /// A cap group that clamped the sum of its rules' contributions.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Clamp {
+pub(crate) struct Clamp {
     /// Index into `Scoring::caps`.
     pub cap: usize,
     pub before: f64,
@@ -29,7 +29,7 @@ pub struct Clamp {
 
 /// A lead's score with its explanation.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Scored {
+pub(crate) struct Scored {
     pub score: i64,
     pub contributions: Vec<Contribution>,
     /// The cap groups that clamped.
@@ -49,7 +49,7 @@ pub(crate) fn round_half_away(x: f64) -> i64 {
 impl Scoring {
     /// Scores one lead. `matched` yields indices of the rules it matched, in any order;
     /// `date` gives the value of a decay field (`None` when empty); `now` is the run's clock.
-    pub fn score(
+    pub(crate) fn score(
         &self,
         matched: impl IntoIterator<Item = usize>,
         date: impl Fn(&str) -> Option<NaiveDateTime>,
@@ -119,7 +119,7 @@ impl Scoring {
     }
 
     /// The explanation of `scored` as text lines (for `explain`).
-    pub fn explain<'a>(&'a self, scored: &'a Scored) -> Explained<'a> {
+    pub(crate) fn explain<'a>(&'a self, scored: &'a Scored) -> Explained<'a> {
         Explained {
             scoring: self,
             scored,
@@ -128,7 +128,7 @@ impl Scoring {
 }
 
 /// Display adapter: a score breakdown, one line per matched rule.
-pub struct Explained<'a> {
+pub(crate) struct Explained<'a> {
     scoring: &'a Scoring,
     scored: &'a Scored,
 }

@@ -10,7 +10,7 @@ use crate::record::Value;
 pub const SUPERUSER: i64 = 1;
 
 /// Checks `execute_kw` credentials: an active user whose password or API key matches.
-pub(crate) fn check(store: &Store, uid: i64, secret: &str) -> Result<(), SimFault> {
+pub fn check(store: &Store, uid: i64, secret: &str) -> Result<(), SimFault> {
     let active = store.value("res.users", uid, "active") == Some(Value::Bool(true));
     let known = store
         .secrets

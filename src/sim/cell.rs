@@ -58,7 +58,7 @@ impl Slot {
 
 /// A record's stored values, sorted by column, empty values left out.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Row(Box<[Slot]>);
+pub struct Row(Box<[Slot]>);
 
 impl Row {
     pub(crate) fn from_slots(mut slots: Vec<Slot>) -> Row {

@@ -26,7 +26,7 @@ impl SimFault {
     /// Code 1: an exception that is not a user-facing Odoo error. Odoo sends the whole
     /// traceback; ours keeps Python's shape with one synthetic frame (`where`), and the last
     /// line `Type: message` is the real one.
-    pub fn python(exception: &str, message: &str, where_: &str) -> SimFault {
+    pub(crate) fn python(exception: &str, message: &str, where_: &str) -> SimFault {
         SimFault {
             code: 1,
             exception: None,
@@ -38,7 +38,7 @@ impl SimFault {
     }
 
     /// Code 2: `UserError`, `ValidationError`, `MissingError`.
-    pub fn user(message: impl Into<String>) -> SimFault {
+    pub(crate) fn user(message: impl Into<String>) -> SimFault {
         SimFault {
             code: 2,
             exception: None,
@@ -47,7 +47,7 @@ impl SimFault {
     }
 
     /// Code 2 raised as `ValidationError` (constraints, SQL constraints).
-    pub fn validation(message: impl Into<String>) -> SimFault {
+    pub(crate) fn validation(message: impl Into<String>) -> SimFault {
         SimFault {
             exception: Some("odoo.exceptions.ValidationError"),
             ..SimFault::user(message)
@@ -55,7 +55,7 @@ impl SimFault {
     }
 
     /// Code 3: bad credentials.
-    pub fn access_denied() -> SimFault {
+    pub(crate) fn access_denied() -> SimFault {
         SimFault {
             code: 3,
             exception: None,
@@ -64,7 +64,7 @@ impl SimFault {
     }
 
     /// Code 4: ACL, record rules, private methods.
-    pub fn access(message: impl Into<String>) -> SimFault {
+    pub(crate) fn access(message: impl Into<String>) -> SimFault {
         SimFault {
             code: 4,
             exception: None,
@@ -73,11 +73,11 @@ impl SimFault {
     }
 
     /// `ValueError` raised by the ORM (unknown field, wrong selection value, bad domain).
-    pub fn value_error(message: impl Into<String>) -> SimFault {
+    pub(crate) fn value_error(message: impl Into<String>) -> SimFault {
         SimFault::python("ValueError", &message.into(), "models.py")
     }
 
-    pub fn type_error(message: impl Into<String>) -> SimFault {
+    pub(crate) fn type_error(message: impl Into<String>) -> SimFault {
         SimFault::python("TypeError", &message.into(), "api.py")
     }
 
@@ -87,7 +87,7 @@ impl SimFault {
     }
 
     /// A missing record touched by write/unlink (code 2).
-    pub fn missing(model: &str, ids: &[i64], uid: i64) -> SimFault {
+    pub(crate) fn missing(model: &str, ids: &[i64], uid: i64) -> SimFault {
         let list = ids
             .iter()
             .map(i64::to_string)
@@ -103,7 +103,12 @@ impl SimFault {
     }
 
     /// The ACL refusal: `operation` is "read", "write", "create" or "unlink".
-    pub fn acl(operation: &str, description: &str, model: &str, groups: &[String]) -> SimFault {
+    pub(crate) fn acl(
+        operation: &str,
+        description: &str,
+        model: &str,
+        groups: &[String],
+    ) -> SimFault {
         let verb = match operation {
             "read" => "access",
             "write" => "modify",
@@ -131,7 +136,7 @@ impl SimFault {
     /// qualified class name, the exception's message (its first argument) and a traceback
     /// ending on the line an XML-RPC fault ends on. Taught from the recorded errors of
     /// `fixtures/odoo17/jsonrpc/` (008, 010, 015, 038, 048, 099, ...).
-    pub fn json_error(&self) -> crate::jsonrpc::ErrorData {
+    pub(crate) fn json_error(&self) -> crate::jsonrpc::ErrorData {
         let (name, message) = match self.code {
             1 => python_exception(&self.string),
             code => {

@@ -64,7 +64,7 @@ impl JsonAnswer {
 
 impl Sim {
     /// Answers one JSON request body POSTed to `route` (one of [`JSON_ROUTES`]).
-    pub fn handle_jsonrpc(&self, route: &str, body: &[u8]) -> JsonAnswer {
+    pub(crate) fn handle_jsonrpc(&self, route: &str, body: &[u8]) -> JsonAnswer {
         let Ok(request) = decode_request(body) else {
             return JsonAnswer::bad_request();
         };

@@ -44,12 +44,12 @@ pub use store::{Clock, Store};
 use crate::xmlrpc::Value as X;
 
 /// The database name of the recorded Odoo 17 (the snapshot's).
-pub const SNAPSHOT_DATABASE: &str = "crm17c";
+pub(crate) const SNAPSHOT_DATABASE: &str = "crm17c";
 /// The database name of the recorded Odoo 19.
-pub const SNAPSHOT_19_DATABASE: &str = "crm19";
+pub(crate) const SNAPSHOT_19_DATABASE: &str = "crm19";
 
 /// The Odoo versions the simulator has a recording of.
-pub const VERSIONS: [i64; 2] = [17, 19];
+pub(crate) const VERSIONS: [i64; 2] = [17, 19];
 
 /// A simulated Odoo server: one database, its store behind a lock (reads run in parallel,
 /// each write call runs alone, so every call is atomic).
@@ -115,7 +115,7 @@ impl Sim {
     }
 
     /// The recorded Odoo `major` (17 or 19; `fixtures/odoo<major>/snapshot.json`, built in).
-    pub fn embedded(major: i64) -> Result<Sim, LoadError> {
+    pub(crate) fn embedded(major: i64) -> Result<Sim, LoadError> {
         const SNAPSHOT_19: &str = include_str!("../../fixtures/odoo19/snapshot.json");
         match major {
             19 => {
@@ -132,12 +132,12 @@ impl Sim {
     }
 
     /// The major version the simulator speaks (its snapshot's).
-    pub fn major(&self) -> i64 {
+    pub(crate) fn major(&self) -> i64 {
         self.major
     }
 
     /// Loads `DIR/snapshot.json` (the layout `scorekeeper sim --data DIR` expects).
-    pub fn from_data_dir(dir: impl AsRef<Path>) -> Result<Sim, LoadError> {
+    pub(crate) fn from_data_dir(dir: impl AsRef<Path>) -> Result<Sim, LoadError> {
         Sim::from_snapshot_file(dir.as_ref().join("snapshot.json"))
     }
 

@@ -26,26 +26,26 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn model(&self, name: &str) -> Option<&ModelDef> {
+    pub(crate) fn model(&self, name: &str) -> Option<&ModelDef> {
         self.schema.model(name)
     }
 
-    pub fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
+    pub(crate) fn field(&self, model: &str, field: &str) -> Option<&FieldDef> {
         self.schema.field(model, field)
     }
 
-    pub fn order(&self, model: &str) -> &str {
+    pub(crate) fn order(&self, model: &str) -> &str {
         self.info.get(model).map_or("id", |i| i.order.as_str())
     }
 
-    pub fn description<'a>(&'a self, model: &'a str) -> &'a str {
+    pub(crate) fn description<'a>(&'a self, model: &'a str) -> &'a str {
         self.info
             .get(model)
             .map_or(model, |i| i.description.as_str())
     }
 
     /// Whether values of this field live in the row (rather than being computed on read).
-    pub fn is_column(&self, def: &FieldDef) -> bool {
+    pub(crate) fn is_column(&self, def: &FieldDef) -> bool {
         if def.name == "id" || !def.store {
             return false;
         }
@@ -56,7 +56,7 @@ impl Registry {
     }
 
     /// A one2many whose inverse many2one is stored on a simulated comodel is computed from it.
-    pub fn inverse_available(&self, def: &FieldDef) -> bool {
+    pub(crate) fn inverse_available(&self, def: &FieldDef) -> bool {
         match (&def.relation, &def.relation_field) {
             (Some(comodel), Some(inverse)) => self
                 .field(comodel, inverse)

@@ -85,7 +85,7 @@ impl Store {
         self.tables.push(Table::new());
     }
 
-    pub fn registry(&self) -> &Registry {
+    pub(crate) fn registry(&self) -> &Registry {
         &self.reg
     }
 
@@ -212,7 +212,7 @@ impl Store {
     }
 
     /// The display name Odoo would show for a record of `model`.
-    pub fn display_name(&self, model: &str, id: i64) -> String {
+    pub(crate) fn display_name(&self, model: &str, id: i64) -> String {
         computed::display_name(self, model, id)
             .or_else(|| self.hints.get(model).and_then(|h| h.get(&id)).cloned())
             .unwrap_or_else(|| format!("{model},{id}"))

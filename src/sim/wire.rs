@@ -9,7 +9,7 @@ use crate::record::{FieldDef, FieldType, Value};
 use crate::xmlrpc::{Struct, Value as X};
 
 /// A stored value as `read` returns it.
-pub(crate) fn to_wire(store: &Store, def: &FieldDef, value: Value) -> X {
+pub fn to_wire(store: &Store, def: &FieldDef, value: Value) -> X {
     match (&def.ty, value) {
         (FieldType::Integer, Value::Null) => X::Int(0),
         (FieldType::Float | FieldType::Monetary, Value::Null) => X::Double(0.0),
@@ -91,7 +91,7 @@ fn wire_to_json(x: &X) -> serde_json::Value {
 
 /// A value sent by a client for field `def` of `model`, validated as the ORM does.
 /// `current` is the field's present value (x2many commands apply to it).
-pub(crate) fn from_wire(
+pub fn from_wire(
     store: &Store,
     model: &str,
     def: &FieldDef,

@@ -36,7 +36,12 @@ impl State {
 
     /// Sets a cursor outside a run (e.g. `scorekeeper` resetting a job to a full pass). Cursors
     /// that must move with a run's writes go through `finish_run` instead.
-    pub fn set_cursor(&mut self, job: &str, name: &str, value: &str) -> Result<(), StateError> {
+    pub(crate) fn set_cursor(
+        &mut self,
+        job: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<(), StateError> {
         let now = self.now_text();
         let tx = self.conn.transaction()?;
         set_in(&tx, job, name, value, None, &now)?;
@@ -44,7 +49,8 @@ impl State {
         Ok(())
     }
 
-    pub fn clear_cursor(&mut self, job: &str, name: &str) -> Result<(), StateError> {
+    #[cfg(test)]
+    pub(crate) fn clear_cursor(&mut self, job: &str, name: &str) -> Result<(), StateError> {
         self.conn.execute(
             "DELETE FROM cursors WHERE job = ?1 AND name = ?2",
             params![job, name],

@@ -27,7 +27,7 @@ pub struct Doubt {
 
 impl State {
     /// Records `keys` of `model` as in doubt since `sent_at`, by `run_id`.
-    pub fn add_doubts(
+    pub(crate) fn add_doubts(
         &mut self,
         model: &str,
         keys: &[IdemKey],
@@ -50,7 +50,7 @@ impl State {
     }
 
     /// The keys among `keys` that are in doubt.
-    pub fn doubts(&self, keys: &[IdemKey]) -> Result<HashMap<IdemKey, Doubt>, StateError> {
+    pub(crate) fn doubts(&self, keys: &[IdemKey]) -> Result<HashMap<IdemKey, Doubt>, StateError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT model, run_id, sent_at FROM doubtful_creates WHERE key = ?1")?;
@@ -81,7 +81,7 @@ impl State {
     }
 
     /// Settles `keys`: found in Odoo, or past their deadline.
-    pub fn clear_doubts(&mut self, keys: &[IdemKey]) -> Result<(), StateError> {
+    pub(crate) fn clear_doubts(&mut self, keys: &[IdemKey]) -> Result<(), StateError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached("DELETE FROM doubtful_creates WHERE key = ?1")?;

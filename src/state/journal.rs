@@ -39,7 +39,7 @@ pub enum EntryStatus {
 }
 
 impl EntryStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EntryStatus::Planned => "planned",
             EntryStatus::Applied => "applied",
@@ -88,15 +88,7 @@ pub enum EntryChange {
     Unlink { values: Vec<(String, Value)> },
 }
 
-impl EntryChange {
-    pub fn kind(&self) -> EntryKind {
-        match self {
-            EntryChange::Write { .. } => EntryKind::Write,
-            EntryChange::Create { .. } => EntryKind::Create,
-            EntryChange::Unlink { .. } => EntryKind::Unlink,
-        }
-    }
-}
+impl EntryChange {}
 
 /// An entry to journal.
 #[derive(Clone, Debug, PartialEq)]
@@ -339,7 +331,7 @@ impl State {
     /// group then id: the records each write call of the run touched (a record written in
     /// several fields by one call appears once), streamed to `each` so that a run of a
     /// million writes is never held as a list.
-    pub fn each_applied_write(
+    pub(crate) fn each_applied_write(
         &self,
         run_id: &RunId,
         model: &str,
@@ -362,7 +354,8 @@ impl State {
     /// as `2026-08-01T00:00:00Z`), keeping the runs themselves, idempotency keys and cursors.
     /// A pruned run can no longer be explained entry by entry nor undone. Returns the number of
     /// entries deleted.
-    pub fn prune_journal(&mut self, before: &str) -> Result<usize, StateError> {
+    #[cfg(test)]
+    pub(crate) fn prune_journal(&mut self, before: &str) -> Result<usize, StateError> {
         Ok(self.conn.execute(
             "DELETE FROM journal WHERE run_id IN (
                  SELECT run_id FROM runs
@@ -400,7 +393,7 @@ impl State {
     /// Records outcomes and the idempotency keys of records created, in one transaction:
     /// a created record is never known to the journal without its key, nor the reverse.
     /// Keys already present are left as they are.
-    pub fn record_outcomes(
+    pub(crate) fn record_outcomes(
         &mut self,
         outcomes: &[Outcome],
         keys: &[(IdemKey, String, i64, RunId)],

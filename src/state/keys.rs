@@ -64,7 +64,8 @@ fn to_record(raw: (String, String, i64, String, String)) -> Result<KeyRecord, St
 }
 
 impl State {
-    pub fn idem_key(&self, key: &IdemKey) -> Result<Option<KeyRecord>, StateError> {
+    #[cfg(test)]
+    pub(crate) fn idem_key(&self, key: &IdemKey) -> Result<Option<KeyRecord>, StateError> {
         let raw = self
             .conn
             .query_row(
@@ -77,7 +78,10 @@ impl State {
     }
 
     /// The known keys among `keys`.
-    pub fn known_keys(&self, keys: &[IdemKey]) -> Result<HashMap<IdemKey, KeyRecord>, StateError> {
+    pub(crate) fn known_keys(
+        &self,
+        keys: &[IdemKey],
+    ) -> Result<HashMap<IdemKey, KeyRecord>, StateError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT key, model, record_id, run_id, created_at FROM idem_keys WHERE key = ?1",
         )?;

@@ -25,7 +25,8 @@ pub use journal::{EntryChange, EntryKind, EntryStatus, JournalEntry, NewEntry, O
 pub use keys::KeyRecord;
 pub use lock::JobLock;
 pub use run::{RunId, RunInfo, RunStatus};
-pub use schema::SCHEMA_VERSION;
+#[cfg(test)]
+pub(crate) use schema::SCHEMA_VERSION;
 
 /// Where "now" comes from; injected so tests and the scheduler control time.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -108,7 +109,7 @@ impl State {
         self.clock = clock;
     }
 
-    pub fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
 
@@ -117,7 +118,8 @@ impl State {
     }
 
     /// The schema version stored in the database.
-    pub fn schema_version(&self) -> Result<i64, StateError> {
+    #[cfg(test)]
+    pub(crate) fn schema_version(&self) -> Result<i64, StateError> {
         Ok(self
             .conn
             .query_row("SELECT version FROM schema_version", [], |row| row.get(0))?)

@@ -15,7 +15,7 @@ use super::{State, StateError};
 pub struct RunId(String);
 
 impl RunId {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -48,7 +48,7 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RunStatus::Planned => "planned",
             RunStatus::Applying => "applying",
@@ -199,7 +199,7 @@ impl State {
     }
 
     /// Recounts a run's entries after reconciliation changed some, keeping its status.
-    pub fn recount_run(&mut self, run_id: &RunId) -> Result<RunInfo, StateError> {
+    pub(crate) fn recount_run(&mut self, run_id: &RunId) -> Result<RunInfo, StateError> {
         self.conn.execute(
             &format!("UPDATE runs SET {COUNTS} WHERE run_id = ?1"),
             [run_id.as_str()],

@@ -143,12 +143,14 @@ impl IdsDecoder {
     }
 
     /// Bytes held between chunks (for tests: bounded on the fast path).
-    pub fn held_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
         self.pending.len()
     }
 
     /// Whether the decoder has left the fast path and is keeping the rest of the body.
-    pub fn is_buffering(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_buffering(&self) -> bool {
         matches!(self.state, State::Whole | State::Rest(_))
     }
 

@@ -34,7 +34,8 @@ pub enum FaultCode {
 }
 
 impl MethodCall {
-    pub fn new(name: impl Into<String>, params: Vec<Value>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(name: impl Into<String>, params: Vec<Value>) -> Self {
         Self {
             name: name.into(),
             params,

@@ -49,7 +49,7 @@ impl Struct {
     }
 
     /// Sets `name`, replacing an existing member in place or appending a new one.
-    pub fn insert(&mut self, name: impl Into<String>, value: Value) {
+    pub(crate) fn insert(&mut self, name: impl Into<String>, value: Value) {
         let name = name.into();
         match self.0.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
@@ -62,7 +62,7 @@ impl Struct {
         self.0.push((name.into(), value));
     }
 
-    pub fn remove(&mut self, name: &str) -> Option<Value> {
+    pub(crate) fn remove(&mut self, name: &str) -> Option<Value> {
         let pos = self.0.iter().position(|(k, _)| k == name)?;
         Some(self.0.remove(pos).1)
     }
@@ -157,7 +157,8 @@ impl Value {
     }
 
     /// Decodes a `<base64>` payload (standard alphabet, padding optional, whitespace ignored).
-    pub fn base64_decode(&self) -> Option<Vec<u8>> {
+    #[cfg(test)]
+    pub(crate) fn base64_decode(&self) -> Option<Vec<u8>> {
         match self {
             Value::Base64(text) => base64_decode(text),
             _ => None,
@@ -165,7 +166,7 @@ impl Value {
     }
 
     /// The name of the XML-RPC type, for error messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) => "int",
             Value::Bool(_) => "boolean",
@@ -243,6 +244,7 @@ pub fn base64_encode(bytes: &[u8]) -> String {
     out
 }
 
+#[cfg(test)]
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3);
     let mut acc: u32 = 0;

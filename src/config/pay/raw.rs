@@ -8,7 +8,7 @@ use toml::Spanned;
 /// A number as written: a TOML integer, float or string (all read as exact decimals).
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub enum RawNum {
+pub(crate) enum RawNum {
     Int(i64),
     Float(f64),
     Text(String),
@@ -27,7 +27,7 @@ impl RawNum {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPay {
+pub(crate) struct RawPay {
     pub schedule: Option<Spanned<String>>,
     pub currency_decimals: Option<Spanned<u32>>,
     pub close_after_days: Option<Spanned<u32>>,
@@ -41,7 +41,7 @@ pub struct RawPay {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawPlan {
+pub(crate) struct RawPlan {
     pub key: Spanned<String>,
     pub name: Spanned<String>,
     pub users: Option<Vec<Spanned<String>>>,
@@ -65,7 +65,7 @@ pub struct RawPlan {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTiers {
+pub(crate) struct RawTiers {
     pub mode: Spanned<String>,
     pub target: Spanned<RawNum>,
     pub bands: Vec<Spanned<RawTierBand>>,
@@ -73,14 +73,14 @@ pub struct RawTiers {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTierBand {
+pub(crate) struct RawTierBand {
     pub from: Spanned<RawNum>,
     pub rate: Spanned<RawNum>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAddon {
+pub(crate) struct RawAddon {
     pub key: Spanned<String>,
     pub products: Spanned<String>,
     pub rate: Option<Spanned<RawNum>>,
@@ -89,14 +89,14 @@ pub struct RawAddon {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRepeat {
+pub(crate) struct RawRepeat {
     pub rate: Spanned<RawNum>,
     pub within_months: Spanned<u32>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawIncidental {
+pub(crate) struct RawIncidental {
     pub model: Option<Spanned<String>>,
     pub user_field: Option<Spanned<String>>,
     pub amount_field: Option<Spanned<String>>,
@@ -106,7 +106,7 @@ pub struct RawIncidental {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReferral {
+pub(crate) struct RawReferral {
     pub rate: Spanned<RawNum>,
     pub partner_field: Option<Spanned<String>>,
     pub utm: Option<Spanned<bool>>,
@@ -115,7 +115,7 @@ pub struct RawReferral {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSetter {
+pub(crate) struct RawSetter {
     pub per_meeting: Spanned<RawNum>,
     pub domain: Spanned<String>,
     pub setter_field: Option<Spanned<String>>,
@@ -123,7 +123,7 @@ pub struct RawSetter {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawKpi {
+pub(crate) struct RawKpi {
     pub key: Spanned<String>,
     pub model: Spanned<String>,
     pub count: Option<Spanned<bool>>,
@@ -137,7 +137,7 @@ pub struct RawKpi {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCoefficient {
+pub(crate) struct RawCoefficient {
     pub key: Spanned<String>,
     pub kpis: Option<Vec<Spanned<String>>>,
     pub satisfaction: Option<Spanned<RawSatisfaction>>,
@@ -147,7 +147,7 @@ pub struct RawCoefficient {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSatisfaction {
+pub(crate) struct RawSatisfaction {
     pub target: Spanned<RawNum>,
     pub model: Option<Spanned<String>>,
     pub field: Option<Spanned<String>>,
@@ -157,7 +157,7 @@ pub struct RawSatisfaction {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCoefBand {
+pub(crate) struct RawCoefBand {
     pub from: Spanned<RawNum>,
     pub factor: Spanned<RawNum>,
 }

@@ -10,7 +10,7 @@ use crate::record::{FieldType, RecordStore, Schema, Value};
 pub type Row = Vec<(String, Value)>;
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     pub next_id: i64,
     pub rows: Vec<(i64, Row)>,
     /// Records created but not kept (models in `MemStore::discard`).
@@ -18,7 +18,7 @@ pub struct Table {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemStore {
+pub(crate) struct MemStore {
     pub tables: BTreeMap<String, Table>,
     pub passwords: BTreeMap<i64, String>,
     pub discard: BTreeSet<String>,
@@ -60,7 +60,7 @@ fn snapshot() -> &'static Snapshot {
     })
 }
 
-pub fn schema() -> &'static Schema {
+pub(crate) fn schema() -> &'static Schema {
     &snapshot().schema
 }
 
@@ -92,23 +92,23 @@ fn from_wire(ty: Option<&FieldType>, v: &serde_json::Value) -> Value {
 
 impl MemStore {
     /// A fresh copy of the snapshot's records.
-    pub fn with_snapshot() -> MemStore {
+    pub(crate) fn with_snapshot() -> MemStore {
         snapshot().store.clone()
     }
 
-    pub fn rows(&self, model: &str) -> &[(i64, Row)] {
+    pub(crate) fn rows(&self, model: &str) -> &[(i64, Row)] {
         self.tables.get(model).map_or(&[], |t| &t.rows)
     }
 
-    pub fn exists(&self, model: &str, id: i64) -> bool {
+    pub(crate) fn exists(&self, model: &str, id: i64) -> bool {
         self.rows(model).binary_search_by_key(&id, |r| r.0).is_ok()
     }
 
-    pub fn get<'a>(row: &'a Row, field: &str) -> Option<&'a Value> {
+    pub(crate) fn get<'a>(row: &'a Row, field: &str) -> Option<&'a Value> {
         row.iter().find(|(f, _)| f == field).map(|(_, v)| v)
     }
 
-    pub fn row(&self, model: &str, id: i64) -> Option<&Row> {
+    pub(crate) fn row(&self, model: &str, id: i64) -> Option<&Row> {
         let rows = self.rows(model);
         rows.binary_search_by_key(&id, |r| r.0)
             .ok()

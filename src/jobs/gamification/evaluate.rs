@@ -17,7 +17,7 @@ use super::reading::Reading;
 
 /// What the engines decided.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Evaluation {
+pub struct Evaluation {
     pub settled: Settled,
     pub side_effects: Vec<SideEffect>,
     /// Badges to grant.

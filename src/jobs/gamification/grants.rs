@@ -133,7 +133,7 @@ pub(crate) async fn grants(
 }
 
 /// The key inside the first `[sk:…]` marker starting with `prefix`.
-pub(crate) fn marker_key(text: &str, prefix: &str) -> Option<IdemKey> {
+pub fn marker_key(text: &str, prefix: &str) -> Option<IdemKey> {
     let start = text.find(prefix)? + 4;
     let len = text[start..].find(']')?;
     IdemKey::new(&text[start..start + len]).ok()

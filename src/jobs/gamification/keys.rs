@@ -22,7 +22,7 @@ pub(crate) const KEYED_MODELS: [(&str, &str); 2] = [
 
 /// Which keyed models have [`KEY_FIELD`] in this database.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct KeyFields(HashSet<String>);
+pub struct KeyFields(HashSet<String>);
 
 impl KeyFields {
     /// Every keyed model has the field (tests, and databases set up by `setup`).
@@ -55,7 +55,7 @@ impl KeyFields {
 }
 
 /// Asks Odoo which keyed models have [`KEY_FIELD`] (one `search_read`).
-pub(crate) async fn key_fields(client: &OdooClient) -> Result<KeyFields, OdooError> {
+pub async fn key_fields(client: &OdooClient) -> Result<KeyFields, OdooError> {
     let models: Vec<X> = KEYED_MODELS.iter().map(|(m, _)| X::from(*m)).collect();
     let rows = client
         .search_read_all(

@@ -154,7 +154,7 @@ async fn members(client: &OdooClient, m: &Members) -> Result<BTreeSet<i64>, PayJ
 }
 
 /// Everything the engine needs for `periods` (and, for repeat purchases, the months before).
-pub async fn read_input(
+pub(crate) async fn read_input(
     client: &OdooClient,
     cfg: &PayConfig,
     periods: &[Period],

@@ -12,7 +12,7 @@ pub(crate) mod plan;
 pub mod read;
 pub(crate) mod render;
 pub(crate) mod rows;
-pub(crate) mod setup;
+pub mod setup;
 
 pub use job::{PayJob, PayOutcome, compute, current_period, run, run_current};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};

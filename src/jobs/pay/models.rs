@@ -7,11 +7,11 @@ use crate::pay::ComponentKind;
 pub const STATEMENT: &str = "x_sk_statement";
 pub const LINE: &str = "x_sk_statement_line";
 /// The technical field holding the idempotency marker of a statement or a line.
-pub const KEY: &str = "x_sk_key";
+pub(crate) const KEY: &str = "x_sk_key";
 
 /// `(name, label, ttype, relation)` of a statement's own fields (the lines' one2many is
 /// created once the line model exists).
-pub const STATEMENT_FIELDS: [(&str, &str, &str, Option<&str>); 7] = [
+pub(crate) const STATEMENT_FIELDS: [(&str, &str, &str, Option<&str>); 7] = [
     ("x_name", "Statement", "char", None),
     ("x_sk_key", "scorekeeper key", "char", None),
     ("x_user_id", "Salesperson", "many2one", Some("res.users")),
@@ -22,7 +22,7 @@ pub const STATEMENT_FIELDS: [(&str, &str, &str, Option<&str>); 7] = [
 ];
 
 /// The fields of a statement line, besides `x_kind` (a selection) and `x_statement_id`.
-pub const LINE_FIELDS: [(&str, &str, &str); 9] = [
+pub(crate) const LINE_FIELDS: [(&str, &str, &str); 9] = [
     ("x_name", "Explanation", "char"),
     ("x_sk_key", "scorekeeper key", "char"),
     ("x_line_key", "Line key", "char"),
@@ -35,7 +35,7 @@ pub const LINE_FIELDS: [(&str, &str, &str); 9] = [
 ];
 
 /// The `x_kind` selection: one value per component.
-pub fn kinds() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn kinds() -> Vec<(&'static str, &'static str)> {
     ComponentKind::ALL
         .iter()
         .map(|k| (k.code(), k.label()))

@@ -13,7 +13,7 @@ use crate::pay::{Base, Statement};
 use super::rows::rate_text;
 
 /// `text` cut to at most `width` columns (with `…` when cut) and padded to exactly `width`.
-pub fn fit(text: &str, width: usize) -> String {
+pub(crate) fn fit(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     if text.width() > width {
@@ -49,7 +49,7 @@ fn base_text(base: Base, decimals: u32) -> String {
 }
 
 /// The statement as a table of at most `width` columns.
-pub fn to_table(s: &Statement, decimals: u32, width: usize) -> String {
+pub(crate) fn to_table(s: &Statement, decimals: u32, width: usize) -> String {
     let mut out = String::new();
     let state = if s.locked { "locked" } else { "open" };
     let _ = writeln!(out, "{} — {} ({state})", s.name, s.period);
@@ -103,7 +103,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// Every line of every statement of a period, one CSV row each, with a header.
-pub fn to_csv(statements: &[Statement], decimals: u32) -> String {
+pub(crate) fn to_csv(statements: &[Statement], decimals: u32) -> String {
     let mut out = String::from(
         "period,user_id,user,locked,plan,component,document,adjusts_period,base,rate,coefficient,amount\r\n",
     );
@@ -150,7 +150,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// Every statement of a period as one HTML page: a section per person, a row per line.
-pub fn to_html(statements: &[Statement], decimals: u32) -> String {
+pub(crate) fn to_html(statements: &[Statement], decimals: u32) -> String {
     let period = statements
         .first()
         .map(|s| s.period.to_string())

@@ -10,13 +10,13 @@ use crate::plan::{IdemKey, InvalidKey};
 use crate::record::Value;
 
 /// The idempotency key of a statement: `pay:<user>:<period>`.
-pub fn statement_key(s: &Statement) -> Result<IdemKey, InvalidKey> {
+pub(crate) fn statement_key(s: &Statement) -> Result<IdemKey, InvalidKey> {
     IdemKey::new(s.key())
 }
 
 /// The key of a line: the statement's and a 64-bit digest of the line's own key (plan keys
 /// and subjects may hold characters a key cannot, `x_sk_incidental/7`, and may be long).
-pub fn line_key(s: &Statement, l: &Line) -> Result<IdemKey, InvalidKey> {
+pub(crate) fn line_key(s: &Statement, l: &Line) -> Result<IdemKey, InvalidKey> {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in l.key.text().bytes() {
         hash ^= u64::from(byte);
@@ -26,7 +26,7 @@ pub fn line_key(s: &Statement, l: &Line) -> Result<IdemKey, InvalidKey> {
 }
 
 /// `5%`, `20.00 per unit`, `150.00` — how the line's amount follows from its base.
-pub fn rate_text(rate: Rate, decimals: u32) -> String {
+pub(crate) fn rate_text(rate: Rate, decimals: u32) -> String {
     match rate {
         Rate::Percent(r) => r.to_string(),
         Rate::PerUnit(m) => format!("{} per unit", m.display(decimals)),
@@ -45,7 +45,7 @@ fn base_number(base: Base, decimals: u32) -> f64 {
 }
 
 /// The fields of a statement (without its key and lines).
-pub fn statement_values(
+pub(crate) fn statement_values(
     s: &Statement,
     decimals: u32,
     closed_on: Option<&str>,
@@ -70,7 +70,7 @@ pub fn statement_values(
 }
 
 /// The fields of a line (without its key and statement).
-pub fn line_values(l: &Line, decimals: u32) -> Vec<(String, Value)> {
+pub(crate) fn line_values(l: &Line, decimals: u32) -> Vec<(String, Value)> {
     vec![
         ("x_name".to_owned(), Value::Str(l.explain(decimals))),
         ("x_line_key".to_owned(), Value::Str(l.key.text())),
@@ -103,7 +103,7 @@ pub fn line_values(l: &Line, decimals: u32) -> Vec<(String, Value)> {
 
 /// A line read back from Odoo: its stored key text, document label, origin and amounts.
 #[derive(Clone, Debug, PartialEq)]
-pub struct StoredLine {
+pub(crate) struct StoredLine {
     pub id: i64,
     pub line_key: String,
     pub document: String,
@@ -115,7 +115,7 @@ pub struct StoredLine {
 
 /// Rebuilds an engine line from what Odoo holds; `None` when the key or origin cannot be
 /// read (a line edited by hand: reported, never guessed).
-pub fn engine_line(l: &StoredLine, decimals: u32) -> Option<Line> {
+pub(crate) fn engine_line(l: &StoredLine, decimals: u32) -> Option<Line> {
     let mut parts = l.line_key.splitn(3, ':');
     let plan = parts.next()?.to_owned();
     let component = ComponentKind::parse(parts.next()?)?;

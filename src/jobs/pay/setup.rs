@@ -61,7 +61,7 @@ async fn xml_id(client: &OdooClient, module: &str, name: &str) -> Result<i64, Od
 
 /// The list view tag: `tree` up to Odoo 17, `list` from 18 (each refuses the other;
 /// custom-models/024–025 of odoo17 and odoo19).
-pub fn list_tag(major: u32) -> &'static str {
+pub(crate) fn list_tag(major: u32) -> &'static str {
     if major >= 18 { "list" } else { "tree" }
 }
 

@@ -45,7 +45,7 @@ pub enum ScoringError {
 }
 
 /// Wraps a domain error with what was being bound or parsed (`scoring.rules[2].domain`).
-pub(crate) fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> ScoringError {
+pub fn domain_err(what: impl Into<String>) -> impl FnOnce(DomainError) -> ScoringError {
     let what = what.into();
     move |source| ScoringError::Domain { what, source }
 }

@@ -68,7 +68,7 @@ use chrono::NaiveDateTime;
 
 pub use cursor::OwnWrites;
 pub use error::ScoringError;
-pub(crate) use error::domain_err;
+pub use error::domain_err;
 pub use report::{Evaluation, RunReport};
 pub use wire::domain_items;
 
