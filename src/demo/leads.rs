@@ -379,6 +379,50 @@ fn draw_title<'a>(rng: &mut StdRng, identity: &'a Identity) -> Title<'a> {
     }
 }
 
+/// E-mail, phone, country and city (drawn among the country's cities).
+fn set_contact(
+    rng: &mut StdRng,
+    ctx: &Ctx,
+    rec: &mut Rec,
+    identity: &Identity,
+    phone: Option<String>,
+) {
+    if let Some(email) = &identity.email {
+        rec.set("email_normalized", email.to_ascii_lowercase())
+            .set("email_from", email.as_str())
+            .set("email_state", "correct");
+    }
+    if let Some(phone) = phone {
+        rec.set("phone", phone.as_str())
+            .set("phone_sanitized", phone);
+    }
+    if let Some(code) = identity.country {
+        rec.m2o_opt("country_id", ctx.refs.country(code))
+            .opt("city", pick(rng, names::cities(code)).copied());
+    }
+}
+
+/// Team, salesperson and the lifecycle dates with Odoo's day counts.
+fn set_lifecycle(ctx: &Ctx, rec: &mut Rec, life: &Lifecycle) {
+    let create = life.create;
+    rec.m2o_opt(
+        "team_id",
+        life.team.and_then(|t| ctx.team_ids.get(t).copied()),
+    )
+    .m2o_opt("user_id", life.user)
+    .m2o("company_id", ctx.refs.company)
+    .set("create_date", clock::datetime(create))
+    .set("date_last_stage_update", clock::datetime(life.stage_update));
+    if let Some(open) = life.date_open {
+        rec.set("date_open", clock::datetime(open))
+            .set("day_open", clock::odoo_days_between(create, open));
+    }
+    if let Some(closed_at) = life.date_closed {
+        rec.set("date_closed", clock::datetime(closed_at))
+            .set("day_close", clock::odoo_days_between(create, closed_at));
+    }
+}
+
 fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: usize) -> Drawn {
     let st = &ctx.refs.stages;
     let standing = draw_standing(rng, st);
@@ -429,37 +473,10 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
             identity.company.as_ref().map(|c| c.0.as_str()),
         )
         .m2o_opt("partner_id", customer.map(|c| c.id));
-    if let Some(email) = &identity.email {
-        rec.set("email_normalized", email.to_ascii_lowercase())
-            .set("email_from", email.as_str())
-            .set("email_state", "correct");
-    }
-    if let Some(phone) = phone {
-        rec.set("phone", phone.as_str())
-            .set("phone_sanitized", phone);
-    }
-    if let Some(code) = country {
-        rec.m2o_opt("country_id", ctx.refs.country(code))
-            .opt("city", pick(rng, names::cities(code)).copied());
-    }
+    set_contact(rng, ctx, &mut rec, &identity, phone);
     set_marketing(rng, ctx, &mut rec);
+    set_lifecycle(ctx, &mut rec, &life);
     let create = life.create;
-    rec.m2o_opt(
-        "team_id",
-        life.team.and_then(|t| ctx.team_ids.get(t).copied()),
-    )
-    .m2o_opt("user_id", life.user)
-    .m2o("company_id", ctx.refs.company)
-    .set("create_date", clock::datetime(create))
-    .set("date_last_stage_update", clock::datetime(life.stage_update));
-    if let Some(open) = life.date_open {
-        rec.set("date_open", clock::datetime(open))
-            .set("day_open", clock::odoo_days_between(create, open));
-    }
-    if let Some(closed_at) = life.date_closed {
-        rec.set("date_closed", clock::datetime(closed_at))
-            .set("day_close", clock::odoo_days_between(create, closed_at));
-    }
     if lost && rng.random_bool(0.7) {
         rec.m2o_opt("lost_reason_id", pick(rng, &ctx.refs.lost_reasons).copied());
     }
