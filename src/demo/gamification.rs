@@ -93,18 +93,9 @@ fn badge(out: &mut Out, name: &str, level: &str, rule_auth: &str, managers: Vec<
     out.create("gamification.badge", r)
 }
 
-pub fn create(
-    out: &mut Out,
-    refs: &Refs,
-    spec: &DatasetSpec,
-    staff: &Staff,
-    summary: &mut DatasetSummary,
-) {
-    // Top Closer is granted by hand (or by the daemon's sales rewards), hence `users`.
-    badge(out, "Top Closer", "gold", "users", vec![refs.admin_uid]);
-    let ace = badge(out, "Appointment Ace", "silver", "nobody", Vec::new());
-    let rising = badge(out, "Rising Star", "bronze", "nobody", Vec::new());
-
+/// The appointment-count goal definition: batch mode on the event's organiser and start
+/// date when the snapshot names those fields, else a per-user domain.
+fn create_appointment_definition(out: &mut Out, refs: &Refs) -> i64 {
     let mut def = Rec::with_capacity(14);
     def.set("name", APPOINTMENT_DEFINITION)
         .set(
@@ -132,9 +123,26 @@ pub fn create(
                 .set("batch_mode", false);
         }
     }
-    let definition = out.create("gamification.goal.definition", def);
+    out.create("gamification.goal.definition", def)
+}
 
-    let participants: Vec<i64> = staff.telemarketers().map(|m| m.uid).collect();
+/// The badges the appointment challenge rewards with.
+struct Rewards {
+    /// For every participant reaching the target.
+    reward: i64,
+    /// For the first of the ranking.
+    first: i64,
+}
+
+/// The telemarketers' monthly appointment challenge and its one line; returns its id.
+fn create_appointment_challenge(
+    out: &mut Out,
+    refs: &Refs,
+    spec: &DatasetSpec,
+    participants: &[i64],
+    rewards: &Rewards,
+    definition: i64,
+) -> i64 {
     let mut ch = Rec::with_capacity(18);
     ch.set("name", APPOINTMENT_CHALLENGE)
         .set(
@@ -148,11 +156,11 @@ pub fn create(
         .set("challenge_category", "hr")
         .set("reward_realtime", true)
         .set("reward_failure", false)
-        .m2o("reward_id", rising)
-        .m2o("reward_first_id", ace)
+        .m2o("reward_id", rewards.reward)
+        .m2o("reward_first_id", rewards.first)
         .m2o("manager_id", refs.admin_uid)
         .m2o_opt("report_template_id", refs.report_template)
-        .ids("user_ids", participants.clone())
+        .ids("user_ids", participants.to_vec())
         .set("last_report_date", clock::date(spec.today))
         .set(
             "next_report_date",
@@ -166,7 +174,16 @@ pub fn create(
         .set("sequence", 1_i64)
         .set("target_goal", APPOINTMENT_TARGET);
     out.create("gamification.challenge.line", line);
+    challenge
+}
 
+/// The snapshot's sales challenges: kept when present, recreated when missing.
+fn ensure_sales_challenges(
+    out: &mut Out,
+    refs: &Refs,
+    spec: &DatasetSpec,
+    summary: &mut DatasetSummary,
+) {
     for (name, lines) in SNAPSHOT_CHALLENGES {
         let found = out
             .search_eq(
@@ -187,6 +204,30 @@ pub fn create(
             participants: Vec::new(),
         });
     }
+}
+
+pub fn create(
+    out: &mut Out,
+    refs: &Refs,
+    spec: &DatasetSpec,
+    staff: &Staff,
+    summary: &mut DatasetSummary,
+) {
+    // Top Closer is granted by hand (or by the daemon's sales rewards), hence `users`.
+    badge(out, "Top Closer", "gold", "users", vec![refs.admin_uid]);
+    let first = badge(out, "Appointment Ace", "silver", "nobody", Vec::new());
+    let reward = badge(out, "Rising Star", "bronze", "nobody", Vec::new());
+    let definition = create_appointment_definition(out, refs);
+    let participants: Vec<i64> = staff.telemarketers().map(|m| m.uid).collect();
+    let challenge = create_appointment_challenge(
+        out,
+        refs,
+        spec,
+        &participants,
+        &Rewards { reward, first },
+        definition,
+    );
+    ensure_sales_challenges(out, refs, spec, summary);
     summary.challenges.push(DemoChallenge {
         id: challenge,
         name: APPOINTMENT_CHALLENGE.to_owned(),

@@ -137,6 +137,105 @@ fn money(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
 
+/// An invoice's number: `INV/2026/00042` once posted, `/` while a draft.
+struct Number {
+    name: String,
+    /// The sequence number, when the invoice has one.
+    seq: Option<i64>,
+}
+
+/// Facts shared by an invoice's header and its report lines.
+struct Posted<'a> {
+    draft: &'a Draft,
+    customer: &'a Customer,
+    move_type: &'static str,
+    sign: i64,
+    invoice_date: String,
+    due: String,
+}
+
+/// The `account.move` record of one invoice.
+fn move_rec(refs: &Refs, inv: &Posted, number: &Number, prefix: &str) -> Rec {
+    let d = inv.draft;
+    let customer = inv.customer;
+    let sign = inv.sign;
+    let untaxed: i64 = d
+        .lines
+        .iter()
+        .map(|&(p, qty)| qty * refs.products[p].price_cents)
+        .sum();
+    let residual = untaxed * d.residual_pct / 100;
+    let name = number.name.as_str();
+    let mut m = Rec::with_capacity(30);
+    m.set("name", name)
+        .set("move_type", inv.move_type)
+        .set("state", d.state)
+        .set("payment_state", d.payment_state)
+        .set("auto_post", "no")
+        .m2o("partner_id", customer.id)
+        .m2o("commercial_partner_id", customer.id)
+        .set("invoice_partner_display_name", customer.name.as_str())
+        .m2o("company_id", refs.company)
+        .m2o("currency_id", refs.currency)
+        .m2o_opt("journal_id", refs.journal_sales)
+        .m2o_opt("invoice_user_id", d.user)
+        .m2o_opt("team_id", d.team)
+        .set("invoice_date", inv.invoice_date.as_str())
+        .set("date", inv.invoice_date.as_str())
+        .set("invoice_date_due", inv.due.as_str())
+        .set("amount_untaxed", money(untaxed))
+        .set("amount_tax", 0.0)
+        .set("amount_total", money(untaxed))
+        .set("amount_residual", money(residual))
+        .set("amount_untaxed_signed", money(sign * untaxed))
+        .set("amount_total_signed", money(sign * untaxed))
+        .set("amount_total_in_currency_signed", money(sign * untaxed))
+        .set("amount_residual_signed", money(sign * residual))
+        .set("posted_before", number.seq.is_some())
+        .set(
+            "create_date",
+            clock::datetime(clock::midnight(d.date) + 9 * HOUR),
+        );
+    if let Some(seq) = number.seq {
+        m.set("payment_reference", name)
+            .set("sequence_prefix", format!("{prefix}/{}/", d.date.year()))
+            .set("sequence_number", seq);
+    }
+    m
+}
+
+/// One `account.invoice.report` line of an invoice (a product and its quantity).
+fn report_line(refs: &Refs, inv: &Posted, move_id: i64, product: usize, qty: i64) -> Rec {
+    let d = inv.draft;
+    let customer = inv.customer;
+    let sign = inv.sign;
+    let product = refs.products[product];
+    let subtotal = money(sign * qty * product.price_cents);
+    let mut l = Rec::with_capacity(22);
+    l.m2o("move_id", move_id)
+        .set("move_type", inv.move_type)
+        .set("state", d.state)
+        .set("payment_state", d.payment_state)
+        .set("invoice_date", inv.invoice_date.as_str())
+        .set("invoice_date_due", inv.due.as_str())
+        .m2o_opt("invoice_user_id", d.user)
+        .m2o_opt("team_id", d.team)
+        .m2o("partner_id", customer.id)
+        .m2o("commercial_partner_id", customer.id)
+        .m2o("country_id", customer.country_id)
+        .m2o("company_id", refs.company)
+        .m2o("currency_id", refs.currency)
+        .m2o("company_currency_id", refs.currency)
+        .m2o_opt("journal_id", refs.journal_sales)
+        .m2o_opt("account_id", refs.account_sales)
+        .m2o_opt("product_id", product.id)
+        .set("quantity", (sign * qty) as f64)
+        .set("price_average", money(product.price_cents))
+        .set("price_subtotal", subtotal)
+        .set("price_total", subtotal);
+    l
+}
+
 pub fn create(
     out: &mut Out,
     refs: &Refs,
@@ -165,108 +264,43 @@ pub fn create(
     drafts.sort_by_key(|d| d.date);
 
     let mut next: BTreeMap<(&'static str, i32), i64> = BTreeMap::new();
-    for d in drafts {
-        let customer = &customers[d.customer];
+    for d in &drafts {
         let prefix = if d.refund { "RINV" } else { "INV" };
-        let sign: i64 = if d.refund { -1 } else { 1 };
-        let numbered = d.state != "draft";
-        let (name, seq) = if numbered {
+        let number = if d.state != "draft" {
             let year = d.date.year();
             let n = next
                 .entry((prefix, year))
                 .or_insert_with(|| first_free(out, prefix, year));
             let seq = *n;
             *n += 1;
-            (format!("{prefix}/{year}/{seq:05}"), Some(seq))
+            Number {
+                name: format!("{prefix}/{year}/{seq:05}"),
+                seq: Some(seq),
+            }
         } else {
-            ("/".to_owned(), None)
+            Number {
+                name: "/".to_owned(),
+                seq: None,
+            }
         };
-        let untaxed: i64 = d
-            .lines
-            .iter()
-            .map(|&(p, qty)| qty * refs.products[p].price_cents)
-            .sum();
-        let residual = untaxed * d.residual_pct / 100;
-        let invoice_date = clock::date(d.date);
-        let due = clock::date(d.date + Duration::days(30));
-
-        let mut m = Rec::with_capacity(30);
-        m.set("name", name.as_str())
-            .set(
-                "move_type",
-                if d.refund {
-                    "out_refund"
-                } else {
-                    "out_invoice"
-                },
-            )
-            .set("state", d.state)
-            .set("payment_state", d.payment_state)
-            .set("auto_post", "no")
-            .m2o("partner_id", customer.id)
-            .m2o("commercial_partner_id", customer.id)
-            .set("invoice_partner_display_name", customer.name.as_str())
-            .m2o("company_id", refs.company)
-            .m2o("currency_id", refs.currency)
-            .m2o_opt("journal_id", refs.journal_sales)
-            .m2o_opt("invoice_user_id", d.user)
-            .m2o_opt("team_id", d.team)
-            .set("invoice_date", invoice_date.as_str())
-            .set("date", invoice_date.as_str())
-            .set("invoice_date_due", due.as_str())
-            .set("amount_untaxed", money(untaxed))
-            .set("amount_tax", 0.0)
-            .set("amount_total", money(untaxed))
-            .set("amount_residual", money(residual))
-            .set("amount_untaxed_signed", money(sign * untaxed))
-            .set("amount_total_signed", money(sign * untaxed))
-            .set("amount_total_in_currency_signed", money(sign * untaxed))
-            .set("amount_residual_signed", money(sign * residual))
-            .set("posted_before", numbered)
-            .set(
-                "create_date",
-                clock::datetime(clock::midnight(d.date) + 9 * HOUR),
-            );
-        if let Some(seq) = seq {
-            m.set("payment_reference", name.as_str())
-                .set("sequence_prefix", format!("{prefix}/{}/", d.date.year()))
-                .set("sequence_number", seq);
-        }
-        let move_id = out.create("account.move", m);
-
+        let inv = Posted {
+            draft: d,
+            customer: &customers[d.customer],
+            move_type: if d.refund {
+                "out_refund"
+            } else {
+                "out_invoice"
+            },
+            sign: if d.refund { -1 } else { 1 },
+            invoice_date: clock::date(d.date),
+            due: clock::date(d.date + Duration::days(30)),
+        };
+        let move_id = out.create("account.move", move_rec(refs, &inv, &number, prefix));
         for &(p, qty) in &d.lines {
-            let product = refs.products[p];
-            let subtotal = money(sign * qty * product.price_cents);
-            let mut l = Rec::with_capacity(22);
-            l.m2o("move_id", move_id)
-                .set(
-                    "move_type",
-                    if d.refund {
-                        "out_refund"
-                    } else {
-                        "out_invoice"
-                    },
-                )
-                .set("state", d.state)
-                .set("payment_state", d.payment_state)
-                .set("invoice_date", invoice_date.as_str())
-                .set("invoice_date_due", due.as_str())
-                .m2o_opt("invoice_user_id", d.user)
-                .m2o_opt("team_id", d.team)
-                .m2o("partner_id", customer.id)
-                .m2o("commercial_partner_id", customer.id)
-                .m2o("country_id", customer.country_id)
-                .m2o("company_id", refs.company)
-                .m2o("currency_id", refs.currency)
-                .m2o("company_currency_id", refs.currency)
-                .m2o_opt("journal_id", refs.journal_sales)
-                .m2o_opt("account_id", refs.account_sales)
-                .m2o_opt("product_id", product.id)
-                .set("quantity", (sign * qty) as f64)
-                .set("price_average", money(product.price_cents))
-                .set("price_subtotal", subtotal)
-                .set("price_total", subtotal);
-            out.create("account.invoice.report", l);
+            out.create(
+                "account.invoice.report",
+                report_line(refs, &inv, move_id, p, qty),
+            );
         }
     }
 }

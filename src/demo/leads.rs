@@ -14,7 +14,7 @@ use super::clock::{self, DAY, HOUR, MINUTE};
 use super::draw::{log_uniform, pick, weighted, weighted_index};
 use super::emit::{Out, Rec};
 use super::names::{self, LOCALE_WEIGHTS, Locale};
-use super::refs::{Catalog, Refs};
+use super::refs::{Catalog, Refs, Stages};
 use super::staff::{Staff, team_for_country};
 
 /// Customer companies created (invoice partners, and the account some opportunities belong to).
@@ -183,8 +183,16 @@ fn draw_identity(rng: &mut StdRng, customer: Option<&Customer>) -> Identity {
     }
 }
 
-fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: usize) -> Drawn {
-    let st = ctx.refs.stages;
+/// Where a lead stands in the pipeline.
+struct Standing {
+    is_opp: bool,
+    stage: i64,
+    won: bool,
+    lost: bool,
+    closed: bool,
+}
+
+fn draw_standing(rng: &mut StdRng, st: &Stages) -> Standing {
     let is_opp = rng.random_bool(0.45);
     let roll = rng.random_range(0..100);
     let stage = match (is_opp, roll) {
@@ -197,46 +205,38 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
     };
     let won = stage == st.won;
     let lost = !won && rng.random_bool(if is_opp { 0.12 } else { 0.08 });
-    let closed = won || lost;
-
-    let customer = if is_opp && (stage == st.proposition || won) && rng.random_bool(0.5) {
-        pick(rng, ctx.customers)
-    } else {
-        None
-    };
-    let identity = match (customer, prev.as_ref()) {
-        // Some people ask twice: the same contact and address again (Odoo's assignment merges
-        // such duplicates by `email_normalized`).
-        (None, Some(p)) if rng.random_bool(DUPLICATE_SHARE) => p.clone(),
-        _ => draw_identity(rng, customer),
-    };
-    let Identity {
-        locale,
-        country,
-        person,
-        company,
-        email,
-    } = &identity;
-    let (locale, country) = (*locale, *country);
-    let phone = match country {
-        Some(code) if !rng.random_bool(0.25) => Some(names::phone(rng, code)),
-        _ => None,
-    };
-
-    let localized = names::interests(locale);
-    let interest = if !localized.is_empty() && rng.random_bool(0.5) {
-        pick(rng, localized)
-    } else {
-        pick(rng, names::INTERESTS_EN)
+    Standing {
+        is_opp,
+        stage,
+        won,
+        lost,
+        closed: won || lost,
     }
-    .copied()
-    .unwrap_or("Quote request");
-    let who = company
-        .as_ref()
-        .map_or(person.name.as_str(), |c| c.0.as_str());
-    let name = names::concat(&[interest, " - ", who]);
+}
 
-    // Lifecycle: creation, assignment, closing.
+/// A lead's lifecycle: creation, assignment and closing (epoch seconds).
+struct Lifecycle {
+    create: i64,
+    /// Index into `Ctx::teams`.
+    team: Option<usize>,
+    user: Option<i64>,
+    date_open: Option<i64>,
+    date_closed: Option<i64>,
+    stage_update: i64,
+}
+
+fn draw_lifecycle(
+    rng: &mut StdRng,
+    ctx: &Ctx,
+    standing: &Standing,
+    country: Option<&'static str>,
+) -> Lifecycle {
+    let Standing {
+        is_opp,
+        stage,
+        closed,
+        ..
+    } = *standing;
     let now = ctx.now;
     let create = if rng.random_bool(0.3) {
         now - rng.random_range(1..=(now - ctx.month_start).max(7 * DAY))
@@ -282,53 +282,54 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
     };
     let stage_update = match (date_closed, date_open) {
         (Some(c), _) => c,
-        (None, Some(o)) if stage != st.new => o + rng.random_range(0..(now - o).max(1)),
+        (None, Some(o)) if stage != ctx.refs.stages.new => {
+            o + rng.random_range(0..(now - o).max(1))
+        }
         _ => create,
     };
+    Lifecycle {
+        create,
+        team,
+        user,
+        date_open,
+        date_closed,
+        stage_update,
+    }
+}
 
-    let probability: f64 = if won {
+/// A lead's money: probability (percent), expected and prorated revenue.
+struct Revenue {
+    probability: f64,
+    expected: f64,
+    prorated: f64,
+}
+
+fn draw_revenue(rng: &mut StdRng, st: &Stages, standing: &Standing) -> Revenue {
+    let probability: f64 = if standing.won {
         100.0
-    } else if lost {
+    } else if standing.lost {
         0.0
-    } else if stage == st.new {
+    } else if standing.stage == st.new {
         rng.random_range(5..=20) as f64
-    } else if stage == st.qualified {
+    } else if standing.stage == st.qualified {
         rng.random_range(20..=40) as f64
     } else {
         rng.random_range(45..=80) as f64
     };
-    let expected: f64 = if !is_opp && rng.random_bool(0.4) {
+    let expected: f64 = if !standing.is_opp && rng.random_bool(0.4) {
         0.0
     } else {
         (log_uniform(rng, 500.0, 150_000.0) / 50.0).round() * 50.0
     };
-    let prorated = (expected * probability).round() / 100.0;
+    Revenue {
+        probability,
+        expected,
+        prorated: (expected * probability).round() / 100.0,
+    }
+}
 
-    let mut rec = Rec::with_capacity(34);
-    rec.set("name", name)
-        .set("type", if is_opp { "opportunity" } else { "lead" })
-        .set("active", !lost)
-        .m2o("stage_id", stage)
-        .set("probability", probability)
-        .set("expected_revenue", expected)
-        .set("prorated_revenue", prorated)
-        .set("priority", weighted(rng, &PRIORITIES))
-        .set("contact_name", person.name.as_str())
-        .opt("partner_name", company.as_ref().map(|c| c.0.as_str()))
-        .m2o_opt("partner_id", customer.map(|c| c.id));
-    if let Some(email) = email {
-        rec.set("email_normalized", email.to_ascii_lowercase())
-            .set("email_from", email.as_str())
-            .set("email_state", "correct");
-    }
-    if let Some(phone) = phone {
-        rec.set("phone", phone.as_str())
-            .set("phone_sanitized", phone);
-    }
-    if let Some(code) = country {
-        rec.m2o_opt("country_id", ctx.refs.country(code))
-            .opt("city", pick(rng, names::cities(code)).copied());
-    }
+/// Source, medium, campaign and tags: each drawn independently.
+fn set_marketing(rng: &mut StdRng, ctx: &Ctx, rec: &mut Rec) {
     if rng.random_bool(0.75) {
         rec.m2o_opt("source_id", pick(rng, &ctx.catalog.sources).copied());
     }
@@ -350,19 +351,132 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
         tags.sort_unstable();
         rec.ids("tag_ids", tags);
     }
-    rec.m2o_opt("team_id", team.and_then(|t| ctx.team_ids.get(t).copied()))
-        .m2o_opt("user_id", user)
-        .m2o("company_id", ctx.refs.company)
-        .set("create_date", clock::datetime(create))
-        .set("date_last_stage_update", clock::datetime(stage_update));
-    if let Some(open) = date_open {
+}
+
+/// A lead's name and the person or company it is from.
+struct Title<'a> {
+    name: String,
+    who: &'a str,
+}
+
+/// The lead's title: an interest (in the contact's language half the time) and who asks.
+fn draw_title<'a>(rng: &mut StdRng, identity: &'a Identity) -> Title<'a> {
+    let localized = names::interests(identity.locale);
+    let interest = if !localized.is_empty() && rng.random_bool(0.5) {
+        pick(rng, localized)
+    } else {
+        pick(rng, names::INTERESTS_EN)
+    }
+    .copied()
+    .unwrap_or("Quote request");
+    let who = identity
+        .company
+        .as_ref()
+        .map_or(identity.person.name.as_str(), |c| c.0.as_str());
+    Title {
+        name: names::concat(&[interest, " - ", who]),
+        who,
+    }
+}
+
+/// E-mail, phone, country and city (drawn among the country's cities).
+fn set_contact(
+    rng: &mut StdRng,
+    ctx: &Ctx,
+    rec: &mut Rec,
+    identity: &Identity,
+    phone: Option<String>,
+) {
+    if let Some(email) = &identity.email {
+        rec.set("email_normalized", email.to_ascii_lowercase())
+            .set("email_from", email.as_str())
+            .set("email_state", "correct");
+    }
+    if let Some(phone) = phone {
+        rec.set("phone", phone.as_str())
+            .set("phone_sanitized", phone);
+    }
+    if let Some(code) = identity.country {
+        rec.m2o_opt("country_id", ctx.refs.country(code))
+            .opt("city", pick(rng, names::cities(code)).copied());
+    }
+}
+
+/// Team, salesperson and the lifecycle dates with Odoo's day counts.
+fn set_lifecycle(ctx: &Ctx, rec: &mut Rec, life: &Lifecycle) {
+    let create = life.create;
+    rec.m2o_opt(
+        "team_id",
+        life.team.and_then(|t| ctx.team_ids.get(t).copied()),
+    )
+    .m2o_opt("user_id", life.user)
+    .m2o("company_id", ctx.refs.company)
+    .set("create_date", clock::datetime(create))
+    .set("date_last_stage_update", clock::datetime(life.stage_update));
+    if let Some(open) = life.date_open {
         rec.set("date_open", clock::datetime(open))
             .set("day_open", clock::odoo_days_between(create, open));
     }
-    if let Some(closed_at) = date_closed {
+    if let Some(closed_at) = life.date_closed {
         rec.set("date_closed", clock::datetime(closed_at))
             .set("day_close", clock::odoo_days_between(create, closed_at));
     }
+}
+
+fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: usize) -> Drawn {
+    let st = &ctx.refs.stages;
+    let standing = draw_standing(rng, st);
+    let Standing {
+        is_opp,
+        stage,
+        won,
+        lost,
+        closed,
+    } = standing;
+
+    let customer = if is_opp && (stage == st.proposition || won) && rng.random_bool(0.5) {
+        pick(rng, ctx.customers)
+    } else {
+        None
+    };
+    let identity = match (customer, prev.as_ref()) {
+        // Some people ask twice: the same contact and address again (Odoo's assignment merges
+        // such duplicates by `email_normalized`).
+        (None, Some(p)) if rng.random_bool(DUPLICATE_SHARE) => p.clone(),
+        _ => draw_identity(rng, customer),
+    };
+    let country = identity.country;
+    let phone = match country {
+        Some(code) if !rng.random_bool(0.25) => Some(names::phone(rng, code)),
+        _ => None,
+    };
+    let Title { name, who } = draw_title(rng, &identity);
+    let life = draw_lifecycle(rng, ctx, &standing, country);
+    let Revenue {
+        probability,
+        expected,
+        prorated,
+    } = draw_revenue(rng, st, &standing);
+
+    let mut rec = Rec::with_capacity(34);
+    rec.set("name", name)
+        .set("type", if is_opp { "opportunity" } else { "lead" })
+        .set("active", !lost)
+        .m2o("stage_id", stage)
+        .set("probability", probability)
+        .set("expected_revenue", expected)
+        .set("prorated_revenue", prorated)
+        .set("priority", weighted(rng, &PRIORITIES))
+        .set("contact_name", identity.person.name.as_str())
+        .opt(
+            "partner_name",
+            identity.company.as_ref().map(|c| c.0.as_str()),
+        )
+        .m2o_opt("partner_id", customer.map(|c| c.id));
+    set_contact(rng, ctx, &mut rec, &identity, phone);
+    set_marketing(rng, ctx, &mut rec);
+    set_lifecycle(ctx, &mut rec, &life);
+    let create = life.create;
     if lost && rng.random_bool(0.7) {
         rec.m2o_opt("lost_reason_id", pick(rng, &ctx.refs.lost_reasons).copied());
     }
@@ -371,6 +485,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
         rec.set("date_deadline", clock::date(clock::date_of(deadline)));
     }
 
+    let user = life.user;
     let open_opportunity = match user {
         Some(u) if is_opp && !lost => Some(OpportunityRef {
             lead_id: 0,

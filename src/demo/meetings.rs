@@ -3,7 +3,7 @@
 //! an open opportunity (`opportunity_id`, `res_model`/`res_id`). A past meeting that is still
 //! active was held; cancelled ones are archived, so the appointment goal does not count them.
 
-use chrono::{Datelike, Duration, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -30,6 +30,105 @@ const LOCATIONS: [&str; 5] = [
     "Office",
 ];
 const DURATIONS: [f64; 5] = [0.5, 0.75, 1.0, 1.5, 2.0];
+
+/// When a meeting takes place (epoch seconds; duration in hours) and when it was booked.
+struct Slot {
+    start: i64,
+    stop: i64,
+    duration: f64,
+    created: i64,
+}
+
+/// A weekday in the organizer's office hours, in the next two weeks or the last two months.
+fn draw_slot(
+    rng: &mut StdRng,
+    today: NaiveDate,
+    now: i64,
+    organizer: &Member,
+    opp: Option<&OpportunityRef>,
+) -> Slot {
+    let future = rng.random_bool(0.2);
+    let mut day = if future {
+        today + Duration::days(rng.random_range(0..14))
+    } else {
+        today - Duration::days(rng.random_range(1..=60))
+    };
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = if future {
+            day + Duration::days(1)
+        } else {
+            day - Duration::days(1)
+        };
+    }
+    let local = rng.random_range(9..17) * HOUR + rng.random_range(0..2) * 30 * MINUTE;
+    let mut start = clock::midnight(day) + local - organizer.utc_offset * HOUR;
+    if let Some(o) = opp {
+        // A meeting about an opportunity cannot precede it.
+        if start < o.created + HOUR {
+            start = o.created + rng.random_range(1..=72) * HOUR;
+        }
+    }
+    let duration = DURATIONS[rng.random_range(0..DURATIONS.len())];
+    let stop = start + (duration * HOUR as f64) as i64;
+    let created = if start > now {
+        now - rng.random_range(1..5 * DAY)
+    } else {
+        start - rng.random_range(HOUR..10 * DAY)
+    };
+    Slot {
+        start,
+        stop,
+        duration,
+        created,
+    }
+}
+
+/// Who attends a meeting (partner ids) and what it is called.
+struct Subject {
+    partners: Vec<i64>,
+    name: String,
+}
+
+/// The organizer, the opportunity's salesperson and the customer attend; the name says what
+/// the meeting is about.
+fn draw_subject(
+    rng: &mut StdRng,
+    staff: &Staff,
+    customers: &[Customer],
+    organizer: &Member,
+    opp: Option<&OpportunityRef>,
+) -> Subject {
+    let mut partners = vec![organizer.partner_id];
+    let customer = match opp {
+        Some(o) => o.partner,
+        None if rng.random_bool(0.5) => pick(rng, customers).map(|c| c.id),
+        None => None,
+    };
+    if let Some(o) = opp
+        && let Some(seller) = staff.by_uid(o.user)
+        && !partners.contains(&seller.partner_id)
+    {
+        partners.push(seller.partner_id);
+    }
+    partners.extend(customer);
+    let name = match opp {
+        Some(o) => format!(
+            "{}: {}",
+            LINKED_KINDS[rng.random_range(0..LINKED_KINDS.len())],
+            o.label
+        ),
+        None => {
+            let who = customer
+                .and_then(|id| customers.iter().find(|c| c.id == id))
+                .map_or("new prospect", |c| c.name.as_str());
+            format!(
+                "{} - {who}",
+                COLD_KINDS[rng.random_range(0..COLD_KINDS.len())]
+            )
+        }
+    };
+    Subject { partners, name }
+}
 
 pub fn create(
     out: &mut Out,
@@ -58,78 +157,22 @@ pub fn create(
         };
         let Some(organizer) = organizer else { continue };
 
-        let future = rng.random_bool(0.2);
-        let mut day = if future {
-            spec.today + Duration::days(rng.random_range(0..14))
-        } else {
-            spec.today - Duration::days(rng.random_range(1..=60))
-        };
-        while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
-            day = if future {
-                day + Duration::days(1)
-            } else {
-                day - Duration::days(1)
-            };
-        }
-        let local = rng.random_range(9..17) * HOUR + rng.random_range(0..2) * 30 * MINUTE;
-        let mut start = clock::midnight(day) + local - organizer.utc_offset * HOUR;
-        if let Some(o) = opp {
-            // A meeting about an opportunity cannot precede it.
-            if start < o.created + HOUR {
-                start = o.created + rng.random_range(1..=72) * HOUR;
-            }
-        }
-        let duration = DURATIONS[rng.random_range(0..DURATIONS.len())];
-        let stop = start + (duration * HOUR as f64) as i64;
-        let created = if start > now {
-            now - rng.random_range(1..5 * DAY)
-        } else {
-            start - rng.random_range(HOUR..10 * DAY)
-        };
-
-        let mut partners = vec![organizer.partner_id];
-        let customer = match opp {
-            Some(o) => o.partner,
-            None if rng.random_bool(0.5) => pick(&mut rng, customers).map(|c| c.id),
-            None => None,
-        };
-        if let Some(o) = opp
-            && let Some(seller) = staff.by_uid(o.user)
-            && !partners.contains(&seller.partner_id)
-        {
-            partners.push(seller.partner_id);
-        }
-        partners.extend(customer);
-        let name = match opp {
-            Some(o) => format!(
-                "{}: {}",
-                LINKED_KINDS[rng.random_range(0..LINKED_KINDS.len())],
-                o.label
-            ),
-            None => {
-                let who = customer
-                    .and_then(|id| customers.iter().find(|c| c.id == id))
-                    .map_or("new prospect", |c| c.name.as_str());
-                format!(
-                    "{} - {who}",
-                    COLD_KINDS[rng.random_range(0..COLD_KINDS.len())]
-                )
-            }
-        };
-        let held_or_planned = start > now || rng.random_bool(0.92);
+        let slot = draw_slot(&mut rng, spec.today, now, organizer, opp);
+        let Subject { partners, name } = draw_subject(&mut rng, staff, customers, organizer, opp);
+        let held_or_planned = slot.start > now || rng.random_bool(0.92);
 
         let mut r = Rec::with_capacity(18);
         r.set("name", name)
-            .set("start", clock::datetime(start))
-            .set("stop", clock::datetime(stop))
-            .set("duration", duration)
+            .set("start", clock::datetime(slot.start))
+            .set("stop", clock::datetime(slot.stop))
+            .set("duration", slot.duration)
             .set("allday", false)
             .set("active", held_or_planned)
             .set("privacy", "public")
             .set("show_as", "busy")
             .m2o("user_id", organizer.uid)
             .ids("partner_ids", partners)
-            .set("create_date", clock::datetime(created));
+            .set("create_date", clock::datetime(slot.created));
         if rng.random_bool(0.7) {
             r.opt("location", pick(&mut rng, &LOCATIONS).copied());
         }

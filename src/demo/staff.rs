@@ -280,94 +280,84 @@ fn karma_history(rng: &mut StdRng, now: i64) -> Vec<Tracking> {
     out
 }
 
-pub fn create(
-    out: &mut Out,
-    refs: &Refs,
-    spec: &DatasetSpec,
-    summary: &mut DatasetSummary,
-) -> Staff {
-    let mut rng = StdRng::seed_from_u64(spec.seed ^ 0x5747_4146_4600_0001);
-    let now = clock::midnight(spec.today);
-    let mut members = Vec::with_capacity(PEOPLE.len());
-    for p in &PEOPLE {
-        let email = format!("{}@yourcompany.example.com", p.login);
-        let mut partner = Rec::with_capacity(8);
-        partner
-            .set("name", p.name)
-            .set("complete_name", p.name)
-            .set("email", email.as_str())
-            .set("email_normalized", email)
-            .set("tz", p.tz)
-            .set("lang", "en_US")
-            .set("active", true)
-            .m2o("company_id", refs.company);
-        let partner_id = out.create("res.partner", partner);
+/// One person of the staff: their partner, user (password = login), karma history and the
+/// draw weight they get leads with.
+fn create_user(out: &mut Out, refs: &Refs, rng: &mut StdRng, now: i64, p: &Person) -> Member {
+    let email = format!("{}@yourcompany.example.com", p.login);
+    let mut partner = Rec::with_capacity(8);
+    partner
+        .set("name", p.name)
+        .set("complete_name", p.name)
+        .set("email", email.as_str())
+        .set("email_normalized", email)
+        .set("tz", p.tz)
+        .set("lang", "en_US")
+        .set("active", true)
+        .m2o("company_id", refs.company);
+    let partner_id = out.create("res.partner", partner);
 
-        let history = karma_history(&mut rng, now);
-        let karma = history.last().map_or(0, |t| t.new);
-        let (rank, next_rank) = refs.rank_for(karma);
-        let mut user = Rec::with_capacity(12);
-        user.set("login", p.login)
-            .set("name", p.name)
-            .set("active", true)
-            .set("notification_type", "email")
-            .m2o("partner_id", partner_id)
-            .m2o("company_id", refs.company)
-            .ids("company_ids", vec![refs.company])
-            .ids(
-                refs.user_groups_field,
-                vec![refs.group_user, refs.group_salesman],
-            )
-            .set("karma", karma)
-            .m2o_opt("rank_id", rank)
-            .m2o_opt("next_rank_id", next_rank);
-        let uid = out.create("res.users", user);
-        // Documented demo credentials: the password is the login.
-        out.set_password(uid, p.login);
+    let history = karma_history(rng, now);
+    let karma = history.last().map_or(0, |t| t.new);
+    let (rank, next_rank) = refs.rank_for(karma);
+    let mut user = Rec::with_capacity(12);
+    user.set("login", p.login)
+        .set("name", p.name)
+        .set("active", true)
+        .set("notification_type", "email")
+        .m2o("partner_id", partner_id)
+        .m2o("company_id", refs.company)
+        .ids("company_ids", vec![refs.company])
+        .ids(
+            refs.user_groups_field,
+            vec![refs.group_user, refs.group_salesman],
+        )
+        .set("karma", karma)
+        .m2o_opt("rank_id", rank)
+        .m2o_opt("next_rank_id", next_rank);
+    let uid = out.create("res.users", user);
+    // Documented demo credentials: the password is the login.
+    out.set_password(uid, p.login);
 
-        for t in &history {
-            let mut r = Rec::with_capacity(8);
-            r.m2o("user_id", uid)
-                .set("old_value", t.old)
-                .set("new_value", t.new)
-                .set("reason", "Add Manually")
-                .set("origin_ref", format!("res.users,{}", refs.admin_uid))
-                .set("origin_ref_model_name", "res.users")
-                .set("tracking_date", clock::datetime(t.at))
-                .set("create_date", clock::datetime(t.at));
-            out.create("gamification.karma.tracking", r);
-        }
+    for t in &history {
+        let mut r = Rec::with_capacity(8);
+        r.m2o("user_id", uid)
+            .set("old_value", t.old)
+            .set("new_value", t.new)
+            .set("reason", "Add Manually")
+            .set("origin_ref", format!("res.users,{}", refs.admin_uid))
+            .set("origin_ref_model_name", "res.users")
+            .set("tracking_date", clock::datetime(t.at))
+            .set("create_date", clock::datetime(t.at));
+        out.create("gamification.karma.tracking", r);
+    }
 
-        let role = if p.team.is_some() {
+    Member {
+        uid,
+        partner_id,
+        role: if p.team.is_some() {
             Role::Salesperson
         } else {
             Role::Telemarketer
-        };
-        members.push(Member {
-            uid,
-            partner_id,
-            role,
-            team: p.team,
-            utc_offset: p.utc_offset,
-            weight: rng.random_range(1..=5),
-        });
-        summary.users.push(DemoUser {
-            uid,
-            partner_id,
-            login: p.login.to_owned(),
-            password: p.login.to_owned(),
-            name: p.name.to_owned(),
-            role,
-            team: p.team.map(|t| TEAMS[t].name.to_owned()),
-        });
+        },
+        team: p.team,
+        utc_offset: p.utc_offset,
+        weight: rng.random_range(1..=5),
     }
+}
 
+/// The sales teams, each led by its first member listed; returns their ids in `TEAMS` order.
+fn create_teams(
+    out: &mut Out,
+    refs: &Refs,
+    members: &[Member],
+    summary: &mut DatasetSummary,
+) -> Vec<i64> {
     let mut team_ids = Vec::with_capacity(TEAMS.len());
     for (i, t) in TEAMS.iter().enumerate() {
         // The first member listed is the team leader.
         let leader = PEOPLE
             .iter()
-            .zip(&members)
+            .zip(members)
             .find(|(p, _)| p.team == Some(i))
             .map(|(_, m)| m.uid);
         let mut r = Rec::with_capacity(10);
@@ -386,8 +376,12 @@ pub fn create(
         team_ids.push(id);
         summary.teams.push((t.name.to_owned(), id));
     }
+    team_ids
+}
 
-    for (p, m) in PEOPLE.iter().zip(&members) {
+/// Each salesperson's `crm.team.member` row with their assignment settings.
+fn create_team_members(out: &mut Out, members: &[Member], team_ids: &[i64]) {
+    for (p, m) in PEOPLE.iter().zip(members) {
         let Some(team) = p.team else { continue };
         let mut r = Rec::with_capacity(6);
         r.m2o("crm_team_id", team_ids[team])
@@ -398,6 +392,31 @@ pub fn create(
             .opt("assignment_domain", p.assignment_domain);
         out.create("crm.team.member", r);
     }
+}
 
+pub fn create(
+    out: &mut Out,
+    refs: &Refs,
+    spec: &DatasetSpec,
+    summary: &mut DatasetSummary,
+) -> Staff {
+    let mut rng = StdRng::seed_from_u64(spec.seed ^ 0x5747_4146_4600_0001);
+    let now = clock::midnight(spec.today);
+    let mut members = Vec::with_capacity(PEOPLE.len());
+    for p in &PEOPLE {
+        let member = create_user(out, refs, &mut rng, now, p);
+        summary.users.push(DemoUser {
+            uid: member.uid,
+            partner_id: member.partner_id,
+            login: p.login.to_owned(),
+            password: p.login.to_owned(),
+            name: p.name.to_owned(),
+            role: member.role,
+            team: p.team.map(|t| TEAMS[t].name.to_owned()),
+        });
+        members.push(member);
+    }
+    let team_ids = create_teams(out, refs, &members, summary);
+    create_team_members(out, &members, &team_ids);
     Staff { members, team_ids }
 }

@@ -408,6 +408,7 @@ fn str_arg(v: &Val, pos: usize) -> BindResult<&str> {
     }
 }
 
+/// Stays long: one match with one arm per Python builtin a domain may call (the supported set).
 fn call(
     f: Val,
     args: &[Val],

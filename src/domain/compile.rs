@@ -88,6 +88,28 @@ pub(super) fn compile_in(
     })
 }
 
+/// A datetime compared with a bare date: Odoo widens the date to the whole day (its end for
+/// `>` and `<=`, its start otherwise). `None` when the value stays as it is.
+fn widen_bare_date(kind: Kind, op: Op, value: &Operand) -> Option<Operand> {
+    let end_of_day = matches!(op, Op::Gt | Op::Le);
+    match (kind, value) {
+        (Kind::Datetime, Operand::Str(s)) if s.chars().count() == 10 => {
+            let time = if end_of_day { "23:59:59" } else { "00:00:00" };
+            Some(Operand::Str(format!("{s} {time}")))
+        }
+        (Kind::Datetime, Operand::Date(d)) => {
+            let time = if end_of_day {
+                chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
+                    .unwrap_or(chrono::NaiveTime::MIN)
+            } else {
+                chrono::NaiveTime::MIN
+            };
+            Some(Operand::DateTime(d.and_time(time)))
+        }
+        _ => None,
+    }
+}
+
 /// A leaf on a stored non-relational field (or a many2one / `id` with ids): pure, no data.
 pub(crate) fn compile_scalar(
     kind: Kind,
@@ -103,30 +125,8 @@ pub(crate) fn compile_scalar(
         test,
         handle: None,
     };
-    // datetime + bare date: Odoo widens to the whole day
-    let widened;
-    let value = match (kind, value) {
-        (Kind::Datetime, Operand::Str(s)) if s.chars().count() == 10 => {
-            let time = if matches!(op, Op::Gt | Op::Le) {
-                "23:59:59"
-            } else {
-                "00:00:00"
-            };
-            widened = Operand::Str(format!("{s} {time}"));
-            &widened
-        }
-        (Kind::Datetime, Operand::Date(d)) => {
-            let time = if matches!(op, Op::Gt | Op::Le) {
-                chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
-                    .unwrap_or(chrono::NaiveTime::MIN)
-            } else {
-                chrono::NaiveTime::MIN
-            };
-            widened = Operand::DateTime(d.and_time(time));
-            &widened
-        }
-        _ => value,
-    };
+    let widened = widen_bare_date(kind, op, value);
+    let value = widened.as_ref().unwrap_or(value);
     let null_rhs_then = |tri: Tri| Ok(CNode::Const(tri));
     match op {
         Op::Invalid => Err(invalid_leaf(leaf)),
@@ -334,117 +334,133 @@ impl<S: RecordSource + ?Sized> Compiler<'_, S> {
             return self.hierarchy(leaf, &def, model, active_test);
         }
         match def.ty {
-            FieldType::Many2one => {
-                let all_str = |items: &[Operand]| {
-                    !items.is_empty() && items.iter().all(|i| matches!(i, Operand::Str(_)))
-                };
-                let names = matches!(v, Operand::Str(_)) || v.as_seq().is_some_and(all_str);
-                if !names {
-                    return compile_scalar(Kind::Id, &leaf.field, false, leaf.op, v, leaf);
-                }
-                let mut op = match leaf.op {
-                    Op::Lt | Op::Le | Op::Gt | Op::Ge => Op::In,
-                    o => o,
-                };
-                if matches!(v, Operand::Str(_)) {
-                    op = match op {
-                        Op::In => Op::Eq,
-                        Op::NotIn => Op::Ne,
-                        o => o,
-                    };
-                }
-                let ids = self.name_search(&comodel, op, v, false)?;
-                let items: Vec<Operand> = ids.into_iter().map(Operand::Int).collect();
-                let node = compile_in(Kind::Id, &leaf.field, false, &items, false)?;
-                if op.is_negative() {
-                    Ok(match node {
-                        CNode::Field {
-                            field,
-                            test: Test::In { set, .. },
-                            ..
-                        } => CNode::Field {
-                            field,
-                            is_id: false,
-                            test: Test::In {
-                                set,
-                                negated: false,
-                                null: Tri::T,
-                            },
-                            handle: None,
-                        },
-                        _ => CNode::Field {
-                            field: leaf.field.as_str().into(),
-                            is_id: false,
-                            test: Test::IsNull,
-                            handle: None,
-                        },
-                    })
-                } else {
-                    Ok(node)
-                }
-            }
+            FieldType::Many2one => self.many2one_leaf(leaf, &comodel),
             FieldType::One2many | FieldType::Many2many => {
-                let field: Box<str> = leaf.field.as_str().into();
-                let negated = leaf.op.is_negative();
-                let mut ids: Vec<i64> = match v {
-                    Operand::Bool(false) => {
-                        return Ok(CNode::X2mEmpty {
-                            field,
-                            negated,
-                            handle: None,
-                        });
-                    }
-                    Operand::Str(s) => {
-                        let op2 = if negated {
-                            complement_op(leaf.op)
-                        } else {
-                            leaf.op
-                        };
-                        self.name_search(&comodel, op2, &Operand::Str(s.clone()), active_test)?
-                    }
-                    Operand::List(items) | Operand::Tuple(items) => {
-                        let mut ids = Vec::with_capacity(items.len());
-                        for i in items {
-                            match i {
-                                Operand::Int(0) | Operand::Bool(false) | Operand::None => {}
-                                Operand::Int(n) => ids.push(*n),
-                                _ => {
-                                    return Err(DomainError::new(
-                                        K::InvalidValue,
-                                        format!(
-                                            "Invalid value {i} for the relational field {model}.{} (expected record ids)",
-                                            leaf.field
-                                        ),
-                                    ));
-                                }
-                            }
-                        }
-                        ids
-                    }
-                    Operand::Int(n) => vec![*n],
-                    Operand::None => Vec::new(),
-                    other => {
-                        return Err(DomainError::new(
-                            K::InvalidValue,
-                            format!(
-                                "Invalid value {other} for the relational field {model}.{} (expected record ids)",
-                                leaf.field
-                            ),
-                        ));
-                    }
-                };
-                ids.retain(|i| *i != 0);
-                ids.sort_unstable();
-                ids.dedup();
-                Ok(CNode::X2mIn {
-                    field,
-                    ids,
-                    negated,
-                    handle: None,
-                })
+                self.x2many_leaf(leaf, model, &comodel, active_test)
             }
             ref ty => compile_scalar(kind_of(ty), &leaf.field, is_id, leaf.op, v, leaf),
         }
+    }
+
+    /// A many2one leaf: ids compare directly, names go through the comodel's `name_search`.
+    fn many2one_leaf(&mut self, leaf: &Leaf, comodel: &str) -> Result<CNode, DomainError> {
+        let v = &leaf.value;
+        let all_str = |items: &[Operand]| {
+            !items.is_empty() && items.iter().all(|i| matches!(i, Operand::Str(_)))
+        };
+        let names = matches!(leaf.value, Operand::Str(_)) || v.as_seq().is_some_and(all_str);
+        if !names {
+            return compile_scalar(Kind::Id, &leaf.field, false, leaf.op, v, leaf);
+        }
+        let mut op = match leaf.op {
+            Op::Lt | Op::Le | Op::Gt | Op::Ge => Op::In,
+            o => o,
+        };
+        if matches!(leaf.value, Operand::Str(_)) {
+            op = match op {
+                Op::In => Op::Eq,
+                Op::NotIn => Op::Ne,
+                o => o,
+            };
+        }
+        let ids = self.name_search(comodel, op, v, false)?;
+        let items: Vec<Operand> = ids.into_iter().map(Operand::Int).collect();
+        let node = compile_in(Kind::Id, &leaf.field, false, &items, false)?;
+        if op.is_negative() {
+            Ok(match node {
+                CNode::Field {
+                    field,
+                    test: Test::In { set, .. },
+                    ..
+                } => CNode::Field {
+                    field,
+                    is_id: false,
+                    test: Test::In {
+                        set,
+                        negated: false,
+                        null: Tri::T,
+                    },
+                    handle: None,
+                },
+                _ => CNode::Field {
+                    field: leaf.field.as_str().into(),
+                    is_id: false,
+                    test: Test::IsNull,
+                    handle: None,
+                },
+            })
+        } else {
+            Ok(node)
+        }
+    }
+
+    /// A one2many / many2many leaf: `False` (no records), names (`name_search`) or ids.
+    fn x2many_leaf(
+        &mut self,
+        leaf: &Leaf,
+        model: &str,
+        comodel: &str,
+        active_test: bool,
+    ) -> Result<CNode, DomainError> {
+        let v = &leaf.value;
+        let field: Box<str> = leaf.field.as_str().into();
+        let negated = leaf.op.is_negative();
+        let mut ids: Vec<i64> = match v {
+            Operand::Bool(false) => {
+                return Ok(CNode::X2mEmpty {
+                    field,
+                    negated,
+                    handle: None,
+                });
+            }
+            Operand::Str(s) => {
+                let op2 = if negated {
+                    complement_op(leaf.op)
+                } else {
+                    leaf.op
+                };
+                self.name_search(comodel, op2, &Operand::Str(s.clone()), active_test)?
+            }
+            Operand::List(items) | Operand::Tuple(items) => {
+                let mut ids = Vec::with_capacity(items.len());
+                for i in items {
+                    match i {
+                        Operand::Int(0) | Operand::Bool(false) | Operand::None => {}
+                        Operand::Int(n) => ids.push(*n),
+                        _ => {
+                            return Err(DomainError::new(
+                                K::InvalidValue,
+                                format!(
+                                    "Invalid value {i} for the relational field {model}.{} (expected record ids)",
+                                    leaf.field
+                                ),
+                            ));
+                        }
+                    }
+                }
+                ids
+            }
+            Operand::Int(n) => vec![*n],
+            Operand::None => Vec::new(),
+            other => {
+                return Err(DomainError::new(
+                    K::InvalidValue,
+                    format!(
+                        "Invalid value {other} for the relational field {model}.{} (expected record ids)",
+                        leaf.field
+                    ),
+                ));
+            }
+        };
+        ids.retain(|i| *i != 0);
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(CNode::X2mIn {
+            field,
+            ids,
+            negated,
+            handle: None,
+        })
     }
 
     /// `_name_search` on `model` (archived records included when `active_test` is false).

@@ -147,6 +147,7 @@ pub(super) fn run_test(test: &Test, v: &Value, cx: &mut Cx) -> Tri {
     }
 }
 
+/// Stays long: one match over the node kinds (three-valued logic), the evaluator as one table.
 pub(super) fn eval<S: RecordSource + ?Sized>(
     n: &CNode,
     src: &S,

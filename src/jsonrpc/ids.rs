@@ -304,6 +304,7 @@ fn integer(buf: &[u8]) -> Number {
 
 /// The head of the envelope up to the array of `result`: members with scalar values before
 /// it are skipped.
+/// Stays long: a byte-level state machine whose `Need`/`Diverge` exits read in order in one loop.
 fn scan_head(buf: &[u8]) -> Head {
     let mut i = 0;
     let ws = |i: &mut usize| {

@@ -104,14 +104,19 @@ fn generate_goals(store: &mut Store, uid: i64, ids: &[i64]) -> Result<(), SimFau
             date(store, CHALLENGE, challenge, "start_date"),
             date(store, CHALLENGE, challenge, "end_date"),
         );
-        let participants: Vec<i64> = store
-            .value(CHALLENGE, challenge, "user_ids")
-            .map(|v| v.as_ids().to_vec())
-            .unwrap_or_default();
-        let remind = store
-            .value(CHALLENGE, challenge, "remind_update_delay")
-            .and_then(|v| v.as_i64())
-            .filter(|&d| d != 0);
+        let round = GoalRound {
+            challenge,
+            start,
+            end,
+            participants: store
+                .value(CHALLENGE, challenge, "user_ids")
+                .map(|v| v.as_ids().to_vec())
+                .unwrap_or_default(),
+            remind: store
+                .value(CHALLENGE, challenge, "remind_update_delay")
+                .and_then(|v| v.as_i64())
+                .filter(|&d| d != 0),
+        };
         let mut created = Vec::new();
         let mut lines: Vec<i64> = store
             .all_ids(LINE)
@@ -120,84 +125,113 @@ fn generate_goals(store: &mut Store, uid: i64, ids: &[i64]) -> Result<(), SimFau
             .collect();
         lines.sort_by_key(|&l| (int(store, LINE, l, "sequence"), l));
         for line in lines {
-            let with_goal: Vec<i64> = store
-                .all_ids(GOAL)
-                .into_iter()
-                .filter(|&g| {
-                    store.value(GOAL, g, "line_id") == Some(Value::Many2one(line))
-                        && (start.is_none() || date(store, GOAL, g, "start_date") == start)
-                        && (end.is_none() || date(store, GOAL, g, "end_date") == end)
-                })
-                .filter_map(|g| store.value(GOAL, g, "user_id")?.as_many2one())
-                .collect();
-            let squatters: Vec<i64> = with_goal
-                .iter()
-                .copied()
-                .filter(|u| !participants.contains(u))
-                .collect();
-            if !squatters.is_empty() {
-                let doomed: Vec<i64> = store
-                    .all_ids(GOAL)
-                    .into_iter()
-                    .filter(|&g| {
-                        store.value(GOAL, g, "challenge_id") == Some(Value::Many2one(challenge))
-                            && store
-                                .value(GOAL, g, "user_id")
-                                .and_then(|v| v.as_many2one())
-                                .is_some_and(|u| squatters.contains(&u))
-                    })
-                    .collect();
-                if let Some(t) = store.table_mut(GOAL) {
-                    for g in doomed {
-                        t.remove(g);
-                    }
-                }
-            }
-            let Some(definition) = store
-                .value(LINE, line, "definition_id")
-                .and_then(|v| v.as_many2one())
-            else {
-                continue;
-            };
-            let target = float(store, LINE, line, "target_goal");
-            let higher =
-                text(store, DEFINITION, definition, "condition").as_deref() != Some("lower");
-            let initial = if higher {
-                (target - 1.0).min(0.0)
-            } else {
-                (target + 1.0).max(0.0)
-            };
-            let mut missing: Vec<i64> = participants
-                .iter()
-                .copied()
-                .filter(|u| !with_goal.contains(u))
-                .collect();
-            missing.sort_unstable();
-            missing.dedup();
-            for user in missing {
-                let mut values = vec![
-                    ("definition_id".to_owned(), Value::Many2one(definition)),
-                    ("line_id".to_owned(), Value::Many2one(line)),
-                    ("target_goal".to_owned(), Value::Float(target)),
-                    ("state".to_owned(), Value::Str("inprogress".to_owned())),
-                    ("current".to_owned(), Value::Float(initial)),
-                    ("user_id".to_owned(), Value::Many2one(user)),
-                ];
-                if let Some(s) = start {
-                    values.push(("start_date".to_owned(), Value::Str(s.to_string())));
-                }
-                if let Some(e) = end {
-                    values.push(("end_date".to_owned(), Value::Str(e.to_string())));
-                }
-                if let Some(days) = remind {
-                    values.push(("remind_update_delay".to_owned(), Value::Int(days)));
-                }
-                created.push(create_record(store, GOAL, values, uid));
-            }
+            created.extend(generate_line_goals(store, uid, &round, line));
         }
         update_goals(store, &created)?;
     }
     Ok(())
+}
+
+/// One challenge's goal generation for the current period.
+struct GoalRound {
+    challenge: i64,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    participants: Vec<i64>,
+    /// `remind_update_delay` in days, when set.
+    remind: Option<i64>,
+}
+
+/// One challenge line: drops every goal of the challenge held by users who left it, then
+/// creates the participants' missing goals for the period; returns the new goal ids.
+fn generate_line_goals(store: &mut Store, uid: i64, round: &GoalRound, line: i64) -> Vec<i64> {
+    let GoalRound {
+        challenge,
+        start,
+        end,
+        ref participants,
+        remind,
+    } = *round;
+    let with_goal: Vec<i64> = store
+        .all_ids(GOAL)
+        .into_iter()
+        .filter(|&g| {
+            store.value(GOAL, g, "line_id") == Some(Value::Many2one(line))
+                && (start.is_none() || date(store, GOAL, g, "start_date") == start)
+                && (end.is_none() || date(store, GOAL, g, "end_date") == end)
+        })
+        .filter_map(|g| store.value(GOAL, g, "user_id")?.as_many2one())
+        .collect();
+    let squatters: Vec<i64> = with_goal
+        .iter()
+        .copied()
+        .filter(|u| !participants.contains(u))
+        .collect();
+    if !squatters.is_empty() {
+        remove_user_goals(store, challenge, &squatters);
+    }
+    let Some(definition) = store
+        .value(LINE, line, "definition_id")
+        .and_then(|v| v.as_many2one())
+    else {
+        return Vec::new();
+    };
+    let target = float(store, LINE, line, "target_goal");
+    let higher = text(store, DEFINITION, definition, "condition").as_deref() != Some("lower");
+    let initial = if higher {
+        (target - 1.0).min(0.0)
+    } else {
+        (target + 1.0).max(0.0)
+    };
+    let mut missing: Vec<i64> = participants
+        .iter()
+        .copied()
+        .filter(|u| !with_goal.contains(u))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let mut created = Vec::with_capacity(missing.len());
+    for user in missing {
+        let mut values = vec![
+            ("definition_id".to_owned(), Value::Many2one(definition)),
+            ("line_id".to_owned(), Value::Many2one(line)),
+            ("target_goal".to_owned(), Value::Float(target)),
+            ("state".to_owned(), Value::Str("inprogress".to_owned())),
+            ("current".to_owned(), Value::Float(initial)),
+            ("user_id".to_owned(), Value::Many2one(user)),
+        ];
+        if let Some(s) = start {
+            values.push(("start_date".to_owned(), Value::Str(s.to_string())));
+        }
+        if let Some(e) = end {
+            values.push(("end_date".to_owned(), Value::Str(e.to_string())));
+        }
+        if let Some(days) = remind {
+            values.push(("remind_update_delay".to_owned(), Value::Int(days)));
+        }
+        created.push(create_record(store, GOAL, values, uid));
+    }
+    created
+}
+
+/// Deletes every goal of `challenge` held by one of `users`.
+fn remove_user_goals(store: &mut Store, challenge: i64, users: &[i64]) {
+    let doomed: Vec<i64> = store
+        .all_ids(GOAL)
+        .into_iter()
+        .filter(|&g| {
+            store.value(GOAL, g, "challenge_id") == Some(Value::Many2one(challenge))
+                && store
+                    .value(GOAL, g, "user_id")
+                    .and_then(|v| v.as_many2one())
+                    .is_some_and(|u| users.contains(&u))
+        })
+        .collect();
+    if let Some(t) = store.table_mut(GOAL) {
+        for g in doomed {
+            t.remove(g);
+        }
+    }
 }
 
 /// `update_goal` for `count` and `sum` definitions (manual and python ones are left as they

@@ -55,6 +55,36 @@ impl std::hash::Hash for GroupKey {
     }
 }
 
+/// The records of one group and its key, one entry per groupby.
+struct Group {
+    keys: Vec<GroupKey>,
+    ids: Vec<i64>,
+}
+
+/// One `orderby` term: a groupby field, an aggregate key or a count.
+struct SortTerm {
+    field: String,
+    desc: bool,
+}
+
+/// The groups of a call with what their rows show and sort by.
+struct Grouped<'a> {
+    groupbys: Vec<GroupBy<'a>>,
+    aggregates: Vec<Aggregate<'a>>,
+    groups: Vec<Group>,
+    /// Per group, one value per aggregate.
+    agg_values: Vec<Vec<X>>,
+    /// `<field>_count` in lazy mode, else `__count`.
+    count_key: String,
+}
+
+/// A group's key columns, the domain leaves selecting it and its date `__range`s.
+struct KeyColumns {
+    row: Struct,
+    leaves: Vec<Lit>,
+    ranges: Struct,
+}
+
 pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     super::auth::check_access(store, c.uid, c.model, "read")?;
     let (query, user_domain) = effective_domain(store, c, c.arg(0, "domain"))?;
@@ -79,26 +109,7 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     let aggregates = parse_aggregates(store, c.model, c.arg(1, "fields"), &used)?;
 
     let ids = matching_ids(store, c.model, &query)?;
-    // Bucket records by their group keys, keeping first-seen order.
-    let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
-    let mut groups: Vec<(Vec<GroupKey>, Vec<i64>)> = Vec::new();
-    for id in ids {
-        let key: Vec<GroupKey> = groupbys
-            .iter()
-            .map(|g| group_key(store, c.model, id, g))
-            .collect();
-        match index.get(&key) {
-            Some(&i) => groups[i].1.push(id),
-            None => {
-                index.insert(key.clone(), groups.len());
-                groups.push((key, vec![id]));
-            }
-        }
-    }
-    if groupbys.is_empty() && groups.is_empty() {
-        groups.push((Vec::new(), Vec::new()));
-    }
-
+    let groups = group_records(store, c.model, ids, &groupbys);
     let count_key = if lazy && !used.is_empty() {
         format!("{}_count", groupbys[0].def.name)
     } else {
@@ -106,70 +117,24 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     };
     let agg_values: Vec<Vec<X>> = groups
         .iter()
-        .map(|(_, ids)| {
+        .map(|g| {
             aggregates
                 .iter()
-                .map(|a| aggregate(store, c.model, ids, a))
+                .map(|a| aggregate(store, c.model, &g.ids, a))
                 .collect()
         })
         .collect();
-
-    // Order: explicit `orderby` (aggregates, counts or groupby fields), else groupby order.
-    let orderby = match c.arg(5, "orderby") {
-        Some(X::String(s)) if !s.trim().is_empty() => s.clone(),
-        _ => String::new(),
+    let grouped = Grouped {
+        groupbys,
+        aggregates,
+        groups,
+        agg_values,
+        count_key,
     };
-    let mut terms: Vec<(String, bool)> = orderby
-        .split(',')
-        .filter_map(|t| {
-            let mut w = t.split_whitespace();
-            let f = w.next()?.to_owned();
-            let desc = w.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
-            Some((f, desc))
-        })
-        .collect();
-    for g in &groupbys {
-        if !terms.iter().any(|(f, _)| *f == g.spec || *f == g.def.name) {
-            terms.push((g.spec.clone(), false));
-        }
-    }
-    let mut order_idx: Vec<usize> = (0..groups.len()).collect();
-    order_idx.sort_by(|&a, &b| {
-        for (f, desc) in &terms {
-            let o = if *f == "__count" || *f == count_key {
-                groups[a].1.len().cmp(&groups[b].1.len())
-            } else if let Some(k) = aggregates.iter().position(|ag| ag.key == *f) {
-                num(&agg_values[a][k])
-                    .partial_cmp(&num(&agg_values[b][k]))
-                    .unwrap_or(Ordering::Equal)
-            } else if let Some(gi) = groupbys
-                .iter()
-                .position(|g| g.spec == *f || g.def.name == *f)
-            {
-                let (ka, kb) = (&groups[a].0[gi], &groups[b].0[gi]);
-                match (ka, kb) {
-                    (GroupKey::Null, GroupKey::Null) => Ordering::Equal,
-                    (GroupKey::Null, _) => Ordering::Greater,
-                    (_, GroupKey::Null) => Ordering::Less,
-                    _ => {
-                        let term = Term {
-                            field: groupbys[gi].def.name.clone(),
-                            desc: false,
-                        };
-                        let (ra, rb) = (groups[a].1[0], groups[b].1[0]);
-                        order::record_cmp(store, c.model, ra, rb, &term)
-                    }
-                }
-            } else {
-                Ordering::Equal
-            };
-            let o = if *desc { o.reverse() } else { o };
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
-    });
+
+    let terms = sort_terms(c, &grouped.groupbys);
+    let mut order_idx: Vec<usize> = (0..grouped.groups.len()).collect();
+    order_idx.sort_by(|&a, &b| compare_groups(store, c.model, &grouped, &terms, a, b));
     let offset = c.arg(3, "offset").and_then(X::as_i64).unwrap_or(0).max(0) as usize;
     let limit = c
         .arg(4, "limit")
@@ -179,65 +144,14 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
 
     let mut rows = Vec::new();
     for &gi in order_idx.iter().skip(offset).take(limit) {
-        let (keys, ids) = &groups[gi];
-        let mut row = Struct::new();
-        let mut leaves: Vec<Lit> = Vec::new();
-        let mut ranges = Struct::new();
-        for (g, k) in groupbys.iter().zip(keys) {
-            let field = Lit::Str(g.def.name.clone());
-            match (k, g.gran) {
-                (GroupKey::Date(start), Some(gran)) => {
-                    let end = next(*start, gran);
-                    let fmt = |d: NaiveDate| {
-                        if g.def.ty == FieldType::Datetime {
-                            format!("{} 00:00:00", d.format("%Y-%m-%d"))
-                        } else {
-                            d.format("%Y-%m-%d").to_string()
-                        }
-                    };
-                    row.push(g.spec.clone(), X::String(label(*start, gran)));
-                    leaves.push(Lit::List(vec![
-                        field.clone(),
-                        Lit::Str(">=".into()),
-                        Lit::Str(fmt(*start)),
-                    ]));
-                    leaves.push(Lit::List(vec![
-                        field,
-                        Lit::Str("<".into()),
-                        Lit::Str(fmt(end)),
-                    ]));
-                    let mut r = Struct::new();
-                    r.push("from", X::String(fmt(*start)));
-                    r.push("to", X::String(fmt(end)));
-                    ranges.push(g.spec.clone(), X::Struct(r));
-                }
-                (GroupKey::Null, gran) => {
-                    row.push(g.spec.clone(), X::Bool(false));
-                    leaves.push(Lit::List(vec![
-                        field,
-                        Lit::Str("=".into()),
-                        Lit::Bool(false),
-                    ]));
-                    if gran.is_some() {
-                        ranges.push(g.spec.clone(), X::Bool(false));
-                    }
-                }
-                (GroupKey::Value(v), _) => {
-                    row.push(g.spec.clone(), to_wire(store, g.def, v.clone()));
-                    let operand = match v {
-                        Value::Many2one(id) | Value::Int(id) => Lit::Int(*id),
-                        Value::Float(f) => Lit::Float(*f),
-                        Value::Bool(b) => Lit::Bool(*b),
-                        Value::Str(s) => Lit::Str(s.clone()),
-                        _ => Lit::Bool(false),
-                    };
-                    leaves.push(Lit::List(vec![field, Lit::Str("=".into()), operand]));
-                }
-                (GroupKey::Date(_), None) => {}
-            }
-        }
-        row.push(count_key.clone(), X::Int(ids.len() as i64));
-        for (a, v) in aggregates.iter().zip(&agg_values[gi]) {
+        let group = &grouped.groups[gi];
+        let KeyColumns {
+            mut row,
+            leaves,
+            ranges,
+        } = key_columns(store, &grouped.groupbys, &group.keys);
+        row.push(grouped.count_key.clone(), X::Int(group.ids.len() as i64));
+        for (a, v) in grouped.aggregates.iter().zip(&grouped.agg_values[gi]) {
             row.push(a.key.clone(), v.clone());
         }
         let domain = and_domains(&[user_domain_items(&user_domain), leaves]);
@@ -256,6 +170,184 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
         rows.push(X::Struct(row));
     }
     Ok(X::Array(rows))
+}
+
+/// Buckets records by their group keys, keeping first-seen order; without groupbys there is
+/// always one (possibly empty) group.
+fn group_records(store: &Store, model: &str, ids: Vec<i64>, groupbys: &[GroupBy]) -> Vec<Group> {
+    let mut index: HashMap<Vec<GroupKey>, usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for id in ids {
+        let keys: Vec<GroupKey> = groupbys
+            .iter()
+            .map(|g| group_key(store, model, id, g))
+            .collect();
+        match index.get(&keys) {
+            Some(&i) => groups[i].ids.push(id),
+            None => {
+                index.insert(keys.clone(), groups.len());
+                groups.push(Group {
+                    keys,
+                    ids: vec![id],
+                });
+            }
+        }
+    }
+    if groupbys.is_empty() && groups.is_empty() {
+        groups.push(Group {
+            keys: Vec::new(),
+            ids: Vec::new(),
+        });
+    }
+    groups
+}
+
+/// Order: explicit `orderby` (aggregates, counts or groupby fields), then the groupbys not
+/// named there, in groupby order.
+fn sort_terms(c: &Call, groupbys: &[GroupBy]) -> Vec<SortTerm> {
+    let orderby = match c.arg(5, "orderby") {
+        Some(X::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => String::new(),
+    };
+    let mut terms: Vec<SortTerm> = orderby
+        .split(',')
+        .filter_map(|t| {
+            let mut w = t.split_whitespace();
+            let field = w.next()?.to_owned();
+            let desc = w.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"));
+            Some(SortTerm { field, desc })
+        })
+        .collect();
+    for g in groupbys {
+        if !terms
+            .iter()
+            .any(|t| t.field == g.spec || t.field == g.def.name)
+        {
+            terms.push(SortTerm {
+                field: g.spec.clone(),
+                desc: false,
+            });
+        }
+    }
+    terms
+}
+
+/// Compares groups `a` and `b` term by term; empty keys sort last, like Odoo's NULLS LAST.
+fn compare_groups(
+    store: &Store,
+    model: &str,
+    grouped: &Grouped,
+    terms: &[SortTerm],
+    a: usize,
+    b: usize,
+) -> Ordering {
+    let Grouped {
+        groupbys,
+        aggregates,
+        groups,
+        agg_values,
+        count_key,
+    } = grouped;
+    for SortTerm { field: f, desc } in terms {
+        let o = if *f == "__count" || f == count_key {
+            groups[a].ids.len().cmp(&groups[b].ids.len())
+        } else if let Some(k) = aggregates.iter().position(|ag| ag.key == *f) {
+            num(&agg_values[a][k])
+                .partial_cmp(&num(&agg_values[b][k]))
+                .unwrap_or(Ordering::Equal)
+        } else if let Some(gi) = groupbys
+            .iter()
+            .position(|g| g.spec == *f || g.def.name == *f)
+        {
+            let (ka, kb) = (&groups[a].keys[gi], &groups[b].keys[gi]);
+            match (ka, kb) {
+                (GroupKey::Null, GroupKey::Null) => Ordering::Equal,
+                (GroupKey::Null, _) => Ordering::Greater,
+                (_, GroupKey::Null) => Ordering::Less,
+                _ => {
+                    let term = Term {
+                        field: groupbys[gi].def.name.clone(),
+                        desc: false,
+                    };
+                    let (ra, rb) = (groups[a].ids[0], groups[b].ids[0]);
+                    order::record_cmp(store, model, ra, rb, &term)
+                }
+            }
+        } else {
+            Ordering::Equal
+        };
+        let o = if *desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// One group's key columns as Odoo 17 writes them: date groups as labels with a `__range`,
+/// empty keys as `false`, values in their wire form.
+fn key_columns(store: &Store, groupbys: &[GroupBy], keys: &[GroupKey]) -> KeyColumns {
+    let mut row = Struct::new();
+    let mut leaves: Vec<Lit> = Vec::new();
+    let mut ranges = Struct::new();
+    for (g, k) in groupbys.iter().zip(keys) {
+        let field = Lit::Str(g.def.name.clone());
+        match (k, g.gran) {
+            (GroupKey::Date(start), Some(gran)) => {
+                let end = next(*start, gran);
+                let fmt = |d: NaiveDate| {
+                    if g.def.ty == FieldType::Datetime {
+                        format!("{} 00:00:00", d.format("%Y-%m-%d"))
+                    } else {
+                        d.format("%Y-%m-%d").to_string()
+                    }
+                };
+                row.push(g.spec.clone(), X::String(label(*start, gran)));
+                leaves.push(Lit::List(vec![
+                    field.clone(),
+                    Lit::Str(">=".into()),
+                    Lit::Str(fmt(*start)),
+                ]));
+                leaves.push(Lit::List(vec![
+                    field,
+                    Lit::Str("<".into()),
+                    Lit::Str(fmt(end)),
+                ]));
+                let mut r = Struct::new();
+                r.push("from", X::String(fmt(*start)));
+                r.push("to", X::String(fmt(end)));
+                ranges.push(g.spec.clone(), X::Struct(r));
+            }
+            (GroupKey::Null, gran) => {
+                row.push(g.spec.clone(), X::Bool(false));
+                leaves.push(Lit::List(vec![
+                    field,
+                    Lit::Str("=".into()),
+                    Lit::Bool(false),
+                ]));
+                if gran.is_some() {
+                    ranges.push(g.spec.clone(), X::Bool(false));
+                }
+            }
+            (GroupKey::Value(v), _) => {
+                row.push(g.spec.clone(), to_wire(store, g.def, v.clone()));
+                let operand = match v {
+                    Value::Many2one(id) | Value::Int(id) => Lit::Int(*id),
+                    Value::Float(f) => Lit::Float(*f),
+                    Value::Bool(b) => Lit::Bool(*b),
+                    Value::Str(s) => Lit::Str(s.clone()),
+                    _ => Lit::Bool(false),
+                };
+                leaves.push(Lit::List(vec![field, Lit::Str("=".into()), operand]));
+            }
+            (GroupKey::Date(_), None) => {}
+        }
+    }
+    KeyColumns {
+        row,
+        leaves,
+        ranges,
+    }
 }
 
 fn num(x: &X) -> f64 {

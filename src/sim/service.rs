@@ -79,71 +79,18 @@ impl Sim {
                 self.major
             );
         }
-        // 19 unpacks `db, uid, passwd, model, method_, *args = params` before looking at the
-        // method (101: `frobnicate` without params).
-        if self.major >= 19 && params.len() < 5 {
-            return Err(SimFault::python(
-                "ValueError",
-                &format!(
-                    "not enough values to unpack (expected at least 5, got {})",
-                    params.len()
-                ),
-                "service/model.py",
-            ));
-        }
-        if params.len() < 3 {
-            return Err(SimFault::python(
-                "IndexError",
-                "tuple index out of range",
-                "service/model.py",
-            ));
-        }
-        let uid = match &params[1] {
-            X::Int(i) => *i,
-            X::Bool(b) => i64::from(*b),
-            X::Double(d) => *d as i64,
-            X::String(s) => s.trim().parse().map_err(|_| {
-                SimFault::value_error(format!("invalid literal for int() with base 10: '{s}'"))
-            })?,
-            other => {
-                return Err(SimFault::type_error(format!(
-                    "int() argument must be a string, a bytes-like object or a real number, not \
-                     '{}'",
-                    other.type_name()
-                )));
-            }
-        };
+        check_arity(self.major, params)?;
+        let uid = parse_uid(&params[1])?;
         self.check_db(params.first())?;
         let secret = params[2].as_str().unwrap_or("");
         auth::check(&self.read(), uid, secret)?;
-        let rest = &params[3..];
         let empty = Struct::new();
-        let (model, name, args, kwargs): (&str, &str, &[X], &Struct) = match method {
-            "execute_kw" => {
-                let args = match rest.get(2) {
-                    Some(X::Array(a)) => a.as_slice(),
-                    _ => &[],
-                };
-                let kwargs = match rest.get(3) {
-                    Some(X::Struct(s)) => s,
-                    _ => &empty,
-                };
-                (text(rest, 0)?, text(rest, 1)?, args, kwargs)
-            }
-            "execute" => (
-                text(rest, 0)?,
-                text(rest, 1)?,
-                rest.get(2..).unwrap_or(&[]),
-                &empty,
-            ),
-            other => {
-                return Err(SimFault::python(
-                    "NameError",
-                    &format!("Method not available {other}"),
-                    "service/model.py",
-                ));
-            }
-        };
+        let Target {
+            model,
+            name,
+            args,
+            kwargs,
+        } = unpack_target(method, &params[3..], &empty)?;
         let major = self.major;
         if name.starts_with('_') || name == "init" {
             return Err(SimFault::access(super::wording::private_method(
@@ -174,6 +121,95 @@ impl Sim {
             methods::call_write(&mut store, &call)
                 .map_err(|f| super::wording::reword(f, major, name))
         }
+    }
+}
+
+/// The model method an `object` call names, with its arguments.
+struct Target<'a> {
+    model: &'a str,
+    name: &'a str,
+    args: &'a [X],
+    kwargs: &'a Struct,
+}
+
+/// The faults Odoo raises before reading an `object` call's parameters.
+fn check_arity(major: i64, params: &[X]) -> Result<(), SimFault> {
+    // 19 unpacks `db, uid, passwd, model, method_, *args = params` before looking at the
+    // method (101: `frobnicate` without params).
+    if major >= 19 && params.len() < 5 {
+        return Err(SimFault::python(
+            "ValueError",
+            &format!(
+                "not enough values to unpack (expected at least 5, got {})",
+                params.len()
+            ),
+            "service/model.py",
+        ));
+    }
+    if params.len() < 3 {
+        return Err(SimFault::python(
+            "IndexError",
+            "tuple index out of range",
+            "service/model.py",
+        ));
+    }
+    Ok(())
+}
+
+/// The uid as Python's `int()` reads it, with its error wording.
+fn parse_uid(x: &X) -> Result<i64, SimFault> {
+    Ok(match x {
+        X::Int(i) => *i,
+        X::Bool(b) => i64::from(*b),
+        X::Double(d) => *d as i64,
+        X::String(s) => s.trim().parse().map_err(|_| {
+            SimFault::value_error(format!("invalid literal for int() with base 10: '{s}'"))
+        })?,
+        other => {
+            return Err(SimFault::type_error(format!(
+                "int() argument must be a string, a bytes-like object or a real number, not \
+                 '{}'",
+                other.type_name()
+            )));
+        }
+    })
+}
+
+/// `execute_kw(model, method, args, kwargs)` or `execute(model, method, *args)`, after
+/// db, uid and password.
+fn unpack_target<'a>(
+    method: &str,
+    rest: &'a [X],
+    empty: &'a Struct,
+) -> Result<Target<'a>, SimFault> {
+    match method {
+        "execute_kw" => {
+            let args = match rest.get(2) {
+                Some(X::Array(a)) => a.as_slice(),
+                _ => &[],
+            };
+            let kwargs = match rest.get(3) {
+                Some(X::Struct(s)) => s,
+                _ => empty,
+            };
+            Ok(Target {
+                model: text(rest, 0)?,
+                name: text(rest, 1)?,
+                args,
+                kwargs,
+            })
+        }
+        "execute" => Ok(Target {
+            model: text(rest, 0)?,
+            name: text(rest, 1)?,
+            args: rest.get(2..).unwrap_or(&[]),
+            kwargs: empty,
+        }),
+        other => Err(SimFault::python(
+            "NameError",
+            &format!("Method not available {other}"),
+            "service/model.py",
+        )),
     }
 }
 
