@@ -13,10 +13,10 @@ use super::refs::Refs;
 use super::staff::Staff;
 use super::{DatasetSpec, DatasetSummary, DemoChallenge};
 
-pub const APPOINTMENT_CHALLENGE: &str = "Appointment Setting";
-pub const APPOINTMENT_DEFINITION: &str = "Appointments Booked";
+pub(crate) const APPOINTMENT_CHALLENGE: &str = "Appointment Setting";
+pub(crate) const APPOINTMENT_DEFINITION: &str = "Appointments Booked";
 /// Meetings a telemarketer is expected to book per month.
-pub const APPOINTMENT_TARGET: f64 = 20.0;
+pub(crate) const APPOINTMENT_TARGET: f64 = 20.0;
 /// gamification_sale_crm's challenges: (name, [(definition name, target)]), as its data file
 /// defines them. Normally in the snapshot; recreated only when a store lacks them.
 const SNAPSHOT_CHALLENGES: [(&str, &[(&str, f64)]); 2] = [
@@ -206,7 +206,7 @@ fn ensure_sales_challenges(
     }
 }
 
-pub fn create(
+pub(crate) fn create(
     out: &mut Out,
     refs: &Refs,
     spec: &DatasetSpec,

@@ -236,7 +236,7 @@ fn report_line(refs: &Refs, inv: &Posted, move_id: i64, product: usize, qty: i64
     l
 }
 
-pub fn create(
+pub(crate) fn create(
     out: &mut Out,
     refs: &Refs,
     spec: &DatasetSpec,

@@ -18,14 +18,14 @@ use super::refs::{Catalog, Refs, Stages};
 use super::staff::{Staff, team_for_country};
 
 /// Customer companies created (invoice partners, and the account some opportunities belong to).
-pub const CUSTOMERS: usize = 80;
+pub(crate) const CUSTOMERS: usize = 80;
 /// Opportunities kept for the meetings generator (reservoir sample, whatever the lead count).
 const SAMPLE: usize = 1_024;
 /// How far back lead history goes.
 const HISTORY_DAYS: i64 = 120;
 
 #[derive(Clone, Debug)]
-pub struct Customer {
+pub(crate) struct Customer {
     pub id: i64,
     pub name: String,
     pub locale: Locale,
@@ -34,7 +34,7 @@ pub struct Customer {
     pub domain: String,
 }
 
-pub fn create_customers(out: &mut Out, refs: &Refs, spec: &DatasetSpec) -> Vec<Customer> {
+pub(crate) fn create_customers(out: &mut Out, refs: &Refs, spec: &DatasetSpec) -> Vec<Customer> {
     let mut rng = StdRng::seed_from_u64(spec.seed ^ 0x4355_5354_0000_0002);
     let mut customers = Vec::with_capacity(CUSTOMERS);
     for _ in 0..CUSTOMERS {
@@ -74,7 +74,7 @@ pub fn create_customers(out: &mut Out, refs: &Refs, spec: &DatasetSpec) -> Vec<C
 
 /// An open opportunity a meeting can be about.
 #[derive(Clone, Debug)]
-pub struct OpportunityRef {
+pub(crate) struct OpportunityRef {
     pub lead_id: i64,
     pub user: i64,
     pub partner: Option<i64>,
@@ -83,7 +83,7 @@ pub struct OpportunityRef {
     pub created: i64,
 }
 
-pub struct LeadsOutcome {
+pub(crate) struct LeadsOutcome {
     pub unassigned: usize,
     pub sample: Vec<OpportunityRef>,
 }
@@ -506,7 +506,7 @@ fn draw_lead(rng: &mut StdRng, ctx: &Ctx, prev: &mut Option<Identity>, index: us
     }
 }
 
-pub fn create(
+pub(crate) fn create(
     out: &mut Out,
     refs: &Refs,
     catalog: &Catalog,

@@ -130,7 +130,7 @@ fn draw_subject(
     Subject { partners, name }
 }
 
-pub fn create(
+pub(crate) fn create(
     out: &mut Out,
     refs: &Refs,
     spec: &DatasetSpec,

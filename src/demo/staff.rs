@@ -65,7 +65,7 @@ const TEAMS: [TeamDef; 4] = [
 ];
 
 /// The team a lead from this country belongs to (index into the teams).
-pub fn team_for_country(code: Option<&str>) -> usize {
+pub(crate) fn team_for_country(code: Option<&str>) -> usize {
     match code {
         Some("VN") => 0,
         Some("CN" | "SG") => 1,
@@ -212,32 +212,32 @@ pub struct Member {
 
 /// The created organisation.
 #[derive(Clone, Debug)]
-pub struct Staff {
+pub(crate) struct Staff {
     pub members: Vec<Member>,
     /// Team ids, in `TEAMS` order.
     pub team_ids: Vec<i64>,
 }
 
 impl Staff {
-    pub fn salespeople(&self) -> impl Iterator<Item = &Member> {
+    pub(crate) fn salespeople(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| m.role == Role::Salesperson)
     }
 
-    pub fn telemarketers(&self) -> impl Iterator<Item = &Member> {
+    pub(crate) fn telemarketers(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| m.role == Role::Telemarketer)
     }
 
-    pub fn team_members(&self, team: usize) -> impl Iterator<Item = &Member> {
+    pub(crate) fn team_members(&self, team: usize) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(move |m| m.team == Some(team))
     }
 
-    pub fn by_uid(&self, uid: i64) -> Option<&Member> {
+    pub(crate) fn by_uid(&self, uid: i64) -> Option<&Member> {
         self.members.iter().find(|m| m.uid == uid)
     }
 }
 
 /// Refuses to run twice on the same store: logins are unique in Odoo.
-pub fn check_not_loaded(store: &dyn crate::record::RecordStore) -> Result<(), DemoError> {
+pub(crate) fn check_not_loaded(store: &dyn crate::record::RecordStore) -> Result<(), DemoError> {
     for p in &PEOPLE {
         if !store
             .search_eq("res.users", "login", &Value::Str(p.login.to_owned()))
@@ -394,7 +394,7 @@ fn create_team_members(out: &mut Out, members: &[Member], team_ids: &[i64]) {
     }
 }
 
-pub fn create(
+pub(crate) fn create(
     out: &mut Out,
     refs: &Refs,
     spec: &DatasetSpec,

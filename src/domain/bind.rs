@@ -105,7 +105,7 @@ enum Val {
 
 /// Checks that an expression is one we can evaluate (names, calls, attributes) and yields a
 /// plain value; errors carry the offending construct's position.
-pub(crate) fn check(e: &Expr) -> BindResult<()> {
+pub fn check(e: &Expr) -> BindResult<()> {
     eval_value(e, &Env::sample()).map(|_| ())
 }
 

@@ -284,7 +284,7 @@ impl<S: RecordSource + ?Sized> std::fmt::Debug for Prepared<'_, S> {
 
 impl<'s, S: RecordSource + ?Sized> Prepared<'s, S> {
     /// Whether record `id` (assumed to exist) matches.
-    pub fn matches(&self, id: i64) -> bool {
+    pub(crate) fn matches(&self, id: i64) -> bool {
         let mut cx = Cx::default();
         let r = eval(&self.root, self.src, &self.model, id, &mut cx) == Tri::T;
         self.leaf_evals
@@ -306,7 +306,7 @@ impl<'s, S: RecordSource + ?Sized> Prepared<'s, S> {
     }
 
     /// Every record of the model that matches, ascending by id.
-    pub fn search(&self) -> Vec<i64> {
+    pub(crate) fn search(&self) -> Vec<i64> {
         let ids: Vec<i64> = self.src.ids(&self.model).collect();
         self.filter(&ids)
     }
@@ -353,20 +353,8 @@ impl Domain {
         })
     }
 
-    /// Whether record `id` of `model` matches (compiles the domain each call: use
-    /// [`Domain::prepare`] for many records).
-    pub fn matches<S: RecordSource + ?Sized>(
-        &self,
-        src: &S,
-        model: &str,
-        id: i64,
-        opts: &EvalOptions,
-    ) -> Result<bool, DomainError> {
-        Ok(self.prepare(src, model, opts)?.matches(id))
-    }
-
     /// The ids among `ids` that match, in the given order.
-    pub fn filter<S: RecordSource + ?Sized>(
+    pub(crate) fn filter<S: RecordSource + ?Sized>(
         &self,
         src: &S,
         model: &str,

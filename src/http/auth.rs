@@ -7,7 +7,7 @@ use axum::http::header::AUTHORIZATION;
 use crate::odoo::Secret;
 
 /// Whether `headers` carry `Authorization: Bearer <token>` (always true without a token).
-pub fn authorized(headers: &HeaderMap, token: Option<&Secret>) -> bool {
+pub(crate) fn authorized(headers: &HeaderMap, token: Option<&Secret>) -> bool {
     let Some(token) = token else {
         return true;
     };

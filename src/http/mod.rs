@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-pub use auth::authorized;
+pub(crate) use auth::authorized;
 pub use metrics::DaemonMetrics;
 pub use ready::OdooProbe;
 

@@ -206,16 +206,6 @@ impl IdSetBuilder {
         }
     }
 
-    /// How many ids were pushed into the main part, duplicates included while they are
-    /// held as a list (for progress reports).
-    pub(crate) fn pushed(&self) -> usize {
-        let main = match &self.main {
-            Building::List { ids, .. } => ids.len(),
-            Building::Bits { len, .. } => *len,
-        };
-        main + self.outside.len()
-    }
-
     /// Heap memory held so far (capacities), for tests and benchmarks.
     pub fn heap_bytes(&self) -> usize {
         let main = match &self.main {

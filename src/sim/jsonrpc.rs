@@ -23,7 +23,7 @@ use crate::record::Value as RV;
 use crate::xmlrpc::{Struct, Value as X};
 
 /// The routes served, in the order of [`Sim::handle_jsonrpc`]'s match.
-pub const JSON_ROUTES: [&str; 3] = [
+pub(crate) const JSON_ROUTES: [&str; 3] = [
     "/jsonrpc",
     "/web/webclient/version_info",
     "/web/session/authenticate",
@@ -35,7 +35,7 @@ const INVALID_JSON: &str = "Invalid JSON data";
 /// One answer: HTTP status, content type, body, and a session cookie for
 /// `/web/session/authenticate`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct JsonAnswer {
+pub(crate) struct JsonAnswer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,

@@ -36,7 +36,6 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use auth::SUPERUSER;
 pub use fault::{SimFault, last_line};
 pub use http::{router, serve};
-pub use jsonrpc::{JSON_ROUTES, JsonAnswer};
 pub use load::LoadError;
 pub use registry::{ModelInfo, Registry};
 pub use store::{Clock, Store};
