@@ -182,6 +182,8 @@ fn object_faults_match_odoo() {
     );
 }
 
+// Long on purpose: one table of recorded search cases (orders, pages, filters) against the
+// same snapshot, each a few lines.
 #[test]
 fn search_orders_pages_and_filters() {
     let sim = sim();
@@ -324,6 +326,8 @@ fn read_converts_like_odoo() {
     assert_eq!(f.code, 1);
 }
 
+// Long on purpose: one scenario (a record written, created and unlinked, with every fault Odoo
+// raises on the way) whose steps depend on each other.
 #[test]
 fn write_create_unlink_and_their_faults() {
     let sim = sim();
