@@ -219,7 +219,7 @@ impl OdooClient {
 
     /// The server's version profile: what differs between Odoo versions (groups field,
     /// assignment rules, …). Asks `common.version` once per client, unless a `version` call
-    /// or [`with_profile`](Self::with_profile) already fixed it.
+    /// already fixed it.
     pub(crate) async fn profile(&self) -> Result<Profile, OdooError> {
         if let Some(p) = self.profile.get() {
             return Ok(p.clone());
