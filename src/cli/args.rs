@@ -262,9 +262,11 @@ fn odoo_version(s: &str) -> Result<i64, String> {
 pub(super) fn parse_now(now: Option<&str>) -> Result<chrono::NaiveDateTime, Failure> {
     match now {
         None => Ok(chrono::Utc::now().naive_utc()),
-        Some(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-            .with_context(|| format!("--now {s:?} is not YYYY-MM-DD HH:MM:SS"))
-            .map_err(Failure::Failed),
+        Some(s) => {
+            chrono::NaiveDateTime::parse_from_str(s, crate::record::datetime::DATETIME_FORMAT)
+                .with_context(|| format!("--now {s:?} is not YYYY-MM-DD HH:MM:SS"))
+                .map_err(Failure::Failed)
+        }
     }
 }
 

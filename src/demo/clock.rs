@@ -106,7 +106,7 @@ mod tests {
         while t < 86_400 * 365 * 80 {
             let expected = DateTime::from_timestamp(t, 0)
                 .unwrap()
-                .format("%Y-%m-%d %H:%M:%S")
+                .format(crate::record::datetime::DATETIME_FORMAT)
                 .to_string();
             assert_eq!(datetime(t), expected);
             t += 86_400 * 7 + 3_601 * 5 + 17;

@@ -53,7 +53,10 @@ impl Serialize for JsonSlice<'_> {
 /// writes datetimes as JSON strings (`2026-11-22 13:14:01`); any other text unchanged.
 fn odoo_datetime(text: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y%m%dT%H:%M:%S")
-        .map(|dt| dt.format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|dt| {
+            dt.format(crate::record::datetime::DATETIME_FORMAT)
+                .to_string()
+        })
         .unwrap_or_else(|_| text.to_owned())
 }
 

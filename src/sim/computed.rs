@@ -123,7 +123,7 @@ fn leads_opened_since(store: &Store, member: i64, window: chrono::Duration) -> i
         return 0;
     };
     let since = ((store.clock)() - window)
-        .format("%Y-%m-%d %H:%M:%S")
+        .format(crate::record::datetime::DATETIME_FORMAT)
         .to_string();
     let lead = "crm.lead";
     store
@@ -168,10 +168,11 @@ fn completeness(store: &Store, goal: i64) -> f64 {
 /// `timedelta.days` (floored, before `abs`), empty when either date is.
 fn lead_days(store: &Store, id: i64, date_field: &str) -> Value {
     let parse = |f: &str| match store.value("crm.lead", id, f) {
-        Some(Value::Str(s)) => {
-            chrono::NaiveDateTime::parse_from_str(s.get(..19).unwrap_or(&s), "%Y-%m-%d %H:%M:%S")
-                .ok()
-        }
+        Some(Value::Str(s)) => chrono::NaiveDateTime::parse_from_str(
+            s.get(..19).unwrap_or(&s),
+            crate::record::datetime::DATETIME_FORMAT,
+        )
+        .ok(),
         _ => None,
     };
     match (parse(date_field), parse("create_date")) {

@@ -232,12 +232,15 @@ pub(crate) fn parse_date(s: &str) -> Option<String> {
 pub(crate) fn parse_datetime(s: &str) -> Option<String> {
     let s = s.trim();
     for fmt in [
-        "%Y-%m-%d %H:%M:%S",
+        crate::record::datetime::DATETIME_FORMAT,
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
-            return Some(dt.format("%Y-%m-%d %H:%M:%S").to_string());
+            return Some(
+                dt.format(crate::record::datetime::DATETIME_FORMAT)
+                    .to_string(),
+            );
         }
     }
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
