@@ -118,7 +118,7 @@ pub(super) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
 
 /// Odoo's `Datetime.to_datetime` for strings (`'%Y-%m-%d %H:%M:%S'` cut to the text's length).
 pub(super) fn parse_datetime(s: &str) -> Result<String, DomainError> {
-    let fmt_full = "%Y-%m-%d %H:%M:%S";
+    let fmt_full = crate::record::datetime::DATETIME_FORMAT;
     let n = s.chars().count();
     let fmt = fmt_full
         .get(..n.saturating_sub(2).min(fmt_full.len()))

@@ -20,10 +20,10 @@ use crate::xmlrpc::{
 /// XML-RPC over HTTP(S), one attempt per `call`.
 #[derive(Clone, Debug)]
 pub struct XmlRpcTransport {
-    /// The base URL without a trailing slash, so `{base}/xmlrpc/2/...` is well formed for
-    /// servers mounted under a sub-path too.
-    base: String,
-    post: Endpoint,
+    /// XML-RPC has one URL per service, `{base}/xmlrpc/2/{service}` (the base without a
+    /// trailing slash, so servers mounted under a sub-path work too): built once, not per call.
+    common: Endpoint,
+    object: Endpoint,
 }
 
 impl XmlRpcTransport {
@@ -48,29 +48,26 @@ impl XmlRpcTransport {
         timeout: Duration,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let base = base_url.as_str().trim_end_matches('/').to_owned();
+        let to = |service: Service| Endpoint {
+            http: http.clone(),
+            url: format!("{base}/xmlrpc/2/{}", service.as_str()),
+            content_type: "text/xml",
+            protocol: "XML-RPC",
+            timeout,
+            metrics: metrics.clone(),
+        };
         Self {
-            base: base_url.as_str().trim_end_matches('/').to_owned(),
-            post: Endpoint {
-                http,
-                url: String::new(),
-                content_type: "text/xml",
-                protocol: "XML-RPC",
-                timeout,
-                metrics,
-            },
+            common: to(Service::Common),
+            object: to(Service::Object),
         }
     }
 
-    /// The endpoint for `service`.
-    pub(crate) fn endpoint(&self, service: Service) -> String {
-        format!("{}/xmlrpc/2/{}", self.base, service.as_str())
-    }
-
-    /// XML-RPC has one URL per service.
-    fn to(&self, service: Service) -> Endpoint {
-        Endpoint {
-            url: self.endpoint(service),
-            ..self.post.clone()
+    /// The endpoint of `service`.
+    fn to(&self, service: Service) -> &Endpoint {
+        match service {
+            Service::Common => &self.common,
+            Service::Object => &self.object,
         }
     }
 
@@ -167,7 +164,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            t.endpoint(Service::Object),
+            t.to(Service::Object).url,
             "https://h.example/odoo/xmlrpc/2/object"
         );
         let t = XmlRpcTransport::new(
@@ -177,7 +174,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            t.endpoint(Service::Common),
+            t.to(Service::Common).url,
             "http://127.0.0.1:8069/xmlrpc/2/common"
         );
     }

@@ -409,3 +409,19 @@ fn bare_dates_cover_whole_days_of_datetimes() {
     .unwrap();
     assert_eq!(ids(&after), Vec::<i64>::new());
 }
+
+#[test]
+fn advancing_the_clock_moves_it_ahead_and_keeps_the_pinned_time() {
+    let mut store = sim().write().clone();
+    let pinned = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .unwrap_or_else(|| panic!("date"));
+    store.set_clock(move || pinned);
+    store.advance_clock(chrono::Duration::milliseconds(1100));
+    assert_eq!(
+        store.clock_now(),
+        pinned + chrono::Duration::milliseconds(1100)
+    );
+    store.advance_clock(chrono::Duration::seconds(1));
+    assert_eq!(store.now(), "2026-11-23 08:00:02");
+}
