@@ -25,6 +25,12 @@ pub trait Job: Send + Sync {
     /// finishes the batch in flight, leaves its journal consistent and returns
     /// `Ok(outcome)` with `interrupted = true` (or an error): it is never killed mid-batch.
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>>;
+
+    /// The Odoo models whose changes, announced by a webhook, should run this job now (its
+    /// schedule stays the safety net). None by default.
+    fn watches(&self, _config: &Config) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// What a run gets.

@@ -14,6 +14,7 @@ mod client_transport;
 mod daemon_http;
 mod daemon_lifecycle;
 mod daemon_signal;
+mod daemon_webhooks;
 mod domain_cases;
 mod domain_props;
 mod domain_snapshot;

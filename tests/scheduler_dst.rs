@@ -36,6 +36,7 @@ async fn simulate(
         clock: clock.clone(),
         observer: Arc::new(NoObserver),
         run_lock: Arc::default(),
+        trigger: None,
     };
     let handle = tokio::spawn(job_loop.run(stop.clone()));
     clock.sleep_until(end - chrono::Duration::seconds(1)).await;
@@ -270,6 +271,7 @@ async fn missed_firings_coalesce_into_one_run() {
         clock: clock.clone(),
         observer: Arc::new(NoObserver),
         run_lock: Arc::default(),
+        trigger: None,
     };
     let handle = tokio::spawn(job_loop.run(stop.clone()));
     clock.sleep_until(utc(2026, 11, 22, 2, 20)).await;
@@ -321,6 +323,7 @@ async fn one_job_never_runs_twice_at_once_even_across_loops() {
             clock: clock.clone(),
             observer: Arc::new(NoObserver),
             run_lock: lock.clone(),
+            trigger: None,
         };
         handles.push(tokio::spawn(job_loop.run(stop.clone())));
     }

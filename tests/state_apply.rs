@@ -1031,3 +1031,32 @@ fn journal_keeps_values_exactly() {
         assert_eq!(&decode_value(&encode_value(value)).unwrap(), value);
     }
 }
+
+#[tokio::test]
+async fn a_run_another_job_is_applying_is_left_to_it() {
+    // The daemon runs scoring and gamification side by side on one state database: the
+    // gamification run's planned entries are live, not interrupted, while its lock is held.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let odoo = ten_leads();
+    let mut live = score_plan(&odoo);
+    live.job = "gamification".into();
+    odoo.inject(Method::Write, 1, Fault::CrashBefore);
+    assert!(run_in_task(&path, &odoo, live).await.is_none());
+    let holder = State::open(&path).unwrap();
+    let held = holder.lock_job("gamification").unwrap();
+
+    let mut state = State::open(&path).unwrap();
+    let empty = Plan::new("scoring");
+    let report = apply(&empty, &mut state, &*odoo, &opts()).await.unwrap();
+    assert_eq!(report.reconciled.entries, 0, "{}", report.reconciled);
+    assert_eq!(state.unfinished_runs().unwrap().len(), 1);
+    assert_eq!(state.planned_entries().unwrap().len(), 10);
+
+    // Once no one holds it, the run was interrupted after all: the next apply settles it.
+    drop(held);
+    let report = apply(&empty, &mut state, &*odoo, &opts()).await.unwrap();
+    assert_eq!(report.reconciled.entries, 10);
+    assert_eq!(report.reconciled.runs_closed.len(), 1);
+    assert_journal_settled(&state);
+}

@@ -119,7 +119,8 @@ pub async fn apply<W: OdooWriter>(
     writer: &W,
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
-    let reconciled = reconcile(state, writer, opts).await?;
+    let held = crate::state::lock_group(&plan.job).to_owned();
+    let reconciled = reconcile::reconcile_holding(state, writer, opts, Some(&held)).await?;
     let mut report = if opts.verify_old {
         let verified = verify::verify(plan, writer, opts).await?;
         let mut report =

@@ -94,8 +94,51 @@ pub async fn reconcile<W: OdooWriter>(
     writer: &W,
     opts: &ApplyOptions,
 ) -> Result<ReconcileReport, ApplyError> {
-    let entries = state.planned_entries()?;
-    let unfinished = state.unfinished_runs()?;
+    reconcile_holding(state, writer, opts, None).await
+}
+
+/// [`reconcile`] by a caller holding the lock of job group `held`: the runs of its own group
+/// and of every group whose lock is free are settled (their locks held meanwhile); a run of
+/// a group another run holds is live, not interrupted, and is left to it. (Without this, a
+/// daemon's scoring run would "reconcile" the karma entries its gamification run is
+/// applying at the same moment.)
+pub(crate) async fn reconcile_holding<W: OdooWriter>(
+    state: &mut State,
+    writer: &W,
+    opts: &ApplyOptions,
+    held: Option<&str>,
+) -> Result<ReconcileReport, ApplyError> {
+    let mut entries = state.planned_entries()?;
+    let mut unfinished = state.unfinished_runs()?;
+    let mut groups: HashMap<RunId, String> = HashMap::new();
+    for run_id in entries
+        .iter()
+        .map(|e| e.run_id.clone())
+        .chain(unfinished.iter().map(|r| r.run_id.clone()))
+    {
+        if !groups.contains_key(&run_id)
+            && let Some(info) = state.run(&run_id)?
+        {
+            groups.insert(run_id, state.lock_group_of(&info)?);
+        }
+    }
+    let mut locks = Vec::new();
+    let mut live: BTreeSet<String> = BTreeSet::new();
+    for group in groups.values().collect::<BTreeSet<_>>() {
+        if Some(group.as_str()) == held {
+            continue;
+        }
+        match state.lock_job(group) {
+            Ok(lock) => locks.push(lock),
+            Err(crate::state::StateError::Busy { .. }) => {
+                live.insert(group.clone());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let is_live = |run_id: &RunId| groups.get(run_id).is_some_and(|g| live.contains(g));
+    entries.retain(|e| !is_live(&e.run_id));
+    unfinished.retain(|r| !is_live(&r.run_id));
     let mut r = Reconciler {
         writer,
         opts,

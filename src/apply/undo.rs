@@ -23,7 +23,7 @@ use std::fmt;
 
 use super::reconcile::read_current;
 use super::report::{ApplyReport, SkippedField};
-use super::{ApplyError, ApplyOptions, OdooWriter, execute, reconcile};
+use super::{ApplyError, ApplyOptions, OdooWriter, execute};
 use crate::plan::{FieldChange, IdemKey, Plan, same_value};
 use crate::record::Value;
 use crate::state::{EntryChange, EntryStatus, NewEntry, RunId, RunStatus, State, StateError};
@@ -297,12 +297,9 @@ pub async fn undo<W: OdooWriter>(
         .run(target)?
         .ok_or_else(|| StateError::UnknownRun(target.to_string()))?;
     // Not while the job that wrote it is applying: its plan may be built on what this undo
-    // changes. The scoring job applies its routing ("assignment") under its own lock.
-    let lock = match info.job.as_str() {
-        "assignment" => "scoring",
-        job => job,
-    };
-    let _lock = state.lock_job(lock)?;
+    // changes.
+    let lock = crate::state::lock_group(&info.job).to_owned();
+    let _lock = state.lock_job(&lock)?;
     let mut report = UndoReport {
         target: target.clone(),
         already_undone: info.status == RunStatus::Undone,
@@ -316,7 +313,7 @@ pub async fn undo<W: OdooWriter>(
     if report.already_undone {
         return Ok(report);
     }
-    let reconciled = reconcile(state, writer, opts).await?;
+    let reconciled = super::reconcile::reconcile_holding(state, writer, opts, Some(&lock)).await?;
     let applied = Applied::of(state.journal(target)?, &mut report);
 
     let mut plan = Plan::new("undo");

@@ -137,7 +137,8 @@ pub(super) fn validate_http(
             }
         }
     }
-    if let Some((token, source)) = token(raw.token_env, raw.token_file, ctx, &mut ok) {
+    if let Some((token, source)) = secret(raw.token_env, raw.token_file, "http.token", ctx, &mut ok)
+    {
         out.token = Some(token);
         out.token_source = Some(source);
     }
@@ -162,20 +163,26 @@ pub(super) fn validate_http(
     ok.then_some(out)
 }
 
-/// The admin token, from `http.token_env` or `http.token_file` (not both), with where it came
-/// from (for messages; never the token itself).
-fn token(
+/// A secret from `{key}_env` or `{key}_file` (not both; e.g. `http.token_env`), with where it
+/// came from (for messages; never the secret itself).
+pub(super) fn secret(
     env: Option<Spanned<String>>,
     file: Option<Spanned<String>>,
+    key: &str,
     ctx: &mut Ctx<'_>,
     ok: &mut bool,
 ) -> Option<(Secret, String)> {
+    let (env_key, file_key) = (format!("{key}_env"), format!("{key}_file"));
+    let (env_name, file_name) = (
+        env_key.rsplit('.').next().unwrap_or(&env_key).to_owned(),
+        file_key.rsplit('.').next().unwrap_or(&file_key).to_owned(),
+    );
     match (env, file) {
         (Some(_), Some(file)) => {
             ctx.error(
                 file.span(),
-                "http.token_file",
-                "both token_env and token_file are set",
+                &file_key,
+                format!("both {env_name} and {file_name} are set"),
                 Some("keep exactly one of them".into()),
             );
             *ok = false;
@@ -190,10 +197,10 @@ fn token(
             None => {
                 ctx.error(
                     var.span(),
-                    "http.token_env",
+                    &env_key,
                     format!("environment variable {} is not set or empty", var.get_ref()),
                     Some(format!(
-                        "export {}=<token>, or remove token_env",
+                        "export {}=<secret>, or remove {env_name}",
                         var.get_ref()
                     )),
                 );
@@ -209,7 +216,7 @@ fn token(
                 Ok(_) => {
                     ctx.error(
                         file.span(),
-                        "http.token_file",
+                        &file_key,
                         format!("{} is empty", path.display()),
                         None,
                     );
@@ -218,7 +225,7 @@ fn token(
                 Err(e) => {
                     ctx.error(
                         file.span(),
-                        "http.token_file",
+                        &file_key,
                         format!("cannot read {}: {e}", path.display()),
                         Some("relative paths are resolved from the config file's directory".into()),
                     );

@@ -23,6 +23,7 @@ mod pay;
 mod raw;
 mod scoring;
 mod state;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,7 @@ pub(crate) use odoo::PasswordSource;
 pub(crate) use scoring::LEAD_MODEL;
 pub(crate) use scoring::ScoringConfig;
 pub(crate) use state::StateConfig;
+pub use webhooks::WebhooksConfig;
 
 use context::Ctx;
 use raw::RawConfig;
@@ -68,6 +70,8 @@ pub struct Config {
     pub assignment: Option<AssignmentConfig>,
     /// `[pay]`: commission plans, KPIs and coefficients, when present.
     pub pay: Option<crate::pay::PayConfig>,
+    /// `[webhooks]`: Odoo's automation webhooks on the admin listener, when enabled.
+    pub webhooks: Option<WebhooksConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
     /// Every domain the sections give, for `check` to verify against the field types.
@@ -106,6 +110,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
     // A mistake in [pay] is in the diagnostics (so the load fails below).
     let pay = pay::validate(raw.pay, &mut ctx).flatten();
+    let webhooks = webhooks::validate(raw.webhooks, http.enabled, &mut ctx);
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
@@ -121,6 +126,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             scoring,
             assignment,
             pay,
+            webhooks,
             field_refs,
             domain_refs,
             record_refs,

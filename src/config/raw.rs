@@ -15,6 +15,7 @@ pub(crate) struct RawConfig {
     pub scoring: Option<Spanned<RawScoring>>,
     pub assignment: Option<Spanned<RawAssignment>>,
     pub pay: Option<Spanned<super::pay::RawPay>>,
+    pub webhooks: Option<Spanned<super::webhooks::RawWebhooks>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -27,9 +27,9 @@ pub use signals::Control;
 pub(crate) use signals::signal_controls;
 
 use crate::config::{self, Config, ConfigError, OdooConfig};
-use crate::http::{AdminState, DaemonMetrics, OdooProbe};
+use crate::http::{AdminState, DaemonMetrics, OdooProbe, Watcher, Webhooks};
 use crate::odoo::{Metrics, OdooClient, OdooError};
-use crate::scheduler::{Clock, JobContext, JobError, JobLoop, ScheduledJob};
+use crate::scheduler::{Clock, JobContext, JobError, JobLoop, ScheduledJob, Trigger};
 
 /// Builds the scheduled jobs a config defines (each job's section holds its crontab line,
 /// read in `config.daemon.time_zone`). Called at start and on every reload.
@@ -161,7 +161,15 @@ pub async fn run(
     let metrics = Arc::new(DaemonMetrics::new(odoo_metrics.clone()));
     let probe = Arc::new(OdooProbe::from_config(&config.odoo)?);
     warn_if_untested(&config.odoo);
-    let admin = Arc::new(AdminState::new(metrics, probe, config.http.token.clone()));
+    let webhooks = config
+        .webhooks
+        .as_ref()
+        .map(|w| (Arc::new(Webhooks::new(w.secret.clone())), w.max_body_bytes));
+    let mut admin = AdminState::new(metrics, probe, config.http.token.clone());
+    if let Some((hooks, max_body)) = &webhooks {
+        admin = admin.with_webhooks(hooks.clone(), *max_body);
+    }
+    let admin = Arc::new(admin);
     if let Some(f) = options.on_admin {
         f(admin.clone());
     }
@@ -180,7 +188,7 @@ pub async fn run(
                 })?,
         };
         let addr = listener.local_addr().ok();
-        tracing::info!(addr = ?addr, auth = config.http.token.is_some(), "admin listener up");
+        tracing::info!(addr = ?addr, auth = config.http.token.is_some(), webhooks = webhooks.is_some(), "admin listener up");
         let stop = http_stop.clone();
         let state = admin.clone();
         Some(tokio::spawn(async move {
@@ -253,18 +261,39 @@ impl Daemon {
         let names: Vec<String> = jobs.iter().map(|j| j.job.name().to_owned()).collect();
         self.admin.metrics.retain_jobs(&names);
         let mut loops = Vec::with_capacity(jobs.len());
+        let mut watchers = Vec::new();
         for scheduled in jobs {
             let name = scheduled.job.name().to_owned();
             tracing::info!(job = %name, schedule = %scheduled.schedule, "scheduled");
             let lock = self.locks.entry(name.clone()).or_default().clone();
+            // A job watching models runs when Odoo's webhooks announce changes to them.
+            let trigger = match (&config.webhooks, self.admin.webhooks.is_some()) {
+                (Some(w), true) => {
+                    let models = scheduled.job.watches(config);
+                    (!models.is_empty()).then(|| {
+                        let trigger = Arc::new(Trigger::new(w.queue));
+                        watchers.push(Watcher {
+                            job: name.clone(),
+                            models,
+                            trigger: trigger.clone(),
+                        });
+                        trigger
+                    })
+                }
+                _ => None,
+            };
             let job_loop = JobLoop {
                 scheduled,
                 ctx: ctx.clone(),
                 clock: self.clock.clone(),
                 observer: self.admin.metrics.clone(),
                 run_lock: lock,
+                trigger,
             };
             loops.push((name, tokio::spawn(job_loop.run(stop.clone()))));
+        }
+        if let Some(hooks) = &self.admin.webhooks {
+            hooks.set_watchers(watchers);
         }
         Ok(Generation { stop, loops })
     }
@@ -283,6 +312,11 @@ impl Daemon {
             tracing::warn!("readiness probe keeps the old Odoo address: {e}");
         }
         self.admin.set_token(config.http.token.clone());
+        match (&self.admin.webhooks, &config.webhooks) {
+            (Some(hooks), Some(w)) => hooks.set_secret(w.secret.clone()),
+            (None, None) => {}
+            _ => tracing::warn!("[webhooks] added or removed: takes effect at the next restart"),
+        }
         // The old loops stop scheduling; a run of theirs in flight holds its job's lock, so
         // the new loop for that job waits for it.
         let old = std::mem::replace(&mut self.current, next);

@@ -21,7 +21,7 @@ pub(crate) fn authorized(headers: &HeaderMap, token: Option<&Secret>) -> bool {
     constant_time_eq(given.trim().as_bytes(), token.expose().as_bytes())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

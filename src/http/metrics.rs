@@ -37,6 +37,7 @@ pub struct DaemonMetrics {
     changes: Family<Labels, Counter>,
     last_success: Family<Labels, Gauge<f64, AtomicU64>>,
     running: Family<Labels, Gauge>,
+    webhooks: Family<Labels, Counter>,
     statuses: Mutex<BTreeMap<String, JobStatus>>,
 }
 
@@ -89,6 +90,12 @@ impl DaemonMetrics {
             "Runs in flight by job (0 or 1)",
             running.clone(),
         );
+        let webhooks = Family::<Labels, Counter>::default();
+        registry.register(
+            "webhooks",
+            "Odoo webhook POSTs by outcome (queued, duplicate, ignored, full, refused, bad_request)",
+            webhooks.clone(),
+        );
         registry.register_collector(Box::new(OdooCollector(odoo)));
         Self {
             registry,
@@ -97,6 +104,7 @@ impl DaemonMetrics {
             changes,
             last_success,
             running,
+            webhooks,
             statuses: Mutex::new(BTreeMap::new()),
         }
     }
@@ -107,6 +115,13 @@ impl DaemonMetrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    /// Counts one webhook POST by what became of it.
+    pub(crate) fn webhook(&self, outcome: &'static str) {
+        self.webhooks
+            .get_or_create(&vec![("outcome", outcome.to_owned())])
+            .inc();
     }
 
     /// The last result of each job that has finished a run.

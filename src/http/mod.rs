@@ -1,5 +1,6 @@
 //! The admin listener (axum, loopback by default): `/healthz` (the process answers),
-//! `/readyz` (Odoo reachable and every job's last run ok) and `/metrics` (Prometheus text).
+//! `/readyz` (Odoo reachable and every job's last run ok), `/metrics` (Prometheus text) and,
+//! when `[webhooks]` is set, Odoo's webhooks at `/webhooks/odoo/<secret>` ([`webhook`]).
 //! Like mini-redis, [`serve`] takes its listener and a shutdown future, so tests bind
 //! `127.0.0.1:0` and stop it cleanly.
 //!
@@ -10,20 +11,23 @@
 mod auth;
 mod metrics;
 mod ready;
+mod webhook;
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 pub(crate) use auth::authorized;
 pub use metrics::DaemonMetrics;
 pub use ready::OdooProbe;
+pub use webhook::{Watcher, Webhooks};
 
 use crate::odoo::Secret;
 
@@ -32,6 +36,10 @@ pub struct AdminState {
     pub metrics: Arc<DaemonMetrics>,
     pub probe: Arc<OdooProbe>,
     token: RwLock<Option<Secret>>,
+    /// Odoo's webhooks, when `[webhooks]` is configured.
+    pub webhooks: Option<Arc<Webhooks>>,
+    /// The largest webhook body accepted (413 beyond).
+    webhook_max_body: usize,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -46,7 +54,16 @@ impl AdminState {
             metrics,
             probe,
             token: RwLock::new(token),
+            webhooks: None,
+            webhook_max_body: 0,
         }
+    }
+
+    /// Receives Odoo's webhooks too, with bodies up to `max_body` bytes.
+    pub fn with_webhooks(mut self, webhooks: Arc<Webhooks>, max_body: usize) -> Self {
+        self.webhooks = Some(webhooks);
+        self.webhook_max_body = max_body;
+        self
     }
 
     pub(crate) fn set_token(&self, token: Option<Secret>) {
@@ -65,10 +82,15 @@ impl AdminState {
 
 /// The routes, for embedding or testing without a socket.
 pub fn router(state: Arc<AdminState>) -> Router {
+    let body_limit = DefaultBodyLimit::max(state.webhook_max_body);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .route(
+            "/webhooks/odoo/{secret}",
+            post(webhook::receive).layer(body_limit),
+        )
         .with_state(state)
 }
 

@@ -1,7 +1,8 @@
 //! The loop that drives one scheduled job: sleep until the next firing, run, repeat. Runs of
 //! one job never overlap (a per-job lock, shared across config reloads, is held for the whole
 //! run), and firings missed while a run was in flight (or while the machine slept) are
-//! coalesced into a single run.
+//! coalesced into a single run. A job with a [`Trigger`] also runs when an event rings it
+//! (Odoo's webhooks), as soon as it is free; its schedule stays the safety net.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::clock::Clock;
 use super::observer::RunObserver;
 use super::run_once::run_observed;
+use super::trigger::Trigger;
 use crate::cron::Schedule;
 use crate::job::{Job, JobContext};
 
@@ -40,6 +42,8 @@ pub struct JobLoop {
     pub observer: Arc<dyn RunObserver>,
     /// Held for the whole of each run; the daemon keeps one per job name.
     pub run_lock: Arc<Mutex<()>>,
+    /// Rung by events (webhooks) for a run now; `None` for a job only the clock starts.
+    pub trigger: Option<Arc<Trigger>>,
 }
 
 impl JobLoop {
@@ -56,12 +60,17 @@ impl JobLoop {
                 return;
             };
             tracing::debug!(job = %name, next = %next, "next firing");
-            tokio::select! {
+            let by_event = tokio::select! {
                 biased;
                 () = stop.cancelled() => return,
-                () = self.clock.sleep_until(next) => {}
-            }
-            let fire = coalesce(schedule, next, self.clock.now(), &name);
+                () = self.clock.sleep_until(next) => false,
+                () = rung(self.trigger.as_deref()) => true,
+            };
+            let fire = if by_event {
+                self.clock.now()
+            } else {
+                coalesce(schedule, next, self.clock.now(), &name)
+            };
             let guard = tokio::select! {
                 biased;
                 () = stop.cancelled() => return,
@@ -69,6 +78,14 @@ impl JobLoop {
             };
             if stop.is_cancelled() {
                 return;
+            }
+            if let Some(trigger) = &self.trigger {
+                // Whatever is pending is covered by this run (scheduled or not): the job
+                // reads changes since its cursor.
+                let records = trigger.take();
+                if by_event {
+                    tracing::info!(job = %name, records = records.len(), "run for changed records");
+                }
             }
             let mut ctx = self.ctx.clone();
             ctx.scheduled_for = Some(fire);
@@ -81,8 +98,18 @@ impl JobLoop {
             )
             .await;
             drop(guard);
-            cursor = fire;
+            if !by_event {
+                cursor = fire;
+            }
         }
+    }
+}
+
+/// Waits for the trigger's bell; forever without a trigger.
+async fn rung(trigger: Option<&Trigger>) {
+    match trigger {
+        Some(t) => t.rung().await,
+        None => std::future::pending().await,
     }
 }
 

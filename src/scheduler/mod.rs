@@ -8,11 +8,13 @@ mod clock;
 mod job_loop;
 mod observer;
 mod run_once;
+mod trigger;
 
 pub use clock::Clock;
 pub use job_loop::{JobLoop, ScheduledJob};
 pub use observer::{NoObserver, RunObserver};
 pub(crate) use run_once::{run_all, select_jobs};
+pub use trigger::{Pushed, Trigger};
 
 // Re-exported because every scheduled job is named through the scheduler: what it runs and
 // when. They are defined below it (`job`, `cron`) so that `config` can parse a schedule

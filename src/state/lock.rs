@@ -14,7 +14,27 @@ pub struct JobLock {
     _file: Option<File>,
 }
 
+/// The lock a job's runs are applied under: the scoring job applies its routing
+/// ("assignment") under its own lock; every other job under its name.
+pub fn lock_group(job: &str) -> &str {
+    match job {
+        "assignment" => "scoring",
+        job => job,
+    }
+}
+
 impl State {
+    /// The lock run `run` was applied under: its job's, or for an undo run the lock of the
+    /// job whose run it reverts.
+    pub fn lock_group_of(&self, run: &super::RunInfo) -> Result<String, StateError> {
+        if let Some(target) = &run.undo_of
+            && let Some(info) = self.run(target)?
+        {
+            return Ok(lock_group(&info.job).to_owned());
+        }
+        Ok(lock_group(&run.job).to_owned())
+    }
+
     /// Takes the lock of `job` on this database, or fails at once with
     /// [`StateError::Busy`] when another process (or handle) holds it. In-memory databases
     /// are private to their handle and need none.

@@ -23,7 +23,7 @@ use thiserror::Error;
 pub use doubts::Doubt;
 pub use journal::{EntryChange, EntryKind, EntryStatus, JournalEntry, NewEntry, Outcome};
 pub use keys::KeyRecord;
-pub use lock::JobLock;
+pub use lock::{JobLock, lock_group};
 pub use run::{RunId, RunInfo, RunStatus};
 #[cfg(test)]
 pub(crate) use schema::SCHEMA_VERSION;
@@ -96,6 +96,11 @@ impl State {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Every transaction here writes: taking the write lock at BEGIN makes a second writer
+        // (the daemon's other job, a `run` from cron) wait through the busy timeout. A
+        // deferred one that reads first fails at once with "database is locked" when another
+        // connection committed in between (SQLite cannot upgrade a stale WAL snapshot).
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         schema::migrate(&mut conn)?;
         Ok(State {
             conn,

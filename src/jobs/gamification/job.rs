@@ -30,6 +30,24 @@ impl Job for GamificationJob {
         "gamification"
     }
 
+    /// The models the config's challenge lines and point rules count: a change there moves
+    /// someone's goal or karma. (Challenges defined in Odoo's screens name their models in
+    /// Odoo; they are refreshed on the schedule.)
+    fn watches(&self, config: &crate::config::Config) -> Vec<String> {
+        let Some(g) = &config.gamification else {
+            return Vec::new();
+        };
+        let mut models: Vec<String> = g
+            .challenges
+            .iter()
+            .flat_map(|c| c.lines.iter().map(|l| l.model.clone()))
+            .chain(g.point_rules.iter().map(|r| r.model.clone()))
+            .collect();
+        models.sort();
+        models.dedup();
+        models
+    }
+
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
         Box::pin(async move {
             let Some(config) = ctx.config.gamification.as_ref() else {
@@ -59,6 +77,11 @@ impl Job for GamificationJob {
             // The journaled runs (the refresh, then the karma pass), for `undo`.
             let mut runs = vec![report.run_id.to_string()];
             if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
+                // Under the job's lock like the refresh: another job's reconciliation must
+                // see this run as live, and a second process must not plan the same entries.
+                let _lock = state
+                    .lock_job("gamification")
+                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
                 let plan = karma_plan(&ctx.odoo, &config.point_rules).await?;
                 let report = crate::apply::apply(
                     &plan,

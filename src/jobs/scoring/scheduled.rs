@@ -32,6 +32,14 @@ impl Job for ScheduledScoring {
         Self::NAME
     }
 
+    /// A lead created or changed in Odoo is scored (and routed) at once.
+    fn watches(&self, config: &crate::config::Config) -> Vec<String> {
+        match config.scoring {
+            Some(_) => vec![crate::config::LEAD_MODEL.to_owned()],
+            None => Vec::new(),
+        }
+    }
+
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<JobOutcome, JobError>> {
         Box::pin(async move {
             let Some(scoring) = ctx.config.scoring.as_ref() else {

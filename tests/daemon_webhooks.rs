@@ -1,0 +1,279 @@
+//! Odoo's webhooks on a running daemon (the real job registry, the simulator as Odoo): a lead
+//! edited in Odoo and announced by Odoo 17's recorded burst of 21 identical POSTs is scored
+//! by one run without waiting for the schedule; repeats are coalesced; a wrong secret, junk,
+//! an oversized body and random bytes get 4xx answers, never a 500.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use proptest::prelude::*;
+use scorekeeper::config;
+use scorekeeper::daemon::{self, Control, DaemonOptions, Registry};
+use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::jobs::scoring::scheduled::ScheduledScoring;
+use scorekeeper::jobs::scoring::setup;
+use scorekeeper::odoo::leaf;
+use scorekeeper::scheduler::{Clock, Job, JobContext};
+use scorekeeper::xmlrpc::{Struct, Value as X};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use crate::support::{Served, snapshot_sim, write_demo_config};
+
+const SECRET: &str = "0123456789abcdef0123";
+
+static TICKS: AtomicI64 = AtomicI64::new(0);
+
+/// Every call to the simulator gets its own second (so an edit is newer than any cursor).
+fn ticking() -> NaiveDateTime {
+    NaiveDateTime::parse_from_str("2026-11-23 08:00:00", "%Y-%m-%d %H:%M:%S").unwrap()
+        + chrono::Duration::seconds(TICKS.fetch_add(1, Ordering::SeqCst))
+}
+
+/// Odoo 17's webhook body for lead `id` (`shared/odoo17/webhooks/lead-create-write.jsonl`,
+/// the id and write date replaced).
+fn odoo17_body(id: i64, write_date: &str) -> String {
+    format!(
+        r#"{{"_action": "SK notify scorekeeper(#394)", "_id": {id}, "_model": "crm.lead", "country_id": false, "expected_revenue": 4200.0, "id": {id}, "name": "Webhook test lead ph\u1ea7n m\u1ec1m", "stage_id": 1, "team_id": 1, "user_id": 2, "write_date": "{write_date}"}}"#
+    )
+}
+
+async fn post(url: &str, body: impl Into<reqwest::Body>) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn score_of(client: &scorekeeper::odoo::OdooClient, id: i64) -> i64 {
+    let rows = client
+        .search_read_all(
+            "crm.lead",
+            vec![leaf("id", "=", X::Int(id))],
+            &["x_lead_score"],
+        )
+        .await
+        .unwrap();
+    rows[0].get("x_lead_score").and_then(X::as_i64).unwrap()
+}
+
+fn metric(text: &str, outcome: &str) -> f64 {
+    let key = format!("scorekeeper_webhooks_total{{outcome=\"{outcome}\"}}");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
+/// A daemon over the demo dataset with `[webhooks]`; returns its base URL, the served
+/// simulator and the control channel.
+async fn start_daemon(
+    dir: &std::path::Path,
+) -> (
+    String,
+    Served,
+    mpsc::Sender<Control>,
+    tokio::task::JoinHandle<()>,
+) {
+    let sim = snapshot_sim();
+    sim.write().set_clock(ticking);
+    generate(
+        &DatasetSpec {
+            leads: 300,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    let served = Served::start(sim).await;
+    std::fs::write(dir.join("pw"), "admin\n").unwrap();
+    std::fs::write(dir.join("hook"), format!("{SECRET}\n")).unwrap();
+    let path = write_demo_config(
+        dir,
+        "hooks",
+        &served.url,
+        &[
+            (
+                "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"",
+                "password_file = \"pw\"",
+            ),
+            (
+                "[state]",
+                "[webhooks]\nsecret_file = \"hook\"\nmax_body_bytes = 4096\n\n[state]",
+            ),
+        ],
+    );
+    let cfg = config::load(&path).unwrap();
+    // The field exists and every lead has its score: the baseline the webhook run starts from.
+    let client = served.client("admin", "admin");
+    setup::setup(&client, cfg.scoring.as_ref().unwrap())
+        .await
+        .unwrap();
+    let ctx = JobContext {
+        config: Arc::new(cfg),
+        odoo: Arc::new(client),
+        cancel: tokio_util::sync::CancellationToken::new(),
+        scheduled_for: None,
+    };
+    ScheduledScoring.run(&ctx).await.unwrap();
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel(4);
+    // The demo schedules fire every 10 minutes (scoring) and hourly (gamification): anchored
+    // 30 s past the hour, no scheduled run comes for 9.5 minutes, so the run the test sees
+    // is the webhook's.
+    let anchor = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:30Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let options = DaemonOptions {
+        clock: Clock::starting_at(anchor),
+        listener: Some(listener),
+        ..DaemonOptions::default()
+    };
+    let registry: Arc<Registry> = Arc::new(scorekeeper::jobs::registry);
+    let handle = tokio::spawn(async move {
+        daemon::run(&path, registry, rx, options).await.unwrap();
+    });
+    (base, served, tx, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_announced_by_odoos_burst_is_scored_by_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, served, control, daemon) = start_daemon(dir.path()).await;
+    let admin = served.client("admin", "admin");
+
+    // A lead outside every market rule moves to Vietnam (+15 points).
+    let vn = admin
+        .search_read_all("res.country", vec![leaf("code", "=", "VN")], &["id"])
+        .await
+        .unwrap()[0]
+        .get("id")
+        .and_then(X::as_i64)
+        .unwrap();
+    let lead = admin
+        .search_read_all(
+            "crm.lead",
+            vec![
+                leaf("type", "=", "lead"),
+                leaf(
+                    "country_id.code",
+                    "not in",
+                    X::Array(vec!["VN".into(), "CN".into(), "SG".into()]),
+                ),
+            ],
+            &["id"],
+        )
+        .await
+        .unwrap()[0]
+        .get("id")
+        .and_then(X::as_i64)
+        .unwrap();
+    let before = score_of(&admin, lead).await;
+    let mut v = Struct::new();
+    v.push("country_id", X::Int(vn));
+    served
+        .client("demo", "demo")
+        .write("crm.lead", &[lead], v)
+        .await
+        .unwrap();
+
+    // Odoo 17 sends 21 identical POSTs for one change (recorded).
+    let hook = format!("{base}/webhooks/odoo/{SECRET}");
+    let body = odoo17_body(lead, "2026-11-23 08:10:00.493717");
+    let mut answers: HashMap<u16, usize> = HashMap::new();
+    for _ in 0..21 {
+        let (status, _) = post(&hook, body.clone()).await;
+        *answers.entry(status).or_default() += 1;
+    }
+    assert_eq!(answers, HashMap::from([(202, 1), (200, 20)]));
+
+    // The run it rang writes the new score (waiting is bounded, never a timed assertion).
+    let scoring_ok = r#"scorekeeper_runs_total{job="scoring",outcome="ok"} 1"#;
+    let mut metrics = String::new();
+    for _ in 0..300 {
+        metrics = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("scorekeeper_runs_total{job=\"scoring\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        metrics.contains(scoring_ok),
+        "one run for the burst: {metrics}"
+    );
+    assert_eq!(
+        score_of(&admin, lead).await,
+        before + 15,
+        "the webhook's run scored the lead"
+    );
+    assert_eq!(metric(&metrics, "queued"), 1.0, "{metrics}");
+    assert_eq!(metric(&metrics, "duplicate"), 20.0, "{metrics}");
+    assert!(!metrics.contains(SECRET));
+
+    // What is not Odoo's webhook gets a 4xx.
+    let wrong = format!("{base}/webhooks/odoo/{}", SECRET.replace('0', "1"));
+    assert_eq!(post(&wrong, body.clone()).await.0, 404);
+    assert_eq!(post(&hook, "{not json").await.0, 400);
+    assert_eq!(post(&hook, r#"{"_model": "crm.lead"}"#).await.0, 400);
+    assert_eq!(post(&hook, "x".repeat(5000)).await.0, 413);
+    let partner = r#"{"_model": "res.partner", "_id": 3, "write_date": "2026-11-23 08:00:00"}"#;
+    assert_eq!(
+        post(&hook, partner).await,
+        (200, "ignored: no job watches this model\n".into())
+    );
+    let get = reqwest::get(&hook).await.unwrap().status().as_u16();
+    assert_eq!(get, 405);
+
+    control.send(Control::Shutdown).await.unwrap();
+    daemon.await.unwrap();
+    served.stop().await;
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1, ..ProptestConfig::default() })]
+
+    /// Random bytes, random JSON-ish text and truncated Odoo bodies: 4xx or 2xx, never 5xx.
+    #[test]
+    fn junk_never_gets_a_server_error(
+        bodies in prop::collection::vec(
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..600),
+                "[{}\\[\\]\":,0-9a-z_ .-]{0,200}".prop_map(String::into_bytes),
+                (0usize..1000).prop_map(|cut| {
+                    let body = odoo17_body(45, "2026-11-23 08:00:00").into_bytes();
+                    body[..cut % body.len()].to_vec()
+                }),
+                (any::<i64>(), "[a-z._]{0,20}").prop_map(|(id, m)| format!(r#"{{"_model": "{m}", "_id": {id}}}"#).into_bytes()),
+            ],
+            200,
+        )
+    ) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let dir = tempfile::tempdir().unwrap();
+            let (base, served, control, daemon) = start_daemon(dir.path()).await;
+            let hook = format!("{base}/webhooks/odoo/{SECRET}");
+            for body in bodies {
+                let (status, text) = post(&hook, body).await;
+                assert!((200..500).contains(&status), "{status} {text}");
+            }
+            control.send(Control::Shutdown).await.unwrap();
+            daemon.await.unwrap();
+            served.stop().await;
+        });
+    }
+}
