@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use scorekeeper::config;
 use scorekeeper::daemon::{self, Control, DaemonOptions, Registry};
 use scorekeeper::demo::{DatasetSpec, generate};
+use scorekeeper::jobs::gamification::GamificationJob;
 use scorekeeper::jobs::scoring::scheduled::ScheduledScoring;
 use scorekeeper::jobs::scoring::setup;
 use scorekeeper::odoo::leaf;
@@ -72,10 +73,12 @@ fn metric(text: &str, outcome: &str) -> f64 {
         .map_or(0.0, |v| v.trim().parse().unwrap())
 }
 
-/// A daemon over the demo dataset with `[webhooks]`; returns its base URL, the served
+/// A daemon over the demo dataset (`leads` leads) with `[webhooks]`; returns its base URL, the served
 /// simulator and the control channel.
 async fn start_daemon(
     dir: &std::path::Path,
+    leads: usize,
+    routing: bool,
 ) -> (
     String,
     Served,
@@ -86,7 +89,7 @@ async fn start_daemon(
     sim.write().set_clock(ticking);
     generate(
         &DatasetSpec {
-            leads: 300,
+            leads,
             ..DatasetSpec::default()
         },
         &mut *sim.write(),
@@ -110,6 +113,14 @@ async fn start_daemon(
             ),
         ],
     );
+    if !routing {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (from, to) = (
+            text.find("[assignment]").unwrap(),
+            text.find("[gamification]").unwrap(),
+        );
+        std::fs::write(&path, format!("{}{}", &text[..from], &text[to..])).unwrap();
+    }
     let cfg = config::load(&path).unwrap();
     // The field exists and every lead has its score: the baseline the webhook run starts from.
     let client = served.client("admin", "admin");
@@ -122,7 +133,13 @@ async fn start_daemon(
         cancel: tokio_util::sync::CancellationToken::new(),
         scheduled_for: None,
     };
+    // Twice: the second run re-reads what the first one routed, as any next run would.
     ScheduledScoring.run(&ctx).await.unwrap();
+    let second = ScheduledScoring.run(&ctx).await.unwrap();
+    assert!(second.summary.contains("(0 changed)"), "{second:?}");
+    // And the gamification job once: its first run creates the period's goals and books the
+    // karma of the whole history, which is not what a webhook costs.
+    GamificationJob.run(&ctx).await.unwrap();
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -148,7 +165,7 @@ async fn start_daemon(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lead_announced_by_odoos_burst_is_scored_by_one_run() {
     let dir = tempfile::tempdir().unwrap();
-    let (base, served, control, daemon) = start_daemon(dir.path()).await;
+    let (base, served, control, daemon) = start_daemon(dir.path(), 300, true).await;
     let admin = served.client("admin", "admin");
 
     // A lead outside every market rule moves to Vietnam (+15 points).
@@ -265,7 +282,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async move {
             let dir = tempfile::tempdir().unwrap();
-            let (base, served, control, daemon) = start_daemon(dir.path()).await;
+            let (base, served, control, daemon) = start_daemon(dir.path(), 300, true).await;
             let hook = format!("{base}/webhooks/odoo/{SECRET}");
             for body in bodies {
                 let (status, text) = post(&hook, body).await;
@@ -276,4 +293,168 @@ proptest! {
             served.stop().await;
         });
     }
+}
+
+/// The latency benchmark of issue 15: 200 leads edited one after another, each announced by 5
+/// identical POSTs as Odoo does (1,000 POSTs), against a daemon over the demo dataset: from a
+/// lead's first POST to its new score in the simulator, and the daemon's RPC calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo test --test lib webhook_latency -- --ignored --nocapture"]
+async fn webhook_latency() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_ansi(false)
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+    let total: usize = std::env::var("SK_WEBHOOK_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let routing = std::env::var("SK_WEBHOOK_ROUTING").is_ok_and(|v| v == "1");
+    let dir = tempfile::tempdir().unwrap();
+    let (base, served, control, daemon) = start_daemon(dir.path(), total, routing).await;
+    let admin = served.client("admin", "admin");
+    let demo = Arc::new(served.client("demo", "demo"));
+    let vn = admin
+        .search_read_all("res.country", vec![leaf("code", "=", "VN")], &["id"])
+        .await
+        .unwrap()[0]
+        .get("id")
+        .and_then(X::as_i64)
+        .unwrap();
+    let rows = admin
+        .search_read_all(
+            "crm.lead",
+            vec![
+                leaf("type", "=", "lead"),
+                leaf(
+                    "country_id.code",
+                    "not in",
+                    X::Array(vec!["VN".into(), "CN".into(), "SG".into()]),
+                ),
+            ],
+            &["id", "x_lead_score"],
+        )
+        .await
+        .unwrap();
+    let leads: Vec<(i64, i64)> = rows
+        .iter()
+        .take(201)
+        .map(|r| {
+            (
+                r.get("id").and_then(X::as_i64).unwrap(),
+                r.get("x_lead_score").and_then(X::as_i64).unwrap() + 15,
+            )
+        })
+        .collect();
+    assert_eq!(leads.len(), 201);
+    // Warm-up, not measured: the first incremental run after a full pass checks each of the
+    // full pass's own write stamps (one search each); steady state is what follows.
+    let (warm, warm_score) = leads[200];
+    let leads = &leads[..200];
+    let mut v = Struct::new();
+    v.push("country_id", X::Int(vn));
+    demo.write("crm.lead", &[warm], v).await.unwrap();
+    let hook = format!("{base}/webhooks/odoo/{SECRET}");
+    post(&hook, odoo17_body(warm, "2026-11-23 08:59:59.000001")).await;
+    for _ in 0..600 {
+        let idle = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("scorekeeper_runs_in_progress{job=\"scoring\"} 0");
+        if idle && score_of(&admin, warm).await == warm_score {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let scrape = || async {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map_or(0.0, |v| v.trim().parse::<f64>().unwrap())
+        };
+        (
+            value("scorekeeper_odoo_rpc_calls_total "),
+            value("scorekeeper_runs_total{job=\"scoring\",outcome=\"ok\"} "),
+        )
+    };
+    let (calls_before, runs_before) = scrape().await;
+
+    // Watches the simulator's store for each lead's new score.
+    let sim = served.sim.clone();
+    let expected = leads.to_vec();
+    let watcher = tokio::task::spawn_blocking(move || {
+        let mut seen: HashMap<i64, std::time::Instant> = HashMap::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while seen.len() < expected.len() && std::time::Instant::now() < deadline {
+            {
+                let store = sim.read();
+                for (id, want) in &expected {
+                    if !seen.contains_key(id)
+                        && store.value("crm.lead", *id, "x_lead_score")
+                            == Some(scorekeeper::record::Value::Int(*want))
+                    {
+                        seen.insert(*id, std::time::Instant::now());
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        seen
+    });
+
+    let http = reqwest::Client::new();
+    let mut first_post = HashMap::new();
+    let mut posts = Vec::new();
+    for (i, (id, _)) in leads.iter().enumerate() {
+        let mut v = Struct::new();
+        v.push("country_id", X::Int(vn));
+        demo.write("crm.lead", &[*id], v).await.unwrap();
+        first_post.insert(*id, std::time::Instant::now());
+        let body = odoo17_body(*id, &format!("2026-11-23 09:00:{:02}.{i:06}", i % 60));
+        for _ in 0..5 {
+            let (http, hook, body) = (http.clone(), hook.clone(), body.clone());
+            posts.push(tokio::spawn(async move {
+                http.post(&hook)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+    }
+    let mut statuses: HashMap<u16, usize> = HashMap::new();
+    for p in posts {
+        *statuses.entry(p.await.unwrap()).or_default() += 1;
+    }
+    let seen = watcher.await.unwrap();
+    assert_eq!(seen.len(), 200, "every lead was scored");
+    let mut latencies: Vec<Duration> = seen
+        .iter()
+        .map(|(id, at)| at.saturating_duration_since(first_post[id]))
+        .collect();
+    latencies.sort();
+    let (calls_after, runs_after) = scrape().await;
+    println!(
+        "webhook latency over {total} leads (routing {routing}): 200 leads, 1000 POSTs ({statuses:?}); \
+         p50 {:?}, p95 {:?}, max {:?}; {} scoring runs, {} RPC calls by the daemon",
+        latencies[99],
+        latencies[189],
+        latencies[199],
+        runs_after - runs_before,
+        calls_after - calls_before,
+    );
+    control.send(Control::Shutdown).await.unwrap();
+    daemon.await.unwrap();
+    served.stop().await;
 }

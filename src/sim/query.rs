@@ -13,6 +13,9 @@ pub(crate) struct Query {
     opts: EvalOptions,
     /// Id range the caller's top-level `id` leaves allow (a paging fast path).
     bounds: (i64, i64),
+    /// The ids a top-level `('id', 'in', [...])` leaf allows (an incremental pass's fast
+    /// path: Odoo answers it from the primary key, not by scanning the table).
+    only: Option<std::collections::BTreeSet<i64>>,
 }
 
 /// Odoo's fault for a domain it cannot use: its own message when it has one.
@@ -41,6 +44,7 @@ impl Query {
             domain,
             opts: EvalOptions { active_test },
             bounds: id_bounds(lit),
+            only: id_list(lit),
         })
     }
 
@@ -59,7 +63,11 @@ impl Query {
             .prepare(store, model, &self.opts)
             .map_err(|e| fault(&e))?;
         let (lo, hi) = self.bounds;
-        let hits = table.ids_between(lo, hi).filter(|&id| prepared.matches(id));
+        let hits: Box<dyn Iterator<Item = i64>> = match &self.only {
+            Some(only) => Box::new(only.range(lo..=hi).copied().filter(|&id| table.exists(id))),
+            None => Box::new(table.ids_between(lo, hi)),
+        };
+        let hits = hits.filter(|&id| prepared.matches(id));
         Ok(match take {
             Some(n) => hits.take(n).collect(),
             None => hits.collect(),
@@ -112,6 +120,41 @@ fn id_bounds(lit: &Lit) -> (i64, i64) {
     bounds
 }
 
+/// The ids of the domain's top-level (implicitly `&`-ed) `('id', 'in', [ints])` leaves, their
+/// intersection when there are several; `None` when there is none or the domain uses an
+/// operator.
+fn id_list(lit: &Lit) -> Option<std::collections::BTreeSet<i64>> {
+    let items = lit.as_seq()?;
+    let mut only: Option<std::collections::BTreeSet<i64>> = None;
+    for item in items {
+        let leaf = item.as_seq()?;
+        let [Lit::Str(field), Lit::Str(op), values] = leaf else {
+            continue;
+        };
+        if field != "id" || op != "in" {
+            continue;
+        }
+        let Some(values) = values.as_seq() else {
+            return None;
+        };
+        let mut ids = std::collections::BTreeSet::new();
+        for v in values {
+            match v {
+                Lit::Int(i) => {
+                    ids.insert(*i);
+                }
+                // Anything else (a `False`, a string) is the domain evaluator's to judge.
+                _ => return None,
+            }
+        }
+        only = Some(match only {
+            Some(prev) => prev.intersection(&ids).copied().collect(),
+            None => ids,
+        });
+    }
+    only
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +177,21 @@ mod tests {
             leaf("x", "=", 1),
         ]);
         assert_eq!(id_bounds(&or), (i64::MIN, i64::MAX));
+    }
+
+    #[test]
+    fn id_lists_of_top_level_leaves() {
+        let list = |ids: &[i64]| {
+            Lit::List(vec![
+                Lit::Str("id".into()),
+                Lit::Str("in".into()),
+                Lit::List(ids.iter().map(|i| Lit::Int(*i)).collect()),
+            ])
+        };
+        let d = Lit::List(vec![list(&[3, 1, 2]), leaf("x", "=", 1), list(&[2, 3, 9])]);
+        assert_eq!(id_list(&d), Some([2, 3].into()));
+        let or = Lit::List(vec![Lit::Str("|".into()), list(&[1]), leaf("x", "=", 1)]);
+        assert_eq!(id_list(&or), None);
+        assert_eq!(id_list(&Lit::List(vec![leaf("x", "=", 1)])), None);
     }
 }
