@@ -446,7 +446,7 @@ async fn json2_answers_as_odoo_19s_source_says() {
     let served =
         crate::support::Served::start(crate::support::snapshot_sim_of(crate::support::Odoo::V19))
             .await;
-    let key = served.sim.api_key("admin").unwrap();
+    let key = served.api_key("admin");
     let auth = format!("bearer {key}");
     let (base, post) = (served.url.as_str(), reqwest::Method::POST);
     let with_key = [
@@ -524,6 +524,18 @@ async fn json2_answers_as_odoo_19s_source_says() {
     assert_eq!(status, 200);
     assert_eq!(body, r#"{"lang":"en_US","tz":"Europe/Brussels","uid":2}"#);
 
+    // A key given to a user by a test (tests/support `Served::api_key`, `Sim::set_api_key`).
+    assert!(served.sim.set_api_key("demo", "a-test-key-for-demo"));
+    let (status, _, body) = send(
+        base,
+        post.clone(),
+        "/json/2/res.users/context_get",
+        &[("Authorization", "bearer a-test-key-for-demo")],
+        "{}",
+    )
+    .await;
+    assert_eq!((status, body.contains(r#""uid":5"#)), (200, true), "{body}");
+
     let resp = reqwest::Client::new()
         .post(format!("{base}/json/2/crm.lead/search_count"))
         .body("{}")
@@ -544,7 +556,7 @@ async fn json2_answers_as_odoo_19s_source_says() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odoo_17_has_no_json2() {
     let served = crate::support::Served::start(crate::support::snapshot_sim()).await;
-    let key = served.sim.api_key("admin").unwrap();
+    let key = served.api_key("admin");
     let auth = format!("bearer {key}");
     for (method, path) in [
         (reqwest::Method::POST, "/json/2/crm.lead/search_count"),

@@ -325,10 +325,12 @@ impl<'a> Params<'a> {
                 is_object: false,
             });
         }
-        match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(v) => Ok(Params {
+        // Checked without building the value (write bodies carry thousands of ids); the
+        // arguments are decoded once, by `decode_call`.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => Ok(Params {
                 body,
-                is_object: v.is_object(),
+                is_object: body.trim_ascii_start().first() == Some(&b'{'),
             }),
             Err(e) => Err(Json2Answer::http_error(
                 400,

@@ -171,6 +171,26 @@ impl Sim {
             .min()
     }
 
+    /// Gives the user `login` the API key `key` (e.g. a generated salesperson, to call JSON-2
+    /// as them); false when there is no such user.
+    pub fn set_api_key(&self, login: &str, key: &str) -> bool {
+        use crate::record::RecordStore as _;
+        let mut store = self.write();
+        let Some(&uid) = store
+            .search_eq(
+                "res.users",
+                "login",
+                &crate::record::Value::Str(login.to_owned()),
+            )
+            .first()
+        else {
+            return false;
+        };
+        store.secrets.entry(uid).or_default().push(key.to_owned());
+        store.api_keys.insert(key.to_owned(), uid);
+        true
+    }
+
     /// Shared access to the store (blocks writers while held).
     pub fn read(&self) -> RwLockReadGuard<'_, Store> {
         self.store.read().unwrap_or_else(PoisonError::into_inner)
