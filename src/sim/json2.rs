@@ -254,10 +254,13 @@ impl Sim {
             if !sig.on_records() {
                 // `@api.model` methods take no ids (`ids` stays a keyword when the
                 // signature has none).
-                if kwargs
-                    .remove("ids")
-                    .is_some_and(|ids| !matches!(&ids, X::Array(a) if a.is_empty()))
-                {
+                // Python's `if ... and ids:` — an empty list, null or false is no ids.
+                let empty = |ids: &X| {
+                    matches!(ids, X::Nil)
+                        || ids.is_false()
+                        || ids.as_array().is_some_and(<[X]>::is_empty)
+                };
+                if kwargs.remove("ids").is_some_and(|ids| !empty(&ids)) {
                     return Json2Answer::http_error(
                         422,
                         "UnprocessableEntity",
@@ -484,6 +487,38 @@ mod tests {
             err("{\"é\":\n ]".as_bytes()),
             "Expecting value: line 2 column 2 (char 7)"
         );
+    }
+
+    #[test]
+    fn the_key_is_checked_before_the_body_on_the_method_route_only() {
+        let sim = Sim::embedded(19).unwrap();
+        let key = format!("bearer {}", sim.api_key("admin").unwrap());
+        let ask = |method: &'static str, path: &'static str, auth: Option<&str>| {
+            let answer = sim.handle_json2(&Json2Request {
+                http_method: method,
+                path,
+                authorization: auth,
+                database: Some("crm19"),
+                body: b"{not json",
+            });
+            answer.status
+        };
+        assert_eq!(
+            ask("POST", "/json/2/crm.lead/search", Some("bearer nope")),
+            401
+        );
+        assert_eq!(ask("POST", "/json/2/crm.lead/search", Some(&key)), 400);
+        // The catch-all is public and reads the body first.
+        assert_eq!(ask("GET", "/json/2/crm.lead/search", None), 400);
+        let ok = sim.handle_json2(&Json2Request {
+            http_method: "POST",
+            path: "/json/2/crm.lead/search_count",
+            authorization: Some(&key),
+            database: None,
+            body: br#"{"domain": [], "ids": null}"#,
+        });
+        // The snapshot holds 44 leads, 39 of them active.
+        assert_eq!((ok.status, ok.body), (200, b"39".to_vec()));
     }
 
     #[test]
