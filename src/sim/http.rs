@@ -133,7 +133,7 @@ pub(super) fn set_date(r: &mut Response, now: chrono::NaiveDateTime) {
 }
 
 /// The simulator's routes (for embedding in another axum app or a test): XML-RPC, the
-/// JSON-RPC routes of [`super::jsonrpc`] and, on Odoo 19, JSON-2 ([`super::json2`]), one
+/// JSON-RPC routes of `jsonrpc.rs` and, on Odoo 19, JSON-2 (`json2.rs`), one
 /// dispatch behind all; any other path is Werkzeug's HTML 404, as on a real Odoo.
 pub fn router(sim: Arc<Sim>) -> Router {
     let mut routes = super::jsonrpc::routes(Router::new()).route("/xmlrpc/2/{service}", any(rpc));
