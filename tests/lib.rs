@@ -44,6 +44,7 @@ mod scoring_routing_scale;
 mod scoring_routing_versions;
 mod sim_client;
 mod sim_demo;
+mod sim_json2_replay;
 mod sim_jsonrpc;
 mod sim_load;
 mod sim_replay;

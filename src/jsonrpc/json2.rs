@@ -95,6 +95,8 @@ const SIGNATURES: &[(&str, Signature)] = &[
     ),
     ("has_access", sig(&["ids", "operation"], 1)),
     ("default_get", sig(&["fields"], 1)),
+    // `res.users.context_get()`: JSON-2's way to learn the uid (there is no `authenticate`).
+    ("context_get", sig(&[], 0)),
 ];
 
 /// The signature of `method`, if it is one scorekeeper knows by name. Any other public

@@ -1,4 +1,4 @@
-//! The simulator on the wire (JSON-RPC's routes are in `jsonrpc.rs`): `/xmlrpc/2/<service>` bodies decoded with the project's codec,
+//! The simulator on the wire (JSON-RPC's routes are in `jsonrpc.rs`, JSON-2's in `json2.rs`): `/xmlrpc/2/<service>` bodies decoded with the project's codec,
 //! answered by [`Sim::dispatch`], encoded back; malformed XML answered with the expat
 //! message Odoo's Python gives, faults with HTTP 200, and any other HTTP method with 405.
 
@@ -132,11 +132,16 @@ pub(super) fn set_date(r: &mut Response, now: chrono::NaiveDateTime) {
     }
 }
 
-/// The simulator's routes (for embedding in another axum app or a test): XML-RPC and the
-/// JSON-RPC routes of [`super::jsonrpc`], one dispatch behind both.
+/// The simulator's routes (for embedding in another axum app or a test): XML-RPC, the
+/// JSON-RPC routes of `jsonrpc.rs` and, on Odoo 19, JSON-2 (`json2.rs`), one
+/// dispatch behind all; any other path is Werkzeug's HTML 404, as on a real Odoo.
 pub fn router(sim: Arc<Sim>) -> Router {
-    super::jsonrpc::routes(Router::new())
-        .route("/xmlrpc/2/{service}", any(rpc))
+    let mut routes = super::jsonrpc::routes(Router::new()).route("/xmlrpc/2/{service}", any(rpc));
+    if sim.major() >= 19 {
+        routes = super::json2::routes(routes);
+    }
+    routes
+        .fallback(super::json2::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(sim)
 }

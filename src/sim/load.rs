@@ -31,6 +31,10 @@ pub enum LoadError {
 pub(crate) const SNAPSHOT_API_KEY: &str = "0103fda22b847d23908ca3ca45120c4537bc5fcb";
 /// The API key the Odoo 19 transcripts use (102-103), a throwaway of that database.
 pub(crate) const SNAPSHOT_19_API_KEY: &str = "d61eca8317a7d9fd7aa48bdb49fdac1b630a866b";
+/// The demo user's API key on the 19 simulator. `fixtures/odoo19/json2-mirror` (083–085)
+/// calls as the demo user with a key of its own, masked in the recording: this one is the
+/// simulator's.
+pub(crate) const SNAPSHOT_19_DEMO_API_KEY: &str = "5e0d1f3c9a7b4e2d8c6a0b1f3e5d7c9a2b4d6f80";
 
 /// The major version a snapshot was recorded on (`server_version_info[0]`; 17 if absent).
 pub(crate) fn snapshot_major(doc: &serde_json::Value) -> i64 {
@@ -127,8 +131,15 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
             .first()
         {
             let mut secrets = vec![login.to_owned()];
-            if login == "admin" {
+            let key = match (login, snapshot_major(doc)) {
+                ("admin", _) => Some(key),
+                ("demo", 19) => Some(SNAPSHOT_19_DEMO_API_KEY),
+                _ => None,
+            };
+            if let Some(key) = key {
+                // Odoo takes an API key wherever it takes a password (XML-RPC, JSON-RPC).
                 secrets.push(key.to_owned());
+                store.api_keys.insert(key.to_owned(), uid);
             }
             store.secrets.insert(uid, secrets);
         }

@@ -64,6 +64,7 @@ pub(crate) fn is_read_only(method: &str) -> bool {
             | "read"
             | "search_count"
             | "read_group"
+            | "formatted_read_group"
             | "fields_get"
             | "name_search"
             | "check_access_rights"
@@ -134,6 +135,8 @@ pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
             read_records(store, c, &visible, c.arg(1, "fields"))
         }
         "read_group" => read_group::read_group(store, c),
+        // New in Odoo 19 (`read_group` is deprecated there).
+        "formatted_read_group" if c.major >= 19 => read_group::formatted_read_group(store, c),
         "fields_get" => fields_get(store, c),
         "name_search" => name_search(store, c),
         "context_get" if c.model == "res.users" => Ok(user_context(store, c.uid)),

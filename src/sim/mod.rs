@@ -1,5 +1,5 @@
 //! An Odoo simulator (17, or 19 with [`Sim::embedded`]) that answers the external XML-RPC and
-//! JSON-RPC APIs like the real server: model registry from Odoo's own `fields_get` metadata
+//! JSON-RPC APIs (and, as 19, JSON-2) like the real server: model registry from Odoo's own `fields_get` metadata
 //! (each version's own), in-memory records, `execute_kw` methods, Odoo's faults and access
 //! errors (worded as the recorded version words them). Tests, the demo and load benchmarks
 //! run against it.
@@ -17,6 +17,7 @@ mod custom_models;
 mod fault;
 mod gamification;
 mod http;
+mod json2;
 mod jsonrpc;
 mod load;
 mod methods;
@@ -148,6 +149,46 @@ impl Sim {
 
     pub fn database(&self) -> &str {
         &self.database
+    }
+
+    /// The API key of the user `login`, if it has one (the recorded admin's on 17 and 19, the
+    /// 19 demo user's): the bearer token JSON-2 takes, also accepted as a password.
+    pub fn api_key(&self, login: &str) -> Option<String> {
+        use crate::record::RecordStore as _;
+        let store = self.read();
+        let uid = *store
+            .search_eq(
+                "res.users",
+                "login",
+                &crate::record::Value::Str(login.to_owned()),
+            )
+            .first()?;
+        store
+            .api_keys
+            .iter()
+            .filter(|(_, u)| **u == uid)
+            .map(|(k, _)| k.clone())
+            .min()
+    }
+
+    /// Gives the user `login` the API key `key` (e.g. a generated salesperson, to call JSON-2
+    /// as them); false when there is no such user.
+    pub fn set_api_key(&self, login: &str, key: &str) -> bool {
+        use crate::record::RecordStore as _;
+        let mut store = self.write();
+        let Some(&uid) = store
+            .search_eq(
+                "res.users",
+                "login",
+                &crate::record::Value::Str(login.to_owned()),
+            )
+            .first()
+        else {
+            return false;
+        };
+        store.secrets.entry(uid).or_default().push(key.to_owned());
+        store.api_keys.insert(key.to_owned(), uid);
+        true
     }
 
     /// Shared access to the store (blocks writers while held).

@@ -91,12 +91,33 @@ impl Sim {
             args,
             kwargs,
         } = unpack_target(method, &params[3..], &empty)?;
-        let major = self.major;
         if name.starts_with('_') || name == "init" {
             return Err(SimFault::access(super::wording::private_method(
-                major, model, name,
+                self.major, model, name,
             )));
         }
+        self.execute(uid, model, name, args, kwargs)
+    }
+
+    /// Whether the database has `model`.
+    pub(super) fn has_model(&self, model: &str) -> bool {
+        self.read().registry().model(model).is_some()
+    }
+
+    /// Runs the ORM method `name` of `model` (an existing model, a public method, the
+    /// caller's credentials checked) for `uid`, with `execute_kw`'s arguments: what `/xmlrpc/2`,
+    /// `/jsonrpc` and JSON-2 share once each has read its request. Faults come worded as the
+    /// simulated version words them; a model the database lacks is `execute_kw`'s fault
+    /// (checked under the same lock as the call, which stays atomic).
+    pub(super) fn execute(
+        &self,
+        uid: i64,
+        model: &str,
+        name: &str,
+        args: &[X],
+        kwargs: &Struct,
+    ) -> Result<X, SimFault> {
+        let major = self.major;
         let call = Call {
             uid,
             model,
@@ -105,19 +126,20 @@ impl Sim {
             kwargs,
             major,
         };
+        let unknown = || SimFault::user(format!("Object {model} doesn't exist"));
         if methods::is_read_only(name) {
             let store = self.read();
             if store.registry().model(model).is_none() {
-                return Err(SimFault::user(format!("Object {model} doesn't exist")));
+                return Err(unknown());
             }
             methods::call_read(&store, &call).map_err(|f| super::wording::reword(f, major, name))
         } else {
-            let mut store = self.write();
-            if store.registry().model(model).is_none() {
-                return Err(SimFault::user(format!("Object {model} doesn't exist")));
-            }
             // Each call is one transaction: methods validate everything before changing
             // anything, so a failing call leaves nothing behind.
+            let mut store = self.write();
+            if store.registry().model(model).is_none() {
+                return Err(unknown());
+            }
             methods::call_write(&mut store, &call)
                 .map_err(|f| super::wording::reword(f, major, name))
         }

@@ -31,6 +31,9 @@ pub struct Store {
     pub(crate) hints: HashMap<String, HashMap<i64, String>>,
     /// uid → accepted secrets (passwords and API keys).
     pub(crate) secrets: HashMap<i64, Vec<String>>,
+    /// API key → uid: the only secrets JSON-2 takes as its bearer token (a password there
+    /// is an "Invalid apikey", `fixtures/odoo19/json2/004-bad-key.json`).
+    pub(crate) api_keys: HashMap<String, i64>,
     pub(crate) clock: Clock,
     /// (model, field) → records written with Odoo's mail tracking on: what a real Odoo
     /// tracks in the chatter (a `mail.thread` model written without `tracking_disable`).
@@ -64,6 +67,7 @@ impl Store {
             index,
             hints: HashMap::new(),
             secrets: HashMap::new(),
+            api_keys: HashMap::new(),
             major: 17,
             clock: std::sync::Arc::new(system_clock),
             tracked: HashMap::new(),

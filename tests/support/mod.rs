@@ -176,6 +176,15 @@ impl Served {
         )
     }
 
+    /// The API key of `login` (the bearer token of JSON-2, which the Odoo 19 simulator
+    /// serves at `{url}/json/2/<model>/<method>`): the recorded admin's on both versions and
+    /// the demo user's on 19; give other users one with [`Sim::set_api_key`].
+    pub fn api_key(&self, login: &str) -> String {
+        self.sim
+            .api_key(login)
+            .unwrap_or_else(|| panic!("{login} has no API key on this simulator"))
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
