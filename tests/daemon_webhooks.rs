@@ -301,10 +301,6 @@ proptest! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: cargo test --test lib webhook_latency -- --ignored --nocapture"]
 async fn webhook_latency() {
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_ansi(false)
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
     let total: usize = std::env::var("SK_WEBHOOK_LEADS")
         .ok()
         .and_then(|v| v.parse().ok())
