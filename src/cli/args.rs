@@ -240,6 +240,16 @@ pub struct SimArgs {
     /// The Odoo version the simulator speaks (17 or 19; ignored with `--data`).
     #[arg(long, default_value_t = 17, value_parser = odoo_version)]
     pub(crate) odoo: i64,
+    /// Charge each call what a real Odoo charges (`odoo17`: a 2-core Odoo 17 with 3 workers),
+    /// so benchmarks against the simulator predict a real server. Default: free.
+    #[arg(long, value_name = "TABLE", value_parser = cost_table)]
+    pub(crate) costs: Option<crate::sim::CostTable>,
+}
+
+/// `--costs`: a cost table the simulator knows.
+fn cost_table(s: &str) -> Result<crate::sim::CostTable, String> {
+    crate::sim::CostTable::named(s)
+        .ok_or_else(|| format!("unknown cost table {s:?}; known: odoo17"))
 }
 
 #[derive(Debug, Subcommand)]

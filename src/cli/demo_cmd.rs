@@ -36,6 +36,7 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
         port: 0,
         dataset: Some(spec),
         odoo,
+        costs: None,
     };
     let (sim, summary) = sim_cmd::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
     let database = sim.database().to_owned();

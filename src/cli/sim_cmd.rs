@@ -27,6 +27,8 @@ pub(super) struct SimOptions {
     pub dataset: Option<DatasetSpec>,
     /// The Odoo version whose built-in snapshot is served (17 or 19; ignored with `data`).
     pub odoo: i64,
+    /// What each call costs (`--costs`); `None` = free.
+    pub costs: Option<crate::sim::CostTable>,
 }
 
 #[derive(Debug, Error)]
@@ -54,6 +56,7 @@ pub(super) async fn command(args: SimArgs, out: &mut dyn Write) -> Result<(), Fa
         port: args.port,
         dataset,
         odoo: args.odoo,
+        costs: args.costs,
     };
     run(&opts, out, shutdown_signal())
         .await
@@ -78,6 +81,11 @@ pub(super) fn load(opts: &SimOptions) -> Result<(Sim, Option<DatasetSummary>), S
             Some(crate::demo::generate(spec, &mut *sim.write())?)
         }
         None => None,
+    };
+    // After the dataset: generating it is not a call anyone pays for.
+    let sim = match &opts.costs {
+        Some(table) => sim.with_costs(table.clone()),
+        None => sim,
     };
     Ok((sim, summary))
 }
@@ -109,6 +117,12 @@ async fn run(
         major = sim.major(),
         db = sim.database()
     );
+    if let Some(table) = &opts.costs {
+        report.push_str(&format!(
+            "calls cost what a real Odoo charges (cost table {}: {} workers)\n",
+            table.name, table.workers
+        ));
+    }
     if let Some(summary) = &summary {
         report.push_str(&format!(
             "demo dataset: {} leads, {} users (password = login), {} invoices, {} meetings\n",

@@ -11,6 +11,7 @@
 mod auth;
 mod cell;
 mod computed;
+mod costs;
 mod create;
 mod custom_fields;
 mod custom_models;
@@ -35,6 +36,7 @@ use std::path::Path;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use auth::SUPERUSER;
+pub use costs::{CostTable, Work};
 pub use fault::{SimFault, last_line};
 pub use http::{router, serve};
 pub use load::LoadError;
@@ -61,6 +63,8 @@ pub struct Sim {
     major: i64,
     /// Odoo 19's deprecation of XML-RPC was logged (once per simulator).
     deprecation_logged: std::sync::atomic::AtomicBool,
+    /// What calls cost (`sim --costs`); `None` charges nothing.
+    costs: Option<costs::Charger>,
 }
 
 impl Sim {
@@ -84,7 +88,14 @@ impl Sim {
             version,
             major,
             deprecation_logged: std::sync::atomic::AtomicBool::new(false),
+            costs: None,
         })
+    }
+
+    /// Charges every model call what `table` says a real Odoo charges (`sim --costs odoo17`).
+    pub fn with_costs(mut self, table: CostTable) -> Sim {
+        self.costs = Some(costs::Charger::new(table));
+        self
     }
 
     pub fn from_snapshot_file(path: impl AsRef<Path>) -> Result<Sim, LoadError> {

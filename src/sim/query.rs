@@ -134,9 +134,7 @@ fn id_list(lit: &Lit) -> Option<std::collections::BTreeSet<i64>> {
         if field != "id" || op != "in" {
             continue;
         }
-        let Some(values) = values.as_seq() else {
-            return None;
-        };
+        let values = values.as_seq()?;
         let mut ids = std::collections::BTreeSet::new();
         for v in values {
             match v {

@@ -126,13 +126,30 @@ impl Sim {
             kwargs,
             major,
         };
+        let Some(costs) = &self.costs else {
+            return self.execute_free(&call);
+        };
+        // A real Odoo's worker is held for the whole call.
+        let _worker = costs.worker();
+        let started = std::time::Instant::now();
+        let rows = self.read().count(model);
+        let result = self.execute_free(&call);
+        if let Ok(answer) = &result {
+            costs.charge(&super::costs::work_of(&call, rows, answer), started);
+        }
+        result
+    }
+
+    /// [`Self::execute`] without a price.
+    fn execute_free(&self, call: &Call<'_>) -> Result<X, SimFault> {
+        let (model, name, major) = (call.model, call.method, call.major);
         let unknown = || SimFault::user(format!("Object {model} doesn't exist"));
         if methods::is_read_only(name) {
             let store = self.read();
             if store.registry().model(model).is_none() {
                 return Err(unknown());
             }
-            methods::call_read(&store, &call).map_err(|f| super::wording::reword(f, major, name))
+            methods::call_read(&store, call).map_err(|f| super::wording::reword(f, major, name))
         } else {
             // Each call is one transaction: methods validate everything before changing
             // anything, so a failing call leaves nothing behind.
@@ -140,7 +157,7 @@ impl Sim {
             if store.registry().model(model).is_none() {
                 return Err(unknown());
             }
-            methods::call_write(&mut store, &call)
+            methods::call_write(&mut store, call)
                 .map_err(|f| super::wording::reword(f, major, name))
         }
     }
