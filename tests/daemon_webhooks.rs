@@ -454,3 +454,94 @@ async fn webhook_latency() {
     daemon.await.unwrap();
     served.stop().await;
 }
+
+/// `setup` with `[webhooks] provision = true` creates one automation rule per watched model,
+/// posting to the public URL with the secret and `write_date`; a second setup writes nothing;
+/// a rotated secret updates the URL only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_provisions_odoos_automation_rule_once() {
+    use crate::support::automation::automation_sim;
+    let setup = |path: std::path::PathBuf| async move {
+        let out = tokio::task::spawn_blocking(move || {
+            crate::support::cli::sk(&["setup", "-c", path.to_str().unwrap()])
+        })
+        .await
+        .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let served = Served::start(automation_sim()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pw"), "admin\n").unwrap();
+    std::fs::write(dir.path().join("hook"), format!("{SECRET}\n")).unwrap();
+    let path = write_demo_config(
+        dir.path(),
+        "provision",
+        &served.url,
+        &[
+            (
+                "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"",
+                "password_file = \"pw\"",
+            ),
+            (
+                "[state]",
+                "[webhooks]\nsecret_file = \"hook\"\npublic_url = \"https://sk.example.com/\"\nprovision = true\n\n[state]",
+            ),
+        ],
+    );
+    let rules = |served: &Served| {
+        let store = served.sim.read();
+        let ids = store.all_ids("base.automation");
+        ids.iter()
+            .map(|id| {
+                let v = |f| store.value("base.automation", *id, f);
+                (v("name"), v("trigger"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let (code, out, err) = setup(path.clone()).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("webhook rule scorekeeper: notify changes of crm.lead: created"),
+        "{out}"
+    );
+    let made = rules(&served);
+    assert!(!made.is_empty());
+    let actions = served.sim.read().all_ids("ir.actions.server");
+    assert_eq!(actions.len(), made.len(), "one action per rule");
+    let url = served
+        .sim
+        .read()
+        .value("ir.actions.server", actions[0], "webhook_url");
+    assert_eq!(
+        url,
+        Some(scorekeeper::record::Value::Str(format!(
+            "https://sk.example.com/webhooks/odoo/{SECRET}"
+        )))
+    );
+
+    let (code, out, _) = setup(path.clone()).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("crm.lead: exists"), "{out}");
+    assert_eq!(rules(&served), made, "a second setup creates nothing");
+
+    let rotated = "fedcba9876543210fedcba";
+    std::fs::write(dir.path().join("hook"), format!("{rotated}\n")).unwrap();
+    let (code, out, _) = setup(path.clone()).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("crm.lead: URL updated"), "{out}");
+    let url = served
+        .sim
+        .read()
+        .value("ir.actions.server", actions[0], "webhook_url");
+    assert_eq!(
+        url,
+        Some(scorekeeper::record::Value::Str(format!(
+            "https://sk.example.com/webhooks/odoo/{rotated}"
+        )))
+    );
+    served.stop().await;
+}

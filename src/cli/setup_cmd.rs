@@ -13,6 +13,20 @@ use crate::config::{self, ConfigError};
 
 /// `scorekeeper setup -c FILE`.
 pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
+    setup_jobs(path, out).await?;
+    let cfg = config::load(path)?;
+    if cfg.webhooks.as_ref().is_some_and(|w| w.provision) {
+        let (cfg, client) = login(path).await?;
+        let lines = crate::jobs::webhooks::provision(&client, &cfg)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot provision Odoo's automation rules"))?;
+        write_out(out, &(lines.join("\n") + "\n"))?;
+    }
+    write_out(out, "OK\n")
+}
+
+/// What the jobs need: pay's models, the score field and band tags, gamification's records.
+async fn setup_jobs(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
     if config::load(path)?.pay.is_some() {
         let (cfg, client) = login(path).await?;
         let report = crate::jobs::pay::setup(&client)
@@ -26,7 +40,7 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
         lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
         write_out(out, &(lines.join("\n") + "\n"))?;
         if cfg.scoring.is_none() {
-            return write_out(out, "OK\n");
+            return Ok(());
         }
     }
     let (cfg, client) = job_setup(path, "scoring").await?;
@@ -69,5 +83,5 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
         );
         lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
     }
-    write_out(out, &(lines.join("\n") + "\nOK\n"))
+    write_out(out, &(lines.join("\n") + "\n"))
 }

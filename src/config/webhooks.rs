@@ -27,6 +27,8 @@ pub(crate) struct RawWebhooks {
     pub queue: Option<Spanned<u64>>,
     /// The URL Odoo posts to, as Odoo reaches scorekeeper (for `setup` to provision the rule).
     pub public_url: Option<Spanned<String>>,
+    /// `setup` creates Odoo's automation rules (opt-in).
+    pub provision: Option<Spanned<bool>>,
 }
 
 /// Validated `[webhooks]`.
@@ -38,6 +40,8 @@ pub struct WebhooksConfig {
     pub queue: usize,
     /// Where Odoo reaches the listener (`https://sk.example.com`), without the path.
     pub public_url: Option<reqwest::Url>,
+    /// `setup` creates the automation rules in Odoo (needs `public_url`).
+    pub provision: bool,
 }
 
 impl WebhooksConfig {
@@ -140,10 +144,23 @@ pub(super) fn validate(
             }
         },
     };
+    let provision = raw.provision.as_ref().is_some_and(|p| *p.get_ref());
+    if provision && matches!(public_url, Some(None)) {
+        if let Some(p) = &raw.provision {
+            ctx.error(
+                p.span(),
+                "webhooks.provision",
+                "setup cannot create Odoo's automation rules without the URL Odoo posts to",
+                Some("set public_url, e.g. \"https://sk.example.com\"".into()),
+            );
+        }
+        ok = false;
+    }
     if !ok {
         return None;
     }
     Some(WebhooksConfig {
+        provision,
         secret: secret?,
         max_body_bytes: max_body_bytes?,
         queue: queue?,
@@ -250,6 +267,11 @@ mod tests {
             "0123456789abcdef",
         );
         assert!(e.contains("[http] enabled = false"), "{e}");
+        let e = error(
+            "[webhooks]\nsecret_env = \"HOOK\"\nprovision = true\n",
+            "0123456789abcdef",
+        );
+        assert!(e.contains("webhooks.provision"), "{e}");
         let e = error("[webhooks]\nsecret_env = \"NOPE\"\n", "0123456789abcdef");
         assert!(
             e.contains("webhooks.secret_env: environment variable NOPE"),

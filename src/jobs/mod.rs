@@ -5,6 +5,7 @@
 pub mod gamification;
 pub mod pay;
 pub mod scoring;
+pub mod webhooks;
 
 use std::sync::Arc;
 

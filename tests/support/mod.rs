@@ -4,6 +4,7 @@
 //! other.
 #![allow(dead_code)]
 
+pub mod automation;
 pub mod cli;
 pub mod daemon;
 pub mod fake_odoo;
