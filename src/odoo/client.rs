@@ -202,7 +202,7 @@ impl OdooClient {
     }
 
     /// The wire protocol in use and why; for `auto`, known after the first call.
-    pub(crate) fn protocol(&self) -> Option<Choice> {
+    pub fn protocol(&self) -> Option<Choice> {
         self.transport.choice()
     }
 
