@@ -336,7 +336,8 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
     assert_eq!(c.authenticate().await.unwrap(), 2);
     assert_eq!(server.requests()[0].path, "/json/2/res.users/context_get");
 
-    // auto: the version over XML-RPC without logging in, then everything over JSON-2.
+    // auto: the version over XML-RPC without logging in, JSON-2 confirmed by GET
+    // /web/version, then everything over JSON-2.
     let server = FakeOdoo::start(|r, _| odoo19_both(r));
     let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();
     assert_eq!(c.version().await.unwrap().major(), Some(19));
@@ -345,11 +346,34 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
     assert!(choice.reason.contains("Odoo 19"), "{choice}");
     assert_eq!(c.authenticate().await.unwrap(), 2);
     let paths: Vec<_> = server.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(paths, ["/xmlrpc/2/common", "/json/2/res.users/context_get"]);
+    assert_eq!(
+        paths,
+        [
+            "/xmlrpc/2/common",
+            "/web/version",
+            "/json/2/res.users/context_get"
+        ]
+    );
     let r = &server.requests()[0];
     assert!(
         !String::from_utf8_lossy(&r.body).contains(KEY),
         "the version asks no key"
+    );
+
+    // Odoo 19 by its version, but no GET /web/version (JSON-2 not served there): XML-RPC.
+    let server = FakeOdoo::start(|r: &Request, _| {
+        if r.path == "/web/version" {
+            return Reply::status(404, crate::support::json2::NOT_FOUND_PAGE);
+        }
+        odoo19_both(r)
+    });
+    let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();
+    assert_eq!(c.version().await.unwrap().major(), Some(19));
+    let choice = c.protocol().unwrap();
+    assert_eq!(choice.protocol, Protocol::XmlRpc);
+    assert!(
+        choice.reason.contains("does not serve GET /web/version"),
+        "{choice}"
     );
 
     // Where /xmlrpc is gone (404), auto asks GET /web/version instead.

@@ -110,7 +110,7 @@ pub fn choose(version: &ServerVersion) -> Choice {
 /// The transport of `protocol = "auto"`: before its first call it asks `common.version` over
 /// XML-RPC (no credentials needed; where `/xmlrpc` answers 404 or a page, as it will once
 /// Odoo removes it, over JSON-2's `GET /web/version`), then sends everything over the
-/// transport [`choose`] picks. A failed version call fails the attempt it belongs to and is
+/// transport [`choose`] picks (JSON-2 only once `GET /web/version` showed it is served). A failed version call fails the attempt it belongs to and is
 /// asked again on the next one (the client owns retries); the choice, once made, stays.
 pub struct AutoTransport {
     xmlrpc: Arc<dyn Transport>,
@@ -133,16 +133,35 @@ impl AutoTransport {
         }
     }
 
-    /// `common.version` over XML-RPC, or over JSON-2 where XML-RPC is not served.
-    async fn ask_version(&self, call: &str) -> Result<Value, OdooError> {
-        match self
-            .xmlrpc
-            .call(Service::Common, "version", &[], call)
-            .await
-        {
-            Err(e) if gone(&e) => self.json2.call(Service::Common, "version", &[], call).await,
-            answer => answer,
+    /// `common.version` over XML-RPC, or over JSON-2 where XML-RPC is not served, and the
+    /// protocol to use. JSON-2 is taken only where `GET /web/version` answers (the `rpc`
+    /// module serves it beside `/json/2`): a server that is 19 by its version but does not
+    /// serve JSON-2 (a proxy that lets only `/xmlrpc` through) keeps XML-RPC.
+    async fn decide(&self, call: &str) -> Result<(Choice, Value), OdooError> {
+        let version_over = |t: &Arc<dyn Transport>| version_over(t.clone(), call);
+        let (answer, json2_served) = match version_over(&self.xmlrpc).await {
+            Err(e) if gone(&e) => (version_over(&self.json2).await?, true),
+            answer => (answer?, false),
+        };
+        let version = ServerVersion::from_value(&answer)
+            .ok_or_else(|| super::client::unexpected(call, "a version struct", &answer))?;
+        let mut choice = choose(&version);
+        if choice.protocol == Protocol::Json2 && !json2_served {
+            match version_over(&self.json2).await {
+                Ok(_) => {}
+                Err(e) if gone(&e) => {
+                    choice = Choice {
+                        protocol: Protocol::XmlRpc,
+                        reason: format!(
+                            "protocol = \"auto\": {version} does not serve GET /web/version \
+                             here, so not JSON-2 either"
+                        ),
+                    };
+                }
+                Err(e) => return Err(e),
+            }
         }
+        Ok((choice, answer))
     }
 
     /// The choice, once the first call made it.
@@ -154,12 +173,7 @@ impl AutoTransport {
         let (choice, _) = self
             .chosen
             .get_or_try_init(|| async {
-                let call = "common.version";
-                let answer = self.ask_version(call).await?;
-                let version = ServerVersion::from_value(&answer).ok_or_else(|| {
-                    super::client::unexpected(call, "a version struct", &answer)
-                })?;
-                let choice = choose(&version);
+                let (choice, answer) = self.decide("common.version").await?;
                 tracing::info!(protocol = choice.protocol.as_str(), reason = %choice.reason, "wire protocol chosen");
                 Ok::<_, OdooError>((choice, answer))
             })
@@ -170,6 +184,11 @@ impl AutoTransport {
             Protocol::XmlRpc | Protocol::Auto => &self.xmlrpc,
         })
     }
+}
+
+/// `common.version` over `transport`.
+async fn version_over(transport: Arc<dyn Transport>, call: &str) -> Result<Value, OdooError> {
+    transport.call(Service::Common, "version", &[], call).await
 }
 
 /// Whether an answer says the endpoint does not exist on this server (a 404, or a page in
