@@ -770,12 +770,34 @@ mod tests {
             },
         );
         assert!(e.is_transient() && e.certainly_not_applied());
-        // Odoo's refusals are final: not transient, and apply takes them as not applied.
-        for status in [401, 403, 404, 422] {
-            let e =
-                OdooError::from_json2("c", "u", status, &data("odoo.exceptions.UserError", "no"));
+        // Odoo's refusals are final: not transient, and apply takes them as permanent (Odoo
+        // rolled back), while a proxy's 502 leaves a write's outcome unknown.
+        use crate::apply::WriteError;
+        for (status, name) in [
+            (401, "werkzeug.exceptions.Unauthorized"),
+            (403, "odoo.exceptions.AccessError"),
+            (404, "odoo.exceptions.MissingError"),
+            (422, "odoo.exceptions.ValidationError"),
+            (422, "werkzeug.exceptions.UnprocessableEntity"),
+            (500, "builtins.ValueError"),
+        ] {
+            let e = OdooError::from_json2("c", "u", status, &data(name, "no"));
             assert!(!e.is_transient(), "{status}");
+            assert!(
+                matches!(crate::odoo::classify(e), WriteError::Permanent(_)),
+                "{status} {name}"
+            );
         }
+        let gateway = OdooError::Http {
+            call: "c".into(),
+            url: "u".into(),
+            status: 502,
+            excerpt: String::new(),
+        };
+        assert!(matches!(
+            crate::odoo::classify(gateway),
+            WriteError::Unknown(_)
+        ));
     }
 
     #[test]
