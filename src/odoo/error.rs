@@ -74,7 +74,7 @@ pub enum OdooError {
         excerpt: String,
     },
     /// HTTP 200 whose body is not the protocol's answer (a login page, a proxy's error
-    /// page); `protocol` is "XML-RPC" or "JSON-RPC" (the kind stays `not_xmlrpc` for both).
+    /// page); `protocol` is "XML-RPC", "JSON-RPC" or "JSON-2" (the kind stays `not_xmlrpc`).
     #[error("{call}: {url} answered {content_type}, not {protocol}: {excerpt}")]
     NotXmlRpc {
         call: String,
