@@ -391,3 +391,62 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
         ]
     );
 }
+
+fn check_on_19(protocol: &str, secret: &str) -> (Option<i32>, String, String) {
+    let server = FakeOdoo::start(|r, _| odoo19_both(r));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scorekeeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[odoo]\nurl = \"{}\"\ndatabase = \"{DATABASE}\"\nlogin = \"admin\"\n\
+             password_env = \"SCOREKEEPER_ODOO_PASSWORD\"\ntimeout_secs = 10\n\
+             protocol = \"{protocol}\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["check", "-c"])
+        .arg(&config)
+        .env("SCOREKEEPER_ODOO_PASSWORD", secret)
+        .env_remove("SCOREKEEPER_LOG")
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn check_prints_json2_and_the_19_profile_and_explains_a_refused_password() {
+    let (code, stdout, stderr) = check_on_19("auto", KEY);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    for line in [
+        "odoo    Odoo 19.0 at ",
+        "wire    JSON-2 (protocol = \"auto\": Odoo 19 serves JSON-2 and deprecates /xmlrpc and /jsonrpc)",
+        "profile Odoo 19: daily quota",
+        "login   admin on crm19: uid 2",
+    ] {
+        assert!(stdout.contains(line), "{line:?} not in\n{stdout}");
+    }
+    let (code, stdout, _) = check_on_19("json2", KEY);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("wire    JSON-2 (protocol = \"json2\")"),
+        "{stdout}"
+    );
+
+    // A password on 19: exit 3, and what to do, in one readable sentence.
+    let (code, stdout, stderr) = check_on_19("auto", "pw-Not-a-key-19");
+    assert_eq!(code, Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "refused the secret of login \"admin\" on database \"crm19\" over JSON-2 (Invalid \
+             apikey); the secret does not look like an API key (40 hexadecimal characters). \
+             JSON-2 takes API keys only, not passwords: in Odoo open Preferences → Account \
+             Security → New API Key, then put the key where password_env or password_file points"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw-Not-a-key-19") && !stdout.contains("pw-Not-a-key-19"));
+}

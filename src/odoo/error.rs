@@ -45,7 +45,11 @@ pub enum OdooError {
     /// JSON-2 (Odoo 19+) refused the secret with 401: it takes API keys only, so a password
     /// that XML-RPC accepts is refused here. Kind `authentication_failed`.
     #[error(
-        "authentication failed: Odoo refused the secret of login {login:?} on database          {database:?} over JSON-2 ({message}){hint}. JSON-2 takes API keys only, not          passwords: in Odoo open Preferences → Account Security → New API Key, then put the key          where password_env or password_file points (or set [odoo] protocol = \"xmlrpc\" to          keep logging in with the password while Odoo still serves XML-RPC)"
+        "authentication failed: Odoo refused the secret of login {login:?} on database \
+         {database:?} over JSON-2 ({message}){hint}. JSON-2 takes API keys only, not \
+         passwords: in Odoo open Preferences → Account Security → New API Key, then put the key \
+         where password_env or password_file points (or set [odoo] protocol = \"xmlrpc\" to \
+         keep logging in with the password while Odoo still serves XML-RPC)"
     )]
     ApiKeyRefused {
         login: String,
