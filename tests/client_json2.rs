@@ -376,6 +376,16 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
         "{choice}"
     );
 
+    // protocol = "json2" on a server without JSON-2 (before 19): said so.
+    let server =
+        FakeOdoo::start(|_: &Request, _| Reply::status(404, crate::support::json2::NOT_FOUND_PAGE));
+    let c = OdooClient::from_settings(&settings(&server, Protocol::Json2)).unwrap();
+    let e = c.version().await.unwrap_err().to_string();
+    assert!(
+        e.contains("/web/version: 404 Not Found (JSON-2 needs Odoo 19 or later"),
+        "{e}"
+    );
+
     // Where /xmlrpc is gone (404), auto asks GET /web/version instead.
     let server = FakeOdoo::start(|r, _| odoo19_json2(r));
     let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();

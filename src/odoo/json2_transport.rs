@@ -95,7 +95,28 @@ impl Json2Transport {
             headers: HeaderMap::new(),
             body: None,
         };
-        let answer = self.version.fetch(request, call).await?;
+        let answer = self
+            .version
+            .fetch(request, call)
+            .await
+            .map_err(|e| match e {
+                // Odoo serves /web/version from 19 on, beside /json/2.
+                OdooError::Http {
+                    call,
+                    url,
+                    status: 404,
+                    excerpt,
+                } => OdooError::Http {
+                    call,
+                    url,
+                    status: 404,
+                    excerpt: format!(
+                        "{excerpt} (JSON-2 needs Odoo 19 or later; protocol = \"auto\" picks \
+                         what this server speaks)"
+                    ),
+                },
+                other => other,
+            })?;
         let value = decode_result(&answer.body).map_err(|e| decode_failure(call, e))?;
         version_struct(&value).ok_or_else(|| unexpected(call, "a version object", &value))
     }
