@@ -94,10 +94,11 @@ fn users(rows: &[scorekeeper::xmlrpc::Struct]) -> BTreeSet<i64> {
 async fn setup_then_statements_each_person_reads_their_own_and_a_second_run_writes_nothing() {
     let served = Served::start(snapshot_sim()).await;
     let admin = served.client("admin", "admin");
-    let report = setup(&admin).await.unwrap();
-    assert_eq!(report.created.len(), 3, "{report:?}");
+    // The golden config records incidental amounts in the default model: setup adds it.
+    let report = setup(&admin, &config()).await.unwrap();
+    assert_eq!(report.created.len(), 4, "{report:?}");
     assert!(
-        setup(&admin).await.unwrap().created.is_empty(),
+        setup(&admin, &config()).await.unwrap().created.is_empty(),
         "setup twice creates nothing"
     );
 
@@ -185,7 +186,7 @@ async fn run_pay_reads_the_snapshot_and_a_second_run_writes_nothing() {
     let pay = cfg.pay.unwrap();
     let served = Served::start(snapshot_sim()).await;
     let admin = served.client("admin", "admin");
-    setup(&admin).await.unwrap();
+    setup(&admin, &pay).await.unwrap();
     let nov = Period::parse("2026-11").unwrap();
     let today = d("2026-11-23");
     let planned =

@@ -23,9 +23,8 @@ use coefficients::{coefficient, kpi};
 use plans::{overlap, plan};
 pub(crate) use raw::RawPay;
 
-/// The incidental model when a plan names none (created by the admin; `setup` does not
-/// provision it yet).
-pub(crate) const INCIDENTAL_MODEL: &str = "x_sk_incidental";
+/// The incidental model when a plan names none (`setup` provisions it).
+pub(crate) use crate::pay::DEFAULT_INCIDENTAL_MODEL as INCIDENTAL_MODEL;
 
 pub(super) fn validate(
     raw: Option<Spanned<RawPay>>,

@@ -18,7 +18,12 @@
 //! * `ir.model.data.check_object_reference` answers the XML ids the recordings resolved
 //!   (016, 017, 029);
 //! * deleting a record deletes the records whose many2one to it is `on_delete = 'cascade'`
-//!   (042/043).
+//!   (042/043);
+//! * deleting a custom model or field takes it out of the registry, as Odoo's
+//!   `ir.model.unlink` does (odoo/addons/base/models/ir_model.py: fields whose comodel is the
+//!   model are deleted, the table dropped, the registry set up again; the model's fields,
+//!   access rights and rules go with it, their `model_id` being `ondelete='cascade'`), and
+//!   `ir.model.fields.unlink` for a manual field (its column dropped, the registry reloaded).
 //!
 //! The meta models (`ir.model.access`, `ir.rule`, `ir.ui.view`, `ir.actions.act_window`,
 //! `ir.ui.menu`, `ir.model.fields.selection`) get their fields from the recorded
@@ -562,6 +567,85 @@ pub(crate) fn check_view(store: &Store, vals: &Struct) -> Result<(), SimFault> {
             _ => {}
         }
     }
+}
+
+/// `ir.model.unlink(ids)` / `ir.model.fields.unlink(ids)` of custom models and fields, before
+/// their rows are deleted: the registry forgets them (see the module doc). A model or field
+/// of a module is refused as Odoo refuses it (`_unlink_if_manual`, `_prepare_update`). Other
+/// models' unlinks are untouched.
+pub(crate) fn unlink_meta(store: &mut Store, model: &str, ids: &[i64]) -> Result<(), SimFault> {
+    let text = |store: &Store, m: &str, id: i64, f: &str| {
+        store
+            .value(m, id, f)
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    if matches!(model, "ir.model" | "ir.model.fields") {
+        for &id in ids {
+            if text(store, model, id, "state").is_some_and(|s| s != "manual") {
+                let name = text(store, model, id, "name").unwrap_or_default();
+                return Err(SimFault::user(if model == "ir.model" {
+                    format!("Model “{name}” contains module data and cannot be removed.")
+                } else {
+                    "This column contains module data and cannot be removed!".to_owned()
+                }));
+            }
+        }
+    }
+    match model {
+        "ir.model" => {
+            for &id in ids {
+                let Some(name) = text(store, "ir.model", id, "model") else {
+                    continue;
+                };
+                let owned = |store: &Store, meta: &str| -> Vec<i64> {
+                    store
+                        .all_ids(meta)
+                        .into_iter()
+                        .filter(|&r| store.value(meta, r, "model_id") == Some(Value::Many2one(id)))
+                        .collect()
+                };
+                let pointing: Vec<i64> = store
+                    .all_ids("ir.model.fields")
+                    .into_iter()
+                    .filter(|&f| {
+                        text(store, "ir.model.fields", f, "relation").as_deref()
+                            == Some(name.as_str())
+                    })
+                    .collect();
+                unlink_meta(store, "ir.model.fields", &pointing)?;
+                let mut doomed = vec![("ir.model.fields", pointing)];
+                for meta in ["ir.model.fields", "ir.model.access", "ir.rule"] {
+                    doomed.push((meta, owned(store, meta)));
+                }
+                for (meta, rows) in doomed {
+                    if let Some(t) = store.table_mut(meta) {
+                        for r in rows {
+                            t.remove(r);
+                        }
+                    }
+                }
+                store.drop_model(&name);
+            }
+        }
+        "ir.model.fields" => {
+            for &id in ids {
+                let (Some(m), Some(f)) = (
+                    text(store, "ir.model.fields", id, "model"),
+                    text(store, "ir.model.fields", id, "name"),
+                ) else {
+                    continue;
+                };
+                if let Some(def) = store.reg.schema.models.get_mut(&m) {
+                    def.fields.remove(&f);
+                }
+                if let Some(attrs) = store.reg.attrs.get_mut(&m) {
+                    attrs.remove(&f);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Records of other models whose `on_delete = 'cascade'` many2one points at `ids` of
