@@ -27,6 +27,7 @@ mod gamification_retries;
 mod gamification_trial;
 mod layering;
 mod odoo_ids;
+mod pay_check;
 mod pay_cli;
 mod pay_custom_models;
 mod pay_e2e;

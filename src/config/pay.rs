@@ -34,6 +34,7 @@ pub(super) fn validate(
         return Some(None);
     };
     let errors_before = ctx.has_errors();
+    ctx.locates("pay", raw.span());
     let raw = raw.into_inner();
     let decimals = raw.currency_decimals.as_ref().map_or(2, |d| *d.get_ref());
     let schedule = raw.schedule.as_ref().and_then(|s| {

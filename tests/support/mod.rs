@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod fake_odoo;
 pub mod gamification;
 pub mod pay;
+pub mod pay_sim;
 pub mod proxy;
 pub mod replay;
 pub mod writer;

@@ -123,7 +123,10 @@ async fn group_members(client: &OdooClient, xml: &str) -> Result<BTreeSet<i64>, 
     Ok(found.into_iter().collect())
 }
 
-async fn members(client: &OdooClient, m: &Members) -> Result<BTreeSet<i64>, PayJobError> {
+pub(crate) async fn members(
+    client: &OdooClient,
+    m: &Members,
+) -> Result<BTreeSet<i64>, PayJobError> {
     let found = match m {
         Members::Users(logins) => {
             let list = X::Array(logins.iter().map(|l| X::from(l.as_str())).collect());
