@@ -34,6 +34,7 @@ mod pay_e2e;
 mod pay_golden;
 mod pay_load;
 mod pay_props;
+mod pay_ratings;
 mod pay_setup;
 mod scheduler_dst;
 mod scoring_cli;

@@ -9,8 +9,7 @@
 //! `amount_untaxed`, which is in the order's currency — documented as such (a multi-currency
 //! company should pay on invoices).
 //!
-//! Not read yet: customer ratings (`rating.rating`) for satisfaction coefficients without a
-//! configured field; such a coefficient finds no value and is × 1 ("no ratings").
+//! Satisfaction coefficients without a field of their own read Odoo's ratings (`ratings`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -197,10 +196,27 @@ pub(crate) async fn read_input(
     for plan in &cfg.plans {
         plan_sources(client, plan, first, last, decimals, &mut input).await?;
     }
+    // Satisfaction from Odoo's ratings, for every member of a plan (the engine applies it
+    // to whom a plan names it for).
+    let rating_keys: Vec<String> = cfg
+        .coefficients
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.source,
+                CoefficientSource::Satisfaction {
+                    source: SatisfactionSource::Rating,
+                    ..
+                }
+            )
+        })
+        .map(|c| c.key.clone())
+        .collect();
+    let everyone: BTreeSet<i64> = input.members.values().flatten().copied().collect();
     for p in periods {
-        input
-            .kpis
-            .insert(p.to_string(), kpis(client, cfg, *p).await?);
+        let mut values = kpis(client, cfg, *p).await?;
+        values.extend(super::ratings::ratings(client, &rating_keys, &everyone, *p).await?);
+        input.kpis.insert(p.to_string(), values);
     }
     Ok(input)
 }
@@ -502,6 +518,7 @@ async fn doc_lines(
             vec![leaf("order_id", "in", ids)],
         ),
     };
+    // The same model and fields `DocumentSource::lines` names for `check`.
     let rows = client
         .search_read_all(model, dom, &[parent, "product_id", qty, amount])
         .await?;

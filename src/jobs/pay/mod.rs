@@ -4,12 +4,14 @@
 //! statements and what Odoo holds to the changes to apply (`plan`), and statements shown in a
 //! terminal or exported as CSV (`render`).
 //!
-//! `input` reads what the engine computes from; `job` is the run (`plan pay`, `run pay`).
+//! `input` reads what the engine computes from (`ratings`: satisfaction from Odoo's
+//! `rating.rating`); `job` is the run (`plan pay`, `run pay`).
 
 pub(crate) mod input;
 pub(crate) mod job;
 pub mod models;
 pub(crate) mod plan;
+mod ratings;
 pub mod read;
 pub(crate) mod render;
 pub(crate) mod rows;
