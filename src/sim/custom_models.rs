@@ -16,7 +16,9 @@
 //!   simulator loads each version's `fields_get` of `ir.ui.view` (050), so the generic
 //!   selection check refuses the other tag; a view naming a missing field is refused (026);
 //! * `ir.model.data.check_object_reference` answers the XML ids the recordings resolved
-//!   (016, 017, 029);
+//!   (016, 017, 029; each version's own ids);
+//! * a user's groups for rights and rules are all of them: 17's `groups_id`, 19's
+//!   `group_ids` with the groups they imply;
 //! * deleting a record deletes the records whose many2one to it is `on_delete = 'cascade'`
 //!   (042/043);
 //! * deleting a custom model or field takes it out of the registry, as Odoo's
@@ -96,11 +98,19 @@ const META_19: [(&str, &str); 6] = [
     ),
 ];
 
-/// XML ids the recordings resolved with `check_object_reference` (016, 017, 029).
+/// XML ids the Odoo 17 recordings resolved with `check_object_reference` (016, 017, 029).
 const XML_IDS: [(&str, &str, &str, i64); 3] = [
     ("sales_team", "group_sale_salesman", "res.groups", 21),
     ("sales_team", "group_sale_manager", "res.groups", 23),
     ("crm", "crm_menu_root", "ir.ui.menu", 201),
+];
+
+/// The same XML ids as `odoo19/custom-models/` 016, 017 and 029 resolved them (19's groups
+/// are numbered differently: 21 is "Create" there).
+const XML_IDS_19: [(&str, &str, &str, i64); 3] = [
+    ("sales_team", "group_sale_salesman", "res.groups", 22),
+    ("sales_team", "group_sale_manager", "res.groups", 24),
+    ("crm", "crm_menu_root", "ir.ui.menu", 210),
 ];
 
 fn to_json(x: &X) -> serde_json::Value {
@@ -193,8 +203,9 @@ pub(crate) fn install_meta_models(reg: &mut Registry, major: u32) {
 }
 
 /// The XML ids the recordings resolved.
-pub(crate) fn seed_xml_ids(store: &mut Store) {
-    for (i, (module, name, model, res_id)) in XML_IDS.iter().enumerate() {
+pub(crate) fn seed_xml_ids(store: &mut Store, major: u32) {
+    let ids = if major >= 19 { XML_IDS_19 } else { XML_IDS };
+    for (i, (module, name, model, res_id)) in ids.iter().enumerate() {
         let s = |v: &str| Value::Str(v.to_owned());
         let id = i64::try_from(i).unwrap_or(0) + 1;
         store.put(
@@ -408,7 +419,12 @@ pub(crate) fn selection_of(vals: &Struct) -> Vec<(String, String)> {
     pairs.into_iter().map(|(_, k, l)| (k, l)).collect()
 }
 
+/// Every group of the user: 17's `groups_id` holds them all (implied ones included); 19
+/// keeps the direct ones in `group_ids` and computes the rest (`all_group_ids`).
 fn groups_of(store: &Store, uid: i64) -> Vec<i64> {
+    if store.registry().field("res.users", "groups_id").is_none() {
+        return super::computed::all_groups(store, uid);
+    }
     store
         .value("res.users", uid, "groups_id")
         .map(|v| v.as_ids().to_vec())

@@ -111,12 +111,16 @@ async fn xml_id(client: &OdooClient, xml: &str) -> Result<i64, PayJobError> {
         })
 }
 
+/// The users in a group, implied membership included: through the version's all-groups
+/// field (`groups_id` up to 18; on 19 `group_ids` holds direct groups only, `all_group_ids`
+/// every one).
 async fn group_members(client: &OdooClient, xml: &str) -> Result<BTreeSet<i64>, PayJobError> {
     let g = xml_id(client, xml).await?;
+    let field = client.profile().await?.user_groups_field;
     let found = ids(
         client,
         "res.users",
-        vec![leaf("groups_id", "in", X::Array(vec![X::Int(g)]))],
+        vec![leaf(field, "in", X::Array(vec![X::Int(g)]))],
     )
     .await?;
     Ok(found.into_iter().collect())
