@@ -250,3 +250,25 @@ async fn setup_failing_half_way_deletes_what_it_created_and_the_next_one_starts_
     assert_eq!(report.created.len(), 4, "{report:?}");
     assert!(model_exists(&admin, INCIDENTAL).await);
 }
+
+/// One statement model without the other (an interrupted setup whose clean-up failed, or a
+/// model deleted by hand): setup does not guess, writes nothing and says what to delete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_refuses_half_a_model_group_and_writes_nothing() {
+    let served = Served::start(snapshot_sim()).await;
+    let admin = served.client("admin", "admin");
+    let mut vals = Struct::new();
+    vals.push("name", X::from("Commission Statement"));
+    vals.push("model", X::from("x_sk_statement"));
+    admin.create("ir.model", vec![vals]).await.unwrap();
+    let before = meta_counts(&served.sim);
+    let err = setup(&admin, &pay_config()).await.unwrap_err();
+    assert!(
+        matches!(&err, SetupError::HalfThere { found, missing }
+            if found == "x_sk_statement" && missing == "x_sk_statement_line"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("delete x_sk_statement"), "{err}");
+    assert_eq!(meta_counts(&served.sim), before);
+    served.stop().await;
+}
