@@ -45,7 +45,8 @@
 //! - [`jobs`] (runtime): scoring, routing, gamification and pay jobs, and their registry.
 //!   Uses: everything above.
 //! - [`check`] (admin): verifies a config against the server (fields, domains, rights,
-//!   duplicates). Uses: record, xmlrpc, domain, config, odoo, jobs.
+//!   duplicates; pay's groups, products and plan overlaps, judged by the pay engine's own
+//!   rule). Uses: record, xmlrpc, domain, pay, config, odoo, jobs.
 //! - [`http`] (runtime): the admin listener: health, readiness, metrics. Uses: config, odoo,
 //!   job, scheduler.
 //! - [`daemon`] (runtime): the long-running process: job loops, reloads, signals. Uses:

@@ -82,7 +82,6 @@ async fn pay_statements_for_1000_people_over_100000_invoices() {
     }
     let served = Served::start(sim).await;
     let admin = served.client("admin", "admin");
-    scorekeeper::jobs::pay::setup(&admin).await.unwrap();
     let text = "[odoo]\nurl = \"http://x\"\ndatabase = \"crm17c\"\nlogin = \"admin\"\npassword_env = \"PW\"\n\
                 [pay]\n[[pay.plans]]\nkey = \"reps\"\nname = \"Reps\"\nuser_domain = \"[('login', '=like', 'rep%')]\"\nbasic = \"5%\"\n";
     let cfg = scorekeeper::config::load_str(std::path::Path::new("load.toml"), text, &|_| {
@@ -90,6 +89,7 @@ async fn pay_statements_for_1000_people_over_100000_invoices() {
     })
     .unwrap();
     let pay = cfg.pay.unwrap();
+    scorekeeper::jobs::pay::setup(&admin, &pay).await.unwrap();
     let nov = scorekeeper::pay::Period::parse("2026-11").unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let opts = ApplyOptions {

@@ -1,7 +1,10 @@
 //! What the server must confirm about a config before any job may write: every named field
 //! exists (through dotted paths), every domain's operators and values fit its fields' types,
 //! the score field is an integer, the named teams and band tags exist, and the configured bot
-//! user holds the access rights the configured jobs need. `scorekeeper check` prints the
+//! user holds the access rights the configured jobs need; groups named by XML id resolve to
+//! groups, add-on product domains select products, and what `run pay` would refuse (its
+//! models missing, a person in two plans paying the same component) is refused here too.
+//! `scorekeeper check` prints the
 //! result; `scorekeeper run` runs the same verification before its first job, so a config
 //! mistake is exit 2 with `file:line:column key:` and nothing written, never a job failing
 //! half-way. Config parsing itself stays pure (`crate::config`); the I/O lives here.
@@ -9,7 +12,10 @@
 mod access;
 mod duplicates;
 mod fields;
+mod matches;
+mod pay;
 mod records;
+mod xml_ids;
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -81,6 +87,15 @@ pub async fn verify_config(client: &OdooClient, cfg: &Config) -> Result<Verifica
         notes.extend(n);
     }
     diagnostics.extend(records::verify_records(client, &cfg.record_refs).await?);
+    let xml_ids = xml_ids::verify_xml_ids(client, &cfg.xml_id_refs).await?;
+    let groups_resolve = xml_ids.is_empty();
+    diagnostics.extend(xml_ids);
+    let reported: HashSet<String> = diagnostics.iter().map(|d| d.key.clone()).collect();
+    diagnostics.extend(matches::verify_matches(client, &cfg.match_refs, &reported).await?);
+    // Members are resolved only once every group does (a missing one is reported above).
+    if let (Some(pay), true) = (&cfg.pay, groups_resolve) {
+        diagnostics.extend(pay::verify_pay(client, cfg, pay).await?);
+    }
 
     let needs = access_needs(cfg);
     diagnostics.extend(access::verify_access(client, cfg, &needs).await?);

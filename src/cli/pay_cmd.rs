@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::args::{StatementArgs, parse_now};
 use super::failure::odoo_failure;
-use super::session::login;
+use super::session::{login, preflight};
 use super::{Failure, write_out};
 use crate::config;
 use crate::odoo::OdooClient;
@@ -32,6 +32,8 @@ async fn pay_context(
             path.display()
         )));
     };
+    // What `check` refuses, every pay command refuses, before reading anything else.
+    preflight(&client, &cfg).await?;
     let today = parse_now(now)?.date();
     let period = match period {
         Some(p) => {

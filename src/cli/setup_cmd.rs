@@ -11,6 +11,15 @@ use super::session::{job_setup, login};
 use super::{Failure, write_out};
 use crate::config::{self, ConfigError};
 
+/// A pay setup that stopped: unreachable when Odoo went away before anything was written.
+fn pay_setup_failure(e: crate::jobs::pay::SetupError) -> Failure {
+    const WHAT: &str = "cannot provision the pay models";
+    match e {
+        crate::jobs::pay::SetupError::Odoo(o) => odoo_failure(o, WHAT),
+        other => Failure::Failed(anyhow::Error::new(other).context(WHAT)),
+    }
+}
+
 /// `scorekeeper setup -c FILE`.
 pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
     setup_jobs(path, out).await?;
@@ -29,9 +38,12 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
 async fn setup_jobs(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
     if config::load(path)?.pay.is_some() {
         let (cfg, client) = login(path).await?;
-        let report = crate::jobs::pay::setup(&client)
+        let Some(pay) = cfg.pay.as_ref() else {
+            return Ok(());
+        };
+        let report = crate::jobs::pay::setup(&client, pay)
             .await
-            .map_err(|e| odoo_failure(e, "cannot provision the statement models"))?;
+            .map_err(pay_setup_failure)?;
         let mut lines: Vec<String> = report
             .created
             .iter()

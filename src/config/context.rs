@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::assignment::RecordRef;
 use super::diagnostic::{Diagnostic, SourceMap};
-use super::fields::{DomainRef, FieldRef, Location, RecordRefAt};
+use super::fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 use crate::domain::Domain;
 
 /// Looks up an environment variable; injected so tests can supply their own.
@@ -23,6 +23,9 @@ pub(crate) struct Ctx<'a> {
     domain_refs: Vec<DomainRef>,
     record_refs: Vec<RecordRefAt>,
     model_refs: Vec<FieldRef>,
+    xml_id_refs: Vec<XmlIdRef>,
+    match_refs: Vec<MatchRef>,
+    located: std::collections::BTreeMap<String, Location>,
 }
 
 impl<'a> Ctx<'a> {
@@ -37,6 +40,9 @@ impl<'a> Ctx<'a> {
             domain_refs: Vec::new(),
             record_refs: Vec::new(),
             model_refs: Vec::new(),
+            xml_id_refs: Vec::new(),
+            match_refs: Vec::new(),
+            located: std::collections::BTreeMap::new(),
         }
     }
 
@@ -160,6 +166,59 @@ impl<'a> Ctx<'a> {
             key: key.into(),
             at,
         });
+    }
+
+    /// Records that the config names a record of `model` by XML id, for `check` to resolve.
+    pub(crate) fn names_xml_id(
+        &mut self,
+        xml_id: &str,
+        model: &str,
+        key: impl Into<String>,
+        span: Range<usize>,
+    ) {
+        let at = self.locate(span);
+        self.xml_id_refs.push(XmlIdRef {
+            xml_id: xml_id.to_owned(),
+            model: model.to_owned(),
+            key: key.into(),
+            at,
+        });
+    }
+
+    /// Records a domain on `model` that must select at least one record, for `check`.
+    pub(crate) fn names_match(
+        &mut self,
+        model: &str,
+        domain: Domain,
+        key: impl Into<String>,
+        span: Range<usize>,
+    ) {
+        let at = self.locate(span);
+        self.match_refs.push(MatchRef {
+            model: model.to_owned(),
+            domain,
+            key: key.into(),
+            at,
+        });
+    }
+
+    /// Remembers where `key` was written, for mistakes only the server reveals about it as a
+    /// whole (a person the server puts in two plans).
+    pub(crate) fn locates(&mut self, key: impl Into<String>, span: Range<usize>) {
+        let at = self.locate(span);
+        self.located.insert(key.into(), at);
+    }
+
+    pub(crate) fn take_xml_id_refs(&mut self) -> Vec<XmlIdRef> {
+        std::mem::take(&mut self.xml_id_refs)
+    }
+
+    pub(crate) fn take_match_refs(&mut self) -> Vec<MatchRef> {
+        std::mem::take(&mut self.match_refs)
+    }
+
+    pub(crate) fn take_located(&mut self) -> std::collections::BTreeMap<String, Location> {
+        std::mem::take(&mut self.located)
     }
 
     pub(crate) fn take_model_refs(&mut self) -> Vec<FieldRef> {

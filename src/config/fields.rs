@@ -18,6 +18,27 @@ pub struct DomainRef {
     pub at: Location,
 }
 
+/// A record the config names by XML id (`sales_team.group_sale_salesman`): it must exist and
+/// be a record of `model`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XmlIdRef {
+    pub xml_id: String,
+    /// e.g. `res.groups`.
+    pub model: String,
+    pub key: String,
+    pub at: Location,
+}
+
+/// A domain that must select at least one record of `model` (an add-on's products): one that
+/// selects nothing is a mistake (a product code mistyped), not a rule that never pays.
+#[derive(Clone, Debug)]
+pub struct MatchRef {
+    pub model: String,
+    pub domain: Domain,
+    pub key: String,
+    pub at: Location,
+}
+
 /// A record the config names (a sales team, a band tag) that must exist on the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordRefAt {

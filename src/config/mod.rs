@@ -32,7 +32,7 @@ pub use context::EnvLookup;
 pub use daemon::{DaemonConfig, HttpConfig};
 pub use diagnostic::did_you_mean;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
-pub use fields::{DomainRef, FieldRef, Location, RecordRefAt};
+pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
 };
@@ -80,6 +80,13 @@ pub struct Config {
     pub record_refs: Vec<RecordRefAt>,
     /// Every model the sections name by itself (`model = "crm.lead"`; `path` is empty).
     pub model_refs: Vec<FieldRef>,
+    /// Every record the sections name by XML id (pay's groups), for `check` to resolve.
+    pub xml_id_refs: Vec<XmlIdRef>,
+    /// Every domain that must select something (pay's add-on products).
+    pub match_refs: Vec<MatchRef>,
+    /// Where keys were written (`pay`, `pay.plans[0]`), for mistakes `check` finds about a
+    /// section as a whole.
+    pub located: std::collections::BTreeMap<String, Location>,
 }
 
 /// Reads and validates `path`, taking secrets from the process environment.
@@ -115,6 +122,9 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
     let model_refs = ctx.take_model_refs();
+    let xml_id_refs = ctx.take_xml_id_refs();
+    let match_refs = ctx.take_match_refs();
+    let located = ctx.take_located();
     match (odoo, state, gamification) {
         (Some(odoo), Some(state), Some(gamification)) if !ctx.has_errors() => Ok(Config {
             path: path.to_path_buf(),
@@ -131,6 +141,9 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             domain_refs,
             record_refs,
             model_refs,
+            xml_id_refs,
+            match_refs,
+            located,
         }),
         _ => Err(ConfigError::Invalid(ctx.into_diagnostics())),
     }

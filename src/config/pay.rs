@@ -23,9 +23,8 @@ use coefficients::{coefficient, kpi};
 use plans::{overlap, plan};
 pub(crate) use raw::RawPay;
 
-/// The incidental model when a plan names none (created by the admin; `setup` does not
-/// provision it yet).
-pub(crate) const INCIDENTAL_MODEL: &str = "x_sk_incidental";
+/// The incidental model when a plan names none (`setup` provisions it).
+pub(crate) use crate::pay::DEFAULT_INCIDENTAL_MODEL as INCIDENTAL_MODEL;
 
 pub(super) fn validate(
     raw: Option<Spanned<RawPay>>,
@@ -35,6 +34,7 @@ pub(super) fn validate(
         return Some(None);
     };
     let errors_before = ctx.has_errors();
+    ctx.locates("pay", raw.span());
     let raw = raw.into_inner();
     let decimals = raw.currency_decimals.as_ref().map_or(2, |d| *d.get_ref());
     let schedule = raw.schedule.as_ref().and_then(|s| {

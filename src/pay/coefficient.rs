@@ -43,7 +43,8 @@ pub struct KpiSpec {
 /// Where a satisfaction coefficient reads ratings.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SatisfactionSource {
-    /// `rating.rating` (`rating`, 1–5) of the customers of the manager's teams' documents.
+    /// Odoo's `rating.rating` (`rating`, 1–5) submitted for the person, and for a team
+    /// leader for their team's members (see `jobs::pay::ratings`).
     Rating,
     /// A numeric field on a model, averaged per user.
     Field {

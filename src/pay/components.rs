@@ -40,9 +40,12 @@ pub struct Repeat {
     pub within_months: u32,
 }
 
-/// Where incidental amounts are recorded: by default a custom model `x_sk_incidental`
-/// (`x_name`, `x_user_id`, `x_amount`, `x_date`) that the admin creates — `setup` does not
-/// provision it yet — or any model the plan names.
+/// The model incidental amounts live in when a plan names none: a custom model `setup`
+/// provisions (`x_name`, `x_user_id`, `x_amount`, `x_date`), where managers record them.
+pub const DEFAULT_INCIDENTAL_MODEL: &str = "x_sk_incidental";
+
+/// Where incidental amounts are recorded: by default [`DEFAULT_INCIDENTAL_MODEL`], or any
+/// model the plan names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IncidentalSource {
     pub model: String,

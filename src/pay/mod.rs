@@ -22,6 +22,7 @@ pub(crate) mod plan;
 pub(crate) mod statement;
 pub mod tiers;
 
+pub use components::DEFAULT_INCIDENTAL_MODEL;
 pub use engine::Calc;
 pub use error::PayError;
 pub use input::{DocLine, Document, Incidental, Input, Meeting};

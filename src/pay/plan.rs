@@ -28,6 +28,32 @@ impl DocumentSource {
         }
     }
 
+    /// The lines add-ons read: their model and the fields read from it (the parent document,
+    /// the product, the quantity, the amount; `display_type` filters invoice lines).
+    pub(crate) fn lines(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            DocumentSource::Invoices => (
+                "account.move.line",
+                &[
+                    "move_id",
+                    "display_type",
+                    "product_id",
+                    "quantity",
+                    "balance",
+                ],
+            ),
+            DocumentSource::SaleOrders => (
+                "sale.order.line",
+                &[
+                    "order_id",
+                    "product_id",
+                    "product_uom_qty",
+                    "price_subtotal",
+                ],
+            ),
+        }
+    }
+
     /// The field naming the salesperson Odoo credits by default.
     pub(crate) fn default_user_field(self) -> &'static str {
         match self {

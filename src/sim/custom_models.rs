@@ -16,9 +16,16 @@
 //!   simulator loads each version's `fields_get` of `ir.ui.view` (050), so the generic
 //!   selection check refuses the other tag; a view naming a missing field is refused (026);
 //! * `ir.model.data.check_object_reference` answers the XML ids the recordings resolved
-//!   (016, 017, 029);
+//!   (016, 017, 029; each version's own ids);
+//! * a user's groups for rights and rules are all of them: 17's `groups_id`, 19's
+//!   `group_ids` with the groups they imply;
 //! * deleting a record deletes the records whose many2one to it is `on_delete = 'cascade'`
-//!   (042/043).
+//!   (042/043);
+//! * deleting a custom model or field takes it out of the registry, as Odoo's
+//!   `ir.model.unlink` does (odoo/addons/base/models/ir_model.py: fields whose comodel is the
+//!   model are deleted, the table dropped, the registry set up again; the model's fields,
+//!   access rights and rules go with it, their `model_id` being `ondelete='cascade'`), and
+//!   `ir.model.fields.unlink` for a manual field (its column dropped, the registry reloaded).
 //!
 //! The meta models (`ir.model.access`, `ir.rule`, `ir.ui.view`, `ir.actions.act_window`,
 //! `ir.ui.menu`, `ir.model.fields.selection`) get their fields from the recorded
@@ -91,11 +98,19 @@ const META_19: [(&str, &str); 6] = [
     ),
 ];
 
-/// XML ids the recordings resolved with `check_object_reference` (016, 017, 029).
+/// XML ids the Odoo 17 recordings resolved with `check_object_reference` (016, 017, 029).
 const XML_IDS: [(&str, &str, &str, i64); 3] = [
     ("sales_team", "group_sale_salesman", "res.groups", 21),
     ("sales_team", "group_sale_manager", "res.groups", 23),
     ("crm", "crm_menu_root", "ir.ui.menu", 201),
+];
+
+/// The same XML ids as `odoo19/custom-models/` 016, 017 and 029 resolved them (19's groups
+/// are numbered differently: 21 is "Create" there).
+const XML_IDS_19: [(&str, &str, &str, i64); 3] = [
+    ("sales_team", "group_sale_salesman", "res.groups", 22),
+    ("sales_team", "group_sale_manager", "res.groups", 24),
+    ("crm", "crm_menu_root", "ir.ui.menu", 210),
 ];
 
 fn to_json(x: &X) -> serde_json::Value {
@@ -188,8 +203,9 @@ pub(crate) fn install_meta_models(reg: &mut Registry, major: u32) {
 }
 
 /// The XML ids the recordings resolved.
-pub(crate) fn seed_xml_ids(store: &mut Store) {
-    for (i, (module, name, model, res_id)) in XML_IDS.iter().enumerate() {
+pub(crate) fn seed_xml_ids(store: &mut Store, major: u32) {
+    let ids = if major >= 19 { XML_IDS_19 } else { XML_IDS };
+    for (i, (module, name, model, res_id)) in ids.iter().enumerate() {
         let s = |v: &str| Value::Str(v.to_owned());
         let id = i64::try_from(i).unwrap_or(0) + 1;
         store.put(
@@ -403,7 +419,12 @@ pub(crate) fn selection_of(vals: &Struct) -> Vec<(String, String)> {
     pairs.into_iter().map(|(_, k, l)| (k, l)).collect()
 }
 
+/// Every group of the user: 17's `groups_id` holds them all (implied ones included); 19
+/// keeps the direct ones in `group_ids` and computes the rest (`all_group_ids`).
 fn groups_of(store: &Store, uid: i64) -> Vec<i64> {
+    if store.registry().field("res.users", "groups_id").is_none() {
+        return super::computed::all_groups(store, uid);
+    }
     store
         .value("res.users", uid, "groups_id")
         .map(|v| v.as_ids().to_vec())
@@ -562,6 +583,85 @@ pub(crate) fn check_view(store: &Store, vals: &Struct) -> Result<(), SimFault> {
             _ => {}
         }
     }
+}
+
+/// `ir.model.unlink(ids)` / `ir.model.fields.unlink(ids)` of custom models and fields, before
+/// their rows are deleted: the registry forgets them (see the module doc). A model or field
+/// of a module is refused as Odoo refuses it (`_unlink_if_manual`, `_prepare_update`). Other
+/// models' unlinks are untouched.
+pub(crate) fn unlink_meta(store: &mut Store, model: &str, ids: &[i64]) -> Result<(), SimFault> {
+    let text = |store: &Store, m: &str, id: i64, f: &str| {
+        store
+            .value(m, id, f)
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    if matches!(model, "ir.model" | "ir.model.fields") {
+        for &id in ids {
+            if text(store, model, id, "state").is_some_and(|s| s != "manual") {
+                let name = text(store, model, id, "name").unwrap_or_default();
+                return Err(SimFault::user(if model == "ir.model" {
+                    format!("Model “{name}” contains module data and cannot be removed.")
+                } else {
+                    "This column contains module data and cannot be removed!".to_owned()
+                }));
+            }
+        }
+    }
+    match model {
+        "ir.model" => {
+            for &id in ids {
+                let Some(name) = text(store, "ir.model", id, "model") else {
+                    continue;
+                };
+                let owned = |store: &Store, meta: &str| -> Vec<i64> {
+                    store
+                        .all_ids(meta)
+                        .into_iter()
+                        .filter(|&r| store.value(meta, r, "model_id") == Some(Value::Many2one(id)))
+                        .collect()
+                };
+                let pointing: Vec<i64> = store
+                    .all_ids("ir.model.fields")
+                    .into_iter()
+                    .filter(|&f| {
+                        text(store, "ir.model.fields", f, "relation").as_deref()
+                            == Some(name.as_str())
+                    })
+                    .collect();
+                unlink_meta(store, "ir.model.fields", &pointing)?;
+                let mut doomed = vec![("ir.model.fields", pointing)];
+                for meta in ["ir.model.fields", "ir.model.access", "ir.rule"] {
+                    doomed.push((meta, owned(store, meta)));
+                }
+                for (meta, rows) in doomed {
+                    if let Some(t) = store.table_mut(meta) {
+                        for r in rows {
+                            t.remove(r);
+                        }
+                    }
+                }
+                store.drop_model(&name);
+            }
+        }
+        "ir.model.fields" => {
+            for &id in ids {
+                let (Some(m), Some(f)) = (
+                    text(store, "ir.model.fields", id, "model"),
+                    text(store, "ir.model.fields", id, "name"),
+                ) else {
+                    continue;
+                };
+                if let Some(def) = store.reg.schema.models.get_mut(&m) {
+                    def.fields.remove(&f);
+                }
+                if let Some(attrs) = store.reg.attrs.get_mut(&m) {
+                    attrs.remove(&f);
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Records of other models whose `on_delete = 'cascade'` many2one points at `ids` of

@@ -95,7 +95,7 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
     };
     super::custom_models::install_meta_models(&mut registry, major_version(doc));
     let mut store = Store::new(registry);
-    super::custom_models::seed_xml_ids(&mut store);
+    super::custom_models::seed_xml_ids(&mut store, major_version(doc));
     for (model, body) in models {
         let Some(records) = body.get("records").and_then(|r| r.as_array()) else {
             continue;

@@ -667,6 +667,7 @@ fn challenge_user_domain(store: &Store, values: &[(String, Value)]) -> Result<()
 fn unlink(store: &mut Store, c: &Call) -> Result<X, SimFault> {
     let ids = ids_arg(c.arg(0, "ids"));
     auth::check_access(store, c.uid, c.model, "unlink")?;
+    super::custom_models::unlink_meta(store, c.model, &ids)?;
     super::custom_models::cascade(store, c.model, &ids);
     if let Some(t) = store.table_mut(c.model) {
         for id in ids {

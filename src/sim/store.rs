@@ -89,6 +89,17 @@ impl Store {
         self.tables.push(Table::new());
     }
 
+    /// Forgets a model created at run time: its fields, its rows and its table
+    /// (`ir.model.unlink`, see `custom_models::unlink_models`).
+    pub(crate) fn drop_model(&mut self, name: &str) {
+        self.reg.schema.models.remove(name);
+        self.reg.info.remove(name);
+        self.reg.attrs.remove(name);
+        if let Some(i) = self.index.remove(name) {
+            self.tables[i] = Table::new();
+        }
+    }
+
     pub(crate) fn registry(&self) -> &Registry {
         &self.reg
     }

@@ -11,6 +11,7 @@ pub mod fake_odoo;
 pub mod gamification;
 pub mod json2;
 pub mod pay;
+pub mod pay_sim;
 pub mod proxy;
 pub mod replay;
 pub mod writer;

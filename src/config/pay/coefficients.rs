@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use toml::Spanned;
 
 use super::raw::{RawCoefficient, RawKpi, RawSatisfaction};
-use super::values::{check_bands, domain, field, micro, rate, stable_key, text};
+use super::values::{check_bands, domain, field, group, micro, rate, stable_key, text};
 use crate::config::context::Ctx;
 use crate::pay::coefficient::{
     Aggregate, CoefBand, CoefficientSource, CoefficientSpec, KpiSpec, SatisfactionSource,
@@ -93,7 +93,7 @@ pub(super) fn coefficient(
         }
     };
     let group = match &c.group {
-        Some(g) => Some(text(ctx, g, &format!("{key}.group"))?),
+        Some(g) => Some(group(ctx, g, &format!("{key}.group"))?),
         None => None,
     };
     let mut bands = Vec::new();

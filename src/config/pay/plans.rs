@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::INCIDENTAL_MODEL;
 use super::raw::{RawIncidental, RawPlan, RawReferral, RawSetter, RawTiers};
-use super::values::{check_bands, domain, field, money, rate, stable_key, text};
+use super::values::{check_bands, domain, field, group, money, rate, stable_key, text};
 use crate::config::assignment::RecordRef;
 use crate::config::context::Ctx;
 use crate::pay::coefficient::CoefficientSpec;
@@ -73,6 +73,7 @@ pub(super) fn plan(
     coefs: &[CoefficientSpec],
 ) -> Option<PlanSpec> {
     let plan_key = stable_key(ctx, &p.key, &format!("{key}.key"))?;
+    ctx.locates(key, p.name.span());
     let name = text(ctx, &p.name, &format!("{key}.name"))?;
     let members = members(ctx, p, key)?;
     let period = period(ctx, p, key)?;
@@ -88,6 +89,13 @@ pub(super) fn plan(
         None => documents.default_user_field().to_owned(),
     };
     let c = components(ctx, p, key, decimals)?;
+    // Add-ons read the documents' lines: `check` verifies that model and its fields too.
+    if let Some(first) = p.addons.first() {
+        let (lines, fields) = documents.lines();
+        for f in fields {
+            ctx.names_field(lines, *f, format!("{key}.addons"), first.span());
+        }
+    }
     let coefficients = plan_coefficients(ctx, p, key, &c, coefs);
     let written = p.basic.is_some()
         || p.tiers.is_some()
@@ -134,22 +142,7 @@ fn members(ctx: &mut Ctx<'_>, p: &RawPlan, key: &str) -> Option<Members> {
             );
             Members::Team(team)
         }
-        (None, None, Some(g), None) => {
-            let g_text = text(ctx, g, &format!("{key}.group"))?;
-            if g_text
-                .split_once('.')
-                .is_none_or(|(m, n)| m.is_empty() || n.is_empty())
-            {
-                ctx.error(
-                    g.span(),
-                    format!("{key}.group"),
-                    format!("{g_text:?} is not a group XML id"),
-                    Some("e.g. group = \"sales_team.group_sale_salesman\"".into()),
-                );
-                return None;
-            }
-            Members::Group(g_text)
-        }
+        (None, None, Some(g), None) => Members::Group(group(ctx, g, &format!("{key}.group"))?),
         (None, None, None, Some(d)) => {
             Members::Domain(domain(ctx, d, &format!("{key}.user_domain"), "res.users")?)
         }
@@ -264,6 +257,14 @@ fn addons(ctx: &mut Ctx<'_>, p: &RawPlan, key: &str, decimals: u32) -> Vec<Addon
         ) else {
             continue;
         };
+        if let Ok(d) = crate::domain::Domain::parse(&products) {
+            ctx.names_match(
+                "product.product",
+                d,
+                format!("{akey}.products"),
+                a.products.span(),
+            );
+        }
         let pay = match (&a.rate, &a.per_unit) {
             (Some(r), None) => rate(ctx, r, &format!("{akey}.rate")).map(AddonPay::Rate),
             (None, Some(m)) => {

@@ -71,6 +71,7 @@ target = 12.5
 [[pay.coefficients]]
 key = "kpi"
 kpis = ["meetings"]
+group = "sales_team.group_sale_salesman"
 bands = [{ from = "0%", factor = 0.9 }, { from = "100%", factor = "1.1" }]
 "#,
     )
@@ -121,6 +122,29 @@ bands = [{ from = "0%", factor = 0.9 }, { from = "100%", factor = "1.1" }]
             .any(|f| f.model == "res.users" && f.path == "x_referral_code")
     );
     assert!(c.record_refs.iter().any(|r| r.model == "crm.team"));
+    // What only the server can tell: the group resolves, the add-on selects products, the
+    // sale order lines it reads exist; and where the plan is, for a person in two plans.
+    let groups: Vec<(&str, &str)> = c
+        .xml_id_refs
+        .iter()
+        .map(|r| (r.xml_id.as_str(), r.key.as_str()))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![(
+            "sales_team.group_sale_salesman",
+            "pay.coefficients[0].group"
+        )]
+    );
+    assert_eq!(c.match_refs.len(), 1);
+    assert_eq!(c.match_refs[0].model, "product.product");
+    assert_eq!(c.match_refs[0].key, "pay.plans[0].addons[0].products");
+    assert!(
+        c.field_refs
+            .iter()
+            .any(|f| f.model == "sale.order.line" && f.path == "product_uom_qty")
+    );
+    assert!(c.located.contains_key("pay.plans[0]") && c.located.contains_key("pay"));
 }
 
 #[test]

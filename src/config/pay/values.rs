@@ -97,6 +97,25 @@ pub(super) fn micro(ctx: &mut Ctx<'_>, v: &Spanned<RawNum>, key: &str) -> Option
     }
 }
 
+/// A group named by XML id (`module.name`), for `check` to resolve to a `res.groups`.
+pub(super) fn group(ctx: &mut Ctx<'_>, g: &Spanned<String>, key: &str) -> Option<String> {
+    let xml = text(ctx, g, key)?;
+    if xml
+        .split_once('.')
+        .is_none_or(|(m, n)| m.is_empty() || n.is_empty())
+    {
+        ctx.error(
+            g.span(),
+            key,
+            format!("{xml:?} is not a group XML id"),
+            Some("e.g. group = \"sales_team.group_sale_salesman\"".into()),
+        );
+        return None;
+    }
+    ctx.names_xml_id(&xml, "res.groups", key, g.span());
+    Some(xml)
+}
+
 pub(super) fn domain(
     ctx: &mut Ctx<'_>,
     v: &Spanned<String>,

@@ -9,8 +9,7 @@
 //! `amount_untaxed`, which is in the order's currency — documented as such (a multi-currency
 //! company should pay on invoices).
 //!
-//! Not read yet: customer ratings (`rating.rating`) for satisfaction coefficients without a
-//! configured field; such a coefficient finds no value and is × 1 ("no ratings").
+//! Satisfaction coefficients without a field of their own read Odoo's ratings (`ratings`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -112,18 +111,25 @@ async fn xml_id(client: &OdooClient, xml: &str) -> Result<i64, PayJobError> {
         })
 }
 
+/// The users in a group, implied membership included: through the version's all-groups
+/// field (`groups_id` up to 18; on 19 `group_ids` holds direct groups only, `all_group_ids`
+/// every one).
 async fn group_members(client: &OdooClient, xml: &str) -> Result<BTreeSet<i64>, PayJobError> {
     let g = xml_id(client, xml).await?;
+    let field = client.profile().await?.user_groups_field;
     let found = ids(
         client,
         "res.users",
-        vec![leaf("groups_id", "in", X::Array(vec![X::Int(g)]))],
+        vec![leaf(field, "in", X::Array(vec![X::Int(g)]))],
     )
     .await?;
     Ok(found.into_iter().collect())
 }
 
-async fn members(client: &OdooClient, m: &Members) -> Result<BTreeSet<i64>, PayJobError> {
+pub(crate) async fn members(
+    client: &OdooClient,
+    m: &Members,
+) -> Result<BTreeSet<i64>, PayJobError> {
     let found = match m {
         Members::Users(logins) => {
             let list = X::Array(logins.iter().map(|l| X::from(l.as_str())).collect());
@@ -194,10 +200,27 @@ pub(crate) async fn read_input(
     for plan in &cfg.plans {
         plan_sources(client, plan, first, last, decimals, &mut input).await?;
     }
+    // Satisfaction from Odoo's ratings, for every member of a plan (the engine applies it
+    // to whom a plan names it for).
+    let rating_keys: Vec<String> = cfg
+        .coefficients
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.source,
+                CoefficientSource::Satisfaction {
+                    source: SatisfactionSource::Rating,
+                    ..
+                }
+            )
+        })
+        .map(|c| c.key.clone())
+        .collect();
+    let everyone: BTreeSet<i64> = input.members.values().flatten().copied().collect();
     for p in periods {
-        input
-            .kpis
-            .insert(p.to_string(), kpis(client, cfg, *p).await?);
+        let mut values = kpis(client, cfg, *p).await?;
+        values.extend(super::ratings::ratings(client, &rating_keys, &everyone, *p).await?);
+        input.kpis.insert(p.to_string(), values);
     }
     Ok(input)
 }
@@ -499,6 +522,7 @@ async fn doc_lines(
             vec![leaf("order_id", "in", ids)],
         ),
     };
+    // The same model and fields `DocumentSource::lines` names for `check`.
     let rows = client
         .search_read_all(model, dom, &[parent, "product_id", qty, amount])
         .await?;

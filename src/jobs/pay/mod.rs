@@ -1,14 +1,17 @@
-//! The pay job's Odoo side: the statement models `setup` provisions (`models`, `setup`), how
+//! The pay job's Odoo side: the statement and incidental models `setup` provisions (`models`,
+//! `setup`), how
 //! statements become Odoo records and back (`rows`), the pure planner from computed
 //! statements and what Odoo holds to the changes to apply (`plan`), and statements shown in a
 //! terminal or exported as CSV (`render`).
 //!
-//! `input` reads what the engine computes from; `job` is the run (`plan pay`, `run pay`).
+//! `input` reads what the engine computes from (`ratings`: satisfaction from Odoo's
+//! `rating.rating`); `job` is the run (`plan pay`, `run pay`).
 
 pub(crate) mod input;
 pub(crate) mod job;
 pub mod models;
 pub(crate) mod plan;
+mod ratings;
 pub mod read;
 pub(crate) mod render;
 pub(crate) mod rows;
@@ -16,7 +19,7 @@ pub mod setup;
 
 pub use job::{PayJob, PayOutcome, compute, current_period, run, run_current};
 pub use plan::{Existing, ExistingLine, ExistingStatement, lines_plan, statements_plan};
-pub use setup::{SetupReport, setup};
+pub use setup::{SetupError, SetupReport, setup};
 
 /// Why the pay job failed.
 #[derive(Debug, thiserror::Error)]

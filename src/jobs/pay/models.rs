@@ -6,6 +6,8 @@ use crate::pay::ComponentKind;
 
 pub const STATEMENT: &str = "x_sk_statement";
 pub const LINE: &str = "x_sk_statement_line";
+/// Incidental amounts managers record, when a plan names no model of its own.
+pub const INCIDENTAL: &str = crate::pay::DEFAULT_INCIDENTAL_MODEL;
 /// The technical field holding the idempotency marker of a statement or a line.
 pub(crate) const KEY: &str = "x_sk_key";
 
@@ -32,6 +34,15 @@ pub(crate) const LINE_FIELDS: [(&str, &str, &str); 9] = [
     ("x_rate", "Rate", "char"),
     ("x_coefficient", "Coefficient", "float"),
     ("x_amount", "Amount", "float"),
+];
+
+/// `(name, label, ttype)` of an incidental amount's own fields (its `x_user_id` many2one is
+/// created once the model exists, as the statement's is). Amount, person and date are
+/// required: the job reads nothing from a row without them.
+pub(crate) const INCIDENTAL_FIELDS: [(&str, &str, &str, bool); 3] = [
+    ("x_name", "Description", "char", false),
+    ("x_amount", "Amount", "float", true),
+    ("x_date", "Date", "date", true),
 ];
 
 /// The `x_kind` selection: one value per component.
