@@ -5,7 +5,9 @@
 //!
 //! `cargo bench --bench scoring` (100,000 leads); `SCOREKEEPER_BENCH_LEADS=1000000` for more;
 //! `SCOREKEEPER_BENCH_ROUTING=1` keeps the demo config's `[assignment]` section;
-//! `SCOREKEEPER_BENCH_PROTOCOL=xmlrpc|jsonrpc` sets `[odoo] protocol` (default `auto`).
+//! `SCOREKEEPER_BENCH_PROTOCOL=xmlrpc|jsonrpc|json2` sets `[odoo] protocol` (default `auto`);
+//! `SCOREKEEPER_BENCH_ODOO=19` serves the Odoo 19 snapshot (JSON-2 needs it; the binary then
+//! logs in with the admin's API key).
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
@@ -25,6 +27,9 @@ struct Measured {
     line: String,
 }
 
+/// The secret the binary logs in with (`admin`, or the admin's API key on 19).
+static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 fn run_binary(args: &[&str]) -> Measured {
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
@@ -32,7 +37,10 @@ fn run_binary(args: &[&str]) -> Measured {
         .arg("maxrss_kb=%M")
         .arg(env!("CARGO_BIN_EXE_scorekeeper"))
         .args(args)
-        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .env(
+            "SCOREKEEPER_ODOO_PASSWORD",
+            SECRET.get().map_or("admin", String::as_str),
+        )
         .output()
         .unwrap();
     let wall = started.elapsed();
@@ -66,11 +74,17 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let sim = Sim::from_snapshot_file(concat!(
+    let odoo19 = std::env::var("SCOREKEEPER_BENCH_ODOO").as_deref() == Ok("19");
+    let sim = Sim::from_snapshot_file(format!(
+        "{}/fixtures/odoo{}/snapshot.json",
         env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/odoo17/snapshot.json"
+        if odoo19 { 19 } else { 17 }
     ))
     .unwrap();
+    let database = sim.database().to_owned();
+    if odoo19 {
+        let _ = SECRET.set(sim.api_key("admin").unwrap());
+    }
     // The dataset was written a day before the runs, as in a real database (leads written
     // within `overlap_secs` of a run are re-listed by id and write date until it passes).
     sim.write().set_clock(|| {
@@ -101,7 +115,9 @@ fn main() {
     }));
 
     let dir = tempfile::tempdir().unwrap();
-    let mut text = include_str!("../config/demo.toml").replace("http://127.0.0.1:8069", &url);
+    let mut text = include_str!("../config/demo.toml")
+        .replace("http://127.0.0.1:8069", &url)
+        .replace("database = \"crm17c\"", &format!("database = \"{database}\""));
     // Routing is left out unless SCOREKEEPER_BENCH_ROUTING=1.
     if std::env::var("SCOREKEEPER_BENCH_ROUTING").as_deref() != Ok("1") {
         text.truncate(text.find("[assignment]").unwrap());
@@ -136,7 +152,7 @@ fn main() {
         Arc::new(transport),
         metrics,
         Credentials {
-            database: "crm17c".into(),
+            database: database.clone(),
             login: "admin".into(),
             secret: Secret::new("admin"),
         },

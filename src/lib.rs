@@ -42,13 +42,13 @@
 //!   odoo, state, cron.
 //! - [`scheduler`] (runtime): the croner loop, clock, observers and one-off runs; never reads
 //!   the config. Uses: job, cron.
-//! - [`jobs`] (runtime): scoring, routing, gamification and pay jobs, and their registry.
-//!   Uses: everything above.
+//! - [`jobs`] (runtime): scoring, routing, gamification and pay jobs, their registry, and the
+//!   webhook rules `setup` provisions. Uses: everything above.
 //! - [`check`] (admin): verifies a config against the server (fields, domains, rights,
 //!   duplicates; pay's groups, products and plan overlaps, judged by the pay engine's own
 //!   rule). Uses: record, xmlrpc, domain, pay, config, odoo, jobs.
-//! - [`http`] (runtime): the admin listener: health, readiness, metrics. Uses: config, odoo,
-//!   job, scheduler.
+//! - [`http`] (runtime): the admin listener: health, readiness, metrics, Odoo's webhooks.
+//!   Uses: config, odoo, job, scheduler.
 //! - [`daemon`] (runtime): the long-running process: job loops, reloads, signals. Uses:
 //!   config, odoo, job, scheduler, check, http.
 //! - [`cli`] (admin): the command line, one file per command family (the `demo` and `sim`
