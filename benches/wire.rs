@@ -1,6 +1,6 @@
-//! JSON-RPC against XML-RPC on the client's side of the wire: decoding the same generated
-//! 10,000-lead `search_read` answer (20 fields each) in each encoding, and a 1,000,000-id
-//! `search` answer streamed into an `IdSet`. Divan reports bytes/s of each body and leads/s
+//! JSON-2 and JSON-RPC against XML-RPC on the client's side of the wire: decoding the same
+//! generated 10,000-lead `search_read` answer (20 fields each) in each encoding, and a
+//! 1,000,000-id `search` answer streamed into an `IdSet`. Divan reports bytes/s of each body and leads/s
 //! (or ids/s), which compare across encodings since the bodies differ in size.
 //!
 //! `cargo bench --bench wire`
@@ -22,11 +22,13 @@ const CHUNK: usize = 16 * 1024;
 
 fn main() {
     eprintln!(
-        "10,000-lead answer: XML-RPC {} bytes, JSON-RPC {} bytes; 1M ids: XML-RPC {} bytes, JSON-RPC {} bytes",
+        "10,000-lead answer: XML-RPC {} bytes, JSON-RPC {} bytes, JSON-2 {} bytes; 1M ids: XML-RPC {} bytes, JSON-RPC {} bytes, JSON-2 {} bytes",
         XML_LEADS.len(),
         JSON_LEADS.len(),
+        JSON2_LEADS.len(),
         XML_IDS.len(),
-        JSON_IDS.len()
+        JSON_IDS.len(),
+        JSON2_IDS.len()
     );
     divan::main();
 }
@@ -40,6 +42,9 @@ static XML_LEADS: LazyLock<Vec<u8>> =
 /// The body Odoo's JSON-RPC dispatcher writes: `{"jsonrpc": "2.0", "id": n, "result": ...}`.
 static JSON_LEADS: LazyLock<Vec<u8>> =
     LazyLock::new(|| jsonrpc::encode_result(&Value::Int(7), &ANSWER));
+
+/// The body Odoo 19's JSON-2 writes: the bare result.
+static JSON2_LEADS: LazyLock<Vec<u8>> = LazyLock::new(|| jsonrpc::json2::encode_result(&ANSWER));
 
 fn ids() -> Value {
     Value::Array((1..=IDS).map(Value::Int).collect())
@@ -56,6 +61,12 @@ static JSON_IDS: LazyLock<Vec<u8>> = LazyLock::new(|| {
         list.join(", ")
     )
     .into_bytes()
+});
+
+/// JSON-2's bare array, with Python's `", "` separators.
+static JSON2_IDS: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let list: Vec<String> = (1..=IDS).map(|i| i.to_string()).collect();
+    format!("[{}]", list.join(", ")).into_bytes()
 });
 
 #[divan::bench]
@@ -75,6 +86,16 @@ fn decode_10k_leads_jsonrpc(bencher: Bencher) {
         .counter(BytesCount::new(body.len()))
         .counter(ItemsCount::new(LEADS))
         .bench(|| jsonrpc::decode_response(divan::black_box(body)).unwrap());
+}
+
+/// The JSON-2 transport's path: the bare result, serde_json straight into `xmlrpc::Value`.
+#[divan::bench]
+fn decode_10k_leads_json2(bencher: Bencher) {
+    let body = JSON2_LEADS.as_slice();
+    bencher
+        .counter(BytesCount::new(body.len()))
+        .counter(ItemsCount::new(LEADS))
+        .bench(|| jsonrpc::json2::decode_result(divan::black_box(body)).unwrap());
 }
 
 /// For comparison: serde_json into its own `Value` (what a two-step conversion would pay
@@ -111,6 +132,21 @@ fn ids_1m_streamed_jsonrpc(bencher: Bencher) {
         .counter(ItemsCount::new(IDS as usize))
         .bench(|| {
             let mut d = IdsDecoder::new();
+            for chunk in divan::black_box(body).chunks(CHUNK) {
+                d.feed(chunk);
+            }
+            d.finish().unwrap()
+        });
+}
+
+#[divan::bench]
+fn ids_1m_streamed_json2(bencher: Bencher) {
+    let body = JSON2_IDS.as_slice();
+    bencher
+        .counter(BytesCount::new(body.len()))
+        .counter(ItemsCount::new(IDS as usize))
+        .bench(|| {
+            let mut d = IdsDecoder::bare();
             for chunk in divan::black_box(body).chunks(CHUNK) {
                 d.feed(chunk);
             }

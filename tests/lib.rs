@@ -7,6 +7,7 @@ mod cli_demo;
 mod cli_jobs;
 mod cli_setup_versions;
 mod client_faults;
+mod client_json2;
 mod client_jsonrpc;
 mod client_paging;
 mod client_requests;

@@ -35,7 +35,8 @@ pub struct OdooConfig {
     /// `apply`): a create in doubt is not sent again before this has passed.
     pub request_deadline: Duration,
     pub retry: RetryPolicy,
-    /// The wire protocol (`auto` by default: JSON-RPC on Odoo 14–18, XML-RPC otherwise).
+    /// The wire protocol (`auto` by default: JSON-RPC on Odoo 14–18, JSON-2 from 19, XML-RPC
+    /// before 14).
     pub protocol: Protocol,
 }
 
@@ -195,7 +196,8 @@ fn validate_protocol(raw: Option<&Spanned<String>>, ctx: &mut Ctx<'_>) -> Option
             "odoo.protocol",
             format!("unknown protocol {:?}", raw.get_ref()),
             Some(format!(
-                "use one of {}: \"auto\" speaks JSON-RPC to Odoo 14–18 and XML-RPC otherwise",
+                "use one of {}: \"auto\" speaks JSON-RPC to Odoo 14–18, JSON-2 (API keys only) \
+                 from 19 and XML-RPC before 14",
                 Protocol::NAMES.map(|n| format!("{n:?}")).join(", ")
             )),
         );

@@ -193,6 +193,7 @@ fn protocol_is_auto_by_default_and_unknown_values_are_located() {
     for (text, want) in [
         ("xmlrpc", Protocol::XmlRpc),
         ("jsonrpc", Protocol::JsonRpc),
+        ("json2", Protocol::Json2),
         ("auto", Protocol::Auto),
     ] {
         let cfg = load(&format!("{MINIMAL}protocol = \"{text}\"\n")).unwrap();
@@ -202,7 +203,10 @@ fn protocol_is_auto_by_default_and_unknown_values_are_located() {
     assert_eq!(d.key, "odoo.protocol");
     assert!(d.message.contains("unknown protocol \"json3\""), "{d:?}");
     assert!(
-        d.hint.as_deref().unwrap_or("").contains("\"xmlrpc\""),
+        d.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("\"xmlrpc\", \"jsonrpc\", \"json2\""),
         "{d:?}"
     );
     assert!(d.to_string().contains("conf/test.toml:"), "{d}");

@@ -1,15 +1,20 @@
-//! An incremental decoder for the answer of a `search` over JSON-RPC: `{"jsonrpc": "2.0",
-//! "id": n, "result": [1, 2, ...]}` fed in arbitrary chunks and kept as an [`IdSet`], so a
-//! million ids never sit in memory as a body plus a `Vec<Value>`. Only an incomplete number
-//! is held between chunks.
+//! An incremental decoder for the answer of a `search` over JSON-RPC — `{"jsonrpc": "2.0",
+//! "id": n, "result": [1, 2, ...]}` — or over JSON-2 (Odoo 19+), whose answer is the bare
+//! array `[1, 2, ...]` ([`IdsDecoder::bare`]): fed in arbitrary chunks and kept as an
+//! [`IdSet`], so a million ids never sit in memory as a body plus a `Vec<Value>`. Only an
+//! incomplete number is held between chunks.
 //!
 //! The fast path takes any member order, whitespace and scalar members before `result` (Odoo
 //! writes `jsonrpc`, `id`, `result`). At the first thing it does not expect — an `error`
 //! member, an escaped key, a non-integer item — it keeps the rest of the body and hands it
 //! to serde_json at [`IdsDecoder::finish`], so errors and wrong shapes come out as the whole
 //! body decoder reports them.
+//!
+//! serde_json cannot be fed chunks (its `StreamDeserializer` reads a `Read`er, which would
+//! block the async runtime or need the whole body first), hence this push scanner.
 
 use super::envelope::{DecodeError, Response, decode_response};
+use super::json2::decode_result;
 use super::value::FromJson;
 use crate::record::{IdSet, IdSetBuilder};
 use crate::xmlrpc::Value;
@@ -47,9 +52,19 @@ enum State {
     Broken,
 }
 
+/// How the array of ids is wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// JSON-RPC's envelope, the array under `result`.
+    Envelope,
+    /// JSON-2's bare answer: the array is the whole body.
+    Bare,
+}
+
 /// A push decoder: [`feed`](Self::feed) chunks as they arrive, then [`finish`](Self::finish).
 #[derive(Debug)]
 pub struct IdsDecoder {
+    framing: Framing,
     state: State,
     pending: Vec<u8>,
     builder: IdSetBuilder,
@@ -69,8 +84,20 @@ enum Head {
 }
 
 impl IdsDecoder {
+    /// A decoder of JSON-RPC's answer (`{"jsonrpc": "2.0", "id": n, "result": [...]}`).
     pub fn new() -> Self {
+        Self::framed(Framing::Envelope)
+    }
+
+    /// A decoder of JSON-2's answer, the bare array (`[1, 2, ...]`). An answer that is not an
+    /// array of integers comes out as `IdsResponse::Other(Response::Result(value))`.
+    pub fn bare() -> Self {
+        Self::framed(Framing::Bare)
+    }
+
+    fn framed(framing: Framing) -> Self {
         Self {
+            framing,
             state: State::Head,
             pending: Vec::new(),
             builder: IdSetBuilder::new(),
@@ -84,7 +111,11 @@ impl IdsDecoder {
             State::Whole | State::Rest | State::Tail => self.pending.extend_from_slice(chunk),
             State::Head => {
                 self.pending.extend_from_slice(chunk);
-                match scan_head(&self.pending) {
+                let head = match self.framing {
+                    Framing::Envelope => scan_head(&self.pending),
+                    Framing::Bare => scan_bare_head(&self.pending),
+                };
+                match head {
                     Head::Need if self.pending.len() <= MAX_HEAD => return,
                     Head::Need | Head::Diverge => {
                         self.state = State::Whole;
@@ -195,8 +226,16 @@ impl IdsDecoder {
 
     /// The answer, once the whole body was fed.
     pub fn finish(self) -> Result<IdsResponse, DecodeError> {
+        let framing = self.framing;
+        let tail = |text: &[u8]| match framing {
+            Framing::Envelope => check_tail(text),
+            Framing::Bare => check_bare_tail(text),
+        };
         match self.state {
-            State::Head | State::Whole => decode_response(&self.pending).map(other),
+            State::Head | State::Whole => match framing {
+                Framing::Envelope => decode_response(&self.pending).map(other),
+                Framing::Bare => decode_result(&self.pending).map(|v| other(Response::Result(v))),
+            },
             State::Items { .. } => Err(DecodeError::new(
                 "the body ends inside the \"result\" array",
             )),
@@ -204,7 +243,7 @@ impl IdsDecoder {
                 "expected ',' or ']' after an item of the \"result\" array",
             )),
             State::Tail => {
-                check_tail(&self.pending)?;
+                tail(&self.pending)?;
                 Ok(IdsResponse::Ids(self.builder.build()))
             }
             State::Rest => {
@@ -213,7 +252,7 @@ impl IdsDecoder {
                 let FromJson(rest) = values.next().ok_or_else(|| {
                     DecodeError::new("the body ends inside the \"result\" array")
                 })??;
-                check_tail(&self.pending[values.byte_offset()..])?;
+                tail(&self.pending[values.byte_offset()..])?;
                 let Value::Array(items) = &rest else {
                     return Ok(IdsResponse::Other(Response::Result(rest)));
                 };
@@ -260,6 +299,27 @@ fn check_tail(tail: &[u8]) -> Result<(), DecodeError> {
         "unexpected text after the \"result\" array: {:?}",
         String::from_utf8_lossy(&text[..text.len().min(20)])
     )))
+}
+
+/// What follows JSON-2's bare array: nothing but whitespace.
+fn check_bare_tail(tail: &[u8]) -> Result<(), DecodeError> {
+    let text = tail.trim_ascii();
+    if text.is_empty() {
+        return Ok(());
+    }
+    Err(DecodeError::new(format!(
+        "unexpected text after the array: {:?}",
+        String::from_utf8_lossy(&text[..text.len().min(20)])
+    )))
+}
+
+/// JSON-2's head: whitespace, then the array opens.
+fn scan_bare_head(buf: &[u8]) -> Head {
+    match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => Head::Need,
+        Some(i) if buf[i] == b'[' => Head::Items(i + 1),
+        Some(_) => Head::Diverge,
+    }
 }
 
 enum Number {
@@ -483,6 +543,56 @@ mod tests {
         assert_eq!(s.len(), 200_001);
     }
 
+    fn bare(body: &[u8], size: usize) -> Result<IdsResponse, DecodeError> {
+        let mut d = IdsDecoder::bare();
+        for c in body.chunks(size) {
+            d.feed(c);
+        }
+        d.finish()
+    }
+
+    #[test]
+    fn json2_bare_arrays_in_any_chunking() {
+        // fixtures/odoo19/json2/012-search-or.json (shortened).
+        let body = b"[1, 2, 3, 4, 5, 6, 8, 10, 29, 30]";
+        for size in 1..=body.len() {
+            assert_eq!(
+                ids(bare(body, size)),
+                [1, 2, 3, 4, 5, 6, 8, 10, 29, 30],
+                "{size}"
+            );
+        }
+        assert_eq!(ids(bare(b" \n[]\n", 1)), Vec::<i64>::new());
+        // Not a list of ids: the value as the whole-body decoder reads it.
+        assert_eq!(
+            bare(b"18", 1).unwrap(),
+            IdsResponse::Other(Response::Result(Value::Int(18)))
+        );
+        let Ok(IdsResponse::Other(Response::Result(Value::Struct(s)))) = bare(
+            br#"{"name": "odoo.exceptions.AccessError", "message": "no"}"#,
+            5,
+        ) else {
+            panic!()
+        };
+        assert_eq!(
+            s.get("name").and_then(Value::as_str),
+            Some("odoo.exceptions.AccessError")
+        );
+        assert!(matches!(
+            bare(b"[1, 1.5]", 3),
+            Ok(IdsResponse::Other(Response::Result(Value::Array(_))))
+        ));
+        // Broken bodies, and JSON-RPC's envelope is not JSON-2's answer.
+        assert!(bare(b"[1, 2", 2).is_err());
+        assert!(bare(b"[1, 2] x", 2).is_err());
+        assert!(bare(b"[1 2]", 2).is_err());
+        assert!(bare(b"", 2).is_err());
+        assert!(matches!(
+            bare(br#"{"jsonrpc": "2.0", "id": 1, "result": [1]}"#, 4),
+            Ok(IdsResponse::Other(_))
+        ));
+    }
+
     use proptest::prelude::*;
 
     proptest! {
@@ -502,8 +612,13 @@ mod tests {
             spaces in proptest::collection::vec(0usize..3, 0..60),
             chunk in 1usize..40,
             cut in proptest::option::of(0usize..400),
+            json2 in proptest::bool::ANY,
         ) {
-            let mut body = String::from("{\"jsonrpc\": \"2.0\", \"id\": 4, \"result\": [");
+            let mut body = String::from(if json2 {
+                "["
+            } else {
+                "{\"jsonrpc\": \"2.0\", \"id\": 4, \"result\": ["
+            });
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     body.push(',');
@@ -511,13 +626,19 @@ mod tests {
                 body.push_str(&" ".repeat(spaces.get(i).copied().unwrap_or(1)));
                 body.push_str(item);
             }
-            body.push_str("]}");
+            body.push_str(if json2 { "]" } else { "]}" });
             let mut bytes = body.into_bytes();
             if let Some(cut) = cut {
                 bytes.truncate(cut.min(bytes.len()));
             }
-            let whole = decode_response(&bytes).map(other);
-            let streamed = chunked(&bytes, chunk);
+            let (whole, streamed) = if json2 {
+                (
+                    decode_result(&bytes).map(|v| other(Response::Result(v))),
+                    bare(&bytes, chunk),
+                )
+            } else {
+                (decode_response(&bytes).map(other), chunked(&bytes, chunk))
+            };
             match (whole, streamed) {
                 (Ok(IdsResponse::Ids(a)), Ok(IdsResponse::Ids(b))) => prop_assert_eq!(a, b),
                 (Ok(IdsResponse::Other(_)), Ok(IdsResponse::Other(_))) | (Err(_), Err(_)) => {}

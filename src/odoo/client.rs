@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 
 use super::error::OdooError;
 use super::http_post::http_client;
+use super::json2_transport::Json2Transport;
 use super::jsonrpc_transport::JsonRpcTransport;
 use super::metrics::{Metrics, MetricsSnapshot};
 use super::profile::Profile;
@@ -139,10 +140,19 @@ impl OdooClient {
                 metrics.clone(),
             ))
         };
+        let json2 = || {
+            Arc::new(Json2Transport::with_client(
+                http.clone(),
+                &config.url,
+                config.timeout,
+                metrics.clone(),
+            ))
+        };
         let transport: Arc<dyn Transport> = match config.protocol {
             Protocol::XmlRpc => xmlrpc,
             Protocol::JsonRpc => jsonrpc(),
-            Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc())),
+            Protocol::Json2 => json2(),
+            Protocol::Auto => Arc::new(AutoTransport::new(xmlrpc, jsonrpc(), json2())),
         };
         Ok(Self::new(transport, metrics, config.credentials.clone())
             .with_retry(config.retry)
@@ -192,7 +202,7 @@ impl OdooClient {
     }
 
     /// The wire protocol in use and why; for `auto`, known after the first call.
-    pub(crate) fn protocol(&self) -> Option<Choice> {
+    pub fn protocol(&self) -> Option<Choice> {
         self.transport.choice()
     }
 

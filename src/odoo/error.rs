@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::jsonrpc::RpcError;
+use crate::jsonrpc::{ErrorData, RpcError};
 use crate::xmlrpc::{DecodeError, Fault, FaultCode};
 
 /// An RPC that failed. `call` names what was attempted, e.g. `crm.lead.write` or
@@ -42,8 +42,34 @@ pub enum OdooError {
          (wrong login, password or API key; inactive user; or too many failed attempts)"
     )]
     AuthenticationFailed { login: String, database: String },
+    /// JSON-2 (Odoo 19+) refused the secret with 401: it takes API keys only, so a password
+    /// that XML-RPC accepts is refused here. Kind `authentication_failed`.
+    #[error(
+        "authentication failed: Odoo refused the secret of login {login:?} on database \
+         {database:?} over JSON-2 ({message}){hint}. JSON-2 takes API keys only, not \
+         passwords: in Odoo open Preferences → Account Security → New API Key, then put the key \
+         where password_env or password_file points (or set [odoo] protocol = \"xmlrpc\" to \
+         keep logging in with the password while Odoo still serves XML-RPC)"
+    )]
+    ApiKeyRefused {
+        login: String,
+        database: String,
+        /// Odoo's message ("Invalid apikey").
+        message: String,
+        /// Why the secret looks like a password, or empty (never the secret itself).
+        hint: &'static str,
+    },
+    /// A call the chosen protocol cannot express (JSON-2 has no `common` service and needs
+    /// every argument named); nothing was sent.
+    #[error("{call}: cannot be sent over {protocol}: {reason}")]
+    Unsupported {
+        call: String,
+        protocol: &'static str,
+        reason: String,
+    },
     /// A non-200 HTTP status (Odoo sends faults with 200, so this comes from a proxy, a wrong
-    /// URL or a dying worker).
+    /// URL or a dying worker; JSON-2's own errors become the fault kinds, see
+    /// [`OdooError::from_json2`]).
     #[error("{call}: HTTP {status} from {url}: {excerpt}")]
     Http {
         call: String,
@@ -52,7 +78,7 @@ pub enum OdooError {
         excerpt: String,
     },
     /// HTTP 200 whose body is not the protocol's answer (a login page, a proxy's error
-    /// page); `protocol` is "XML-RPC" or "JSON-RPC" (the kind stays `not_xmlrpc` for both).
+    /// page); `protocol` is "XML-RPC", "JSON-RPC" or "JSON-2" (the kind stays `not_xmlrpc`).
     #[error("{call}: {url} answered {content_type}, not {protocol}: {excerpt}")]
     NotXmlRpc {
         call: String,
@@ -124,10 +150,11 @@ pub enum ErrorKind {
     Connection,
     UnexpectedReply,
     Setup,
+    Unsupported,
 }
 
 impl ErrorKind {
-    pub(crate) const ALL: [ErrorKind; 14] = [
+    pub(crate) const ALL: [ErrorKind; 15] = [
         ErrorKind::AccessDenied,
         ErrorKind::AccessError,
         ErrorKind::UserError,
@@ -142,6 +169,7 @@ impl ErrorKind {
         ErrorKind::Connection,
         ErrorKind::UnexpectedReply,
         ErrorKind::Setup,
+        ErrorKind::Unsupported,
     ];
 
     pub(crate) fn index(self) -> usize {
@@ -164,6 +192,7 @@ impl ErrorKind {
             ErrorKind::Connection => "connection",
             ErrorKind::UnexpectedReply => "unexpected_reply",
             ErrorKind::Setup => "setup",
+            ErrorKind::Unsupported => "unsupported",
         }
     }
 }
@@ -186,7 +215,10 @@ impl OdooError {
             OdooError::UserError { .. } => ErrorKind::UserError,
             OdooError::ServerError { .. } => ErrorKind::ServerError,
             OdooError::OtherFault { .. } => ErrorKind::OtherFault,
-            OdooError::AuthenticationFailed { .. } => ErrorKind::AuthenticationFailed,
+            OdooError::AuthenticationFailed { .. } | OdooError::ApiKeyRefused { .. } => {
+                ErrorKind::AuthenticationFailed
+            }
+            OdooError::Unsupported { .. } => ErrorKind::Unsupported,
             OdooError::Http { .. } => ErrorKind::Http,
             OdooError::NotXmlRpc { .. } => ErrorKind::NotXmlRpc,
             OdooError::Decode { .. } | OdooError::JsonDecode { .. } => ErrorKind::Decode,
@@ -311,6 +343,63 @@ impl OdooError {
             }
         }
     }
+}
+
+impl OdooError {
+    /// Maps a JSON-2 error answer — Odoo's serialized exception under an HTTP status (see
+    /// `fixtures/odoo19/json2-mirror`: 401, 403, 404, 422, 500) — to the error the same call
+    /// gives over XML-RPC, keeping Odoo's message. The exception's class decides, as for
+    /// JSON-RPC ([`OdooError::from_json_error`]); werkzeug's HTTP exceptions, which JSON-2
+    /// raises itself (`addons/rpc/controllers/json2.py`), map to what `/xmlrpc/2` answers for
+    /// the same mistake:
+    /// - 401 `Unauthorized` ("Invalid apikey") → `AccessDenied`, fault 3's kind;
+    /// - 404 `NotFound` for an unknown model → `UserError` (fault 2, "Object x doesn't
+    ///   exist"), for an unknown method → `ServerError` `AttributeError` (fault 1, same text);
+    /// - 422 `UnprocessableEntity` (arguments that do not bind) → `ServerError` `TypeError`;
+    /// - 400 `BadRequest` (a body Odoo cannot parse) and any other HTTP exception →
+    ///   [`OdooError::Http`] with Odoo's message.
+    pub(crate) fn from_json2(
+        call: impl Into<String>,
+        url: &str,
+        status: u16,
+        error: &ErrorData,
+    ) -> Self {
+        let call = call.into();
+        let message = error.message.trim().to_owned();
+        match error.name.as_str() {
+            "werkzeug.exceptions.Unauthorized" => OdooError::AccessDenied { call, message },
+            // json2.py: `NotFound(f"the model {model!r} does not exist")` or the
+            // `AttributeError` of `get_public_method` ("The method '…' does not exist").
+            "werkzeug.exceptions.NotFound" if message.starts_with("The method ") => {
+                typed_server_error(call, "AttributeError", &message)
+            }
+            "werkzeug.exceptions.NotFound" if message.starts_with("the model ") => {
+                OdooError::UserError { call, message }
+            }
+            "werkzeug.exceptions.UnprocessableEntity" => {
+                typed_server_error(call, "TypeError", &message)
+            }
+            name if name.starts_with("werkzeug.exceptions.") => OdooError::Http {
+                call,
+                url: url.to_owned(),
+                status,
+                excerpt: flat(&message),
+            },
+            _ => OdooError::from_json_error(
+                call,
+                &RpcError {
+                    code: i64::from(status),
+                    message: message.clone(),
+                    data: Some(error.clone()),
+                },
+            ),
+        }
+    }
+}
+
+/// Fault 1's error for an exception JSON-2 reports without its class in the last line.
+fn typed_server_error(call: String, exception: &str, message: &str) -> OdooError {
+    server_error(call, &format!("{exception}: {message}"))
 }
 
 fn from_int_fault(call: String, code: i64, string: &str) -> OdooError {
@@ -591,6 +680,128 @@ mod tests {
             },
         );
         assert_eq!(e.to_string(), "c: fault -32601: Method not found");
+    }
+
+    /// Every error answer of `fixtures/odoo19/json2-mirror` against the XML-RPC fault of the
+    /// transcript it mirrors (`from`): the same kind, and the same last line where Odoo
+    /// wrote the same text on both.
+    #[test]
+    fn json2_errors_have_the_kinds_of_the_xmlrpc_faults_they_mirror() {
+        use crate::xmlrpc::{MethodResponse, decode_response};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/odoo19");
+        let mut paths: Vec<_> = std::fs::read_dir(format!("{dir}/json2-mirror"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        let mut compared = 0;
+        for path in paths {
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let status = doc["status"].as_u64().unwrap() as u16;
+            if status == 200 {
+                continue;
+            }
+            let body = doc["response"].as_str().unwrap();
+            let data = crate::jsonrpc::json2::decode_error(body.as_bytes()).unwrap();
+            let json2 = OdooError::from_json2("c", "u", status, &data);
+            let from = doc["from"].as_str().unwrap();
+            let t: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(format!("{dir}/transcripts/{from}")).unwrap(),
+            )
+            .unwrap();
+            let Ok(MethodResponse::Fault(fault)) =
+                decode_response(t["response"].as_str().unwrap().as_bytes())
+            else {
+                panic!("{from} is not a fault");
+            };
+            let xmlrpc = OdooError::from_fault("c", &fault);
+            let name = path.display();
+            assert_eq!(json2.kind(), xmlrpc.kind(), "{name}: {json2} / {xmlrpc}");
+            if matches!(xmlrpc.kind(), ErrorKind::ServerError) && !from.contains("arity") {
+                assert_eq!(json2.last_line(), xmlrpc.last_line(), "{name}");
+            }
+            compared += 1;
+        }
+        assert_eq!(compared, 16);
+    }
+
+    #[test]
+    fn json2_http_exceptions() {
+        let data = |name: &str, message: &str| ErrorData {
+            name: name.into(),
+            message: message.into(),
+            debug: "Traceback\nwerkzeug.exceptions.X: 4xx".into(),
+        };
+        // fixtures/odoo19/json2/009-malformed-json.json
+        let e = OdooError::from_json2(
+            "crm.lead.search_read",
+            "http://h/json/2/crm.lead/search_read",
+            400,
+            &data(
+                "werkzeug.exceptions.BadRequest",
+                "could not parse the body as json: Expecting property name",
+            ),
+        );
+        assert_eq!(
+            e.to_string(),
+            "crm.lead.search_read: HTTP 400 from http://h/json/2/crm.lead/search_read: could \
+             not parse the body as json: Expecting property name"
+        );
+        assert!(!e.is_transient());
+        // 027-get-not-allowed.json: a 404 that names neither a model nor a method.
+        let e = OdooError::from_json2(
+            "c",
+            "u",
+            404,
+            &data(
+                "werkzeug.exceptions.NotFound",
+                "Did you mean POST /json/2/<model>/<method>?",
+            ),
+        );
+        assert_eq!(e.kind(), ErrorKind::Http);
+        // A concurrency failure stays retryable.
+        let e = OdooError::from_json2(
+            "c",
+            "u",
+            500,
+            &ErrorData {
+                name: "psycopg2.errors.SerializationFailure".into(),
+                message: "could not serialize access".into(),
+                debug:
+                    "Traceback\npsycopg2.errors.SerializationFailure: could not serialize access\n"
+                        .into(),
+            },
+        );
+        assert!(e.is_transient() && e.certainly_not_applied());
+        // Odoo's refusals are final: not transient, and apply takes them as permanent (Odoo
+        // rolled back), while a proxy's 502 leaves a write's outcome unknown.
+        use crate::apply::WriteError;
+        for (status, name) in [
+            (401, "werkzeug.exceptions.Unauthorized"),
+            (403, "odoo.exceptions.AccessError"),
+            (404, "odoo.exceptions.MissingError"),
+            (422, "odoo.exceptions.ValidationError"),
+            (422, "werkzeug.exceptions.UnprocessableEntity"),
+            (500, "builtins.ValueError"),
+        ] {
+            let e = OdooError::from_json2("c", "u", status, &data(name, "no"));
+            assert!(!e.is_transient(), "{status}");
+            assert!(
+                matches!(crate::odoo::classify(e), WriteError::Permanent(_)),
+                "{status} {name}"
+            );
+        }
+        let gateway = OdooError::Http {
+            call: "c".into(),
+            url: "u".into(),
+            status: 502,
+            excerpt: String::new(),
+        };
+        assert!(matches!(
+            crate::odoo::classify(gateway),
+            WriteError::Unknown(_)
+        ));
     }
 
     #[test]

@@ -1,14 +1,19 @@
-//! One POST to an Odoo endpoint, shared by every wire protocol: send the encoded call on the
-//! process's one reqwest client, note Odoo's clock, and hand back the body — whole, or
+//! One request to an Odoo endpoint, shared by every wire protocol: send the encoded call on
+//! the process's one reqwest client, note Odoo's clock, and hand back the body — whole, or
 //! streamed into a protocol's incremental decoder — only when it is the protocol's answer.
-//! A non-200 status or an HTML page (a proxy's error page, Odoo's login screen) is refused
-//! here with an excerpt, and network failures become typed errors, the same for XML-RPC and
-//! JSON-RPC (and the JSON-2 transport to come).
+//! An HTML page (a proxy's error page, Odoo's login screen) or a status the protocol does not
+//! answer with is refused here with an excerpt, and network failures become typed errors,
+//! the same for XML-RPC, JSON-RPC and JSON-2. JSON-2 also needs a path per call, headers
+//! (its bearer key, the database), `GET` (`/web/version`) and Odoo's errors under 4xx/5xx
+//! statuses handed back to its decoder ([`Endpoint::errors_by_status`]).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::CONTENT_TYPE;
+use bytes::Bytes;
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use super::error::{OdooError, excerpt};
 use super::metrics::Metrics;
@@ -24,6 +29,47 @@ pub(super) struct Endpoint {
     pub(super) protocol: &'static str,
     pub(super) timeout: Duration,
     pub(super) metrics: Arc<Metrics>,
+    /// Whether a 4xx/5xx answer that is not an HTML page is the protocol's own error and goes
+    /// back to the transport (JSON-2 answers Odoo's exceptions so); otherwise such a status
+    /// is refused here as a proxy's or a dying worker's. Gateway statuses (502–504) are
+    /// refused either way: they are a proxy's, and transient.
+    pub(super) errors_by_status: bool,
+}
+
+/// One request beyond the endpoint's defaults (`POST` of a body to its URL).
+pub(super) struct Request<'a> {
+    pub(super) method: Method,
+    /// Appended to the endpoint's URL (JSON-2's `model/method`).
+    pub(super) path: &'a str,
+    /// JSON-2's `Authorization` (marked sensitive, so no `Debug` shows it) and
+    /// `X-Odoo-Database`.
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<Vec<u8>>,
+}
+
+impl Request<'_> {
+    fn post(body: Vec<u8>) -> Request<'static> {
+        Request {
+            method: Method::POST,
+            path: "",
+            headers: HeaderMap::new(),
+            body: Some(body),
+        }
+    }
+}
+
+/// An answer that is the protocol's: its result (200) or, on an endpoint with
+/// [`Endpoint::errors_by_status`], Odoo's error under its 4xx/5xx status.
+pub(super) struct Answer<T> {
+    pub(super) status: u16,
+    pub(super) body: T,
+}
+
+/// What a streamed request gave: the decoder's output for a 200 answer, or the whole body of
+/// an error answer ([`Endpoint::errors_by_status`]), which is never fed to the decoder.
+pub(super) enum Streamed<T> {
+    Decoded(T),
+    Error(Answer<Bytes>),
 }
 
 /// A decoder fed the body as it arrives (the streamed ids readers of both codecs).
@@ -54,22 +100,30 @@ impl ChunkDecoder for crate::jsonrpc::IdsDecoder {
 }
 
 impl Endpoint {
-    /// Sends `body` and reads the response's status line and headers.
+    /// Sends `request` and reads the response's status line and headers.
     async fn send<'a>(
         &'a self,
-        body: Vec<u8>,
+        request: Request<'_>,
         call: &'a str,
     ) -> Result<(Exchange<'a>, reqwest::Response), OdooError> {
-        let sent = body.len();
-        let response = self
+        let url: Cow<'a, str> = if request.path.is_empty() {
+            Cow::Borrowed(&self.url)
+        } else {
+            Cow::Owned(format!("{}{}", self.url, request.path))
+        };
+        let sent = request.body.as_ref().map_or(0, Vec::len);
+        let mut builder = self
             .http
-            .post(&self.url)
-            .header(CONTENT_TYPE, self.content_type)
-            .timeout(self.timeout)
-            .body(body)
+            .request(request.method, url.as_ref())
+            .headers(request.headers)
+            .timeout(self.timeout);
+        if let Some(body) = request.body {
+            builder = builder.header(CONTENT_TYPE, self.content_type).body(body);
+        }
+        let response = builder
             .send()
             .await
-            .map_err(|e| classify(e, call, &self.url, self.timeout))?;
+            .map_err(|e| classify(e, call, &url, self.timeout))?;
         // Odoo's clock, for cursors (a proxy's own error pages are not Odoo's answers).
         if response.status().is_success()
             && let Some(date) = response
@@ -81,8 +135,9 @@ impl Endpoint {
         }
         let exchange = Exchange {
             call,
-            url: &self.url,
+            url,
             protocol: self.protocol,
+            errors_by_status: self.errors_by_status,
             sent,
             status: response.status().as_u16(),
             // No content type is not an error: the body's first bytes decide (`looks_like_html`).
@@ -98,20 +153,31 @@ impl Endpoint {
     }
 
     /// Posts `body` and returns the whole answer, refused unless it is the protocol's.
-    pub(super) async fn post(
+    pub(super) async fn post(&self, body: Vec<u8>, call: &str) -> Result<Bytes, OdooError> {
+        let answer = self.fetch(Request::post(body), call).await?;
+        Ok(answer.body)
+    }
+
+    /// Sends `request` and returns the whole answer with its status, refused unless it is the
+    /// protocol's (a status other than 200 only with [`Endpoint::errors_by_status`]).
+    pub(super) async fn fetch(
         &self,
-        body: Vec<u8>,
+        request: Request<'_>,
         call: &str,
-    ) -> Result<impl AsRef<[u8]> + use<>, OdooError> {
-        let (exchange, response) = self.send(body, call).await?;
-        self.read_whole(&exchange, response).await
+    ) -> Result<Answer<Bytes>, OdooError> {
+        let (exchange, response) = self.send(request, call).await?;
+        let body = self.read_whole(&exchange, response).await?;
+        Ok(Answer {
+            status: exchange.status,
+            body,
+        })
     }
 
     async fn read_whole(
         &self,
         exchange: &Exchange<'_>,
         response: reqwest::Response,
-    ) -> Result<impl AsRef<[u8]> + use<>, OdooError> {
+    ) -> Result<Bytes, OdooError> {
         let bytes = response.bytes().await.map_err(|e| exchange.net(e))?;
         self.metrics.add_bytes(exchange.sent, bytes.len());
         exchange.reject(&bytes)?;
@@ -126,13 +192,39 @@ impl Endpoint {
         &self,
         body: Vec<u8>,
         call: &str,
-        mut decoder: D,
+        decoder: D,
     ) -> Result<D::Output, OdooError> {
-        let (exchange, mut response) = self.send(body, call).await?;
+        match self.stream(Request::post(body), call, decoder).await? {
+            Streamed::Decoded(output) => Ok(output),
+            // Only an endpoint with `errors_by_status` hands an error answer back.
+            Streamed::Error(answer) => Err(OdooError::Http {
+                call: call.to_owned(),
+                url: self.url.clone(),
+                status: answer.status,
+                excerpt: excerpt(&answer.body),
+            }),
+        }
+    }
+
+    /// [`Endpoint::post_streamed`] for any request; an error answer (with
+    /// [`Endpoint::errors_by_status`]) is read whole and handed back undecoded.
+    pub(super) async fn stream<D: ChunkDecoder>(
+        &self,
+        request: Request<'_>,
+        call: &str,
+        mut decoder: D,
+    ) -> Result<Streamed<D::Output>, OdooError> {
+        let (exchange, mut response) = self.send(request, call).await?;
         if exchange.status != 200 || html_type(&exchange.content_type) {
-            let bytes = self.read_whole(&exchange, response).await?;
-            decoder.feed(bytes.as_ref());
-            return Ok(decoder.finish());
+            let body = self.read_whole(&exchange, response).await?;
+            if exchange.status != 200 {
+                return Ok(Streamed::Error(Answer {
+                    status: exchange.status,
+                    body,
+                }));
+            }
+            decoder.feed(&body);
+            return Ok(Streamed::Decoded(decoder.finish()));
         }
         let mut received = 0;
         let mut head = Some(Vec::new());
@@ -162,15 +254,16 @@ impl Endpoint {
             exchange.reject(&first)?;
             decoder.feed(&first);
         }
-        Ok(decoder.finish())
+        Ok(Streamed::Decoded(decoder.finish()))
     }
 }
 
 /// One request sent and its response's head: what error reports need.
 struct Exchange<'a> {
     call: &'a str,
-    url: &'a str,
+    url: Cow<'a, str>,
     protocol: &'static str,
+    errors_by_status: bool,
     sent: usize,
     status: u16,
     content_type: String,
@@ -179,16 +272,20 @@ struct Exchange<'a> {
 
 impl Exchange<'_> {
     fn net(&self, e: reqwest::Error) -> OdooError {
-        classify(e, self.call, self.url, self.timeout)
+        classify(e, self.call, &self.url, self.timeout)
     }
 
     /// A body that is not the protocol's answer: a non-200 status (a proxy's 502, Odoo's 400
-    /// "Invalid JSON data") or an HTML page.
+    /// "Invalid JSON data") or an HTML page. With `errors_by_status`, a 4xx/5xx body that is
+    /// not a page (nor a gateway's status) is JSON-2's error and passes.
     fn reject(&self, body: &[u8]) -> Result<(), OdooError> {
-        if self.status != 200 {
+        let odoos_error = self.errors_by_status
+            && !matches!(self.status, 502..=504)
+            && !looks_like_html(&self.content_type, body);
+        if self.status != 200 && !odoos_error {
             return Err(OdooError::Http {
                 call: self.call.to_owned(),
-                url: self.url.to_owned(),
+                url: self.url.clone().into_owned(),
                 status: self.status,
                 excerpt: excerpt(body),
             });
@@ -196,7 +293,7 @@ impl Exchange<'_> {
         if looks_like_html(&self.content_type, body) {
             return Err(OdooError::NotXmlRpc {
                 call: self.call.to_owned(),
-                url: self.url.to_owned(),
+                url: self.url.clone().into_owned(),
                 protocol: self.protocol,
                 content_type: self.content_type.clone(),
                 excerpt: excerpt(body),

@@ -60,6 +60,7 @@ impl JsonRpcTransport {
                 protocol: "JSON-RPC",
                 timeout,
                 metrics,
+                errors_by_status: false,
             },
             next_id: AtomicU64::new(1),
         }

@@ -1,13 +1,14 @@
-//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC or JSON-RPC), typed
-//! errors from Odoo's faults and from the network, bounded retries for transient failures
-//! only, paging and batched writes, counters of every call, and the server's version
-//! profile (what differs between Odoo 16 and 19).
+//! The Odoo client: a logged-in session over a pluggable [`Transport`] (XML-RPC, JSON-RPC or
+//! Odoo 19's JSON-2), typed errors from Odoo's faults and from the network, bounded retries
+//! for transient failures only, paging and batched writes, counters of every call, and the
+//! server's version profile (what differs between Odoo 16 and 19).
 
 mod client;
 mod domain_wire;
 mod error;
 mod helpers;
 mod http_post;
+mod json2_transport;
 mod jsonrpc_transport;
 mod metrics;
 mod profile;
@@ -26,6 +27,7 @@ pub use domain_wire::WireLit;
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};
 pub use http_post::http_client;
+pub use json2_transport::Json2Transport;
 pub use jsonrpc_transport::JsonRpcTransport;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use profile::{Grouping, Profile, TESTED};

@@ -1,6 +1,6 @@
 //! Which wire protocol the client speaks: `[odoo] protocol`, and for `auto` the choice made
-//! from the server's version (asked over XML-RPC, which every Odoo serves, before the first
-//! call). JSON-2 (Odoo 19+) will be one more [`Protocol`] and one more arm of [`choose`].
+//! from the server's version (asked without credentials before the first call: over XML-RPC,
+//! which every Odoo up to 19 serves, or `GET /web/version` where `/xmlrpc` is gone).
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,17 +21,20 @@ pub enum Protocol {
     Auto,
     XmlRpc,
     JsonRpc,
+    /// Odoo 19's `/json/2/<model>/<method>` with an API key.
+    Json2,
 }
 
 impl Protocol {
     /// The values the config accepts, in the order error messages list them.
-    pub(crate) const NAMES: [&'static str; 3] = ["auto", "xmlrpc", "jsonrpc"];
+    pub(crate) const NAMES: [&'static str; 4] = ["auto", "xmlrpc", "jsonrpc", "json2"];
 
     pub(crate) fn parse(text: &str) -> Option<Protocol> {
         match text {
             "auto" => Some(Protocol::Auto),
             "xmlrpc" => Some(Protocol::XmlRpc),
             "jsonrpc" => Some(Protocol::JsonRpc),
+            "json2" => Some(Protocol::Json2),
             _ => None,
         }
     }
@@ -46,6 +49,7 @@ impl Protocol {
             Protocol::Auto => "auto",
             Protocol::XmlRpc => "XML-RPC",
             Protocol::JsonRpc => "JSON-RPC",
+            Protocol::Json2 => "JSON-2",
         }
     }
 }
@@ -69,11 +73,18 @@ impl fmt::Display for Choice {
     }
 }
 
-/// What `auto` picks for a server: JSON-RPC on Odoo 14–18, where `/jsonrpc` serves the same
-/// calls and Odoo's JSON encoder costs half its XML marshaller (issue 18); XML-RPC on any
-/// other version (19+ deprecates `/jsonrpc` as much as `/xmlrpc`; older ones are untested).
+/// What `auto` picks for a server: JSON-2 from Odoo 19 on (its replacement for `/xmlrpc` and
+/// `/jsonrpc`, which 19 deprecates and logs a warning for on every call; it takes an API
+/// key, not a password); JSON-RPC on Odoo 14–18, where `/jsonrpc` serves the same calls and
+/// Odoo's JSON encoder costs half its XML marshaller (issue 18); XML-RPC on older versions.
 pub fn choose(version: &ServerVersion) -> Choice {
     match version.major() {
+        Some(major @ 19..) => Choice {
+            protocol: Protocol::Json2,
+            reason: format!(
+                "protocol = \"auto\": Odoo {major} serves JSON-2 and deprecates /xmlrpc and /jsonrpc"
+            ),
+        },
         Some(major @ 14..=18) => Choice {
             protocol: Protocol::JsonRpc,
             reason: format!(
@@ -97,22 +108,60 @@ pub fn choose(version: &ServerVersion) -> Choice {
 }
 
 /// The transport of `protocol = "auto"`: before its first call it asks `common.version` over
-/// XML-RPC (no credentials needed), then sends everything over the transport [`choose`]
-/// picks. A failed version call fails the attempt it belongs to and is asked again on the
-/// next one (the client owns retries); the choice, once made, stays.
+/// XML-RPC (no credentials needed; where `/xmlrpc` answers 404 or a page, as it will once
+/// Odoo removes it, over JSON-2's `GET /web/version`), then sends everything over the
+/// transport [`choose`] picks (JSON-2 only once `GET /web/version` showed it is served). A failed version call fails the attempt it belongs to and is
+/// asked again on the next one (the client owns retries); the choice, once made, stays.
 pub struct AutoTransport {
     xmlrpc: Arc<dyn Transport>,
     jsonrpc: Arc<dyn Transport>,
+    json2: Arc<dyn Transport>,
     chosen: OnceCell<(Choice, Value)>,
 }
 
 impl AutoTransport {
-    pub(crate) fn new(xmlrpc: Arc<dyn Transport>, jsonrpc: Arc<dyn Transport>) -> Self {
+    pub(crate) fn new(
+        xmlrpc: Arc<dyn Transport>,
+        jsonrpc: Arc<dyn Transport>,
+        json2: Arc<dyn Transport>,
+    ) -> Self {
         Self {
             xmlrpc,
             jsonrpc,
+            json2,
             chosen: OnceCell::new(),
         }
+    }
+
+    /// `common.version` over XML-RPC, or over JSON-2 where XML-RPC is not served, and the
+    /// protocol to use. JSON-2 is taken only where `GET /web/version` answers (the `rpc`
+    /// module serves it beside `/json/2`): a server that is 19 by its version but does not
+    /// serve JSON-2 (a proxy that lets only `/xmlrpc` through) keeps XML-RPC.
+    async fn decide(&self, call: &str) -> Result<(Choice, Value), OdooError> {
+        let version_over = |t: &Arc<dyn Transport>| version_over(t.clone(), call);
+        let (answer, json2_served) = match version_over(&self.xmlrpc).await {
+            Err(e) if gone(&e) => (version_over(&self.json2).await?, true),
+            answer => (answer?, false),
+        };
+        let version = ServerVersion::from_value(&answer)
+            .ok_or_else(|| super::client::unexpected(call, "a version struct", &answer))?;
+        let mut choice = choose(&version);
+        if choice.protocol == Protocol::Json2 && !json2_served {
+            match version_over(&self.json2).await {
+                Ok(_) => {}
+                Err(e) if gone(&e) => {
+                    choice = Choice {
+                        protocol: Protocol::XmlRpc,
+                        reason: format!(
+                            "protocol = \"auto\": {version} does not serve GET /web/version \
+                             here, so not JSON-2 either"
+                        ),
+                    };
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((choice, answer))
     }
 
     /// The choice, once the first call made it.
@@ -124,21 +173,31 @@ impl AutoTransport {
         let (choice, _) = self
             .chosen
             .get_or_try_init(|| async {
-                let call = "common.version";
-                let answer = self.xmlrpc.call(Service::Common, "version", &[], call).await?;
-                let version = ServerVersion::from_value(&answer).ok_or_else(|| {
-                    super::client::unexpected(call, "a version struct", &answer)
-                })?;
-                let choice = choose(&version);
+                let (choice, answer) = self.decide("common.version").await?;
                 tracing::info!(protocol = choice.protocol.as_str(), reason = %choice.reason, "wire protocol chosen");
                 Ok::<_, OdooError>((choice, answer))
             })
             .await?;
         Ok(match choice.protocol {
             Protocol::JsonRpc => &self.jsonrpc,
-            _ => &self.xmlrpc,
+            Protocol::Json2 => &self.json2,
+            Protocol::XmlRpc | Protocol::Auto => &self.xmlrpc,
         })
     }
+}
+
+/// `common.version` over `transport`.
+async fn version_over(transport: Arc<dyn Transport>, call: &str) -> Result<Value, OdooError> {
+    transport.call(Service::Common, "version", &[], call).await
+}
+
+/// Whether an answer says the endpoint does not exist on this server (a 404, or a page in
+/// place of XML-RPC), rather than that the server failed.
+fn gone(e: &OdooError) -> bool {
+    matches!(
+        e,
+        OdooError::Http { status: 404, .. } | OdooError::NotXmlRpc { .. }
+    )
 }
 
 impl Transport for AutoTransport {
@@ -198,7 +257,7 @@ mod tests {
     }
 
     #[test]
-    fn auto_picks_jsonrpc_on_14_to_18_only() {
+    fn auto_picks_jsonrpc_on_14_to_18_and_json2_from_19() {
         for major in 14..=18 {
             assert_eq!(
                 choose(&version(major, "x")).protocol,
@@ -206,11 +265,20 @@ mod tests {
                 "{major}"
             );
         }
-        for major in [12, 13, 19, 20] {
+        for (major, want) in [
+            (12, Protocol::XmlRpc),
+            (13, Protocol::XmlRpc),
+            (19, Protocol::Json2),
+            (20, Protocol::Json2),
+        ] {
             let c = choose(&version(major, "x"));
-            assert_eq!(c.protocol, Protocol::XmlRpc, "{major}");
+            assert_eq!(c.protocol, want, "{major}");
             assert!(c.reason.contains(&major.to_string()), "{}", c.reason);
         }
+        assert_eq!(
+            choose(&version(19, "19.0")).to_string(),
+            "JSON-2 (protocol = \"auto\": Odoo 19 serves JSON-2 and deprecates /xmlrpc and /jsonrpc)"
+        );
         assert_eq!(
             choose(&version(17, "17.0")).to_string(),
             "JSON-RPC (protocol = \"auto\": Odoo 17 serves /jsonrpc, faster than /xmlrpc/2)"
@@ -222,7 +290,8 @@ mod tests {
         for name in Protocol::NAMES {
             assert_eq!(Protocol::parse(name).unwrap().as_str(), name);
         }
-        assert_eq!(Protocol::parse("json2"), None);
+        assert_eq!(Protocol::parse("json2"), Some(Protocol::Json2));
+        assert_eq!(Protocol::parse("json3"), None);
         assert_eq!(Protocol::default(), Protocol::Auto);
     }
 }

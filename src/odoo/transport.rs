@@ -1,6 +1,6 @@
-//! How a call reaches Odoo. XML-RPC and JSON-RPC today (and `auto`, which picks one from the
-//! server's version); JSON-2 (Odoo 19+) will be one more implementation of the same trait, so
-//! the client, its retries and its helpers do not change.
+//! How a call reaches Odoo: XML-RPC, JSON-RPC, JSON-2 (Odoo 19+) and `auto`, which picks one
+//! from the server's version, all behind one trait, so the client, its retries and its helpers
+//! do not depend on the protocol.
 
 use std::fmt;
 use std::future::Future;

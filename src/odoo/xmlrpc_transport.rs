@@ -56,6 +56,7 @@ impl XmlRpcTransport {
             protocol: "XML-RPC",
             timeout,
             metrics: metrics.clone(),
+            errors_by_status: false,
         };
         Self {
             common: to(Service::Common),

@@ -16,12 +16,24 @@ use tokio::net::{TcpListener, TcpStream};
 /// One request the server saw.
 #[derive(Clone, Debug)]
 pub struct Request {
+    /// `GET`, `POST`, …
+    pub method: String,
     pub path: String,
     pub content_type: String,
+    /// Every header, names in lower case, in the order sent.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// The value of header `name` (lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn call(&self) -> MethodCall {
         decode_call(&self.body).unwrap()
     }
@@ -202,9 +214,12 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Re
     if reader.read_line(&mut line).await? == 0 {
         return Ok(None);
     }
-    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+    let mut words = line.split_whitespace();
+    let method = words.next().unwrap_or("").to_owned();
+    let path = words.next().unwrap_or("").to_owned();
     let mut length = 0usize;
     let mut content_type = String::new();
+    let mut headers = Vec::new();
     loop {
         line.clear();
         if reader.read_line(&mut line).await? == 0 {
@@ -215,18 +230,22 @@ async fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Re
             break;
         }
         if let Some((name, value)) = header.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
+            let name = name.trim().to_ascii_lowercase();
+            match name.as_str() {
                 "content-length" => length = value.trim().parse().unwrap_or(0),
                 "content-type" => content_type = value.trim().to_owned(),
                 _ => {}
             }
+            headers.push((name, value.trim().to_owned()));
         }
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await?;
     Ok(Some(Request {
+        method,
         path,
         content_type,
+        headers,
         body,
     }))
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod daemon;
 pub mod fake_odoo;
 pub mod gamification;
+pub mod json2;
 pub mod pay;
 pub mod proxy;
 pub mod replay;
