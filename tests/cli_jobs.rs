@@ -7,7 +7,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::cli::sk;
-use crate::support::{DEMO_TOML, served_demo, write_demo_config};
+use crate::support::{
+    DEMO_TOML, Wire, over_each_world, served_demo, served_demo_over, write_demo_config,
+    write_world_config,
+};
 
 async fn sk_async(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -407,12 +410,14 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
     served.stop().await;
 }
 
-/// `runs` lists what ran; `show RUN` says what a run changed, by the names people know.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_and_show_tell_what_each_run_changed() {
-    let served = served_demo(300).await;
+over_each_world!(runs_and_show_tell_what_each_run_changed);
+
+/// `runs` lists what ran; `show RUN` says what a run changed, by the names people know. On
+/// each world: the 19 one through `protocol = "auto"` and an API key in the password file.
+async fn runs_and_show_tell_what_each_run_changed(wire: Wire) {
+    let served = served_demo_over(300, wire).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+    let cfg = write_world_config(dir.path(), "demo", &served, &[])
         .to_string_lossy()
         .into_owned();
     let none = sk_async(owned(&["runs", "-c", &cfg])).await;

@@ -15,7 +15,7 @@ use scorekeeper::xmlrpc::{Struct, Value as X};
 use crate::support::gamification::{
     apply_options, assert_day_close_computed, options, sim_at_074, sim_at_074_of, today,
 };
-use crate::support::{Odoo, Served, snapshot_sim};
+use crate::support::{Odoo, Served, Wire, over_each_world, snapshot_sim, uid_of};
 
 const CONFIG: &str = r#"
 [odoo]
@@ -170,20 +170,19 @@ async fn setup_provisions_config_challenges_and_the_job_computes_them() {
     served.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bot_without_access_rights_gets_a_precise_error_for_restricted_badges() {
-    restricted_badges(Odoo::V17, 6).await;
-}
+over_each_world!(
+    restricted_badges_check_the_bots_rights_in_each_world,
+    the_scheduler_job_refreshes_and_books_karma,
+);
 
-/// Odoo 19 has no `res.users.groups_id` (the rights check crashed on it): the check goes
-/// through the profile's `all_group_ids`, where admin's Access Rights is implied by its role.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restricted_badges_on_odoo_19_check_rights_through_all_group_ids() {
-    restricted_badges(Odoo::V19, 5).await;
-}
-
-async fn restricted_badges(odoo: Odoo, demo_uid: i64) {
-    let served = Served::start(sim_at_074_of(odoo)).await;
+/// A bot without Access Rights gets a precise error for restricted badges. Odoo 19 has no
+/// `res.users.groups_id` (the rights check crashed on it): there the check goes through the
+/// profile's `all_group_ids`, where admin's Access Rights is implied by its role, over JSON-2.
+/// With the 17 profile on 19 the check asks for `groups_id` and fails.
+async fn restricted_badges_check_the_bots_rights_in_each_world(wire: Wire) {
+    let odoo = wire.odoo();
+    let served = Served::start_over(sim_at_074_of(odoo), wire).await;
+    let demo_uid = uid_of(&served.sim, "demo");
     let admin = served.client("admin", "admin");
     if odoo == Odoo::V17 {
         assert_day_close_computed(&served.sim);
@@ -417,15 +416,17 @@ async fn period_close_across_the_month_end_on_the_simulator() {
 }
 
 /// The scheduler's view: `GamificationJob` reads its section, refreshes the challenges,
-/// books karma, and reports what it wrote; a second firing writes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_scheduler_job_refreshes_and_books_karma() {
+/// books karma, and reports what it wrote; a second firing writes nothing. On each world: the
+/// 17 and 19 recordings replayed to 074, over XML-RPC and JSON-2.
+async fn the_scheduler_job_refreshes_and_books_karma(wire: Wire) {
     use scorekeeper::scheduler::{Job, JobContext};
-    let served = Served::start(sim_at_074()).await;
+    let served = Served::start_over(sim_at_074_of(wire.odoo()), wire).await;
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "{}\n[state]\npath = \"{}\"\n",
-        CONFIG.replace("http://127.0.0.1:8069", &served_url(&served)),
+        CONFIG
+            .replace("http://127.0.0.1:8069", &served_url(&served))
+            .replace("\"crm17c\"", &format!("\"{}\"", served.sim.database())),
         dir.path().join("state.db").display()
     );
     let cfg = load(&text).unwrap();
