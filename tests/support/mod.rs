@@ -292,25 +292,32 @@ pub fn write_demo_config(dir: &Path, name: &str, url: &str, edits: &[(&str, &str
     path
 }
 
-/// [`write_demo_config`] for `served`'s world: its database, and on a JSON-2 world
-/// `protocol = "auto"` (which picks JSON-2 on 19) with admin's API key in a password file
-/// (`dir/<name>.key`) in place of the password the binary would find in the environment.
+/// [`write_demo_config`] for `served`'s world: its database and its wire as `[odoo]
+/// protocol` (`xmlrpc`, `jsonrpc`, or on a JSON-2 world `auto`, which picks JSON-2 on 19,
+/// with admin's API key in a password file `dir/<name>.key` in place of the password the
+/// binary finds in the environment).
 pub fn write_world_config(
     dir: &Path,
     name: &str,
     served: &Served,
     edits: &[(&str, &str)],
 ) -> PathBuf {
+    const PASSWORD: &str = "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"";
     let database = format!("database = \"{}\"", served.sim.database());
-    let mut all: Vec<(String, String)> = vec![("database = \"crm17c\"".to_owned(), database)];
-    if served.wire == Wire::Json2 {
-        let key = dir.join(format!("{name}.key"));
-        std::fs::write(&key, served.api_key("admin")).unwrap();
-        all.push((
-            "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"".to_owned(),
-            format!("password_file = \"{}\"\nprotocol = \"auto\"", key.display()),
-        ));
-    }
+    let password = match served.wire {
+        Wire::Json2 => {
+            let key = dir.join(format!("{name}.key"));
+            std::fs::write(&key, served.api_key("admin")).unwrap();
+            format!("password_file = \"{}\"\nprotocol = \"auto\"", key.display())
+        }
+        Wire::XmlRpc | Wire::JsonRpc => {
+            format!("{PASSWORD}\nprotocol = \"{}\"", served.wire.protocol())
+        }
+    };
+    let mut all: Vec<(String, String)> = vec![
+        ("database = \"crm17c\"".to_owned(), database),
+        (PASSWORD.to_owned(), password),
+    ];
     all.extend(
         edits
             .iter()
@@ -318,6 +325,15 @@ pub fn write_world_config(
     );
     let refs: Vec<(&str, &str)> = all.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
     write_demo_config(dir, name, &served.url, &refs)
+}
+
+/// How `check` names the wire of `served`'s world in its `wire` line.
+pub fn wire_label(wire: Wire) -> &'static str {
+    match wire {
+        Wire::XmlRpc => "wire    XML-RPC (protocol = \"xmlrpc\")",
+        Wire::JsonRpc => "wire    JSON-RPC (protocol = \"jsonrpc\")",
+        Wire::Json2 => "wire    JSON-2 (protocol = \"auto\": Odoo 19 serves JSON-2",
+    }
 }
 
 /// The demo config pointed at `url`, optionally without its `[assignment]` section.
