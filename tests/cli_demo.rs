@@ -203,8 +203,29 @@ fn sim_on_odoo_19_prints_the_api_keys_json2_takes() {
     };
     let admin = context(key_of("admin"));
     let demo = context(key_of("demo"));
+    // And the binary's own client, told `protocol = "json2"`, logs in with the printed key.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key"), key_of("admin")).unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[odoo]\nurl = \"{url}\"\ndatabase = \"crm19\"\nlogin = \"admin\"\n\
+             password_file = \"{}\"\nprotocol = \"json2\"\n",
+            dir.path().join("key").display()
+        ),
+    )
+    .unwrap();
+    let check = crate::support::cli::sk(&["check", "-c", &config.to_string_lossy()]);
     let _ = child.kill();
     let _ = child.wait();
+    let checked = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert_eq!(check.status.code(), Some(0), "{checked}");
+    assert!(
+        checked.contains("wire    JSON-2 (protocol = \"json2\")"),
+        "{checked}"
+    );
+    assert!(checked.contains("admin on crm19: uid 2"), "{checked}");
     assert_eq!(admin.0, 200, "{admin:?}");
     assert!(
         admin.1.contains("\"uid\": 2") || admin.1.contains("\"uid\":2"),
