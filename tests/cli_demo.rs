@@ -116,13 +116,18 @@ fn sim_serves_on_a_free_port_and_answers_version() {
 }
 
 /// `demo --odoo 19`: the same run against the Odoo 19 simulator (its snapshot, fields and
-/// rules), `check` included.
+/// rules), `check` included, over JSON-2: `protocol = "auto"` picks it on 19 and the demo
+/// hands its client admin's API key.
 #[test]
 fn demo_runs_against_the_odoo_19_simulator() {
     let (stdout, stderr) = demo_ok(&["--odoo", "19", "--leads", "400", "--today", "2026-11-22"]);
     assert!(stdout.contains("Odoo 19 simulator on"), "{stdout}");
     assert!(stdout.contains("odoo    Odoo 19.0"), "{stdout}");
     assert!(stdout.contains("profile Odoo 19: daily quota"), "{stdout}");
+    assert!(
+        stdout.contains("wire    JSON-2 (protocol = \"auto\": Odoo 19 serves JSON-2"),
+        "{stdout}"
+    );
     assert!(stdout.contains("admin on crm19: uid 2"), "{stdout}");
     assert!(
         !stdout.contains("warning"),
@@ -142,7 +147,93 @@ fn demo_runs_against_the_odoo_19_simulator() {
         "{stdout}"
     );
     assert!(
-        stderr.contains("deprecated in Odoo 19"),
-        "the simulator logs Odoo 19's XML-RPC deprecation: {stderr}"
+        stdout.contains("== karma") && stdout.contains("gamification.karma.tracking"),
+        "{stdout}"
+    );
+    // Not one object call went over /xmlrpc: the simulator logs Odoo 19's deprecation on
+    // the first.
+    assert!(!stderr.contains("deprecated in Odoo 19"), "{stderr}");
+}
+
+/// `sim --odoo 19` prints each login's API key, and that key opens JSON-2 as that user.
+#[test]
+fn sim_on_odoo_19_prints_the_api_keys_json2_takes() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
+        .args(["sim", "--odoo", "19", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut keys) = (String::new(), String::new());
+    reader.read_line(&mut first).unwrap();
+    reader.read_line(&mut keys).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap()
+        .to_owned();
+    assert!(first.contains("database crm19"), "{first}");
+    let key_of = |login: &str| {
+        keys.trim_end()
+            .trim_start_matches("JSON-2 API keys: ")
+            .split(", ")
+            .find_map(|pair| pair.strip_prefix(&format!("{login} ")))
+            .unwrap_or_else(|| panic!("{keys}"))
+            .to_owned()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let context = |key: String| {
+        rt.block_on(async {
+            let response = reqwest::Client::new()
+                .post(format!("{url}/json/2/res.users/context_get"))
+                .bearer_auth(key)
+                .header("X-Odoo-Database", "crm19")
+                .header("Content-Type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        })
+    };
+    let admin = context(key_of("admin"));
+    let demo = context(key_of("demo"));
+    // And the binary's own client, told `protocol = "json2"`, logs in with the printed key.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key"), key_of("admin")).unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[odoo]\nurl = \"{url}\"\ndatabase = \"crm19\"\nlogin = \"admin\"\n\
+             password_file = \"{}\"\nprotocol = \"json2\"\n",
+            dir.path().join("key").display()
+        ),
+    )
+    .unwrap();
+    let check = crate::support::cli::sk(&["check", "-c", &config.to_string_lossy()]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let checked = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert_eq!(check.status.code(), Some(0), "{checked}");
+    assert!(
+        checked.contains("wire    JSON-2 (protocol = \"json2\")"),
+        "{checked}"
+    );
+    assert!(checked.contains("admin on crm19: uid 2"), "{checked}");
+    assert_eq!(admin.0, 200, "{admin:?}");
+    assert!(
+        admin.1.contains("\"uid\": 2") || admin.1.contains("\"uid\":2"),
+        "{admin:?}"
+    );
+    assert_eq!(demo.0, 200, "{demo:?}");
+    assert!(
+        demo.1.contains("\"uid\": 5") || demo.1.contains("\"uid\":5"),
+        "{demo:?}"
     );
 }

@@ -7,7 +7,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::cli::sk;
-use crate::support::{DEMO_TOML, served_demo, write_demo_config};
+use crate::support::{
+    DEMO_TOML, Wire, over_each_world, served_demo, served_demo_over, wire_label, write_demo_config,
+    write_world_config,
+};
 
 async fn sk_async(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -31,17 +34,16 @@ fn owned(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gamification_leaderboard_and_trial_through_the_binary() {
-    let served = served_demo(600).await;
+over_each_world!(gamification_leaderboard_and_trial_through_the_binary);
+
+/// Gamification, leaderboards, karma trials through the binary, on each world (the demo
+/// dataset is generated alike on 17 and 19; on 19 the binary speaks JSON-2 with an API key).
+async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
+    let served = served_demo_over(600, wire).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = dir.path().join("demo.toml");
-    std::fs::write(
-        &cfg_path,
-        DEMO_TOML.replace("http://127.0.0.1:8069", &served.url),
-    )
-    .unwrap();
-    let cfg = cfg_path.to_string_lossy().into_owned();
+    let cfg = write_world_config(dir.path(), "demo", &served, &[])
+        .to_string_lossy()
+        .into_owned();
 
     // `run` verifies the whole config first, the scoring band tags included.
     let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
@@ -407,12 +409,14 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
     served.stop().await;
 }
 
-/// `runs` lists what ran; `show RUN` says what a run changed, by the names people know.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_and_show_tell_what_each_run_changed() {
-    let served = served_demo(300).await;
+over_each_world!(runs_and_show_tell_what_each_run_changed);
+
+/// `runs` lists what ran; `show RUN` says what a run changed, by the names people know. On
+/// each world: the 19 one through `protocol = "auto"` and an API key in the password file.
+async fn runs_and_show_tell_what_each_run_changed(wire: Wire) {
+    let served = served_demo_over(300, wire).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+    let cfg = write_world_config(dir.path(), "demo", &served, &[])
         .to_string_lossy()
         .into_owned();
     let none = sk_async(owned(&["runs", "-c", &cfg])).await;
@@ -425,6 +429,14 @@ async fn runs_and_show_tell_what_each_run_changed() {
         let o = sk_async(args).await;
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     }
+    // `check` names the wire of this world: XML-RPC on 17, JSON-2 (chosen by `auto`) on 19.
+    let check = sk_async(owned(&["check", "-c", &cfg])).await;
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains(wire_label(wire)),
+        "{}",
+        text(&check)
+    );
     let runs = sk_async(owned(&["runs", "-c", &cfg])).await;
     assert_eq!(runs.status.code(), Some(0), "{}", text(&runs));
     let listing = String::from_utf8_lossy(&runs.stdout).into_owned();

@@ -108,8 +108,19 @@ date_field = "start"
 target = 10
 "#;
 
-fn gamification_config(served: &Served, dir: &Path, user_domain: &str) -> std::path::PathBuf {
-    std::fs::write(dir.join("password"), "admin\n").unwrap();
+/// A config for `served` whose password file holds admin's secret there: from Odoo 19 the
+/// client speaks JSON-2 (`protocol = "auto"`), which takes API keys only.
+fn gamification_config(
+    served: &Served,
+    odoo: Odoo,
+    dir: &Path,
+    user_domain: &str,
+) -> std::path::PathBuf {
+    let secret = match odoo {
+        Odoo::V17 => "admin".to_owned(),
+        Odoo::V19 => served.api_key("admin"),
+    };
+    std::fs::write(dir.join("password"), secret).unwrap();
     let text = GAMIFICATION
         .replace("URL", &served.url)
         .replace("DB", served.sim.database())
@@ -131,7 +142,7 @@ async fn setup_checks_challenge_user_domains_before_writing() {
     for odoo in Odoo::ALL {
         let served = Served::start(snapshot_sim_of(odoo)).await;
         let dir = tempfile::tempdir().unwrap();
-        let path = gamification_config(&served, dir.path(), "[('no_such_field', '=', 1)]");
+        let path = gamification_config(&served, odoo, dir.path(), "[('no_such_field', '=', 1)]");
         let before = (
             count(&served, "gamification.goal.definition"),
             count(&served, "gamification.challenge"),
@@ -166,7 +177,7 @@ async fn setup_checks_challenge_user_domains_before_writing() {
 async fn setup_failing_half_way_removes_what_it_created() {
     let served = Served::start(snapshot_sim_of(Odoo::V19)).await;
     let dir = tempfile::tempdir().unwrap();
-    let path = gamification_config(&served, dir.path(), "[('groups_id', 'in', [1])]");
+    let path = gamification_config(&served, Odoo::V19, dir.path(), "[('groups_id', 'in', [1])]");
     let cfg = config::load(&path).unwrap();
     let client = served.client("admin", "admin");
     client.authenticate().await.unwrap();
@@ -215,7 +226,8 @@ async fn check_warns_about_a_version_outside_the_tested_range() {
     let sim = scorekeeper::sim::Sim::from_snapshot_json(&doc).unwrap();
     let served = Served::start(sim).await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("password"), "admin\n").unwrap();
+    // `auto` speaks JSON-2 to a server announcing 20: admin's API key, not the password.
+    std::fs::write(dir.path().join("password"), served.api_key("admin")).unwrap();
     let config = dir.path().join("c.toml");
     std::fs::write(
         &config,

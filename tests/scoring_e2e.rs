@@ -7,15 +7,15 @@ use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
 use scorekeeper::state::State;
 
 use crate::support::{
-    Wire, demo_config, now, over_each_wire, scores, served_demo, served_demo_over,
+    Wire, demo_config, demo_config_on, now, over_each_world, scores, served_demo, served_demo_over,
 };
 
-over_each_wire!(full_then_incremental_runs_with_call_budgets_and_undo);
+over_each_world!(with_jsonrpc: full_then_incremental_runs_with_call_budgets_and_undo);
 
 async fn full_then_incremental_runs_with_call_budgets_and_undo(wire: Wire) {
     let served = served_demo_over(1_500, wire).await;
     let dir = tempfile::tempdir().unwrap();
-    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let (cfg, _) = demo_config_on(&served, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();
     let client = served.client("admin", "admin");
     let lines = setup::setup(&client, scoring).await.unwrap();

@@ -18,8 +18,8 @@ use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
 use crate::support::writer::{Around, Spy};
-use crate::support::{Served, snapshot_sim};
-use crate::support::{demo_config, now};
+use crate::support::{Served, Wire, over_each_world, snapshot_sim, snapshot_sim_of};
+use crate::support::{demo_config, demo_config_on, now};
 
 static TICKS: AtomicI64 = AtomicI64::new(0);
 
@@ -29,9 +29,10 @@ fn ticking() -> NaiveDateTime {
         + chrono::Duration::seconds(TICKS.fetch_add(1, Ordering::SeqCst))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn own_writes_are_not_read_back_but_other_edits_are() {
-    let sim = snapshot_sim();
+over_each_world!(own_writes_are_not_read_back_but_other_edits_are);
+
+async fn own_writes_are_not_read_back_but_other_edits_are(wire: Wire) {
+    let sim = snapshot_sim_of(wire.odoo());
     // Before the dataset, so its write dates come from the same clock.
     sim.write().set_clock(ticking);
     generate(
@@ -42,9 +43,9 @@ async fn own_writes_are_not_read_back_but_other_edits_are() {
         &mut *sim.write(),
     )
     .unwrap();
-    let served = Served::start(sim).await;
+    let served = Served::start_over(sim, wire).await;
     let dir = tempfile::tempdir().unwrap();
-    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let (cfg, _) = demo_config_on(&served, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();
     let client = served.client("admin", "admin");
     setup::setup(&client, scoring).await.unwrap();

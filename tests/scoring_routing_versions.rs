@@ -2,7 +2,8 @@
 //! Odoo 19 the daily quota (`round_half_up(assignment_max / 30)` minus the leads assigned in
 //! the last 24 hours), the 7-day creation window and a member's preferred domain decide who
 //! gets what, as Odoo 19's `_assign_and_convert_leads` would (the same fixture routed with
-//! Odoo 17's rules assigns far more).
+//! Odoo 17's rules assigns far more). Each version runs in its world: 19 over JSON-2 (the
+//! profile is chosen from what `GET /web/version` answers there), 17 over XML-RPC.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use scorekeeper::jobs::scoring::{PassKind, ScoringJob, setup};
 use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::sim::Sim;
 
-use crate::support::{Odoo, Served, sim_epoch, snapshot_sim_of};
+use crate::support::{Odoo, Served, Wire, sim_epoch, snapshot_sim_of, uid_of};
 
 fn config_text(odoo: Odoo, url: &str) -> String {
     format!(
@@ -94,15 +95,14 @@ fn fixture(sim: &Sim, demo_uid: i64) -> BTreeMap<&'static str, i64> {
     ids
 }
 
-/// Routes the fixture on `odoo`'s simulator; (lead name → (team, salesperson)).
-async fn route(odoo: Odoo) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)>, i64) {
+/// Routes the fixture on the simulator of `wire`'s world ([`Wire::odoo`]), over `wire`;
+/// (lead name → (team, salesperson)) and Marc Demo's uid.
+async fn route(wire: Wire) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)>, i64) {
+    let odoo = wire.odoo();
     let sim = snapshot_sim_of(odoo);
-    let demo_uid = match odoo {
-        Odoo::V17 => 6,
-        Odoo::V19 => 5,
-    };
+    let demo_uid = uid_of(&sim, "demo");
     let ids = fixture(&sim, demo_uid);
-    let served = Served::start(sim).await;
+    let served = Served::start_over(sim, wire).await;
     let text = config_text(odoo, &served.url);
     let cfg = config::load_str(Path::new("/tmp/versions.toml"), &text, &|_| {
         Some("admin".to_owned())
@@ -131,7 +131,10 @@ async fn route(odoo: Odoo) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_on_odoo_19_reproduces_its_daily_quota_window_and_preferred_domain() {
-    let (got, marc) = route(Odoo::V19).await;
+    // Over JSON-2: the client learns the version (and so the profile) from `/web/version`.
+    // With the 17 profile in its place this fails (B routed, A and D to salespeople).
+    let (got, marc) = route(Wire::Json2).await;
+    assert_eq!(marc, 5, "Marc Demo is uid 5 on Odoo 19");
     // Members by quota (1 each; membership order): Mitchell, Marc. Preferred first: C → Marc
     // (his last one today), although A and D rank higher. Then by probability: A → Mitchell
     // (his only one); D goes to the team without a salesperson. B is 9 days old: Odoo 19's
@@ -150,7 +153,8 @@ async fn routing_on_odoo_19_reproduces_its_daily_quota_window_and_preferred_doma
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_on_odoo_17_follows_its_monthly_quota() {
-    let (got, _) = route(Odoo::V17).await;
+    let (got, marc) = route(Wire::XmlRpc).await;
+    assert_eq!(marc, 6, "Marc Demo is uid 6 on Odoo 17");
     // 17: quota round(max × 1 / 30 + compensation) over the month, no creation window, no
     // preferred domain: every lead in the team's domain gets a salesperson, the 9-day-old one
     // included.

@@ -40,6 +40,12 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
     };
     let (sim, summary) = sim_cmd::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
     let database = sim.database().to_owned();
+    // From Odoo 19 the demo's client speaks JSON-2 (`protocol = "auto"`, the config's
+    // default), which takes API keys only: the password file holds admin's key there.
+    let secret = match sim.api_key("admin") {
+        Some(key) if sim.major() >= 19 => key,
+        _ => "admin".to_owned(),
+    };
     let listener = sim_cmd::bind(0)
         .await
         .map_err(|e| Failure::Failed(e.into()))?;
@@ -53,7 +59,7 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
 
     let workdir = WorkDir::create().map_err(|e| Failure::Failed(e.into()))?;
     let result = async {
-        let config = workdir.write_config(&format!("http://{addr}"), &database)?;
+        let config = workdir.write_config(&format!("http://{addr}"), &database, &secret)?;
         say(
             out,
             &format!("scorekeeper demo: Odoo {odoo} simulator on http://{addr}\n"),
@@ -238,11 +244,11 @@ impl WorkDir {
         &self.0
     }
 
-    /// Writes `demo.toml` (pointing at `url` and `database`) and the admin password file
-    /// next to it.
-    fn write_config(&self, url: &str, database: &str) -> Result<PathBuf, Failure> {
+    /// Writes `demo.toml` (pointing at `url` and `database`) and the file with admin's
+    /// `secret` (password or API key) next to it.
+    fn write_config(&self, url: &str, database: &str, secret: &str) -> Result<PathBuf, Failure> {
         let io = |e: std::io::Error| Failure::Failed(e.into());
-        std::fs::write(self.path().join("password"), "admin\n").map_err(io)?;
+        std::fs::write(self.path().join("password"), format!("{secret}\n")).map_err(io)?;
         let config = self.path().join("demo.toml");
         std::fs::write(&config, point_at(DEMO_CONFIG, url, database)).map_err(io)?;
         Ok(config)

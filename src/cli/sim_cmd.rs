@@ -117,6 +117,7 @@ async fn run(
         major = sim.major(),
         db = sim.database()
     );
+    report.push_str(&api_keys_line(&sim));
     if let Some(table) = &opts.costs {
         report.push_str(&format!(
             "calls cost what a real Odoo charges (cost table {}: {} workers)\n",
@@ -141,6 +142,23 @@ async fn run(
             port: opts.port,
             source,
         })
+}
+
+/// On Odoo 19 and later, the line naming each login's JSON-2 API key (JSON-2 takes API keys
+/// only: a config's password source must hold the key); nothing before 19, where the
+/// passwords above are what a client sends.
+pub(super) fn api_keys_line(sim: &Sim) -> String {
+    if sim.major() < 19 {
+        return String::new();
+    }
+    let keys: Vec<String> = ["admin", "demo"]
+        .iter()
+        .filter_map(|login| sim.api_key(login).map(|key| format!("{login} {key}")))
+        .collect();
+    if keys.is_empty() {
+        return String::new();
+    }
+    format!("JSON-2 API keys: {}\n", keys.join(", "))
 }
 
 /// Resolves on Ctrl-C or SIGTERM (the simulator has nothing to flush).

@@ -26,7 +26,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use scorekeeper::config::{self, Config};
 use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::odoo::{
-    Credentials, JsonRpcTransport, Metrics, OdooClient, Secret, Transport, XmlRpcTransport, leaf,
+    Credentials, Json2Transport, JsonRpcTransport, Metrics, OdooClient, Secret, Transport,
+    XmlRpcTransport, leaf,
 };
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::Value as X;
@@ -92,11 +93,36 @@ pub fn snapshot_sim_of(odoo: Odoo) -> Sim {
     sim
 }
 
-/// The wire protocols the end-to-end tests run over (see [`over_each_wire`]).
+/// The wire protocols the end-to-end tests run over (see [`over_each_wire`] and
+/// [`over_each_world`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wire {
     XmlRpc,
     JsonRpc,
+    /// Odoo 19's `/json/2`: the client sends the user's API key as a bearer token
+    /// ([`Served::client_over`] looks it up), the database in `X-Odoo-Database`.
+    Json2,
+}
+
+impl Wire {
+    /// The Odoo version a test over this wire runs against: JSON-2 exists from Odoo 19 only
+    /// (the 17 simulator answers `/json/2` with Werkzeug's 404), so a JSON-2 world is the 19
+    /// snapshot; XML-RPC and JSON-RPC worlds are the 17 one.
+    pub fn odoo(self) -> Odoo {
+        match self {
+            Wire::Json2 => Odoo::V19,
+            Wire::XmlRpc | Wire::JsonRpc => Odoo::V17,
+        }
+    }
+
+    /// The `[odoo] protocol` a config for this world names.
+    pub fn protocol(self) -> &'static str {
+        match self {
+            Wire::XmlRpc => "xmlrpc",
+            Wire::JsonRpc => "jsonrpc",
+            Wire::Json2 => "json2",
+        }
+    }
 }
 
 /// Runs each named `async fn(Wire)` as two tests, `<name>::xmlrpc` and `<name>::jsonrpc`:
@@ -116,6 +142,43 @@ macro_rules! over_each_wire {
     )*};
 }
 pub(crate) use over_each_wire;
+
+/// Runs each named `async fn(Wire)` once per world the product supports end to end:
+/// `<name>::odoo17_xmlrpc` (the Odoo 17 snapshot over XML-RPC) and `<name>::odoo19_json2`
+/// (the Odoo 19 snapshot over JSON-2, the client holding the user's API key). With a leading
+/// `with_jsonrpc:` it also runs `<name>::odoo17_jsonrpc`. A test reads its version from
+/// [`Wire::odoo`] and takes what differs between versions from the data it runs on.
+macro_rules! over_each_world {
+    (with_jsonrpc: $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn odoo17_xmlrpc() {
+                super::$name($crate::support::Wire::XmlRpc).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn odoo17_jsonrpc() {
+                super::$name($crate::support::Wire::JsonRpc).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn odoo19_json2() {
+                super::$name($crate::support::Wire::Json2).await
+            }
+        }
+    )*};
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn odoo17_xmlrpc() {
+                super::$name($crate::support::Wire::XmlRpc).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn odoo19_json2() {
+                super::$name($crate::support::Wire::Json2).await
+            }
+        }
+    )*};
+}
+pub(crate) use over_each_world;
 
 /// A served simulator and a client logged in as `login`.
 pub struct Served {
@@ -157,7 +220,9 @@ impl Served {
         self.client_over(self.wire, login, secret)
     }
 
-    /// A client of this simulator speaking `wire`.
+    /// A client of this simulator speaking `wire`. Over JSON-2, which takes API keys only,
+    /// `secret` (the tests pass the password) is replaced by `login`'s API key, so one test
+    /// body logs in on every world.
     pub fn client_over(&self, wire: Wire, login: &str, secret: &str) -> OdooClient {
         let metrics = Arc::new(Metrics::new());
         let url = reqwest::Url::parse(&self.url).unwrap();
@@ -167,6 +232,11 @@ impl Served {
             Wire::JsonRpc => {
                 Arc::new(JsonRpcTransport::new(&url, timeout, metrics.clone()).unwrap())
             }
+            Wire::Json2 => Arc::new(Json2Transport::new(&url, timeout, metrics.clone()).unwrap()),
+        };
+        let secret = match wire {
+            Wire::Json2 => self.api_key(login),
+            Wire::XmlRpc | Wire::JsonRpc => secret.to_owned(),
         };
         OdooClient::new(
             transport,
@@ -224,6 +294,50 @@ pub fn write_demo_config(dir: &Path, name: &str, url: &str, edits: &[(&str, &str
     path
 }
 
+/// [`write_demo_config`] for `served`'s world: its database and its wire as `[odoo]
+/// protocol` (`xmlrpc`, `jsonrpc`, or on a JSON-2 world `auto`, which picks JSON-2 on 19,
+/// with admin's API key in a password file `dir/<name>.key` in place of the password the
+/// binary finds in the environment).
+pub fn write_world_config(
+    dir: &Path,
+    name: &str,
+    served: &Served,
+    edits: &[(&str, &str)],
+) -> PathBuf {
+    const PASSWORD: &str = "password_env = \"SCOREKEEPER_ODOO_PASSWORD\"";
+    let database = format!("database = \"{}\"", served.sim.database());
+    let password = match served.wire {
+        Wire::Json2 => {
+            let key = dir.join(format!("{name}.key"));
+            std::fs::write(&key, served.api_key("admin")).unwrap();
+            format!("password_file = \"{}\"\nprotocol = \"auto\"", key.display())
+        }
+        Wire::XmlRpc | Wire::JsonRpc => {
+            format!("{PASSWORD}\nprotocol = \"{}\"", served.wire.protocol())
+        }
+    };
+    let mut all: Vec<(String, String)> = vec![
+        ("database = \"crm17c\"".to_owned(), database),
+        (PASSWORD.to_owned(), password),
+    ];
+    all.extend(
+        edits
+            .iter()
+            .map(|(f, t)| ((*f).to_owned(), (*t).to_owned())),
+    );
+    let refs: Vec<(&str, &str)> = all.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+    write_demo_config(dir, name, &served.url, &refs)
+}
+
+/// How `check` names the wire of `served`'s world in its `wire` line.
+pub fn wire_label(wire: Wire) -> &'static str {
+    match wire {
+        Wire::XmlRpc => "wire    XML-RPC (protocol = \"xmlrpc\")",
+        Wire::JsonRpc => "wire    JSON-RPC (protocol = \"jsonrpc\")",
+        Wire::Json2 => "wire    JSON-2 (protocol = \"auto\": Odoo 19 serves JSON-2",
+    }
+}
+
 /// The demo config pointed at `url`, optionally without its `[assignment]` section.
 pub fn demo_config(url: &str, routing: bool, dir: &Path) -> (Config, String) {
     let mut text = DEMO_TOML.replace("http://127.0.0.1:8069", url);
@@ -265,9 +379,22 @@ pub async fn served_demo_of(odoo: Odoo, leads: usize) -> Served {
     served_demo_on(odoo, leads, Wire::XmlRpc).await
 }
 
-/// [`served_demo`], its clients speaking `wire`.
+/// [`served_demo`] in `wire`'s world ([`Wire::odoo`]), its clients speaking `wire`.
 pub async fn served_demo_over(leads: usize, wire: Wire) -> Served {
-    served_demo_on(Odoo::V17, leads, wire).await
+    served_demo_on(wire.odoo(), leads, wire).await
+}
+
+/// The uid of `login` in the simulator's data (the demo user is 6 on 17 and 5 on 19).
+pub fn uid_of(sim: &Sim, login: &str) -> i64 {
+    use scorekeeper::record::RecordStore as _;
+    *sim.read()
+        .search_eq(
+            "res.users",
+            "login",
+            &scorekeeper::record::Value::Str(login.to_owned()),
+        )
+        .first()
+        .unwrap_or_else(|| panic!("no user {login}"))
 }
 
 /// The snapshot of `odoo` plus the demo dataset with `leads` leads, served to clients
