@@ -117,7 +117,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = include_str!("../config/demo.toml")
         .replace("http://127.0.0.1:8069", &url)
-        .replace("database = \"crm17c\"", &format!("database = \"{database}\""));
+        .replace(
+            "database = \"crm17c\"",
+            &format!("database = \"{database}\""),
+        );
     // Routing is left out unless SCOREKEEPER_BENCH_ROUTING=1.
     if std::env::var("SCOREKEEPER_BENCH_ROUTING").as_deref() != Ok("1") {
         text.truncate(text.find("[assignment]").unwrap());
