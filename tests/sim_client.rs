@@ -196,3 +196,57 @@ async fn check_access_rights_agrees_with_the_recorded_refusals() {
     );
     served.stop().await;
 }
+
+/// `read_group` answers in one shape in both worlds, equal to the store's own sums: on Odoo 19
+/// the client asks `formatted_read_group` instead (Odoo 19 deprecates `read_group`), whose
+/// rows carry `__extra_domain` where `read_group`'s carry `__domain`, and renames its keys.
+async fn read_group_has_one_shape_in_both_worlds(wire: crate::support::Wire) {
+    use std::collections::BTreeMap;
+    let served = Served::start_over(crate::support::snapshot_sim_of(wire.odoo()), wire).await;
+    let client = served.client("admin", "admin");
+    let rows = client
+        .read_group(
+            "crm.lead",
+            vec![],
+            &["expected_revenue:sum"],
+            &["user_id"],
+            false,
+        )
+        .await
+        .unwrap();
+    let mut want: BTreeMap<Option<i64>, (f64, i64)> = BTreeMap::new();
+    {
+        let store = served.sim.read();
+        for id in store.all_ids("crm.lead") {
+            if store.value("crm.lead", id, "active") != Some(RV::Bool(true)) {
+                continue;
+            }
+            let user = match store.value("crm.lead", id, "user_id") {
+                Some(RV::Many2one(u)) => Some(u),
+                _ => None,
+            };
+            let revenue = match store.value("crm.lead", id, "expected_revenue") {
+                Some(RV::Float(f)) => f,
+                Some(RV::Int(i)) => i as f64,
+                _ => 0.0,
+            };
+            let e = want.entry(user).or_default();
+            e.0 += revenue;
+            e.1 += 1;
+        }
+    }
+    let mut got: BTreeMap<Option<i64>, (f64, i64)> = BTreeMap::new();
+    for r in &rows {
+        let user = r.get("user_id").and_then(X::as_many2one).map(|(id, _)| id);
+        let sum = r.get("expected_revenue").and_then(X::as_f64).unwrap();
+        let count = r.get("__count").and_then(X::as_i64).unwrap();
+        got.insert(user, (sum, count));
+        let formatted = wire.odoo().major() >= 19;
+        assert_eq!(r.get("__extra_domain").is_some(), formatted, "{r:?}");
+        assert_eq!(r.get("__domain").is_some(), !formatted, "{r:?}");
+    }
+    assert_eq!(got, want);
+    served.stop().await;
+}
+
+crate::support::over_each_world!(read_group_has_one_shape_in_both_worlds);
