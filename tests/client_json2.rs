@@ -336,8 +336,8 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
     assert_eq!(c.authenticate().await.unwrap(), 2);
     assert_eq!(server.requests()[0].path, "/json/2/res.users/context_get");
 
-    // auto: the version over XML-RPC without logging in, JSON-2 confirmed by GET
-    // /web/version, then everything over JSON-2.
+    // auto: the version from GET /web/version without logging in, then everything over
+    // JSON-2; no XML-RPC call at all, for which Odoo 19 would log a deprecation warning.
     let server = FakeOdoo::start(|r, _| odoo19_both(r));
     let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();
     assert_eq!(c.version().await.unwrap().major(), Some(19));
@@ -346,17 +346,11 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
     assert!(choice.reason.contains("Odoo 19"), "{choice}");
     assert_eq!(c.authenticate().await.unwrap(), 2);
     let paths: Vec<_> = server.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        [
-            "/xmlrpc/2/common",
-            "/web/version",
-            "/json/2/res.users/context_get"
-        ]
-    );
+    assert_eq!(paths, ["/web/version", "/json/2/res.users/context_get"]);
     let r = &server.requests()[0];
     assert!(
-        !String::from_utf8_lossy(&r.body).contains(KEY),
+        !String::from_utf8_lossy(&r.body).contains(KEY)
+            && !r.headers.iter().any(|(_, v)| v.contains(KEY)),
         "the version asks no key"
     );
 
@@ -386,20 +380,33 @@ async fn protocol_json2_and_auto_on_odoo_19_build_the_json2_transport() {
         "{e}"
     );
 
-    // Where /xmlrpc is gone (404), auto asks GET /web/version instead.
+    // Where /xmlrpc is gone (404), auto needs nothing of it.
     let server = FakeOdoo::start(|r, _| odoo19_json2(r));
     let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();
     assert_eq!(c.authenticate().await.unwrap(), 2);
     assert_eq!(c.protocol().unwrap().protocol, Protocol::Json2);
     let paths: Vec<_> = server.requests().into_iter().map(|r| r.path).collect();
-    assert_eq!(
-        paths,
-        [
-            "/xmlrpc/2/common",
-            "/web/version",
-            "/json/2/res.users/context_get"
-        ]
-    );
+    assert_eq!(paths, ["/web/version", "/json/2/res.users/context_get"]);
+
+    // Before 19 (no JSON-2 /web/version: a 404 page), auto falls back to XML-RPC's version.
+    let server = FakeOdoo::start(|r: &Request, _| {
+        if r.path == "/web/version" {
+            return Reply::status(404, crate::support::json2::NOT_FOUND_PAGE);
+        }
+        Reply::Xml(
+            exchanges_of(17)
+                .into_iter()
+                .next()
+                .filter(|e| e.name.starts_with("001-common-version"))
+                .unwrap()
+                .response,
+        )
+    });
+    let c = OdooClient::from_settings(&settings(&server, Protocol::Auto)).unwrap();
+    assert_eq!(c.version().await.unwrap().major(), Some(17));
+    assert_eq!(c.protocol().unwrap().protocol, Protocol::JsonRpc);
+    let paths: Vec<_> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/web/version", "/xmlrpc/2/common"]);
 }
 
 fn check_on_19(protocol: &str, secret: &str) -> (Option<i32>, String, String) {

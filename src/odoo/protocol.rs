@@ -107,10 +107,10 @@ pub fn choose(version: &ServerVersion) -> Choice {
     }
 }
 
-/// The transport of `protocol = "auto"`: before its first call it asks `common.version` over
-/// XML-RPC (no credentials needed; where `/xmlrpc` answers 404 or a page, as it will once
-/// Odoo removes it, over JSON-2's `GET /web/version`), then sends everything over the
-/// transport [`choose`] picks (JSON-2 only once `GET /web/version` showed it is served). A failed version call fails the attempt it belongs to and is
+/// The transport of `protocol = "auto"`: before its first call it asks the server's version
+/// without credentials (JSON-2's `GET /web/version` first, `common.version` over XML-RPC
+/// where that is not served; see [`AutoTransport::decide`]), then sends everything over the
+/// transport [`choose`] picks. A failed version call fails the attempt it belongs to and is
 /// asked again on the next one (the client owns retries); the choice, once made, stays.
 pub struct AutoTransport {
     xmlrpc: Arc<dyn Transport>,
@@ -133,33 +133,29 @@ impl AutoTransport {
         }
     }
 
-    /// `common.version` over XML-RPC, or over JSON-2 where XML-RPC is not served, and the
-    /// protocol to use. JSON-2 is taken only where `GET /web/version` answers (the `rpc`
-    /// module serves it beside `/json/2`): a server that is 19 by its version but does not
-    /// serve JSON-2 (a proxy that lets only `/xmlrpc` through) keeps XML-RPC.
+    /// The server's version and the protocol to use. `GET /web/version` (JSON-2's, served
+    /// beside `/json/2` by Odoo 19's `rpc` module) is asked first: on 19+ that is the whole
+    /// decision and no XML-RPC call is made, so Odoo logs no deprecation warning for it.
+    /// Where it is not served (Odoo up to 18, or a proxy letting only `/xmlrpc` through),
+    /// `common.version` over XML-RPC decides, and a 19+ found that way keeps XML-RPC.
     async fn decide(&self, call: &str) -> Result<(Choice, Value), OdooError> {
         let version_over = |t: &Arc<dyn Transport>| version_over(t.clone(), call);
-        let (answer, json2_served) = match version_over(&self.xmlrpc).await {
-            Err(e) if gone(&e) => (version_over(&self.json2).await?, true),
-            answer => (answer?, false),
+        let (answer, json2_served) = match version_over(&self.json2).await {
+            Ok(answer) => (answer, true),
+            Err(e) if not_served(&e) => (version_over(&self.xmlrpc).await?, false),
+            Err(e) => return Err(e),
         };
         let version = ServerVersion::from_value(&answer)
             .ok_or_else(|| super::client::unexpected(call, "a version struct", &answer))?;
         let mut choice = choose(&version);
         if choice.protocol == Protocol::Json2 && !json2_served {
-            match version_over(&self.json2).await {
-                Ok(_) => {}
-                Err(e) if gone(&e) => {
-                    choice = Choice {
-                        protocol: Protocol::XmlRpc,
-                        reason: format!(
-                            "protocol = \"auto\": {version} does not serve GET /web/version \
-                             here, so not JSON-2 either"
-                        ),
-                    };
-                }
-                Err(e) => return Err(e),
-            }
+            choice = Choice {
+                protocol: Protocol::XmlRpc,
+                reason: format!(
+                    "protocol = \"auto\": {version} does not serve GET /web/version here, so \
+                     not JSON-2 either"
+                ),
+            };
         }
         Ok((choice, answer))
     }
@@ -189,6 +185,16 @@ impl AutoTransport {
 /// `common.version` over `transport`.
 async fn version_over(transport: Arc<dyn Transport>, call: &str) -> Result<Value, OdooError> {
     transport.call(Service::Common, "version", &[], call).await
+}
+
+/// Whether `GET /web/version` is not JSON-2's on this server: a 4xx (Odoo 17's `/web/version`
+/// is a JSON-RPC route, which refuses a GET; older ones have none) or a page or body that is
+/// not its JSON answer, rather than a server or network failure.
+fn not_served(e: &OdooError) -> bool {
+    match e {
+        OdooError::Http { status, .. } => (400..500).contains(status),
+        other => gone(other) || matches!(other, OdooError::JsonDecode { .. }),
+    }
 }
 
 /// Whether an answer says the endpoint does not exist on this server (a 404, or a page in
