@@ -14,7 +14,7 @@ use scorekeeper::jsonrpc::json2::decode_result;
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{Struct, Value as X};
 
-use crate::support::replay::{exchanges_of, same, short, transcripts};
+use crate::support::replay::{HttpExchange as Exchange, exchanges_of, http_exchanges, same, short};
 
 /// The `json2/` exchanges the simulator does not answer identically, with the reason (README,
 /// "Replay agreement").
@@ -80,39 +80,6 @@ const EXPECTED_MIRROR: &[(&str, &str)] = &[
         "data: models outside the snapshot",
     ),
 ];
-
-/// One recorded JSON-2 exchange.
-struct Exchange {
-    name: String,
-    /// The XML-RPC transcript a mirror exchange repeats.
-    from: Option<String>,
-    http_method: String,
-    endpoint: String,
-    headers: serde_json::Value,
-    request: Option<String>,
-    status: u16,
-    content_type: String,
-    response: String,
-}
-
-fn exchanges(dir: &str) -> Vec<Exchange> {
-    transcripts(dir)
-        .into_iter()
-        .map(|t| Exchange {
-            from: t
-                .text("from")
-                .map(|f| f.trim_end_matches(".json").to_owned()),
-            http_method: t.text("http_method").unwrap_or_else(|| "POST".to_owned()),
-            endpoint: t.text("endpoint").unwrap(),
-            headers: t.doc["request_headers"].clone(),
-            request: t.text("request"),
-            status: t.status(),
-            content_type: t.text("content_type").unwrap_or_default(),
-            response: t.text("response").unwrap_or_default(),
-            name: t.name,
-        })
-        .collect()
-}
 
 /// What an answer is compared on.
 #[derive(Debug)]
@@ -388,14 +355,14 @@ async fn replay_every_json2_exchange_over_http() {
         let service = ex.endpoint.rsplit('/').next().unwrap_or("");
         sim.handle_xmlrpc(service, ex.request.as_deref().unwrap_or("").as_bytes());
     }
-    let all = exchanges("odoo19/json2");
+    let all = http_exchanges("odoo19/json2");
     assert_eq!(all.len(), 20);
     replay("json2", sim, &all, EXPECTED_JSON2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_every_json2_mirror_exchange_over_http() {
-    let all = exchanges("odoo19/json2-mirror");
+    let all = http_exchanges("odoo19/json2-mirror");
     assert_eq!(all.len(), 89);
     replay(
         "json2-mirror",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use scorekeeper::jsonrpc::{Response, decode_response};
 use scorekeeper::xmlrpc::Value as X;
 
-use crate::support::replay::{same, short, snapshot, transcripts};
+use crate::support::replay::{HttpExchange as Exchange, http_exchanges, same, short, snapshot};
 
 /// The exchanges the simulator does not answer identically, with the reason (README.md,
 /// "Replay agreement" explains each).
@@ -41,37 +41,6 @@ const EXPECTED_DIFFERENCES: &[(&str, &str)] = &[
     ("096-common-authenticate-apikey", "api key"),
     ("097-object-apikey-search-count", "api key"),
 ];
-
-/// One recorded exchange.
-struct Exchange {
-    name: String,
-    /// The XML-RPC transcript this one mirrors, without `.json` (none for the hand-built ones).
-    from: Option<String>,
-    endpoint: String,
-    http_method: String,
-    request: Option<String>,
-    status: u16,
-    content_type: String,
-    response: String,
-}
-
-fn exchanges() -> Vec<Exchange> {
-    transcripts("odoo17/jsonrpc")
-        .into_iter()
-        .map(|t| Exchange {
-            from: t
-                .text("from")
-                .map(|f| f.trim_end_matches(".json").to_owned()),
-            endpoint: t.text("endpoint").unwrap(),
-            http_method: t.text("http_method").unwrap_or_else(|| "POST".to_owned()),
-            request: t.text("request"),
-            status: t.status(),
-            content_type: t.text("content_type").unwrap_or_default(),
-            response: t.text("response").unwrap_or_default(),
-            name: t.name,
-        })
-        .collect()
-}
 
 /// What an answer is compared on.
 #[derive(Debug)]
@@ -122,7 +91,7 @@ async fn replay_every_jsonrpc_exchange_over_http() {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::new();
-    let all = exchanges();
+    let all = http_exchanges("odoo17/jsonrpc");
     assert_eq!(all.len(), 101);
     let (mut passed, mut failures) = (0, Vec::new());
     for ex in &all {

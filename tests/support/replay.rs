@@ -25,6 +25,42 @@ impl Transcript {
     }
 }
 
+/// One recorded HTTP exchange (JSON-RPC's and JSON-2's recordings): what was sent where and
+/// what came back.
+pub struct HttpExchange {
+    pub name: String,
+    /// The XML-RPC transcript this one mirrors, without `.json` (none for hand-built ones).
+    pub from: Option<String>,
+    pub http_method: String,
+    pub endpoint: String,
+    /// The recorded request headers (`null` where the recording has none).
+    pub headers: serde_json::Value,
+    pub request: Option<String>,
+    pub status: u16,
+    pub content_type: String,
+    pub response: String,
+}
+
+/// The exchanges of `fixtures/<dir>`, in the order they were recorded in.
+pub fn http_exchanges(dir: &str) -> Vec<HttpExchange> {
+    transcripts(dir)
+        .into_iter()
+        .map(|t| HttpExchange {
+            from: t
+                .text("from")
+                .map(|f| f.trim_end_matches(".json").to_owned()),
+            http_method: t.text("http_method").unwrap_or_else(|| "POST".to_owned()),
+            endpoint: t.text("endpoint").unwrap(),
+            headers: t.doc["request_headers"].clone(),
+            request: t.text("request"),
+            status: t.status(),
+            content_type: t.text("content_type").unwrap_or_default(),
+            response: t.text("response").unwrap_or_default(),
+            name: t.name,
+        })
+        .collect()
+}
+
 /// Every `*.json` of `fixtures/<dir>`, in name order (the order they were recorded in).
 pub fn transcripts(dir: &str) -> Vec<Transcript> {
     let dir = format!("{}/fixtures/{dir}", env!("CARGO_MANIFEST_DIR"));
