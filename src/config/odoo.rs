@@ -287,7 +287,9 @@ fn from_file(file: &Spanned<String>, ctx: &mut Ctx<'_>) -> Option<(Secret, Passw
     }
 }
 
-fn bounded(
+/// An optional integer setting: `default` when absent, a diagnostic naming `key` and the
+/// range when outside it.
+pub(super) fn bounded(
     raw: Option<&Spanned<u64>>,
     default: u64,
     range: std::ops::RangeInclusive<u64>,

@@ -8,14 +8,15 @@ use toml::Spanned;
 
 use super::context::Ctx;
 use super::daemon::secret;
+use super::odoo::bounded;
 use crate::odoo::Secret;
 
 /// The shortest URL secret accepted: 128 bits of hex or 96 of base64.
 const MIN_SECRET_CHARS: usize = 16;
 /// Odoo's webhook body is the record's chosen fields (≈ 250 bytes for a lead, recorded).
-const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024;
 /// Distinct records waiting for their job's next run before new ones are refused.
-const DEFAULT_QUEUE: usize = 10_000;
+const DEFAULT_QUEUE: u64 = 10_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -115,20 +116,23 @@ pub(super) fn validate(
         }
         None => None,
     };
+    let size = |v: u64| usize::try_from(v).ok();
     let max_body_bytes = bounded(
-        raw.max_body_bytes,
-        "webhooks.max_body_bytes",
-        256..=16 << 20,
+        raw.max_body_bytes.as_ref(),
         DEFAULT_MAX_BODY_BYTES,
+        256..=16 << 20,
+        "webhooks.max_body_bytes",
         ctx,
-    );
+    )
+    .and_then(size);
     let queue = bounded(
-        raw.queue,
-        "webhooks.queue",
-        1..=10_000_000,
+        raw.queue.as_ref(),
         DEFAULT_QUEUE,
+        1..=10_000_000,
+        "webhooks.queue",
         ctx,
-    );
+    )
+    .and_then(size);
     let public_url = match raw.public_url {
         None => Some(None),
         Some(u) => match reqwest::Url::parse(u.get_ref().trim()) {
@@ -166,28 +170,6 @@ pub(super) fn validate(
         queue: queue?,
         public_url: public_url?,
     })
-}
-
-fn bounded(
-    raw: Option<Spanned<u64>>,
-    key: &str,
-    range: std::ops::RangeInclusive<u64>,
-    default: usize,
-    ctx: &mut Ctx<'_>,
-) -> Option<usize> {
-    let Some(v) = raw else {
-        return Some(default);
-    };
-    if range.contains(v.get_ref()) {
-        return usize::try_from(*v.get_ref()).ok();
-    }
-    ctx.error(
-        v.span(),
-        key,
-        format!("{} is out of range", v.get_ref()),
-        Some(format!("give {}..{}", range.start(), range.end())),
-    );
-    None
 }
 
 #[cfg(test)]
