@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use super::fault::SimFault;
 use super::methods::{Call, effective_domain, matching_ids};
 use super::order::{self, Term};
+use super::query::Query;
 use super::store::Store;
 use super::wire::{lit_to_wire, to_wire};
 use crate::domain::Lit;
@@ -108,42 +109,23 @@ pub(crate) fn read_group(store: &Store, c: &Call) -> Result<X, SimFault> {
     }
     let aggregates = parse_aggregates(store, c.model, c.arg(1, "fields"), &used)?;
 
-    let ids = matching_ids(store, c.model, &query)?;
-    let groups = group_records(store, c.model, ids, &groupbys);
     let count_key = if lazy && !used.is_empty() {
         format!("{}_count", groupbys[0].def.name)
     } else {
         "__count".to_owned()
     };
-    let agg_values: Vec<Vec<X>> = groups
-        .iter()
-        .map(|g| {
-            aggregates
-                .iter()
-                .map(|a| aggregate(store, c.model, &g.ids, a))
-                .collect()
-        })
-        .collect();
-    let grouped = Grouped {
+    let (grouped, page) = group_and_page(
+        store,
+        c.model,
+        &query,
         groupbys,
         aggregates,
-        groups,
-        agg_values,
         count_key,
-    };
-
-    let terms = sort_terms(c.arg(5, "orderby"), &grouped.groupbys);
-    let mut order_idx: Vec<usize> = (0..grouped.groups.len()).collect();
-    order_idx.sort_by(|&a, &b| compare_groups(store, c.model, &grouped, &terms, a, b));
-    let offset = c.arg(3, "offset").and_then(X::as_i64).unwrap_or(0).max(0) as usize;
-    let limit = c
-        .arg(4, "limit")
-        .and_then(X::as_i64)
-        .filter(|&l| l > 0)
-        .map_or(usize::MAX, |l| l as usize);
+        [c.arg(5, "orderby"), c.arg(3, "offset"), c.arg(4, "limit")],
+    )?;
 
     let mut rows = Vec::new();
-    for &gi in order_idx.iter().skip(offset).take(limit) {
+    for gi in page {
         let group = &grouped.groups[gi];
         let KeyColumns {
             mut row,
@@ -226,35 +208,17 @@ pub(crate) fn formatted_read_group(store: &Store, c: &Call) -> Result<X, SimFaul
             aggregates.push(a);
         }
     }
-    let ids = matching_ids(store, c.model, &query)?;
-    let groups = group_records(store, c.model, ids, &groupbys);
-    let agg_values: Vec<Vec<X>> = groups
-        .iter()
-        .map(|g| {
-            aggregates
-                .iter()
-                .map(|a| aggregate(store, c.model, &g.ids, a))
-                .collect()
-        })
-        .collect();
-    let grouped = Grouped {
+    let (grouped, page) = group_and_page(
+        store,
+        c.model,
+        &query,
         groupbys,
         aggregates,
-        groups,
-        agg_values,
-        count_key: "__count".to_owned(),
-    };
-    let terms = sort_terms(c.arg(6, "order"), &grouped.groupbys);
-    let mut order_idx: Vec<usize> = (0..grouped.groups.len()).collect();
-    order_idx.sort_by(|&a, &b| compare_groups(store, c.model, &grouped, &terms, a, b));
-    let offset = c.arg(4, "offset").and_then(X::as_i64).unwrap_or(0).max(0) as usize;
-    let limit = c
-        .arg(5, "limit")
-        .and_then(X::as_i64)
-        .filter(|&l| l > 0)
-        .map_or(usize::MAX, |l| l as usize);
+        "__count".to_owned(),
+        [c.arg(6, "order"), c.arg(4, "offset"), c.arg(5, "limit")],
+    )?;
     let mut rows = Vec::new();
-    for &gi in order_idx.iter().skip(offset).take(limit) {
+    for gi in page {
         let group = &grouped.groups[gi];
         let KeyColumns {
             mut row, leaves, ..
@@ -273,6 +237,48 @@ pub(crate) fn formatted_read_group(store: &Store, c: &Call) -> Result<X, SimFaul
         rows.push(X::Struct(row));
     }
     Ok(X::Array(rows))
+}
+
+/// What both groupings share: the matching records bucketed by `groupbys`, each bucket's
+/// aggregates, and the indexes of the groups on the asked page, in the asked order
+/// (`[order, offset, limit]` as the call gives them).
+fn group_and_page<'a>(
+    store: &Store,
+    model: &str,
+    query: &Query,
+    groupbys: Vec<GroupBy<'a>>,
+    aggregates: Vec<Aggregate<'a>>,
+    count_key: String,
+    [order, offset, limit]: [Option<&X>; 3],
+) -> Result<(Grouped<'a>, Vec<usize>), SimFault> {
+    let ids = matching_ids(store, model, query)?;
+    let groups = group_records(store, model, ids, &groupbys);
+    let agg_values: Vec<Vec<X>> = groups
+        .iter()
+        .map(|g| {
+            aggregates
+                .iter()
+                .map(|a| aggregate(store, model, &g.ids, a))
+                .collect()
+        })
+        .collect();
+    let grouped = Grouped {
+        groupbys,
+        aggregates,
+        groups,
+        agg_values,
+        count_key,
+    };
+    let terms = sort_terms(order, &grouped.groupbys);
+    let mut order_idx: Vec<usize> = (0..grouped.groups.len()).collect();
+    order_idx.sort_by(|&a, &b| compare_groups(store, model, &grouped, &terms, a, b));
+    let offset = offset.and_then(X::as_i64).unwrap_or(0).max(0) as usize;
+    let limit = limit
+        .and_then(X::as_i64)
+        .filter(|&l| l > 0)
+        .map_or(usize::MAX, |l| l as usize);
+    let page = order_idx.into_iter().skip(offset).take(limit).collect();
+    Ok((grouped, page))
 }
 
 /// Buckets records by their group keys, keeping first-seen order; without groupbys there is
