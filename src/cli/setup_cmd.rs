@@ -28,7 +28,14 @@ pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<()
         let (cfg, client) = login(path).await?;
         let lines = crate::jobs::webhooks::provision(&client, &cfg)
             .await
-            .map_err(|e| odoo_failure(e, "cannot provision Odoo's automation rules"))?;
+            .map_err(|e| match e {
+                crate::jobs::webhooks::ProvisionError::Odoo(o) => {
+                    odoo_failure(o, "cannot provision Odoo's automation rules")
+                }
+                other => Failure::Failed(
+                    anyhow::Error::new(other).context("cannot provision Odoo's automation rules"),
+                ),
+            })?;
         write_out(out, &(lines.join("\n") + "\n"))?;
     }
     write_out(out, "OK\n")

@@ -12,11 +12,24 @@
 use std::collections::BTreeSet;
 
 use crate::config::Config;
-use crate::odoo::{OdooClient, OdooError, Row, leaf};
+use crate::odoo::{OdooClient, OdooError, Row, RowError, leaf};
 use crate::xmlrpc::{Struct, Value as X};
 
 /// The rules' names start with this, so a second setup finds them.
 const RULE_PREFIX: &str = "scorekeeper: notify changes of ";
+
+/// Why the rules could not be provisioned.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error(transparent)]
+    Odoo(#[from] OdooError),
+    #[error(transparent)]
+    Row(#[from] RowError),
+    #[error("Odoo has no model {0}: is its module installed?")]
+    NoModel(String),
+    #[error("base.automation.create answered no id")]
+    NoRuleId,
+}
 
 /// The models the configured jobs watch.
 pub fn watched_models(config: &Config) -> Vec<String> {
@@ -31,7 +44,10 @@ pub fn watched_models(config: &Config) -> Vec<String> {
 
 /// Creates or updates the automation rule of every watched model; returns what it did, one
 /// line each (`webhook rule scorekeeper: notify changes of crm.lead: created`).
-pub async fn provision(client: &OdooClient, config: &Config) -> Result<Vec<String>, OdooError> {
+pub async fn provision(
+    client: &OdooClient,
+    config: &Config,
+) -> Result<Vec<String>, ProvisionError> {
     let Some(hooks) = &config.webhooks else {
         return Ok(Vec::new());
     };
@@ -56,12 +72,12 @@ async fn rule(
     model: &str,
     name: &str,
     url: &str,
-) -> Result<&'static str, OdooError> {
+) -> Result<&'static str, ProvisionError> {
     let existing = client
         .search_read_all("base.automation", vec![leaf("name", "=", name)], &["id"])
         .await?;
     if let Some(found) = existing.first() {
-        let id = Row::new("base.automation", found).id().map_err(row_error)?;
+        let id = Row::new("base.automation", found).id()?;
         let actions = client
             .search_read_all(
                 "ir.actions.server",
@@ -72,8 +88,8 @@ async fn rule(
         let mut stale = Vec::new();
         for a in &actions {
             let row = Row::new("ir.actions.server", a);
-            if row.text("webhook_url").map_err(row_error)?.as_deref() != Some(url) {
-                stale.push(row.id().map_err(row_error)?);
+            if row.text("webhook_url")?.as_deref() != Some(url) {
+                stale.push(row.id()?);
             }
         }
         if stale.is_empty() {
@@ -84,7 +100,13 @@ async fn rule(
         client.write("ir.actions.server", &stale, vals).await?;
         return Ok("URL updated");
     }
-    let model_id = id_of(client, "ir.model", vec![leaf("model", "=", model)]).await?;
+    let model_row = client
+        .search_read_all("ir.model", vec![leaf("model", "=", model)], &["id"])
+        .await?;
+    let model_id = match model_row.first() {
+        Some(r) => Row::new("ir.model", r).id()?,
+        None => return Err(ProvisionError::NoModel(model.to_owned())),
+    };
     let fields = client
         .search_read_all(
             "ir.model.fields",
@@ -97,8 +119,7 @@ async fn rule(
         .await?
         .iter()
         .map(|r| Row::new("ir.model.fields", r).id().map(X::Int))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(row_error)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let mut automation = Struct::new();
     automation.push("name", X::from(name));
     automation.push("model_id", X::Int(model_id));
@@ -106,11 +127,7 @@ async fn rule(
     automation.push("active", X::Bool(true));
     let created = client.create("base.automation", vec![automation]).await?;
     let Some(&rule_id) = created.first() else {
-        return Err(OdooError::UnexpectedReply {
-            call: "base.automation.create".into(),
-            expected: "the new rule's id",
-            got: "[]".into(),
-        });
+        return Err(ProvisionError::NoRuleId);
     };
     let mut action = Struct::new();
     action.push("name", X::from("scorekeeper: notify"));
@@ -125,35 +142,18 @@ async fn rule(
     );
     if let Err(e) = client.create("ir.actions.server", vec![action]).await {
         // Leave nothing half-made behind: a rule without its action notifies no one.
-        let _ = client
+        if let Err(cleanup) = client
             .execute_kw(
                 "base.automation",
                 "unlink",
                 vec![X::Array(vec![X::Int(rule_id)])],
                 Struct::new(),
             )
-            .await;
-        return Err(e);
+            .await
+        {
+            tracing::warn!(rule = rule_id, %cleanup, "could not delete the half-made automation rule; delete it by hand");
+        }
+        return Err(e.into());
     }
     Ok("created")
-}
-
-async fn id_of(client: &OdooClient, model: &str, domain: Vec<X>) -> Result<i64, OdooError> {
-    let rows = client.search_read_all(model, domain, &["id"]).await?;
-    match rows.first() {
-        Some(r) => Row::new(model, r).id().map_err(row_error),
-        None => Err(OdooError::UnexpectedReply {
-            call: format!("{model}.search_read"),
-            expected: "one record",
-            got: "[]".into(),
-        }),
-    }
-}
-
-fn row_error(e: crate::odoo::RowError) -> OdooError {
-    OdooError::UnexpectedReply {
-        call: "webhook setup".into(),
-        expected: "a well-formed record",
-        got: e.to_string(),
-    }
 }
