@@ -127,11 +127,16 @@ async fn start_daemon(
     setup::setup(&client, cfg.scoring.as_ref().unwrap())
         .await
         .unwrap();
+    // The daemon's clock starts at `anchor`; the baseline runs are dated there too, so the
+    // scores (freshness counts days) never depend on the day the test runs.
+    let anchor = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:30Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     let ctx = JobContext {
         config: Arc::new(cfg),
         odoo: Arc::new(client),
         cancel: tokio_util::sync::CancellationToken::new(),
-        scheduled_for: None,
+        scheduled_for: Some(anchor),
     };
     // Twice: the second run re-reads what the first one routed, as any next run would.
     ScheduledScoring.run(&ctx).await.unwrap();
@@ -147,9 +152,6 @@ async fn start_daemon(
     // The demo schedules fire every 10 minutes (scoring) and hourly (gamification): anchored
     // 30 s past the hour, no scheduled run comes for 9.5 minutes, so the run the test sees
     // is the webhook's.
-    let anchor = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:30Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
     let options = DaemonOptions {
         clock: Clock::starting_at(anchor),
         listener: Some(listener),

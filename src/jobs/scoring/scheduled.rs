@@ -51,8 +51,10 @@ impl Job for ScheduledScoring {
             let before = ctx.odoo.metrics().calls;
             let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref())
                 .with_cancel(ctx.cancel.clone());
+            // The instant the run stands for (a firing, `run --now`), as the gamification job
+            // takes it; the clock only for a run that names none.
             let opts = RunOptions {
-                now: Utc::now().naive_utc(),
+                now: ctx.scheduled_for.unwrap_or_else(Utc::now).naive_utc(),
                 full: false,
             };
             let report = job
