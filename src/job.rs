@@ -42,6 +42,9 @@ pub struct JobContext {
     pub cancel: CancellationToken,
     /// The firing this run is for (`None` for a manual `run`).
     pub scheduled_for: Option<DateTime<Utc>>,
+    /// Where the run's phases are shown: bars on `scorekeeper run`'s terminal, hidden under
+    /// the daemon.
+    pub progress: crate::progress::Progress,
 }
 
 /// What a successful run did.

@@ -17,11 +17,13 @@
 //! - [`cron`] (codecs): crontab lines in a time zone. Uses: nothing.
 //! - [`domain`] (language): Odoo domains, parsed, validated and evaluated in memory; typed
 //!   until the transport serialises them. Uses: record.
+//! - [`progress`] (plans): the phases a long run reports to whoever watches; draws nothing.
+//!   Uses: nothing.
 //! - [`plan`] (plans): the changes a job wants, as plain data with reasons. Uses: record.
 //! - [`state`] (plans): the SQLite state database: runs, journal, cursors, keys. Uses: plan,
 //!   record.
 //! - [`apply`] (plans): journals and executes a plan through a writer; undo and reconcile.
-//!   Uses: plan, record, state.
+//!   Uses: plan, record, state, progress.
 //! - [`scoring`] (engines): lead scores and bands, pure. Uses: record, domain, plan.
 //! - [`assignment`] (engines): lead routing and Odoo's quota maths, pure. Uses: record,
 //!   domain, plan.
@@ -39,7 +41,7 @@
 //!   secret files it names; names the client's types, never calls it. Uses: record, domain,
 //!   cron, odoo, apply, scoring, assignment, gamification, pay.
 //! - [`job`] (runtime): the job contract: `Job`, its context, outcome and error. Uses: config,
-//!   odoo, state, cron.
+//!   odoo, state, cron, progress.
 //! - [`scheduler`] (runtime): the croner loop, clock, observers and one-off runs; never reads
 //!   the config. Uses: job, cron.
 //! - [`jobs`] (runtime): scoring, routing, gamification and pay jobs, their registry, and the
@@ -50,7 +52,7 @@
 //! - [`http`] (runtime): the admin listener: health, readiness, metrics, Odoo's webhooks.
 //!   Uses: config, odoo, job, scheduler.
 //! - [`daemon`] (runtime): the long-running process: job loops, reloads, signals. Uses:
-//!   config, odoo, job, scheduler, check, http.
+//!   config, odoo, job, scheduler, check, http, progress.
 //! - [`cli`] (admin): the command line, one file per command family (the `demo` and `sim`
 //!   commands included). Uses: everything above.
 
@@ -71,6 +73,7 @@ pub mod jsonrpc;
 pub mod odoo;
 pub mod pay;
 pub mod plan;
+pub mod progress;
 pub mod record;
 pub mod scheduler;
 pub mod scoring;

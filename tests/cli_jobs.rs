@@ -6,7 +6,7 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::cli::sk;
+use crate::support::cli::{sk, sk_on_terminal};
 use crate::support::{
     DEMO_TOML, Wire, over_each_world, served_demo, served_demo_over, wire_label, write_demo_config,
     write_world_config,
@@ -406,6 +406,109 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
             && warnings[1].contains(&format!("ids {karma}, {karma_copy}")),
         "{stdout}"
     );
+    served.stop().await;
+}
+
+/// `plan` names the records and values of its examples (`crm.lead Name (#4)`, `team_id:
+/// False → Vietnam (#6)`); `run` on a terminal draws a bar per phase (rule searches, leads
+/// read, changes applied) and redirected draws nothing: no bar, no escape code.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_names_what_it_shows_and_run_draws_progress_only_on_a_terminal() {
+    let served = served_demo(300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
+        .to_string_lossy()
+        .into_owned();
+    let now = "2026-11-20 09:00:00";
+    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+
+    let plan = sk_async(owned(&["plan", "-c", &cfg, "scoring", "--now", now])).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let shown = String::from_utf8_lossy(&plan.stdout).into_owned();
+    // Every example names its lead, the way the demo's leads are named in Odoo.
+    let lead_name = |id: i64| match served.sim.read().value("crm.lead", id, "name") {
+        Some(scorekeeper::record::Value::Str(name)) => name,
+        other => panic!("lead {id} has no name: {other:?}"),
+    };
+    let examples: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("  crm.lead "))
+        .collect();
+    assert!(examples.len() >= 10, "{shown}");
+    for line in &examples {
+        let id: i64 = line
+            .split("(#")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no (#id) in {line:?}"));
+        assert!(
+            line.starts_with(&format!("  crm.lead {} (#{id})", lead_name(id))),
+            "{line}"
+        );
+    }
+    let routed = examples
+        .iter()
+        .find(|l| l.contains("team_id: False → "))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        [
+            "Vietnam (#",
+            "Greater China (#",
+            "Europe & CIS (#",
+            "Americas & Pacific (#"
+        ]
+        .iter()
+        .any(|t| routed.contains(&format!("team_id: False → {t}"))),
+        "{routed}"
+    );
+
+    let redirected = sk_async(owned(&["run", "-c", &cfg, "scoring", "--now", now])).await;
+    assert_eq!(redirected.status.code(), Some(0), "{}", text(&redirected));
+    for stream in [&redirected.stdout, &redirected.stderr] {
+        let s = String::from_utf8_lossy(stream);
+        assert!(
+            !s.contains('\u{1b}'),
+            "an escape code in redirected output:\n{s}"
+        );
+        assert!(
+            !s.contains("changes applied ["),
+            "a bar in redirected output:\n{s}"
+        );
+    }
+    // The first run wrote everything: on a terminal, a run into a score field of its own, so
+    // that there is something to apply.
+    let tty_cfg = write_demo_config(
+        dir.path(),
+        "tty",
+        &served.url,
+        &[("x_lead_score", "x_lead_score_tty")],
+    )
+    .to_string_lossy()
+    .into_owned();
+    let setup = sk_async(owned(&["setup", "-c", &tty_cfg])).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let on_tty = tokio::task::spawn_blocking(move || {
+        sk_on_terminal(&["run", "-c", &tty_cfg, "scoring", "--now", now])
+    })
+    .await
+    .unwrap();
+    let screen = String::from_utf8_lossy(&on_tty.stdout).into_owned();
+    assert_eq!(on_tty.status.code(), Some(0), "{screen}");
+    for bar in [
+        "scoring: rule searches",
+        "scoring: leads read",
+        "scoring: changes applied",
+    ] {
+        assert!(
+            screen.contains(bar),
+            "no {bar:?} bar on the terminal:\n{screen}"
+        );
+    }
+    // Bars are cleared (erase line) before the summary is printed.
+    assert!(screen.contains("\u{1b}[2K"), "{screen}");
+    assert!(screen.contains("plan for scoring: "), "{screen}");
     served.stop().await;
 }
 

@@ -137,6 +137,7 @@ async fn start_daemon(
         odoo: Arc::new(client),
         cancel: tokio_util::sync::CancellationToken::new(),
         scheduled_for: Some(anchor),
+        progress: Default::default(),
     };
     // Twice: the second run re-reads what the first one routed, as any next run would.
     ScheduledScoring.run(&ctx).await.unwrap();

@@ -471,6 +471,7 @@ async fn the_scheduler_job_refreshes_and_books_karma(wire: Wire) {
                 .unwrap()
                 .and_utc(),
         ),
+        progress: Default::default(),
     };
     let job = gamification::GamificationJob;
     assert_eq!(job.name(), "gamification");

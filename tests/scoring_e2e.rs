@@ -159,6 +159,7 @@ async fn the_scheduler_runs_the_scoring_job() {
         odoo: std::sync::Arc::new(client),
         cancel: tokio_util::sync::CancellationToken::new(),
         scheduled_for: None,
+        progress: Default::default(),
     };
     let job = ScheduledScoring;
     assert_eq!(job.name(), "scoring");

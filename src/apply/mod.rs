@@ -76,6 +76,8 @@ pub struct ApplyOptions {
     /// A stop request (SIGTERM/SIGINT): checked before every call, so the call in flight
     /// finishes and is journaled, and the rest is journaled as not attempted.
     pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Where the run's progress is shown (a bar on `scorekeeper run`'s terminal).
+    pub progress: crate::progress::Progress,
 }
 
 /// The default of `[odoo] request_deadline_secs`: Odoo's `limit_time_real` (120 s) plus
@@ -91,6 +93,7 @@ impl Default for ApplyOptions {
             verify_old: false,
             cursors: Vec::new(),
             cancel: None,
+            progress: crate::progress::Progress::hidden(),
         }
     }
 }
@@ -320,6 +323,11 @@ pub(crate) async fn execute<W: OdooWriter>(
     state.set_run_status(&run_id, RunStatus::Applying)?;
 
     // Groups are numbered writes first, then creates, then unlinks (as `group_seqs`).
+    let total: i64 = group_seqs.iter().map(|s| s.end - s.start).sum();
+    let phase = opts.progress.phase(
+        &format!("{}: changes applied", plan.job),
+        Some(total as u64),
+    );
     let mut run = Execution {
         state,
         writer,
@@ -327,6 +335,7 @@ pub(crate) async fn execute<W: OdooWriter>(
         run_id: &run_id,
         group_seqs: &group_seqs,
         report,
+        phase,
     };
     let mut stopped_at = run.writes(&write_groups).await?;
     if stopped_at.is_none() {
@@ -348,9 +357,18 @@ struct Execution<'a, W> {
     /// The journal sequence numbers of each group, in execution order.
     group_seqs: &'a [std::ops::Range<i64>],
     report: ApplyReport,
+    /// Journal entries settled so far, for whoever watches.
+    phase: crate::progress::Phase,
 }
 
 impl<W: OdooWriter> Execution<'_, W> {
+    /// Group `index` is settled (applied or failed): its entries count as progress.
+    fn settled(&self, index: usize) {
+        if let Some(seqs) = self.group_seqs.get(index) {
+            self.phase.advance((seqs.end - seqs.start) as u64);
+        }
+    }
+
     fn stop_requested(&mut self) -> bool {
         let stop = self.opts.cancel.as_ref().is_some_and(|c| c.is_cancelled());
         self.report.interrupted |= stop;
@@ -408,6 +426,7 @@ impl<W: OdooWriter> Execution<'_, W> {
                     }
                 }
             }
+            self.settled(index);
         }
         Ok(None)
     }
@@ -436,6 +455,7 @@ impl<W: OdooWriter> Execution<'_, W> {
             if !ok && self.opts.stop_on_error {
                 return Ok(Some(base + index + 1));
             }
+            self.settled(base + index);
         }
         Ok(None)
     }
@@ -474,6 +494,7 @@ impl<W: OdooWriter> Execution<'_, W> {
                     }
                 }
             }
+            self.settled(base + index);
         }
         Ok(None)
     }

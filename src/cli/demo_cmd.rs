@@ -161,7 +161,8 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
                 eval.leads_read,
                 client.metrics().calls - before
             );
-            text.push_str(&eval.summary_text(5));
+            let names = super::scoring_cmd::example_names(&client, eval, 5).await;
+            text.push_str(&eval.summary_text(5, &names));
             for r in report.applied() {
                 text.push_str(&format!("{r}\n"));
             }

@@ -63,16 +63,23 @@ pub(super) async fn gamification_plan_cmd(
         }
         write_out(out, &format!("{json:#}\n"))
     } else {
+        let mut wanted = outcome
+            .plan
+            .wanted_names(crate::jobs::gamification::EXAMPLES);
+        wanted.merge(karma.wanted_names(crate::jobs::gamification::EXAMPLES));
+        let names = super::names::fetch(&client, &wanted).await;
         write_out(
             out,
             &format!(
-                "{outcome}\nkarma: {} entr{} to book\n{karma}",
+                "{}\nkarma: {} entr{} to book\n{}",
+                outcome.text(&names),
                 karma.create_count(),
                 if karma.create_count() == 1 {
                     "y"
                 } else {
                     "ies"
-                }
+                },
+                karma.summary_named(crate::jobs::gamification::EXAMPLES, &names)
             ),
         )
     }

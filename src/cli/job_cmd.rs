@@ -104,7 +104,8 @@ async fn run_jobs_cmd(
 ) -> Result<(), Failure> {
     let only = (job != "all").then_some(job);
     let at = now.map(|n| n.and_utc());
-    match crate::daemon::run_command(path, &crate::jobs::registry, only, at).await {
+    let progress = super::progress_bar::terminal_progress();
+    match crate::daemon::run_command_with(path, &crate::jobs::registry, only, at, progress).await {
         Ok(outcomes) => {
             let mut text = String::new();
             for (name, outcome) in outcomes {

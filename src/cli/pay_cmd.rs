@@ -70,6 +70,7 @@ pub(super) async fn pay_cmd(
     let opts = crate::apply::ApplyOptions {
         batch_size: client.batch_size(),
         request_deadline: client.request_deadline(),
+        progress: super::progress_bar::terminal_progress(),
         ..crate::apply::ApplyOptions::default()
     };
     let mut state = if write {

@@ -4,7 +4,6 @@
 //! read the journal; `show` asks Odoo for names, and prints ids alone when Odoo cannot be
 //! reached.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
 use anyhow::Context as _;
@@ -13,9 +12,8 @@ use unicode_width::UnicodeWidthStr as _;
 use super::session::{login, open_state};
 use super::{Failure, write_out};
 use crate::odoo::OdooClient;
-use crate::record::{FieldType, Value};
+use crate::plan::{Names, Wanted};
 use crate::state::{EntryChange, JournalEntry, RunId, RunInfo, State};
-use crate::xmlrpc::Value as X;
 
 /// Rows padded by display width (names in any script line up), columns two spaces apart.
 fn table(rows: &[Vec<String>]) -> String {
@@ -111,81 +109,19 @@ pub(super) fn runs_cmd(
     write_out(out, &runs_text(&runs))
 }
 
-/// What `show` names things by.
-#[derive(Default)]
-pub(super) struct Names {
-    /// `(model, id)` → display name.
-    records: HashMap<(String, i64), String>,
-    /// `(model, field)` → the model a many2one field points to.
-    relations: HashMap<(String, String), String>,
-}
-
-/// Asks Odoo for the names of the records the entries touch and of the records their
-/// many2one values point to: one `fields_get` per model written, one `read` per model named.
-async fn names(client: &OdooClient, entries: &[JournalEntry]) -> Names {
-    let mut names = Names::default();
-    let mut wanted: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-    let mut written: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+/// What the entries of a run show: the records they touch and their many2one values.
+fn wanted(entries: &[JournalEntry]) -> Wanted {
+    let mut wanted = Wanted::default();
     for e in entries {
         if let Some(id) = e.record_id {
-            wanted.entry(e.model.clone()).or_default().insert(id);
+            wanted.record(&e.model, id);
         }
-        if let EntryChange::Write { field, .. } = &e.change {
-            written.entry(&e.model).or_default().insert(field);
-        }
-    }
-    for (model, fields) in &written {
-        let Ok(meta) = client.fields_get(model, &["relation", "type"]).await else {
-            continue;
-        };
-        for field in fields {
-            if let Some(rel) = meta
-                .field(field)
-                .filter(|f| f.ty == FieldType::Many2one)
-                .and_then(|f| f.relation.as_deref())
-            {
-                names
-                    .relations
-                    .insert(((*model).to_owned(), (*field).to_owned()), rel.to_owned());
-            }
+        if let EntryChange::Write { field, old, new } = &e.change {
+            wanted.value(&e.model, field, old);
+            wanted.value(&e.model, field, new);
         }
     }
-    for e in entries {
-        if let EntryChange::Write { field, old, new } = &e.change
-            && let Some(rel) = names.relations.get(&(e.model.clone(), field.clone()))
-        {
-            for v in [old, new] {
-                if let Value::Many2one(id) = v {
-                    wanted.entry(rel.clone()).or_default().insert(*id);
-                }
-            }
-        }
-    }
-    for (model, ids) in &wanted {
-        let ids: Vec<i64> = ids.iter().copied().collect();
-        if let Ok(rows) = client.read(model, &ids, &["display_name"]).await {
-            for r in rows {
-                if let (Some(id), Some(name)) = (
-                    r.get("id").and_then(X::as_i64),
-                    r.get("display_name").and_then(X::as_str),
-                ) {
-                    names.records.insert((model.clone(), id), name.to_owned());
-                }
-            }
-        }
-    }
-    names
-}
-
-/// A value as people read it: a many2one by the name of what it points to.
-fn value_text(names: &Names, model: &str, field: &str, v: &Value) -> String {
-    if let Value::Many2one(id) = v
-        && let Some(rel) = names.relations.get(&(model.to_owned(), field.to_owned()))
-        && let Some(name) = names.records.get(&(rel.clone(), *id))
-    {
-        return format!("{name} (#{id})");
-    }
-    v.to_string()
+    wanted
 }
 
 /// What run `run` changed, entry by entry.
@@ -212,7 +148,7 @@ pub(super) fn show_text(info: &RunInfo, entries: &[JournalEntry], names: &Names)
     ];
     for e in entries {
         let record = match e.record_id {
-            Some(id) => match names.records.get(&(e.model.clone(), id)) {
+            Some(id) => match names.name(&e.model, id) {
                 Some(name) => format!("{} {name} (#{id})", e.model),
                 None => format!("{} #{id}", e.model),
             },
@@ -221,8 +157,8 @@ pub(super) fn show_text(info: &RunInfo, entries: &[JournalEntry], names: &Names)
         let change = match &e.change {
             EntryChange::Write { field, old, new } => format!(
                 "{field}: {} → {}",
-                value_text(names, &e.model, field, old),
-                value_text(names, &e.model, field, new)
+                names.value(&e.model, field, old),
+                names.value(&e.model, field, new)
             ),
             EntryChange::Create { key, .. } => format!("create [{key}]"),
             EntryChange::Unlink { .. } => "delete (values kept for undo)".to_owned(),
@@ -259,7 +195,9 @@ pub(super) async fn show_cmd(
         .map_err(Failure::Failed)?;
     // Names are a courtesy: without Odoo the ids are shown.
     let names = match OdooClient::from_settings(&cfg.odoo.client_settings()) {
-        Ok(client) if client.authenticate().await.is_ok() => names(&client, &entries).await,
+        Ok(client) if client.authenticate().await.is_ok() => {
+            super::names::fetch(&client, &wanted(&entries)).await
+        }
         _ => Names::default(),
     };
     write_out(out, &show_text(&info, &entries, &names))

@@ -17,9 +17,25 @@ pub(super) fn job_failure(e: crate::jobs::scoring::ScoringError) -> Failure {
     }
 }
 
+/// Examples of each plan that `plan` and `run` print.
+const EXAMPLES: usize = 10;
+
+/// The names of the records and values the printed examples show (read after the job's own
+/// calls were counted, so the counts printed stay the job's).
+pub(super) async fn example_names(
+    client: &OdooClient,
+    eval: &crate::jobs::scoring::Evaluation,
+    examples: usize,
+) -> crate::plan::Names {
+    let mut wanted = eval.scoring_plan.wanted_names(examples);
+    wanted.merge(eval.assignment_plan.wanted_names(examples));
+    super::names::fetch(client, &wanted).await
+}
+
 fn evaluation_text(
     eval: &crate::jobs::scoring::Evaluation,
     calls: &crate::odoo::MetricsSnapshot,
+    names: &crate::plan::Names,
 ) -> String {
     use crate::jobs::scoring::PassKind;
     let pass = match &eval.kind {
@@ -31,7 +47,7 @@ fn evaluation_text(
         "pass    {pass}: {} leads read, {} RPC calls, {} bytes sent, {} received\n",
         eval.leads_read, calls.calls, calls.bytes_sent, calls.bytes_received
     );
-    out.push_str(&eval.summary_text(10));
+    out.push_str(&eval.summary_text(EXAMPLES, names));
     out
 }
 
@@ -51,7 +67,8 @@ pub(super) async fn plan_cmd(
     let Some(scoring) = cfg.scoring.as_ref() else {
         return Ok(());
     };
-    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref())
+        .with_progress(super::progress_bar::terminal_progress());
     let kind = job
         .next_pass(&state, &RunOptions { now, full })
         .map_err(job_failure)?;
@@ -72,7 +89,8 @@ pub(super) async fn plan_cmd(
         });
         write_out(out, &format!("{doc:#}\n"))
     } else {
-        write_out(out, &evaluation_text(&eval, &metrics))
+        let names = example_names(&client, &eval, EXAMPLES).await;
+        write_out(out, &evaluation_text(&eval, &metrics, &names))
     }
 }
 
@@ -100,12 +118,16 @@ pub(super) async fn run_cmd(
     // not attempted, and the command exits 0 saying so (as the daemon does).
     let cancel = tokio_util::sync::CancellationToken::new();
     let _signals = crate::daemon::cancel_on_signals(cancel.clone());
-    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref()).with_cancel(cancel);
+    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref())
+        .with_cancel(cancel)
+        .with_progress(super::progress_bar::terminal_progress());
     let report = job
         .run(&mut state, &RunOptions { now, full }, dry_run)
         .await
         .map_err(job_failure)?;
-    let mut text = evaluation_text(&report.evaluation, &client.metrics());
+    let metrics = client.metrics();
+    let names = example_names(&client, &report.evaluation, EXAMPLES).await;
+    let mut text = evaluation_text(&report.evaluation, &metrics, &names);
     let mut failed = false;
     for r in report.applied() {
         text.push_str(&format!("{r}\n"));

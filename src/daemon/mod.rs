@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use run_command::cancel_on_signals;
-pub use run_command::{RunCommandError, run_command};
+pub use run_command::{RunCommandError, run_command, run_command_with};
 pub use signals::Control;
 pub(crate) use signals::signal_controls;
 
@@ -256,6 +256,8 @@ impl Daemon {
             odoo: client,
             cancel: self.runs_cancel.clone(),
             scheduled_for: None,
+            // Nobody watches a daemon's terminal: its runs are logged and counted instead.
+            progress: crate::progress::Progress::hidden(),
         };
         let stop = CancellationToken::new();
         let names: Vec<String> = jobs.iter().map(|j| j.job.name().to_owned()).collect();

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Registry, jobs_client};
 use crate::config::{self, ConfigError};
 use crate::odoo::{Metrics, OdooError};
+use crate::progress::Progress;
 use crate::scheduler::{Job, JobContext, JobError, JobOutcome, run_all, select_jobs};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,17 @@ pub async fn run_command(
     job: Option<&str>,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Vec<(String, JobOutcome)>, RunCommandError> {
+    run_command_with(config_path, registry, job, at, Progress::hidden()).await
+}
+
+/// [`run_command`], showing each run's phases on `progress` (the CLI's terminal bars).
+pub async fn run_command_with(
+    config_path: &Path,
+    registry: &Registry,
+    job: Option<&str>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    progress: Progress,
+) -> Result<Vec<(String, JobOutcome)>, RunCommandError> {
     let config = Arc::new(config::load(config_path)?);
     let scheduled = registry(&config).map_err(|error| RunCommandError::Job {
         job: job.unwrap_or("*").to_owned(),
@@ -74,6 +86,7 @@ pub async fn run_command(
         odoo,
         cancel,
         scheduled_for: at,
+        progress,
     };
     let mut done = Vec::new();
     for job in chosen {

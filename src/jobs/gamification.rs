@@ -315,26 +315,37 @@ async fn started_goal_ids(
     Ok(ids.into_iter().collect())
 }
 
-impl std::fmt::Display for Outcome {
-    /// What `scorekeeper plan gamification` prints: the plan, then what was left out and why.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Outcome {
+    /// What `scorekeeper plan gamification` prints: the plan (its examples named where
+    /// `names` knows them), then what was left out and why.
+    pub(crate) fn text(&self, names: &crate::plan::Names) -> String {
+        let mut f = String::new();
         if !self.started.is_empty() {
             let ids: Vec<String> = self.started.iter().map(i64::to_string).collect();
-            writeln!(f, "challenges started: {}", ids.join(", "))?;
+            f.push_str(&format!("challenges started: {}\n", ids.join(", ")));
         }
-        write!(f, "{}", self.plan.summary(10))?;
+        f.push_str(&self.plan.summary_named(EXAMPLES, names).to_string());
         for s in &self.skipped {
-            writeln!(f, "skipped: {s}")?;
+            f.push_str(&format!("skipped: {s}\n"));
         }
         for w in &self.withheld {
-            writeln!(f, "badge withheld: {w}")?;
+            f.push_str(&format!("badge withheld: {w}\n"));
         }
         for e in &self.side_effects {
-            writeln!(f, "Odoo itself: {e}")?;
+            f.push_str(&format!("Odoo itself: {e}\n"));
         }
         for s in &self.surprises {
-            writeln!(f, "warning: {s}")?;
+            f.push_str(&format!("warning: {s}\n"));
         }
-        Ok(())
+        f
+    }
+}
+
+/// Examples of the plan that `plan gamification` prints.
+pub(crate) const EXAMPLES: usize = 10;
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(&crate::plan::Names::default()))
     }
 }

@@ -9,6 +9,7 @@ mod equal;
 mod group;
 mod intern;
 mod key;
+mod names;
 mod summary;
 mod value_json;
 
@@ -19,6 +20,7 @@ pub use equal::same_value;
 pub use group::indexed_write_groups;
 pub use group::{CreateGroup, CreateItem, WriteGroup};
 pub use key::{IdemKey, InvalidKey, MAX_KEY_LEN};
+pub use names::{Names, Wanted};
 pub use summary::Summary;
 pub use value_json::{
     DecodeValueError, decode_value, encode_value, value_from_json, value_to_json,

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value as Json, json};
 
+use super::names::Names;
 use super::{ChangeRef, Plan, value_to_json};
 
 /// Examples shown by `Display for Plan`.
@@ -20,6 +21,8 @@ type CreateCounts<'a> = BTreeMap<&'a str, usize>;
 pub struct Summary<'a> {
     plan: &'a Plan,
     examples: usize,
+    /// Names of the records and values the examples show; ids alone without them.
+    names: Option<&'a Names>,
 }
 
 impl Plan {
@@ -27,6 +30,16 @@ impl Plan {
         Summary {
             plan: self,
             examples,
+            names: None,
+        }
+    }
+
+    /// The summary with the examples' records and values named (see [`Plan::wanted_names`]).
+    pub(crate) fn summary_named<'a>(&'a self, examples: usize, names: &'a Names) -> Summary<'a> {
+        Summary {
+            plan: self,
+            examples,
+            names: Some(names),
         }
     }
 
@@ -163,6 +176,8 @@ impl fmt::Display for Summary<'_> {
             return Ok(());
         }
         writeln!(f, "examples:")?;
+        let unnamed = Names::default();
+        let names = self.names.unwrap_or(&unnamed);
         for change in plan.iter().take(self.examples) {
             match change {
                 ChangeRef::Write {
@@ -173,9 +188,17 @@ impl fmt::Display for Summary<'_> {
                 } => {
                     let fields: Vec<String> = values
                         .iter()
-                        .map(|c| format!("{}: {} → {}", c.field, c.old, c.new))
+                        .map(|c| {
+                            format!(
+                                "{}: {} → {}",
+                                c.field,
+                                names.value(model, &c.field, &c.old),
+                                names.value(model, &c.field, &c.new)
+                            )
+                        })
                         .collect();
-                    writeln!(f, "  {model} {id}  {}  ({reason})", fields.join(", "))?;
+                    let record = names.record(model, id);
+                    writeln!(f, "  {record}  {}  ({reason})", fields.join(", "))?;
                 }
                 ChangeRef::Create {
                     model,
@@ -183,8 +206,10 @@ impl fmt::Display for Summary<'_> {
                     key,
                     reason,
                 } => {
-                    let fields: Vec<String> =
-                        values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let fields: Vec<String> = values
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", names.value(model, k, v)))
+                        .collect();
                     writeln!(
                         f,
                         "  create {model} [{key}]  {}  ({reason})",
@@ -193,7 +218,7 @@ impl fmt::Display for Summary<'_> {
                 }
                 ChangeRef::Unlink {
                     model, id, reason, ..
-                } => writeln!(f, "  delete {model} {id}  ({reason})")?,
+                } => writeln!(f, "  delete {}  ({reason})", names.record(model, id))?,
             }
         }
         let more = plan.len().saturating_sub(self.examples);
@@ -258,6 +283,24 @@ mod tests {
         assert_eq!(
             Plan::new("x").to_string(),
             "plan for x: nothing to change\n"
+        );
+    }
+
+    #[test]
+    fn named_examples_say_what_people_call_records_and_values() {
+        let mut names = Names::default();
+        names.insert_record("crm.lead", 1, "Bàn họp lớn");
+        names.insert_relation("gamification.badge.user", "user_id", "res.users");
+        names.insert_record("res.users", 6, "Marc Demo");
+        let text = sample().summary_named(5, &names).to_string();
+        assert!(
+            text.contains("  crm.lead Bàn họp lớn (#1)  x_score: 0 → 10  (Vietnam market +10)\n"),
+            "{text}"
+        );
+        assert!(text.contains("  crm.lead 2  x_score: 0 → 20"), "{text}");
+        assert!(
+            text.contains("badge_id=2, user_id=Marc Demo (#6)  (reached every goal)"),
+            "{text}"
         );
     }
 

@@ -12,3 +12,27 @@ pub fn sk(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Runs the binary with `args` on a pseudo-terminal, as a person at a terminal would, and
+/// returns what the terminal received (stdout and stderr together, escapes included). The
+/// pseudo-terminal comes from util-linux's `script`, part of every Debian system (package
+/// bsdutils, priority required).
+pub fn sk_on_terminal(args: &[&str]) -> Output {
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_scorekeeper"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    Command::new("script")
+        .args([
+            "--quiet",
+            "--return",
+            "--command",
+            &quoted.join(" "),
+            "/dev/null",
+        ])
+        .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
+        .env_remove("SCOREKEEPER_LOG")
+        .env("TERM", "xterm")
+        .output()
+        .unwrap()
+}

@@ -38,6 +38,7 @@ pub fn context(config: Config) -> JobContext {
         odoo: Arc::new(odoo),
         cancel: CancellationToken::new(),
         scheduled_for: None,
+        progress: Default::default(),
     }
 }
 

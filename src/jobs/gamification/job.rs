@@ -64,6 +64,7 @@ impl Job for GamificationJob {
                 batch_size: ctx.odoo.batch_size(),
                 request_deadline: ctx.odoo.request_deadline(),
                 cancel: Some(ctx.cancel.clone()),
+                progress: ctx.progress.clone(),
                 ..ApplyOptions::default()
             };
             let (outcome, report) = run(&ctx.odoo, &mut state, &opts, &apply_opts).await?;

@@ -273,6 +273,7 @@ impl crate::scheduler::Job for PayJob {
                 batch_size: ctx.odoo.batch_size(),
                 request_deadline: ctx.odoo.request_deadline(),
                 cancel: Some(ctx.cancel.clone()),
+                progress: ctx.progress.clone(),
                 ..ApplyOptions::default()
             };
             let (closed, outcome) = run_current(&ctx.odoo, Some(&mut state), cfg, today, &opts)

@@ -56,6 +56,7 @@ impl ScoringJob<'_> {
             batch_size: self.client.batch_size(),
             request_deadline: self.client.request_deadline(),
             cancel: self.cancel.clone(),
+            progress: self.progress.clone(),
             ..ApplyOptions::default()
         };
         let scoring = self

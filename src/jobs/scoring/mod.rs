@@ -116,6 +116,8 @@ pub struct ScoringJob<'a> {
     pub(crate) assignment: Option<&'a AssignmentConfig>,
     /// A stop request for the applies (see [`ScoringJob::with_cancel`]).
     pub(crate) cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Where the run's phases are shown (see [`ScoringJob::with_progress`]).
+    pub(crate) progress: crate::progress::Progress,
 }
 
 impl<'a> ScoringJob<'a> {
@@ -129,12 +131,19 @@ impl<'a> ScoringJob<'a> {
             scoring,
             assignment,
             cancel: None,
+            progress: crate::progress::Progress::hidden(),
         }
     }
 
     /// Stops the run's applies at the next call boundary when `cancel` fires (SIGTERM/SIGINT).
     pub(crate) fn with_cancel(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
         self.cancel = Some(cancel);
+        self
+    }
+
+    /// Shows the run's phases (rule searches, leads read, changes applied) on `progress`.
+    pub(crate) fn with_progress(mut self, progress: crate::progress::Progress) -> Self {
+        self.progress = progress;
         self
     }
 }

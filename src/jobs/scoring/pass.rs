@@ -209,9 +209,14 @@ impl ScoringJob<'_> {
         let mut sets: Vec<IdSet> = vec![IdSet::default(); rules.len()];
         let mut pending =
             stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        let searched = self
+            .progress
+            .phase("scoring: rule searches", Some(rules.len() as u64));
         while let Some((i, ids)) = pending.next().await {
             sets[i] = ids?;
+            searched.advance(1);
         }
+        drop(searched);
         acc.planner.set_tag_ids(self.band_tags(true).await?);
         if let Some(router) = acc.router.as_mut() {
             router.match_domains(self, scope, None).await?;
@@ -223,8 +228,12 @@ impl ScoringJob<'_> {
             domain_items(scope),
             &names
         ));
+        // The scope's size is not asked for (a `search_count` would cost a call): a count.
+        let read = self.progress.phase("scoring: leads read", None);
         while let Some(page) = pages.next().await {
-            for raw in page? {
+            let page = page?;
+            read.advance(page.len() as u64);
+            for raw in page {
                 let lead = acc.shape.read(&raw)?;
                 let hits = (0..sets.len())
                     .filter(|&i| sets[i].contains(lead.id))
@@ -263,6 +272,9 @@ impl ScoringJob<'_> {
         let names: Vec<&str> = top.iter().map(String::as_str).collect();
         let batch = self.client.batch_size().max(1);
         let mut loader = local::Loader::new(self.client);
+        let read = self
+            .progress
+            .phase("scoring: leads read", Some(ids.len() as u64));
         for chunk in ids.chunks(batch * LOCAL_CHUNK_BATCHES) {
             let mut rows = Vec::with_capacity(chunk.len());
             for part in chunk.chunks(batch) {
@@ -297,6 +309,7 @@ impl ScoringJob<'_> {
                 let hits = matched.remove(&lead.id).unwrap_or_default();
                 acc.add(lead, hits);
             }
+            read.advance(chunk.len() as u64);
         }
         Ok(())
     }

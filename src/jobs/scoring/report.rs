@@ -41,8 +41,9 @@ pub struct Evaluation {
 
 impl Evaluation {
     /// The leads per band, then the first `examples` planned changes of the scores and, when
-    /// routing is configured, of the routing: what `plan`, `run` and the demo print.
-    pub(crate) fn summary_text(&self, examples: usize) -> String {
+    /// routing is configured, of the routing: what `plan`, `run` and the demo print. Records
+    /// and values are named where `names` knows them.
+    pub(crate) fn summary_text(&self, examples: usize, names: &crate::plan::Names) -> String {
         let mut out = String::new();
         if !self.band_counts.is_empty() {
             let bands: Vec<String> = self
@@ -52,11 +53,14 @@ impl Evaluation {
                 .collect();
             out.push_str(&format!("bands   {}\n", bands.join(", ")));
         }
-        out.push_str(&format!("scores\n{}", self.scoring_plan.summary(examples)));
+        out.push_str(&format!(
+            "scores\n{}",
+            self.scoring_plan.summary_named(examples, names)
+        ));
         if self.routing.is_some() {
             out.push_str(&format!(
                 "routing\n{}",
-                self.assignment_plan.summary(examples)
+                self.assignment_plan.summary_named(examples, names)
             ));
         }
         out

@@ -50,7 +50,8 @@ impl Job for ScheduledScoring {
             let mut state = State::open(&ctx.config.state.path)?;
             let before = ctx.odoo.metrics().calls;
             let job = ScoringJob::new(&ctx.odoo, scoring, ctx.config.assignment.as_ref())
-                .with_cancel(ctx.cancel.clone());
+                .with_cancel(ctx.cancel.clone())
+                .with_progress(ctx.progress.clone());
             // The instant the run stands for (a firing, `run --now`), as the gamification job
             // takes it; the clock only for a run that names none.
             let opts = RunOptions {
