@@ -745,3 +745,101 @@ async fn sigterm_during_run_finishes_the_call_in_flight_journals_and_exits_0() {
     }
     served.stop().await;
 }
+
+/// A recognition post is a create no retry may repeat blindly: its answer is lost (the
+/// request held until the client gave up, then run late), and neither that run nor the next
+/// posts it again; every other message is posted once too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recognition_post_whose_answer_was_lost_is_not_posted_twice() {
+    use scorekeeper::config::{Occasion, RecognitionConfig};
+    use scorekeeper::record::Value as V;
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let served =
+        crate::support::mail::served_demo_with_mail(300, crate::support::Wire::XmlRpc).await;
+    let direct = served.client("admin", "admin");
+    let recognition = RecognitionConfig {
+        channel: Some("Sales floor".into()),
+        chatter: false,
+        on: vec![Occasion::Goal, Occasion::Badge],
+    };
+    gamification::recognition::setup(&direct, &recognition)
+        .await
+        .unwrap();
+    let proxy = Proxy::start(&served.url, 0.0, 1).await;
+    let client = flaky_client(&proxy.url, 5);
+    let (mut state, clock) = state_with_clock();
+    // Goals and badges first, without recognition: the next run's only creates are posts.
+    recognition_run(&client, &mut state, &cfg, None)
+        .await
+        .unwrap();
+    between_runs(&proxy, &clock).await;
+
+    proxy.pause_next("create");
+    let (report, ()) = tokio::join!(
+        recognition_run(&client, &mut state, &cfg, Some(recognition.clone())),
+        async {
+            proxy.paused().await;
+        }
+    );
+    let (_, report) = report.unwrap();
+    assert!(
+        !report.is_success(),
+        "the lost answer is a failure of this run: {report}"
+    );
+    // The held post reaches Odoo only now, after the run gave up on it.
+    proxy.release_paused(true).await;
+    between_runs(&proxy, &clock).await;
+    let count = |served: &Served| {
+        let store = served.sim.read();
+        let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+        for id in store.all_ids("mail.message") {
+            if let Some(V::Str(k)) = store.value("mail.message", id, "x_sk_key") {
+                *keys.entry(k).or_default() += 1;
+            }
+        }
+        keys
+    };
+    let after_loss = count(&served);
+    assert!(!after_loss.is_empty(), "the held post ran late");
+
+    for _ in 0..2 {
+        let (_, report) = recognition_run(&client, &mut state, &cfg, Some(recognition.clone()))
+            .await
+            .unwrap();
+        assert!(report.is_success(), "{report}");
+        between_runs(&proxy, &clock).await;
+    }
+    let keys = count(&served);
+    assert!(
+        keys.values().all(|n| *n == 1),
+        "a post made twice: {keys:?}"
+    );
+    // The held call carried every post (one create per batch): the runs after it found them
+    // in Odoo by their keys instead of posting them again.
+    assert_eq!(keys, after_loss);
+    assert_eq!(state.planned_entries().unwrap(), vec![]);
+    served.stop().await;
+}
+
+/// One gamification run at the tests' day, posting as `recognition` says, going on past a
+/// failed call (the lost post must not stop the rest).
+async fn recognition_run(
+    client: &OdooClient,
+    state: &mut State,
+    cfg: &Config,
+    recognition: Option<scorekeeper::config::RecognitionConfig>,
+) -> Result<(gamification::Outcome, scorekeeper::apply::ApplyReport), gamification::GamificationError>
+{
+    let gcfg = cfg.gamification.as_ref().unwrap();
+    let opts = Options::from_config(gcfg, crate::support::gamification::today())
+        .with_recognition(recognition);
+    let apply_opts = ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        stop_on_error: false,
+        ..ApplyOptions::default()
+    };
+    gamification::run(client, state, &opts, &apply_opts).await
+}

@@ -24,6 +24,7 @@ mod fault_injection;
 mod gamification_features;
 mod gamification_golden;
 mod gamification_load;
+mod gamification_recognition;
 mod gamification_repair;
 mod gamification_retries;
 mod gamification_trial;

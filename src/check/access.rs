@@ -64,6 +64,13 @@ pub fn access_needs(cfg: &Config) -> Vec<AccessNeed> {
             }
         }
     }
+    if let Some(r) = &cfg.recognition {
+        let by = "[recognition]";
+        need("mail.message", &["read", "create"], by);
+        if r.channel.is_some() {
+            need("discuss.channel", &["read"], by);
+        }
+    }
     needs.into_iter().collect()
 }
 

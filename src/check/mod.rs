@@ -14,6 +14,7 @@ mod duplicates;
 mod fields;
 mod matches;
 mod pay;
+mod recognition;
 mod records;
 mod xml_ids;
 
@@ -95,6 +96,10 @@ pub async fn verify_config(client: &OdooClient, cfg: &Config) -> Result<Verifica
     // Members are resolved only once every group does (a missing one is reported above).
     if let (Some(pay), true) = (&cfg.pay, groups_resolve) {
         diagnostics.extend(pay::verify_pay(client, cfg, pay).await?);
+    }
+
+    if let Some(r) = &cfg.recognition {
+        diagnostics.extend(recognition::verify_recognition(client, cfg, r).await?);
     }
 
     let needs = access_needs(cfg);

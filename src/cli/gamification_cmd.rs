@@ -36,7 +36,8 @@ pub(super) async fn gamification_plan_cmd(
             path.display()
         )));
     };
-    let opts = crate::jobs::gamification::Options::from_config(gcfg, today);
+    let opts = crate::jobs::gamification::Options::from_config(gcfg, today)
+        .with_recognition(cfg.recognition.clone());
     let outcome = crate::jobs::gamification::plan(&client, &opts)
         .await
         .map_err(gamification_failure)?;

@@ -24,6 +24,13 @@ fn pay_setup_failure(e: crate::jobs::pay::SetupError) -> Failure {
 pub async fn setup_cmd(path: &std::path::Path, out: &mut dyn Write) -> Result<(), Failure> {
     setup_jobs(path, out).await?;
     let cfg = config::load(path)?;
+    if let Some(recognition) = cfg.recognition.as_ref() {
+        let (_, client) = login(path).await?;
+        let lines = crate::jobs::gamification::recognition::setup(&client, recognition)
+            .await
+            .map_err(|e| odoo_failure(e, "cannot provision recognition (key field, channel)"))?;
+        write_out(out, &(lines.join("\n") + "\n"))?;
+    }
     if cfg.webhooks.as_ref().is_some_and(|w| w.provision) {
         let (cfg, client) = login(path).await?;
         let lines = crate::jobs::webhooks::provision(&client, &cfg)

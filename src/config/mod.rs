@@ -21,6 +21,7 @@ mod keypath;
 mod odoo;
 mod pay;
 mod raw;
+mod recognition;
 mod scoring;
 mod state;
 mod webhooks;
@@ -39,6 +40,7 @@ pub use gamification::{
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]
 pub(crate) use odoo::PasswordSource;
+pub use recognition::{Occasion, RecognitionConfig};
 pub(crate) use scoring::LEAD_MODEL;
 pub(crate) use scoring::ScoringConfig;
 pub(crate) use state::StateConfig;
@@ -72,6 +74,8 @@ pub struct Config {
     pub pay: Option<crate::pay::PayConfig>,
     /// `[webhooks]`: Odoo's automation webhooks on the admin listener, when enabled.
     pub webhooks: Option<WebhooksConfig>,
+    /// `[recognition]`: posts in Odoo when someone reaches a goal or earns a badge.
+    pub recognition: Option<RecognitionConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
     /// Every domain the sections give, for `check` to verify against the field types.
@@ -118,6 +122,11 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     // A mistake in [pay] is in the diagnostics (so the load fails below).
     let pay = pay::validate(raw.pay, &mut ctx).flatten();
     let webhooks = webhooks::validate(raw.webhooks, http.enabled, &mut ctx);
+    let recognition = recognition::validate(
+        raw.recognition,
+        matches!(gamification, Some(Some(_))),
+        &mut ctx,
+    );
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
@@ -137,6 +146,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             assignment,
             pay,
             webhooks,
+            recognition,
             field_refs,
             domain_refs,
             record_refs,

@@ -254,3 +254,50 @@ fn named_fields_are_located() {
     assert_eq!(refs[0].path, "country_id.code");
     assert!(ctx.take_field_refs().is_empty());
 }
+
+#[test]
+fn recognition_is_validated_where_it_is_written() {
+    let ok = load(&format!(
+        "{MINIMAL}[gamification]\n[recognition]\nchannel = \"Sales floor\"\non = [\"goal\"]\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        ok.recognition,
+        Some(RecognitionConfig {
+            channel: Some("Sales floor".into()),
+            chatter: false,
+            on: vec![Occasion::Goal],
+        })
+    );
+    let nowhere = only_diag(&format!(
+        "{MINIMAL}[gamification]\n[recognition]\non = [\"goal\"]\n"
+    ));
+    assert_eq!((nowhere.key.as_str(), nowhere.line), ("recognition", 8));
+    assert!(
+        nowhere.message.contains("nowhere to post"),
+        "{}",
+        nowhere.message
+    );
+    let unknown = only_diag(&format!(
+        "{MINIMAL}[gamification]\n[recognition]\nchatter = true\non = [\"goal\", \"level up\"]\n"
+    ));
+    assert_eq!((unknown.key.as_str(), unknown.line), ("recognition.on", 10));
+    assert!(
+        unknown.message.contains("\"level up\""),
+        "{}",
+        unknown.message
+    );
+    let alone = only_diag(&format!("{MINIMAL}[recognition]\nchatter = true\n"));
+    assert_eq!(alone.key, "recognition");
+    assert!(
+        alone.message.contains("no [gamification]"),
+        "{}",
+        alone.message
+    );
+    assert_eq!(
+        load(&format!("{MINIMAL}[recognition]\nenabled = false\n"))
+            .unwrap()
+            .recognition,
+        None
+    );
+}

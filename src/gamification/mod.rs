@@ -43,6 +43,7 @@ pub mod leaderboard;
 pub(crate) mod model;
 pub(crate) mod period;
 pub mod ranking;
+pub mod recognition;
 pub mod refresh;
 pub(crate) mod rewards;
 pub mod side_effects;

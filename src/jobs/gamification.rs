@@ -35,6 +35,7 @@ mod plan;
 mod points;
 mod read;
 mod reading;
+pub mod recognition;
 mod rights;
 mod setup;
 mod writer;
@@ -120,6 +121,8 @@ pub struct Options {
     /// only those named in `config_challenges`.
     pub odoo_challenges: bool,
     pub config_challenges: Vec<String>,
+    /// `[recognition]`: posts in Odoo for goals reached and badges granted.
+    pub recognition: Option<crate::config::RecognitionConfig>,
 }
 
 impl Options {
@@ -132,7 +135,17 @@ impl Options {
             overrides: HashMap::new(),
             odoo_challenges: true,
             config_challenges: Vec::new(),
+            recognition: None,
         }
+    }
+
+    /// Posts recognition messages as `[recognition]` says (none when `None`).
+    pub fn with_recognition(
+        mut self,
+        recognition: Option<crate::config::RecognitionConfig>,
+    ) -> Self {
+        self.recognition = recognition;
+        self
     }
 
     /// Options from the `[gamification]` section.
@@ -237,6 +250,17 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
         grants: &evaluation.grants,
         key_fields: &grants.key_fields,
     })?;
+    if let Some(cfg) = &opts.recognition {
+        recognition::plan_recognition(
+            client,
+            cfg,
+            &reading,
+            &evaluation,
+            opts.today,
+            &mut out.plan,
+        )
+        .await?;
+    }
     out.withheld = evaluation.withheld;
     out.side_effects = evaluation.side_effects;
     out.goals = evaluation.settled.goals;

@@ -20,6 +20,13 @@ pub fn writer(client: &OdooClient) -> ClientWriter<'_> {
     ClientWriter::new(client)
         .with_keys(gamification::key_lookups())
         .with_keys(pay::models::key_lookups())
+        .with_keys([(
+            crate::gamification::recognition::MESSAGE,
+            crate::odoo::KeyLookup::Field {
+                field: gamification::KEY_FIELD,
+                legacy_text: None,
+            },
+        )])
 }
 
 /// Default crontab lines when a section sets none: scoring every 10 minutes, gamification

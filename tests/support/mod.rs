@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod fake_odoo;
 pub mod gamification;
 pub mod json2;
+pub mod mail;
 pub mod pay;
 pub mod pay_sim;
 pub mod proxy;

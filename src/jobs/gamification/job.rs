@@ -58,7 +58,8 @@ impl Job for GamificationJob {
             let calls_before = ctx.odoo.metrics().calls;
             // Odoo's periods follow the UTC date (semantics gotcha 1).
             let today = ctx.scheduled_for.unwrap_or_else(Utc::now).date_naive();
-            let opts = Options::from_config(config, today);
+            let opts = Options::from_config(config, today)
+                .with_recognition(ctx.config.recognition.clone());
             let mut state = State::open(&ctx.config.state.path)?;
             let apply_opts = ApplyOptions {
                 batch_size: ctx.odoo.batch_size(),

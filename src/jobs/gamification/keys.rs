@@ -96,39 +96,62 @@ pub async fn ensure_key_fields(client: &OdooClient) -> Result<Vec<String>, OdooE
             lines.push(format!("field   {model}.{KEY_FIELD}: exists"));
             continue;
         }
-        let ids = client
-            .search(
-                "ir.model",
-                vec![leaf("model", "=", model)],
-                &Default::default(),
-            )
-            .await?;
-        let Some(model_id) = ids.first() else {
-            lines.push(format!(
-                "field   {model}.{KEY_FIELD}: model not installed, skipped"
-            ));
-            continue;
-        };
-        let mut values = Struct::new();
-        values.push("model_id", X::Int(*model_id));
-        values.push("name", X::from(KEY_FIELD));
-        values.push("field_description", X::from("scorekeeper key"));
-        values.push("ttype", X::from("char"));
-        values.push("state", X::from("manual"));
-        values.push("index", X::Bool(true));
-        values.push("copied", X::Bool(false));
-        let created = client.create("ir.model.fields", vec![values]).await?;
-        // `create` answers the new ids; the line shows the first (there is one).
-        let id = created
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        lines.push(format!(
-            "field   {model}.{KEY_FIELD}: created (char, indexed, ir.model.fields {id})"
-        ));
+        lines.push(create_key_field(client, model).await?);
     }
     Ok(lines)
+}
+
+/// [`KEY_FIELD`] on `model`, created unless it exists; the line for setup's report.
+pub(crate) async fn ensure_key_field(
+    client: &OdooClient,
+    model: &str,
+) -> Result<String, OdooError> {
+    let found = client
+        .search(
+            "ir.model.fields",
+            vec![leaf("name", "=", KEY_FIELD), leaf("model", "=", model)],
+            &Default::default(),
+        )
+        .await?;
+    if found.is_empty() {
+        create_key_field(client, model).await
+    } else {
+        Ok(format!("field   {model}.{KEY_FIELD}: exists"))
+    }
+}
+
+/// Creates [`KEY_FIELD`] on `model` (a technical char field, indexed, not copied).
+async fn create_key_field(client: &OdooClient, model: &str) -> Result<String, OdooError> {
+    let ids = client
+        .search(
+            "ir.model",
+            vec![leaf("model", "=", model)],
+            &Default::default(),
+        )
+        .await?;
+    let Some(model_id) = ids.first() else {
+        return Ok(format!(
+            "field   {model}.{KEY_FIELD}: model not installed, skipped"
+        ));
+    };
+    let mut values = Struct::new();
+    values.push("model_id", X::Int(*model_id));
+    values.push("name", X::from(KEY_FIELD));
+    values.push("field_description", X::from("scorekeeper key"));
+    values.push("ttype", X::from("char"));
+    values.push("state", X::from("manual"));
+    values.push("index", X::Bool(true));
+    values.push("copied", X::Bool(false));
+    let created = client.create("ir.model.fields", vec![values]).await?;
+    // `create` answers the new ids; the line shows the first (there is one).
+    let id = created
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(format!(
+        "field   {model}.{KEY_FIELD}: created (char, indexed, ir.model.fields {id})"
+    ))
 }
 
 #[cfg(test)]
