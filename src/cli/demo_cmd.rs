@@ -31,6 +31,7 @@ pub(super) async fn command(args: &DemoArgs, out: &mut dyn Write) -> Result<(), 
 /// simulator of Odoo `odoo` (17 or 19).
 async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Failure> {
     let spec_today = spec.today;
+    let pay_spec = spec.clone();
     let opts = SimOptions {
         data: None,
         port: 0,
@@ -39,6 +40,8 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
         costs: None,
     };
     let (sim, summary) = sim_cmd::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
+    let pay_demo = crate::demo::pay::generate(&pay_spec, &mut *sim.write())
+        .map_err(|e| Failure::Failed(e.into()))?;
     let database = sim.database().to_owned();
     // From Odoo 19 the demo's client speaks JSON-2 (`protocol = "auto"`, the config's
     // default), which takes API keys only: the password file holds admin's key there.
@@ -80,9 +83,11 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
         }
         // Setup first: `check` refuses a config whose score field or band tags are missing.
         setup(&config, out).await?;
+        super::demo_pay::setup(&config, &pay_demo, out).await?;
         say(out, "\n== check\n")?;
         check(&config, out).await?;
         jobs(&config, spec_today, out).await?;
+        super::demo_pay::statements(&config, spec_today, out).await?;
         say(out, "\ndemo finished: every job ran against the simulator; the second scoring run changed no score (routing hands out one more day of each salesperson's quota per run, as Odoo's assignment does).\n")
     }
     .await;
@@ -219,7 +224,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn say(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+pub(super) fn say(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .map_err(|e| Failure::Failed(e.into()))
 }

@@ -24,6 +24,7 @@ pub(crate) fn install(reg: &mut Registry) -> bool {
         return false;
     }
     let mut def = ModelDef::new(PRODUCT);
+    let mut attrs = std::collections::BTreeMap::new();
     for (name, ty, label) in [
         ("id", FieldType::Integer, "ID"),
         ("name", FieldType::Char, "Name"),
@@ -35,8 +36,17 @@ pub(crate) fn install(reg: &mut Registry) -> bool {
         f.string = label.to_owned();
         // The display name is computed (below, `computed::display_name`), never stored.
         f.store = name != "display_name";
+        // `fields_get` as a snapshot records it.
+        let a = serde_json::json!({
+            "type": f.ty.as_str(), "string": label, "store": f.store,
+            "readonly": !f.store, "required": false, "company_dependent": false,
+        });
+        if let serde_json::Value::Object(o) = a {
+            attrs.insert(name.to_owned(), o);
+        }
         def.add(f);
     }
+    reg.attrs.insert(PRODUCT.to_owned(), attrs);
     reg.schema.add_model(def);
     reg.info
         .entry(PRODUCT.to_owned())
