@@ -36,6 +36,19 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
+/// CPU seconds the process has used (user + system, every thread; `/proc/self/stat` fields
+/// 14 and 15 in USER_HZ = 100 ticks a second): unlike wall time, not inflated by other
+/// builds sharing the cores.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // `rest` starts at field 3 (state): utime is field 14, stime 15.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "load figure for BENCHMARKS.md"]
 async fn pay_statements_for_1000_people_over_100000_invoice_lines() {
@@ -130,6 +143,7 @@ async fn pay_statements_for_1000_people_over_100000_invoice_lines() {
     let mut state = State::open_in_memory().unwrap();
     for (label, write) in [("plan", false), ("first run", true), ("second run", true)] {
         let before = admin.metrics().calls;
+        let cpu = cpu_secs();
         let t = Instant::now();
         let st = if write { Some(&mut state) } else { None };
         let outcome = scorekeeper::jobs::pay::run(&admin, st, &pay, nov, today, &opts)
@@ -146,9 +160,10 @@ async fn pay_statements_for_1000_people_over_100000_invoice_lines() {
             assert_eq!(written, 0);
         }
         println!(
-            "pay {label}: {people} people, {invoices} invoices, {} invoice lines: {:.1?}, {} RPC calls, {written} records written, peak RSS {:.0} MiB",
+            "pay {label}: {people} people, {invoices} invoices, {} invoice lines: {:.1?} wall, {:.1} s CPU, {} RPC calls, {written} records written, peak RSS {:.0} MiB",
             2 * invoices,
             t.elapsed(),
+            cpu_secs() - cpu,
             admin.metrics().calls - before,
             peak_rss_mib()
         );
