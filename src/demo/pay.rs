@@ -446,6 +446,76 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_pay_demo_writes_its_documents_consistently_and_only_once() {
+        let sim = crate::sim::Sim::embedded(17).unwrap();
+        let spec = DatasetSpec::default();
+        let demo = generate(&spec, &mut *sim.write()).unwrap();
+        let count = |m: &str| demo.created.get(m).copied().unwrap_or(0);
+        assert_eq!(
+            [
+                "res.users",
+                "res.partner",
+                "account.move",
+                "account.invoice.report",
+                "crm.lead",
+                "calendar.event",
+                "utm.source"
+            ]
+            .map(count),
+            [3, 6, 5, 7, 4, 5, 1]
+        );
+        let store = sim.write();
+        let f = |m: &str, id: i64, field: &str| store.value(m, id, field).and_then(|v| v.as_f64());
+        // Each document's report rows sum to its signed untaxed amount, in cents.
+        let mut names = Vec::new();
+        for id in store.search_eq(
+            "account.move",
+            "invoice_user_id",
+            &Value::Many2one(demo.people[0].1),
+        ) {
+            let rows = store.search_eq("account.invoice.report", "move_id", &Value::Many2one(id));
+            let sum: f64 = rows
+                .iter()
+                .filter_map(|r| f("account.invoice.report", *r, "price_subtotal"))
+                .sum();
+            assert_eq!(
+                Some(sum),
+                f("account.move", id, "amount_untaxed_signed"),
+                "move {id}"
+            );
+            names.push(store.value("account.move", id, "name").unwrap());
+        }
+        assert_eq!(
+            names,
+            [
+                s("AFF/2026/00001"),
+                s("AFF/2026/00002"),
+                s("RAFF/2026/00001")
+            ]
+        );
+        // The affiliate's code is her contact's Reference and a UTM source's name.
+        let partner = store
+            .value("res.users", demo.people[0].1, "partner_id")
+            .unwrap();
+        let partner = partner.as_many2one().unwrap();
+        assert_eq!(
+            store.value("res.partner", partner, "ref"),
+            Some(s(REFERRAL_CODE))
+        );
+        assert_eq!(
+            store
+                .search_eq("utm.source", "name", &s(REFERRAL_CODE))
+                .len(),
+            1
+        );
+        drop(store);
+        assert!(matches!(
+            generate(&spec, &mut *sim.write()),
+            Err(DemoError::AlreadyLoaded { .. })
+        ));
+    }
+
+    #[test]
     fn days_of_the_month_never_pass_today() {
         let t = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
         assert_eq!(day(t, 3), NaiveDate::from_ymd_opt(2026, 11, 3).unwrap());
