@@ -17,7 +17,8 @@ use crate::demo::DatasetSpec;
 use crate::odoo::OdooClient;
 use crate::state::State;
 
-/// The demo's configuration (`config/demo.toml`, documented there). Its `[odoo]` url and
+/// The demo's configuration (`config/demo.toml`, documented there; `demo_pay::CONFIG` is
+/// appended to it). Its `[odoo]` url and
 /// password source are rewritten at run time to point at the in-process simulator.
 const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
@@ -255,7 +256,8 @@ impl WorkDir {
         let io = |e: std::io::Error| Failure::Failed(e.into());
         std::fs::write(self.path().join("password"), format!("{secret}\n")).map_err(io)?;
         let config = self.path().join("demo.toml");
-        std::fs::write(&config, point_at(DEMO_CONFIG, url, database)).map_err(io)?;
+        let text = format!("{DEMO_CONFIG}\n{}", super::demo_pay::CONFIG);
+        std::fs::write(&config, point_at(&text, url, database)).map_err(io)?;
         Ok(config)
     }
 }

@@ -19,6 +19,10 @@ use crate::odoo::OdooClient;
 use crate::state::State;
 use crate::xmlrpc::{Struct, Value as X};
 
+/// The `[pay]` section the demo appends to its configuration (`config/demo-pay.toml`): it
+/// pays the people only the demo adds, so it is not part of `config/demo.toml`.
+pub(super) const CONFIG: &str = include_str!("../../config/demo-pay.toml");
+
 fn failed(e: &dyn std::fmt::Display) -> Failure {
     Failure::Failed(anyhow::anyhow!("{e}"))
 }
