@@ -27,6 +27,158 @@ fn demo_ok(args: &[&str]) -> (String, String) {
     (stdout, stderr)
 }
 
+/// One row of a printed statement: its cells split on runs of two spaces or more.
+fn cells(row: &str) -> Vec<&str> {
+    row.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The rows of the statement titled `name` (up to its total), as cells.
+fn statement<'a>(stdout: &'a str, name: &str) -> Vec<Vec<&'a str>> {
+    let from = stdout
+        .find(&format!("{name} — 2026-11 (open)"))
+        .unwrap_or_else(|| panic!("no statement of {name}: {stdout}"));
+    stdout[from..]
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.trim_start().starts_with("total"))
+        .map(cells)
+        .chain(
+            stdout[from..]
+                .lines()
+                .find(|l| l.trim_start().starts_with("total"))
+                .map(cells),
+        )
+        .collect()
+}
+
+/// The pay demo's November 2026 statements (`demo::pay`, `config/demo.toml`), by hand:
+///
+/// * Lý Thị Mai (affiliate; basic 5 %, add-on 10 % on Office Design Software, repeat 2 %,
+///   referral 3 %, incidental): AFF/2026/00002 to Sao Mai, 4,500.00 (2 tables 4,000.00 and
+///   5 licences 500.00; Sao Mai bought AFF/2026/00001 in September, so it is a repeat):
+///   225.00 + 50.00 + 90.00; its credit note RAFF/2026/00001, one licence -100.00: -5.00,
+///   -10.00, -2.00; AFF/2026/00003 (6,000.00, closed by Sergey) came with her code MAI-2026:
+///   180.00; the trade-fair bonus 150.00. Total 678.00.
+/// * Сергей Орлов (tiers, marginal on a 10,000.00 target: 2 %, from 100 % 4 %): AFF/2026/00003
+///   6,000.00 + AFF/2026/00004 7,000.00 = 13,000.00 → 10,000.00 × 2 % and 3,000.00 × 4 %, each
+///   × 0.9 (one deal won of a target of 2: 50 %, band 0 %): 180.00 + 108.00 = 288.00.
+/// * Phạm Minh Tâm (setter, 20.00 per qualified meeting): five meetings, three about
+///   opportunities at Proposition, Won and Qualified; booking coefficient 5 of 4 = 125 % → × 1.1:
+///   3 × 22.00 = 66.00. The won deal pays Tâm per meeting and Sergey by the invoice, apart.
+fn assert_pay_statements(stdout: &str) {
+    let mai = statement(stdout, "Lý Thị Mai");
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["Basic", "AFF/2026/00002", "4500.00", "5%", "1", "225.00"],
+        vec![
+            "Basic",
+            "RAFF/2026/00001 (refund of AFF/2026/00002)",
+            "-100.00",
+            "5%",
+            "1",
+            "-5.00",
+        ],
+        vec!["Add-on", "AFF/2026/00002", "500.00", "10%", "1", "50.00"],
+        vec![
+            "Add-on",
+            "RAFF/2026/00001 (refund of AFF/2026/00002)",
+            "-100.00",
+            "10%",
+            "1",
+            "-10.00",
+        ],
+        vec![
+            "Repeat purcha…",
+            "AFF/2026/00002",
+            "4500.00",
+            "2%",
+            "1",
+            "90.00",
+        ],
+        vec![
+            "Repeat purcha…",
+            "RAFF/2026/00001 (refund of AFF/2026/00002)",
+            "-100.00",
+            "2%",
+            "1",
+            "-2.00",
+        ],
+        vec![
+            "Incidental",
+            "Thưởng hội chợ thương mại (trade fair bonus)",
+            "150.00",
+            "1",
+            "150.00",
+        ],
+        vec!["Referral", "AFF/2026/00003", "6000.00", "3%", "1", "180.00"],
+        vec!["total 678.00"],
+    ];
+    assert_eq!(mai, expected, "{stdout}");
+    let sergey = statement(stdout, "Сергей Орлов");
+    let expected: Vec<Vec<&str>> = vec![
+        vec![
+            "Advanced (tie…",
+            "2026-11 band from 0% of target 10000.00",
+            "10000.00",
+            "2%",
+            "0.9",
+            "180.00",
+        ],
+        vec![
+            "Advanced (tie…",
+            "2026-11 band from 100% of target 10000.00",
+            "3000.00",
+            "4%",
+            "0.9",
+            "108.00",
+        ],
+        vec!["coefficient closing: 50% of target: × 0.9"],
+        vec!["total 288.00"],
+    ];
+    assert_eq!(sergey, expected, "{stdout}");
+    let tam = statement(stdout, "Phạm Minh Tâm");
+    let expected: Vec<Vec<&str>> = vec![
+        vec![
+            "Qualified app…",
+            "Product demo: Phòng họp 12 chỗ",
+            "1 mtg",
+            "20.00",
+            "1.1",
+            "22.00",
+        ],
+        vec![
+            "Qualified app…",
+            "Discovery call: Переговорные для нового офиса",
+            "1 mtg",
+            "20.00",
+            "1.1",
+            "22.00",
+        ],
+        vec![
+            "Qualified app…",
+            "Needs analysis: Bàn giám đốc",
+            "1 mtg",
+            "20.00",
+            "1.1",
+            "22.00",
+        ],
+        vec!["coefficient booking: 125% of target: × 1.1"],
+        vec!["total 66.00"],
+    ];
+    assert_eq!(tam, expected, "{stdout}");
+    // Written once: the second run changes nothing.
+    assert!(
+        stdout.contains("== pay 2026-11, first run: 3 statements, 16 records written"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("== pay 2026-11, second run: 3 statements, 0 records written"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn demo_runs_against_the_builtin_simulator() {
     // The dataset's "today" pinned: the test must not depend on the date it runs.
@@ -58,6 +210,7 @@ fn demo_runs_against_the_builtin_simulator() {
         .nth(1)
         .unwrap();
     assert!(board.contains("Appointments Booked"), "{board}");
+    assert_pay_statements(&stdout);
 }
 
 /// The demo lives in the present: its dates follow `--today` (default: the date it runs), so
@@ -150,6 +303,7 @@ fn demo_runs_against_the_odoo_19_simulator() {
         stdout.contains("== karma") && stdout.contains("gamification.karma.tracking"),
         "{stdout}"
     );
+    assert_pay_statements(&stdout);
     // Not one object call went over /xmlrpc: the simulator logs Odoo 19's deprecation on
     // the first.
     assert!(!stderr.contains("deprecated in Odoo 19"), "{stderr}");

@@ -35,6 +35,7 @@ mod pay_cli;
 mod pay_custom_models;
 mod pay_e2e;
 mod pay_golden;
+mod pay_lines;
 mod pay_load;
 mod pay_props;
 mod pay_ratings;

@@ -17,7 +17,8 @@ use crate::demo::DatasetSpec;
 use crate::odoo::OdooClient;
 use crate::state::State;
 
-/// The demo's configuration (`config/demo.toml`, documented there). Its `[odoo]` url and
+/// The demo's configuration (`config/demo.toml`, documented there; `demo_pay::CONFIG` is
+/// appended to it). Its `[odoo]` url and
 /// password source are rewritten at run time to point at the in-process simulator.
 const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
 
@@ -31,6 +32,7 @@ pub(super) async fn command(args: &DemoArgs, out: &mut dyn Write) -> Result<(), 
 /// simulator of Odoo `odoo` (17 or 19).
 async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Failure> {
     let spec_today = spec.today;
+    let pay_spec = spec.clone();
     let opts = SimOptions {
         data: None,
         port: 0,
@@ -39,6 +41,8 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
         costs: None,
     };
     let (sim, summary) = sim_cmd::load(&opts).map_err(|e| Failure::Failed(e.into()))?;
+    let pay_demo = crate::demo::pay::generate(&pay_spec, &mut *sim.write())
+        .map_err(|e| Failure::Failed(e.into()))?;
     let database = sim.database().to_owned();
     // From Odoo 19 the demo's client speaks JSON-2 (`protocol = "auto"`, the config's
     // default), which takes API keys only: the password file holds admin's key there.
@@ -80,9 +84,11 @@ async fn run(spec: DatasetSpec, odoo: i64, out: &mut dyn Write) -> Result<(), Fa
         }
         // Setup first: `check` refuses a config whose score field or band tags are missing.
         setup(&config, out).await?;
+        super::demo_pay::setup(&config, &pay_demo, out).await?;
         say(out, "\n== check\n")?;
         check(&config, out).await?;
         jobs(&config, spec_today, out).await?;
+        super::demo_pay::statements(&config, spec_today, out).await?;
         say(out, "\ndemo finished: every job ran against the simulator; the second scoring run changed no score (routing hands out one more day of each salesperson's quota per run, as Odoo's assignment does).\n")
     }
     .await;
@@ -220,7 +226,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn say(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+pub(super) fn say(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .map_err(|e| Failure::Failed(e.into()))
 }
@@ -251,7 +257,8 @@ impl WorkDir {
         let io = |e: std::io::Error| Failure::Failed(e.into());
         std::fs::write(self.path().join("password"), format!("{secret}\n")).map_err(io)?;
         let config = self.path().join("demo.toml");
-        std::fs::write(&config, point_at(DEMO_CONFIG, url, database)).map_err(io)?;
+        let text = format!("{DEMO_CONFIG}\n{}", super::demo_pay::CONFIG);
+        std::fs::write(&config, point_at(&text, url, database)).map_err(io)?;
         Ok(config)
     }
 }

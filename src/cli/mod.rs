@@ -6,6 +6,7 @@
 mod args;
 mod check_cmd;
 mod demo_cmd;
+mod demo_pay;
 mod failure;
 mod gamification_cmd;
 mod job_cmd;

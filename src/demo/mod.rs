@@ -16,6 +16,9 @@
 //!   With the snapshot's "Monthly Sales Targets" (in progress) and "Lead Acquisition" (draft)
 //!   that makes the three sales challenges of the demo.
 //!
+//! The pay demo's people and documents (`pay`, computed by hand in `tests/cli_demo.rs`) are
+//! written by `pay::generate`, after this dataset, by `scorekeeper demo`.
+//!
 //! The store only offers `create` and `search_eq`, so reference data is found by business key
 //! (country code, stage/group/login name). The appointment definition is a batch count on
 //! `calendar.event` (`user_id`, dated by `start`) when the store has `ir.model.fields` rows for
@@ -30,6 +33,7 @@ mod invoices;
 mod leads;
 mod meetings;
 mod names;
+pub(crate) mod pay;
 mod refs;
 mod staff;
 

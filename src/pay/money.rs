@@ -77,6 +77,30 @@ impl Money {
         Some(Money(scaled.round() as i64))
     }
 
+    /// An amount Odoo holds in a document's own currency, converted to the company currency
+    /// by the document's `currency_rate` (units of the document currency per unit of the
+    /// company currency, as `sale.order` stores it), rounded once, half-even, to a minor unit
+    /// of the company currency with `decimals` places.
+    ///
+    /// Both floats are taken at their shortest decimal text (what Odoo stored: the amount
+    /// rounded to its currency, the rate as the `numeric` of `res.currency.rate`), so the
+    /// division is exact in integers. A rate that is not a positive number, or an amount or
+    /// rate beyond what the integers hold, is refused (`None`), never read as 1 or 0.
+    pub(crate) fn from_foreign(amount: f64, rate: f64, decimals: u32) -> Option<Money> {
+        if rate.is_nan() || rate <= 0.0 || !rate.is_finite() || !amount.is_finite() {
+            return None;
+        }
+        let (a, a_scale) = exact_decimal(amount)?;
+        let (r, r_scale) = exact_decimal(rate)?;
+        // amount / rate in minor units = a·10^(decimals + r_scale) / (r·10^a_scale).
+        let num = a.checked_mul(pow10(decimals.checked_add(r_scale)?)?)?;
+        let den = r.checked_mul(pow10(a_scale)?)?;
+        if den <= 0 {
+            return None;
+        }
+        i64::try_from(div_round(num, den)).ok().map(Money)
+    }
+
     /// The amount as a float for Odoo's `float`/`monetary` fields (the only way out).
     #[allow(clippy::cast_precision_loss)]
     pub(crate) fn to_odoo(self, decimals: u32) -> f64 {
@@ -180,6 +204,28 @@ fn clamp(v: i128) -> i64 {
     i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// 10^n as an `i128`, if it fits.
+fn pow10(n: u32) -> Option<i128> {
+    10i128.checked_pow(n)
+}
+
+/// A float as the exact decimal of its shortest text (`0.92` → (92, 2)): digits and scale.
+fn exact_decimal(x: f64) -> Option<(i128, u32)> {
+    // `Display` of an f64 is its shortest round-trip text, never in exponent form.
+    let text = format!("{x}");
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let scale = u32::try_from(frac.len()).ok()?;
+    if int.len() + frac.len() > 36 {
+        return None;
+    }
+    let v: i128 = format!("{int}{frac}").parse().ok()?;
+    Some((if neg { -v } else { v }, scale))
+}
+
 /// `-12.5` with `scale` 2 → -1250; refuses more than `scale` decimals, exponents, junk.
 fn parse_fixed(text: &str, scale: u32) -> Option<i64> {
     let (neg, digits) = match text.strip_prefix('-') {
@@ -246,6 +292,28 @@ mod tests {
         assert_eq!(Money::from_odoo(0.1 + 0.2, 2), Some(Money(30)));
         assert_eq!(Money::from_odoo(f64::NAN, 2), None);
         assert!((Money(123_456).to_odoo(2) - 1234.56).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_foreign_amount_is_divided_by_the_rate_and_rounded_once() {
+        // 1000.00 EUR at 0.92 EUR per USD = 1086.9565… USD → 1086.96.
+        assert_eq!(Money::from_foreign(1000.0, 0.92, 2), Some(Money(108_696)));
+        // 2,540,000 VND at 25,400 VND per USD = 100.00 USD exactly.
+        assert_eq!(
+            Money::from_foreign(2_540_000.0, 25_400.0, 2),
+            Some(Money(10_000))
+        );
+        // 100 USD into a VND company (0.0000393700787 USD per VND): 2,540,000.0008 → 2540000.
+        assert_eq!(
+            Money::from_foreign(100.0, 0.000_039_370_078_7, 0),
+            Some(Money(2_540_000))
+        );
+        // Half-even once: 0.125 at rate 1 → 0.12; a credit is negative.
+        assert_eq!(Money::from_foreign(0.125, 1.0, 2), Some(Money(12)));
+        assert_eq!(Money::from_foreign(-50.0, 0.5, 2), Some(Money(-10_000)));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(Money::from_foreign(100.0, bad, 2), None, "{bad}");
+        }
     }
 
     #[test]

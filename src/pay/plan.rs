@@ -29,17 +29,28 @@ impl DocumentSource {
     }
 
     /// The lines add-ons read: their model and the fields read from it (the parent document,
-    /// the product, the quantity, the amount; `display_type` filters invoice lines).
+    /// the product, the quantity, the amount in company currency, and for invoices what the
+    /// lines are filtered by).
+    ///
+    /// Invoice lines come from `account.invoice.report`, Odoo's own per-line view of invoice
+    /// product lines (`addons/account/report/account_invoice_report.py`: one row per
+    /// `account.move.line` with `display_type = 'product'`, `price_subtotal = -balance`
+    /// (company currency, negative on a credit note), `quantity` signed and in the product's
+    /// unit). It holds exactly what an add-on pays on, already signed and converted, and every
+    /// recording carries it (17 and 19), where `account.move.line` would need its debit/credit,
+    /// tax and payment-term lines filtered and signed here.
     pub(crate) fn lines(self) -> (&'static str, &'static [&'static str]) {
         match self {
             DocumentSource::Invoices => (
-                "account.move.line",
+                "account.invoice.report",
                 &[
                     "move_id",
-                    "display_type",
                     "product_id",
                     "quantity",
-                    "balance",
+                    "price_subtotal",
+                    "move_type",
+                    "state",
+                    "invoice_date",
                 ],
             ),
             DocumentSource::SaleOrders => (

@@ -32,6 +32,10 @@ pub(crate) fn display_name(store: &Store, model: &str, id: i64) -> Option<String
         // custom-models/034).
         m if m.starts_with("x_") => text("x_name"),
         "gamification.goal" | "gamification.challenge.line" => via("definition_id"),
+        "product.product" => Some(super::products::display_name(
+            text("default_code").as_deref(),
+            &text("name")?,
+        )),
         "ir.model.fields" => {
             let label = text("field_description")?;
             let owner = text("model")?;

@@ -94,6 +94,7 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
         attrs,
     };
     super::custom_models::install_meta_models(&mut registry, major_version(doc));
+    let products = super::products::install(&mut registry);
     let mut store = Store::new(registry);
     super::custom_models::seed_xml_ids(&mut store, major_version(doc));
     for (model, body) in models {
@@ -119,6 +120,9 @@ pub(crate) fn store_from_snapshot(doc: &serde_json::Value) -> Result<Store, Load
         }
     }
     build_ir_model_fields(&mut store, models);
+    if products {
+        super::products::seed(&mut store);
+    }
     // The recorded logins (password = login): admin is uid 2 everywhere, demo is 6 on 17
     // and 5 on 19; the API key is the one each version's transcripts use.
     let key = match snapshot_major(doc) {

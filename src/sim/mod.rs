@@ -23,6 +23,7 @@ mod jsonrpc;
 mod load;
 mod methods;
 mod order;
+mod products;
 mod query;
 mod read_group;
 mod registry;

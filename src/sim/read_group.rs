@@ -508,6 +508,11 @@ fn parse_aggregates<'a>(
         .unwrap_or_default();
     let mut out = Vec::new();
     for spec in specs {
+        // `__count` asked for by name is the count every group carries anyway: Odoo's
+        // `read_group` skips it (odoo/models.py: `if field_spec == '__count': continue`).
+        if spec == "__count" {
+            continue;
+        }
         // "f", "f:agg" or "name:agg(f)".
         let (key, func, field) = match spec.split_once(':') {
             Some((key, rest)) => match rest.split_once('(') {

@@ -728,3 +728,55 @@ fn other_days_and_sizes_work_too() {
     assert_eq!(empty.count("calendar.event"), 300);
     assert_eq!(empty.unassigned_leads, 0);
 }
+
+/// The pay demo (`pay::generate`) after the dataset: its counts, each document's report rows
+/// summing to its signed untaxed amount, the affiliate's code on her contact and a UTM
+/// source, and a second load refused.
+#[test]
+fn the_pay_demo_writes_its_documents_consistently_and_only_once() {
+    let spec = DatasetSpec::default();
+    let (mut store, _) = generated(&spec);
+    let demo = pay::generate(&spec, &mut store).expect("pay demo");
+    let count = |m: &str| demo.created.get(m).copied().unwrap_or(0);
+    assert_eq!(
+        [
+            "res.users",
+            "res.partner",
+            "account.move",
+            "account.invoice.report",
+            "crm.lead",
+            "calendar.event",
+            "utm.source"
+        ]
+        .map(count),
+        [3, 6, 5, 7, 4, 5, 1]
+    );
+    let mai = demo.people[0].1;
+    let mut names = Vec::new();
+    for id in store.search_eq("account.move", "invoice_user_id", &Value::Many2one(mai)) {
+        let row = store.row("account.move", id).expect("move");
+        let sum: f64 = store
+            .rows("account.invoice.report")
+            .iter()
+            .filter(|(_, r)| m2o(r, "move_id") == Some(id))
+            .map(|(_, r)| f64_of(r, "price_subtotal"))
+            .sum();
+        assert_eq!(sum, f64_of(row, "amount_untaxed_signed"), "move {id}");
+        names.push(str_of(row, "name").unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        names,
+        ["AFF/2026/00001", "AFF/2026/00002", "RAFF/2026/00001"]
+    );
+    let user = store.row("res.users", mai).expect("user");
+    let partner = store
+        .row("res.partner", m2o(user, "partner_id").expect("partner"))
+        .expect("partner row");
+    assert_eq!(str_of(partner, "ref"), Some(pay::REFERRAL_CODE));
+    let code = Value::Str(pay::REFERRAL_CODE.to_owned());
+    assert_eq!(store.search_eq("utm.source", "name", &code).len(), 1);
+    assert!(matches!(
+        pay::generate(&spec, &mut store),
+        Err(DemoError::AlreadyLoaded { .. })
+    ));
+}

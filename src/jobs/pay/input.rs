@@ -5,9 +5,8 @@
 //! domain itself.
 //!
 //! Amounts: invoices use `amount_untaxed_signed` (company currency, credit notes negative);
-//! invoice lines `-balance` (company currency, income is a credit); sale orders
-//! `amount_untaxed`, which is in the order's currency — documented as such (a multi-currency
-//! company should pay on invoices).
+//! invoice lines `account.invoice.report`'s `price_subtotal` (`-balance`, company currency);
+//! sale orders `amount_untaxed` divided by the order's `currency_rate` (see `company_amount`).
 //!
 //! Satisfaction coefficients without a field of their own read Odoo's ratings (`ratings`).
 
@@ -62,6 +61,46 @@ fn money(row: &Row<'_>, f: &str, decimals: u32) -> Result<Money, RowError> {
         return Err(bad(row, f, "an amount"));
     }
     Money::from_odoo(row.float(f)?, decimals).ok_or_else(|| bad(row, f, "an amount"))
+}
+
+/// A sale order's `currency_rate`: units of the order's currency per unit of the company's
+/// at the order date. Odoo's `sale.order._compute_currency_rate`
+/// (`addons/sale/models/sale_order.py`) stores `res.currency._get_conversion_rate(
+/// from_currency=company currency, to_currency=order currency, date=date_order)`, and Odoo
+/// itself converts back with `amount / currency_rate` (`_compute_partner_credit_warning`).
+/// An order in the company currency has rate 1. Missing (Odoo reads an empty float as 0.0),
+/// zero or negative is the typed [`PayJobError::CurrencyRate`], never 1.
+fn rate(row: &Row<'_>, id: i64) -> Result<f64, PayJobError> {
+    let got = row.get("currency_rate");
+    match got {
+        Some(X::Double(r)) if r.is_finite() && *r > 0.0 => Ok(*r),
+        Some(X::Int(r)) if *r > 0 => Ok(*r as f64),
+        _ => Err(PayJobError::CurrencyRate {
+            name: row.text("name").ok().flatten().unwrap_or_default(),
+            id,
+            got: got.map_or_else(|| "nothing".to_owned(), ToString::to_string),
+        }),
+    }
+}
+
+/// `field` (in the order's currency) in the company currency: divided by the order's rate
+/// and rounded once to a minor unit ([`Money::from_foreign`]).
+fn company_amount(
+    row: &Row<'_>,
+    field: &str,
+    order: (&str, i64),
+    rate: f64,
+    decimals: u32,
+) -> Result<Money, PayJobError> {
+    if matches!(row.get(field), Some(X::Bool(false))) {
+        return Err(bad(row, field, "an amount").into());
+    }
+    let value = row.float(field)?;
+    Money::from_foreign(value, rate, decimals).ok_or_else(|| PayJobError::CurrencyRate {
+        name: order.0.to_owned(),
+        id: order.1,
+        got: rate.to_string(),
+    })
 }
 
 /// A record's name as a statement line shows it; an unnamed record (`False`, e.g. a meeting
@@ -317,21 +356,34 @@ async fn documents(
     };
     let model = source.model();
     let mut fields = vec!["name", date_field, amount_field, customer_field, user_field];
-    if source == DocumentSource::Invoices {
-        fields.extend(["reversed_entry_id", "source_id"]);
+    match source {
+        DocumentSource::Invoices => fields.extend(["reversed_entry_id", "source_id"]),
+        DocumentSource::SaleOrders => fields.push("currency_rate"),
     }
     let rows = client.search_read_all(model, dom, &fields).await?;
     let mut docs = Vec::with_capacity(rows.len());
+    // Sale orders' rates, for their lines.
+    let mut rates: HashMap<i64, f64> = HashMap::new();
     for r in &rows {
         let row = Row::new(model, r);
+        let id = row.id()?;
+        let doc_name = name(&row, "name")?;
+        let amount = match source {
+            DocumentSource::Invoices => money(&row, amount_field, decimals)?,
+            DocumentSource::SaleOrders => {
+                let rate = rate(&row, id)?;
+                rates.insert(id, rate);
+                company_amount(&row, amount_field, (&doc_name, id), rate, decimals)?
+            }
+        };
         docs.push(Document {
             source,
-            id: row.id()?,
-            name: name(&row, "name")?,
+            id,
+            name: doc_name,
             date: date(&row, date_field)?,
             salesperson: row.m2o_id(user_field)?,
             customer: row.m2o_id(customer_field)?,
-            amount: money(&row, amount_field, decimals)?,
+            amount,
             reverses: if source == DocumentSource::Invoices {
                 row.m2o_id("reversed_entry_id")?
             } else {
@@ -343,7 +395,7 @@ async fn documents(
     }
     referrers(client, cfg, source, &rows, &mut docs).await?;
     if with_lines {
-        doc_lines(client, source, decimals, &mut docs).await?;
+        doc_lines(client, source, decimals, (from, last), &rates, &mut docs).await?;
     }
     Ok(docs)
 }
@@ -495,34 +547,36 @@ async fn referrers(
     Ok(())
 }
 
-/// Product lines of the documents (only for add-ons).
+/// Product lines of the documents (only for add-ons): for invoices the rows of
+/// `account.invoice.report` selected like the invoices themselves (posted customer invoices
+/// and credit notes of `from..=last`, no list of ids), for sale orders the order lines of
+/// the orders read. See `DocumentSource::lines` for why the report.
 async fn doc_lines(
     client: &OdooClient,
     source: DocumentSource,
     decimals: u32,
+    range: (NaiveDate, NaiveDate),
+    rates: &HashMap<i64, f64>,
     docs: &mut [Document],
 ) -> Result<(), PayJobError> {
-    let ids = X::Array(docs.iter().map(|d| X::Int(d.id)).collect());
-    let (model, parent, qty, amount, dom) = match source {
-        DocumentSource::Invoices => (
-            "account.move.line",
-            "move_id",
-            "quantity",
-            "balance",
-            vec![
-                leaf("move_id", "in", ids),
-                leaf("display_type", "=", "product"),
-            ],
-        ),
-        DocumentSource::SaleOrders => (
-            "sale.order.line",
-            "order_id",
-            "product_uom_qty",
-            "price_subtotal",
-            vec![leaf("order_id", "in", ids)],
-        ),
+    let (model, fields) = source.lines();
+    let (parent, qty, amount) = (fields[0], fields[2], fields[3]);
+    let dom = match source {
+        DocumentSource::Invoices => vec![
+            leaf(
+                "move_type",
+                "in",
+                X::Array(vec![X::from("out_invoice"), X::from("out_refund")]),
+            ),
+            leaf("state", "=", "posted"),
+            leaf("invoice_date", ">=", d(range.0)),
+            leaf("invoice_date", "<=", d(range.1)),
+        ],
+        DocumentSource::SaleOrders => {
+            let ids = X::Array(docs.iter().map(|d| X::Int(d.id)).collect());
+            vec![leaf(parent, "in", ids)]
+        }
     };
-    // The same model and fields `DocumentSource::lines` names for `check`.
     let rows = client
         .search_read_all(model, dom, &[parent, "product_id", qty, amount])
         .await?;
@@ -532,13 +586,18 @@ async fn doc_lines(
         let Some(i) = row.m2o_id(parent)?.and_then(|p| at.get(&p).copied()) else {
             continue;
         };
-        let mut value = money(&row, amount, decimals)?;
+        // Both amounts are already signed: the report's `price_subtotal` is `-balance`. An
+        // order line is in the order's currency, converted like its order.
+        let value = match rates.get(&docs[i].id) {
+            Some(&rate) if source == DocumentSource::SaleOrders => {
+                company_amount(&row, amount, (&docs[i].name, docs[i].id), rate, decimals)?
+            }
+            _ => money(&row, amount, decimals)?,
+        };
         let mut units =
             Qty::from_odoo(row.float(qty)?).ok_or_else(|| bad(&row, qty, "a quantity"))?;
-        if source == DocumentSource::Invoices {
-            // Income is a credit: -balance is the signed untaxed amount.
-            value = -value;
-        }
+        // The report signs a credit note's quantity; a sale order line never is one. A
+        // positive quantity on a negative document is signed like the document.
         if docs[i].amount.0 < 0 && units.0 > 0 {
             units = Qty(-units.0);
         }

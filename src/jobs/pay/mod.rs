@@ -32,6 +32,14 @@ pub enum PayJobError {
     Apply(#[from] crate::apply::ApplyError),
     #[error(transparent)]
     Row(#[from] crate::odoo::RowError),
+    /// A sale order without a usable `currency_rate`: its amount cannot be put in the
+    /// company currency, and a guessed rate (1, or 0) would pay a wrong amount silently.
+    #[error(
+        "sale order {name} (id {id}) has currency_rate = {got}, so its amount cannot be \
+         converted to the company currency; Odoo sets the rate when the order is saved \
+         (check the rates of its currency in Accounting › Currencies, then save the order)"
+    )]
+    CurrencyRate { name: String, id: i64, got: String },
     #[error("Odoo sent {model}.{field} = {value}, which is not {expected}")]
     BadValue {
         model: &'static str,
