@@ -3,33 +3,16 @@
 //! report files), the `plan gamification --since` trial run, an unknown job (exit 2), and
 //! `daemon` scheduling runs, serving /metrics and exiting 0 on SIGTERM.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::cli::{sk, sk_on_terminal};
+use crate::support::cli::{cmd_text, sk_async, sk_on_terminal};
 use crate::support::{
     DEMO_TOML, Wire, over_each_world, served_demo, served_demo_over, wire_label, write_demo_config,
     write_world_config,
 };
 
-async fn sk_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        sk(&refs)
-    })
-    .await
-    .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
+/// Argument lists built in a table, owned.
 fn owned(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -46,22 +29,22 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
         .into_owned();
 
     // `run` verifies the whole config first, the scoring band tags included.
-    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
-    let first = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let setup = sk_async(&["setup", "-c", &cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
+    let first = sk_async(&["run", "-c", &cfg, "gamification"]).await;
+    assert_eq!(first.status.code(), Some(0), "{}", cmd_text(&first));
     let stdout = String::from_utf8_lossy(&first.stdout).into_owned();
     assert!(stdout.starts_with("gamification: "), "{stdout}");
     assert!(!stdout.contains(" 0 goals created"), "{stdout}");
     assert!(!stdout.contains("(0 changes written"), "{stdout}");
 
-    let second = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
-    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    let second = sk_async(&["run", "-c", &cfg, "gamification"]).await;
+    assert_eq!(second.status.code(), Some(0), "{}", cmd_text(&second));
     let stdout = String::from_utf8_lossy(&second.stdout).into_owned();
     assert!(stdout.contains("(0 changes written"), "{stdout}");
 
-    let board = sk_async(owned(&["leaderboard", "-c", &cfg, "Appointment Setting"])).await;
-    assert_eq!(board.status.code(), Some(0), "{}", text(&board));
+    let board = sk_async(&["leaderboard", "-c", &cfg, "Appointment Setting"]).await;
+    assert_eq!(board.status.code(), Some(0), "{}", cmd_text(&board));
     let table = String::from_utf8_lossy(&board.stdout).into_owned();
     assert!(table.contains("Appointments Booked"), "{table}");
     for telemarketer in [
@@ -82,7 +65,7 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
     );
 
     let reports = dir.path().join("reports");
-    let report = sk_async(owned(&[
+    let report = sk_async(&[
         "leaderboard",
         "-c",
         &cfg,
@@ -91,9 +74,9 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
         "quarter",
         "--out",
         &reports.to_string_lossy(),
-    ]))
+    ])
     .await;
-    assert_eq!(report.status.code(), Some(0), "{}", text(&report));
+    assert_eq!(report.status.code(), Some(0), "{}", cmd_text(&report));
     let files: Vec<_> = std::fs::read_dir(&reports)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -104,7 +87,7 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
     assert!(csv.lines().count() > 24, "{csv}"); // header + the 24+ participants
     assert!(csv.contains("Marc Demo"), "{csv}");
     // The fair ranking is a report of its own: it does not overwrite the first.
-    let fair = sk_async(owned(&[
+    let fair = sk_async(&[
         "leaderboard",
         "-c",
         &cfg,
@@ -114,9 +97,9 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
         "quarter",
         "--out",
         &reports.to_string_lossy(),
-    ]))
+    ])
     .await;
-    assert_eq!(fair.status.code(), Some(0), "{}", text(&fair));
+    assert_eq!(fair.status.code(), Some(0), "{}", cmd_text(&fair));
     let mut files: Vec<_> = std::fs::read_dir(&reports)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -132,21 +115,13 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
         "{files:?}"
     );
 
-    let trial = sk_async(owned(&[
-        "plan",
-        "-c",
-        &cfg,
-        "gamification",
-        "--since",
-        "2026-10-01",
-    ]))
-    .await;
-    assert_eq!(trial.status.code(), Some(0), "{}", text(&trial));
+    let trial = sk_async(&["plan", "-c", &cfg, "gamification", "--since", "2026-10-01"]).await;
+    assert_eq!(trial.status.code(), Some(0), "{}", cmd_text(&trial));
     let stdout = String::from_utf8_lossy(&trial.stdout).into_owned();
     assert!(stdout.contains("trial run since 2026-10-01"), "{stdout}");
     assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
     // The trial per person, against what Odoo holds.
-    let points = sk_async(owned(&[
+    let points = sk_async(&[
         "plan",
         "-c",
         &cfg,
@@ -155,24 +130,29 @@ async fn gamification_leaderboard_and_trial_through_the_binary(wire: Wire) {
         "2026-10-01",
         "--until",
         "2026-11-30",
-    ]))
+    ])
     .await;
-    assert_eq!(points.status.code(), Some(0), "{}", text(&points));
+    assert_eq!(points.status.code(), Some(0), "{}", cmd_text(&points));
     let stdout = String::from_utf8_lossy(&points.stdout).into_owned();
     assert!(
         stdout.starts_with("trial run of the point rules over 2026-10-01..2026-11-30"),
         "{stdout}"
     );
     assert!(stdout.contains("level (trial)"), "{stdout}");
-    let run_points = sk_async(owned(&["run", "-c", &cfg, "points"])).await;
-    assert_eq!(run_points.status.code(), Some(2), "{}", text(&run_points));
+    let run_points = sk_async(&["run", "-c", &cfg, "points"]).await;
+    assert_eq!(
+        run_points.status.code(),
+        Some(2),
+        "{}",
+        cmd_text(&run_points)
+    );
 
-    let unknown = sk_async(owned(&["run", "-c", &cfg, "nosuchjob"])).await;
-    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    let unknown = sk_async(&["run", "-c", &cfg, "nosuchjob"]).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", cmd_text(&unknown));
     assert!(
         String::from_utf8_lossy(&unknown.stderr).contains("unknown job"),
         "{}",
-        text(&unknown)
+        cmd_text(&unknown)
     );
     served.stop().await;
 }
@@ -194,8 +174,8 @@ async fn daemon_runs_jobs_serves_metrics_and_stops_on_sigterm() {
     std::fs::write(&cfg_path, config).unwrap();
     let cfg = cfg_path.to_string_lossy().into_owned();
     // `setup` first, as an admin would: the score field must exist before scoring runs.
-    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let setup = sk_async(&["setup", "-c", &cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
     let child = Command::new(env!("CARGO_BIN_EXE_scorekeeper"))
         .args(["daemon", "-c", &cfg_path.to_string_lossy()])
         .env("SCOREKEEPER_ODOO_PASSWORD", "admin")
@@ -247,8 +227,8 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
     let cfg = write_demo_config(dir.path(), "demo", &served.url, &[])
         .to_string_lossy()
         .into_owned();
-    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let setup = sk_async(&["setup", "-c", &cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
 
     for refused in [
         owned(&["run", "-c", &cfg, "gamification", "--full"]),
@@ -258,18 +238,18 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
         owned(&["plan", "-c", &cfg, "all", "--json"]),
         owned(&["plan", "-c", &cfg, "scoring", "--since", "2026-10-01"]),
     ] {
-        let o = sk_async(refused.clone()).await;
-        assert_eq!(o.status.code(), Some(2), "{refused:?}: {}", text(&o));
+        let o = sk_async(&refused).await;
+        assert_eq!(o.status.code(), Some(2), "{refused:?}: {}", cmd_text(&o));
         let flag = refused
             .iter()
             .find(|a| a.starts_with("--") && *a != "--dry-run")
             .unwrap();
-        assert!(text(&o).contains(flag.as_str()), "{}", text(&o));
+        assert!(cmd_text(&o).contains(flag.as_str()), "{}", cmd_text(&o));
     }
 
     // `plan gamification` lists the karma entries the run then books, and `--json` holds them.
-    let plan = sk_async(owned(&["plan", "-c", &cfg, "gamification"])).await;
-    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let plan = sk_async(&["plan", "-c", &cfg, "gamification"]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", cmd_text(&plan));
     let stdout = String::from_utf8_lossy(&plan.stdout).into_owned();
     let karma_line = stdout
         .lines()
@@ -282,8 +262,8 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
         .parse()
         .unwrap();
     assert!(planned > 0, "{stdout}");
-    let json = sk_async(owned(&["plan", "-c", &cfg, "gamification", "--json"])).await;
-    assert_eq!(json.status.code(), Some(0), "{}", text(&json));
+    let json = sk_async(&["plan", "-c", &cfg, "gamification", "--json"]).await;
+    assert_eq!(json.status.code(), Some(0), "{}", cmd_text(&json));
     let doc = String::from_utf8_lossy(&json.stdout);
     assert!(
         doc.matches("gamification.karma.tracking").count() >= planned,
@@ -291,23 +271,23 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
     );
 
     // `plan all` is `run all --dry-run`: the same job list everywhere.
-    let plan_all = sk_async(owned(&["plan", "-c", &cfg, "all"])).await;
-    assert_eq!(plan_all.status.code(), Some(0), "{}", text(&plan_all));
+    let plan_all = sk_async(&["plan", "-c", &cfg, "all"]).await;
+    assert_eq!(plan_all.status.code(), Some(0), "{}", cmd_text(&plan_all));
     assert!(
         String::from_utf8_lossy(&plan_all.stdout).contains(karma_line),
         "{}",
-        text(&plan_all)
+        cmd_text(&plan_all)
     );
 
     // `run all --dry-run` shows both jobs and writes nothing.
-    let dry = sk_async(owned(&["run", "-c", &cfg, "all", "--dry-run"])).await;
-    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    let dry = sk_async(&["run", "-c", &cfg, "all", "--dry-run"]).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", cmd_text(&dry));
     let stdout = String::from_utf8_lossy(&dry.stdout).into_owned();
     assert!(stdout.contains("dry run: nothing written"), "{stdout}");
     assert!(stdout.contains(karma_line), "{stdout}");
 
-    let run = sk_async(owned(&["run", "-c", &cfg, "gamification"])).await;
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let run = sk_async(&["run", "-c", &cfg, "gamification"]).await;
+    assert_eq!(run.status.code(), Some(0), "{}", cmd_text(&run));
     let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(
         stdout.contains(&format!("{planned} karma entries booked")),
@@ -330,11 +310,11 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
         owned(&["setup", "-c", &cfg]),
         owned(&["run", "-c", &cfg, "gamification"]),
     ] {
-        let o = sk_async(args).await;
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = sk_async(&args).await;
+        assert_eq!(o.status.code(), Some(0), "{}", cmd_text(&o));
     }
-    let check = sk_async(owned(&["check", "-c", &cfg])).await;
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let check = sk_async(&["check", "-c", &cfg]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", cmd_text(&check));
     let stdout = String::from_utf8_lossy(&check.stdout).into_owned();
     assert!(
         stdout.contains("records no duplicate goal, badge grant or karma entry"),
@@ -388,8 +368,8 @@ async fn check_reports_duplicate_goals_and_karma_entries() {
         let karma_copy = store.create("gamification.karma.tracking", k);
         (goal_copy, karma_copy, goal, karma)
     };
-    let check = sk_async(owned(&["check", "-c", &cfg])).await;
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let check = sk_async(&["check", "-c", &cfg]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", cmd_text(&check));
     let stdout = String::from_utf8_lossy(&check.stdout).into_owned();
     let warnings: Vec<&str> = stdout
         .lines()
@@ -420,11 +400,11 @@ async fn plan_names_what_it_shows_and_run_draws_progress_only_on_a_terminal() {
         .to_string_lossy()
         .into_owned();
     let now = "2026-11-20 09:00:00";
-    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let setup = sk_async(&["setup", "-c", &cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
 
-    let plan = sk_async(owned(&["plan", "-c", &cfg, "scoring", "--now", now])).await;
-    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let plan = sk_async(&["plan", "-c", &cfg, "scoring", "--now", now]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", cmd_text(&plan));
     let shown = String::from_utf8_lossy(&plan.stdout).into_owned();
     // Every example names its lead, the way the demo's leads are named in Odoo.
     let lead_name = |id: i64| match served.sim.read().value("crm.lead", id, "name") {
@@ -464,8 +444,13 @@ async fn plan_names_what_it_shows_and_run_draws_progress_only_on_a_terminal() {
         "{routed}"
     );
 
-    let redirected = sk_async(owned(&["run", "-c", &cfg, "scoring", "--now", now])).await;
-    assert_eq!(redirected.status.code(), Some(0), "{}", text(&redirected));
+    let redirected = sk_async(&["run", "-c", &cfg, "scoring", "--now", now]).await;
+    assert_eq!(
+        redirected.status.code(),
+        Some(0),
+        "{}",
+        cmd_text(&redirected)
+    );
     for stream in [&redirected.stdout, &redirected.stderr] {
         let s = String::from_utf8_lossy(stream);
         assert!(
@@ -487,8 +472,8 @@ async fn plan_names_what_it_shows_and_run_draws_progress_only_on_a_terminal() {
     )
     .to_string_lossy()
     .into_owned();
-    let setup = sk_async(owned(&["setup", "-c", &tty_cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let setup = sk_async(&["setup", "-c", &tty_cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
     let on_tty = tokio::task::spawn_blocking(move || {
         sk_on_terminal(&["run", "-c", &tty_cfg, "scoring", "--now", now])
     })
@@ -522,26 +507,26 @@ async fn runs_and_show_tell_what_each_run_changed(wire: Wire) {
     let cfg = write_world_config(dir.path(), "demo", &served, &[])
         .to_string_lossy()
         .into_owned();
-    let none = sk_async(owned(&["runs", "-c", &cfg])).await;
-    assert_eq!(none.status.code(), Some(0), "{}", text(&none));
+    let none = sk_async(&["runs", "-c", &cfg]).await;
+    assert_eq!(none.status.code(), Some(0), "{}", cmd_text(&none));
     assert_eq!(String::from_utf8_lossy(&none.stdout), "no runs yet\n");
     for args in [
         owned(&["setup", "-c", &cfg]),
         owned(&["run", "-c", &cfg, "scoring", "--now", "2026-11-20 09:00:00"]),
     ] {
-        let o = sk_async(args).await;
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = sk_async(&args).await;
+        assert_eq!(o.status.code(), Some(0), "{}", cmd_text(&o));
     }
     // `check` names the wire of this world: XML-RPC on 17, JSON-2 (chosen by `auto`) on 19.
-    let check = sk_async(owned(&["check", "-c", &cfg])).await;
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let check = sk_async(&["check", "-c", &cfg]).await;
+    assert_eq!(check.status.code(), Some(0), "{}", cmd_text(&check));
     assert!(
         String::from_utf8_lossy(&check.stdout).contains(wire_label(wire)),
         "{}",
-        text(&check)
+        cmd_text(&check)
     );
-    let runs = sk_async(owned(&["runs", "-c", &cfg])).await;
-    assert_eq!(runs.status.code(), Some(0), "{}", text(&runs));
+    let runs = sk_async(&["runs", "-c", &cfg]).await;
+    assert_eq!(runs.status.code(), Some(0), "{}", cmd_text(&runs));
     let listing = String::from_utf8_lossy(&runs.stdout).into_owned();
     let lines: Vec<&str> = listing.lines().collect();
     assert!(lines[0].starts_with("run "), "{listing}");
@@ -553,8 +538,8 @@ async fn runs_and_show_tell_what_each_run_changed(wire: Wire) {
     assert!(routing.trim_end().ends_with("applied"), "{listing}");
     let run_id = routing.split_whitespace().next().unwrap().to_owned();
 
-    let show = sk_async(owned(&["show", "-c", &cfg, &run_id])).await;
-    assert_eq!(show.status.code(), Some(0), "{}", text(&show));
+    let show = sk_async(&["show", "-c", &cfg, &run_id]).await;
+    assert_eq!(show.status.code(), Some(0), "{}", cmd_text(&show));
     let shown = String::from_utf8_lossy(&show.stdout).into_owned();
     assert!(
         shown.starts_with(&format!("run {run_id} (assignment): applied")),
@@ -572,7 +557,7 @@ async fn runs_and_show_tell_what_each_run_changed(wire: Wire) {
         "{team_line}"
     );
     assert!(team_line.contains("crm.lead "), "{team_line}");
-    let unknown = sk_async(owned(&["show", "-c", &cfg, "no-such-run"])).await;
-    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    let unknown = sk_async(&["show", "-c", &cfg, "no-such-run"]).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", cmd_text(&unknown));
     served.stop().await;
 }

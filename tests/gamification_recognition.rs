@@ -5,38 +5,15 @@
 //! `fault_injection::a_recognition_post_whose_answer_was_lost_is_not_posted_twice`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Output;
 
 use scorekeeper::record::Value;
 
-use crate::support::cli::sk;
+use crate::support::cli::{cmd_text, sk_async};
 use crate::support::mail::served_demo_with_mail;
 use crate::support::{Served, Wire, over_each_world, write_world_config};
 
 const NOW: &str = "2026-11-22 09:00:00";
 const RECOGNITION: &str = "\n[recognition]\nchannel = \"Sales floor\"\nchatter = true\n";
-
-async fn sk_async(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        sk(&refs)
-    })
-    .await
-    .unwrap()
-}
-
-fn owned(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn str_of(v: Option<Value>) -> String {
     match v {
@@ -86,9 +63,9 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
     let cfg = cfg.to_string_lossy().into_owned();
 
     // Before setup: `check` refuses what the run would (no key field, no channel).
-    let check = sk_async(owned(&["check", "-c", &cfg])).await;
-    assert_eq!(check.status.code(), Some(2), "{}", text(&check));
-    let said = text(&check);
+    let check = sk_async(&["check", "-c", &cfg]).await;
+    assert_eq!(check.status.code(), Some(2), "{}", cmd_text(&check));
+    let said = cmd_text(&check);
     assert!(
         said.contains("mail.message.x_sk_key not in Odoo yet"),
         "{said}"
@@ -98,8 +75,8 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
         "{said}"
     );
 
-    let setup = sk_async(owned(&["setup", "-c", &cfg])).await;
-    assert_eq!(setup.status.code(), Some(0), "{}", text(&setup));
+    let setup = sk_async(&["setup", "-c", &cfg]).await;
+    assert_eq!(setup.status.code(), Some(0), "{}", cmd_text(&setup));
     let said = String::from_utf8_lossy(&setup.stdout).into_owned();
     assert!(
         said.contains("field   mail.message.x_sk_key: created"),
@@ -116,8 +93,8 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
         .first()
         .unwrap();
 
-    let run = sk_async(owned(&["run", "-c", &cfg, "gamification", "--now", NOW])).await;
-    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let run = sk_async(&["run", "-c", &cfg, "gamification", "--now", NOW]).await;
+    assert_eq!(run.status.code(), Some(0), "{}", cmd_text(&run));
 
     // What deserves a message, from the simulator's own records after the run: goals reached
     // in the period holding the day, and the badges granted.
@@ -178,13 +155,12 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
     for (user, n) in &per_person {
         let mine = &posts[&("res.partner".to_owned(), partner(*user))];
         assert_eq!(mine.len(), *n, "{mine:#?}");
-        // Escaped as markupsafe (Odoo's own) escapes: & < > " '.
         let shown = name(*user)
             .replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('"', "&quot;")
-            .replace('\'', "&#39;");
+            .replace('\'', "&#x27;");
         assert!(
             mine.iter().all(|b| b.contains(&format!("<b>{shown}</b>"))),
             "{mine:#?}"
@@ -203,14 +179,14 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
     );
 
     // Nothing more: a second run and the plan after it post nothing.
-    let again = sk_async(owned(&["run", "-c", &cfg, "gamification", "--now", NOW])).await;
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    let plan = sk_async(owned(&["plan", "-c", &cfg, "gamification", "--now", NOW])).await;
-    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let again = sk_async(&["run", "-c", &cfg, "gamification", "--now", NOW]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", cmd_text(&again));
+    let plan = sk_async(&["plan", "-c", &cfg, "gamification", "--now", NOW]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", cmd_text(&plan));
     assert!(
         !String::from_utf8_lossy(&plan.stdout).contains("mail.message"),
         "{}",
-        text(&plan)
+        cmd_text(&plan)
     );
     assert_eq!(messages(&served).1, keys);
     served.stop().await;

@@ -7,15 +7,8 @@
 use std::process::Output;
 
 use crate::support::Served;
-use crate::support::cli::sk;
+use crate::support::cli::sk_async;
 use crate::support::pay_sim::pay_sim;
-
-async fn sk_async(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || sk(&args.iter().map(String::as_str).collect::<Vec<_>>()))
-        .await
-        .unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(

@@ -3,8 +3,8 @@
 //! post twice), and the channel exists. `setup` creates both.
 
 use crate::config::{Config, Diagnostic, Location, RecognitionConfig};
-use crate::gamification::recognition::{CHANNEL, MESSAGE};
 use crate::jobs::gamification::KEY_FIELD;
+use crate::jobs::gamification::recognition::{CHANNEL, MESSAGE};
 use crate::odoo::{OdooClient, OdooError, leaf};
 
 pub(super) async fn verify_recognition(

@@ -43,20 +43,10 @@ pub struct GoalNames<'a> {
     pub challenge: &'a str,
 }
 
-/// Escapes the five characters HTML gives meaning to (names are people's text: `<`, `&`).
+/// Names are people's text: `&`, `<`, quotes are escaped (html-escape's quoted-attribute
+/// set, safe in text and attributes alike).
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 /// A number as a person reads it: `12`, `12.5`.

@@ -12,7 +12,8 @@ use scorekeeper::sim::Sim;
 use super::fake_odoo::snapshot;
 use super::{anchored_clock, sim_epoch};
 
-fn field(ty: &str, string: &str, relation: Option<&str>) -> Value {
+/// `fields_get` attributes as the snapshots store them (for models taught from source).
+pub fn field(ty: &str, string: &str, relation: Option<&str>) -> Value {
     let mut f = json!({
         "type": ty, "string": string, "store": true, "readonly": false,
         "required": false, "company_dependent": false,
@@ -23,7 +24,8 @@ fn field(ty: &str, string: &str, relation: Option<&str>) -> Value {
     f
 }
 
-fn selection(string: &str, keys: &[&str]) -> Value {
+/// A selection field, its keys as their own labels.
+pub fn selection(string: &str, keys: &[&str]) -> Value {
     let mut f = field("selection", string, None);
     f["selection"] = json!(keys.iter().map(|k| [k, k]).collect::<Vec<_>>());
     f

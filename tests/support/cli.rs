@@ -36,3 +36,24 @@ pub fn sk_on_terminal(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// [`sk`] off the async runtime's threads (the simulator serving the binary runs on them).
+pub async fn sk_async<S: AsRef<str>>(args: &[S]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        sk(&refs)
+    })
+    .await
+    .unwrap()
+}
+
+/// A finished command as a failed assertion shows it: status, stdout, stderr.
+pub fn cmd_text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -8,27 +8,10 @@
 
 use serde_json::{Value, json};
 
-use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::sim::Sim;
 
-use super::{Odoo, Served, Wire, anchored_clock, sim_epoch};
-
-fn field(ty: &str, string: &str, relation: Option<&str>) -> Value {
-    let mut f = json!({
-        "type": ty, "string": string, "store": true, "readonly": false,
-        "required": false, "company_dependent": false,
-    });
-    if let Some(r) = relation {
-        f["relation"] = json!(r);
-    }
-    f
-}
-
-fn selection(string: &str, keys: &[&str]) -> Value {
-    let mut f = field("selection", string, None);
-    f["selection"] = json!(keys.iter().map(|k| [k, k]).collect::<Vec<_>>());
-    f
-}
+use super::automation::{field, selection};
+use super::{Odoo, Served, Wire, anchored_clock, serve_with_demo, sim_epoch};
 
 /// The `ir.model` row of a model added here (no recorded fields: `x_` fields come on top).
 fn ir_model(id: i64, model: &str, name: &str, order: &str) -> Value {
@@ -88,14 +71,5 @@ pub fn mail_sim(odoo: Odoo) -> Sim {
 
 /// [`mail_sim`] with the demo dataset of `leads` leads, served over `wire`.
 pub async fn served_demo_with_mail(leads: usize, wire: Wire) -> Served {
-    let sim = mail_sim(wire.odoo());
-    generate(
-        &DatasetSpec {
-            leads,
-            ..DatasetSpec::default()
-        },
-        &mut *sim.write(),
-    )
-    .unwrap();
-    Served::start_over(sim, wire).await
+    serve_with_demo(mail_sim(wire.odoo()), leads, wire).await
 }

@@ -401,7 +401,11 @@ pub fn uid_of(sim: &Sim, login: &str) -> i64 {
 /// The snapshot of `odoo` plus the demo dataset with `leads` leads, served to clients
 /// speaking `wire`.
 pub async fn served_demo_on(odoo: Odoo, leads: usize, wire: Wire) -> Served {
-    let sim = snapshot_sim_of(odoo);
+    serve_with_demo(snapshot_sim_of(odoo), leads, wire).await
+}
+
+/// `sim` with the demo dataset of `leads` leads added, served to clients speaking `wire`.
+pub async fn serve_with_demo(sim: Sim, leads: usize, wire: Wire) -> Served {
     generate(
         &DatasetSpec {
             leads,

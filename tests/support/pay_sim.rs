@@ -11,20 +11,9 @@ use serde_json::{Value, json};
 
 use scorekeeper::sim::Sim;
 
+use super::automation::field;
 use super::fake_odoo::snapshot;
 use super::{anchored_clock, sim_epoch};
-
-/// `fields_get` attributes as the snapshot stores them.
-fn field(ty: &str, string: &str, relation: Option<&str>) -> Value {
-    let mut f = json!({
-        "type": ty, "string": string, "store": true, "readonly": false,
-        "required": false, "company_dependent": false,
-    });
-    if let Some(r) = relation {
-        f["relation"] = json!(r);
-    }
-    f
-}
 
 /// Products: two warranties, an installation, an archived warranty.
 fn products() -> Value {

@@ -16,8 +16,9 @@ use super::reading::Reading;
 use super::writer::goal_key;
 use crate::config::{Occasion, RecognitionConfig};
 use crate::gamification::recognition::{
-    self as engine, Achievement, CHANNEL, GoalNames, MESSAGE, Places, message_key,
+    self as engine, Achievement, GoalNames, Places, message_key,
 };
+pub use crate::gamification::recognition::{CHANNEL, MESSAGE};
 use crate::odoo::{OdooClient, OdooError, Row, SearchOptions, leaf};
 use crate::plan::{IdemKey, Plan};
 use crate::xmlrpc::{Struct, Value as X};

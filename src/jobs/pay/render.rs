@@ -134,19 +134,10 @@ pub(crate) fn to_csv(statements: &[Statement], decimals: u32) -> String {
     out
 }
 
+/// People's text in a page: html-escape's quoted-attribute set (`& < > " '`), safe in text
+/// and attributes alike.
 fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// Every statement of a period as one HTML page: a section per person, a row per line.
