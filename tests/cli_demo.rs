@@ -90,7 +90,7 @@ fn assert_pay_statements(stdout: &str) {
             "-10.00",
         ],
         vec![
-            "Repeat purcha…",
+            "Repeat purchase",
             "AFF/2026/00002",
             "4500.00",
             "2%",
@@ -98,7 +98,7 @@ fn assert_pay_statements(stdout: &str) {
             "90.00",
         ],
         vec![
-            "Repeat purcha…",
+            "Repeat purchase",
             "RAFF/2026/00001 (refund of AFF/2026/00002)",
             "-100.00",
             "2%",
@@ -119,7 +119,7 @@ fn assert_pay_statements(stdout: &str) {
     let sergey = statement(stdout, "Сергей Орлов");
     let expected: Vec<Vec<&str>> = vec![
         vec![
-            "Advanced (tie…",
+            "Advanced (tiers)",
             "2026-11 band from 0% of target 10000.00",
             "10000.00",
             "2%",
@@ -127,7 +127,7 @@ fn assert_pay_statements(stdout: &str) {
             "180.00",
         ],
         vec![
-            "Advanced (tie…",
+            "Advanced (tiers)",
             "2026-11 band from 100% of target 10000.00",
             "3000.00",
             "4%",
@@ -141,7 +141,7 @@ fn assert_pay_statements(stdout: &str) {
     let tam = statement(stdout, "Phạm Minh Tâm");
     let expected: Vec<Vec<&str>> = vec![
         vec![
-            "Qualified app…",
+            "Qualified appointment",
             "Product demo: Phòng họp 12 chỗ",
             "1 mtg",
             "20.00",
@@ -149,7 +149,7 @@ fn assert_pay_statements(stdout: &str) {
             "22.00",
         ],
         vec![
-            "Qualified app…",
+            "Qualified appointment",
             "Discovery call: Переговорные для нового офиса",
             "1 mtg",
             "20.00",
@@ -157,7 +157,7 @@ fn assert_pay_statements(stdout: &str) {
             "22.00",
         ],
         vec![
-            "Qualified app…",
+            "Qualified appointment",
             "Needs analysis: Bàn giám đốc",
             "1 mtg",
             "20.00",

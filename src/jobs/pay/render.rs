@@ -54,10 +54,19 @@ pub(crate) fn to_table(s: &Statement, decimals: u32, width: usize) -> String {
     let state = if s.locked { "locked" } else { "open" };
     let _ = writeln!(out, "{} — {} ({state})", s.name, s.period);
     let numbers = [12usize, 10, 6, 12];
-    let fixed: usize = 14 + numbers.iter().sum::<usize>() + 2 * 5;
+    // As wide as the statement's longest component name ("Qualified appointment"): people
+    // read which component paid, so it is never cut.
+    let comp_w = s
+        .lines
+        .iter()
+        .map(|l| l.key.component.label().width())
+        .chain(["component".len()])
+        .max()
+        .unwrap_or(9);
+    let fixed: usize = comp_w + numbers.iter().sum::<usize>() + 2 * 5;
     let doc_w = width.saturating_sub(fixed).max(12);
     let header = [
-        fit("component", 14),
+        fit("component", comp_w),
         fit("document", doc_w),
         right("base", numbers[0]),
         right("rate", numbers[1]),
@@ -71,7 +80,7 @@ pub(crate) fn to_table(s: &Statement, decimals: u32, width: usize) -> String {
             None => l.label.clone(),
         };
         let row = [
-            fit(l.key.component.label(), 14),
+            fit(l.key.component.label(), comp_w),
             fit(&doc, doc_w),
             right(&base_text(l.base, decimals), numbers[0]),
             right(&rate_text(l.rate, decimals), numbers[1]),
