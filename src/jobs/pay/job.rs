@@ -311,6 +311,11 @@ impl crate::scheduler::Job for PayJob {
                     c.statements.len()
                 ));
             }
+            // The runs it journaled, for `show` and `undo`.
+            let runs: Vec<String> = reports.iter().map(|r| r.run_id.to_string()).collect();
+            if !runs.is_empty() {
+                summary.push_str(&format!("; run {}", runs.join(", run ")));
+            }
             Ok(JobOutcome {
                 changes_written: written as u64,
                 rpc_calls: ctx.odoo.metrics().calls - calls_before,

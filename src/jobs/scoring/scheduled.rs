@@ -81,15 +81,21 @@ impl Job for ScheduledScoring {
                 .routing
                 .as_ref()
                 .map_or(0, |o| o.assignments.len());
+            let mut summary = format!(
+                "{} leads scored ({} changed), {routed} routed",
+                report.evaluation.leads_read,
+                report.evaluation.scoring_plan.writes().count()
+            );
+            // The runs it journaled, for `show` and `undo`.
+            let runs: Vec<String> = report.applied().map(|r| r.run_id.to_string()).collect();
+            if !runs.is_empty() {
+                summary.push_str(&format!("; run {}", runs.join(", run ")));
+            }
             Ok(JobOutcome {
                 changes_written: written,
                 rpc_calls: ctx.odoo.metrics().calls - before,
                 interrupted,
-                summary: format!(
-                    "{} leads scored ({} changed), {routed} routed",
-                    report.evaluation.leads_read,
-                    report.evaluation.scoring_plan.writes().count()
-                ),
+                summary,
             })
         })
     }
