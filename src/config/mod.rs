@@ -12,6 +12,7 @@
 //! I/O: the server-side verification lives in the `check` module.
 
 mod assignment;
+mod board;
 mod context;
 mod daemon;
 mod diagnostic;
@@ -28,6 +29,7 @@ mod webhooks;
 use std::path::{Path, PathBuf};
 
 pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
+pub use board::BoardConfig;
 pub use context::EnvLookup;
 pub use daemon::{DaemonConfig, HttpConfig};
 pub use diagnostic::did_you_mean;
@@ -72,6 +74,8 @@ pub struct Config {
     pub pay: Option<crate::pay::PayConfig>,
     /// `[webhooks]`: Odoo's automation webhooks on the admin listener, when enabled.
     pub webhooks: Option<WebhooksConfig>,
+    /// `[board]`: the leaderboard, personal and rules pages on the admin listener.
+    pub board: Option<BoardConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
     /// Every domain the sections give, for `check` to verify against the field types.
@@ -118,6 +122,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     // A mistake in [pay] is in the diagnostics (so the load fails below).
     let pay = pay::validate(raw.pay, &mut ctx).flatten();
     let webhooks = webhooks::validate(raw.webhooks, http.enabled, &mut ctx);
+    let board = board::validate(raw.board, http.enabled, &mut ctx);
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
@@ -137,6 +142,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             assignment,
             pay,
             webhooks,
+            board,
             field_refs,
             domain_refs,
             record_refs,

@@ -16,6 +16,7 @@ pub(crate) struct RawConfig {
     pub assignment: Option<Spanned<RawAssignment>>,
     pub pay: Option<Spanned<super::pay::RawPay>>,
     pub webhooks: Option<Spanned<super::webhooks::RawWebhooks>>,
+    pub board: Option<Spanned<super::board::RawBoard>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -46,6 +46,7 @@ pub mod ranking;
 pub mod refresh;
 pub(crate) mod rewards;
 pub mod side_effects;
+pub mod teams;
 pub mod trial;
 
 #[cfg(test)]
