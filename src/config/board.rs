@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::daemon::secret;
+use super::daemon::{on_listener, public_url, secret};
 use super::odoo::bounded;
 use crate::odoo::Secret;
 
@@ -58,16 +58,13 @@ pub(super) fn validate(
     if raw.enabled.as_ref().is_some_and(|e| !*e.get_ref()) {
         return None;
     }
-    let mut ok = true;
-    if !http_enabled {
-        ctx.error(
-            span.clone(),
-            "board",
-            "the board is served on the admin listener, and [http] enabled = false",
-            Some("enable [http], or set [board] enabled = false".into()),
-        );
-        ok = false;
-    }
+    let mut ok = on_listener(
+        "board",
+        "the board is served",
+        http_enabled,
+        span.clone(),
+        ctx,
+    );
     let secret = match secret(
         raw.secret_env,
         raw.secret_file,
@@ -96,24 +93,12 @@ pub(super) fn validate(
         }
         None => None,
     };
-    let public_url = match raw.public_url {
-        None => Some(None),
-        Some(u) => match reqwest::Url::parse(u.get_ref().trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => Some(Some(url)),
-            _ => {
-                ctx.error(
-                    u.span(),
-                    "board.public_url",
-                    format!("{:?} is not an http(s) URL", u.get_ref()),
-                    Some(
-                        "the address people open the board at, e.g. \"https://sk.example.com\""
-                            .into(),
-                    ),
-                );
-                None
-            }
-        },
-    };
+    let public_url = public_url(
+        raw.public_url,
+        "board",
+        "the address people open the board at",
+        ctx,
+    );
     let link_days = bounded(raw.link_days.as_ref(), 0, 0..=3650, "board.link_days", ctx)
         .map(|d| (d > 0).then_some(d));
     let max_age = bounded(

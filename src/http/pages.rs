@@ -92,15 +92,22 @@ fn boards(state: &AdminState) -> Option<&Arc<Boards>> {
     state.boards.as_ref()
 }
 
-/// Whether this request may read the boards and the rules.
-fn may_read(state: &AdminState, boards: &Boards, headers: &HeaderMap, uri: &Uri) -> bool {
-    let Some(cfg) = boards.config() else {
-        return false;
+/// The boards, when this request may read them and the rules (else the refusal to send).
+fn readable<'a>(
+    state: &'a AdminState,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<&'a Arc<Boards>, Response> {
+    let Some(b) = boards(state) else {
+        return Err(not_found());
     };
-    if cfg.public || state.admin_bearer(headers) {
-        return true;
-    }
-    query(uri, "k").is_some_and(|k| verify(&cfg.secret, k, boards.now()).is_ok())
+    let Some(cfg) = b.config() else {
+        return Err(not_found());
+    };
+    let allowed = cfg.public
+        || state.admin_bearer(headers)
+        || query(uri, "k").is_some_and(|k| verify(&cfg.secret, k, b.now()).is_ok());
+    if allowed { Ok(b) } else { Err(forbidden()) }
 }
 
 async fn snapshot_or_503(boards: &Boards) -> Result<Arc<Snapshot>, Response> {
@@ -119,12 +126,10 @@ pub(super) async fn list(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(b) = boards(&state) else {
-        return not_found();
+    let b = match readable(&state, &headers, &uri) {
+        Ok(b) => b,
+        Err(refused) => return refused,
     };
-    if !may_read(&state, b, &headers, &uri) {
-        return forbidden();
-    }
     match snapshot_or_503(b).await {
         Ok(s) => html(
             StatusCode::OK,
@@ -153,12 +158,10 @@ pub(super) async fn rows(
 }
 
 async fn one(state: &AdminState, id: &str, headers: &HeaderMap, uri: &Uri, rows: bool) -> Response {
-    let Some(b) = boards(state) else {
-        return not_found();
+    let b = match readable(state, headers, uri) {
+        Ok(b) => b,
+        Err(refused) => return refused,
     };
-    if !may_read(state, b, headers, uri) {
-        return forbidden();
-    }
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
@@ -183,12 +186,10 @@ pub(super) async fn rules(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(b) = boards(&state) else {
-        return not_found();
+    let b = match readable(&state, &headers, &uri) {
+        Ok(b) => b,
+        Err(refused) => return refused,
     };
-    if !may_read(&state, b, &headers, &uri) {
-        return forbidden();
-    }
     let Some(config) = b.full_config() else {
         return not_found();
     };
@@ -251,12 +252,10 @@ pub(super) async fn events(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(b) = boards(&state) else {
-        return not_found();
+    let b = match readable(&state, &headers, &uri) {
+        Ok(b) => b,
+        Err(refused) => return refused,
     };
-    if !may_read(&state, b, &headers, &uri) {
-        return forbidden();
-    }
     let rx = b.subscribe();
     let first = b.version();
     let closing = b.closing.clone();

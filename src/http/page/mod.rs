@@ -17,18 +17,7 @@ use chrono_tz::Tz;
 
 /// Text for HTML content and attribute values.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::jobs::pay::render::html_escape(s)
 }
 
 /// A figure as people read it: whole numbers grouped by thousands (`12,345`), others with
@@ -121,7 +110,8 @@ td.score{font-size:1.8rem;font-weight:800;color:var(--accent)}
 td.line{font-size:1.1rem}
 tbody tr:nth-child(-n+3) td.rank{color:var(--accent);font-weight:800}
 col.rank{width:3.4em}col.score{width:7em}col.line{width:8.5em}col.members{width:7em}
-td.date{white-space:nowrap;color:var(--dim)}
+col.date{width:6.6em}col.pts{width:4.2em}col.total{width:5em}
+td.date{white-space:nowrap;overflow:hidden;color:var(--dim)}
 td.why{overflow-wrap:anywhere}
 .gain{color:var(--good)}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,22rem),1fr));gap:.8rem;padding:0;list-style:none}

@@ -84,7 +84,7 @@ pub fn page(points: &Points, snapshot: &Snapshot, tz: Tz, key: &str, pay: Option
         body.push_str("<p class=\"empty\">No karma entries yet.</p>\n");
     } else {
         body.push_str(
-            "<table class=\"karma\">\n<colgroup><col class=\"members\"><col class=\"rank\"><col class=\"members\"><col class=\"name\"></colgroup>\n\
+            "<table class=\"karma\">\n<colgroup><col class=\"date\"><col class=\"pts\"><col class=\"total\"><col class=\"name\"></colgroup>\n\
              <thead><tr><th>Date</th><th class=\"num\">Points</th><th class=\"num\">Total</th><th>Why</th></tr></thead>\n<tbody>\n",
         );
         for e in &points.history {

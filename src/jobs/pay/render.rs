@@ -134,7 +134,8 @@ pub(crate) fn to_csv(statements: &[Statement], decimals: u32) -> String {
     out
 }
 
-fn html_escape(text: &str) -> String {
+/// Text for HTML content and attribute values (the board's pages use it too).
+pub(crate) fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
