@@ -199,7 +199,7 @@ pub(super) fn public_url(
         _ => {
             ctx.error(
                 u.span(),
-                &format!("{section}.public_url"),
+                format!("{section}.public_url"),
                 format!("{:?} is not an http(s) URL", u.get_ref()),
                 Some(format!("{hint}, e.g. \"https://sk.example.com\"")),
             );

@@ -12,7 +12,8 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -97,17 +98,66 @@ fn readable<'a>(
     state: &'a AdminState,
     headers: &HeaderMap,
     uri: &Uri,
-) -> Result<&'a Arc<Boards>, Response> {
+) -> Result<&'a Arc<Boards>, Refusal> {
     let Some(b) = boards(state) else {
-        return Err(not_found());
+        return Err(Refusal::NotFound);
     };
     let Some(cfg) = b.config() else {
-        return Err(not_found());
+        return Err(Refusal::NotFound);
     };
     let allowed = cfg.public
         || state.admin_bearer(headers)
         || query(uri, "k").is_some_and(|k| verify(&cfg.secret, k, b.now()).is_ok());
-    if allowed { Ok(b) } else { Err(forbidden()) }
+    if allowed {
+        Ok(b)
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
+/// Why a request may not read the boards.
+pub(super) enum Refusal {
+    /// No board is configured.
+    NotFound,
+    /// Neither public, nor the admin token, nor a valid link.
+    Forbidden,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::NotFound => not_found(),
+            Refusal::Forbidden => forbidden(),
+        }
+    }
+}
+
+/// A request allowed to read the boards and the rules (extracted before each such handler;
+/// otherwise it is refused with [`readable`]'s answer).
+pub(super) struct Reader {
+    boards: Arc<Boards>,
+    uri: Uri,
+}
+
+impl Reader {
+    fn key(&self) -> Option<&str> {
+        query(&self.uri, "k")
+    }
+}
+
+impl FromRequestParts<Arc<AdminState>> for Reader {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AdminState>,
+    ) -> Result<Self, Refusal> {
+        let boards = readable(state, &parts.headers, &parts.uri)?.clone();
+        Ok(Reader {
+            boards,
+            uri: parts.uri.clone(),
+        })
+    }
 }
 
 async fn snapshot_or_503(boards: &Boards) -> Result<Arc<Snapshot>, Response> {
@@ -121,47 +171,27 @@ async fn snapshot_or_503(boards: &Boards) -> Result<Arc<Snapshot>, Response> {
     })
 }
 
-pub(super) async fn list(
-    State(state): State<Arc<AdminState>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let b = match readable(&state, &headers, &uri) {
-        Ok(b) => b,
-        Err(refused) => return refused,
-    };
+pub(super) async fn list(r: Reader) -> Response {
+    let b = &r.boards;
     match snapshot_or_503(b).await {
         Ok(s) => html(
             StatusCode::OK,
-            page::board::list_page(&s, b.time_zone(), query(&uri, "k")),
+            page::board::list_page(&s, b.time_zone(), r.key()),
         ),
         Err(r) => r,
     }
 }
 
-pub(super) async fn challenge(
-    State(state): State<Arc<AdminState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    one(&state, &id, &headers, &uri, false).await
+pub(super) async fn challenge(r: Reader, Path(id): Path<String>) -> Response {
+    one(&r, &id, false).await
 }
 
-pub(super) async fn rows(
-    State(state): State<Arc<AdminState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    one(&state, &id, &headers, &uri, true).await
+pub(super) async fn rows(r: Reader, Path(id): Path<String>) -> Response {
+    one(&r, &id, true).await
 }
 
-async fn one(state: &AdminState, id: &str, headers: &HeaderMap, uri: &Uri, rows: bool) -> Response {
-    let b = match readable(state, headers, uri) {
-        Ok(b) => b,
-        Err(refused) => return refused,
-    };
+async fn one(r: &Reader, id: &str, rows: bool) -> Response {
+    let b = &r.boards;
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
@@ -172,24 +202,17 @@ async fn one(state: &AdminState, id: &str, headers: &HeaderMap, uri: &Uri, rows:
     let Some(board) = s.challenge(id) else {
         return not_found();
     };
-    let view = View::parse(query(uri, "view"));
+    let view = View::parse(query(&r.uri, "view"));
     let body = if rows {
         page::board::rows(board, &s, view, b.time_zone())
     } else {
-        page::board::challenge_page(board, &s, view, b.time_zone(), query(uri, "k"))
+        page::board::challenge_page(board, &s, view, b.time_zone(), r.key())
     };
     html(StatusCode::OK, body)
 }
 
-pub(super) async fn rules(
-    State(state): State<Arc<AdminState>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let b = match readable(&state, &headers, &uri) {
-        Ok(b) => b,
-        Err(refused) => return refused,
-    };
+pub(super) async fn rules(r: Reader) -> Response {
+    let b = &r.boards;
     let Some(config) = b.full_config() else {
         return not_found();
     };
@@ -198,7 +221,7 @@ pub(super) async fn rules(
     let snapshot = b.snapshot().await.ok();
     html(
         StatusCode::OK,
-        page::rules::page(&config, snapshot.as_deref(), query(&uri, "k")),
+        page::rules::page(&config, snapshot.as_deref(), r.key()),
     )
 }
 
@@ -247,15 +270,8 @@ pub(super) async fn me(
     }
 }
 
-pub(super) async fn events(
-    State(state): State<Arc<AdminState>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let b = match readable(&state, &headers, &uri) {
-        Ok(b) => b,
-        Err(refused) => return refused,
-    };
+pub(super) async fn events(r: Reader) -> Response {
+    let b = &r.boards;
     let rx = b.subscribe();
     let first = b.version();
     let closing = b.closing.clone();
