@@ -49,8 +49,9 @@
 //! - [`check`] (admin): verifies a config against the server (fields, domains, rights,
 //!   duplicates; pay's groups, products and plan overlaps, judged by the pay engine's own
 //!   rule). Uses: record, xmlrpc, domain, pay, config, odoo, jobs.
-//! - [`http`] (runtime): the admin listener: health, readiness, metrics, Odoo's webhooks.
-//!   Uses: config, odoo, job, scheduler.
+//! - [`http`] (runtime): the admin listener: health, readiness, metrics, Odoo's webhooks, and
+//!   the board's pages (leaderboards, each person's page, the rules) behind signed links.
+//!   Uses: config, odoo, job, scheduler, gamification, pay, jobs.
 //! - [`daemon`] (runtime): the long-running process: job loops, reloads, signals. Uses:
 //!   config, odoo, job, scheduler, check, http, progress.
 //! - [`cli`] (admin): the command line, one file per command family (the `demo` and `sim`

@@ -56,5 +56,7 @@ mod sim_load;
 mod sim_replay;
 mod state_apply;
 mod support;
+mod web_board;
+mod web_pages;
 mod xmlrpc_conformance;
 mod xmlrpc_props;

@@ -92,6 +92,29 @@ pub enum Command {
     },
     /// A challenge's ranking: rank, user, each goal's current/target, completeness.
     Leaderboard(LeaderboardArgs),
+    /// Print a person's signed link to their own page (`--user ID|LOGIN`), or the link for a
+    /// wall screen showing the leaderboards (`--board`). Needs `[board]`.
+    Link {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// The person: their Odoo user id, or their login (looked up in Odoo).
+        #[arg(
+            long,
+            value_name = "ID|LOGIN",
+            required_unless_present = "board",
+            conflicts_with = "board"
+        )]
+        user: Option<String>,
+        /// The sales-floor link: leaderboards and rules, nothing personal.
+        #[arg(long)]
+        board: bool,
+        /// The link expires after this many days (default: `[board] link_days`, else never).
+        #[arg(long)]
+        days: Option<u64>,
+        /// The instant the expiry counts from (tests); YYYY-MM-DD HH:MM:SS UTC.
+        #[arg(long, hide = true)]
+        now: Option<String>,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]

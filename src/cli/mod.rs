@@ -11,6 +11,7 @@ mod failure;
 mod gamification_cmd;
 mod job_cmd;
 mod job_request;
+mod link_cmd;
 mod names;
 mod pay_cmd;
 mod progress_bar;
@@ -56,6 +57,19 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Failure> {
         } => write_out(out, crate::config::EXAMPLE),
         Command::Daemon { config } => daemon_cmd(&config).await,
         Command::Leaderboard(args) => gamification_cmd::leaderboard(&args, out).await,
+        Command::Link {
+            config,
+            user,
+            board,
+            days,
+            now,
+        } => {
+            let who = match (user, board) {
+                (Some(u), false) => link_cmd::LinkFor::User(u),
+                _ => link_cmd::LinkFor::Board,
+            };
+            link_cmd::link_cmd(&config, who, days, now.as_deref(), out).await
+        }
         Command::Demo(args) => demo_cmd::command(&args, out).await,
         Command::Sim(args) => sim_cmd::command(args, out).await,
     }

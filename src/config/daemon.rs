@@ -163,6 +163,51 @@ pub(super) fn validate_http(
     ok.then_some(out)
 }
 
+/// For a section served on the admin listener (`[webhooks]`, `[board]`): false, with an
+/// error, when `[http]` is disabled.
+pub(super) fn on_listener(
+    section: &str,
+    what: &str,
+    http_enabled: bool,
+    span: std::ops::Range<usize>,
+    ctx: &mut Ctx<'_>,
+) -> bool {
+    if !http_enabled {
+        ctx.error(
+            span,
+            section,
+            format!("{what} on the admin listener, and [http] enabled = false"),
+            Some(format!("enable [http], or set [{section}] enabled = false")),
+        );
+    }
+    http_enabled
+}
+
+/// `{section}.public_url`: where people or Odoo reach the listener, an http(s) URL (`Some(None)`
+/// when unset; `None` after an error).
+pub(super) fn public_url(
+    raw: Option<Spanned<String>>,
+    section: &str,
+    hint: &str,
+    ctx: &mut Ctx<'_>,
+) -> Option<Option<reqwest::Url>> {
+    let Some(u) = raw else {
+        return Some(None);
+    };
+    match reqwest::Url::parse(u.get_ref().trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(Some(url)),
+        _ => {
+            ctx.error(
+                u.span(),
+                format!("{section}.public_url"),
+                format!("{:?} is not an http(s) URL", u.get_ref()),
+                Some(format!("{hint}, e.g. \"https://sk.example.com\"")),
+            );
+            None
+        }
+    }
+}
+
 /// A secret from `{key}_env` or `{key}_file` (not both; e.g. `http.token_env`), with where it
 /// came from (for messages; never the secret itself).
 pub(super) fn secret(

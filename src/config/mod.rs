@@ -12,6 +12,7 @@
 //! I/O: the server-side verification lives in the `check` module.
 
 mod assignment;
+mod board;
 mod context;
 mod daemon;
 mod diagnostic;
@@ -29,6 +30,7 @@ mod webhooks;
 use std::path::{Path, PathBuf};
 
 pub use assignment::{AssignmentConfig, MemberOverride, RecordRef, TeamConfig};
+pub use board::BoardConfig;
 pub use context::EnvLookup;
 pub use daemon::{DaemonConfig, HttpConfig};
 pub use diagnostic::did_you_mean;
@@ -76,6 +78,8 @@ pub struct Config {
     pub webhooks: Option<WebhooksConfig>,
     /// `[recognition]`: posts in Odoo when someone reaches a goal or earns a badge.
     pub recognition: Option<RecognitionConfig>,
+    /// `[board]`: the leaderboard, personal and rules pages on the admin listener.
+    pub board: Option<BoardConfig>,
     /// Every Odoo field the sections name, for `check` to verify.
     pub field_refs: Vec<FieldRef>,
     /// Every domain the sections give, for `check` to verify against the field types.
@@ -127,6 +131,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
         matches!(gamification, Some(Some(_))),
         &mut ctx,
     );
+    let board = board::validate(raw.board, http.enabled, &mut ctx);
     let field_refs = ctx.take_field_refs();
     let domain_refs = ctx.take_domain_refs();
     let record_refs = ctx.take_record_refs();
@@ -147,6 +152,7 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
             pay,
             webhooks,
             recognition,
+            board,
             field_refs,
             domain_refs,
             record_refs,

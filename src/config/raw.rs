@@ -17,6 +17,7 @@ pub(crate) struct RawConfig {
     pub pay: Option<Spanned<super::pay::RawPay>>,
     pub webhooks: Option<Spanned<super::webhooks::RawWebhooks>>,
     pub recognition: Option<Spanned<super::recognition::RawRecognition>>,
+    pub board: Option<Spanned<super::board::RawBoard>>,
 }
 
 #[derive(Debug, Deserialize)]

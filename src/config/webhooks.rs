@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::daemon::secret;
+use super::daemon::{on_listener, public_url, secret};
 use super::odoo::bounded;
 use crate::odoo::Secret;
 
@@ -64,16 +64,13 @@ pub(super) fn validate(
     if raw.enabled.as_ref().is_some_and(|e| !*e.get_ref()) {
         return None;
     }
-    let mut ok = true;
-    if !http_enabled {
-        ctx.error(
-            span.clone(),
-            "webhooks",
-            "webhooks are received on the admin listener, and [http] enabled = false",
-            Some("enable [http], or set [webhooks] enabled = false".into()),
-        );
-        ok = false;
-    }
+    let mut ok = on_listener(
+        "webhooks",
+        "webhooks are received",
+        http_enabled,
+        span.clone(),
+        ctx,
+    );
     let secret = match secret(
         raw.secret_env,
         raw.secret_file,
@@ -133,21 +130,12 @@ pub(super) fn validate(
         ctx,
     )
     .and_then(size);
-    let public_url = match raw.public_url {
-        None => Some(None),
-        Some(u) => match reqwest::Url::parse(u.get_ref().trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => Some(Some(url)),
-            _ => {
-                ctx.error(
-                    u.span(),
-                    "webhooks.public_url",
-                    format!("{:?} is not an http(s) URL", u.get_ref()),
-                    Some("the address Odoo reaches scorekeeper's listener at, e.g. \"https://sk.example.com\"".into()),
-                );
-                None
-            }
-        },
-    };
+    let public_url = public_url(
+        raw.public_url,
+        "webhooks",
+        "the address Odoo reaches scorekeeper's listener at",
+        ctx,
+    );
     let provision = raw.provision.as_ref().is_some_and(|p| *p.get_ref());
     if provision && matches!(public_url, Some(None)) {
         if let Some(p) = &raw.provision {

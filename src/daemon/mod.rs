@@ -27,9 +27,9 @@ pub use signals::Control;
 pub(crate) use signals::signal_controls;
 
 use crate::config::{self, Config, ConfigError, OdooConfig};
-use crate::http::{AdminState, DaemonMetrics, OdooProbe, Watcher, Webhooks};
+use crate::http::{AdminState, Boards, DaemonMetrics, OdooProbe, Watcher, Webhooks};
 use crate::odoo::{Metrics, OdooClient, OdooError};
-use crate::scheduler::{Clock, JobContext, JobError, JobLoop, ScheduledJob, Trigger};
+use crate::scheduler::{Clock, JobContext, JobError, JobLoop, Observers, ScheduledJob, Trigger};
 
 /// Builds the scheduled jobs a config defines (each job's section holds its crontab line,
 /// read in `config.daemon.time_zone`). Called at start and on every reload.
@@ -169,6 +169,13 @@ pub async fn run(
     if let Some((hooks, max_body)) = &webhooks {
         admin = admin.with_webhooks(hooks.clone(), *max_body);
     }
+    // The boards are read again after each gamification run that changed something.
+    let boards_stop = CancellationToken::new();
+    if config.board.is_some() {
+        let boards = Arc::new(Boards::new(config.clone(), options.clock.clone()));
+        tokio::spawn(boards.clone().refresh_on_runs(boards_stop.clone()));
+        admin = admin.with_boards(boards);
+    }
     let admin = Arc::new(admin);
     if let Some(f) = options.on_admin {
         f(admin.clone());
@@ -188,7 +195,7 @@ pub async fn run(
                 })?,
         };
         let addr = listener.local_addr().ok();
-        tracing::info!(addr = ?addr, auth = config.http.token.is_some(), webhooks = webhooks.is_some(), "admin listener up");
+        tracing::info!(addr = ?addr, auth = config.http.token.is_some(), webhooks = webhooks.is_some(), board = config.board.as_ref().map(|b| if b.public { "public" } else { "private" }), "admin listener up");
         let stop = http_stop.clone();
         let state = admin.clone();
         Some(tokio::spawn(async move {
@@ -237,6 +244,7 @@ pub async fn run(
     }
 
     let result = daemon.shutdown().await;
+    boards_stop.cancel();
     http_stop.cancel();
     if let Some(h) = http {
         let _ = h.await;
@@ -251,6 +259,14 @@ impl Daemon {
         jobs: Vec<ScheduledJob>,
     ) -> Result<Generation, DaemonError> {
         let client = Arc::new(jobs_client(&config.odoo, self.odoo_metrics.clone())?);
+        // The boards hear about runs beside the metrics, and read Odoo with the jobs' client.
+        let observer: Arc<dyn crate::scheduler::RunObserver> = match &self.admin.boards {
+            Some(boards) => {
+                boards.set_client(client.clone());
+                Arc::new(Observers(vec![self.admin.metrics.clone(), boards.clone()]))
+            }
+            None => self.admin.metrics.clone(),
+        };
         let ctx = JobContext {
             config: config.clone(),
             odoo: client,
@@ -288,7 +304,7 @@ impl Daemon {
                 scheduled,
                 ctx: ctx.clone(),
                 clock: self.clock.clone(),
-                observer: self.admin.metrics.clone(),
+                observer: observer.clone(),
                 run_lock: lock,
                 trigger,
             };
@@ -314,6 +330,11 @@ impl Daemon {
             tracing::warn!("readiness probe keeps the old Odoo address: {e}");
         }
         self.admin.set_token(config.http.token.clone());
+        match (&self.admin.boards, &config.board) {
+            (Some(boards), Some(_)) => boards.set_config(config.clone()),
+            (None, None) => {}
+            _ => tracing::warn!("[board] added or removed: takes effect at the next restart"),
+        }
         match (&self.admin.webhooks, &config.webhooks) {
             (Some(hooks), Some(w)) => hooks.set_secret(w.secret.clone()),
             (None, None) => {}

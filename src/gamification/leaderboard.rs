@@ -258,11 +258,9 @@ pub(crate) fn merge_periods(goals: &[Goal]) -> Vec<Goal> {
     merged
 }
 
+/// People's names in the report page: html-escape's quoted-attribute set.
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 impl Leaderboard {

@@ -47,6 +47,7 @@ pub mod recognition;
 pub mod refresh;
 pub(crate) mod rewards;
 pub mod side_effects;
+pub mod teams;
 pub mod trial;
 
 #[cfg(test)]

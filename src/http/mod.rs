@@ -1,6 +1,8 @@
 //! The admin listener (axum, loopback by default): `/healthz` (the process answers),
 //! `/readyz` (Odoo reachable and every job's last run ok), `/metrics` (Prometheus text) and,
-//! when `[webhooks]` is set, Odoo's webhooks at `/webhooks/odoo/<secret>` ([`webhook`]).
+//! when `[webhooks]` is set, Odoo's webhooks at `/webhooks/odoo/<secret>` ([`webhook`]); when
+//! `[board]` is set, the leaderboards, each person's page and the rules ([`pages`], rendered
+//! by [`page`] from the copy of the boards in [`boards`], opened by signed [`link`]s).
 //! Like mini-redis, [`serve`] takes its listener and a shutdown future, so tests bind
 //! `127.0.0.1:0` and stop it cleanly.
 //!
@@ -9,7 +11,11 @@
 //! and liveness probes rarely can send headers.
 
 mod auth;
+pub mod boards;
+pub mod link;
 mod metrics;
+pub mod page;
+mod pages;
 mod ready;
 mod webhook;
 
@@ -25,6 +31,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 pub(crate) use auth::authorized;
+pub use boards::Boards;
 pub use metrics::DaemonMetrics;
 pub use ready::OdooProbe;
 pub use webhook::{Watcher, Webhooks};
@@ -40,6 +47,8 @@ pub struct AdminState {
     pub webhooks: Option<Arc<Webhooks>>,
     /// The largest webhook body accepted (413 beyond).
     webhook_max_body: usize,
+    /// The leaderboard, personal and rules pages, when `[board]` is configured.
+    pub boards: Option<Arc<Boards>>,
 }
 
 impl std::fmt::Debug for AdminState {
@@ -56,6 +65,7 @@ impl AdminState {
             token: RwLock::new(token),
             webhooks: None,
             webhook_max_body: 0,
+            boards: None,
         }
     }
 
@@ -66,9 +76,24 @@ impl AdminState {
         self
     }
 
+    /// Serves the board pages too.
+    pub fn with_boards(mut self, boards: Arc<Boards>) -> Self {
+        self.boards = Some(boards);
+        self
+    }
+
     pub(crate) fn set_token(&self, token: Option<Secret>) {
         if let Ok(mut t) = self.token.write() {
             *t = token;
+        }
+    }
+
+    /// Whether the request carries the configured admin token (false when none is set: the
+    /// board's pages are never opened by the absence of a token).
+    fn admin_bearer(&self, headers: &HeaderMap) -> bool {
+        match self.token.read() {
+            Ok(t) => t.as_ref().is_some_and(|t| authorized(headers, Some(t))),
+            Err(_) => false,
         }
     }
 
@@ -91,6 +116,12 @@ pub fn router(state: Arc<AdminState>) -> Router {
             "/webhooks/odoo/{secret}",
             post(webhook::receive).layer(body_limit),
         )
+        .route("/board", get(pages::list))
+        .route("/board/events", get(pages::events))
+        .route("/board/{id}", get(pages::challenge))
+        .route("/board/{id}/rows", get(pages::rows))
+        .route("/rules", get(pages::rules))
+        .route("/me/{token}", get(pages::me))
         .with_state(state)
 }
 
@@ -100,6 +131,15 @@ pub async fn serve(
     state: Arc<AdminState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The boards' event streams never end by themselves: they end when the listener stops,
+    // or the graceful shutdown would wait for every open page.
+    let streams = state.boards.as_ref().map(|b| b.closing.clone());
+    let shutdown = async move {
+        shutdown.await;
+        if let Some(s) = streams {
+            s.cancel();
+        }
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -12,7 +12,7 @@ mod trigger;
 
 pub use clock::Clock;
 pub use job_loop::{JobLoop, ScheduledJob};
-pub use observer::{NoObserver, RunObserver};
+pub use observer::{NoObserver, Observers, RunObserver};
 pub(crate) use run_once::{run_all, select_jobs};
 pub use trigger::{Pushed, Trigger};
 

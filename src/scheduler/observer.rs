@@ -33,3 +33,26 @@ impl RunObserver for NoObserver {
     ) {
     }
 }
+
+/// Several observers, each told about every run in turn (the daemon's metrics and boards).
+pub struct Observers(pub Vec<std::sync::Arc<dyn RunObserver>>);
+
+impl RunObserver for Observers {
+    fn run_started(&self, job: &str, at: DateTime<Utc>) {
+        for o in &self.0 {
+            o.run_started(job, at);
+        }
+    }
+
+    fn run_finished(
+        &self,
+        job: &str,
+        at: DateTime<Utc>,
+        took: Duration,
+        result: &Result<JobOutcome, JobError>,
+    ) {
+        for o in &self.0 {
+            o.run_finished(job, at, took, result);
+        }
+    }
+}

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod automation;
+pub mod board;
+pub mod browser;
 pub mod cli;
 pub mod daemon;
 pub mod fake_odoo;

@@ -143,9 +143,9 @@ pub(crate) fn to_csv(statements: &[Statement], decimals: u32) -> String {
     out
 }
 
-/// People's text in a page: html-escape's quoted-attribute set (`& < > " '`), safe in text
-/// and attributes alike.
-fn html_escape(text: &str) -> String {
+/// Text for HTML content and attribute values (the board's pages use it too): html-escape's
+/// quoted-attribute set (`& < > " '`), safe in text and attributes alike.
+pub(crate) fn html_escape(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
 
