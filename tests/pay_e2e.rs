@@ -166,6 +166,29 @@ async fn reads_their_own(odoo: Odoo) {
     // The manager reads every line.
     assert_eq!(read_all(&admin, LINE, &["x_amount"]).await.len(), lines);
 
+    // A person's page shows their statement as Odoo holds it: lines, total, state.
+    let period = computed[0].period;
+    let held = scorekeeper::jobs::pay::read::stored_statement(&admin, demo_id, &period)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (held.total, held.locked, held.lines.len()),
+        (409.75, false, demo_lines)
+    );
+    let section = scorekeeper::http::page::person::pay_section(&held, 2);
+    assert!(
+        section.contains("<td class=\"num\" id=\"pay-total\"><b>409.75</b></td>"),
+        "{section}"
+    );
+    assert_eq!(
+        section.matches("<tr><td class=\"why\">").count(),
+        demo_lines,
+        "{section}"
+    );
+    let nobody = scorekeeper::jobs::pay::read::stored_statement(&admin, 999, &period).await;
+    assert_eq!(nobody.unwrap(), None);
+
     // A second run changes nothing.
     assert_eq!(run(&admin, &mut state, &computed).await, 0);
     served.stop().await;

@@ -252,10 +252,11 @@ pub(super) async fn me(
         Ok(s) => s,
         Err(r) => return r,
     };
+    let pay = pay_section(b, &client, user).await;
     match crate::jobs::gamification::points(&client, user).await {
         Ok(Some(points)) => html(
             StatusCode::OK,
-            page::person::page(&points, &s, b.time_zone(), &token, None),
+            page::person::page(&points, &s, b.time_zone(), &token, pay.as_deref()),
         ),
         // A signed link to a user Odoo no longer has (archived, deleted).
         Ok(None) => not_found(),
@@ -268,6 +269,31 @@ pub(super) async fn me(
             )
         }
     }
+}
+
+/// The pay section of `user`'s page: their statement of the current period as Odoo holds it
+/// (two reads), when `[pay]` is configured. A statement Odoo cannot give is said, not hidden.
+async fn pay_section(
+    b: &super::boards::Boards,
+    client: &crate::odoo::OdooClient,
+    user: i64,
+) -> Option<String> {
+    let config = b.full_config()?;
+    let pay = config.pay.as_ref()?;
+    let period = crate::jobs::pay::current_period(pay, b.now().date_naive());
+    Some(
+        match crate::jobs::pay::read::stored_statement(client, user, &period).await {
+            Ok(Some(s)) => page::person::pay_section(&s, pay.currency_decimals),
+            Ok(None) => format!(
+                "<p class=\"empty\">No statement for {period} yet: it appears after the next pay run.</p>\n"
+            ),
+            Err(e) => {
+                tracing::warn!(user, "a person's statement cannot be read: {e}");
+                "<p class=\"empty\">Your statement cannot be read from Odoo right now.</p>\n"
+                    .to_owned()
+            }
+        },
+    )
 }
 
 pub(super) async fn events(r: Reader) -> Response {

@@ -115,3 +115,38 @@ pub fn page(points: &Points, snapshot: &Snapshot, tz: Tz, key: &str, pay: Option
     );
     shell(&points.name, &body, None)
 }
+
+/// A person's statement as Odoo holds it, as the page's pay section: a row per line
+/// (component, document, base, rate, coefficient, amount), the total, and whether the period
+/// is locked. Amounts with `decimals` places, as the statement is written.
+pub fn pay_section(s: &crate::jobs::pay::read::StoredStatement, decimals: u32) -> String {
+    let money = |v: f64| format!("{v:.*}", decimals as usize);
+    let state = if s.locked {
+        "locked"
+    } else {
+        "open: recomputed each run"
+    };
+    let mut out = format!(
+        "<p class=\"meta\">Period <b>{}</b> · {state}</p>\n<table class=\"pay\">\n\
+         <thead><tr><th>Component</th><th>Document</th><th class=\"num\">Base</th><th class=\"num\">Rate</th><th class=\"num\">Coef.</th><th class=\"num\">Amount</th></tr></thead>\n<tbody>\n",
+        esc(&s.period)
+    );
+    for l in &s.lines {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"why\">{}</td><td class=\"why\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&l.component),
+            esc(&l.document),
+            money(l.base),
+            esc(&l.rate),
+            num(l.coefficient),
+            money(l.amount)
+        );
+    }
+    let _ = write!(
+        out,
+        "</tbody>\n<tfoot><tr><td colspan=\"5\">Total</td><td class=\"num\" id=\"pay-total\"><b>{}</b></td></tr></tfoot>\n</table>\n",
+        money(s.total)
+    );
+    out
+}

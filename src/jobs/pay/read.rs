@@ -116,3 +116,85 @@ pub async fn existing(client: &OdooClient, periods: &[Period]) -> Result<Existin
     }
     Ok(out)
 }
+
+/// A statement as Odoo holds it, for a person's own page (what they also read in Odoo).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredStatement {
+    pub period: String,
+    pub total: f64,
+    pub locked: bool,
+    pub lines: Vec<StoredLine>,
+}
+
+/// One line of a [`StoredStatement`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredLine {
+    /// The component, as people read it (`Qualified appointment`).
+    pub component: String,
+    pub document: String,
+    pub base: f64,
+    pub rate: String,
+    pub coefficient: f64,
+    pub amount: f64,
+}
+
+/// `user`'s statement of `period` as Odoo holds it (`None`: none written yet): one
+/// `search_read` of the statement, one of its lines.
+pub async fn stored_statement(
+    client: &OdooClient,
+    user: i64,
+    period: &Period,
+) -> Result<Option<StoredStatement>, PayJobError> {
+    let rows = client
+        .search_read_all(
+            STATEMENT,
+            vec![
+                leaf("x_user_id", "=", X::Int(user)),
+                leaf("x_period", "=", period.to_string()),
+            ],
+            &["x_period", "x_total", "x_locked"],
+        )
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let row = Row::new(STATEMENT, first);
+    let id = row.id()?;
+    let lines = client
+        .search_read_all(
+            LINE,
+            vec![leaf("x_statement_id", "=", X::Int(id))],
+            &[
+                "x_kind",
+                "x_document",
+                "x_base",
+                "x_rate",
+                "x_coefficient",
+                "x_amount",
+            ],
+        )
+        .await?;
+    let labels: std::collections::HashMap<&str, &str> =
+        super::models::kinds().into_iter().collect();
+    let mut out = StoredStatement {
+        period: row.text("x_period")?.unwrap_or_else(|| period.to_string()),
+        total: row.float("x_total")?,
+        locked: row.boolean("x_locked")?,
+        lines: Vec::with_capacity(lines.len()),
+    };
+    for l in &lines {
+        let line = Row::new(LINE, l);
+        let kind = line.text("x_kind")?.unwrap_or_default();
+        out.lines.push(StoredLine {
+            component: labels
+                .get(kind.as_str())
+                .map_or(kind.clone(), |l| (*l).to_owned()),
+            document: line.text("x_document")?.unwrap_or_default(),
+            base: line.float("x_base")?,
+            rate: line.text("x_rate")?.unwrap_or_default(),
+            coefficient: line.float("x_coefficient")?,
+            amount: line.float("x_amount")?,
+        });
+    }
+    Ok(Some(out))
+}
