@@ -75,7 +75,7 @@ pub async fn leaderboard(
         .filter(|g| g.start_date == bounds.start && g.end_date == bounds.end)
         .collect();
     let users: BTreeSet<i64> = current.iter().map(|g| g.user_id).collect();
-    let (_, people) = read::participants(client, &[], &users).await?;
+    let (_, people) = read::participants(client, &[], &users, HashMap::new()).await?;
     let columns = columns_of(lines, &defs);
     let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
     Ok(leaderboard::build(
@@ -104,7 +104,7 @@ pub async fn ranking_report(
     let goals = read::goals_between(client, id, from, to).await?;
     let merged = leaderboard::merge_periods(&goals);
     let users: BTreeSet<i64> = merged.iter().map(|g| g.user_id).collect();
-    let (_, people) = read::participants(client, &[], &users).await?;
+    let (_, people) = read::participants(client, &[], &users, HashMap::new()).await?;
     let columns = columns_of(lines, &defs);
     let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
     Ok(leaderboard::build(
