@@ -16,7 +16,9 @@
 //!   simulator), after one `search` per team, grouped by (team, salesperson), 5,000 ids per
 //!   plain `write`: the decisions for free, only the calls are charged.
 //!
-//! `cargo bench --bench costed` (release). Not a divan bench: single long runs, wall time
+//! `cargo bench --bench costed` (release); `SCOREKEEPER_BENCH_CONCURRENCY=1` sets scorekeeper's
+//! `[odoo] max_concurrency` (default 2; the script writes one call at a time whatever it is).
+//! Not a divan bench: single long runs, wall time
 //! and calls per pass, printed as a Markdown table.
 #![allow(clippy::unwrap_used)]
 
@@ -142,6 +144,15 @@ fn serve(rt: &tokio::runtime::Runtime, leads: usize) -> (Arc<Sim>, String) {
     (sim, url)
 }
 
+/// `[odoo] max_concurrency` of both clients (`SCOREKEEPER_BENCH_CONCURRENCY`, default 2).
+fn concurrency() -> std::num::NonZeroUsize {
+    std::env::var("SCOREKEEPER_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .and_then(std::num::NonZeroUsize::new)
+        .unwrap_or(std::num::NonZeroUsize::new(2).unwrap())
+}
+
 fn client(url: &str, database: &str) -> OdooClient {
     let metrics = Arc::new(Metrics::new());
     let transport = XmlRpcTransport::new(
@@ -159,6 +170,7 @@ fn client(url: &str, database: &str) -> OdooClient {
             secret: Secret::new("admin"),
         },
     )
+    .with_max_concurrency(concurrency())
 }
 
 /// Wall time and calls of one pass.
@@ -438,7 +450,10 @@ fn main() {
         }
         let goals = sim_a.read().all_ids("gamification.goal").len();
 
-        println!("\n{leads} leads, 12 rules, Odoo 17 costs (`sim --costs odoo17`), XML-RPC\n");
+        println!(
+            "\n{leads} leads, 12 rules, Odoo 17 costs (`sim --costs odoo17`), XML-RPC, max_concurrency {}\n",
+            concurrency()
+        );
         println!("| pass | scorekeeper | calls | script's call pattern | calls | ratio |");
         println!("|---|---|---|---|---|---|");
         for (i, name) in ["first pass", "nothing changed", "routing pass"].iter().enumerate() {
