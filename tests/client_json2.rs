@@ -314,6 +314,7 @@ fn settings(server: &FakeOdoo, protocol: Protocol) -> ClientSettings {
         protocol,
         retry: retry(1),
         batch_size: std::num::NonZeroUsize::new(100).unwrap(),
+        max_concurrency: std::num::NonZeroUsize::new(1).unwrap(),
         request_deadline: Duration::from_secs(60),
     }
 }

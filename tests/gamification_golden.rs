@@ -109,8 +109,8 @@ async fn default_mode_differs_only_where_batch_mode_never_writes_zero(wire: Wire
         again.plan.changes()
     );
     let read_calls = client.metrics().calls - calls_before;
-    // challenges, lines, definitions, ir.model.fields, res.users (user_domain), goals + one
-    // read_group per definition and period (4 definitions).
+    // challenges with lines, definitions and fields (one web_search_read), res.users
+    // (user_domain), goals + one read_group per definition and period (4 definitions).
     assert!(
         read_calls <= 4 + 6,
         "a steady-state refresh took {read_calls} calls"

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 use scorekeeper::config;
-use scorekeeper::jobs::scoring::{PassKind, ScoringJob, setup};
+use scorekeeper::jobs::scoring::{PassKind, RunOptions, ScoringJob, setup};
 use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::sim::Sim;
 
@@ -95,9 +95,17 @@ fn fixture(sim: &Sim, demo_uid: i64) -> BTreeMap<&'static str, i64> {
     ids
 }
 
-/// Routes the fixture on the simulator of `wire`'s world ([`Wire::odoo`]), over `wire`;
-/// (lead name → (team, salesperson)) and Marc Demo's uid.
-async fn route(wire: Wire) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)>, i64) {
+/// The fixture served in `wire`'s world ([`Wire::odoo`]), set up: the server, the config,
+/// a client over `wire`, the lead ids by name and Marc Demo's uid.
+async fn serve_fixture(
+    wire: Wire,
+) -> (
+    Served,
+    config::Config,
+    scorekeeper::odoo::OdooClient,
+    BTreeMap<&'static str, i64>,
+    i64,
+) {
     let odoo = wire.odoo();
     let sim = snapshot_sim_of(odoo);
     let demo_uid = uid_of(&sim, "demo");
@@ -112,9 +120,21 @@ async fn route(wire: Wire) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)
     let mut max = scorekeeper::xmlrpc::Struct::new();
     max.push("assignment_max", scorekeeper::xmlrpc::Value::Int(150));
     client.write("crm.team.member", &[1], max).await.unwrap();
-    let scoring = cfg.scoring.as_ref().unwrap();
-    setup::setup(&client, scoring).await.unwrap();
-    let job = ScoringJob::new(&client, scoring, cfg.assignment.as_ref());
+    setup::setup(&client, cfg.scoring.as_ref().unwrap())
+        .await
+        .unwrap();
+    (served, cfg, client, ids, demo_uid)
+}
+
+/// Routes the fixture on the simulator of `wire`'s world ([`Wire::odoo`]), over `wire`;
+/// (lead name → (team, salesperson)) and Marc Demo's uid.
+async fn route(wire: Wire) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)>, i64) {
+    let (served, cfg, client, ids, demo_uid) = serve_fixture(wire).await;
+    let job = ScoringJob::new(
+        &client,
+        cfg.scoring.as_ref().unwrap(),
+        cfg.assignment.as_ref(),
+    );
     let now: NaiveDateTime = sim_epoch();
     let eval = job.evaluate(PassKind::Full, now).await.unwrap();
     let outcome = eval.routing.unwrap();
@@ -127,6 +147,55 @@ async fn route(wire: Wire) -> (BTreeMap<&'static str, (Option<i64>, Option<i64>)
         .collect();
     served.stop().await;
     (got, demo_uid)
+}
+
+/// Issue 17 item 3 on Odoo 19: after a run that routed (A and C to salespeople, D to the team
+/// only: today's quotas are spent), the next run, incremental or full, plans no routing and
+/// no score write — the daily quota counts the leads just assigned (`lead_day_count`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_after_a_routing_run_changes_nothing_on_odoo_19() {
+    let (served, cfg, client, ids, _) = serve_fixture(Wire::Json2).await;
+    let job = ScoringJob::new(
+        &client,
+        cfg.scoring.as_ref().unwrap(),
+        cfg.assignment.as_ref(),
+    );
+    let now: NaiveDateTime = sim_epoch();
+    let mut state = scorekeeper::state::State::open_in_memory().unwrap();
+    let opts = RunOptions { now, full: false };
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    let routed = first.assignment.as_ref().unwrap();
+    assert!(routed.is_success(), "{routed}");
+    let team_only = first
+        .evaluation
+        .routing
+        .as_ref()
+        .unwrap()
+        .assignments
+        .iter()
+        .filter(|a| a.user_id.is_none())
+        .map(|a| a.lead)
+        .collect::<Vec<_>>();
+    assert_eq!(team_only, [ids["SK D"]]);
+    for full in [false, true] {
+        let kind = if full {
+            PassKind::Full
+        } else {
+            job.next_pass(&state, &RunOptions { now, full }).unwrap()
+        };
+        let again = job.evaluate(kind, now).await.unwrap();
+        assert!(
+            again.scoring_plan.is_empty(),
+            "full={full}: {}",
+            again.scoring_plan
+        );
+        assert!(
+            again.assignment_plan.is_empty(),
+            "full={full}: {}",
+            again.assignment_plan
+        );
+    }
+    served.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1060,3 +1060,62 @@ async fn a_run_another_job_is_applying_is_left_to_it() {
     assert_eq!(report.reconciled.runs_closed.len(), 1);
     assert_journal_settled(&state);
 }
+
+/// Issue 17 item 2: with two write calls in flight, a crash before or after any call's effect
+/// leaves a journal that says exactly what was applied — every `applied` entry is in Odoo,
+/// every `failed` or `not applied` one is not (only `planned` ones are unknown) — and the next
+/// run reconciles them and writes each lead once.
+#[tokio::test]
+async fn concurrent_writes_keep_the_journal_exact_through_a_crash_at_any_call() {
+    let concurrent = ApplyOptions {
+        batch_size: 2,
+        concurrency: 2,
+        ..ApplyOptions::default()
+    };
+    for nth in 1..=5 {
+        for fault in [Fault::CrashBefore, Fault::CrashAfter, Fault::Permanent] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("state.db");
+            let odoo = ten_leads();
+            odoo.inject(Method::Write, nth, fault);
+            let run = |odoo: &Arc<MemoryOdoo>| {
+                let (path, odoo, opts) = (path.clone(), Arc::clone(odoo), concurrent.clone());
+                tokio::spawn(async move {
+                    let mut state = State::open(&path).unwrap();
+                    let plan = score_plan(&odoo);
+                    apply(&plan, &mut state, &*odoo, &opts).await.unwrap()
+                })
+            };
+            let first = run(&odoo).await;
+            assert_eq!(first.is_err(), fault != Fault::Permanent, "{nth} {fault:?}");
+            let state = State::open(&path).unwrap();
+            let run_id = state.runs(1).unwrap()[0].run_id.clone();
+            for e in state.journal(&run_id).unwrap() {
+                let scorekeeper::state::EntryChange::Write { new, .. } = &e.change else {
+                    unreachable!()
+                };
+                let held = odoo.get(LEAD, e.record_id.unwrap(), "x_score").unwrap();
+                match e.status {
+                    EntryStatus::Applied => assert_eq!(&held, new, "{nth} {fault:?} {e:?}"),
+                    EntryStatus::Failed | EntryStatus::NotApplied => {
+                        assert_ne!(&held, new, "{nth} {fault:?} {e:?}")
+                    }
+                    EntryStatus::Planned => {}
+                    EntryStatus::Skipped => panic!("{e:?}"),
+                }
+            }
+            drop(state);
+            let again = run(&odoo).await.unwrap();
+            assert!(again.is_success(), "{nth} {fault:?}: {again}");
+            assert_scores_done(&odoo);
+            for id in 1..=10 {
+                assert_eq!(
+                    odoo.times_written(LEAD, id, "x_score"),
+                    1,
+                    "{nth} {fault:?}"
+                );
+            }
+            assert_journal_settled(&State::open(&path).unwrap());
+        }
+    }
+}

@@ -78,6 +78,9 @@ pub struct ApplyOptions {
     pub cancel: Option<tokio_util::sync::CancellationToken>,
     /// Where the run's progress is shown (a bar on `scorekeeper run`'s terminal).
     pub progress: crate::progress::Progress,
+    /// Write calls in flight at once (1: one after the other). Used only when no record is
+    /// in two write groups of the plan (the groups are then independent).
+    pub concurrency: usize,
 }
 
 /// The default of `[odoo] request_deadline_secs`: Odoo's `limit_time_real` (120 s) plus
@@ -94,6 +97,7 @@ impl Default for ApplyOptions {
             cursors: Vec::new(),
             cancel: None,
             progress: crate::progress::Progress::hidden(),
+            concurrency: 1,
         }
     }
 }
@@ -348,6 +352,15 @@ pub(crate) async fn execute<W: OdooWriter>(
     run.finish(stopped_at, retries_before)
 }
 
+/// Whether no record is in two of `groups`: their calls may then run in any order, and at
+/// once, without two of them waiting on each other's row locks.
+fn independent(groups: &[&WriteGroup]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    groups
+        .iter()
+        .all(|g| g.ids.iter().all(|id| seen.insert((g.model.as_str(), *id))))
+}
+
 /// One plan being executed: the journal, the writer and the report the calls fill in.
 struct Execution<'a, W> {
     state: &'a mut State,
@@ -393,8 +406,13 @@ impl<W: OdooWriter> Execution<'_, W> {
         Ok(self.opts.stop_on_error.then_some(next))
     }
 
-    /// The grouped writes, one call each; returns the group index where the run stopped.
+    /// The grouped writes, one call each; returns the group index where the run stopped. With
+    /// `concurrency` above 1 and independent groups, that many calls at once
+    /// ([`Execution::concurrent_writes`]).
     async fn writes(&mut self, groups: &[&WriteGroup]) -> Result<Option<usize>, ApplyError> {
+        if self.opts.concurrency > 1 && groups.len() > 1 && independent(groups) {
+            return self.concurrent_writes(groups).await;
+        }
         for (index, group) in groups.iter().enumerate() {
             if self.stop_requested() {
                 return Ok(Some(index));
@@ -427,6 +445,69 @@ impl<W: OdooWriter> Execution<'_, W> {
                 }
             }
             self.settled(index);
+        }
+        Ok(None)
+    }
+
+    /// The grouped writes in waves of `concurrency` calls sent at once. The journal is kept
+    /// as in the sequential path: every entry was journaled `planned` before the first call,
+    /// each group is marked applied (or failed) when its wave has answered, and a stop (a
+    /// failure with `stop_on_error`, a stop request) takes effect between waves, so the
+    /// groups not sent are exactly those from the returned index on. A crash leaves the
+    /// groups of the wave in flight `planned`, as it leaves the one call in flight of the
+    /// sequential path: reconciliation reads them back from Odoo. Waves, not a sliding
+    /// window: every call of a wave starts after every call of the waves before it answered,
+    /// so Odoo's `write_date` stamps grow from wave to wave (the scoring job recognises its
+    /// own writes by them).
+    async fn concurrent_writes(
+        &mut self,
+        groups: &[&WriteGroup],
+    ) -> Result<Option<usize>, ApplyError> {
+        let writer = self.writer;
+        let width = self.opts.concurrency;
+        for (wave, chunk) in groups.chunks(width).enumerate() {
+            let base = wave * width;
+            if self.stop_requested() {
+                return Ok(Some(base));
+            }
+            for _ in chunk {
+                self.report.calls.count(Call::Write);
+            }
+            let results = futures_util::future::join_all(
+                chunk
+                    .iter()
+                    .map(|group| writer.write(&group.model, &group.ids, &group.values)),
+            )
+            .await;
+            let mut stop = false;
+            for (offset, result) in results.into_iter().enumerate() {
+                let index = base + offset;
+                let group = groups[index];
+                let seqs = self.group_seqs[index].clone();
+                let entries = (seqs.end - seqs.start) as usize;
+                match result {
+                    Ok(()) => {
+                        self.state
+                            .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
+                        let report = &mut self.report;
+                        report.field_changes_applied += entries;
+                        report.records_written += group.ids.len();
+                        if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
+                            let start = report.written_span.map_or(first, |(start, _)| start);
+                            report.written_span = Some((start, last));
+                        }
+                    }
+                    Err(error) => {
+                        let failure = Failure::write(group, error);
+                        stop |= self.failed(seqs, failure, entries, index + 1)?.is_some();
+                    }
+                }
+                self.settled(index);
+            }
+            let next = base + chunk.len();
+            if stop && next < groups.len() {
+                return Ok(Some(next));
+            }
         }
         Ok(None)
     }

@@ -11,7 +11,10 @@ use toml::Spanned;
 use super::context::Ctx;
 use super::fields::Location;
 use super::raw::{RawOdoo, RawRetries};
-use crate::odoo::{ClientSettings, Credentials, DEFAULT_BATCH_SIZE, Protocol, RetryPolicy, Secret};
+use crate::odoo::{
+    ClientSettings, Credentials, DEFAULT_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, Protocol,
+    RetryPolicy, Secret,
+};
 
 pub(super) const DEFAULT_TIMEOUT_SECS: u64 = 60;
 
@@ -31,6 +34,8 @@ pub struct OdooConfig {
     pub timeout: Duration,
     /// Records per `search_read` page, ids per `write`, dicts per `create`.
     pub batch_size: NonZeroUsize,
+    /// Independent write calls apply sends at once (`[odoo] max_concurrency`).
+    pub max_concurrency: NonZeroUsize,
     /// How long after it was sent a request whose answer was lost may still run in Odoo (see
     /// `apply`): a create in doubt is not sent again before this has passed.
     pub request_deadline: Duration,
@@ -59,6 +64,7 @@ impl OdooConfig {
             protocol: self.protocol,
             retry: self.retry,
             batch_size: self.batch_size,
+            max_concurrency: self.max_concurrency,
             request_deadline: self.request_deadline,
         }
     }
@@ -121,6 +127,15 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
     )
     .and_then(|n| usize::try_from(n).ok())
     .and_then(NonZeroUsize::new);
+    let max_concurrency = bounded(
+        raw.max_concurrency.as_ref(),
+        DEFAULT_MAX_CONCURRENCY as u64,
+        1..=16,
+        "odoo.max_concurrency",
+        ctx,
+    )
+    .and_then(|n| usize::try_from(n).ok())
+    .and_then(NonZeroUsize::new);
     let request_deadline = bounded(
         raw.request_deadline_secs.as_ref(),
         crate::apply::DEFAULT_REQUEST_DEADLINE.as_secs(),
@@ -141,6 +156,7 @@ pub(super) fn validate(raw: Spanned<RawOdoo>, ctx: &mut Ctx<'_>) -> Option<OdooC
         password_source,
         timeout: timeout?,
         batch_size: batch_size?,
+        max_concurrency: max_concurrency?,
         request_deadline: request_deadline?,
         retry: retry?,
         protocol: protocol?,

@@ -30,6 +30,7 @@ pub(crate) struct RawOdoo {
     pub password_file: Option<Spanned<String>>,
     pub timeout_secs: Option<Spanned<u64>>,
     pub batch_size: Option<Spanned<u64>>,
+    pub max_concurrency: Option<Spanned<u64>>,
     pub request_deadline_secs: Option<Spanned<u64>>,
     pub retries: Option<Spanned<RawRetries>>,
     pub protocol: Option<Spanned<String>>,

@@ -72,6 +72,15 @@ pub(crate) enum Query {
     },
 }
 
+impl Query {
+    /// The model the query counts.
+    pub(crate) fn model(&self) -> &str {
+        match self {
+            Query::Grouped { model, .. } | Query::Single { model, .. } => model,
+        }
+    }
+}
+
 /// The queries for `task`. Batch definitions give one grouped query, others one per user.
 pub(crate) fn queries(
     def: &Definition,

@@ -10,11 +10,16 @@
 //! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `setup`, `keys`
 //! and `writer` (where keys live), `rights` (badge rights), `job` (the scheduled job).
 //!
-//! Calls for a full refresh: challenges, lines, definitions, `ir.model.fields` (plus
-//! `ir.model` only for definitions naming no field), one `res.users` search per distinct
-//! `user_domain` (plus one read for other users), goals — then one query per definition and
-//! period for batch definitions (one per user for non-batch ones), and two more (badges,
-//! grants) only when a challenge has rewards. Writes come on top: grouped goal writes, one
+//! Calls for a full refresh on Odoo 17+: one `web_search_read` of the challenges with their
+//! lines, definitions, the fields those name and the `user_ids` users (`structure`; on Odoo
+//! 16 challenges, lines, definitions, `ir.model.fields`, `ir.model` one call each), one
+//! `res.users` search per distinct `user_domain` (plus one read for goal owners not read
+//! yet), goals — then one query per definition and period for batch definitions (one per user
+//! for non-batch ones), and two more (badges, grants) only when a challenge has rewards.
+//! `run` keeps the query answers in the state (`answers`) and probes each counted model once
+//! (count and latest `write_date`): on an unchanged model the queries are not sent again, so a
+//! refresh in which nothing changed, of challenges with `user_ids` participants, no rewards and
+//! lines counting one model, costs 3 calls. Writes come on top: grouped goal writes, one
 //! `create` per model and batch.
 //!
 //! Drafts are started as Odoo's `action_start` would (state `inprogress`, goals generated):
@@ -26,6 +31,7 @@
 //! Odoo's own reward code.
 
 mod aggregate;
+mod answers;
 mod board;
 mod evaluate;
 mod grants;
@@ -39,6 +45,7 @@ mod reading;
 pub mod recognition;
 mod rights;
 mod setup;
+mod structure;
 mod writer;
 
 use std::collections::{BTreeSet, HashMap};
@@ -222,6 +229,16 @@ pub struct Outcome {
 /// Computes the gamification plan without writing anything: read, evaluate (the engines),
 /// plan (pure, [`plan::plan`]).
 pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, GamificationError> {
+    Ok(plan_keeping(client, opts, None).await?.0)
+}
+
+/// [`plan`], given the last run's aggregation answers (`kept`): the counted models are
+/// probed and unchanged ones not asked again; this run's answers come back to be kept.
+async fn plan_keeping(
+    client: &OdooClient,
+    opts: &Options,
+    kept: Option<&answers::Answers>,
+) -> Result<(Outcome, Option<answers::Answers>), GamificationError> {
     let reading = reading::read_all(client, opts).await?;
     let mut out = Outcome {
         plan: Plan::new("gamification"),
@@ -229,12 +246,12 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
         ..Outcome::default()
     };
     if reading.snap.challenges.is_empty() {
-        return Ok(out);
+        return Ok((out, None));
     }
     let prepared = refresh::prepare(&reading.snap, opts.today);
     out.skipped
         .extend(prepared.unsupported.iter().map(|u| u.to_string()));
-    let aggregated = aggregate::aggregate(client, &reading, &prepared, opts).await?;
+    let aggregated = aggregate::aggregate(client, &reading, &prepared, opts, kept).await?;
     out.queries = aggregated.queries;
     out.skipped.extend(aggregated.skipped);
     let evaluation = evaluate::evaluate(&reading, &prepared, &aggregated.values, opts.today)?;
@@ -266,7 +283,7 @@ pub async fn plan(client: &OdooClient, opts: &Options) -> Result<Outcome, Gamifi
     out.withheld = evaluation.withheld;
     out.side_effects = evaluation.side_effects;
     out.goals = evaluation.settled.goals;
-    Ok(out)
+    Ok((out, aggregated.answers))
 }
 
 /// Plans once, then applies in two steps: everything but the starts of draft challenges,
@@ -284,7 +301,20 @@ pub async fn run(
     // plan the same writes.
     let _lock = state.lock_job("gamification").map_err(ApplyError::from)?;
     let writer = crate::jobs::writer(client);
-    let mut outcome = plan(client, opts).await?;
+    let kept = answers::Answers::from_cursor(
+        state
+            .cursor("gamification", answers::CURSOR)
+            .map_err(ApplyError::from)?
+            .as_deref(),
+    );
+    let (mut outcome, fresh) = plan_keeping(client, opts, Some(&kept)).await?;
+    // What Odoo answered holds whatever the apply does (our writes are goals, which no
+    // query counts unless a definition counts goals: then the next probe sees them).
+    if let Some(fresh) = fresh {
+        state
+            .set_cursor("gamification", answers::CURSOR, &fresh.to_cursor())
+            .map_err(ApplyError::from)?;
+    }
     if outcome.started.is_empty() {
         let report = apply::apply(&outcome.plan, state, &writer, apply_opts).await?;
         return Ok((outcome, report));

@@ -82,6 +82,20 @@ const SIGNATURES: &[(&str, Signature)] = &[
         ),
     ),
     (
+        "web_search_read",
+        sig(
+            &[
+                "domain",
+                "specification",
+                "offset",
+                "limit",
+                "order",
+                "count_limit",
+            ],
+            2,
+        ),
+    ),
+    (
         "name_search",
         sig(&["name", "domain", "operator", "limit"], 0),
     ),

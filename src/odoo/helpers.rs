@@ -186,6 +186,35 @@ impl OdooClient {
         records(&format!("{model}.read"), v)
     }
 
+    /// Odoo 17+'s `web_search_read(domain, specification)`: the matching records, each a
+    /// struct of the fields `specification` names; a many2one or x2many whose spec has
+    /// `fields` comes back as the struct (list of structs) of those fields of the records it
+    /// points at, read in the same call. Without `fields` a many2one is its bare id.
+    /// Unpaged: for the small models (challenges and their lines) a refresh reads whole.
+    pub(crate) async fn web_search_read(
+        &self,
+        model: &str,
+        domain: Vec<Value>,
+        specification: Struct,
+    ) -> Result<Vec<Struct>, OdooError> {
+        let call = format!("{model}.web_search_read");
+        let v = self
+            .execute_kw(
+                model,
+                "web_search_read",
+                vec![Value::Array(domain), Value::Struct(specification)],
+                Struct::new(),
+            )
+            .await?;
+        match v {
+            Value::Struct(mut s) => match s.remove("records") {
+                Some(records_value) => records(&call, records_value),
+                None => Err(unexpected(&call, "{length, records}", &Value::Struct(s))),
+            },
+            other => Err(unexpected(&call, "{length, records}", &other)),
+        }
+    }
+
     pub async fn search(
         &self,
         model: &str,

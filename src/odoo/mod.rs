@@ -22,7 +22,9 @@ mod version;
 mod writer;
 mod xmlrpc_transport;
 
-pub use client::{ClientSettings, Credentials, DEFAULT_BATCH_SIZE, OdooClient};
+pub use client::{
+    ClientSettings, Credentials, DEFAULT_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, OdooClient,
+};
 pub use domain_wire::WireLit;
 pub use error::{ErrorKind, OdooError};
 pub use helpers::{SearchOptions, leaf};

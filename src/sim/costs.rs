@@ -158,6 +158,21 @@ pub(crate) fn work_of(call: &Call<'_>, rows: usize, answer: &X) -> Work {
             fields_read: fields(answer),
             ..Work::default()
         },
+        // No recording of its cost: charged as the `search_read` of its top-level records
+        // (the nested records it reads besides are not charged).
+        "web_search_read" => {
+            let records = answer
+                .as_struct()
+                .and_then(|s| s.get("records"))
+                .cloned()
+                .unwrap_or(X::Array(Vec::new()));
+            Work {
+                rows_scanned: rows,
+                records_read: listed(Some(&records)),
+                fields_read: fields(&records),
+                ..Work::default()
+            }
+        }
         "read_group" | "formatted_read_group" => Work {
             rows_grouped: rows,
             ..Work::default()

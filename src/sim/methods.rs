@@ -65,6 +65,7 @@ pub(crate) fn is_read_only(method: &str) -> bool {
             | "search_count"
             | "read_group"
             | "formatted_read_group"
+            | "web_search_read"
             | "fields_get"
             | "name_search"
             | "check_access_rights"
@@ -137,6 +138,8 @@ pub(crate) fn call_read(store: &Store, c: &Call) -> Result<X, SimFault> {
         "read_group" => read_group::read_group(store, c),
         // New in Odoo 19 (`read_group` is deprecated there).
         "formatted_read_group" if c.major >= 19 => read_group::formatted_read_group(store, c),
+        // New in Odoo 17 (the web client's "unity read").
+        "web_search_read" if c.major >= 17 => super::web_read::web_search_read(store, c),
         "fields_get" => fields_get(store, c),
         "name_search" => name_search(store, c),
         "context_get" if c.model == "res.users" => Ok(user_context(store, c.uid)),
@@ -283,7 +286,7 @@ pub(crate) fn matching_ids(
 
 /// `search`: filter, order, offset and limit. `opt_base` is the position of `offset` among
 /// the positional arguments (1 for search, 2 for search_read), or `usize::MAX` for none.
-fn search_ids(
+pub(super) fn search_ids(
     store: &Store,
     c: &Call,
     domain: Option<&X>,

@@ -30,6 +30,7 @@ mod registry;
 mod service;
 mod store;
 mod table;
+mod web_read;
 mod wire;
 mod wording;
 

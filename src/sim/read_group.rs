@@ -624,6 +624,21 @@ fn aggregate(store: &Store, model: &str, ids: &[i64], a: &Aggregate) -> X {
             X::Int(seen.len() as i64)
         }
         _ if values.is_empty() => X::Bool(false),
+        // SQL's MAX/MIN of a date or datetime column (Odoo's `read_group` of `f:max`, e.g.
+        // `write_date:max`, `odoo/models.py` `_read_group_select`): the value itself, sent
+        // as Odoo's text; the text orders as the dates do.
+        "max" | "min" if matches!(a.def.ty, FieldType::Date | FieldType::Datetime) => {
+            let texts = values.iter().filter_map(|v| match v {
+                Value::Str(s) => Some(s.as_str()),
+                _ => None,
+            });
+            let pick = if a.func == "max" {
+                texts.max()
+            } else {
+                texts.min()
+            };
+            pick.map_or(X::Bool(false), |t| X::String(t.to_owned()))
+        }
         "sum" => number(nums().sum()),
         "avg" => X::Double(nums().sum::<f64>() / values.len() as f64),
         "max" => nums().reduce(f64::max).map_or(X::Bool(false), number),

@@ -2,9 +2,10 @@
 //! definition and a period), the queries it names (`compute::queries`), sent as `read_group`
 //! (batch definitions, one per definition and period) or `search_count` / a sum (one per
 //! user), their rows read through [`Row`]. A definition whose domain cannot be evaluated is
-//! skipped with the reason, not fatal.
+//! skipped with the reason, not fatal. Given the last run's answers ([`super::answers`]),
+//! each counted model is probed once and the queries on unchanged models are not sent.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveTime};
 
@@ -17,6 +18,7 @@ use crate::odoo::WireLit as _;
 use crate::odoo::{OdooClient, Row};
 use crate::xmlrpc;
 
+use super::answers::{self, Answers, Fingerprint};
 use super::read::Users;
 use super::reading::Reading;
 use super::{GamificationError, Options};
@@ -29,18 +31,30 @@ pub(crate) struct Aggregated {
     pub queries: usize,
     /// Definitions that could not be computed, with the reason.
     pub skipped: Vec<String>,
+    /// This run's answers, to keep for the next (when the last run's were given).
+    pub answers: Option<Answers>,
 }
 
-/// Runs the queries of every prepared task.
+/// Runs the queries of every prepared task. With `kept` (the last run's answers), each model
+/// the queries count is probed first, and a query the kept answers hold for an unchanged
+/// model is answered from them instead of sent.
 pub(crate) async fn aggregate(
     client: &OdooClient,
     reading: &Reading,
     prepared: &Prepared,
     opts: &Options,
+    kept: Option<&Answers>,
 ) -> Result<Aggregated, GamificationError> {
     let snap = &reading.snap;
     let mut out = Aggregated::default();
     let mut failed: HashSet<i64> = HashSet::new();
+    // `None`: the model has no `write_date` to probe.
+    let mut probes: BTreeMap<String, Option<Fingerprint>> = BTreeMap::new();
+    let mut fresh = Answers {
+        day: Some(opts.today.to_string()),
+        stamped: kept.map(|k| k.stamped.clone()).unwrap_or_default(),
+        ..Answers::default()
+    };
     for task in &prepared.tasks {
         let Some(def) = snap.definitions.get(&task.definition_id) else {
             continue;
@@ -58,9 +72,53 @@ pub(crate) async fn aggregate(
         };
         let slot = out.values.entry((def.id, task.bounds)).or_default();
         for q in queries {
+            // Probed before its first query is sent: a write in between shows at the next
+            // probe, and the answer is asked again then.
+            let keyed = match kept {
+                Some(kept) if follows_no_relation(def) => {
+                    let model = q.model().to_owned();
+                    if !probes.contains_key(&model) {
+                        let stamped = match fresh.stamped.get(&model) {
+                            Some(&known) => known,
+                            None => {
+                                let known = answers::stamped(client, &model).await?;
+                                fresh.stamped.insert(model.clone(), known);
+                                known
+                            }
+                        };
+                        let print = if stamped {
+                            Some(answers::probe(client, &model).await?)
+                        } else {
+                            None
+                        };
+                        probes.insert(model.clone(), print);
+                    }
+                    match probes.get(&model) {
+                        Some(Some(print)) => {
+                            let key = query_key(def, &q, &reading.users, opts);
+                            if let Some(found) = kept.get(opts.today, &model, Some(print), &key) {
+                                slot.extend(found.iter().copied());
+                                fresh.values.insert(key, found.to_vec());
+                                continue;
+                            }
+                            Some(key)
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
             out.queries += 1;
             match run_query(client, def, &q, &reading.users, opts).await {
-                Ok(found) => slot.extend(found),
+                Ok(found) => {
+                    if let Some(key) = keyed {
+                        let mut pairs: Vec<(i64, f64)> =
+                            found.iter().map(|(u, v)| (*u, *v)).collect();
+                        pairs.sort_by_key(|(u, _)| *u);
+                        fresh.values.insert(key, pairs);
+                    }
+                    slot.extend(found);
+                }
                 Err(GamificationError::Domain { what, error }) => {
                     failed.insert(def.id);
                     out.skipped.push(format!("{what}: {error}"));
@@ -70,7 +128,31 @@ pub(crate) async fn aggregate(
             }
         }
     }
+    if kept.is_some() {
+        fresh.models = probes
+            .into_iter()
+            .filter_map(|(model, print)| Some((model, print?)))
+            .collect();
+        out.answers = Some(fresh);
+    }
     Ok(out)
+}
+
+/// Whether the definition's domain reads only fields of its own model (a dotted path reads
+/// another model, whose writes the probe of this one does not see).
+fn follows_no_relation(def: &Definition) -> bool {
+    Domain::parse(&def.domain).is_ok_and(|d| d.fields().iter().all(|f| !f.contains('.')))
+}
+
+/// Everything a query's answer depends on besides the model's records: the query (model,
+/// period clauses, user keys, aggregate), the definition's domain and, for a per-user query,
+/// the user it is bound to; the day is the kept answers' own.
+fn query_key(def: &Definition, q: &Query, users: &Users, opts: &Options) -> String {
+    let user = match q {
+        Query::Single { user, .. } => users.get(user).map(|u| format!("{u:?}")),
+        Query::Grouped { .. } => None,
+    };
+    format!("{q:?}|{}|{user:?}|{:?}", def.domain, opts.missing_rows)
 }
 
 fn definition_domain(

@@ -122,7 +122,7 @@ async fn inputs_of(
         );
     }
     let users: BTreeSet<i64> = current.values().flatten().map(|g| g.user_id).collect();
-    let (_, people) = read::participants(client, &[], &users).await?;
+    let (_, people) = read::participants(client, &[], &users, HashMap::new()).await?;
     let mut out = Vec::new();
     for c in challenges {
         let goals = current.remove(&c.id).unwrap_or_default();
@@ -229,7 +229,7 @@ pub async fn ranking_report(
     let goals = read::goals_between(client, id, from, to).await?;
     let merged = leaderboard::merge_periods(&goals);
     let users: BTreeSet<i64> = merged.iter().map(|g| g.user_id).collect();
-    let (_, people) = read::participants(client, &[], &users).await?;
+    let (_, people) = read::participants(client, &[], &users, HashMap::new()).await?;
     let columns = columns_of(lines, &defs);
     let participants: Vec<_> = people.into_values().map(|(p, _)| p).collect();
     Ok(leaderboard::build(

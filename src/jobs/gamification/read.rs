@@ -19,7 +19,7 @@ use crate::xmlrpc::Value;
 use super::GamificationError;
 use crate::odoo::Row;
 
-const CHALLENGE_FIELDS: &[&str] = &[
+pub(super) const CHALLENGE_FIELDS: &[&str] = &[
     "name",
     "state",
     "period",
@@ -44,14 +44,13 @@ pub(super) fn ints(ids: impl IntoIterator<Item = i64>) -> Value {
     Value::Array(ids.into_iter().map(Value::Int).collect())
 }
 
-/// Challenges to refresh on `today`: in progress, drafts whose start date has come, and the
-/// drafts `start` names (started as Odoo's `action_start` would). `only` restricts by id.
-pub(crate) async fn challenges(
-    client: &OdooClient,
+/// The domain of the challenges to refresh on `today`: in progress, drafts whose start date
+/// has come, and the drafts `start` names. `only` restricts by id.
+pub(super) fn challenge_domain(
     today: NaiveDate,
     start: &[i64],
     only: Option<&[i64]>,
-) -> Result<Read, GamificationError> {
+) -> Vec<Value> {
     let mut domain = vec![
         "|".into(),
         "|".into(),
@@ -65,13 +64,33 @@ pub(crate) async fn challenges(
         domain.insert(0, "&".into());
         domain.insert(1, leaf("id", "in", ints(only.iter().copied())));
     }
+    domain
+}
+
+/// Challenges to refresh on `today` (see [`challenge_domain`]), drafts read as started (as
+/// Odoo's `action_start` would start them).
+pub(crate) async fn challenges(
+    client: &OdooClient,
+    today: NaiveDate,
+    start: &[i64],
+    only: Option<&[i64]>,
+) -> Result<Read, GamificationError> {
     let rows = client
-        .search_read_all("gamification.challenge", domain, CHALLENGE_FIELDS)
+        .search_read_all(
+            "gamification.challenge",
+            challenge_domain(today, start, only),
+            CHALLENGE_FIELDS,
+        )
         .await?;
+    challenges_from(&rows)
+}
+
+/// Challenge rows (fields [`CHALLENGE_FIELDS`]) as the engine takes them.
+pub(super) fn challenges_from(rows: &[crate::xmlrpc::Struct]) -> Result<Read, GamificationError> {
     let mut out = Vec::new();
     let mut started = Vec::new();
     let mut on_change = BTreeSet::new();
-    for r in &rows {
+    for r in rows {
         let row = Row::new("gamification.challenge", r);
         let id = row.id()?;
         if row.text("report_message_frequency")?.as_deref() == Some("onchange") {
@@ -136,30 +155,58 @@ pub(crate) async fn lines_and_definitions(
         .read("gamification.goal.definition", &ids, DEFINITION_FIELDS)
         .await?;
     let fields = definition_fields(client, &rows).await?;
+    let (mut defs, need_models) = definitions_from(&rows, &fields)?;
+    if !need_models.is_empty() {
+        let ids: Vec<i64> = need_models.keys().copied().collect();
+        let mut models = HashMap::new();
+        for r in client.read("ir.model", &ids, &["model"]).await? {
+            let row = Row::new("ir.model", &r);
+            models.insert(row.id()?, required_text(&row, "model")?);
+        }
+        name_models(&mut defs, &need_models, &models);
+    }
+    Ok((lines, defs))
+}
+
+/// `ir.model` id → the definitions naming no field whose model it is.
+pub(super) type NeedModels = HashMap<i64, Vec<i64>>;
+
+/// Definition rows (fields [`DEFINITION_FIELDS`]) with the fields they name; the second map
+/// lists, by `ir.model` id, the definitions naming no field whose model is still to be named.
+pub(super) fn definitions_from(
+    rows: &[crate::xmlrpc::Struct],
+    fields: &HashMap<i64, ModelField>,
+) -> Result<(HashMap<i64, Definition>, NeedModels), GamificationError> {
     let mut defs = HashMap::new();
     // Definitions naming no field: their model is found through `model_id` (ir.model).
-    let mut need_models: HashMap<i64, Vec<i64>> = HashMap::new();
-    for r in &rows {
+    let mut need_models = NeedModels::new();
+    for r in rows {
         let row = Row::new("gamification.goal.definition", r);
-        let (def, model_id) = definition(&row, &fields)?;
+        let (def, model_id) = definition(&row, fields)?;
         if let Some(model_id) = model_id {
             need_models.entry(model_id).or_default().push(def.id);
         }
         defs.insert(def.id, def);
     }
-    if !need_models.is_empty() {
-        let ids: Vec<i64> = need_models.keys().copied().collect();
-        for r in client.read("ir.model", &ids, &["model"]).await? {
-            let row = Row::new("ir.model", &r);
-            let model = required_text(&row, "model")?;
-            for def in need_models.get(&row.id()?).into_iter().flatten() {
-                if let Some(d) = defs.get_mut(def) {
-                    d.model = model.clone();
-                }
+    Ok((defs, need_models))
+}
+
+/// Names the model of the definitions `need_models` lists, from `ir.model` id → model.
+pub(super) fn name_models(
+    defs: &mut HashMap<i64, Definition>,
+    need_models: &NeedModels,
+    models: &HashMap<i64, String>,
+) {
+    for (model_id, def_ids) in need_models {
+        let Some(model) = models.get(model_id) else {
+            continue;
+        };
+        for def in def_ids {
+            if let Some(d) = defs.get_mut(def) {
+                d.model = model.clone();
             }
         }
     }
-    Ok((lines, defs))
 }
 
 /// The lines of the challenges (a line without challenge or definition is left out).
@@ -172,11 +219,19 @@ async fn lines(client: &OdooClient, challenge_ids: &[i64]) -> Result<Vec<Line>, 
                 "in",
                 ints(challenge_ids.iter().copied()),
             )],
-            &["challenge_id", "definition_id", "target_goal", "sequence"],
+            LINE_FIELDS,
         )
         .await?;
+    lines_from(&rows)
+}
+
+pub(super) const LINE_FIELDS: &[&str] =
+    &["challenge_id", "definition_id", "target_goal", "sequence"];
+
+/// Line rows (fields [`LINE_FIELDS`]) as the engine takes them.
+pub(super) fn lines_from(rows: &[crate::xmlrpc::Struct]) -> Result<Vec<Line>, GamificationError> {
     let mut lines = Vec::new();
-    for r in &rows {
+    for r in rows {
         let row = Row::new("gamification.challenge.line", r);
         let (Some(challenge_id), Some(definition_id)) =
             (row.m2o_id("challenge_id")?, row.m2o_id("definition_id")?)
@@ -194,7 +249,7 @@ async fn lines(client: &OdooClient, challenge_ids: &[i64]) -> Result<Vec<Line>, 
     Ok(lines)
 }
 
-const DEFINITION_FIELDS: &[&str] = &[
+pub(super) const DEFINITION_FIELDS: &[&str] = &[
     "name",
     "computation_mode",
     "model_id",
@@ -209,10 +264,10 @@ const DEFINITION_FIELDS: &[&str] = &[
 
 /// A field a definition names, as `ir.model.fields` holds it.
 #[derive(Clone, Debug)]
-struct ModelField {
-    name: String,
-    model: String,
-    ttype: String,
+pub(super) struct ModelField {
+    pub name: String,
+    pub model: String,
+    pub ttype: String,
 }
 
 /// The fields the definitions name, resolved in one read of `ir.model.fields`.
@@ -352,12 +407,13 @@ pub(crate) fn user_domain(
     Ok(lit.to_wire_items())
 }
 
-const USER_FIELDS: &[&str] = &["name", "login", "partner_id", "company_id", "company_ids"];
+pub(super) const USER_FIELDS: &[&str] =
+    &["name", "login", "partner_id", "company_id", "company_ids"];
 
 /// A participant and their companies (for `user.company_ids` placeholders).
 pub(crate) type Users = HashMap<i64, (Participant, Vec<i64>)>;
 
-fn participant(
+pub(super) fn participant(
     r: &crate::xmlrpc::Struct,
 ) -> Result<(i64, (Participant, Vec<i64>)), GamificationError> {
     let row = Row::new("res.users", r);
@@ -378,13 +434,15 @@ fn participant(
 }
 
 /// Participants per challenge: what its `user_domain` selects now (one `search_read` per
-/// distinct domain), else its `user_ids`; plus the users of `extra` ids (goal owners).
+/// distinct domain), else its `user_ids`; plus the users of `extra` ids (goal owners). Users
+/// already `known` (read with the challenges) are not read again.
 pub(crate) async fn participants(
     client: &OdooClient,
     challenges: &[Challenge],
     extra: &BTreeSet<i64>,
+    known: Users,
 ) -> Result<(HashMap<i64, Vec<i64>>, Users), GamificationError> {
-    let mut users: Users = HashMap::new();
+    let mut users: Users = known;
     let mut by_domain: HashMap<String, Vec<i64>> = HashMap::new();
     let mut out = HashMap::new();
     for c in challenges {

@@ -15,6 +15,7 @@ use crate::record::FieldType;
 
 use super::grants::{self, Grants};
 use super::read::{self, Users};
+use super::structure;
 use super::{GamificationError, Options};
 
 /// What a refresh read from Odoo.
@@ -42,11 +43,30 @@ pub(crate) async fn read_all(
     client: &OdooClient,
     opts: &Options,
 ) -> Result<Reading, GamificationError> {
-    let read::Read {
-        challenges,
-        started,
-        on_change,
-    } = read::challenges(client, opts.today, &opts.start, opts.only.as_deref()).await?;
+    // Odoo 17+ answers challenges, lines, definitions, their fields and the `user_ids`
+    // users in one `web_search_read`; Odoo 16 model by model.
+    let (
+        read::Read {
+            challenges,
+            started,
+            on_change,
+        },
+        lines,
+        mut definitions,
+        known,
+    ) = if client.profile().await?.major >= 17 {
+        let s = structure::read(client, opts.today, &opts.start, opts.only.as_deref()).await?;
+        (s.read, s.lines, s.definitions, s.users)
+    } else {
+        let read = read::challenges(client, opts.today, &opts.start, opts.only.as_deref()).await?;
+        let ids: Vec<i64> = read.challenges.iter().map(|c| c.id).collect();
+        let (lines, definitions) = if ids.is_empty() {
+            Default::default()
+        } else {
+            read::lines_and_definitions(client, &ids).await?
+        };
+        (read, lines, definitions, Users::default())
+    };
     if challenges.is_empty() {
         return Ok(Reading {
             started,
@@ -54,8 +74,6 @@ pub(crate) async fn read_all(
             ..Reading::default()
         });
     }
-    let ids: Vec<i64> = challenges.iter().map(|c| c.id).collect();
-    let (lines, mut definitions) = read::lines_and_definitions(client, &ids).await?;
     for def in definitions.values_mut() {
         if def.mode == Mode::Manual
             && let Some(spec) = opts.overrides.get(&def.name)
@@ -72,7 +90,7 @@ pub(crate) async fn read_all(
     let (goals, duplicate_goals) =
         duplicates::split_goals(read::goals(client, &challenges, opts.today).await?);
     let goal_users: BTreeSet<i64> = goals.iter().map(|g| g.user_id).collect();
-    let (participants, users) = read::participants(client, &challenges, &goal_users).await?;
+    let (participants, users) = read::participants(client, &challenges, &goal_users, known).await?;
     // Without a session uid no grant was created by us this month: 0 matches no user.
     let uid = client.uid().unwrap_or(0);
     let has_rewards = challenges

@@ -55,6 +55,7 @@ impl ScoringJob<'_> {
         let base = ApplyOptions {
             batch_size: self.client.batch_size(),
             request_deadline: self.client.request_deadline(),
+            concurrency: self.client.max_concurrency(),
             cancel: self.cancel.clone(),
             progress: self.progress.clone(),
             ..ApplyOptions::default()

@@ -73,11 +73,25 @@ pub(crate) fn stamp_groups(
     uid: i64,
     groups: &[(i64, Vec<i64>)],
     observed: &HashMap<i64, (Option<i64>, String)>,
+    width: usize,
 ) -> Vec<Stamp> {
+    let width = width.max(1) as i64;
     let mut kept = Vec::new();
-    // The earliest write_date any later call's probe shows: no call's stamp is after it.
+    // The earliest write_date any call of a later wave shows: no call's stamp is after it.
+    // Calls go out in waves of `width` (apply's `concurrency`): within a wave they overlap,
+    // so only later waves bound a call's stamp.
     let mut bound: Option<&str> = None;
+    let mut wave_bound: Option<&str> = None;
+    let mut wave: Option<i64> = None;
     for (group, probes) in groups.iter().rev() {
+        if wave != Some(group / width) {
+            wave = Some(group / width);
+            if let Some(w) = wave_bound.take()
+                && bound.is_none_or(|b| w < b)
+            {
+                bound = Some(w);
+            }
+        }
         let seen: Vec<&(Option<i64>, String)> =
             probes.iter().filter_map(|id| observed.get(id)).collect();
         let first = seen.first().map(|(_, d)| d.as_str());
@@ -95,8 +109,8 @@ pub(crate) fn stamp_groups(
             });
         }
         for (_, d) in seen {
-            if bound.is_none_or(|b| d.as_str() < b) {
-                bound = Some(d.as_str());
+            if wave_bound.is_none_or(|b| d.as_str() < b) {
+                wave_bound = Some(d.as_str());
             }
         }
     }
@@ -313,7 +327,7 @@ mod tests {
             (60, 2, "2026-11-20 10:00:04"),
             (61, 2, "2026-11-20 10:00:05"),
         ]);
-        let kept = stamp_groups(2, &groups, &seen);
+        let kept = stamp_groups(2, &groups, &seen, 1);
         let kept: Vec<(i64, &str)> = kept
             .iter()
             .map(|s| (s.group, s.write_date.as_str()))
@@ -331,8 +345,23 @@ mod tests {
             2,
             &[(0, vec![1, 2])],
             &obs(&[(1, 2, "2026-11-20 10:00:00")]),
+            1,
         );
         assert!(kept.is_empty());
+        // Calls sent two at a time: the second of a wave may be stamped before the first,
+        // and both are kept; a later wave still bounds them.
+        let waves = [(0, vec![1]), (1, vec![2]), (2, vec![3])];
+        let seen = obs(&[
+            (1, 2, "2026-11-20 10:00:01"),
+            (2, 2, "2026-11-20 10:00:00"),
+            (3, 2, "2026-11-20 10:00:02"),
+        ]);
+        assert_eq!(stamp_groups(2, &waves, &seen, 2).len(), 3);
+        assert_eq!(
+            stamp_groups(2, &waves, &seen, 1).len(),
+            2,
+            "one at a time, the first call cannot be stamped after the second"
+        );
     }
 
     #[test]

@@ -194,7 +194,8 @@ impl ScoringJob<'_> {
                 observed.insert(id, (by, date));
             }
         }
-        let stamps = cursor::stamp_groups(uid, &groups, &observed);
+        // Apply sent the writes in waves of `max_concurrency` calls.
+        let stamps = cursor::stamp_groups(uid, &groups, &observed, self.client.max_concurrency());
         let mut runs = self.own_runs(state)?;
         runs.push(OwnRun {
             uid,
