@@ -246,6 +246,25 @@ static CASES: &[Case] = &[
         "gamification.point_rules[1].key",
         "duplicate point rule key",
     ),
+    case_at(
+        "level ladder not increasing",
+        &[("karma_min = 500\n", "karma_min = 100\n")],
+        "karma_min = 100\nbadge = \"Level: Bachelor\"",
+        "gamification.levels[1].karma_min",
+        "the ladder must increase: 100 is not above the level before (100)",
+    ),
+    case(
+        "level at zero karma",
+        &[("karma_min = 100\n", "karma_min = 0\n")],
+        "gamification.levels[0].karma_min",
+        "must be positive, not 0",
+    ),
+    case(
+        "unknown level_drop",
+        &[("level_drop = \"keep\"", "level_drop = \"forget\"")],
+        "gamification.level_drop",
+        "unknown level_drop \"forget\"",
+    ),
     // ---- revealed by the server: fields, types, records, rights ----
     case(
         "unknown field in a rule",

@@ -53,6 +53,19 @@ fn demo_runs_against_the_builtin_simulator() {
     );
     assert!(stdout.contains("gamification.goal"), "{stdout}");
     assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
+    // Levels (issue 16): setup creates their badges; the karma booked reaches levels, whose
+    // badges are granted (Mitchell Admin: 2500 in the snapshot, + 50 for lead 20 won).
+    assert!(
+        stdout.contains("badge   Level: Student: created"),
+        "{stdout}"
+    );
+    let levels = stdout.split("== levels").nth(1).unwrap();
+    assert!(
+        levels.contains(
+            "grant  Mitchell Admin: Level Student reached: 2550 karma (the level starts at 100)"
+        ),
+        "{levels}"
+    );
     let board = stdout
         .split("== leaderboard: Appointment Setting")
         .nth(1)

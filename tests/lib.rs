@@ -23,6 +23,7 @@ mod domain_transcripts;
 mod fault_injection;
 mod gamification_features;
 mod gamification_golden;
+mod gamification_levels;
 mod gamification_load;
 mod gamification_repair;
 mod gamification_retries;

@@ -44,9 +44,13 @@ pub(super) async fn gamification_plan_cmd(
     let karma = crate::jobs::gamification::karma_plan(&client, &gcfg.point_rules)
         .await
         .map_err(gamification_failure)?;
+    // Levels as they stand now (a run grants after booking the karma above).
+    let levels = crate::jobs::gamification::level_plan(&client, gcfg)
+        .await
+        .map_err(gamification_failure)?;
     if json {
         let mut all = outcome.plan.clone();
-        for change in karma.changes() {
+        for change in karma.changes().chain(levels.plan.changes()) {
             all.push(change);
         }
         let mut json = all.to_json();
@@ -66,12 +70,17 @@ pub(super) async fn gamification_plan_cmd(
         write_out(
             out,
             &format!(
-                "{outcome}\nkarma: {} entr{} to book\n{karma}",
+                "{outcome}\nkarma: {} entr{} to book\n{karma}{}",
                 karma.create_count(),
                 if karma.create_count() == 1 {
                     "y"
                 } else {
                     "ies"
+                },
+                if gcfg.levels.is_empty() {
+                    String::new()
+                } else {
+                    levels.to_string()
                 }
             ),
         )

@@ -5,8 +5,9 @@
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::raw::{RawChallenge, RawChallengeLine, RawGamification, RawPointRule};
+use super::raw::{RawChallenge, RawChallengeLine, RawGamification, RawLevel, RawPointRule};
 use crate::domain::Domain;
+use crate::gamification::levels::OnDrop;
 use crate::gamification::{Condition, Period};
 
 /// Validated gamification settings.
@@ -21,6 +22,24 @@ pub struct GamificationConfig {
     pub batch_missing_as_zero: bool,
     pub challenges: Vec<ChallengeSpec>,
     pub point_rules: Vec<PointRule>,
+    /// Levels (Odoo karma ranks) and the badge each earns, lowest first.
+    pub levels: Vec<LevelSpec>,
+    /// What happens to a level's badge when its holder's karma falls below it again.
+    pub level_drop: OnDrop,
+}
+
+/// A level: an Odoo karma rank (created by `setup` when missing) and the badge reaching it
+/// earns (created by `setup` when missing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelSpec {
+    /// Stable identifier, part of every grant's idempotency key.
+    pub key: String,
+    /// The `gamification.karma.rank` name.
+    pub name: String,
+    /// The karma the rank starts at (what `setup` gives a rank it creates).
+    pub karma_min: i64,
+    /// The `gamification.badge` name.
+    pub badge: String,
 }
 
 /// Who takes part in a config-as-code challenge.
@@ -168,10 +187,30 @@ pub(super) fn validate(
             point_rules.push(rule);
         }
     }
+    let levels = levels(ctx, &raw.levels);
+    let level_drop = match raw
+        .level_drop
+        .as_ref()
+        .map(|d| (d.get_ref().as_str(), d.span()))
+    {
+        None | Some(("keep", _)) => OnDrop::Keep,
+        Some(("revoke", _)) => OnDrop::Revoke,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                "gamification.level_drop",
+                format!("unknown level_drop {other:?}"),
+                Some("keep (the badge stays) or revoke (the grant is deleted)".into()),
+            );
+            OnDrop::Keep
+        }
+    };
     if ctx.has_errors() && !errors_before {
         return None;
     }
     Some(Some(GamificationConfig {
+        levels,
+        level_drop,
         schedule,
         odoo_challenges: raw.odoo_challenges.is_none_or(|v| *v.get_ref()),
         batch_missing_as_zero: raw.batch_missing_as_zero.is_none_or(|v| *v.get_ref()),
@@ -294,6 +333,80 @@ fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> 
         model,
         measure,
     })
+}
+
+/// The ladder: keys unique and of key characters, names unique, `karma_min` positive (Odoo's
+/// SQL check) and strictly increasing in file order.
+fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
+    let mut out: Vec<LevelSpec> = Vec::new();
+    let mut previous: Option<i64> = None;
+    for (i, l) in raw.iter().enumerate() {
+        let key = format!("gamification.levels[{i}]");
+        let l = l.get_ref();
+        let min = *l.karma_min.get_ref();
+        if min <= 0 {
+            ctx.error(
+                l.karma_min.span(),
+                format!("{key}.karma_min"),
+                format!("must be positive, not {min}"),
+                Some("Odoo's karma ranks start at 1 karma or more".into()),
+            );
+        } else if let Some(p) = previous
+            && min <= p
+        {
+            ctx.error(
+                l.karma_min.span(),
+                format!("{key}.karma_min"),
+                format!("the ladder must increase: {min} is not above the level before ({p})"),
+                Some("list levels lowest first, each above the one before".into()),
+            );
+        }
+        previous = Some(min);
+        let Some(level_key) = text(ctx, &l.key, &format!("{key}.key")) else {
+            continue;
+        };
+        if !level_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            ctx.error(
+                l.key.span(),
+                format!("{key}.key"),
+                format!("{level_key:?} may only hold ASCII letters, digits and '-'"),
+                Some("e.g. key = \"student\"".into()),
+            );
+            continue;
+        }
+        if out.iter().any(|o| o.key == level_key) {
+            ctx.error(
+                l.key.span(),
+                format!("{key}.key"),
+                format!("duplicate level key {level_key:?}"),
+                Some("keys name the level in every grant; keep them unique and stable".into()),
+            );
+        }
+        let (Some(name), Some(badge)) = (
+            text(ctx, &l.name, &format!("{key}.name")),
+            text(ctx, &l.badge, &format!("{key}.badge")),
+        ) else {
+            continue;
+        };
+        if out.iter().any(|o| o.name == name) {
+            ctx.error(
+                l.name.span(),
+                format!("{key}.name"),
+                format!("duplicate level name {name:?}"),
+                Some("each level is its own karma rank".into()),
+            );
+        }
+        out.push(LevelSpec {
+            key: level_key,
+            name,
+            karma_min: min,
+            badge,
+        });
+    }
+    out
 }
 
 fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRule> {

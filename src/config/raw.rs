@@ -57,6 +57,18 @@ pub(crate) struct RawGamification {
     pub challenges: Vec<Spanned<RawChallenge>>,
     #[serde(default)]
     pub point_rules: Vec<Spanned<RawPointRule>>,
+    pub level_drop: Option<Spanned<String>>,
+    #[serde(default)]
+    pub levels: Vec<Spanned<RawLevel>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLevel {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub karma_min: Spanned<i64>,
+    pub badge: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

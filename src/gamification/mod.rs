@@ -40,6 +40,7 @@ pub mod duplicates;
 pub(crate) mod goal;
 pub mod karma;
 pub mod leaderboard;
+pub mod levels;
 pub(crate) mod model;
 pub(crate) mod period;
 pub mod ranking;

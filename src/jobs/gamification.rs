@@ -7,7 +7,8 @@
 //! the tasks the engine prepared); `evaluate` (the engines: goals settled, Odoo's side
 //! effects predicted, badges decided); `plan` (a pure function to the [`Plan`], unit-tested
 //! without Odoo). [`run`] applies it with the jobs' one writer ([`crate::jobs::writer`]).
-//! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `setup`, `keys`
+//! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `levels` (level
+//! rewards, after the karma pass), `setup`, `keys`
 //! and `writer` (where keys live), `rights` (badge rights), `job` (the scheduled job).
 //!
 //! Calls for a full refresh: challenges, lines, definitions, `ir.model.fields` (plus
@@ -31,6 +32,7 @@ mod evaluate;
 mod grants;
 mod job;
 mod keys;
+mod levels;
 mod plan;
 mod points;
 mod read;
@@ -61,6 +63,7 @@ pub use grants::marker_key;
 pub use job::GamificationJob;
 pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
+pub use levels::{LevelPass, level_plan};
 pub use points::{karma_plan, trial, trial_report};
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;
