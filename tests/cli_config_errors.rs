@@ -253,6 +253,16 @@ static CASES: &[Case] = &[
         "gamification.levels[1].karma_min",
         "the ladder must increase: 100 is not above the level before (100)",
     ),
+    case_at(
+        "point rule scoped twice",
+        &[(
+            "points = 50\n",
+            "points = 50\nusers = [\"admin\"]\nteams = [\"Sales\"]\n",
+        )],
+        "key = \"won-deal\"",
+        "gamification.point_rules[0]",
+        "give at most one of users, teams or user_domain",
+    ),
     case(
         "level at zero karma",
         &[("karma_min = 100\n", "karma_min = 0\n")],

@@ -27,6 +27,7 @@ mod gamification_levels;
 mod gamification_load;
 mod gamification_repair;
 mod gamification_retries;
+mod gamification_roles;
 mod gamification_trial;
 mod layering;
 mod odoo_ids;

@@ -250,3 +250,23 @@ async fn report_cmd(
         ),
     )
 }
+
+/// `scorekeeper explain -c FILE user N`: the point rules that apply to user N and those that
+/// do not, their karma and the levels reached.
+pub(super) async fn explain_user_cmd(
+    path: &std::path::Path,
+    uid: i64,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client) = login(path).await?;
+    let Some(gcfg) = cfg.gamification.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [gamification] section",
+            path.display()
+        )));
+    };
+    let text = crate::jobs::gamification::explain_user(&client, gcfg, uid)
+        .await
+        .map_err(gamification_failure)?;
+    write_out(out, &text)
+}

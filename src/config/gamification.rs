@@ -101,6 +101,22 @@ pub struct PointRule {
     pub per_amount: Option<f64>,
     /// Only records dated from `--since` on count in a trial run.
     pub date_field: Option<String>,
+    /// Whose records earn points under this rule (per-role rules).
+    pub scope: RuleScope,
+}
+
+/// The people a point rule applies to; everyone else's records earn nothing under it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RuleScope {
+    #[default]
+    Everyone,
+    /// Logins.
+    Users(Vec<String>),
+    /// Members of the sales teams with these names.
+    Teams(Vec<String>),
+    /// A Python-literal domain on `res.users` (groups, companies, ...: e.g.
+    /// `[('groups_id.name', '=', 'Administrator')]`).
+    Domain(String),
 }
 
 fn text(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str) -> Option<String> {
@@ -440,7 +456,32 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             None,
         );
     }
+    let scope = match (&r.users, &r.teams, &r.user_domain) {
+        (None, None, None) => RuleScope::Everyone,
+        (Some(u), None, None) if !u.is_empty() => {
+            RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+        }
+        (None, Some(t), None) if !t.is_empty() => {
+            RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+        }
+        (None, None, Some(d)) => RuleScope::Domain(domain(
+            ctx,
+            Some(d),
+            &format!("{key}.user_domain"),
+            "res.users",
+        )),
+        _ => {
+            ctx.error(
+                r.key.span(),
+                key.to_string(),
+                "give at most one of users, teams or user_domain, and not an empty list",
+                Some("users = [\"demo\"], teams = [\"Direct Sales\"] or user_domain = \"[('share', '=', False)]\"".into()),
+            );
+            return None;
+        }
+    };
     Some(PointRule {
+        scope,
         key: rule_key,
         name: text(ctx, &r.name, &format!("{key}.name"))?,
         domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),

@@ -35,6 +35,7 @@ pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
     ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants, PointRule,
+    RuleScope,
 };
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]

@@ -128,6 +128,9 @@ pub(crate) struct RawPointRule {
     pub amount_field: Option<Spanned<String>>,
     pub per_amount: Option<Spanned<f64>>,
     pub date_field: Option<Spanned<String>>,
+    pub users: Option<Vec<Spanned<String>>>,
+    pub teams: Option<Vec<Spanned<String>>>,
+    pub user_domain: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,6 +38,7 @@ mod points;
 mod read;
 mod reading;
 mod rights;
+mod scope;
 mod setup;
 mod writer;
 
@@ -65,6 +66,7 @@ pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
 pub use levels::{LevelPass, level_plan};
 pub use points::{karma_plan, trial, trial_report};
+pub use scope::explain_user;
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;
 

@@ -74,6 +74,10 @@ async fn events(
             fields.push(f.as_str());
         }
         let rows = client.search_read_all(&rule.model, domain, &fields).await?;
+        // Per-role rules: a record credited to someone outside the scope earns nothing here
+        // (what it earned before is compensated by the engine, as for a record that no
+        // longer qualifies).
+        let allowed = super::scope::scope_users(client, rule).await?;
         let seen: std::collections::HashSet<i64> = rows
             .iter()
             .filter_map(|r| r.get("id").and_then(xmlrpc::Value::as_i64))
@@ -115,6 +119,9 @@ async fn events(
             let Some(user) = row.m2o_id(&rule.user_field)? else {
                 continue;
             };
+            if allowed.as_ref().is_some_and(|a| !a.contains(&user)) {
+                continue;
+            }
             out.push(Event {
                 rule: rule.key.clone(),
                 rule_name: rule.name.clone(),
@@ -356,9 +363,12 @@ pub async fn trial_report(
         if let Some(f) = &rule.amount_field {
             fields.push(f.as_str());
         }
+        let allowed = super::scope::scope_users(client, rule).await?;
         for r in client.search_read_all(&rule.model, domain, &fields).await? {
             let row = Row::new(&rule.model, &r);
-            if let Some(user) = row.m2o_id(&rule.user_field)? {
+            if let Some(user) = row.m2o_id(&rule.user_field)?
+                && allowed.as_ref().is_none_or(|a| a.contains(&user))
+            {
                 *trial.entry(user).or_insert(0) += points_of(rule, &row)?;
             }
         }
