@@ -275,7 +275,22 @@ static CASES: &[Case] = &[
         "gamification.level_drop",
         "unknown level_drop \"forget\"",
     ),
+    case(
+        "badge rule threshold zero",
+        &[("threshold = 10000\n", "threshold = 0\n")],
+        "gamification.badge_rules[0].threshold",
+        "must be a positive number",
+    ),
     // ---- revealed by the server: fields, types, records, rights ----
+    case(
+        "badge rule on an unknown field",
+        &[(
+            "field = \"expected_revenue\"\nthreshold",
+            "field = \"expected_revenu\"\nthreshold",
+        )],
+        "gamification.badge_rules[0].field",
+        "unknown field 'expected_revenu' on crm.lead",
+    ),
     case(
         "unknown field in a rule",
         &[(VN_RULE, "domain = \"[('contry_id.code', '=', 'VN')]\"")],

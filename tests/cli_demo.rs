@@ -66,6 +66,15 @@ fn demo_runs_against_the_builtin_simulator() {
         ),
         "{levels}"
     );
+    // Achievement badges (issue 16): the first won deal over 10,000 of Mitchell Admin (his
+    // best won deal in the demo data: 19,800).
+    let achievements = stdout.split("== achievements").nth(1).unwrap();
+    assert!(
+        achievements.contains(
+            "grant  Mitchell Admin: First deal over 10,000: max of expected_revenue 19800 reached 10000"
+        ),
+        "{achievements}"
+    );
     let board = stdout
         .split("== leaderboard: Appointment Setting")
         .nth(1)

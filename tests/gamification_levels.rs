@@ -37,6 +37,7 @@ pub(crate) fn level_config(drop: OnDrop) -> GamificationConfig {
             level("bachelor", "Bachelor", 500),
         ],
         level_drop: drop,
+        badge_rules: vec![],
     }
 }
 
@@ -118,8 +119,8 @@ async fn a_level_crossed_earns_its_badge_once_and_a_drop_keeps_or_revokes_it() {
         setup.levels,
         [
             "rank    Student: exists (100 karma)",
-            "badge   Student level: created",
             "rank    Bachelor: exists (500 karma)",
+            "badge   Student level: created",
             "badge   Bachelor level: created",
         ]
     );

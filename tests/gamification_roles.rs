@@ -119,6 +119,7 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
         ],
         levels: crate::gamification_levels::level_config(Default::default()).levels,
         level_drop: Default::default(),
+        badge_rules: vec![],
     };
     let text = gamification::explain_user(&client, &config, 2)
         .await

@@ -21,6 +21,7 @@ mod domain_props;
 mod domain_snapshot;
 mod domain_transcripts;
 mod fault_injection;
+mod gamification_achievements;
 mod gamification_features;
 mod gamification_golden;
 mod gamification_levels;

@@ -222,6 +222,23 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
             .map_err(|e| failed(&e))?;
             say(out, &format!("\n== levels\n{}{report}\n", pass.summary(5)))?;
         }
+        if !gcfg.badge_rules.is_empty() {
+            let pass = gamification::achievement_plan(&client, gcfg)
+                .await
+                .map_err(|e| failed(&e))?;
+            let report = crate::apply::apply(
+                &pass.plan,
+                &mut state,
+                &crate::jobs::writer(&client),
+                &apply_opts,
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+            say(
+                out,
+                &format!("\n== achievements\n{}{report}\n", pass.summary(5)),
+            )?;
+        }
         for challenge in ["Monthly Sales Targets", "Appointment Setting"] {
             let board = gamification::leaderboard(
                 &client,

@@ -48,9 +48,16 @@ pub(super) async fn gamification_plan_cmd(
     let levels = crate::jobs::gamification::level_plan(&client, gcfg)
         .await
         .map_err(gamification_failure)?;
+    let achievements = crate::jobs::gamification::achievement_plan(&client, gcfg)
+        .await
+        .map_err(gamification_failure)?;
     if json {
         let mut all = outcome.plan.clone();
-        for change in karma.changes().chain(levels.plan.changes()) {
+        for change in karma
+            .changes()
+            .chain(levels.plan.changes())
+            .chain(achievements.plan.changes())
+        {
             all.push(change);
         }
         let mut json = all.to_json();
@@ -70,7 +77,7 @@ pub(super) async fn gamification_plan_cmd(
         write_out(
             out,
             &format!(
-                "{outcome}\nkarma: {} entr{} to book\n{karma}{}",
+                "{outcome}\nkarma: {} entr{} to book\n{karma}{}{}",
                 karma.create_count(),
                 if karma.create_count() == 1 {
                     "y"
@@ -81,6 +88,11 @@ pub(super) async fn gamification_plan_cmd(
                     String::new()
                 } else {
                     levels.to_string()
+                },
+                if gcfg.badge_rules.is_empty() {
+                    String::new()
+                } else {
+                    achievements.summary(usize::MAX)
                 }
             ),
         )

@@ -5,8 +5,11 @@
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::raw::{RawChallenge, RawChallengeLine, RawGamification, RawLevel, RawPointRule};
+use super::raw::{
+    RawBadgeRule, RawChallenge, RawChallengeLine, RawGamification, RawLevel, RawPointRule,
+};
 use crate::domain::Domain;
+use crate::gamification::achievements::{Aggregate, Window};
 use crate::gamification::levels::OnDrop;
 use crate::gamification::{Condition, Period};
 
@@ -26,6 +29,29 @@ pub struct GamificationConfig {
     pub levels: Vec<LevelSpec>,
     /// What happens to a level's badge when its holder's karma falls below it again.
     pub level_drop: OnDrop,
+    /// Achievement badges: a condition over records per person (or team) → a badge.
+    pub badge_rules: Vec<BadgeRuleSpec>,
+}
+
+/// An achievement badge rule (`[[gamification.badge_rules]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadgeRuleSpec {
+    /// Stable identifier, part of every grant's key.
+    pub key: String,
+    pub name: String,
+    /// The `gamification.badge` name (created by `setup` when missing).
+    pub badge: String,
+    pub model: String,
+    pub domain: String,
+    pub user_field: String,
+    pub date_field: Option<String>,
+    pub aggregate: Aggregate,
+    /// The field summed or maxed.
+    pub field: Option<String>,
+    pub threshold: f64,
+    pub window: Window,
+    /// Reward whole sales teams whose members all reached the threshold.
+    pub team: bool,
 }
 
 /// A level: an Odoo karma rank (created by `setup` when missing) and the badge reaching it
@@ -204,6 +230,21 @@ pub(super) fn validate(
         }
     }
     let levels = levels(ctx, &raw.levels);
+    let mut badge_rules: Vec<BadgeRuleSpec> = Vec::new();
+    for (i, r) in raw.badge_rules.iter().enumerate() {
+        let key = format!("gamification.badge_rules[{i}]");
+        if let Some(rule) = badge_rule(ctx, r.get_ref(), &key) {
+            if badge_rules.iter().any(|b| b.key == rule.key) {
+                ctx.error(
+                    r.get_ref().key.span(),
+                    format!("{key}.key"),
+                    format!("duplicate badge rule key {:?}", rule.key),
+                    Some("keys name the rule in every grant; keep them unique and stable".into()),
+                );
+            }
+            badge_rules.push(rule);
+        }
+    }
     let level_drop = match raw
         .level_drop
         .as_ref()
@@ -225,6 +266,7 @@ pub(super) fn validate(
         return None;
     }
     Some(Some(GamificationConfig {
+        badge_rules,
         levels,
         level_drop,
         schedule,
@@ -423,6 +465,112 @@ fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
         });
     }
     out
+}
+
+fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRuleSpec> {
+    let rule_key = text(ctx, &r.key, &format!("{key}.key"))?;
+    if !rule_key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.key"),
+            format!("{rule_key:?} may only hold ASCII letters, digits and '-'"),
+            Some("e.g. key = \"big-deal\"".into()),
+        );
+        return None;
+    }
+    let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), r.model.span());
+    let aggregate = match r
+        .aggregate
+        .as_ref()
+        .map(|a| (a.get_ref().as_str(), a.span()))
+    {
+        None | Some(("count", _)) => Aggregate::Count,
+        Some(("sum", _)) => Aggregate::Sum,
+        Some(("max", _)) => Aggregate::Max,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.aggregate"),
+                format!("unknown aggregate {other:?}"),
+                Some("count, sum or max".into()),
+            );
+            return None;
+        }
+    };
+    let aggregated = match &r.field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.field"))?),
+        None => None,
+    };
+    if aggregate != Aggregate::Count && aggregated.is_none() {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.field"),
+            format!(
+                "aggregate = \"{}\" needs the field it aggregates",
+                aggregate.as_str()
+            ),
+            Some("e.g. field = \"expected_revenue\"".into()),
+        );
+        return None;
+    }
+    let window = match r.period.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+        None | Some(("once", _)) => Window::Once,
+        Some(("daily", _)) => Window::Daily,
+        Some(("weekly", _)) => Window::Weekly,
+        Some(("monthly", _)) => Window::Monthly,
+        Some(("yearly", _)) => Window::Yearly,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.period"),
+                format!("unknown period {other:?}"),
+                Some("once, daily, weekly, monthly or yearly".into()),
+            );
+            return None;
+        }
+    };
+    let date_field = match &r.date_field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
+        None => None,
+    };
+    if window != Window::Once && date_field.is_none() {
+        let span = r.period.as_ref().map(|p| p.span()).unwrap_or_default();
+        ctx.error(
+            span,
+            format!("{key}.period"),
+            "a period needs a date_field to place each record in one",
+            Some("e.g. date_field = \"start\"".into()),
+        );
+        return None;
+    }
+    let threshold = *r.threshold.get_ref();
+    if !(threshold > 0.0 && threshold.is_finite()) {
+        ctx.error(
+            r.threshold.span(),
+            format!("{key}.threshold"),
+            "must be a positive number",
+            None,
+        );
+        return None;
+    }
+    Some(BadgeRuleSpec {
+        key: rule_key,
+        name: text(ctx, &r.name, &format!("{key}.name"))?,
+        badge: text(ctx, &r.badge, &format!("{key}.badge"))?,
+        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),
+        user_field: field(ctx, &model, &r.user_field, &format!("{key}.user_field"))?,
+        date_field,
+        aggregate,
+        field: aggregated,
+        threshold,
+        window,
+        team: r.team.as_ref().is_some_and(|t| *t.get_ref()),
+        model,
+    })
 }
 
 fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRule> {

@@ -34,8 +34,8 @@ pub use diagnostic::did_you_mean;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
-    ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants, PointRule,
-    RuleScope,
+    BadgeRuleSpec, ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants,
+    PointRule, RuleScope,
 };
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]

@@ -60,6 +60,25 @@ pub(crate) struct RawGamification {
     pub level_drop: Option<Spanned<String>>,
     #[serde(default)]
     pub levels: Vec<Spanned<RawLevel>>,
+    #[serde(default)]
+    pub badge_rules: Vec<Spanned<RawBadgeRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBadgeRule {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub badge: Spanned<String>,
+    pub model: Spanned<String>,
+    pub domain: Option<Spanned<String>>,
+    pub user_field: Spanned<String>,
+    pub date_field: Option<Spanned<String>>,
+    pub aggregate: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub threshold: Spanned<f64>,
+    pub period: Option<Spanned<String>>,
+    pub team: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,6 +35,7 @@
 //! completeness asymmetry, ranking ties by goal id, top-3 ties by `res.users` order, realtime
 //! `reward_id` at most once per user per challenge.
 
+pub mod achievements;
 pub mod compute;
 pub mod duplicates;
 pub(crate) mod goal;

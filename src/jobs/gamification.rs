@@ -8,7 +8,7 @@
 //! effects predicted, badges decided); `plan` (a pure function to the [`Plan`], unit-tested
 //! without Odoo). [`run`] applies it with the jobs' one writer ([`crate::jobs::writer`]).
 //! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `levels` (level
-//! rewards, after the karma pass), `setup`, `keys`
+//! rewards, after the karma pass), `achievements` (badge rules), `scope` (per-role rules), `setup`, `keys`
 //! and `writer` (where keys live), `rights` (badge rights), `job` (the scheduled job).
 //!
 //! Calls for a full refresh: challenges, lines, definitions, `ir.model.fields` (plus
@@ -26,6 +26,7 @@
 //! their end date are not written `done` by us: Odoo's cron does that, and its write runs
 //! Odoo's own reward code.
 
+mod achievements;
 mod aggregate;
 mod board;
 mod evaluate;
@@ -59,6 +60,7 @@ use crate::state::State;
 use crate::xmlrpc;
 
 pub use crate::odoo::Row;
+pub use achievements::{AchievementPass, achievement_plan};
 pub use board::{leaderboard, ranking_report};
 pub use grants::marker_key;
 pub use job::GamificationJob;

@@ -126,6 +126,30 @@ impl Job for GamificationJob {
                 level_lines.extend(pass.missing.iter().cloned());
                 runs.push(report.run_id.to_string());
             }
+            if !ctx.cancel.is_cancelled() && !config.badge_rules.is_empty() {
+                let _lock = state
+                    .lock_job("gamification")
+                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
+                let pass = super::achievement_plan(&ctx.odoo, config).await?;
+                let report = crate::apply::apply(
+                    &pass.plan,
+                    &mut state,
+                    &crate::jobs::writer(&ctx.odoo),
+                    &apply_opts,
+                )
+                .await
+                .map_err(GamificationError::from)?;
+                if !report.is_success() && !report.interrupted {
+                    return Err(failed_run(ctx, &report).await);
+                }
+                written += report.created.len() as u64;
+                level_lines.push(format!(
+                    "{} achievement badges granted",
+                    report.created.len()
+                ));
+                level_lines.extend(pass.missing.iter().cloned());
+                runs.push(report.run_id.to_string());
+            }
             let mut summary = format!(
                 "{} goals created, {} goals updated, {} badges granted, {karma} karma entries booked",
                 report

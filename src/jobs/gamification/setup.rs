@@ -78,7 +78,7 @@ pub async fn setup(
         key_fields: super::keys::ensure_key_fields(client).await?,
         ..SetupReport::default()
     };
-    if config.challenges.is_empty() && config.levels.is_empty() {
+    if config.challenges.is_empty() && config.levels.is_empty() && config.badge_rules.is_empty() {
         return Ok(report);
     }
     let mut created: Vec<(&'static str, Vec<i64>)> = Vec::new();
@@ -134,11 +134,29 @@ async fn levels(
     report: &mut SetupReport,
     created: &mut Vec<(&'static str, Vec<i64>)>,
 ) -> Result<(), GamificationError> {
-    if config.levels.is_empty() {
-        return Ok(());
-    }
     const RANK: &str = "gamification.karma.rank";
-    const BADGE: &str = "gamification.badge";
+    let mut wanted: Vec<(String, String)> = config
+        .levels
+        .iter()
+        .map(|l| {
+            (
+                l.badge.clone(),
+                format!(
+                    "Granted by scorekeeper on reaching level {} ({} karma).",
+                    l.name, l.karma_min
+                ),
+            )
+        })
+        .collect();
+    wanted.extend(config.badge_rules.iter().map(|r| {
+        (
+            r.badge.clone(),
+            format!("Granted by scorekeeper: {}.", r.name),
+        )
+    }));
+    if config.levels.is_empty() {
+        return badges(client, &wanted, report, created).await;
+    }
     let names = Value::Array(
         config
             .levels
@@ -161,20 +179,6 @@ async fn levels(
             row.int("karma_min")?,
         );
     }
-    let badge_names = Value::Array(
-        config
-            .levels
-            .iter()
-            .map(|l| Value::from(l.badge.as_str()))
-            .collect(),
-    );
-    let mut badges = std::collections::HashSet::new();
-    for r in client
-        .search_read_all(BADGE, vec![leaf("name", "in", badge_names)], &["name"])
-        .await?
-    {
-        badges.insert(super::read::required_text(&Row::new(BADGE, &r), "name")?);
-    }
     for level in &config.levels {
         match ranks.get(&level.name) {
             Some(&min) if min == level.karma_min => report
@@ -196,30 +200,48 @@ async fn levels(
                 ));
             }
         }
-        if badges.contains(&level.badge) {
-            report
-                .levels
-                .push(format!("badge   {}: exists", level.badge));
+    }
+    badges(client, &wanted, report, created).await
+}
+
+/// The badges levels and badge rules grant, by name: found, or created (earned, so nobody
+/// sends them by hand).
+async fn badges(
+    client: &OdooClient,
+    wanted: &[(String, String)],
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<(), GamificationError> {
+    const BADGE: &str = "gamification.badge";
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let names = Value::Array(
+        wanted
+            .iter()
+            .map(|(n, _)| Value::from(n.as_str()))
+            .collect(),
+    );
+    let mut badges = std::collections::HashSet::new();
+    for r in client
+        .search_read_all(BADGE, vec![leaf("name", "in", names)], &["name"])
+        .await?
+    {
+        badges.insert(super::read::required_text(&Row::new(BADGE, &r), "name")?);
+    }
+    for (name, description) in wanted {
+        if badges.contains(name) {
+            report.levels.push(format!("badge   {name}: exists"));
             continue;
         }
         let mut s = Struct::new();
-        s.push("name", level.badge.as_str().into());
-        s.push(
-            "description",
-            format!(
-                "Granted by scorekeeper on reaching level {} ({} karma).",
-                level.name, level.karma_min
-            )
-            .into(),
-        );
-        // Earned, not given: nobody sends it by hand.
+        s.push("name", name.as_str().into());
+        s.push("description", description.as_str().into());
         s.push("rule_auth", "nobody".into());
         let ids = client.create(BADGE, vec![s]).await?;
         created.push((BADGE, ids));
-        badges.insert(level.badge.clone());
-        report
-            .levels
-            .push(format!("badge   {}: created", level.badge));
+        badges.insert(name.clone());
+        report.levels.push(format!("badge   {name}: created"));
     }
     Ok(())
 }
