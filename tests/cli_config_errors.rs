@@ -263,6 +263,16 @@ static CASES: &[Case] = &[
         "gamification.point_rules[0]",
         "give at most one of users, teams or user_domain",
     ),
+    case_at(
+        "a cap of zero",
+        &[(
+            "points = 50\n",
+            "points = 50\ndate_field = \"date_closed\"\ndaily_cap = 0\n",
+        )],
+        "daily_cap = 0",
+        "gamification.point_rules[0].daily_cap",
+        "a cap must be positive, not 0",
+    ),
     case(
         "level at zero karma",
         &[("karma_min = 100\n", "karma_min = 0\n")],

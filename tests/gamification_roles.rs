@@ -27,6 +27,7 @@ fn any_lead(scope: RuleScope) -> PointRule {
         per_amount: None,
         date_field: None,
         scope,
+        caps: Default::default(),
     }
 }
 

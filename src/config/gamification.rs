@@ -129,6 +129,8 @@ pub struct PointRule {
     pub date_field: Option<String>,
     /// Whose records earn points under this rule (per-role rules).
     pub scope: RuleScope,
+    /// At most so many points per person per day and per period (needs `date_field`).
+    pub caps: crate::gamification::caps::Caps,
 }
 
 /// The people a point rule applies to; everyone else's records earn nothing under it.
@@ -573,6 +575,52 @@ fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRul
     })
 }
 
+/// `daily_cap`, `period_cap` and `cap_period` (default monthly): positive numbers.
+fn caps(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<crate::gamification::caps::Caps> {
+    let mut positive = |v: &Option<Spanned<i64>>, name: &str| -> Result<Option<i64>, ()> {
+        match v {
+            None => Ok(None),
+            Some(c) if *c.get_ref() > 0 => Ok(Some(*c.get_ref())),
+            Some(c) => {
+                ctx.error(
+                    c.span(),
+                    format!("{key}.{name}"),
+                    format!("a cap must be positive, not {}", c.get_ref()),
+                    Some(
+                        "leave the cap out for no cap; a rule worth nothing is a rule to remove"
+                            .into(),
+                    ),
+                );
+                Err(())
+            }
+        }
+    };
+    let per_day = positive(&r.daily_cap, "daily_cap").ok()?;
+    let per_period = positive(&r.period_cap, "period_cap").ok()?;
+    let window = match r
+        .cap_period
+        .as_ref()
+        .map(|p| (p.get_ref().as_str(), p.span()))
+    {
+        None | Some(("monthly", _)) => Window::Monthly,
+        Some(("weekly", _)) => Window::Weekly,
+        Some(("yearly", _)) => Window::Yearly,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.cap_period"),
+                format!("unknown cap_period {other:?}"),
+                Some("weekly, monthly or yearly".into()),
+            );
+            return None;
+        }
+    };
+    Some(crate::gamification::caps::Caps {
+        per_day,
+        per_period: per_period.map(|c| (c, window)),
+    })
+}
+
 fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRule> {
     let rule_key = text(ctx, &r.key, &format!("{key}.key"))?;
     if !rule_key
@@ -628,7 +676,18 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             return None;
         }
     };
+    let caps = caps(ctx, r, key)?;
+    if !caps.is_none() && r.date_field.is_none() {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.date_field"),
+            "caps need a date_field to place each record in a day and a period",
+            Some("e.g. date_field = \"date_closed\"".into()),
+        );
+        return None;
+    }
     Some(PointRule {
+        caps,
         scope,
         key: rule_key,
         name: text(ctx, &r.name, &format!("{key}.name"))?,

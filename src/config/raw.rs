@@ -150,6 +150,9 @@ pub(crate) struct RawPointRule {
     pub users: Option<Vec<Spanned<String>>>,
     pub teams: Option<Vec<Spanned<String>>>,
     pub user_domain: Option<Spanned<String>>,
+    pub daily_cap: Option<Spanned<i64>>,
+    pub period_cap: Option<Spanned<i64>>,
+    pub cap_period: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

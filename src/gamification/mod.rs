@@ -36,6 +36,7 @@
 //! `reward_id` at most once per user per challenge.
 
 pub mod achievements;
+pub mod caps;
 pub mod compute;
 pub mod duplicates;
 pub(crate) mod goal;

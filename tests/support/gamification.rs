@@ -117,6 +117,7 @@ pub fn invoice_rule() -> scorekeeper::config::PointRule {
         per_amount: Some(1000.0),
         date_field: Some("invoice_date".into()),
         scope: scorekeeper::config::RuleScope::Everyone,
+        caps: Default::default(),
     }
 }
 

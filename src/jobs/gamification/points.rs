@@ -73,6 +73,11 @@ async fn events(
         if let Some(f) = &rule.amount_field {
             fields.push(f.as_str());
         }
+        if !rule.caps.is_none()
+            && let Some(f) = &rule.date_field
+        {
+            fields.push(f.as_str());
+        }
         let rows = client.search_read_all(&rule.model, domain, &fields).await?;
         // Per-role rules: a record credited to someone outside the scope earns nothing here
         // (what it earned before is compensated by the engine, as for a record that no
@@ -114,6 +119,7 @@ async fn events(
                 });
             }
         }
+        let mut dated = Vec::new();
         for r in &rows {
             let row = Row::new(&rule.model, r);
             let Some(user) = row.m2o_id(&rule.user_field)? else {
@@ -122,19 +128,35 @@ async fn events(
             if allowed.as_ref().is_some_and(|a| !a.contains(&user)) {
                 continue;
             }
-            out.push(Event {
-                rule: rule.key.clone(),
-                rule_name: rule.name.clone(),
-                model: rule.model.clone(),
-                record_id: row.id()?,
-                // A record without a display name is named by model and id alone.
-                record_name: row.text("display_name")?.unwrap_or_default(),
-                user_id: user,
-                points: points_of(rule, &row)?,
-            });
+            let date = record_date(rule, &row)?;
+            dated.push((
+                Event {
+                    rule: rule.key.clone(),
+                    rule_name: rule.name.clone(),
+                    model: rule.model.clone(),
+                    record_id: row.id()?,
+                    // A record without a display name is named by model and id alone.
+                    record_name: row.text("display_name")?.unwrap_or_default(),
+                    user_id: user,
+                    points: points_of(rule, &row)?,
+                },
+                date,
+            ));
         }
+        // Safeguards: what is over the caps is not booked (and booked points above them are
+        // adjusted down).
+        crate::gamification::caps::apply(rule.caps, &mut dated);
+        out.extend(dated.into_iter().map(|(e, _)| e));
     }
     Ok(out)
+}
+
+/// The record's date under a capped rule (read only then); `None` otherwise.
+fn record_date(rule: &PointRule, row: &Row<'_>) -> Result<Option<NaiveDate>, GamificationError> {
+    match (&rule.date_field, rule.caps.is_none()) {
+        (Some(f), false) => Ok(row.datetime(f)?.map(|d| d.date())),
+        _ => Ok(None),
+    }
 }
 
 /// A karma entry carrying a key an earlier entry carries.
@@ -359,18 +381,32 @@ pub async fn trial_report(
             "<".into(),
             end.to_string().into(),
         ]));
-        let mut fields = vec![rule.user_field.as_str()];
+        let mut fields = vec![rule.user_field.as_str(), date_field.as_str()];
         if let Some(f) = &rule.amount_field {
             fields.push(f.as_str());
         }
         let allowed = super::scope::scope_users(client, rule).await?;
+        let mut dated = Vec::new();
         for r in client.search_read_all(&rule.model, domain, &fields).await? {
             let row = Row::new(&rule.model, &r);
             if let Some(user) = row.m2o_id(&rule.user_field)?
                 && allowed.as_ref().is_none_or(|a| a.contains(&user))
             {
-                *trial.entry(user).or_insert(0) += points_of(rule, &row)?;
+                let event = Event {
+                    rule: rule.key.clone(),
+                    rule_name: String::new(),
+                    model: String::new(),
+                    record_id: row.id()?,
+                    record_name: String::new(),
+                    user_id: user,
+                    points: points_of(rule, &row)?,
+                };
+                dated.push((event, record_date(rule, &row)?));
             }
+        }
+        crate::gamification::caps::apply(rule.caps, &mut dated);
+        for (e, _) in dated {
+            *trial.entry(e.user_id).or_insert(0) += e.points;
         }
     }
     let keys = key_fields(client).await?;
