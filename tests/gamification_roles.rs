@@ -28,6 +28,7 @@ fn any_lead(scope: RuleScope) -> PointRule {
         date_field: None,
         scope,
         caps: Default::default(),
+        refund_window_days: None,
     }
 }
 

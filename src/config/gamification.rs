@@ -131,6 +131,9 @@ pub struct PointRule {
     pub scope: RuleScope,
     /// At most so many points per person per day and per period (needs `date_field`).
     pub caps: crate::gamification::caps::Caps,
+    /// On `account.move` rules: an invoice refunded (a posted credit note reversing it) within
+    /// so many days of its invoice date earns nothing, and what it earned is compensated.
+    pub refund_window_days: Option<i64>,
 }
 
 /// The people a point rule applies to; everyone else's records earn nothing under it.
@@ -686,7 +689,30 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
         );
         return None;
     }
+    let refund_window_days = match &r.refund_window_days {
+        None => None,
+        Some(d) if *d.get_ref() <= 0 => {
+            ctx.error(
+                d.span(),
+                format!("{key}.refund_window_days"),
+                format!("must be a positive number of days, not {}", d.get_ref()),
+                None,
+            );
+            return None;
+        }
+        Some(d) if r.model.get_ref().trim() != "account.move" => {
+            ctx.error(
+                d.span(),
+                format!("{key}.refund_window_days"),
+                "only a rule on account.move (invoices) can be revoked by a refund",
+                None,
+            );
+            return None;
+        }
+        Some(d) => Some(*d.get_ref()),
+    };
     Some(PointRule {
+        refund_window_days,
         caps,
         scope,
         key: rule_key,

@@ -153,6 +153,7 @@ pub(crate) struct RawPointRule {
     pub daily_cap: Option<Spanned<i64>>,
     pub period_cap: Option<Spanned<i64>>,
     pub cap_period: Option<Spanned<String>>,
+    pub refund_window_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -118,6 +118,7 @@ pub fn invoice_rule() -> scorekeeper::config::PointRule {
         date_field: Some("invoice_date".into()),
         scope: scorekeeper::config::RuleScope::Everyone,
         caps: Default::default(),
+        refund_window_days: None,
     }
 }
 

@@ -143,12 +143,84 @@ async fn events(
                 date,
             ));
         }
-        // Safeguards: what is over the caps is not booked (and booked points above them are
-        // adjusted down).
+        // Safeguards: a refunded invoice earns nothing; what is over the caps is not booked
+        // (and booked points above them are adjusted down).
+        if let Some(days) = rule.refund_window_days {
+            refunded(client, days, &mut dated).await?;
+        }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         out.extend(dated.into_iter().map(|(e, _)| e));
     }
     Ok(out)
+}
+
+/// Invoices among `events` reversed by a posted credit note dated within `days` of their
+/// own invoice date: worth nothing now, named with the credit note (one `read` and one
+/// `search_read`).
+async fn refunded(
+    client: &OdooClient,
+    days: i64,
+    events: &mut [(Event, Option<NaiveDate>)],
+) -> Result<(), GamificationError> {
+    const MOVE: &str = "account.move";
+    if events.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<xmlrpc::Value> = events
+        .iter()
+        .map(|(e, _)| xmlrpc::Value::Int(e.record_id))
+        .collect();
+    let domain = vec![
+        xmlrpc::Value::Array(vec!["move_type".into(), "=".into(), "out_refund".into()]),
+        xmlrpc::Value::Array(vec!["state".into(), "=".into(), "posted".into()]),
+        xmlrpc::Value::Array(vec![
+            "reversed_entry_id".into(),
+            "in".into(),
+            xmlrpc::Value::Array(ids),
+        ]),
+    ];
+    let refunds = client
+        .search_read_all(MOVE, domain, &["reversed_entry_id", "invoice_date", "name"])
+        .await?;
+    if refunds.is_empty() {
+        return Ok(());
+    }
+    // invoice → (refund date, refund name), the earliest refund.
+    let mut by_invoice: HashMap<i64, (Option<NaiveDate>, String)> = HashMap::new();
+    for r in &refunds {
+        let row = Row::new(MOVE, r);
+        if let Some(invoice) = row.m2o_id("reversed_entry_id")? {
+            let date = row.date("invoice_date")?;
+            let name = row.text("name")?.unwrap_or_default();
+            by_invoice
+                .entry(invoice)
+                .and_modify(|slot| {
+                    if date < slot.0 {
+                        *slot = (date, name.clone());
+                    }
+                })
+                .or_insert((date, name));
+        }
+    }
+    let invoiced: Vec<i64> = by_invoice.keys().copied().collect();
+    let mut invoice_dates: HashMap<i64, Option<NaiveDate>> = HashMap::new();
+    for r in client.read(MOVE, &invoiced, &["invoice_date"]).await? {
+        let row = Row::new(MOVE, &r);
+        invoice_dates.insert(row.id()?, row.date("invoice_date")?);
+    }
+    for (e, _) in events.iter_mut() {
+        let Some((Some(refund_date), refund)) = by_invoice.get(&e.record_id) else {
+            continue;
+        };
+        let Some(Some(invoiced_on)) = invoice_dates.get(&e.record_id) else {
+            continue;
+        };
+        if (*refund_date - *invoiced_on).num_days() <= days {
+            e.points = 0;
+            e.record_name = format!("{}, refunded by {refund} within {days} days", e.record_name);
+        }
+    }
+    Ok(())
 }
 
 /// The record's date under a capped rule (read only then); `None` otherwise.
@@ -403,6 +475,9 @@ pub async fn trial_report(
                 };
                 dated.push((event, record_date(rule, &row)?));
             }
+        }
+        if let Some(days) = rule.refund_window_days {
+            refunded(client, days, &mut dated).await?;
         }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         for (e, _) in dated {
