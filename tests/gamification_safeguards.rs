@@ -120,7 +120,8 @@ async fn a_refund_within_the_window_revokes_the_invoice_points() {
     };
     let mut state = scorekeeper::state::State::open_in_memory().unwrap();
     let booked =
-        crate::support::gamification::book_karma(&client, &[rule.clone()], &mut state).await;
+        crate::support::gamification::book_karma(&client, std::slice::from_ref(&rule), &mut state)
+            .await;
     assert_eq!(booked.created.len(), 2);
     invoice("RINV/TEST/A", "out_refund", "2026-11-20", -5_000.0, Some(a));
     invoice("RINV/TEST/B", "out_refund", "2026-11-20", -7_000.0, Some(b));
