@@ -33,6 +33,17 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat`.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based), 11 and 12 after the state field.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "load figure for BENCHMARKS.md"]
 async fn trial_over_12_months_for_1000_people_and_1000000_events() {
@@ -85,6 +96,7 @@ async fn trial_over_12_months_for_1000_people_and_1000000_events() {
     let served = Served::start(sim).await;
     let client = served.client("admin", "admin");
     let calls = client.metrics().calls;
+    let cpu = cpu_secs();
     let started = Instant::now();
     let trial = gamification::trial_report(
         &client,
@@ -96,7 +108,8 @@ async fn trial_over_12_months_for_1000_people_and_1000000_events() {
     .unwrap();
     let wall = started.elapsed();
     eprintln!(
-        "trial load: plan points over {events} events, {people} people: {wall:.1?}, {} RPC calls, peak RSS {:.0} MiB",
+        "trial load: plan points over {events} events, {people} people: {wall:.1?} wall, {:.1} s CPU (client and simulator), {} RPC calls, peak RSS {:.0} MiB",
+        cpu_secs() - cpu,
         client.metrics().calls - calls,
         peak_rss_mib()
     );
