@@ -246,7 +246,61 @@ static CASES: &[Case] = &[
         "gamification.point_rules[1].key",
         "duplicate point rule key",
     ),
+    case_at(
+        "level ladder not increasing",
+        &[("karma_min = 500\n", "karma_min = 100\n")],
+        "karma_min = 100\nbadge = \"Level: Bachelor\"",
+        "gamification.levels[1].karma_min",
+        "the ladder must increase: 100 is not above the level before (100)",
+    ),
+    case_at(
+        "point rule scoped twice",
+        &[(
+            "points = 50\n",
+            "points = 50\nusers = [\"admin\"]\nteams = [\"Sales\"]\n",
+        )],
+        "key = \"won-deal\"",
+        "gamification.point_rules[0]",
+        "give at most one of users, teams or user_domain",
+    ),
+    case_at(
+        "a cap of zero",
+        &[(
+            "points = 50\n",
+            "points = 50\ndate_field = \"date_closed\"\ndaily_cap = 0\n",
+        )],
+        "daily_cap = 0",
+        "gamification.point_rules[0].daily_cap",
+        "a cap must be positive, not 0",
+    ),
+    case(
+        "level at zero karma",
+        &[("karma_min = 100\n", "karma_min = 0\n")],
+        "gamification.levels[0].karma_min",
+        "must be positive, not 0",
+    ),
+    case(
+        "unknown level_drop",
+        &[("level_drop = \"keep\"", "level_drop = \"forget\"")],
+        "gamification.level_drop",
+        "unknown level_drop \"forget\"",
+    ),
+    case(
+        "badge rule threshold zero",
+        &[("threshold = 10000\n", "threshold = 0\n")],
+        "gamification.badge_rules[0].threshold",
+        "must be a positive number",
+    ),
     // ---- revealed by the server: fields, types, records, rights ----
+    case(
+        "badge rule on an unknown field",
+        &[(
+            "field = \"expected_revenue\"\nthreshold",
+            "field = \"expected_revenu\"\nthreshold",
+        )],
+        "gamification.badge_rules[0].field",
+        "unknown field 'expected_revenu' on crm.lead",
+    ),
     case(
         "unknown field in a rule",
         &[(VN_RULE, "domain = \"[('contry_id.code', '=', 'VN')]\"")],

@@ -205,6 +205,28 @@ fn demo_runs_against_the_builtin_simulator() {
     );
     assert!(stdout.contains("gamification.goal"), "{stdout}");
     assert!(stdout.contains("gamification.karma.tracking"), "{stdout}");
+    // Levels (issue 16): setup creates their badges; the karma booked reaches levels, whose
+    // badges are granted (Mitchell Admin: 2500 in the snapshot, + 50 for lead 20 won).
+    assert!(
+        stdout.contains("badge   Level: Student: created"),
+        "{stdout}"
+    );
+    let levels = stdout.split("== levels").nth(1).unwrap();
+    assert!(
+        levels.contains(
+            "grant  Mitchell Admin: Level Student reached: 2550 karma (the level starts at 100)"
+        ),
+        "{levels}"
+    );
+    // Achievement badges (issue 16): the first won deal over 10,000 of Mitchell Admin (his
+    // best won deal in the demo data: 19,800).
+    let achievements = stdout.split("== achievements").nth(1).unwrap();
+    assert!(
+        achievements.contains(
+            "grant  Mitchell Admin: First deal over 10,000: max of expected_revenue 19800 reached 10000"
+        ),
+        "{achievements}"
+    );
     let board = stdout
         .split("== leaderboard: Appointment Setting")
         .nth(1)

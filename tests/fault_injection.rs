@@ -410,7 +410,11 @@ fn karma(served: &Served) -> (BTreeMap<String, usize>, BTreeMap<i64, RV>) {
     let store = served.sim.read();
     let mut keys = BTreeMap::new();
     for id in store.all_ids("gamification.karma.tracking") {
-        if let Some(RV::Str(reason)) = store.value("gamification.karma.tracking", id, "reason")
+        // In `x_sk_key` once setup created it, else a marker in the reason.
+        if let Some(RV::Str(key)) = store.value("gamification.karma.tracking", id, "x_sk_key") {
+            *keys.entry(format!("[sk:{key}]")).or_default() += 1;
+        } else if let Some(RV::Str(reason)) =
+            store.value("gamification.karma.tracking", id, "reason")
             && let Some(start) = reason.find("[sk:")
         {
             *keys.entry(reason[start..].to_owned()).or_default() += 1;
@@ -462,6 +466,23 @@ async fn gamification_runs(
     if !report.is_success() || !karma.is_success() {
         return Err(format!("{report}{karma}"));
     }
+    // Levels after the karma, as the job runs them (issue 16: a lost answer must not grant
+    // a level's badge twice).
+    let pass = gamification::level_plan(client, gcfg)
+        .await
+        .map_err(|e| e.to_string())?;
+    let levels = apply(
+        &pass.plan,
+        state,
+        &scorekeeper::jobs::writer(client),
+        &apply_opts,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    written += levels.created.len() + levels.unlinked.len();
+    if !levels.is_success() {
+        return Err(format!("{levels}"));
+    }
     Ok(written)
 }
 
@@ -477,6 +498,9 @@ async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
 
     let clean = served_demo(600).await;
     let direct = clean.client("admin", "admin");
+    let gcfg = cfg.gamification.as_ref().unwrap();
+    // The levels' badges, as `scorekeeper setup` creates them.
+    gamification::setup(&direct, gcfg).await.unwrap();
     let mut clean_state = State::open_in_memory().unwrap();
     let mut runs = 0;
     while gamification_runs(&direct, &cfg, &mut clean_state)
@@ -489,6 +513,9 @@ async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
     }
 
     let served = served_demo(600).await;
+    gamification::setup(&served.client("admin", "admin"), gcfg)
+        .await
+        .unwrap();
     let proxy = Proxy::start(&served.url, 0.45, seed).await;
     let client = flaky_client(&proxy.url, 5);
     let (mut state, clock) = state_with_clock();
@@ -523,6 +550,9 @@ async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
     let got_grants = grants(&served);
     assert!(got_grants.values().all(|n| *n == 1), "{got_grants:?}");
     assert_eq!(got_grants, grants(&clean));
+    // Level badges (no challenge) were granted, each once.
+    let level_badges = got_grants.keys().filter(|(_, _, c)| *c == 0).count();
+    assert!(level_badges > 0, "{got_grants:?}");
     let (got_keys, got_karma) = karma(&served);
     let (want_keys, want_karma) = karma(&clean);
     assert!(!want_keys.is_empty());

@@ -55,6 +55,9 @@ async fn the_trial_replays_dated_history_per_person_against_what_odoo_holds() {
         amount_field: None,
         per_amount: None,
         date_field: None,
+        scope: scorekeeper::config::RuleScope::Everyone,
+        caps: Default::default(),
+        refund_window_days: None,
     };
     let rules = [invoice_rule(), undated];
     let since = "2026-01-01".parse().unwrap();

@@ -50,11 +50,12 @@ pub enum Command {
     /// Commission statements of a period: one person's as a table (`--user LOGIN`), or
     /// every statement of the period as CSV (`--csv`) or an HTML page (`--html`).
     Statement(StatementArgs),
-    /// Why a record has its score and its team/salesperson: `explain -c FILE lead 42`.
+    /// Why a record has its score and its team/salesperson (`explain -c FILE lead 42`), or
+    /// which point rules and levels apply to a person (`explain -c FILE user 7`).
     Explain {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
-        /// What to explain (`lead`).
+        /// What to explain (`lead` or `user`).
         what: String,
         id: i64,
         #[arg(long, hide = true)]

@@ -127,9 +127,16 @@ async fn setup(config: &Path, out: &mut dyn Write) -> Result<(), Failure> {
     };
     let client = OdooClient::from_settings(&cfg.odoo.client_settings()).map_err(|e| failed(&e))?;
     say(out, "== setup\n")?;
-    let lines = crate::jobs::scoring::setup::setup(&client, scoring)
+    let mut lines = crate::jobs::scoring::setup::setup(&client, scoring)
         .await
         .map_err(|e| failed(&e))?;
+    // The levels' badges (and any missing karma rank).
+    if let Some(gcfg) = cfg.gamification.as_ref() {
+        let report = crate::jobs::gamification::setup(&client, gcfg)
+            .await
+            .map_err(|e| failed(&e))?;
+        lines.extend(report.levels);
+    }
     say(out, &(lines.join("\n") + "\n"))
 }
 
@@ -207,6 +214,37 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
             .await
             .map_err(|e| failed(&e))?;
             say(out, &format!("\n== karma\n{}{report}\n", plan.summary(5)))?;
+        }
+        if !gcfg.levels.is_empty() {
+            let pass = gamification::level_plan(&client, gcfg)
+                .await
+                .map_err(|e| failed(&e))?;
+            let report = crate::apply::apply(
+                &pass.plan,
+                &mut state,
+                &crate::jobs::writer(&client),
+                &apply_opts,
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+            say(out, &format!("\n== levels\n{}{report}\n", pass.summary(5)))?;
+        }
+        if !gcfg.badge_rules.is_empty() {
+            let pass = gamification::achievement_plan(&client, gcfg)
+                .await
+                .map_err(|e| failed(&e))?;
+            let report = crate::apply::apply(
+                &pass.plan,
+                &mut state,
+                &crate::jobs::writer(&client),
+                &apply_opts,
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+            say(
+                out,
+                &format!("\n== achievements\n{}{report}\n", pass.summary(5)),
+            )?;
         }
         for challenge in ["Monthly Sales Targets", "Appointment Setting"] {
             let board = gamification::leaderboard(

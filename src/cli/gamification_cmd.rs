@@ -45,9 +45,20 @@ pub(super) async fn gamification_plan_cmd(
     let karma = crate::jobs::gamification::karma_plan(&client, &gcfg.point_rules)
         .await
         .map_err(gamification_failure)?;
+    // Levels as they stand now (a run grants after booking the karma above).
+    let levels = crate::jobs::gamification::level_plan(&client, gcfg)
+        .await
+        .map_err(gamification_failure)?;
+    let achievements = crate::jobs::gamification::achievement_plan(&client, gcfg)
+        .await
+        .map_err(gamification_failure)?;
     if json {
         let mut all = outcome.plan.clone();
-        for change in karma.changes() {
+        for change in karma
+            .changes()
+            .chain(levels.plan.changes())
+            .chain(achievements.plan.changes())
+        {
             all.push(change);
         }
         let mut json = all.to_json();
@@ -72,7 +83,7 @@ pub(super) async fn gamification_plan_cmd(
         write_out(
             out,
             &format!(
-                "{}\nkarma: {} entr{} to book\n{}",
+                "{}\nkarma: {} entr{} to book\n{}{}{}",
                 outcome.text(&names),
                 karma.create_count(),
                 if karma.create_count() == 1 {
@@ -80,7 +91,17 @@ pub(super) async fn gamification_plan_cmd(
                 } else {
                     "ies"
                 },
-                karma.summary_named(crate::jobs::gamification::EXAMPLES, &names)
+                karma.summary_named(crate::jobs::gamification::EXAMPLES, &names),
+                if gcfg.levels.is_empty() {
+                    String::new()
+                } else {
+                    levels.to_string()
+                },
+                if gcfg.badge_rules.is_empty() {
+                    String::new()
+                } else {
+                    achievements.summary(usize::MAX)
+                }
             ),
         )
     }
@@ -248,4 +269,24 @@ async fn report_cmd(
             html_path.display()
         ),
     )
+}
+
+/// `scorekeeper explain -c FILE user N`: the point rules that apply to user N and those that
+/// do not, their karma and the levels reached.
+pub(super) async fn explain_user_cmd(
+    path: &std::path::Path,
+    uid: i64,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (cfg, client) = login(path).await?;
+    let Some(gcfg) = cfg.gamification.as_ref() else {
+        return Err(Failure::Invalid(anyhow::anyhow!(
+            "{} has no [gamification] section",
+            path.display()
+        )));
+    };
+    let text = crate::jobs::gamification::explain_user(&client, gcfg, uid)
+        .await
+        .map_err(gamification_failure)?;
+    write_out(out, &text)
 }

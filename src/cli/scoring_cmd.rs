@@ -153,9 +153,12 @@ pub(super) async fn explain_cmd(
     now: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
+    if what == "user" {
+        return super::gamification_cmd::explain_user_cmd(path, id, out).await;
+    }
     if what != "lead" {
         return Err(Failure::Failed(anyhow::anyhow!(
-            "cannot explain {what:?}: only `lead N` is supported"
+            "cannot explain {what:?}: `lead N` or `user N` is supported"
         )));
     }
     let now = parse_now(now)?;

@@ -108,6 +108,7 @@ async fn setup_jobs(path: &std::path::Path, out: &mut dyn Write) -> Result<(), F
                 .map(|c| format!("challenge {c}: created")),
         );
         lines.extend(report.already_there.iter().map(|c| format!("exists  {c}")));
+        lines.extend(report.levels.iter().cloned());
     }
     write_out(out, &(lines.join("\n") + "\n"))
 }

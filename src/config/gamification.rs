@@ -5,8 +5,12 @@
 use toml::Spanned;
 
 use super::context::Ctx;
-use super::raw::{RawChallenge, RawChallengeLine, RawGamification, RawPointRule};
+use super::raw::{
+    RawBadgeRule, RawChallenge, RawChallengeLine, RawGamification, RawLevel, RawPointRule,
+};
 use crate::domain::Domain;
+use crate::gamification::achievements::{Aggregate, Window};
+use crate::gamification::levels::OnDrop;
 use crate::gamification::{Condition, Period};
 
 /// Validated gamification settings.
@@ -21,6 +25,47 @@ pub struct GamificationConfig {
     pub batch_missing_as_zero: bool,
     pub challenges: Vec<ChallengeSpec>,
     pub point_rules: Vec<PointRule>,
+    /// Levels (Odoo karma ranks) and the badge each earns, lowest first.
+    pub levels: Vec<LevelSpec>,
+    /// What happens to a level's badge when its holder's karma falls below it again.
+    pub level_drop: OnDrop,
+    /// Achievement badges: a condition over records per person (or team) → a badge.
+    pub badge_rules: Vec<BadgeRuleSpec>,
+}
+
+/// An achievement badge rule (`[[gamification.badge_rules]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BadgeRuleSpec {
+    /// Stable identifier, part of every grant's key.
+    pub key: String,
+    pub name: String,
+    /// The `gamification.badge` name (created by `setup` when missing).
+    pub badge: String,
+    pub model: String,
+    pub domain: String,
+    pub user_field: String,
+    pub date_field: Option<String>,
+    pub aggregate: Aggregate,
+    /// The field summed or maxed.
+    pub field: Option<String>,
+    pub threshold: f64,
+    pub window: Window,
+    /// Reward whole sales teams whose members all reached the threshold.
+    pub team: bool,
+}
+
+/// A level: an Odoo karma rank (created by `setup` when missing) and the badge reaching it
+/// earns (created by `setup` when missing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelSpec {
+    /// Stable identifier, part of every grant's idempotency key.
+    pub key: String,
+    /// The `gamification.karma.rank` name.
+    pub name: String,
+    /// The karma the rank starts at (what `setup` gives a rank it creates).
+    pub karma_min: i64,
+    /// The `gamification.badge` name.
+    pub badge: String,
 }
 
 /// Who takes part in a config-as-code challenge.
@@ -82,6 +127,27 @@ pub struct PointRule {
     pub per_amount: Option<f64>,
     /// Only records dated from `--since` on count in a trial run.
     pub date_field: Option<String>,
+    /// Whose records earn points under this rule (per-role rules).
+    pub scope: RuleScope,
+    /// At most so many points per person per day and per period (needs `date_field`).
+    pub caps: crate::gamification::caps::Caps,
+    /// On `account.move` rules: an invoice refunded (a posted credit note reversing it) within
+    /// so many days of its invoice date earns nothing, and what it earned is compensated.
+    pub refund_window_days: Option<i64>,
+}
+
+/// The people a point rule applies to; everyone else's records earn nothing under it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum RuleScope {
+    #[default]
+    Everyone,
+    /// Logins.
+    Users(Vec<String>),
+    /// Members of the sales teams with these names.
+    Teams(Vec<String>),
+    /// A Python-literal domain on `res.users` (groups, companies, ...: e.g.
+    /// `[('groups_id.name', '=', 'Administrator')]`).
+    Domain(String),
 }
 
 fn text(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str) -> Option<String> {
@@ -168,10 +234,46 @@ pub(super) fn validate(
             point_rules.push(rule);
         }
     }
+    let levels = levels(ctx, &raw.levels);
+    let mut badge_rules: Vec<BadgeRuleSpec> = Vec::new();
+    for (i, r) in raw.badge_rules.iter().enumerate() {
+        let key = format!("gamification.badge_rules[{i}]");
+        if let Some(rule) = badge_rule(ctx, r.get_ref(), &key) {
+            if badge_rules.iter().any(|b| b.key == rule.key) {
+                ctx.error(
+                    r.get_ref().key.span(),
+                    format!("{key}.key"),
+                    format!("duplicate badge rule key {:?}", rule.key),
+                    Some("keys name the rule in every grant; keep them unique and stable".into()),
+                );
+            }
+            badge_rules.push(rule);
+        }
+    }
+    let level_drop = match raw
+        .level_drop
+        .as_ref()
+        .map(|d| (d.get_ref().as_str(), d.span()))
+    {
+        None | Some(("keep", _)) => OnDrop::Keep,
+        Some(("revoke", _)) => OnDrop::Revoke,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                "gamification.level_drop",
+                format!("unknown level_drop {other:?}"),
+                Some("keep (the badge stays) or revoke (the grant is deleted)".into()),
+            );
+            OnDrop::Keep
+        }
+    };
     if ctx.has_errors() && !errors_before {
         return None;
     }
     Some(Some(GamificationConfig {
+        badge_rules,
+        levels,
+        level_drop,
         schedule,
         odoo_challenges: raw.odoo_challenges.is_none_or(|v| *v.get_ref()),
         batch_missing_as_zero: raw.batch_missing_as_zero.is_none_or(|v| *v.get_ref()),
@@ -296,6 +398,232 @@ fn line(ctx: &mut Ctx<'_>, l: &RawChallengeLine, key: &str) -> Option<LineSpec> 
     })
 }
 
+/// The ladder: keys unique and of key characters, names unique, `karma_min` positive (Odoo's
+/// SQL check) and strictly increasing in file order.
+fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
+    let mut out: Vec<LevelSpec> = Vec::new();
+    let mut previous: Option<i64> = None;
+    for (i, l) in raw.iter().enumerate() {
+        let key = format!("gamification.levels[{i}]");
+        let l = l.get_ref();
+        let min = *l.karma_min.get_ref();
+        if min <= 0 {
+            ctx.error(
+                l.karma_min.span(),
+                format!("{key}.karma_min"),
+                format!("must be positive, not {min}"),
+                Some("Odoo's karma ranks start at 1 karma or more".into()),
+            );
+        } else if let Some(p) = previous
+            && min <= p
+        {
+            ctx.error(
+                l.karma_min.span(),
+                format!("{key}.karma_min"),
+                format!("the ladder must increase: {min} is not above the level before ({p})"),
+                Some("list levels lowest first, each above the one before".into()),
+            );
+        }
+        previous = Some(min);
+        let Some(level_key) = text(ctx, &l.key, &format!("{key}.key")) else {
+            continue;
+        };
+        if !level_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            ctx.error(
+                l.key.span(),
+                format!("{key}.key"),
+                format!("{level_key:?} may only hold ASCII letters, digits and '-'"),
+                Some("e.g. key = \"student\"".into()),
+            );
+            continue;
+        }
+        if out.iter().any(|o| o.key == level_key) {
+            ctx.error(
+                l.key.span(),
+                format!("{key}.key"),
+                format!("duplicate level key {level_key:?}"),
+                Some("keys name the level in every grant; keep them unique and stable".into()),
+            );
+        }
+        let (Some(name), Some(badge)) = (
+            text(ctx, &l.name, &format!("{key}.name")),
+            text(ctx, &l.badge, &format!("{key}.badge")),
+        ) else {
+            continue;
+        };
+        if out.iter().any(|o| o.name == name) {
+            ctx.error(
+                l.name.span(),
+                format!("{key}.name"),
+                format!("duplicate level name {name:?}"),
+                Some("each level is its own karma rank".into()),
+            );
+        }
+        out.push(LevelSpec {
+            key: level_key,
+            name,
+            karma_min: min,
+            badge,
+        });
+    }
+    out
+}
+
+fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRuleSpec> {
+    let rule_key = text(ctx, &r.key, &format!("{key}.key"))?;
+    if !rule_key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.key"),
+            format!("{rule_key:?} may only hold ASCII letters, digits and '-'"),
+            Some("e.g. key = \"big-deal\"".into()),
+        );
+        return None;
+    }
+    let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), r.model.span());
+    let aggregate = match r
+        .aggregate
+        .as_ref()
+        .map(|a| (a.get_ref().as_str(), a.span()))
+    {
+        None | Some(("count", _)) => Aggregate::Count,
+        Some(("sum", _)) => Aggregate::Sum,
+        Some(("max", _)) => Aggregate::Max,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.aggregate"),
+                format!("unknown aggregate {other:?}"),
+                Some("count, sum or max".into()),
+            );
+            return None;
+        }
+    };
+    let aggregated = match &r.field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.field"))?),
+        None => None,
+    };
+    if aggregate != Aggregate::Count && aggregated.is_none() {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.field"),
+            format!(
+                "aggregate = \"{}\" needs the field it aggregates",
+                aggregate.as_str()
+            ),
+            Some("e.g. field = \"expected_revenue\"".into()),
+        );
+        return None;
+    }
+    let window = match r.period.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
+        None | Some(("once", _)) => Window::Once,
+        Some(("daily", _)) => Window::Daily,
+        Some(("weekly", _)) => Window::Weekly,
+        Some(("monthly", _)) => Window::Monthly,
+        Some(("yearly", _)) => Window::Yearly,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.period"),
+                format!("unknown period {other:?}"),
+                Some("once, daily, weekly, monthly or yearly".into()),
+            );
+            return None;
+        }
+    };
+    let date_field = match &r.date_field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
+        None => None,
+    };
+    if window != Window::Once && date_field.is_none() {
+        let span = r.period.as_ref().map(|p| p.span()).unwrap_or_default();
+        ctx.error(
+            span,
+            format!("{key}.period"),
+            "a period needs a date_field to place each record in one",
+            Some("e.g. date_field = \"start\"".into()),
+        );
+        return None;
+    }
+    let threshold = *r.threshold.get_ref();
+    if !(threshold > 0.0 && threshold.is_finite()) {
+        ctx.error(
+            r.threshold.span(),
+            format!("{key}.threshold"),
+            "must be a positive number",
+            None,
+        );
+        return None;
+    }
+    Some(BadgeRuleSpec {
+        key: rule_key,
+        name: text(ctx, &r.name, &format!("{key}.name"))?,
+        badge: text(ctx, &r.badge, &format!("{key}.badge"))?,
+        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),
+        user_field: field(ctx, &model, &r.user_field, &format!("{key}.user_field"))?,
+        date_field,
+        aggregate,
+        field: aggregated,
+        threshold,
+        window,
+        team: r.team.as_ref().is_some_and(|t| *t.get_ref()),
+        model,
+    })
+}
+
+/// `daily_cap`, `period_cap` and `cap_period` (default monthly): positive numbers.
+fn caps(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<crate::gamification::caps::Caps> {
+    let mut positive = |v: &Option<Spanned<i64>>, name: &str| -> Result<Option<i64>, ()> {
+        match v {
+            None => Ok(None),
+            Some(c) if *c.get_ref() > 0 => Ok(Some(*c.get_ref())),
+            Some(c) => {
+                ctx.error(
+                    c.span(),
+                    format!("{key}.{name}"),
+                    format!("a cap must be positive, not {}", c.get_ref()),
+                    Some(
+                        "leave the cap out for no cap; a rule worth nothing is a rule to remove"
+                            .into(),
+                    ),
+                );
+                Err(())
+            }
+        }
+    };
+    let per_day = positive(&r.daily_cap, "daily_cap").ok()?;
+    let per_period = positive(&r.period_cap, "period_cap").ok()?;
+    let window = match r
+        .cap_period
+        .as_ref()
+        .map(|p| (p.get_ref().as_str(), p.span()))
+    {
+        None | Some(("monthly", _)) => Window::Monthly,
+        Some(("weekly", _)) => Window::Weekly,
+        Some(("yearly", _)) => Window::Yearly,
+        Some((other, span)) => {
+            ctx.error(
+                span,
+                format!("{key}.cap_period"),
+                format!("unknown cap_period {other:?}"),
+                Some("weekly, monthly or yearly".into()),
+            );
+            return None;
+        }
+    };
+    Some(crate::gamification::caps::Caps {
+        per_day,
+        per_period: per_period.map(|c| (c, window)),
+    })
+}
+
 fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRule> {
     let rule_key = text(ctx, &r.key, &format!("{key}.key"))?;
     if !rule_key
@@ -327,7 +655,66 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             None,
         );
     }
+    let scope = match (&r.users, &r.teams, &r.user_domain) {
+        (None, None, None) => RuleScope::Everyone,
+        (Some(u), None, None) if !u.is_empty() => {
+            RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+        }
+        (None, Some(t), None) if !t.is_empty() => {
+            RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+        }
+        (None, None, Some(d)) => RuleScope::Domain(domain(
+            ctx,
+            Some(d),
+            &format!("{key}.user_domain"),
+            "res.users",
+        )),
+        _ => {
+            ctx.error(
+                r.key.span(),
+                key.to_string(),
+                "give at most one of users, teams or user_domain, and not an empty list",
+                Some("users = [\"demo\"], teams = [\"Direct Sales\"] or user_domain = \"[('share', '=', False)]\"".into()),
+            );
+            return None;
+        }
+    };
+    let caps = caps(ctx, r, key)?;
+    if !caps.is_none() && r.date_field.is_none() {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.date_field"),
+            "caps need a date_field to place each record in a day and a period",
+            Some("e.g. date_field = \"date_closed\"".into()),
+        );
+        return None;
+    }
+    let refund_window_days = match &r.refund_window_days {
+        None => None,
+        Some(d) if *d.get_ref() <= 0 => {
+            ctx.error(
+                d.span(),
+                format!("{key}.refund_window_days"),
+                format!("must be a positive number of days, not {}", d.get_ref()),
+                None,
+            );
+            return None;
+        }
+        Some(d) if r.model.get_ref().trim() != "account.move" => {
+            ctx.error(
+                d.span(),
+                format!("{key}.refund_window_days"),
+                "only a rule on account.move (invoices) can be revoked by a refund",
+                None,
+            );
+            return None;
+        }
+        Some(d) => Some(*d.get_ref()),
+    };
     Some(PointRule {
+        refund_window_days,
+        caps,
+        scope,
         key: rule_key,
         name: text(ctx, &r.name, &format!("{key}.name"))?,
         domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),

@@ -37,7 +37,8 @@ pub use diagnostic::did_you_mean;
 pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
-    ChallengeSpec, GamificationConfig, LineSpec, Measure, Participants, PointRule,
+    BadgeRuleSpec, ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants,
+    PointRule, RuleScope,
 };
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]

@@ -60,6 +60,37 @@ pub(crate) struct RawGamification {
     pub challenges: Vec<Spanned<RawChallenge>>,
     #[serde(default)]
     pub point_rules: Vec<Spanned<RawPointRule>>,
+    pub level_drop: Option<Spanned<String>>,
+    #[serde(default)]
+    pub levels: Vec<Spanned<RawLevel>>,
+    #[serde(default)]
+    pub badge_rules: Vec<Spanned<RawBadgeRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBadgeRule {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub badge: Spanned<String>,
+    pub model: Spanned<String>,
+    pub domain: Option<Spanned<String>>,
+    pub user_field: Spanned<String>,
+    pub date_field: Option<Spanned<String>>,
+    pub aggregate: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub threshold: Spanned<f64>,
+    pub period: Option<Spanned<String>>,
+    pub team: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLevel {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub karma_min: Spanned<i64>,
+    pub badge: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +150,13 @@ pub(crate) struct RawPointRule {
     pub amount_field: Option<Spanned<String>>,
     pub per_amount: Option<Spanned<f64>>,
     pub date_field: Option<Spanned<String>>,
+    pub users: Option<Vec<Spanned<String>>>,
+    pub teams: Option<Vec<Spanned<String>>>,
+    pub user_domain: Option<Spanned<String>>,
+    pub daily_cap: Option<Spanned<i64>>,
+    pub period_cap: Option<Spanned<i64>>,
+    pub cap_period: Option<Spanned<String>>,
+    pub refund_window_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -35,11 +35,14 @@
 //! completeness asymmetry, ranking ties by goal id, top-3 ties by `res.users` order, realtime
 //! `reward_id` at most once per user per challenge.
 
+pub mod achievements;
+pub mod caps;
 pub mod compute;
 pub mod duplicates;
 pub(crate) mod goal;
 pub mod karma;
 pub mod leaderboard;
+pub mod levels;
 pub(crate) mod model;
 pub(crate) mod period;
 pub mod ranking;

@@ -7,7 +7,8 @@
 //! the tasks the engine prepared); `evaluate` (the engines: goals settled, Odoo's side
 //! effects predicted, badges decided); `plan` (a pure function to the [`Plan`], unit-tested
 //! without Odoo). [`run`] applies it with the jobs' one writer ([`crate::jobs::writer`]).
-//! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `setup`, `keys`
+//! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `levels` (level
+//! rewards, after the karma pass), `achievements` (badge rules), `scope` (per-role rules), `setup`, `keys`
 //! and `writer` (where keys live), `rights` (badge rights), `job` (the scheduled job).
 //!
 //! Calls for a full refresh on Odoo 17+: one `web_search_read` of the challenges with their
@@ -30,6 +31,7 @@
 //! their end date are not written `done` by us: Odoo's cron does that, and its write runs
 //! Odoo's own reward code.
 
+mod achievements;
 mod aggregate;
 mod answers;
 mod board;
@@ -37,6 +39,7 @@ mod evaluate;
 mod grants;
 mod job;
 mod keys;
+mod levels;
 mod person;
 mod plan;
 mod points;
@@ -44,6 +47,7 @@ mod read;
 mod reading;
 pub mod recognition;
 mod rights;
+mod scope;
 mod setup;
 mod structure;
 mod writer;
@@ -65,13 +69,16 @@ use crate::state::State;
 use crate::xmlrpc;
 
 pub use crate::odoo::Row;
+pub use achievements::{AchievementPass, achievement_plan};
 pub use board::{BoardInputs, boards, leaderboard, ranking_report, teams_of};
 pub use grants::marker_key;
 pub use job::GamificationJob;
 pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
+pub use levels::{LevelPass, level_plan};
 pub use person::{KarmaEntry, Points, points};
 pub use points::{karma_plan, trial, trial_report};
+pub use scope::explain_user;
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;
 

@@ -116,6 +116,9 @@ pub fn invoice_rule() -> scorekeeper::config::PointRule {
         amount_field: Some("amount_untaxed_signed".into()),
         per_amount: Some(1000.0),
         date_field: Some("invoice_date".into()),
+        scope: scorekeeper::config::RuleScope::Everyone,
+        caps: Default::default(),
+        refund_window_days: None,
     }
 }
 

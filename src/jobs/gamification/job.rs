@@ -100,6 +100,58 @@ impl Job for GamificationJob {
                 written += karma as u64;
                 runs.push(report.run_id.to_string());
             }
+            // Levels follow the karma just booked.
+            let mut level_lines = Vec::new();
+            if !ctx.cancel.is_cancelled() && !config.levels.is_empty() {
+                let _lock = state
+                    .lock_job("gamification")
+                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
+                let pass = super::level_plan(&ctx.odoo, config).await?;
+                let report = crate::apply::apply(
+                    &pass.plan,
+                    &mut state,
+                    &crate::jobs::writer(&ctx.odoo),
+                    &apply_opts,
+                )
+                .await
+                .map_err(GamificationError::from)?;
+                if !report.is_success() && !report.interrupted {
+                    return Err(failed_run(ctx, &report).await);
+                }
+                written += (report.created.len() + report.unlinked.len()) as u64;
+                level_lines.push(format!(
+                    "{} level badges granted, {} revoked",
+                    report.created.len(),
+                    report.unlinked.len()
+                ));
+                level_lines.extend(pass.kept.iter().cloned());
+                level_lines.extend(pass.missing.iter().cloned());
+                runs.push(report.run_id.to_string());
+            }
+            if !ctx.cancel.is_cancelled() && !config.badge_rules.is_empty() {
+                let _lock = state
+                    .lock_job("gamification")
+                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
+                let pass = super::achievement_plan(&ctx.odoo, config).await?;
+                let report = crate::apply::apply(
+                    &pass.plan,
+                    &mut state,
+                    &crate::jobs::writer(&ctx.odoo),
+                    &apply_opts,
+                )
+                .await
+                .map_err(GamificationError::from)?;
+                if !report.is_success() && !report.interrupted {
+                    return Err(failed_run(ctx, &report).await);
+                }
+                written += report.created.len() as u64;
+                level_lines.push(format!(
+                    "{} achievement badges granted",
+                    report.created.len()
+                ));
+                level_lines.extend(pass.missing.iter().cloned());
+                runs.push(report.run_id.to_string());
+            }
             let mut summary = format!(
                 "{} goals created, {} goals updated, {} badges granted, {karma} karma entries booked",
                 report
@@ -114,6 +166,9 @@ impl Job for GamificationJob {
                     .filter(|(k, _)| k.as_str().starts_with("badge:"))
                     .count(),
             );
+            for l in &level_lines {
+                summary.push_str(&format!("; {l}"));
+            }
             summary.push_str(&format!("; run {}", runs.join(", run ")));
             if !outcome.skipped.is_empty() {
                 summary.push_str(&format!("; skipped: {}", outcome.skipped.join("; ")));

@@ -73,7 +73,16 @@ async fn events(
         if let Some(f) = &rule.amount_field {
             fields.push(f.as_str());
         }
+        if !rule.caps.is_none()
+            && let Some(f) = &rule.date_field
+        {
+            fields.push(f.as_str());
+        }
         let rows = client.search_read_all(&rule.model, domain, &fields).await?;
+        // Per-role rules: a record credited to someone outside the scope earns nothing here
+        // (what it earned before is compensated by the engine, as for a record that no
+        // longer qualifies).
+        let allowed = super::scope::scope_users(client, rule).await?;
         let seen: std::collections::HashSet<i64> = rows
             .iter()
             .filter_map(|r| r.get("id").and_then(xmlrpc::Value::as_i64))
@@ -110,24 +119,116 @@ async fn events(
                 });
             }
         }
+        let mut dated = Vec::new();
         for r in &rows {
             let row = Row::new(&rule.model, r);
             let Some(user) = row.m2o_id(&rule.user_field)? else {
                 continue;
             };
-            out.push(Event {
-                rule: rule.key.clone(),
-                rule_name: rule.name.clone(),
-                model: rule.model.clone(),
-                record_id: row.id()?,
-                // A record without a display name is named by model and id alone.
-                record_name: row.text("display_name")?.unwrap_or_default(),
-                user_id: user,
-                points: points_of(rule, &row)?,
-            });
+            if allowed.as_ref().is_some_and(|a| !a.contains(&user)) {
+                continue;
+            }
+            let date = record_date(rule, &row)?;
+            dated.push((
+                Event {
+                    rule: rule.key.clone(),
+                    rule_name: rule.name.clone(),
+                    model: rule.model.clone(),
+                    record_id: row.id()?,
+                    // A record without a display name is named by model and id alone.
+                    record_name: row.text("display_name")?.unwrap_or_default(),
+                    user_id: user,
+                    points: points_of(rule, &row)?,
+                },
+                date,
+            ));
         }
+        // Safeguards: a refunded invoice earns nothing; what is over the caps is not booked
+        // (and booked points above them are adjusted down).
+        if let Some(days) = rule.refund_window_days {
+            refunded(client, days, &mut dated).await?;
+        }
+        crate::gamification::caps::apply(rule.caps, &mut dated);
+        out.extend(dated.into_iter().map(|(e, _)| e));
     }
     Ok(out)
+}
+
+/// Invoices among `events` reversed by a posted credit note dated within `days` of their
+/// own invoice date: worth nothing now, named with the credit note (one `read` and one
+/// `search_read`).
+async fn refunded(
+    client: &OdooClient,
+    days: i64,
+    events: &mut [(Event, Option<NaiveDate>)],
+) -> Result<(), GamificationError> {
+    const MOVE: &str = "account.move";
+    if events.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<xmlrpc::Value> = events
+        .iter()
+        .map(|(e, _)| xmlrpc::Value::Int(e.record_id))
+        .collect();
+    let domain = vec![
+        xmlrpc::Value::Array(vec!["move_type".into(), "=".into(), "out_refund".into()]),
+        xmlrpc::Value::Array(vec!["state".into(), "=".into(), "posted".into()]),
+        xmlrpc::Value::Array(vec![
+            "reversed_entry_id".into(),
+            "in".into(),
+            xmlrpc::Value::Array(ids),
+        ]),
+    ];
+    let refunds = client
+        .search_read_all(MOVE, domain, &["reversed_entry_id", "invoice_date", "name"])
+        .await?;
+    if refunds.is_empty() {
+        return Ok(());
+    }
+    // invoice → (refund date, refund name), the earliest refund.
+    let mut by_invoice: HashMap<i64, (Option<NaiveDate>, String)> = HashMap::new();
+    for r in &refunds {
+        let row = Row::new(MOVE, r);
+        if let Some(invoice) = row.m2o_id("reversed_entry_id")? {
+            let date = row.date("invoice_date")?;
+            let name = row.text("name")?.unwrap_or_default();
+            by_invoice
+                .entry(invoice)
+                .and_modify(|slot| {
+                    if date < slot.0 {
+                        *slot = (date, name.clone());
+                    }
+                })
+                .or_insert((date, name));
+        }
+    }
+    let invoiced: Vec<i64> = by_invoice.keys().copied().collect();
+    let mut invoice_dates: HashMap<i64, Option<NaiveDate>> = HashMap::new();
+    for r in client.read(MOVE, &invoiced, &["invoice_date"]).await? {
+        let row = Row::new(MOVE, &r);
+        invoice_dates.insert(row.id()?, row.date("invoice_date")?);
+    }
+    for (e, _) in events.iter_mut() {
+        let Some((Some(refund_date), refund)) = by_invoice.get(&e.record_id) else {
+            continue;
+        };
+        let Some(Some(invoiced_on)) = invoice_dates.get(&e.record_id) else {
+            continue;
+        };
+        if (*refund_date - *invoiced_on).num_days() <= days {
+            e.points = 0;
+            e.record_name = format!("{}, refunded by {refund} within {days} days", e.record_name);
+        }
+    }
+    Ok(())
+}
+
+/// The record's date under a capped rule (read only then); `None` otherwise.
+fn record_date(rule: &PointRule, row: &Row<'_>) -> Result<Option<NaiveDate>, GamificationError> {
+    match (&rule.date_field, rule.caps.is_none()) {
+        (Some(f), false) => Ok(row.datetime(f)?.map(|d| d.date())),
+        _ => Ok(None),
+    }
 }
 
 /// A karma entry carrying a key an earlier entry carries.
@@ -352,15 +453,35 @@ pub async fn trial_report(
             "<".into(),
             end.to_string().into(),
         ]));
-        let mut fields = vec![rule.user_field.as_str()];
+        let mut fields = vec![rule.user_field.as_str(), date_field.as_str()];
         if let Some(f) = &rule.amount_field {
             fields.push(f.as_str());
         }
+        let allowed = super::scope::scope_users(client, rule).await?;
+        let mut dated = Vec::new();
         for r in client.search_read_all(&rule.model, domain, &fields).await? {
             let row = Row::new(&rule.model, &r);
-            if let Some(user) = row.m2o_id(&rule.user_field)? {
-                *trial.entry(user).or_insert(0) += points_of(rule, &row)?;
+            if let Some(user) = row.m2o_id(&rule.user_field)?
+                && allowed.as_ref().is_none_or(|a| a.contains(&user))
+            {
+                let event = Event {
+                    rule: rule.key.clone(),
+                    rule_name: String::new(),
+                    model: String::new(),
+                    record_id: row.id()?,
+                    record_name: String::new(),
+                    user_id: user,
+                    points: points_of(rule, &row)?,
+                };
+                dated.push((event, record_date(rule, &row)?));
             }
+        }
+        if let Some(days) = rule.refund_window_days {
+            refunded(client, days, &mut dated).await?;
+        }
+        crate::gamification::caps::apply(rule.caps, &mut dated);
+        for (e, _) in dated {
+            *trial.entry(e.user_id).or_insert(0) += e.points;
         }
     }
     let keys = key_fields(client).await?;

@@ -20,6 +20,8 @@ pub struct SetupReport {
     pub definitions_created: Vec<String>,
     pub challenges_created: Vec<String>,
     pub already_there: Vec<String>,
+    /// One line per level: its karma rank and badge, found or created.
+    pub levels: Vec<String>,
 }
 
 const DESCRIPTION: &str = "Computed by scorekeeper from its configuration (config as code); values written here by hand are overwritten on its next run.";
@@ -76,7 +78,7 @@ pub async fn setup(
         key_fields: super::keys::ensure_key_fields(client).await?,
         ..SetupReport::default()
     };
-    if config.challenges.is_empty() {
+    if config.challenges.is_empty() && config.levels.is_empty() && config.badge_rules.is_empty() {
         return Ok(report);
     }
     let mut created: Vec<(&'static str, Vec<i64>)> = Vec::new();
@@ -113,9 +115,133 @@ async fn provision(
     report: &mut SetupReport,
     created: &mut Vec<(&'static str, Vec<i64>)>,
 ) -> Result<(), GamificationError> {
-    let defs = definitions(client, config, report, created).await?;
-    for spec in &config.challenges {
-        challenge(client, spec, &defs, report, created).await?;
+    if !config.challenges.is_empty() {
+        let defs = definitions(client, config, report, created).await?;
+        for spec in &config.challenges {
+            challenge(client, spec, &defs, report, created).await?;
+        }
+    }
+    levels(client, config, report, created).await
+}
+
+/// The karma ranks and badges of `[[gamification.levels]]`, by name: found, or created. A
+/// rank found with another `karma_min` than the config's is left as Odoo has it (Odoo's
+/// ranks are what its own `rank_id` follows, and what the level pass honours) and the report
+/// says so.
+async fn levels(
+    client: &OdooClient,
+    config: &GamificationConfig,
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<(), GamificationError> {
+    const RANK: &str = "gamification.karma.rank";
+    let mut wanted: Vec<(String, String)> = config
+        .levels
+        .iter()
+        .map(|l| {
+            (
+                l.badge.clone(),
+                format!(
+                    "Granted by scorekeeper on reaching level {} ({} karma).",
+                    l.name, l.karma_min
+                ),
+            )
+        })
+        .collect();
+    wanted.extend(config.badge_rules.iter().map(|r| {
+        (
+            r.badge.clone(),
+            format!("Granted by scorekeeper: {}.", r.name),
+        )
+    }));
+    if config.levels.is_empty() {
+        return badges(client, &wanted, report, created).await;
+    }
+    let names = Value::Array(
+        config
+            .levels
+            .iter()
+            .map(|l| Value::from(l.name.as_str()))
+            .collect(),
+    );
+    let mut ranks: HashMap<String, i64> = HashMap::new();
+    for r in client
+        .search_read_all(
+            RANK,
+            vec![leaf("name", "in", names)],
+            &["name", "karma_min"],
+        )
+        .await?
+    {
+        let row = Row::new(RANK, &r);
+        ranks.insert(
+            super::read::required_text(&row, "name")?,
+            row.int("karma_min")?,
+        );
+    }
+    for level in &config.levels {
+        match ranks.get(&level.name) {
+            Some(&min) if min == level.karma_min => report
+                .levels
+                .push(format!("rank    {}: exists ({min} karma)", level.name)),
+            Some(&min) => report.levels.push(format!(
+                "rank    {}: exists with {min} karma (the config says {}); Odoo's value is used",
+                level.name, level.karma_min
+            )),
+            None => {
+                let mut s = Struct::new();
+                s.push("name", level.name.as_str().into());
+                s.push("karma_min", Value::Int(level.karma_min));
+                let ids = client.create(RANK, vec![s]).await?;
+                created.push((RANK, ids));
+                report.levels.push(format!(
+                    "rank    {}: created ({} karma)",
+                    level.name, level.karma_min
+                ));
+            }
+        }
+    }
+    badges(client, &wanted, report, created).await
+}
+
+/// The badges levels and badge rules grant, by name: found, or created (earned, so nobody
+/// sends them by hand).
+async fn badges(
+    client: &OdooClient,
+    wanted: &[(String, String)],
+    report: &mut SetupReport,
+    created: &mut Vec<(&'static str, Vec<i64>)>,
+) -> Result<(), GamificationError> {
+    const BADGE: &str = "gamification.badge";
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let names = Value::Array(
+        wanted
+            .iter()
+            .map(|(n, _)| Value::from(n.as_str()))
+            .collect(),
+    );
+    let mut badges = std::collections::HashSet::new();
+    for r in client
+        .search_read_all(BADGE, vec![leaf("name", "in", names)], &["name"])
+        .await?
+    {
+        badges.insert(super::read::required_text(&Row::new(BADGE, &r), "name")?);
+    }
+    for (name, description) in wanted {
+        if badges.contains(name) {
+            report.levels.push(format!("badge   {name}: exists"));
+            continue;
+        }
+        let mut s = Struct::new();
+        s.push("name", name.as_str().into());
+        s.push("description", description.as_str().into());
+        s.push("rule_auth", "nobody".into());
+        let ids = client.create(BADGE, vec![s]).await?;
+        created.push((BADGE, ids));
+        badges.insert(name.clone());
+        report.levels.push(format!("badge   {name}: created"));
     }
     Ok(())
 }

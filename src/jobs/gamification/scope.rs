@@ -1,0 +1,156 @@
+//! Per-role point rules (issue 16 item 2): the people a rule's scope names (logins, sales
+//! team members, a `res.users` domain), read once per rule; records credited to anyone else
+//! earn nothing under that rule (and what they had earned is compensated, as for a record
+//! that no longer qualifies). Also `explain user N`: the rules, karma and levels of one
+//! person.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use crate::config::{GamificationConfig, PointRule, RuleScope};
+use crate::domain::Domain;
+use crate::odoo::WireLit as _;
+use crate::odoo::{OdooClient, Row, leaf};
+use crate::xmlrpc::Value;
+
+use super::GamificationError;
+
+/// The users `scope` names; `None` for everyone.
+pub(crate) async fn scope_users(
+    client: &OdooClient,
+    rule: &PointRule,
+) -> Result<Option<HashSet<i64>>, GamificationError> {
+    let list =
+        |names: &[String]| Value::Array(names.iter().map(|n| Value::from(n.as_str())).collect());
+    match &rule.scope {
+        RuleScope::Everyone => Ok(None),
+        RuleScope::Users(logins) => Ok(Some(
+            client
+                .search(
+                    "res.users",
+                    vec![leaf("login", "in", list(logins))],
+                    &Default::default(),
+                )
+                .await?
+                .into_iter()
+                .collect(),
+        )),
+        RuleScope::Teams(teams) => {
+            // crm.team.member is stored (crm.team.member_ids is computed from it).
+            let mut out = HashSet::new();
+            for r in client
+                .search_read_all(
+                    "crm.team.member",
+                    vec![leaf("crm_team_id.name", "in", list(teams))],
+                    &["user_id"],
+                )
+                .await?
+            {
+                out.extend(Row::new("crm.team.member", &r).m2o_id("user_id")?);
+            }
+            Ok(Some(out))
+        }
+        RuleScope::Domain(text) => {
+            let wire = Domain::parse(text)
+                .and_then(|d| d.try_to_lit())
+                .map_err(|e| GamificationError::Domain {
+                    what: format!("point rule {:?} user_domain", rule.key),
+                    error: e.to_string(),
+                })?
+                .to_wire_items();
+            Ok(Some(
+                client
+                    .search("res.users", wire, &Default::default())
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ))
+        }
+    }
+}
+
+/// The scope in words.
+fn scope_text(scope: &RuleScope) -> String {
+    match scope {
+        RuleScope::Everyone => "everyone".into(),
+        RuleScope::Users(l) => format!("users {}", l.join(", ")),
+        RuleScope::Teams(t) => format!("members of {}", t.join(", ")),
+        RuleScope::Domain(d) => format!("users matching {d}"),
+    }
+}
+
+/// What a rule pays, in words.
+fn pays(rule: &PointRule) -> String {
+    let per = match (&rule.amount_field, rule.per_amount) {
+        (Some(f), Some(p)) => format!(" per {p} of {f}"),
+        (Some(f), None) => format!(" per unit of {f}"),
+        _ => String::new(),
+    };
+    format!(
+        "{} point(s){per} per {} {} credited to {}",
+        rule.points, rule.model, rule.domain, rule.user_field
+    )
+}
+
+/// `explain user N`: the person's karma and level, the point rules that apply to them and
+/// those that do not (with their scope), and the configured levels reached or not.
+pub async fn explain_user(
+    client: &OdooClient,
+    config: &GamificationConfig,
+    uid: i64,
+) -> Result<String, GamificationError> {
+    let rows = client
+        .read("res.users", &[uid], &["display_name", "login", "karma"])
+        .await?;
+    let Some(r) = rows.first() else {
+        return Err(GamificationError::Unexpected {
+            what: format!("res.users {uid}"),
+            detail: "no such user".into(),
+        });
+    };
+    let row = Row::new("res.users", r);
+    let name = row.text("display_name")?.unwrap_or_default();
+    let login = row.text("login")?.unwrap_or_default();
+    let karma = row.int("karma")?;
+    let mut out = String::new();
+    let _ = writeln!(out, "user {uid} {name} ({login}): karma {karma}");
+    let (mut apply, mut other) = (Vec::new(), Vec::new());
+    for rule in &config.point_rules {
+        let line = format!("  {} '{}': {}", rule.key, rule.name, pays(rule));
+        match scope_users(client, rule).await? {
+            Some(users) if !users.contains(&uid) => {
+                other.push(format!("{line}; only for {}", scope_text(&rule.scope)))
+            }
+            _ => apply.push(format!("{line}; for {}", scope_text(&rule.scope))),
+        }
+    }
+    let _ = writeln!(out, "point rules that apply ({}):", apply.len());
+    for l in &apply {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = writeln!(out, "point rules that do not apply ({}):", other.len());
+    for l in &other {
+        let _ = writeln!(out, "{l}");
+    }
+    if !config.levels.is_empty() {
+        let _ = writeln!(out, "levels:");
+        for l in &config.levels {
+            if karma >= l.karma_min {
+                let _ = writeln!(
+                    out,
+                    "  {} ({} karma): reached, badge '{}'",
+                    l.name, l.karma_min, l.badge
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {} ({} karma): {} to go",
+                    l.name,
+                    l.karma_min,
+                    l.karma_min - karma
+                );
+            }
+        }
+    }
+    Ok(out)
+}
