@@ -168,9 +168,16 @@ async fn a_goal_reached_or_a_badge_granted_is_posted_once_to_the_channel_and_cha
     }
     let goal_posts = in_channel
         .iter()
-        .filter(|b| b.contains(" reached "))
+        .filter(|b| b.starts_with("<p>🎯 "))
         .count();
     assert_eq!(goal_posts, reached.len());
+    // Levels and achievements are recognised with their badges, saying what earned them.
+    assert!(
+        in_channel
+            .iter()
+            .any(|b| b.starts_with("<p>🏅 ") && b.contains("Level")),
+        "{in_channel:#?}"
+    );
     let people: BTreeSet<&i64> = per_person.keys().collect();
     assert_eq!(
         posts.len(),

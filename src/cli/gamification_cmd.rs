@@ -46,12 +46,22 @@ pub(super) async fn gamification_plan_cmd(
         .await
         .map_err(gamification_failure)?;
     // Levels as they stand now (a run grants after booking the karma above).
-    let levels = crate::jobs::gamification::level_plan(&client, gcfg)
+    let mut levels = crate::jobs::gamification::level_plan(&client, gcfg)
         .await
         .map_err(gamification_failure)?;
-    let achievements = crate::jobs::gamification::achievement_plan(&client, gcfg)
+    let mut achievements = crate::jobs::gamification::achievement_plan(&client, gcfg)
         .await
         .map_err(gamification_failure)?;
+    // The posts recognising those grants, as `run` plans them.
+    for plan in [&mut levels.plan, &mut achievements.plan] {
+        crate::jobs::gamification::recognition::plan_grant_posts(
+            &client,
+            cfg.recognition.as_ref(),
+            plan,
+        )
+        .await
+        .map_err(gamification_failure)?;
+    }
     if json {
         let mut all = outcome.plan.clone();
         for change in karma

@@ -106,7 +106,14 @@ impl Job for GamificationJob {
                 let _lock = state
                     .lock_job("gamification")
                     .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
-                let pass = super::level_plan(&ctx.odoo, config).await?;
+                let mut pass = super::level_plan(&ctx.odoo, config).await?;
+                // A level reached is recognised with its badge (`[recognition]`).
+                super::recognition::plan_grant_posts(
+                    &ctx.odoo,
+                    ctx.config.recognition.as_ref(),
+                    &mut pass.plan,
+                )
+                .await?;
                 let report = crate::apply::apply(
                     &pass.plan,
                     &mut state,
@@ -132,7 +139,13 @@ impl Job for GamificationJob {
                 let _lock = state
                     .lock_job("gamification")
                     .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
-                let pass = super::achievement_plan(&ctx.odoo, config).await?;
+                let mut pass = super::achievement_plan(&ctx.odoo, config).await?;
+                super::recognition::plan_grant_posts(
+                    &ctx.odoo,
+                    ctx.config.recognition.as_ref(),
+                    &mut pass.plan,
+                )
+                .await?;
                 let report = crate::apply::apply(
                     &pass.plan,
                     &mut state,

@@ -138,6 +138,25 @@ pub(super) async fn plan_recognition(
     if found.is_empty() {
         return Ok(());
     }
+    let partners: HashMap<i64, i64> = reading
+        .snap
+        .users
+        .values()
+        .filter_map(|u| Some((u.id, u.partner_id?)))
+        .collect();
+    post(client, cfg, &found, &partners, plan).await
+}
+
+/// Plans the posts of `found` to where `cfg` says (people's contacts from `partners`),
+/// leaving out those Odoo already holds: a `search` for the channel, a `search_read` of the
+/// keys.
+async fn post(
+    client: &OdooClient,
+    cfg: &RecognitionConfig,
+    found: &[Achievement],
+    partners: &HashMap<i64, i64>,
+    plan: &mut Plan,
+) -> Result<(), GamificationError> {
     let channel =
         match &cfg.channel {
             Some(name) => Some(channel_id(client, name).await?.ok_or_else(|| {
@@ -150,18 +169,12 @@ pub(super) async fn plan_recognition(
             })?),
             None => None,
         };
-    let partners: HashMap<i64, i64> = reading
-        .snap
-        .users
-        .values()
-        .filter_map(|u| Some((u.id, u.partner_id?)))
-        .collect();
     let places = Places {
         channel,
-        chatter: cfg.chatter.then_some(&partners),
+        chatter: cfg.chatter.then_some(partners),
     };
     let mut keys = Vec::new();
-    for a in &found {
+    for a in found {
         if let Some(c) = channel {
             keys.push(message_key(&a.key, &format!("channel={c}"))?);
         }
@@ -170,7 +183,7 @@ pub(super) async fn plan_recognition(
         }
     }
     let posted = posted(client, &keys).await?;
-    engine::plan_posts(plan, &found, &places, &posted, KEY_FIELD)?;
+    engine::plan_posts(plan, found, &places, &posted, KEY_FIELD)?;
     Ok(())
 }
 
@@ -191,4 +204,92 @@ pub async fn setup(client: &OdooClient, cfg: &RecognitionConfig) -> Result<Vec<S
         }
     }
     Ok(lines)
+}
+
+/// Adds to `plan` the posts recognising the badge grants it creates (levels reached,
+/// achievements): the person and badge named as Odoo names them (one `read` each), the
+/// grant's comment saying what earned it. Grants are planned once, so are their posts; the
+/// keys Odoo already holds are left out as for goals. Nothing when `cfg` is `None` or badges
+/// are not recognised.
+pub async fn plan_grant_posts(
+    client: &OdooClient,
+    cfg: Option<&RecognitionConfig>,
+    plan: &mut Plan,
+) -> Result<(), GamificationError> {
+    let Some(cfg) = cfg.filter(|c| c.recognises(Occasion::Badge)) else {
+        return Ok(());
+    };
+    let mut grants: Vec<(IdemKey, i64, i64, String)> = Vec::new();
+    for change in plan.changes() {
+        if let crate::plan::Change::Create {
+            model, values, key, ..
+        } = change
+            && model == "gamification.badge.user"
+        {
+            let id = |f: &str| {
+                values
+                    .iter()
+                    .find(|(k, _)| k == f)
+                    .and_then(|(_, v)| match v {
+                        crate::record::Value::Many2one(i) | crate::record::Value::Int(i) => {
+                            Some(*i)
+                        }
+                        _ => None,
+                    })
+            };
+            let comment = values
+                .iter()
+                .find(|(k, _)| k == "comment")
+                .and_then(|(_, v)| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if let (Some(user), Some(badge)) = (id("user_id"), id("badge_id")) {
+                grants.push((key, user, badge, comment));
+            }
+        }
+    }
+    if grants.is_empty() {
+        return Ok(());
+    }
+    let names = |model: &'static str, ids: Vec<i64>| async move {
+        let rows = client.read(model, &ids, &["display_name"]).await?;
+        let mut out = HashMap::new();
+        for r in &rows {
+            let row = Row::new(model, r);
+            if let Some(name) = row.text("display_name")? {
+                out.insert(row.id()?, name);
+            }
+        }
+        Ok::<_, GamificationError>(out)
+    };
+    let people = names("res.users", grants.iter().map(|g| g.1).collect()).await?;
+    let badges = names("gamification.badge", grants.iter().map(|g| g.2).collect()).await?;
+    let found: Vec<Achievement> = grants
+        .iter()
+        .map(|(key, user, badge, comment)| {
+            // The comment carries the scorekeeper marker in databases without x_sk_key.
+            let why = comment.split(" [sk:").next().unwrap_or_default();
+            engine::badge_granted(
+                key,
+                *user,
+                people.get(user).map_or("", String::as_str),
+                badges.get(badge).map_or("", String::as_str),
+                why,
+            )
+        })
+        .collect();
+    let partners: HashMap<i64, i64> = if cfg.chatter {
+        let ids: Vec<i64> = grants.iter().map(|g| g.1).collect();
+        let rows = client.read("res.users", &ids, &["partner_id"]).await?;
+        let mut out = HashMap::new();
+        for r in &rows {
+            let row = Row::new("res.users", r);
+            if let Some(p) = row.m2o_id("partner_id")? {
+                out.insert(row.id()?, p);
+            }
+        }
+        out
+    } else {
+        HashMap::new()
+    };
+    post(client, cfg, &found, &partners, plan).await
 }
