@@ -375,6 +375,26 @@ struct Execution<'a, W> {
 }
 
 impl<W: OdooWriter> Execution<'_, W> {
+    /// Journals write group `group` (journal `seqs`, `entries` field changes) applied and
+    /// counts it in the report.
+    fn applied(
+        &mut self,
+        group: &WriteGroup,
+        seqs: std::ops::Range<i64>,
+        entries: usize,
+    ) -> Result<(), ApplyError> {
+        self.state
+            .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
+        let report = &mut self.report;
+        report.field_changes_applied += entries;
+        report.records_written += group.ids.len();
+        if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
+            let start = report.written_span.map_or(first, |(start, _)| start);
+            report.written_span = Some((start, last));
+        }
+        Ok(())
+    }
+
     /// Group `index` is settled (applied or failed): its entries count as progress.
     fn settled(&self, index: usize) {
         if let Some(seqs) = self.group_seqs.get(index) {
@@ -426,17 +446,7 @@ impl<W: OdooWriter> Execution<'_, W> {
             )
             .await;
             match result {
-                Ok(()) => {
-                    self.state
-                        .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
-                    let report = &mut self.report;
-                    report.field_changes_applied += entries;
-                    report.records_written += group.ids.len();
-                    if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
-                        let start = report.written_span.map_or(first, |(start, _)| start);
-                        report.written_span = Some((start, last));
-                    }
-                }
+                Ok(()) => self.applied(group, seqs, entries)?,
                 Err(error) => {
                     let failure = Failure::write(group, error);
                     if let Some(stop) = self.failed(seqs, failure, entries, index + 1)? {
@@ -486,17 +496,7 @@ impl<W: OdooWriter> Execution<'_, W> {
                 let seqs = self.group_seqs[index].clone();
                 let entries = (seqs.end - seqs.start) as usize;
                 match result {
-                    Ok(()) => {
-                        self.state
-                            .record_range(self.run_id, seqs, EntryStatus::Applied, None)?;
-                        let report = &mut self.report;
-                        report.field_changes_applied += entries;
-                        report.records_written += group.ids.len();
-                        if let (Some(&first), Some(&last)) = (group.ids.first(), group.ids.last()) {
-                            let start = report.written_span.map_or(first, |(start, _)| start);
-                            report.written_span = Some((start, last));
-                        }
-                    }
+                    Ok(()) => self.applied(group, seqs, entries)?,
                     Err(error) => {
                         let failure = Failure::write(group, error);
                         stop |= self.failed(seqs, failure, entries, index + 1)?.is_some();

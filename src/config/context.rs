@@ -86,6 +86,36 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// The choice `v` names among `choices` (`default` when absent); an unknown name is a
+    /// diagnostic under `key` ("unknown <last key part> …", the hint listing the choices) and
+    /// `None`.
+    pub(crate) fn one_of<T: Copy>(
+        &mut self,
+        v: Option<&toml::Spanned<String>>,
+        key: &str,
+        default: T,
+        choices: &[(&str, T)],
+        hint: &str,
+    ) -> Option<T> {
+        let Some(v) = v else {
+            return Some(default);
+        };
+        if let Some((_, t)) = choices
+            .iter()
+            .find(|(name, _)| *name == v.get_ref().as_str())
+        {
+            return Some(*t);
+        }
+        let what = key.rsplit('.').next().unwrap_or(key);
+        self.error(
+            v.span(),
+            key,
+            format!("unknown {what} {:?}", v.get_ref()),
+            Some(hint.to_owned()),
+        );
+        None
+    }
+
     pub(crate) fn take_field_refs(&mut self) -> Vec<FieldRef> {
         std::mem::take(&mut self.field_refs)
     }

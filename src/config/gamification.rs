@@ -250,23 +250,15 @@ pub(super) fn validate(
             badge_rules.push(rule);
         }
     }
-    let level_drop = match raw
-        .level_drop
-        .as_ref()
-        .map(|d| (d.get_ref().as_str(), d.span()))
-    {
-        None | Some(("keep", _)) => OnDrop::Keep,
-        Some(("revoke", _)) => OnDrop::Revoke,
-        Some((other, span)) => {
-            ctx.error(
-                span,
-                "gamification.level_drop",
-                format!("unknown level_drop {other:?}"),
-                Some("keep (the badge stays) or revoke (the grant is deleted)".into()),
-            );
-            OnDrop::Keep
-        }
-    };
+    let level_drop = ctx
+        .one_of(
+            raw.level_drop.as_ref(),
+            "gamification.level_drop",
+            OnDrop::Keep,
+            &[("keep", OnDrop::Keep), ("revoke", OnDrop::Revoke)],
+            "keep (the badge stays) or revoke (the grant is deleted)",
+        )
+        .unwrap_or(OnDrop::Keep);
     if ctx.has_errors() && !errors_before {
         return None;
     }
@@ -488,24 +480,17 @@ fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRul
     }
     let model = text(ctx, &r.model, &format!("{key}.model"))?;
     ctx.names_model(&model, format!("{key}.model"), r.model.span());
-    let aggregate = match r
-        .aggregate
-        .as_ref()
-        .map(|a| (a.get_ref().as_str(), a.span()))
-    {
-        None | Some(("count", _)) => Aggregate::Count,
-        Some(("sum", _)) => Aggregate::Sum,
-        Some(("max", _)) => Aggregate::Max,
-        Some((other, span)) => {
-            ctx.error(
-                span,
-                format!("{key}.aggregate"),
-                format!("unknown aggregate {other:?}"),
-                Some("count, sum or max".into()),
-            );
-            return None;
-        }
-    };
+    let aggregate = ctx.one_of(
+        r.aggregate.as_ref(),
+        &format!("{key}.aggregate"),
+        Aggregate::Count,
+        &[
+            ("count", Aggregate::Count),
+            ("sum", Aggregate::Sum),
+            ("max", Aggregate::Max),
+        ],
+        "count, sum or max",
+    )?;
     let aggregated = match &r.field {
         Some(f) => Some(field(ctx, &model, f, &format!("{key}.field"))?),
         None => None,
@@ -522,22 +507,19 @@ fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRul
         );
         return None;
     }
-    let window = match r.period.as_ref().map(|p| (p.get_ref().as_str(), p.span())) {
-        None | Some(("once", _)) => Window::Once,
-        Some(("daily", _)) => Window::Daily,
-        Some(("weekly", _)) => Window::Weekly,
-        Some(("monthly", _)) => Window::Monthly,
-        Some(("yearly", _)) => Window::Yearly,
-        Some((other, span)) => {
-            ctx.error(
-                span,
-                format!("{key}.period"),
-                format!("unknown period {other:?}"),
-                Some("once, daily, weekly, monthly or yearly".into()),
-            );
-            return None;
-        }
-    };
+    let window = ctx.one_of(
+        r.period.as_ref(),
+        &format!("{key}.period"),
+        Window::Once,
+        &[
+            ("once", Window::Once),
+            ("daily", Window::Daily),
+            ("weekly", Window::Weekly),
+            ("monthly", Window::Monthly),
+            ("yearly", Window::Yearly),
+        ],
+        "once, daily, weekly, monthly or yearly",
+    )?;
     let date_field = match &r.date_field {
         Some(f) => Some(field(ctx, &model, f, &format!("{key}.date_field"))?),
         None => None,
@@ -600,24 +582,17 @@ fn caps(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<crate::gamific
     };
     let per_day = positive(&r.daily_cap, "daily_cap").ok()?;
     let per_period = positive(&r.period_cap, "period_cap").ok()?;
-    let window = match r
-        .cap_period
-        .as_ref()
-        .map(|p| (p.get_ref().as_str(), p.span()))
-    {
-        None | Some(("monthly", _)) => Window::Monthly,
-        Some(("weekly", _)) => Window::Weekly,
-        Some(("yearly", _)) => Window::Yearly,
-        Some((other, span)) => {
-            ctx.error(
-                span,
-                format!("{key}.cap_period"),
-                format!("unknown cap_period {other:?}"),
-                Some("weekly, monthly or yearly".into()),
-            );
-            return None;
-        }
-    };
+    let window = ctx.one_of(
+        r.cap_period.as_ref(),
+        &format!("{key}.cap_period"),
+        Window::Monthly,
+        &[
+            ("weekly", Window::Weekly),
+            ("monthly", Window::Monthly),
+            ("yearly", Window::Yearly),
+        ],
+        "weekly, monthly or yearly",
+    )?;
     Some(crate::gamification::caps::Caps {
         per_day,
         per_period: per_period.map(|c| (c, window)),

@@ -79,52 +79,24 @@ impl Job for GamificationJob {
             // The journaled runs (the refresh, then the karma pass), for `undo`.
             let mut runs = vec![report.run_id.to_string()];
             if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
-                // Under the job's lock like the refresh: another job's reconciliation must
-                // see this run as live, and a second process must not plan the same entries.
-                let _lock = state
-                    .lock_job("gamification")
-                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
                 let plan = karma_plan(&ctx.odoo, &config.point_rules).await?;
-                let report = crate::apply::apply(
-                    &plan,
-                    &mut state,
-                    &crate::jobs::writer(&ctx.odoo),
-                    &apply_opts,
-                )
-                .await
-                .map_err(GamificationError::from)?;
-                if !report.is_success() && !report.interrupted {
-                    return Err(failed_run(ctx, &report).await);
-                }
+                let report = apply_pass(ctx, &mut state, &plan, &apply_opts).await?;
                 karma = report.created.len();
                 written += karma as u64;
                 runs.push(report.run_id.to_string());
             }
-            // Levels follow the karma just booked.
+            // Levels follow the karma just booked; a level reached and an achievement are
+            // recognised with their badge (`[recognition]`).
             let mut level_lines = Vec::new();
             if !ctx.cancel.is_cancelled() && !config.levels.is_empty() {
-                let _lock = state
-                    .lock_job("gamification")
-                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
                 let mut pass = super::level_plan(&ctx.odoo, config).await?;
-                // A level reached is recognised with its badge (`[recognition]`).
                 super::recognition::plan_grant_posts(
                     &ctx.odoo,
                     ctx.config.recognition.as_ref(),
                     &mut pass.plan,
                 )
                 .await?;
-                let report = crate::apply::apply(
-                    &pass.plan,
-                    &mut state,
-                    &crate::jobs::writer(&ctx.odoo),
-                    &apply_opts,
-                )
-                .await
-                .map_err(GamificationError::from)?;
-                if !report.is_success() && !report.interrupted {
-                    return Err(failed_run(ctx, &report).await);
-                }
+                let report = apply_pass(ctx, &mut state, &pass.plan, &apply_opts).await?;
                 written += (report.created.len() + report.unlinked.len()) as u64;
                 level_lines.push(format!(
                     "{} level badges granted, {} revoked",
@@ -136,9 +108,6 @@ impl Job for GamificationJob {
                 runs.push(report.run_id.to_string());
             }
             if !ctx.cancel.is_cancelled() && !config.badge_rules.is_empty() {
-                let _lock = state
-                    .lock_job("gamification")
-                    .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
                 let mut pass = super::achievement_plan(&ctx.odoo, config).await?;
                 super::recognition::plan_grant_posts(
                     &ctx.odoo,
@@ -146,17 +115,7 @@ impl Job for GamificationJob {
                     &mut pass.plan,
                 )
                 .await?;
-                let report = crate::apply::apply(
-                    &pass.plan,
-                    &mut state,
-                    &crate::jobs::writer(&ctx.odoo),
-                    &apply_opts,
-                )
-                .await
-                .map_err(GamificationError::from)?;
-                if !report.is_success() && !report.interrupted {
-                    return Err(failed_run(ctx, &report).await);
-                }
+                let report = apply_pass(ctx, &mut state, &pass.plan, &apply_opts).await?;
                 written += report.created.len() as u64;
                 level_lines.push(format!(
                     "{} achievement badges granted",
@@ -201,6 +160,27 @@ impl Job for GamificationJob {
             })
         })
     }
+}
+
+/// Applies one pass after the refresh (karma, levels, achievements) under the job's lock, like
+/// the refresh: another job's reconciliation must see it as live, and a second process must
+/// not plan the same creates. A failed call fails the run; a stop request does not.
+async fn apply_pass(
+    ctx: &JobContext,
+    state: &mut State,
+    plan: &crate::plan::Plan,
+    apply_opts: &ApplyOptions,
+) -> Result<crate::apply::ApplyReport, JobError> {
+    let _lock = state
+        .lock_job("gamification")
+        .map_err(|e| GamificationError::from(crate::apply::ApplyError::from(e)))?;
+    let report = crate::apply::apply(plan, state, &crate::jobs::writer(&ctx.odoo), apply_opts)
+        .await
+        .map_err(GamificationError::from)?;
+    if !report.is_success() && !report.interrupted {
+        return Err(failed_run(ctx, &report).await);
+    }
+    Ok(report)
 }
 
 /// A run whose apply failed: exit 3 when Odoo no longer answers at all (it went away during
