@@ -296,7 +296,7 @@ async fn plans_show_everything_a_run_writes_and_flags_a_job_cannot_honour_are_re
     // The run ids, for `undo`.
     assert!(stdout.contains("; run "), "{stdout}");
     // Every job of `run all` names its runs, scoring's too.
-    let all = sk_async(&["run", "-c", &cfg, "all"]).await;
+    let all = sk_async(&["run", "-c", &cfg, "all", "--now", "2026-11-22 09:00:00"]).await;
     assert_eq!(all.status.code(), Some(0), "{}", cmd_text(&all));
     let stdout = String::from_utf8_lossy(&all.stdout).into_owned();
     for job in ["scoring: ", "gamification: "] {

@@ -205,42 +205,21 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
             let plan = gamification::karma_plan(&client, &gcfg.point_rules)
                 .await
                 .map_err(|e| failed(&e))?;
-            let report = crate::apply::apply(
-                &plan,
-                &mut state,
-                &crate::jobs::writer(&client),
-                &apply_opts,
-            )
-            .await
-            .map_err(|e| failed(&e))?;
+            let report = apply_plan(&client, &mut state, &plan, &apply_opts).await?;
             say(out, &format!("\n== karma\n{}{report}\n", plan.summary(5)))?;
         }
         if !gcfg.levels.is_empty() {
             let pass = gamification::level_plan(&client, gcfg)
                 .await
                 .map_err(|e| failed(&e))?;
-            let report = crate::apply::apply(
-                &pass.plan,
-                &mut state,
-                &crate::jobs::writer(&client),
-                &apply_opts,
-            )
-            .await
-            .map_err(|e| failed(&e))?;
+            let report = apply_plan(&client, &mut state, &pass.plan, &apply_opts).await?;
             say(out, &format!("\n== levels\n{}{report}\n", pass.summary(5)))?;
         }
         if !gcfg.badge_rules.is_empty() {
             let pass = gamification::achievement_plan(&client, gcfg)
                 .await
                 .map_err(|e| failed(&e))?;
-            let report = crate::apply::apply(
-                &pass.plan,
-                &mut state,
-                &crate::jobs::writer(&client),
-                &apply_opts,
-            )
-            .await
-            .map_err(|e| failed(&e))?;
+            let report = apply_plan(&client, &mut state, &pass.plan, &apply_opts).await?;
             say(
                 out,
                 &format!("\n== achievements\n{}{report}\n", pass.summary(5)),
@@ -325,6 +304,18 @@ fn point_at(config: &str, url: &str, database: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Journals and applies one pass of the demo with the jobs' writer.
+async fn apply_plan(
+    client: &OdooClient,
+    state: &mut State,
+    plan: &crate::plan::Plan,
+    opts: &ApplyOptions,
+) -> Result<crate::apply::ApplyReport, Failure> {
+    crate::apply::apply(plan, state, &crate::jobs::writer(client), opts)
+        .await
+        .map_err(|e| Failure::Failed(anyhow::anyhow!("{e}")))
 }
 
 #[cfg(test)]

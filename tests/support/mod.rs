@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod fake_odoo;
 pub mod gamification;
 pub mod json2;
+pub mod load;
 pub mod mail;
 pub mod pay;
 pub mod pay_sim;

@@ -250,19 +250,34 @@ pub async fn plan_grant_posts(
     if grants.is_empty() {
         return Ok(());
     }
-    let names = |model: &'static str, ids: Vec<i64>| async move {
-        let rows = client.read(model, &ids, &["display_name"]).await?;
-        let mut out = HashMap::new();
-        for r in &rows {
-            let row = Row::new(model, r);
-            if let Some(name) = row.text("display_name")? {
-                out.insert(row.id()?, name);
-            }
+    // One read of the people (names and contacts), one of the badges.
+    let ids: Vec<i64> = grants.iter().map(|g| g.1).collect();
+    let mut people: HashMap<i64, String> = HashMap::new();
+    let mut partners: HashMap<i64, i64> = HashMap::new();
+    for r in &client
+        .read("res.users", &ids, &["display_name", "partner_id"])
+        .await?
+    {
+        let row = Row::new("res.users", r);
+        let id = row.id()?;
+        if let Some(name) = row.text("display_name")? {
+            people.insert(id, name);
         }
-        Ok::<_, GamificationError>(out)
-    };
-    let people = names("res.users", grants.iter().map(|g| g.1).collect()).await?;
-    let badges = names("gamification.badge", grants.iter().map(|g| g.2).collect()).await?;
+        if let Some(p) = row.m2o_id("partner_id")? {
+            partners.insert(id, p);
+        }
+    }
+    let ids: Vec<i64> = grants.iter().map(|g| g.2).collect();
+    let mut badges: HashMap<i64, String> = HashMap::new();
+    for r in &client
+        .read("gamification.badge", &ids, &["display_name"])
+        .await?
+    {
+        let row = Row::new("gamification.badge", r);
+        if let Some(name) = row.text("display_name")? {
+            badges.insert(row.id()?, name);
+        }
+    }
     let found: Vec<Achievement> = grants
         .iter()
         .map(|(key, user, badge, comment)| {
@@ -277,19 +292,5 @@ pub async fn plan_grant_posts(
             )
         })
         .collect();
-    let partners: HashMap<i64, i64> = if cfg.chatter {
-        let ids: Vec<i64> = grants.iter().map(|g| g.1).collect();
-        let rows = client.read("res.users", &ids, &["partner_id"]).await?;
-        let mut out = HashMap::new();
-        for r in &rows {
-            let row = Row::new("res.users", r);
-            if let Some(p) = row.m2o_id("partner_id")? {
-                out.insert(row.id()?, p);
-            }
-        }
-        out
-    } else {
-        HashMap::new()
-    };
     post(client, cfg, &found, &partners, plan).await
 }
