@@ -344,3 +344,70 @@ async fn same_login_edit(batch: Option<usize>) {
     assert!(full.scoring_plan.is_empty(), "{}", full.scoring_plan);
     served.stop().await;
 }
+
+/// Issue 17: a run right after a mass rescoring, with nothing changed, costs one call. The
+/// run that wrote checked its own stamps right after writing (one search per second it
+/// wrote in), so the next pass only lists what changed since, leaving out the bot's leads in
+/// those seconds by range (Odoo keeps microseconds: never `write_date = stamp`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_mass_rescoring_a_run_with_nothing_changed_costs_one_call() {
+    let sim = snapshot_sim();
+    sim.write().set_clock(ticking);
+    generate(
+        &DatasetSpec {
+            leads: 1_500,
+            ..DatasetSpec::default()
+        },
+        &mut *sim.write(),
+    )
+    .unwrap();
+    let served = Served::start(sim).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served
+        .client("admin", "admin")
+        .with_batch_size(NonZeroUsize::new(100).unwrap());
+    setup::setup(&client, scoring).await.unwrap();
+    let mut state = State::open_in_memory().unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    let applied = first.scoring.as_ref().unwrap();
+    assert!(applied.is_success(), "{applied}");
+    assert!(applied.records_written > 300, "{applied}");
+
+    let before = client.metrics().calls;
+    let second = job.run(&mut state, &opts, false).await.unwrap();
+    let calls = client.metrics().calls - before;
+    let PassKind::Incremental { own, .. } = &second.evaluation.kind else {
+        panic!("{:?}", second.evaluation.kind)
+    };
+    assert_eq!(own.len(), applied.records_written);
+    assert!(
+        own.len() > client.batch_size(),
+        "the stamps go in the domain"
+    );
+    assert_eq!(
+        own.unverified_count(),
+        0,
+        "the first run checked its stamps"
+    );
+    assert_eq!(second.evaluation.leads_read, 0);
+    assert_eq!(calls, 1, "one listing, no per-stamp search");
+
+    // A person's edit after that is still read.
+    let demo = served.client("demo", "demo");
+    let edited = first.evaluation.scoring_plan.writes().next().unwrap().1;
+    let mut v = Struct::new();
+    v.push("email_from", X::Bool(false));
+    demo.write("crm.lead", &[edited], v).await.unwrap();
+    let third = job.run(&mut state, &opts, false).await.unwrap();
+    assert_eq!(third.evaluation.leads_read, 1);
+    let full = job.evaluate(PassKind::Full, now()).await.unwrap();
+    assert!(full.scoring_plan.is_empty(), "{}", full.scoring_plan);
+    served.stop().await;
+}

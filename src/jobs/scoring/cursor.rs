@@ -29,7 +29,7 @@
 //! they are few. A lead routed by a run is taken out of every skip set kept (a routing write
 //! can share its second with the score write before it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,13 @@ pub(crate) struct OwnRun {
     pub(crate) stamps: Vec<Stamp>,
     #[serde(default)]
     pub(crate) routing: Vec<String>,
+    /// The run checked, right after its read-back, which leads the bot's login holds at each
+    /// of its stamps (`ScoringJob::verify_own_stamps`): the next pass needs no per-stamp
+    /// search for them. Those found there that the run did not write are `pending`.
+    #[serde(default)]
+    pub(crate) verified: bool,
+    #[serde(default)]
+    pub(crate) pending: Vec<i64>,
 }
 
 impl OwnRun {
@@ -118,6 +125,17 @@ pub(crate) fn stamp_groups(
     kept
 }
 
+/// The second a stamp names, as the range `[stamp, stamp + 1 s)` (`None`: not a datetime).
+/// Odoo keeps `write_date` with microseconds and sends it to the second, so a domain must
+/// never ask `write_date = stamp`: that matches no row of a real database.
+pub(crate) fn stamp_range(stamp: &str) -> Option<(String, String)> {
+    let at = parse_datetime(stamp)?;
+    Some((
+        format_datetime(at),
+        format_datetime(at + chrono::Duration::seconds(1)),
+    ))
+}
+
 /// The runs still relevant to a pass reading from `since`, newest last, at most
 /// [`MAX_RUNS`].
 pub(crate) fn keep_runs(mut runs: Vec<OwnRun>, since: &str) -> Vec<OwnRun> {
@@ -134,6 +152,10 @@ pub struct OwnWrites {
     pub(crate) at: BTreeMap<String, IdSet>,
     /// Leads routed after their score write: read back whatever their stamp.
     pub(crate) routed: IdSet,
+    /// Stamps whose leads were checked by the run that wrote them (see [`OwnRun::verified`]).
+    pub(crate) verified: BTreeSet<String>,
+    /// Leads that run found at its stamps without having written them: read by the next pass.
+    pub(crate) pending: Vec<i64>,
 }
 
 impl OwnWrites {
@@ -150,7 +172,26 @@ impl OwnWrites {
                 .map(|(date, ids)| (date, ids.build()))
                 .collect(),
             routed: routed.into_iter().collect(),
+            verified: BTreeSet::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// With the stamps checked by the runs that wrote them and the leads those checks found.
+    pub(crate) fn with_verified(mut self, verified: BTreeSet<String>, pending: Vec<i64>) -> Self {
+        self.verified = verified;
+        self.pending = pending;
+        self
+    }
+
+    /// How many stamps no run has checked.
+    pub fn unverified_count(&self) -> usize {
+        self.unverified().count()
+    }
+
+    /// The stamps no run has checked: the pass searches each.
+    pub(crate) fn unverified(&self) -> impl Iterator<Item = &String> {
+        self.at.keys().filter(|d| !self.verified.contains(*d))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -397,6 +438,23 @@ mod tests {
     }
 
     #[test]
+    fn a_stamp_is_a_second_as_a_range_never_an_equality() {
+        // Odoo stores `2026-11-20 10:00:01.734211` and sends `2026-11-20 10:00:01`.
+        assert_eq!(
+            stamp_range("2026-11-20 10:00:01"),
+            Some((
+                "2026-11-20 10:00:01".to_owned(),
+                "2026-11-20 10:00:02".to_owned()
+            ))
+        );
+        assert_eq!(
+            stamp_range("2026-12-31 23:59:59").map(|r| r.1),
+            Some("2027-01-01 00:00:00".to_owned())
+        );
+        assert_eq!(stamp_range("yesterday"), None);
+    }
+
+    #[test]
     fn old_runs_are_dropped() {
         let run = |date: &str| OwnRun {
             uid: 2,
@@ -406,6 +464,8 @@ mod tests {
                 write_date: date.to_owned(),
             }],
             routing: Vec::new(),
+            verified: false,
+            pending: Vec::new(),
         };
         let mut all: Vec<OwnRun> = (10..30)
             .map(|m| run(&format!("2026-11-20 12:{m}:00")))

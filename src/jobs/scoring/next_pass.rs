@@ -11,10 +11,12 @@ use super::{
     ScoringJob, head, read,
 };
 use crate::config::LEAD_MODEL;
-use crate::odoo::Row;
+use crate::odoo::{Row, SearchOptions, leaf};
 use crate::record::IdSetBuilder;
 use crate::record::datetime::{format_datetime, parse_datetime_or_date};
 use crate::state::{RunId, State};
+use crate::xmlrpc::Value as Wire;
+use futures_util::stream::{self, StreamExt};
 
 impl ScoringJob<'_> {
     /// The pass the next run makes, from the cursors in `state`.
@@ -83,7 +85,15 @@ impl ScoringJob<'_> {
         // Per stamp, the ids written at it, built into compact sets as the journal streams by.
         let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
         let mut routed = Vec::new();
+        // A stamp counts as checked only when every run that wrote at it checked it.
+        let mut checked: BTreeMap<&str, bool> = BTreeMap::new();
+        let mut pending = Vec::new();
         for run in runs.iter().filter(|r| r.uid == uid) {
+            for s in run.stamps.iter().filter(|s| s.write_date.as_str() >= since) {
+                let all = checked.entry(s.write_date.as_str()).or_insert(true);
+                *all &= run.verified;
+            }
+            pending.extend(run.pending.iter().copied());
             let stamps: BTreeMap<i64, &str> = run
                 .stamps
                 .iter()
@@ -110,7 +120,12 @@ impl ScoringJob<'_> {
                 state.each_applied_write(&run_id, LEAD_MODEL, |_, id| routed.push(id))?;
             }
         }
-        Ok(OwnWrites::new(uid, written, routed))
+        let verified = checked
+            .into_iter()
+            .filter(|&(_, all)| all)
+            .map(|(d, _)| d.to_owned())
+            .collect();
+        Ok(OwnWrites::new(uid, written, routed).with_verified(verified, pending))
     }
 
     /// The fields the scoring apply writes.
@@ -167,13 +182,17 @@ impl ScoringJob<'_> {
             return Ok(());
         };
         let mut groups: Vec<(i64, Vec<i64>)> = Vec::new();
-        state.each_applied_write(run, LEAD_MODEL, |group, id| match groups.last_mut() {
-            Some((g, probes)) if *g == group => match probes.as_mut_slice() {
-                [_] => probes.push(id),
-                [_, last] => *last = id,
-                _ => {}
-            },
-            _ => groups.push((group, vec![id])),
+        let mut written = 0usize;
+        state.each_applied_write(run, LEAD_MODEL, |group, id| {
+            written += 1;
+            match groups.last_mut() {
+                Some((g, probes)) if *g == group => match probes.as_mut_slice() {
+                    [_] => probes.push(id),
+                    [_, last] => *last = id,
+                    _ => {}
+                },
+                _ => groups.push((group, vec![id])),
+            }
         })?;
         let probes: Vec<i64> = groups.iter().flat_map(|(_, p)| p.iter().copied()).collect();
         let mut observed = HashMap::with_capacity(probes.len());
@@ -197,15 +216,85 @@ impl ScoringJob<'_> {
         // Apply sent the writes in waves of `max_concurrency` calls.
         let stamps = cursor::stamp_groups(uid, &groups, &observed, self.client.max_concurrency());
         let mut runs = self.own_runs(state)?;
+        // More than a batch: the next pass leaves them out by their stamps (`ScoringJob::changed`).
+        let many = written > self.client.batch_size();
         runs.push(OwnRun {
             uid,
             run: run.to_string(),
             stamps,
             routing: Vec::new(),
+            verified: false,
+            pending: Vec::new(),
         });
         // No cursor (nothing read): every run with a stamp is kept.
-        let runs = cursor::keep_runs(runs, since_floor.unwrap_or_default());
-        self.save_own_runs(state, &runs)
+        let floor = since_floor.unwrap_or_default();
+        let mut runs = cursor::keep_runs(runs, floor);
+        self.save_own_runs(state, &runs)?;
+        if !many {
+            // Few own writes: the next pass lists them with their writer and tells them apart
+            // itself; no stamp goes into a domain.
+            return Ok(());
+        }
+        let own = self.own_writes(state, floor)?;
+        match self.verify_own_stamps(&own).await {
+            Ok(pending) => {
+                if let Some(last) = runs.last_mut() {
+                    last.verified = true;
+                    last.pending = pending;
+                }
+                self.save_own_runs(state, &runs)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot check the run's own stamps; the next pass searches them");
+                Ok(())
+            }
+        }
+    }
+
+    /// Right after a run's read-back: per stamp of the run, one ids-only `search` of the
+    /// leads the bot's login holds in that second (at most `max_concurrency` in flight).
+    /// Those the run's own writes do not account for (someone logged in as the bot wrote
+    /// them in the same second) are returned, for the next pass to read. Done now rather
+    /// than by every later pass: the next pass then lists only what changed since, in one
+    /// call. Residual: a transaction by the bot's login that began in one of the run's
+    /// seconds and committed after this check.
+    async fn verify_own_stamps(&self, own: &OwnWrites) -> Result<Vec<i64>, ScoringError> {
+        // Owned domains: the futures must not borrow through the closure's argument (so the
+        // whole run stays `Send` for the scheduler).
+        let domains: Vec<(String, Vec<Wire>)> = own
+            .at
+            .keys()
+            .filter_map(|date| {
+                let (from, to) = cursor::stamp_range(date)?;
+                let domain = vec![
+                    leaf("write_uid", "=", Wire::Int(own.uid)),
+                    leaf("write_date", ">=", Wire::from(from)),
+                    leaf("write_date", "<", Wire::from(to)),
+                ];
+                Some((date.clone(), domain))
+            })
+            .collect();
+        let client = self.client;
+        let checks = domains.into_iter().map(|(date, domain)| async move {
+            let ids = client
+                .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
+                .await;
+            (date, ids)
+        });
+        let mut pending = Vec::new();
+        let mut answers =
+            stream::iter(checks).buffer_unordered(self.scoring.max_concurrency.max(1));
+        while let Some((date, found)) = answers.next().await {
+            let written = own.at.get(&date);
+            pending.extend(
+                found?
+                    .iter()
+                    .filter(|&id| !written.is_some_and(|w| w.contains(id))),
+            );
+        }
+        pending.sort_unstable();
+        pending.dedup();
+        Ok(pending)
     }
 
     /// After an applied routing run: its leads are read back by the next pass, whatever their

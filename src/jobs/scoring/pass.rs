@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::cursor::{Keys, OwnWrites};
+use super::cursor::{Keys, OwnWrites, stamp_range};
 use super::evaluate::Acc;
 use super::wire::{and_items, domain_items, needs_pushdown};
 use super::{PassKind, ScoringError, ScoringJob, dedup, domain_err, head, local, read};
@@ -20,6 +20,29 @@ use crate::xmlrpc::Value as Wire;
 
 /// The incremental pass reads and evaluates changed leads this many read batches at a time.
 const LOCAL_CHUNK_BATCHES: usize = 2;
+
+/// `write_uid != bot OR write_date in none of the own stamps' seconds` (each stamp a range:
+/// Odoo keeps microseconds, see `cursor::stamp_range`; a stamp that is not a datetime
+/// leaves out nothing, so its leads are read, which is correct, only slower).
+fn not_at_own_stamps(own: &OwnWrites) -> Vec<Wire> {
+    let ranges: Vec<(String, String)> = own.at.keys().filter_map(|d| stamp_range(d)).collect();
+    let mut items = vec![Wire::from("|"), leaf("write_uid", "!=", Wire::Int(own.uid))];
+    if ranges.is_empty() {
+        items.push(leaf("id", "!=", Wire::Int(0)));
+        return items;
+    }
+    for _ in 1..ranges.len() {
+        items.push(Wire::from("&"));
+    }
+    for (from, to) in ranges {
+        items.extend([
+            Wire::from("|"),
+            leaf("write_date", "<", Wire::from(from)),
+            leaf("write_date", ">=", Wire::from(to)),
+        ]);
+    }
+    items
+}
 
 /// `id in ids` as a wire leaf.
 fn ids_leaf(ids: &[i64]) -> Wire {
@@ -98,12 +121,7 @@ impl ScoringJob<'_> {
             if inline {
                 fields.push("write_uid");
             } else {
-                let stamps = own.at.keys().map(|d| Wire::from(d.as_str())).collect();
-                listed.extend([
-                    Wire::from("|"),
-                    leaf("write_uid", "!=", Wire::Int(own.uid)),
-                    leaf("write_date", "not in", Wire::Array(stamps)),
-                ]);
+                listed.extend(not_at_own_stamps(own));
             }
         }
         let mut fresh = Vec::new();
@@ -130,8 +148,14 @@ impl ScoringJob<'_> {
         if inline || own.is_empty() {
             return Ok(fresh);
         }
-        self.changed_at_own_stamps(domain, seen, own, keys, fresh)
-            .await
+        // What the runs' own checks found at their stamps (rarely anything), once each.
+        fresh.extend(own.pending.iter().copied());
+        let mut fresh = self
+            .changed_at_own_stamps(domain, seen, own, keys, fresh)
+            .await?;
+        fresh.sort_unstable();
+        fresh.dedup();
+        Ok(fresh)
     }
 
     /// The many-own-writes half of [`changed`](Self::changed): per own stamp, one ids-only
@@ -146,14 +170,16 @@ impl ScoringJob<'_> {
         mut fresh: Vec<i64>,
     ) -> Result<Vec<i64>, ScoringError> {
         // Owned domains: the futures must not borrow through the closure's argument.
+        // Only the stamps no run checked right after writing (`verify_own_stamps`).
         let per_stamp: Vec<(String, Vec<Wire>)> = own
-            .at
-            .keys()
-            .map(|date| {
+            .unverified()
+            .filter_map(|date| {
+                let (from, to) = stamp_range(date)?;
                 let mut d = domain.clone();
                 d.push(leaf("write_uid", "=", Wire::Int(own.uid)));
-                d.push(leaf("write_date", "=", Wire::from(date.as_str())));
-                (date.clone(), d)
+                d.push(leaf("write_date", ">=", Wire::from(from)));
+                d.push(leaf("write_date", "<", Wire::from(to)));
+                Some((date.clone(), d))
             })
             .collect();
         let client = self.client;
