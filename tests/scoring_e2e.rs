@@ -171,3 +171,62 @@ async fn the_scheduler_runs_the_scoring_job() {
     assert!(dir.path().join("demo-state.db").exists());
     served.stop().await;
 }
+
+over_each_world!(a_full_pass_needing_only_scores_reads_them_grouped_in_one_call);
+
+/// Issue 17: when the plan needs nothing of a lead but its score (no decay, no bands, no
+/// routing), the full pass reads every lead in scope in one `read_group` (ids aggregated per
+/// current score) instead of a page of rows per batch; scores come out the same as the
+/// paged reading gives (checked against the in-memory evaluation of every lead).
+async fn a_full_pass_needing_only_scores_reads_them_grouped_in_one_call(wire: Wire) {
+    let served = served_demo_over(1_500, wire).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[odoo]\nurl = \"{}\"\ndatabase = \"{}\"\nlogin = \"admin\"\npassword_env = \"SK_TEST_PW\"\n\
+         batch_size = 200\n[state]\npath = \"{}\"\n\
+         [scoring]\nscore_field = \"x_lead_score\"\ncreate_score_field = true\n\
+         [[scoring.rules]]\nname = \"Vietnam\"\ndomain = \"[('country_id.code', '=', 'VN')]\"\npoints = 15\n\
+         [[scoring.rules]]\nname = \"Free mailbox\"\ndomain = \"[('email_from', 'ilike', '@gmail.com')]\"\npoints = -5\n\
+         [[scoring.rules]]\nname = \"Opportunity\"\ndomain = \"[('type', '=', 'opportunity')]\"\npoints = 10\n",
+        served.url,
+        served.sim.database(),
+        dir.path().join("state.db").display()
+    );
+    let cfg = scorekeeper::config::load_str(&dir.path().join("c.toml"), &text, &|_| {
+        Some("admin".to_owned())
+    })
+    .unwrap();
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served
+        .client("admin", "admin")
+        .with_batch_size(std::num::NonZeroUsize::new(200).unwrap());
+    setup::setup(&client, scoring).await.unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let mut state = State::open_in_memory().unwrap();
+    let opts = RunOptions {
+        now: now(),
+        full: true,
+    };
+    let eval = job.evaluate(PassKind::Full, now()).await.unwrap();
+    let leads = eval.leads_read as u64;
+    assert!(leads > 1_000, "{leads}");
+
+    let report = job.run(&mut state, &opts, false).await.unwrap();
+    assert!(report.scoring.as_ref().unwrap().is_success());
+    let scored = scores(&client, "x_lead_score").await;
+    // What the rules give each lead, evaluated in memory over every lead read in full.
+    let ids: Vec<i64> = scored.keys().copied().collect();
+    let check = job.evaluate(PassKind::Leads(ids), now()).await.unwrap();
+    assert!(check.scoring_plan.is_empty(), "{}", check.scoring_plan);
+    // Some leads score 0 (never written), some positive, some negative.
+    assert!(scored.values().any(|s| *s > 0));
+    assert!(scored.values().any(|s| *s < 0));
+    // A second full pass reads the scores grouped again and has nothing to write: 3 rule
+    // searches + 1 grouped read, where pages of 200 would have taken 8 or more.
+    let before = client.metrics().calls;
+    let again = job.evaluate(PassKind::Full, now()).await.unwrap();
+    let calls = client.metrics().calls - before;
+    assert!(again.scoring_plan.is_empty(), "{}", again.scoring_plan);
+    assert_eq!(again.leads_read as u64, leads);
+    assert_eq!(calls, 4, "{leads} leads");
+}

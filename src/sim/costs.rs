@@ -173,8 +173,11 @@ pub(crate) fn work_of(call: &Call<'_>, rows: usize, answer: &X) -> Work {
                 ..Work::default()
             }
         }
+        // The ids an `array_agg` sends back cost what a `search`'s do (no recording of
+        // their own: the same marshalling of one integer each).
         "read_group" | "formatted_read_group" => Work {
             rows_grouped: rows,
+            ids_returned: aggregated_ids(answer),
             ..Work::default()
         },
         "write" | "unlink" => Work {
@@ -188,6 +191,21 @@ pub(crate) fn work_of(call: &Call<'_>, rows: usize, answer: &X) -> Work {
         },
         _ => Work::default(),
     }
+}
+
+/// The integers of the id lists (`array_agg`) in a grouping's rows; a many2one group's
+/// `[id, name]` and `__domain` are not lists of integers only, so they are not counted.
+fn aggregated_ids(answer: &X) -> usize {
+    answer
+        .as_array()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(X::as_struct)
+        .flat_map(|row| row.iter().map(|(_, v)| v))
+        .filter_map(X::as_array)
+        .filter(|items| !items.is_empty() && items.iter().all(|i| matches!(i, X::Int(_))))
+        .map(<[X]>::len)
+        .sum()
 }
 
 /// A cost table in force: the workers a call waits for and the database it queues on.
@@ -356,6 +374,35 @@ mod tests {
             let p = predict(&t, &calls, connections);
             assert!(within(p, real), "{name}: predicted {p:.3} s, real {real} s");
         }
+    }
+
+    #[test]
+    fn a_groupings_id_lists_are_charged_as_ids_returned() {
+        let row = |key: X, ids: &[i64]| {
+            let mut r = crate::xmlrpc::Struct::new();
+            r.push("user_id", key);
+            r.push("__count", X::Int(ids.len() as i64));
+            r.push("id", X::Array(ids.iter().map(|&i| X::Int(i)).collect()));
+            r.push(
+                "__domain",
+                X::Array(vec![X::Array(vec![
+                    "user_id".into(),
+                    "=".into(),
+                    X::Int(2),
+                ])]),
+            );
+            X::Struct(r)
+        };
+        let answer = X::Array(vec![
+            row(
+                X::Array(vec![X::Int(2), "Mitchell Admin".into()]),
+                &[4, 5, 9],
+            ),
+            row(X::Bool(false), &[11]),
+        ]);
+        // Four ids; neither the many2one key nor `__domain` counts.
+        assert_eq!(aggregated_ids(&answer), 4);
+        assert_eq!(aggregated_ids(&X::Array(Vec::new())), 0);
     }
 
     #[test]

@@ -244,6 +244,11 @@ impl Keys {
         }
     }
 
+    /// Whether the cursor comes from the server's clock (not from the leads listed).
+    pub(crate) fn has_start(&self) -> bool {
+        self.start.is_some()
+    }
+
     /// One lead listed: `id` and its `write_date` as Odoo sent it (`None` or empty: nothing
     /// to remember, the lead is read again).
     pub(crate) fn add(&mut self, id: i64, write_date: Option<&str>) {

