@@ -312,8 +312,8 @@ async fn routed_leads_are_read_back_even_within_the_second_of_their_score_write(
 
 /// Issue 17 item 3: scores end at a fixed point. A rule reads what routing writes ("no team
 /// yet": a lead routed to a team loses those points); the leads the run routes are scored
-/// again in the same run, so the run right after writes no score. (Routing itself still
-/// takes two runs for some leads: team first, a salesperson on the next run — issue 17.)
+/// again in the same run, so the run right after writes no score, and routes nothing: Odoo
+/// 17's quota is handed once per `work_days`, not once per run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_after_a_routing_run_writes_no_score() {
     let served = served_demo(600).await;
@@ -358,6 +358,13 @@ async fn the_run_after_a_routing_run_writes_no_score() {
             again.scoring_plan.is_empty(),
             "full={full}: {}",
             again.scoring_plan
+        );
+        // Nor any lead to route: 17's monthly quota is handed once per `work_days`, and the
+        // period's first run used it.
+        assert!(
+            again.assignment_plan.is_empty(),
+            "full={full}: {}",
+            again.assignment_plan
         );
     }
     let rescored = first

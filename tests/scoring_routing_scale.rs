@@ -119,6 +119,33 @@ async fn reference(
             max: int(r, "assignment_max"),
             month_count: int(r, "lead_month_count"),
             day_count: 0,
+            // 17's quota is handed once per `work_days`: the member's leads opened within it,
+            // counted here one member at a time (the job counts them in one read_group).
+            window_count: if cfg.strategy == Strategy::Odoo {
+                let since = now() - chrono::Duration::seconds((cfg.work_days * 86_400.0) as i64);
+                client
+                    .search_count(
+                        "crm.lead",
+                        vec![
+                            leaf(
+                                "date_open",
+                                ">=",
+                                since.format("%Y-%m-%d %H:%M:%S").to_string(),
+                            ),
+                            leaf("user_id", "=", m2o(r, "user_id").unwrap()),
+                            leaf("team_id", "=", m2o(r, "crm_team_id").unwrap()),
+                            leaf(
+                                "active",
+                                "in",
+                                X::Array(vec![X::Bool(true), X::Bool(false)]),
+                            ),
+                        ],
+                    )
+                    .await
+                    .unwrap()
+            } else {
+                0
+            },
             preferred: false,
             optout: r.get("assignment_optout") == Some(&X::Bool(true)),
             broken_domain: None,

@@ -84,6 +84,9 @@ pub struct Member {
     pub month_count: i64,
     /// `lead_day_count` (18+): leads assigned in the last 24 hours (0 where Odoo has none).
     pub day_count: i64,
+    /// 17's monthly quota: the member's leads opened within the last `work_days` — the
+    /// period one run of Odoo's cron covers — so what earlier runs of that period handed.
+    pub window_count: i64,
     /// It has a non-empty `assignment_domain_preferred` (19).
     pub preferred: bool,
     pub optout: bool,
@@ -102,8 +105,14 @@ impl Member {
     /// `assignment_max` this month.
     pub(crate) fn capacity(&self, strategy: Strategy, work_days: f64, quota: Quota) -> i64 {
         match (strategy, quota) {
+            // Odoo's cron hands this quota once per `work_days`; scorekeeper may run every
+            // few minutes, so a run hands what is left of the quota of the period: the quota
+            // as the period's first run saw it (its month count without the period's own
+            // leads) minus the leads the period already gave. A second run right after one
+            // that routed thus hands nothing (a fixed point), as on 18+.
             (Strategy::Odoo, Quota::Monthly) => {
-                super::quota::odoo_quota(self.max, self.month_count, work_days).max(0)
+                let before = (self.month_count - self.window_count).max(0);
+                (super::quota::odoo_quota(self.max, before, work_days) - self.window_count).max(0)
             }
             (Strategy::Odoo, Quota::Daily) => {
                 super::quota::daily_quota(self.max, self.day_count).max(0)

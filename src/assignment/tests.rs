@@ -24,6 +24,7 @@ fn member(id: i64, user: i64, team: i64, max: i64, month: i64) -> Member {
         max,
         month_count: month,
         day_count: 0,
+        window_count: 0,
         preferred: false,
         optout: false,
         broken_domain: None,
@@ -414,4 +415,28 @@ mod odoo19 {
         assert!(out.assignments.iter().any(|a| a.lead == 2 || a.lead == 5));
         assert_ne!(users(&out), users(&assign(&fixture(RULES_19))));
     }
+}
+
+/// 17's quota once per `work_days`: a member whose period already gave 5 leads gets what is
+/// left of the quota the period's first run saw. max 30, 15 this month of which 5 in the
+/// period, 2 days: the first run saw 10 → base 2, compensation (30 − 12) × 0.2 = 3.6,
+/// round(5.6) = 6; 5 given → 1 left. A period that gave 6 or more leaves nothing.
+#[test]
+fn the_monthly_quota_is_handed_once_per_period() {
+    use super::model::Quota;
+    let m = Member {
+        window_count: 5,
+        ..member(1, 11, 1, 30, 15)
+    };
+    assert_eq!(m.capacity(Strategy::Odoo, 2.0, Quota::Monthly), 1);
+    let spent = Member {
+        window_count: 6,
+        ..member(1, 11, 1, 30, 16)
+    };
+    assert_eq!(spent.capacity(Strategy::Odoo, 2.0, Quota::Monthly), 0);
+    // Nothing given yet in the period: Odoo's own quota.
+    assert_eq!(
+        member(1, 11, 1, 30, 10).capacity(Strategy::Odoo, 2.0, Quota::Monthly),
+        odoo_quota(30, 10, 2.0)
+    );
 }

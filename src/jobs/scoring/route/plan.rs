@@ -194,6 +194,7 @@ mod tests {
             max,
             month_count: 0,
             day_count: 0,
+            window_count: 0,
             preferred: false,
             optout: false,
             broken_domain: None,

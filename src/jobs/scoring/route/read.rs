@@ -3,10 +3,10 @@
 //! [`crate::odoo::Row`] (a wrong type is an error naming the model and field). Domains are
 //! parsed and bound here; which leads they match is searched in `search`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Lead;
-use crate::assignment::{Member, Quota, Rules, Team};
+use crate::assignment::{Member, Quota, Rules, Strategy, Team};
 use crate::config::{AssignmentConfig, LEAD_MODEL, MemberOverride, RecordRef};
 use crate::domain::{Domain, Env};
 use crate::jobs::scoring::wire::domain_items;
@@ -209,6 +209,59 @@ async fn read_members(
         roster.member_domains.push(domain);
         roster.members.push(m);
     }
+    if rules.quota == Quota::Monthly && cfg.strategy == Strategy::Odoo {
+        read_window_counts(job, cfg.work_days, env, roster).await?;
+    }
+    Ok(())
+}
+
+/// 17's monthly quota is handed once per `work_days` (see `Member::capacity`): per member,
+/// the leads opened within the last `work_days` of the run's clock, counted as Odoo counts
+/// `lead_month_count` (same user and team, archived leads included: odoo/addons/crm
+/// `crm_team_member._compute_lead_month_count`, `active_test=False`), in one `read_group`.
+async fn read_window_counts(
+    job: &ScoringJob<'_>,
+    work_days: f64,
+    env: &Env,
+    roster: &mut Roster,
+) -> Result<(), ScoringError> {
+    if roster.members.is_empty() {
+        return Ok(());
+    }
+    let since = env.now - chrono::Duration::seconds((work_days * 86_400.0).round() as i64);
+    let users: BTreeSet<i64> = roster.members.iter().map(|m| m.user_id).collect();
+    let teams: BTreeSet<i64> = roster.members.iter().map(|m| m.team_id).collect();
+    let ints = |ids: &BTreeSet<i64>| Wire::Array(ids.iter().map(|&i| Wire::Int(i)).collect());
+    let domain = vec![
+        leaf("date_open", ">=", Wire::from(format_datetime(since))),
+        leaf("user_id", "in", ints(&users)),
+        leaf("team_id", "in", ints(&teams)),
+        leaf(
+            "active",
+            "in",
+            Wire::Array(vec![Wire::Bool(true), Wire::Bool(false)]),
+        ),
+    ];
+    let groups = job
+        .client
+        .read_group(
+            LEAD_MODEL,
+            domain,
+            &["__count"],
+            &["user_id", "team_id"],
+            false,
+        )
+        .await?;
+    let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for g in &groups {
+        let r = Row::new(LEAD_MODEL, g);
+        if let (Some(user), Some(team)) = (r.m2o_id("user_id")?, r.m2o_id("team_id")?) {
+            counts.insert((user, team), r.int("__count")?);
+        }
+    }
+    for m in &mut roster.members {
+        m.window_count = counts.get(&(m.user_id, m.team_id)).copied().unwrap_or(0);
+    }
     Ok(())
 }
 
@@ -233,6 +286,8 @@ fn member_of(r: Row<'_>, rules: &Rules) -> Result<Option<(Member, Option<Domain>
         } else {
             0
         },
+        // Set by `read_window_counts` where the version's quota needs it.
+        window_count: 0,
         preferred: false,
         optout: r.boolean("assignment_optout")?,
         broken_domain: None,
