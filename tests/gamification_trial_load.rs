@@ -4,7 +4,8 @@
 //! simulator in the same process. Wall time and the process's peak RSS (which includes the
 //! simulator holding the data) are printed for BENCHMARKS.md, never asserted; the totals
 //! are (computed by hand while generating). Ignored by default:
-//! `cargo test --locked --test lib trial_load -- --ignored --nocapture`.
+//! `cargo test --locked --test lib trial_load -- --ignored --nocapture` (add `--release` for
+//! the figures BENCHMARKS.md gives first).
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -185,11 +185,7 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
 
     if let Some(gcfg) = cfg.gamification.as_ref() {
         let opts = Options::from_config(gcfg, today).with_recognition(cfg.recognition.clone());
-        let apply_opts = ApplyOptions {
-            batch_size: client.batch_size(),
-            request_deadline: client.request_deadline(),
-            ..ApplyOptions::default()
-        };
+        let apply_opts = crate::jobs::apply_options(&client);
         let before = client.metrics().calls;
         let (outcome, report) = gamification::run(&client, &mut state, &opts, &apply_opts)
             .await

@@ -12,7 +12,6 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::Failure;
-use crate::apply::ApplyOptions;
 use crate::demo::pay::PayDemo;
 use crate::jobs::pay::models::INCIDENTAL;
 use crate::odoo::OdooClient;
@@ -91,11 +90,7 @@ pub(super) async fn statements(
         return Ok(());
     };
     let mut state = State::open(&cfg.state.path).map_err(|e| failed(&e))?;
-    let opts = ApplyOptions {
-        batch_size: client.batch_size(),
-        request_deadline: client.request_deadline(),
-        ..ApplyOptions::default()
-    };
+    let opts = crate::jobs::apply_options(&client);
     let period = crate::jobs::pay::current_period(pay, today);
     let d = pay.currency_decimals;
     for round in ["first run", "second run"] {

@@ -68,10 +68,8 @@ pub(super) async fn pay_cmd(
         return Ok(());
     };
     let opts = crate::apply::ApplyOptions {
-        batch_size: client.batch_size(),
-        request_deadline: client.request_deadline(),
         progress: super::progress_bar::terminal_progress(),
-        ..crate::apply::ApplyOptions::default()
+        ..crate::jobs::apply_options(&client)
     };
     let mut state = if write {
         Some(crate::state::State::open(&cfg.state.path).map_err(|e| Failure::Failed(e.into()))?)

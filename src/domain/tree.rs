@@ -417,6 +417,23 @@ impl Domain {
         out
     }
 
+    /// The leaves every matching record satisfies: the root when it is a leaf, else the leaf
+    /// children of a top-level `&` (written out or implicit, as the client's paging appends
+    /// `('id', '>', last)`). A search may narrow its candidates by them before evaluating
+    /// the whole domain; leaves under `|`, `!` or `any` are not among them.
+    pub(crate) fn required_leaves(&self) -> Vec<(&str, Op, &Operand)> {
+        fn leaf(n: &Node) -> Option<(&str, Op, &Operand)> {
+            match n {
+                Node::Leaf(l) => Some((l.field.as_str(), l.op, &l.value)),
+                _ => None,
+            }
+        }
+        match &self.root {
+            Node::And(children) => children.iter().filter_map(leaf).collect(),
+            other => leaf(other).into_iter().collect(),
+        }
+    }
+
     /// Every field path the domain reads (dotted through relations), in order, once each:
     /// what to read from Odoo to evaluate it locally.
     pub fn fields(&self) -> Vec<String> {

@@ -90,3 +90,31 @@ fn combinators_and_fields() {
     );
     assert_eq!(Domain::from_lit(&bound.to_lit()).unwrap(), bound);
 }
+
+#[test]
+fn required_leaves_are_those_of_the_root_and_written_or_implicit() {
+    let fields = |s: &str| -> Vec<(String, Op)> {
+        d(s).required_leaves()
+            .into_iter()
+            .map(|(f, op, _)| (f.to_owned(), op))
+            .collect()
+    };
+    let implicit = "[('a', '=', 1), ('id', '>', 5)]";
+    let written = "['&', ('a', '=', 1), ('id', '>', 5)]";
+    for s in [implicit, written] {
+        assert_eq!(
+            fields(s),
+            [("a".to_owned(), Op::Eq), ("id".to_owned(), Op::Gt)],
+            "{s}"
+        );
+    }
+    assert_eq!(fields("[('id', '>', 5)]"), [("id".to_owned(), Op::Gt)]);
+    // Under `|`, `any` or a path: not required.
+    assert_eq!(
+        fields("['|', ('a', '=', 1), ('b', '=', 2), ('id', '<', 9)]"),
+        [("id".to_owned(), Op::Lt)]
+    );
+    assert!(fields("['|', ('a', '=', 1), ('id', '>', 5)]").is_empty());
+    assert!(fields("[('partner_id.id', '>', 5)]").is_empty());
+    assert!(fields("[]").is_empty());
+}

@@ -13,6 +13,21 @@ use crate::config::Config;
 use crate::odoo::{ClientWriter, OdooClient};
 use crate::scheduler::{JobError, Schedule, ScheduledJob};
 
+/// How the jobs apply through `client`: its batch size, request deadline and
+/// `[odoo] max_concurrency`. Apply sends write groups that share no record in waves of that
+/// many calls and keeps everything else (creates, whose ids later changes need; unlinks) one
+/// call at a time, so a job whose later changes depend on earlier ones splits them into
+/// passes, as pay does (statements, then their lines) and gamification does (goals, then the
+/// challenge starts that would generate them).
+pub fn apply_options(client: &OdooClient) -> crate::apply::ApplyOptions {
+    crate::apply::ApplyOptions {
+        batch_size: client.batch_size(),
+        request_deadline: client.request_deadline(),
+        concurrency: client.max_concurrency(),
+        ..crate::apply::ApplyOptions::default()
+    }
+}
+
 /// The client writer knowing where every job's keyed models keep their keys (gamification:
 /// goals, grants, karma; pay: statements and lines): what the jobs, undo and the CLI apply
 /// with.

@@ -4,7 +4,10 @@
 
 use super::fault::SimFault;
 use super::store::Store;
-use crate::domain::{Domain, DomainError, EvalOptions, Lit};
+use super::table::Table;
+use std::collections::BTreeSet;
+
+use crate::domain::{Domain, DomainError, EvalOptions, Lit, Op, Operand};
 
 /// A prepared search on one model.
 #[derive(Clone, Debug)]
@@ -15,7 +18,7 @@ pub(crate) struct Query {
     bounds: (i64, i64),
     /// The ids a top-level `('id', 'in', [...])` leaf allows (an incremental pass's fast
     /// path: Odoo answers it from the primary key, not by scanning the table).
-    only: Option<std::collections::BTreeSet<i64>>,
+    only: Option<BTreeSet<i64>>,
 }
 
 /// Odoo's fault for a domain it cannot use: its own message when it has one.
@@ -41,10 +44,10 @@ impl Query {
             domain = Domain::and(rule, domain);
         }
         Ok(Query {
-            domain,
             opts: EvalOptions { active_test },
-            bounds: id_bounds(lit),
-            only: id_list(lit),
+            bounds: id_bounds(&domain),
+            only: id_list(&domain),
+            domain,
         })
     }
 
@@ -62,16 +65,25 @@ impl Query {
             .domain
             .prepare(store, model, &self.opts)
             .map_err(|e| fault(&e))?;
-        let (lo, hi) = self.bounds;
-        let hits: Box<dyn Iterator<Item = i64>> = match &self.only {
-            Some(only) => Box::new(only.range(lo..=hi).copied().filter(|&id| table.exists(id))),
-            None => Box::new(table.ids_between(lo, hi)),
-        };
-        let hits = hits.filter(|&id| prepared.matches(id));
+        let hits = self.candidates(table).filter(|&id| prepared.matches(id));
         Ok(match take {
             Some(n) => hits.take(n).collect(),
             None => hits.collect(),
         })
+    }
+
+    /// The ids the whole domain is evaluated on, ascending: the table's records within the
+    /// required `id` leaves, so a page of `id > last` starts its scan at `last` as Odoo's
+    /// primary-key index does, instead of at the table's first row.
+    fn candidates<'a>(&'a self, table: &'a Table) -> Box<dyn Iterator<Item = i64> + 'a> {
+        let (lo, hi) = self.bounds;
+        if lo > hi {
+            return Box::new(std::iter::empty());
+        }
+        match &self.only {
+            Some(only) => Box::new(only.range(lo..=hi).copied().filter(|&id| table.exists(id))),
+            None => Box::new(table.ids_between(lo, hi)),
+        }
     }
 
     /// Which of `ids` match (in their order).
@@ -89,62 +101,50 @@ impl Query {
     }
 }
 
-/// The id bounds of a domain's top-level (implicitly `&`-ed) `id` leaves; the full range
-/// as soon as the domain uses an operator.
-fn id_bounds(lit: &Lit) -> (i64, i64) {
-    let full = (i64::MIN, i64::MAX);
-    let Some(items) = lit.as_seq() else {
-        return full;
-    };
-    let mut bounds = full;
-    for item in items {
-        let Some(leaf) = item.as_seq() else {
-            return full;
-        };
-        let [Lit::Str(field), Lit::Str(op), Lit::Int(v)] = leaf else {
+/// The id range a domain's required `id` leaves allow ([`Domain::required_leaves`]: the
+/// root's `&`, written out or implicit, as in the client's `id > last` paging); the full
+/// range when there is none. Only integer values narrow it; anything else is the
+/// evaluator's to judge.
+fn id_bounds(domain: &Domain) -> (i64, i64) {
+    let mut bounds = (i64::MIN, i64::MAX);
+    for (field, op, value) in domain.required_leaves() {
+        let (true, Operand::Int(v)) = (field == "id", value) else {
             continue;
         };
-        if field != "id" {
-            continue;
-        }
-        let (lo, hi) = match op.as_str() {
-            ">" => (v.saturating_add(1), i64::MAX),
-            ">=" => (*v, i64::MAX),
-            "<" => (i64::MIN, v.saturating_sub(1)),
-            "<=" => (i64::MIN, *v),
-            "=" => (*v, *v),
-            _ => full,
+        let (lo, hi) = match op {
+            Op::Gt => (v.saturating_add(1), i64::MAX),
+            Op::Ge => (*v, i64::MAX),
+            Op::Lt => (i64::MIN, v.saturating_sub(1)),
+            Op::Le => (i64::MIN, *v),
+            Op::Eq => (*v, *v),
+            _ => continue,
         };
         bounds = (bounds.0.max(lo), bounds.1.min(hi));
     }
     bounds
 }
 
-/// The ids of the domain's top-level (implicitly `&`-ed) `('id', 'in', [ints])` leaves, their
-/// intersection when there are several; `None` when there is none or the domain uses an
-/// operator.
-fn id_list(lit: &Lit) -> Option<std::collections::BTreeSet<i64>> {
-    let items = lit.as_seq()?;
-    let mut only: Option<std::collections::BTreeSet<i64>> = None;
-    for item in items {
-        let leaf = item.as_seq()?;
-        let [Lit::Str(field), Lit::Str(op), values] = leaf else {
+/// The ids a domain's required `('id', 'in', [ints])` leaves allow, their intersection
+/// when there are several; `None` when there is none (a list holding anything but
+/// integers, e.g. `False`, is left to the evaluator).
+fn id_list(domain: &Domain) -> Option<BTreeSet<i64>> {
+    let mut only: Option<BTreeSet<i64>> = None;
+    for (field, op, value) in domain.required_leaves() {
+        let (true, Op::In, Operand::List(values) | Operand::Tuple(values)) =
+            (field == "id", op, value)
+        else {
             continue;
         };
-        if field != "id" || op != "in" {
+        let Some(ids) = values
+            .iter()
+            .map(|v| match v {
+                Operand::Int(i) => Some(*i),
+                _ => None,
+            })
+            .collect::<Option<BTreeSet<i64>>>()
+        else {
             continue;
-        }
-        let values = values.as_seq()?;
-        let mut ids = std::collections::BTreeSet::new();
-        for v in values {
-            match v {
-                Lit::Int(i) => {
-                    ids.insert(*i);
-                }
-                // Anything else (a `False`, a string) is the domain evaluator's to judge.
-                _ => return None,
-            }
-        }
+        };
         only = Some(match only {
             Some(prev) => prev.intersection(&ids).copied().collect(),
             None => ids,
@@ -156,40 +156,205 @@ fn id_list(lit: &Lit) -> Option<std::collections::BTreeSet<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{RecordStore, Value as RV};
+    use crate::sim::tests::{arr, ids, kw_as, leaf, s as xs, sim, st};
+    use crate::xmlrpc::Value as X;
 
-    fn leaf(f: &str, op: &str, v: i64) -> Lit {
-        Lit::List(vec![Lit::Str(f.into()), Lit::Str(op.into()), Lit::Int(v)])
+    fn parse(text: &str) -> Domain {
+        Domain::parse(text).expect("a valid domain")
+    }
+
+    const FULL: (i64, i64) = (i64::MIN, i64::MAX);
+
+    #[test]
+    fn id_bounds_of_required_leaves() {
+        let implicit = "[('id', '>', 10), ('id', '<=', 20), ('x', '=', 1)]";
+        assert_eq!(id_bounds(&parse(implicit)), (11, 20));
+        // What the client sends when it pages a rule's domain (`Domain::to_lit` writes the
+        // `&` out, the client appends its leaf): the leaf is still required.
+        let paged = "['&', ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), \
+                     ('id', '>', 10)]";
+        assert_eq!(id_bounds(&parse(paged)), (11, i64::MAX));
+        let nested = "['&', '&', ('x', '=', 1), ('y', '=', 2), ('id', '>=', 7)]";
+        assert_eq!(id_bounds(&parse(nested)), (7, i64::MAX));
+        let or_beside = "['|', ('x', '=', 1), ('y', '=', 2), ('id', '<', 7)]";
+        assert_eq!(id_bounds(&parse(or_beside)), (i64::MIN, 6));
+        // `!` on a leaf with a complement is that complement (Odoo's `_tree_not`).
+        assert_eq!(id_bounds(&parse("['!', ('id', '<=', 10)]")), (11, i64::MAX));
+        assert_eq!(id_bounds(&parse("[('id', '=', 5)]")), (5, 5));
+        // Not required: under `|`, or not an integer.
+        assert_eq!(
+            id_bounds(&parse("['|', ('id', '>', 10), ('x', '=', 1)]")),
+            FULL
+        );
+        assert_eq!(id_bounds(&parse("[('id', '>', '10')]")), FULL);
+        assert_eq!(id_bounds(&parse("[('partner_id.id', '>', 10)]")), FULL);
     }
 
     #[test]
-    fn id_bounds_of_top_level_leaves() {
-        let d = Lit::List(vec![
-            leaf("id", ">", 10),
-            leaf("id", "<=", 20),
-            leaf("x", "=", 1),
-        ]);
-        assert_eq!(id_bounds(&d), (11, 20));
-        let or = Lit::List(vec![
-            Lit::Str("|".into()),
-            leaf("id", ">", 10),
-            leaf("x", "=", 1),
-        ]);
-        assert_eq!(id_bounds(&or), (i64::MIN, i64::MAX));
+    fn id_lists_of_required_leaves() {
+        let both = "[('id', 'in', [3, 1, 2]), ('x', '=', 1), ('id', 'in', [2, 3, 9])]";
+        assert_eq!(id_list(&parse(both)), Some([2, 3].into()));
+        let written = "['&', ('x', '=', 1), ('id', 'in', [4, 5])]";
+        assert_eq!(id_list(&parse(written)), Some([4, 5].into()));
+        assert_eq!(
+            id_list(&parse("[('id', '=', [6, 7])]")),
+            Some([6, 7].into())
+        );
+        assert_eq!(
+            id_list(&parse("['|', ('id', 'in', [1]), ('x', '=', 1)]")),
+            None
+        );
+        assert_eq!(id_list(&parse("[('id', 'in', [1, False])]")), None);
+        assert_eq!(id_list(&parse("[('x', '=', 1)]")), None);
+    }
+
+    /// `n` posted customer invoices appended to the snapshot's moves; their ids.
+    fn invoices(sim: &crate::sim::Sim, n: usize) -> Vec<i64> {
+        let mut store = sim.write();
+        (0..n)
+            .map(|i| {
+                store.create(
+                    "account.move",
+                    vec![
+                        ("move_type".into(), RV::Str("out_invoice".into())),
+                        (
+                            "state".into(),
+                            RV::Str(if i % 3 == 0 { "draft" } else { "posted" }.into()),
+                        ),
+                    ],
+                )
+            })
+            .collect()
     }
 
     #[test]
-    fn id_lists_of_top_level_leaves() {
-        let list = |ids: &[i64]| {
-            Lit::List(vec![
-                Lit::Str("id".into()),
-                Lit::Str("in".into()),
-                Lit::List(ids.iter().map(|i| Lit::Int(*i)).collect()),
-            ])
+    fn a_page_scans_from_its_id_bound_not_from_the_first_row() {
+        let sim = sim();
+        let made = invoices(&sim, 300);
+        let store = sim.read();
+        let last = made[199];
+        let lit = Domain::parse(&format!(
+            "['&', ('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), \
+             ('id', '>', {last})]"
+        ))
+        .and_then(|d| d.try_to_lit())
+        .expect("a domain");
+        let query = Query::new(&store, "account.move", &lit, None, true).expect("a query");
+        let table = store.table("account.move").expect("the moves");
+        // Only the rows above the bound are candidates: the 100 made after `last` (the
+        // snapshot's own moves all have lower ids).
+        let candidates: Vec<i64> = query.candidates(table).collect();
+        assert_eq!(candidates, made[200..]);
+        let want: Vec<i64> = (200..300).filter(|i| i % 3 != 0).map(|i| made[i]).collect();
+        assert_eq!(query.ids(&store, "account.move", None), Ok(want.clone()));
+        assert_eq!(
+            query.ids(&store, "account.move", Some(5)),
+            Ok(want[..5].to_vec())
+        );
+        // Contradictory bounds: nothing, and no panic on an empty range.
+        let none = "[('id', 'in', [1, 2]), ('id', '>', 5), ('id', '<', 3)]";
+        let q = Query::new(&store, "account.move", &parse(none).to_lit(), None, true).unwrap();
+        assert_eq!(q.candidates(table).count(), 0);
+    }
+
+    /// Pages of `limit` as the client asks for them (`domain + [('id', '>', last)]`, `order
+    /// id`), as user `uid`; every id, in order.
+    fn paged(sim: &crate::sim::Sim, uid: i64, pw: &str, domain: &[X], ctx: X) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        loop {
+            let mut d = domain.to_vec();
+            d.push(leaf("id", ">", X::Int(last)));
+            let page = kw_as(
+                sim,
+                uid,
+                pw,
+                "crm.lead",
+                "search",
+                vec![arr(d)],
+                vec![
+                    ("order", xs("id")),
+                    ("limit", X::Int(7)),
+                    ("context", ctx.clone()),
+                ],
+            )
+            .expect("a page");
+            let page = ids(&page);
+            let Some(&l) = page.last() else {
+                return out;
+            };
+            last = l;
+            out.extend(page);
+        }
+    }
+
+    #[test]
+    fn paging_keeps_record_rules_archived_records_and_id_order() {
+        let sim = sim();
+        {
+            // Archived leads of the demo user (6), of another salesperson (2) and of nobody:
+            // the active filter and the salesperson rule both have something to drop.
+            let mut store = sim.write();
+            for (i, user) in [Some(6), Some(2), None, Some(6), Some(2), None]
+                .iter()
+                .enumerate()
+            {
+                let mut values = vec![
+                    ("name".into(), RV::Str(format!("paged {i}"))),
+                    ("type".into(), RV::Str("opportunity".into())),
+                    ("active".into(), RV::Bool(i % 2 == 0)),
+                ];
+                if let Some(u) = user {
+                    values.push(("user_id".into(), RV::Many2one(*u)));
+                }
+                store.create("crm.lead", values);
+            }
+        }
+        let domain = [
+            xs("|"),
+            leaf("type", "=", xs("opportunity")),
+            leaf("priority", "!=", xs("0")),
+        ];
+        let written = [
+            xs("&"),
+            leaf("name", "!=", xs("nothing")),
+            leaf("type", "in", arr(vec![xs("lead"), xs("opportunity")])),
+        ];
+        for (uid, pw) in [(2, "admin"), (6, "demo")] {
+            for ctx in [st(vec![]), st(vec![("active_test", X::Bool(false))])] {
+                for d in [&domain[..], &written[..]] {
+                    let whole = kw_as(
+                        &sim,
+                        uid,
+                        pw,
+                        "crm.lead",
+                        "search",
+                        vec![arr(d.to_vec())],
+                        vec![("order", xs("id")), ("context", ctx.clone())],
+                    )
+                    .expect("a search");
+                    let whole = ids(&whole);
+                    assert!(whole.len() > 7, "more than one page for {uid}");
+                    assert_eq!(paged(&sim, uid, pw, d, ctx.clone()), whole, "user {uid}");
+                }
+            }
+        }
+        // The rule and the active filter did narrow what the pages hold.
+        let count = |uid, pw, ctx| {
+            let n = kw_as(
+                &sim,
+                uid,
+                pw,
+                "crm.lead",
+                "search_count",
+                vec![arr(vec![])],
+                vec![("context", ctx)],
+            );
+            n.ok().and_then(|n| n.as_i64()).unwrap_or(-1)
         };
-        let d = Lit::List(vec![list(&[3, 1, 2]), leaf("x", "=", 1), list(&[2, 3, 9])]);
-        assert_eq!(id_list(&d), Some([2, 3].into()));
-        let or = Lit::List(vec![Lit::Str("|".into()), list(&[1]), leaf("x", "=", 1)]);
-        assert_eq!(id_list(&or), None);
-        assert_eq!(id_list(&Lit::List(vec![leaf("x", "=", 1)])), None);
+        let all = count(2, "admin", st(vec![("active_test", X::Bool(false))]));
+        assert!(count(2, "admin", st(vec![])) < all);
+        assert!(count(6, "demo", st(vec![("active_test", X::Bool(false))])) < all);
     }
 }

@@ -18,6 +18,7 @@ pub mod pay;
 pub mod pay_sim;
 pub mod proxy;
 pub mod replay;
+pub mod waves;
 pub mod writer;
 pub mod xmlrpc;
 

@@ -91,6 +91,8 @@ struct Inner {
     paused: bool,
     /// What to do with it once released: run it (and answer, if the client still listens).
     release: Option<bool>,
+    /// Object calls received so far, by class (`"read"`, `"write"`, `"create"`).
+    arrived: BTreeMap<&'static str, usize>,
 }
 
 /// The proxy; dropping it stops accepting (connections in flight finish).
@@ -124,6 +126,7 @@ impl Proxy {
                 pause_next: None,
                 paused: false,
                 release: None,
+                arrived: BTreeMap::new(),
             })),
             reached: Arc::new(tokio::sync::Notify::new()),
             released: Arc::new(tokio::sync::Notify::new()),
@@ -178,6 +181,23 @@ impl Proxy {
         self.wait_paused(false).await;
     }
 
+    /// Object calls of `class` received so far (held ones included).
+    pub fn arrived(&self, class: &'static str) -> usize {
+        self.inner().arrived.get(class).copied().unwrap_or(0)
+    }
+
+    /// Waits until `n` object calls of `class` have been received: with one of them held by
+    /// [`Proxy::pause_next`], proof that the client sent another without waiting for it.
+    pub async fn wait_arrived(&self, class: &'static str, n: usize) {
+        loop {
+            let notified = self.shared.reached.notified();
+            if self.arrived(class) >= n {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Waits until whether a request is held equals `held`.
     async fn wait_paused(&self, held: bool) {
         loop {
@@ -220,6 +240,10 @@ impl Shared {
             let Some((path, body)) = read_request(&mut socket, &mut buf).await else {
                 return;
             };
+            if let Some(class) = call_class(&body) {
+                *self.inner.lock().unwrap().arrived.entry(class).or_default() += 1;
+                self.reached.notify_waiters();
+            }
             if self.pause(&body) {
                 let run = self.wait_release().await;
                 if run && let Some(answer) = self.forward(&path, body).await {

@@ -61,12 +61,12 @@ impl Job for GamificationJob {
             let opts = Options::from_config(config, today)
                 .with_recognition(ctx.config.recognition.clone());
             let mut state = State::open(&ctx.config.state.path)?;
+            // Goal writes are independent (one goal per group), so they go out in waves of
+            // `[odoo] max_concurrency`; creates stay one call at a time.
             let apply_opts = ApplyOptions {
-                batch_size: ctx.odoo.batch_size(),
-                request_deadline: ctx.odoo.request_deadline(),
                 cancel: Some(ctx.cancel.clone()),
                 progress: ctx.progress.clone(),
-                ..ApplyOptions::default()
+                ..crate::jobs::apply_options(&ctx.odoo)
             };
             let (outcome, report) = run(&ctx.odoo, &mut state, &opts, &apply_opts).await?;
             // A failed call is a failed run (its journal keeps the rest for the next run); a

@@ -269,12 +269,12 @@ impl crate::scheduler::Job for PayJob {
                 .unwrap_or_else(chrono::Utc::now)
                 .date_naive();
             let mut state = State::open(&ctx.config.state.path)?;
+            // Statement and line writes share no record, so they go out in waves of
+            // `[odoo] max_concurrency`; lines wait for their statements (two passes).
             let opts = ApplyOptions {
-                batch_size: ctx.odoo.batch_size(),
-                request_deadline: ctx.odoo.request_deadline(),
                 cancel: Some(ctx.cancel.clone()),
                 progress: ctx.progress.clone(),
-                ..ApplyOptions::default()
+                ..crate::jobs::apply_options(&ctx.odoo)
             };
             let (closed, outcome) = run_current(&ctx.odoo, Some(&mut state), cfg, today, &opts)
                 .await
