@@ -251,14 +251,24 @@ impl ScoringJob<'_> {
         }
     }
 
-    /// Right after a run's read-back: per stamp of the run, one ids-only `search` of the
-    /// leads the bot's login holds in that second (at most `max_concurrency` in flight).
-    /// Those the run's own writes do not account for (someone logged in as the bot wrote
-    /// them in the same second) are returned, for the next pass to read. Done now rather
-    /// than by every later pass: the next pass then lists only what changed since, in one
-    /// call. Residual: a transaction by the bot's login that began in one of the run's
-    /// seconds and committed after this check.
+    /// Right after a run's read-back: per own stamp, one `search_count` of the leads the
+    /// bot's login holds in that second (at most `max_concurrency` in flight), against the
+    /// leads whose last own write carries it. Where the two differ, one ids-only `search` of
+    /// that second finds the leads the own writes do not account for (someone logged in as
+    /// the bot wrote them then, or moved one of them to another own second); they are
+    /// returned for the next pass to read. Done now rather than by every later pass: the
+    /// next pass then lists only what changed since, in one call. Residuals: a transaction
+    /// by the bot's login that began in one of the seconds and committed after this check;
+    /// and, within one second, a lead of the own writes edited away while the bot's login
+    /// wrote another lead in that very second (the count cannot tell that pair from nothing).
     async fn verify_own_stamps(&self, own: &OwnWrites) -> Result<Vec<i64>, ScoringError> {
+        // The leads each stamp should hold: those whose latest own write carries it.
+        let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (date, ids) in own.at.iter().rev() {
+            let n = ids.iter().filter(|&id| seen.insert(id)).count();
+            expected.insert(date.as_str(), n);
+        }
         // Owned domains: the futures must not borrow through the closure's argument (so the
         // whole run stays `Send` for the scheduler).
         let domains: Vec<(String, Vec<Wire>)> = own
@@ -275,15 +285,35 @@ impl ScoringJob<'_> {
             })
             .collect();
         let client = self.client;
-        let checks = domains.into_iter().map(|(date, domain)| async move {
-            let ids = client
-                .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
-                .await;
-            (date, ids)
-        });
+        let width = self.scoring.max_concurrency.max(1);
+        let counts = domains
+            .clone()
+            .into_iter()
+            .map(|(date, domain)| async move {
+                let n = client.search_count(LEAD_MODEL, domain).await;
+                (date, n)
+            });
+        let mut differ = std::collections::BTreeSet::new();
+        {
+            let mut answers = stream::iter(counts).buffer_unordered(width);
+            while let Some((date, n)) = answers.next().await {
+                let want = expected.get(date.as_str()).copied().unwrap_or(0);
+                if usize::try_from(n?).ok() != Some(want) {
+                    differ.insert(date);
+                }
+            }
+        }
+        let checks = domains
+            .into_iter()
+            .filter(|(date, _)| differ.contains(date))
+            .map(|(date, domain)| async move {
+                let ids = client
+                    .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
+                    .await;
+                (date, ids)
+            });
         let mut pending = Vec::new();
-        let mut answers =
-            stream::iter(checks).buffer_unordered(self.scoring.max_concurrency.max(1));
+        let mut answers = stream::iter(checks).buffer_unordered(width);
         while let Some((date, found)) = answers.next().await {
             let written = own.at.get(&date);
             pending.extend(

@@ -16,7 +16,7 @@ use crate::config::LEAD_MODEL;
 use crate::domain::{Domain, EvalOptions};
 use crate::odoo::{Row, SearchOptions, leaf};
 use crate::record::IdSet;
-use crate::xmlrpc::Value as Wire;
+use crate::xmlrpc::{Struct, Value as Wire};
 
 /// The incremental pass reads and evaluates changed leads this many read batches at a time.
 const LOCAL_CHUNK_BATCHES: usize = 2;
@@ -42,6 +42,22 @@ fn not_at_own_stamps(own: &OwnWrites) -> Vec<Wire> {
         ]);
     }
     items
+}
+
+/// One of the full pass's first calls.
+enum Task {
+    /// Rule `i`'s search (scope ∧ rule).
+    Rule(usize, Vec<Wire>),
+    /// The scores of the scope read grouped (`read_group` on the score field).
+    Scores(Vec<Wire>, String),
+}
+
+/// One answer of the full pass's first calls.
+enum Answer {
+    /// Rule `i`'s matching ids.
+    Rule(usize, Result<IdSet, crate::odoo::OdooError>),
+    /// The scores read grouped.
+    Scores(Result<Vec<Struct>, crate::odoo::OdooError>),
 }
 
 /// `id in ids` as a wire leaf.
@@ -224,31 +240,58 @@ impl ScoringJob<'_> {
             .map(|(i, rule)| (i, and_items(scope, rule)))
             .collect();
         let client = self.client;
-        let searches = domains.into_iter().map(|(i, domain)| async move {
-            let ids = client
-                .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
-                .await;
-            (i, ids)
-        });
+        // The scores read grouped (see `grouped_scores`) go out with the rule searches, first
+        // (the longest call), within the same `max_concurrency`.
+        let grouped = acc.router.is_none() && acc.shape.score_only() && keys.has_start();
+        let mut tasks = Vec::with_capacity(rules.len() + 1);
+        if grouped {
+            tasks.push(Task::Scores(
+                domain_items(scope),
+                self.scoring.score_field.clone(),
+            ));
+        }
+        tasks.extend(domains.into_iter().map(|(i, d)| Task::Rule(i, d)));
+        let run = move |task: Task| async move {
+            match task {
+                Task::Rule(i, domain) => Answer::Rule(
+                    i,
+                    client
+                        .search_ids(LEAD_MODEL, domain, &SearchOptions::default())
+                        .await,
+                ),
+                Task::Scores(domain, field) => Answer::Scores(
+                    client
+                        .read_group(LEAD_MODEL, domain, &["id:array_agg"], &[&field], false)
+                        .await,
+                ),
+            }
+        };
         // Compact id sets (a bitmap when dense: 125 kB for a million leads), decoded while
         // the answers stream in, so neither the XML nor a list of values is ever held.
         let mut sets: Vec<IdSet> = vec![IdSet::default(); rules.len()];
-        let mut pending =
-            stream::iter(searches).buffer_unordered(self.scoring.max_concurrency.max(1));
+        let mut groups = None;
+        let mut pending = stream::iter(tasks)
+            .map(run)
+            .buffer_unordered(self.scoring.max_concurrency.max(1));
         let searched = self
             .progress
             .phase("scoring: rule searches", Some(rules.len() as u64));
-        while let Some((i, ids)) = pending.next().await {
-            sets[i] = ids?;
-            searched.advance(1);
+        while let Some(answer) = pending.next().await {
+            match answer {
+                Answer::Rule(i, ids) => {
+                    sets[i] = ids?;
+                    searched.advance(1);
+                }
+                Answer::Scores(g) => groups = Some(g?),
+            }
         }
         drop(searched);
+        if let Some(groups) = groups {
+            return self.grouped_scores(&groups, &sets, acc);
+        }
         acc.planner.set_tag_ids(self.band_tags(true).await?);
         if let Some(router) = acc.router.as_mut() {
             router.match_domains(self, scope, None).await?;
-        }
-        if acc.router.is_none() && acc.shape.score_only() && keys.has_start() {
-            return self.grouped_scores(scope, &sets, acc).await;
         }
         let base = acc.shape.base_fields();
         let names: Vec<&str> = base.iter().map(String::as_str).collect();
@@ -282,25 +325,15 @@ impl ScoringJob<'_> {
     /// about 12 s. The pass then knows no lead's `write_date`: nothing goes into `seen`,
     /// so leads written in the overlap before the pass are listed again by the next one
     /// (correct, only slower).
-    async fn grouped_scores(
+    fn grouped_scores(
         &self,
-        scope: &Domain,
+        groups: &[Struct],
         sets: &[IdSet],
         acc: &mut Acc<'_>,
     ) -> Result<(), ScoringError> {
         let field = self.scoring.score_field.as_str();
-        let groups = self
-            .client
-            .read_group(
-                LEAD_MODEL,
-                domain_items(scope),
-                &["id:array_agg"],
-                &[field],
-                false,
-            )
-            .await?;
         let read = self.progress.phase("scoring: leads read", None);
-        for group in &groups {
+        for group in groups {
             let row = Row::new(LEAD_MODEL, group);
             // The never-scored leads come as the group `False`: read as 0, as Odoo reads them.
             let score = row.int(field)?;
