@@ -285,6 +285,18 @@ static CASES: &[Case] = &[
         "gamification.level_drop",
         "unknown level_drop \"forget\"",
     ),
+    case_at(
+        "team points worth zero",
+        &[(
+            "level_drop = \"keep\"\n",
+            "level_drop = \"keep\"\n\n[[gamification.team_points]]\nkey = \"team-target\"\n\
+             name = \"Team target\"\nmodel = \"crm.lead\"\ndate_field = \"date_closed\"\n\
+             target = 10\npoints = 0\n",
+        )],
+        "points = 0",
+        "gamification.team_points[0].points",
+        "must be a positive number of points, not 0",
+    ),
     case(
         "badge rule threshold zero",
         &[("threshold = 10000\n", "threshold = 0\n")],
@@ -376,6 +388,18 @@ static CASES: &[Case] = &[
         "domain = \"[('partner_nam'",
         "assignment.teams[2].domain",
         "unknown field 'partner_nam' on crm.lead",
+    ),
+    case_at(
+        "team points for an unknown team",
+        &[(
+            "level_drop = \"keep\"\n",
+            "level_drop = \"keep\"\n\n[[gamification.team_points]]\nkey = \"team-target\"\n\
+             name = \"Team target\"\nteams = [\"Vietnamm\"]\nmodel = \"crm.lead\"\n\
+             date_field = \"date_closed\"\ntarget = 10\npoints = 5\n",
+        )],
+        "teams = [\"Vietnamm\"]",
+        "gamification.team_points[0].teams[0]",
+        "no crm.team with 'Vietnamm' (did you mean 'Vietnam'?)",
     ),
     case_at(
         "member override in an unknown team",

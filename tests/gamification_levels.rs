@@ -27,6 +27,7 @@ pub(crate) fn level_config(drop: OnDrop) -> GamificationConfig {
         badge: format!("{name} level"),
     };
     GamificationConfig {
+        team_points: vec![],
         schedule: None,
         odoo_challenges: false,
         batch_missing_as_zero: true,

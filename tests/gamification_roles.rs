@@ -107,6 +107,7 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
 
     // explain user N: the rules that apply and those that do not.
     let config = GamificationConfig {
+        team_points: vec![],
         schedule: None,
         odoo_challenges: false,
         batch_missing_as_zero: true,

@@ -32,6 +32,7 @@ mod gamification_repair;
 mod gamification_retries;
 mod gamification_roles;
 mod gamification_safeguards;
+mod gamification_team_points;
 mod gamification_trial;
 mod gamification_trial_load;
 mod layering;

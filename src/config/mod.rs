@@ -38,7 +38,7 @@ pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
     BadgeRuleSpec, ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants,
-    PointRule, RuleScope,
+    PointRule, RuleScope, TeamPointsSpec, TeamTarget,
 };
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]

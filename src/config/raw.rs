@@ -65,6 +65,26 @@ pub(crate) struct RawGamification {
     pub levels: Vec<Spanned<RawLevel>>,
     #[serde(default)]
     pub badge_rules: Vec<Spanned<RawBadgeRule>>,
+    #[serde(default)]
+    pub team_points: Vec<Spanned<RawTeamPoints>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTeamPoints {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub teams: Option<Vec<Spanned<String>>>,
+    pub model: Spanned<String>,
+    pub domain: Option<Spanned<String>>,
+    pub team_field: Option<Spanned<String>>,
+    pub date_field: Spanned<String>,
+    pub aggregate: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub target: Option<Spanned<f64>>,
+    pub target_field: Option<Spanned<String>>,
+    pub period: Option<Spanned<String>>,
+    pub points: Spanned<i64>,
 }
 
 #[derive(Debug, Deserialize)]

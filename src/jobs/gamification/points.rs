@@ -6,9 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::config::PointRule;
+use crate::config::{PointRule, TeamPointsSpec};
 use crate::domain::Domain;
 use crate::gamification::karma::{self, Booked, Event};
+use crate::gamification::team_points;
 use crate::odoo::OdooClient;
 use crate::odoo::WireLit as _;
 use crate::plan::{FieldChange, Plan};
@@ -146,12 +147,27 @@ async fn events(
         // Safeguards: a refunded invoice earns nothing; what is over the caps is not booked
         // (and booked points above them are adjusted down).
         if let Some(days) = rule.refund_window_days {
-            refunded(client, days, &mut dated).await?;
+            revoke_refunded(client, rule, days, &mut dated).await?;
         }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         out.extend(dated.into_iter().map(|(e, _)| e));
     }
     Ok(out)
+}
+
+/// `refund_window_days` on a rule: invoices (`account.move`) or deals (`crm.lead`, through
+/// their sale orders' invoices) refunded within the window earn nothing.
+async fn revoke_refunded(
+    client: &OdooClient,
+    rule: &PointRule,
+    days: i64,
+    events: &mut [(Event, Option<NaiveDate>)],
+) -> Result<(), GamificationError> {
+    if rule.model == "crm.lead" {
+        super::deal_refunds::revoke(client, days, events).await
+    } else {
+        refunded(client, days, events).await
+    }
 }
 
 /// Invoices among `events` reversed by a posted credit note dated within `days` of their
@@ -374,17 +390,39 @@ fn plan_entries(entries: Vec<karma::Entry>, keys: &KeyFields) -> Plan {
 }
 
 /// The karma entries that bring Odoo in line with the point rules: new events are awarded,
-/// reversed ones compensated, nothing is booked twice.
+/// reversed ones compensated, nothing is booked twice. Team awards already booked are left
+/// as they are (see [`karma_plan_with`]).
 pub async fn karma_plan(
     client: &OdooClient,
     rules: &[PointRule],
 ) -> Result<Plan, GamificationError> {
-    if rules.is_empty() {
+    karma_plan_with(client, rules, &[]).await
+}
+
+/// [`karma_plan`] with team points (`[[gamification.team_points]]`) booked in the same pass
+/// and keyed the same way. Awards of team rules not given here (removed from the config) are
+/// left as they are: what a team earned stays earned.
+pub async fn karma_plan_with(
+    client: &OdooClient,
+    rules: &[PointRule],
+    team_rules: &[TeamPointsSpec],
+) -> Result<Plan, GamificationError> {
+    if rules.is_empty() && team_rules.is_empty() {
         return Ok(Plan::new("gamification"));
     }
     let keys = key_fields(client).await?;
     let (booked, duplicates) = booked(client, &keys).await?;
-    let events = events(client, rules, &booked, None).await?;
+    let configured = |rule: &str| match team_points::parse_event_rule(rule) {
+        Some((key, _, _)) => team_rules.iter().any(|t| t.key == key),
+        None => true,
+    };
+    let booked: Vec<Booked> = booked.into_iter().filter(|b| configured(&b.rule)).collect();
+    let duplicates: Vec<DuplicateEntry> = duplicates
+        .into_iter()
+        .filter(|d| karma::parse_key(&d.key).is_some_and(|(rule, ..)| configured(&rule)))
+        .collect();
+    let mut events = events(client, rules, &booked, None).await?;
+    events.extend(super::team_points::events(client, team_rules, &booked).await?);
     let users: BTreeSet<i64> = events
         .iter()
         .map(|e| e.user_id)
@@ -477,7 +515,7 @@ pub async fn trial_report(
             }
         }
         if let Some(days) = rule.refund_window_days {
-            refunded(client, days, &mut dated).await?;
+            revoke_refunded(client, rule, days, &mut dated).await?;
         }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         for (e, _) in dated {
