@@ -297,6 +297,13 @@ static CASES: &[Case] = &[
         "gamification.team_points[0].points",
         "must be a positive number of points, not 0",
     ),
+    case_at(
+        "level bonus of zero",
+        &[("karma_min = 500\n", "karma_min = 500\nbonus = 0\n")],
+        "bonus = 0",
+        "gamification.levels[1].bonus",
+        "must be a positive amount, not 0",
+    ),
     case(
         "badge rule threshold zero",
         &[("threshold = 10000\n", "threshold = 0\n")],

@@ -25,6 +25,8 @@ pub(crate) fn level_config(drop: OnDrop) -> GamificationConfig {
         name: name.into(),
         karma_min,
         badge: format!("{name} level"),
+        bonus: None,
+        bonus_each_time: false,
     };
     GamificationConfig {
         team_points: vec![],

@@ -25,6 +25,7 @@ mod gamification_achievements;
 mod gamification_calls;
 mod gamification_features;
 mod gamification_golden;
+mod gamification_level_bonus;
 mod gamification_levels;
 mod gamification_load;
 mod gamification_recognition;

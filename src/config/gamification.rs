@@ -100,6 +100,13 @@ pub struct LevelSpec {
     pub karma_min: i64,
     /// The `gamification.badge` name.
     pub badge: String,
+    /// A pay bonus for reaching the level: an incidental amount recorded in
+    /// `x_sk_incidental` (dated the day the level was reached), which a pay plan with
+    /// `incidental = {}` turns into a line of that period's statement.
+    pub bonus: Option<f64>,
+    /// Pay the bonus again each time the level is reached anew after a drop (default: once
+    /// per person ever).
+    pub bonus_each_time: bool,
 }
 
 /// Who takes part in a config-as-code challenge.
@@ -508,11 +515,35 @@ fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
                 Some("each level is its own karma rank".into()),
             );
         }
+        let bonus = match &l.bonus {
+            None => None,
+            Some(b) if *b.get_ref() > 0.0 && b.get_ref().is_finite() => Some(*b.get_ref()),
+            Some(b) => {
+                ctx.error(
+                    b.span(),
+                    format!("{key}.bonus"),
+                    format!("must be a positive amount, not {}", b.get_ref()),
+                    Some("leave the bonus out for a level that pays none".into()),
+                );
+                continue;
+            }
+        };
+        if let (None, Some(each)) = (bonus, &l.bonus_each_time) {
+            ctx.error(
+                each.span(),
+                format!("{key}.bonus_each_time"),
+                "there is no bonus to pay again",
+                Some("e.g. bonus = 200".into()),
+            );
+            continue;
+        }
         out.push(LevelSpec {
             key: level_key,
             name,
             karma_min: min,
             badge,
+            bonus,
+            bonus_each_time: l.bonus_each_time.as_ref().is_some_and(|b| *b.get_ref()),
         });
     }
     out

@@ -111,6 +111,8 @@ pub(crate) struct RawLevel {
     pub name: Spanned<String>,
     pub karma_min: Spanned<i64>,
     pub badge: Spanned<String>,
+    pub bonus: Option<Spanned<f64>>,
+    pub bonus_each_time: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
