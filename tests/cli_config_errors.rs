@@ -261,7 +261,7 @@ static CASES: &[Case] = &[
         )],
         "key = \"won-deal\"",
         "gamification.point_rules[0]",
-        "give at most one of users, teams or user_domain",
+        "give at most one of users, teams, groups or user_domain",
     ),
     case_at(
         "a cap of zero",
@@ -395,6 +395,16 @@ static CASES: &[Case] = &[
         "domain = \"[('partner_nam'",
         "assignment.teams[2].domain",
         "unknown field 'partner_nam' on crm.lead",
+    ),
+    case_at(
+        "point rule scoped to an unknown group",
+        &[(
+            "points = 50\n",
+            "points = 50\ngroups = [\"sales_team.group_sale_managerr\"]\n",
+        )],
+        "groups = [",
+        "gamification.point_rules[0].groups[0]",
+        "no XML id sales_team.group_sale_managerr in Odoo",
     ),
     case_at(
         "team points for an unknown team",

@@ -188,6 +188,9 @@ pub enum RuleScope {
     Users(Vec<String>),
     /// Members of the sales teams with these names.
     Teams(Vec<String>),
+    /// Members of the groups with these XML ids (`sales_team.group_sale_manager`), implied
+    /// membership included, as Odoo grants rights.
+    Groups(Vec<String>),
     /// A Python-literal domain on `res.users` (groups, companies, ...: e.g.
     /// `[('groups_id.name', '=', 'Administrator')]`).
     Domain(String),
@@ -842,29 +845,61 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             None,
         );
     }
-    let scope = match (&r.users, &r.teams, &r.user_domain) {
-        (None, None, None) => RuleScope::Everyone,
-        (Some(u), None, None) if !u.is_empty() => {
-            RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    let given = [
+        r.users.is_some(),
+        r.teams.is_some(),
+        r.groups.is_some(),
+        r.user_domain.is_some(),
+    ]
+    .into_iter()
+    .filter(|g| *g)
+    .count();
+    let empty = [&r.users, &r.teams, &r.groups]
+        .into_iter()
+        .any(|l| l.as_ref().is_some_and(Vec::is_empty));
+    if given > 1 || empty {
+        ctx.error(
+            r.key.span(),
+            key.to_string(),
+            "give at most one of users, teams, groups or user_domain, and not an empty list",
+            Some("users = [\"demo\"], teams = [\"Direct Sales\"], groups = [\"sales_team.group_sale_manager\"] or user_domain = \"[('share', '=', False)]\"".into()),
+        );
+        return None;
+    }
+    let scope = if let Some(u) = &r.users {
+        RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    } else if let Some(t) = &r.teams {
+        RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    } else if let Some(g) = &r.groups {
+        let mut xml_ids = Vec::with_capacity(g.len());
+        for (i, x) in g.iter().enumerate() {
+            let gkey = format!("{key}.groups[{i}]");
+            let xml = text(ctx, x, &gkey)?;
+            if xml
+                .split_once('.')
+                .is_none_or(|(m, n)| m.is_empty() || n.is_empty())
+            {
+                ctx.error(
+                    x.span(),
+                    gkey,
+                    format!("{xml:?} is not a group XML id"),
+                    Some("e.g. groups = [\"sales_team.group_sale_manager\"]".into()),
+                );
+                return None;
+            }
+            ctx.names_xml_id(&xml, "res.groups", gkey, x.span());
+            xml_ids.push(xml);
         }
-        (None, Some(t), None) if !t.is_empty() => {
-            RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
-        }
-        (None, None, Some(d)) => RuleScope::Domain(domain(
+        RuleScope::Groups(xml_ids)
+    } else if let Some(d) = &r.user_domain {
+        RuleScope::Domain(domain(
             ctx,
             Some(d),
             &format!("{key}.user_domain"),
             "res.users",
-        )),
-        _ => {
-            ctx.error(
-                r.key.span(),
-                key.to_string(),
-                "give at most one of users, teams or user_domain, and not an empty list",
-                Some("users = [\"demo\"], teams = [\"Direct Sales\"] or user_domain = \"[('share', '=', False)]\"".into()),
-            );
-            return None;
-        }
+        ))
+    } else {
+        RuleScope::Everyone
     };
     let caps = caps(ctx, r, key)?;
     if !caps.is_none() && r.date_field.is_none() {

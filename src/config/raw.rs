@@ -174,6 +174,7 @@ pub(crate) struct RawPointRule {
     pub date_field: Option<Spanned<String>>,
     pub users: Option<Vec<Spanned<String>>>,
     pub teams: Option<Vec<Spanned<String>>>,
+    pub groups: Option<Vec<Spanned<String>>>,
     pub user_domain: Option<Spanned<String>>,
     pub daily_cap: Option<Spanned<i64>>,
     pub period_cap: Option<Spanned<i64>>,

@@ -1,7 +1,7 @@
 //! Per-role point rules (issue 16 item 2): the people a rule's scope names (logins, sales
-//! team members, a `res.users` domain), read once per rule; records credited to anyone else
-//! earn nothing under that rule (and what they had earned is compensated, as for a record
-//! that no longer qualifies). Also `explain user N`: the rules, karma and levels of one
+//! team members, groups by XML id, a `res.users` domain), read once per rule; records
+//! credited to anyone else earn nothing under that rule (and what they had earned is
+//! compensated, as for a record that no longer qualifies). Also `explain user N`: the rules, karma and levels of one
 //! person.
 
 use std::collections::HashSet;
@@ -50,6 +50,26 @@ pub(crate) async fn scope_users(
             }
             Ok(Some(out))
         }
+        RuleScope::Groups(xml_ids) => {
+            let mut ids = Vec::with_capacity(xml_ids.len());
+            for xml in xml_ids {
+                ids.push(Value::Int(group_id(client, xml).await?));
+            }
+            // The version's field with implied groups too (`groups_id` up to 18,
+            // `all_group_ids` on 19), as pay resolves its groups.
+            let field = client.profile().await?.user_groups_field;
+            Ok(Some(
+                client
+                    .search(
+                        "res.users",
+                        vec![leaf(field, "in", Value::Array(ids))],
+                        &Default::default(),
+                    )
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ))
+        }
         RuleScope::Domain(text) => {
             let wire = Domain::parse(text)
                 .and_then(|d| d.try_to_lit())
@@ -69,12 +89,35 @@ pub(crate) async fn scope_users(
     }
 }
 
+/// The `res.groups` id of an XML id, through `ir.model.data.check_object_reference` (what
+/// `check` resolves too, and any user may call).
+async fn group_id(client: &OdooClient, xml: &str) -> Result<i64, GamificationError> {
+    let (module, name) = xml.split_once('.').unwrap_or(("", xml));
+    let v = client
+        .execute_kw(
+            "ir.model.data",
+            "check_object_reference",
+            vec![Value::from(module), Value::from(name)],
+            crate::xmlrpc::Struct::new(),
+        )
+        .await?;
+    // `check_object_reference` answers `[model, id]`.
+    v.as_array()
+        .and_then(|a| a.get(1))
+        .and_then(Value::as_i64)
+        .ok_or_else(|| GamificationError::Unexpected {
+            what: format!("ir.model.data.check_object_reference({xml})"),
+            detail: v.to_string().chars().take(120).collect(),
+        })
+}
+
 /// The scope in words.
 fn scope_text(scope: &RuleScope) -> String {
     match scope {
         RuleScope::Everyone => "everyone".into(),
         RuleScope::Users(l) => format!("users {}", l.join(", ")),
         RuleScope::Teams(t) => format!("members of {}", t.join(", ")),
+        RuleScope::Groups(g) => format!("members of groups {}", g.join(", ")),
         RuleScope::Domain(d) => format!("users matching {d}"),
     }
 }
