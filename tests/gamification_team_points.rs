@@ -159,6 +159,30 @@ async fn a_team_reaching_its_target_pays_every_member_once_per_period() {
         )]
     );
 
+    // explain user N names the team rule and whether it applies to them.
+    let config = scorekeeper::config::GamificationConfig {
+        team_points: vec![fixed.clone()],
+        schedule: None,
+        odoo_challenges: false,
+        batch_missing_as_zero: true,
+        challenges: vec![],
+        point_rules: vec![],
+        levels: vec![],
+        level_drop: Default::default(),
+        badge_rules: vec![],
+    };
+    let text = gamification::explain_user(&client, &config, 6)
+        .await
+        .unwrap();
+    assert!(
+        text.ends_with(
+            "team points:\n  team-target 'Team target': 25 point(s) to each member when the \
+             team's amount_untaxed_signed of account.move [('name', '=like', 'TEAM/%'), \
+             ('state', '=', 'posted')] reaches 50000 in a month; applies (member of Pre-Sales)\n"
+        ),
+        "{text}"
+    );
+
     // Each team's own target (crm.team.invoiced_target: Sales 250,000, Pre-Sales 40,000):
     // Pre-Sales' November becomes 20,000 + 25,000 = 45,000 → Marc Demo; Sales never.
     invoice("TEAM/5", 5, "2026-11-15", 25_000.0);

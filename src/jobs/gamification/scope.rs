@@ -122,6 +122,53 @@ fn scope_text(scope: &RuleScope) -> String {
     }
 }
 
+/// A team rule in words, and whether it applies to a member of `mine` (team names).
+fn team_rule_text(t: &crate::config::TeamPointsSpec, mine: &[String]) -> String {
+    use crate::gamification::achievements::{Aggregate, Window};
+    let what = match (&t.aggregate, &t.field) {
+        (Aggregate::Count, _) | (_, None) => format!("count of {} {}", t.model, t.domain),
+        (_, Some(f)) => format!("{f} of {} {}", t.model, t.domain),
+    };
+    let target = match &t.target {
+        crate::config::TeamTarget::Fixed(v) => v.to_string(),
+        crate::config::TeamTarget::Field(f) => format!("the team's {f}"),
+    };
+    let per = match t.window {
+        Window::Daily => "day",
+        Window::Weekly => "week",
+        Window::Monthly => "month",
+        Window::Yearly => "year",
+        Window::Once => "ever",
+    };
+    let teams: Vec<&String> = mine
+        .iter()
+        .filter(|m| t.teams.is_empty() || t.teams.contains(m))
+        .collect();
+    let applies = if teams.is_empty() {
+        format!(
+            "does not apply (only for members of {})",
+            if t.teams.is_empty() {
+                "a sales team".to_owned()
+            } else {
+                t.teams.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "applies (member of {})",
+            teams
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "{} '{}': {} point(s) to each member when the team's {what} reaches {target} in a {per}; {applies}",
+        t.key, t.name, t.points
+    )
+}
+
 /// What a rule pays, in words.
 fn pays(rule: &PointRule) -> String {
     let per = match (&rule.amount_field, rule.per_amount) {
@@ -174,6 +221,25 @@ pub async fn explain_user(
     let _ = writeln!(out, "point rules that do not apply ({}):", other.len());
     for l in &other {
         let _ = writeln!(out, "{l}");
+    }
+    if !config.team_points.is_empty() {
+        let mut mine = Vec::new();
+        for r in client
+            .search_read_all(
+                "crm.team.member",
+                vec![leaf("user_id", "=", uid)],
+                &["crm_team_id"],
+            )
+            .await?
+        {
+            if let Some((_, team)) = Row::new("crm.team.member", &r).many2one("crm_team_id")? {
+                mine.push(team);
+            }
+        }
+        let _ = writeln!(out, "team points:");
+        for t in &config.team_points {
+            let _ = writeln!(out, "  {}", team_rule_text(t, &mine));
+        }
     }
     if !config.levels.is_empty() {
         let _ = writeln!(out, "levels:");
