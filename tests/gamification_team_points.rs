@@ -127,6 +127,23 @@ async fn a_team_reaching_its_target_pays_every_member_once_per_period() {
     .await
     .unwrap();
     assert_eq!(report.created.len(), 3);
+    // The trial run over November replays the team rule: Mitchell's November award (25),
+    // against the 50 booked for him (November and December); Joel's 25 are December's.
+    let trial = gamification::trial_report_with(
+        &client,
+        &[],
+        std::slice::from_ref(&fixed),
+        "2026-11-01".parse().unwrap(),
+        "2026-11-30".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let lines: Vec<(i64, i64, i64)> = trial
+        .lines
+        .iter()
+        .map(|l| (l.user_id, l.trial, l.booked))
+        .collect();
+    assert_eq!(lines, [(2, 25, 50), (7, 0, 25)]);
     // Once per team per period: the second run books nothing.
     let again = gamification::karma_plan_with(&client, &[], std::slice::from_ref(&fixed))
         .await

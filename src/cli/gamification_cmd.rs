@@ -210,9 +210,15 @@ pub(super) async fn points_trial_cmd(
             path.display()
         )));
     };
-    let trial = crate::jobs::gamification::trial_report(&client, &gcfg.point_rules, since, until)
-        .await
-        .map_err(gamification_failure)?;
+    let trial = crate::jobs::gamification::trial_report_with(
+        &client,
+        &gcfg.point_rules,
+        &gcfg.team_points,
+        since,
+        until,
+    )
+    .await
+    .map_err(gamification_failure)?;
     write_out(out, &trial.to_string())
 }
 

@@ -79,7 +79,7 @@ pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
 pub use levels::{LevelPass, level_plan};
 pub use person::{KarmaEntry, Points, points};
-pub use points::{karma_plan, karma_plan_with, trial, trial_report};
+pub use points::{karma_plan, karma_plan_with, trial, trial_report, trial_report_with};
 pub use scope::explain_user;
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;

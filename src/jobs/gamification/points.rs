@@ -422,7 +422,7 @@ pub async fn karma_plan_with(
         .filter(|d| karma::parse_key(&d.key).is_some_and(|(rule, ..)| configured(&rule)))
         .collect();
     let mut events = events(client, rules, &booked, None).await?;
-    events.extend(super::team_points::events(client, team_rules, &booked).await?);
+    events.extend(super::team_points::events(client, team_rules, &booked, None).await?);
     let users: BTreeSet<i64> = events
         .iter()
         .map(|e| e.user_id)
@@ -463,6 +463,19 @@ pub async fn trial(
 pub async fn trial_report(
     client: &OdooClient,
     rules: &[PointRule],
+    since: NaiveDate,
+    until: NaiveDate,
+) -> Result<crate::gamification::trial::Trial, GamificationError> {
+    trial_report_with(client, rules, &[], since, until).await
+}
+
+/// [`trial_report`] with team points replayed too: the teams' records dated in the window
+/// (as if nothing had been booked), awards to today's members who were in the team by each
+/// period's end.
+pub async fn trial_report_with(
+    client: &OdooClient,
+    rules: &[PointRule],
+    team_rules: &[TeamPointsSpec],
     since: NaiveDate,
     until: NaiveDate,
 ) -> Result<crate::gamification::trial::Trial, GamificationError> {
@@ -522,10 +535,18 @@ pub async fn trial_report(
             *trial.entry(e.user_id).or_insert(0) += e.points;
         }
     }
+    for e in super::team_points::events(client, team_rules, &[], Some((since, end))).await? {
+        *trial.entry(e.user_id).or_insert(0) += e.points;
+    }
     let keys = key_fields(client).await?;
     let (booked_entries, _) = booked(client, &keys).await?;
     let mut booked_by_user: BTreeMap<i64, i64> = BTreeMap::new();
-    for b in booked_entries.iter().filter(|b| replayed.contains(&b.rule)) {
+    let replayed_rule = |rule: &str| {
+        replayed.iter().any(|r| r == rule)
+            || team_points::parse_event_rule(rule)
+                .is_some_and(|(key, _, _)| team_rules.iter().any(|t| t.key == key))
+    };
+    for b in booked_entries.iter().filter(|b| replayed_rule(&b.rule)) {
         *booked_by_user.entry(b.user_id).or_insert(0) += b.gain;
     }
     let users: Vec<i64> = trial

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
+
 use crate::config::{TeamPointsSpec, TeamTarget};
 use crate::domain::Domain;
 use crate::gamification::karma::{Booked, Event};
@@ -81,6 +83,7 @@ async fn facts(
     client: &OdooClient,
     spec: &TeamPointsSpec,
     teams: &[i64],
+    window: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<TeamFact>, GamificationError> {
     let mut domain = Domain::parse(&spec.domain)
         .and_then(|d| d.try_to_lit())
@@ -94,6 +97,10 @@ async fn facts(
         "in",
         Value::Array(teams.iter().map(|t| Value::Int(*t)).collect()),
     ));
+    if let Some((since, end)) = window {
+        domain.push(leaf(&spec.date_field, ">=", since.to_string()));
+        domain.push(leaf(&spec.date_field, "<", end.to_string()));
+    }
     let mut fields = vec![spec.team_field.as_str(), spec.date_field.as_str()];
     fields.extend(spec.field.as_deref());
     let mut out = Vec::new();
@@ -118,11 +125,13 @@ async fn facts(
     Ok(out)
 }
 
-/// The karma events of every team rule, given the karma entries booked so far.
+/// The karma events of every team rule, given the karma entries booked so far; with a
+/// `window` (from, before), only the records dated in it count (the trial run).
 pub(crate) async fn events(
     client: &OdooClient,
     rules: &[TeamPointsSpec],
     booked: &[Booked],
+    window: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<Vec<Event>, GamificationError> {
     if rules.is_empty() {
         return Ok(Vec::new());
@@ -145,7 +154,7 @@ pub(crate) async fn events(
         let facts = if ids.is_empty() {
             Vec::new()
         } else {
-            facts(client, spec, &ids).await?
+            facts(client, spec, &ids, window).await?
         };
         let awards: BTreeSet<BookedAward> = booked
             .iter()
