@@ -304,6 +304,13 @@ static CASES: &[Case] = &[
         "gamification.levels[1].bonus",
         "must be a positive amount, not 0",
     ),
+    case_at(
+        "level bonus without a pay plan to pay it",
+        &[("karma_min = 500\n", "karma_min = 500\nbonus = 100\n")],
+        "bonus = 100",
+        "gamification.levels[1].bonus",
+        "a level bonus reaches a pay statement only through a pay plan",
+    ),
     case(
         "badge rule threshold zero",
         &[("threshold = 10000\n", "threshold = 0\n")],

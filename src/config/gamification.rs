@@ -520,7 +520,11 @@ fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
         }
         let bonus = match &l.bonus {
             None => None,
-            Some(b) if *b.get_ref() > 0.0 && b.get_ref().is_finite() => Some(*b.get_ref()),
+            Some(b) if *b.get_ref() > 0.0 && b.get_ref().is_finite() => {
+                // Checked against [pay] once it is read.
+                ctx.locates(format!("{key}.bonus"), b.span());
+                Some(*b.get_ref())
+            }
             Some(b) => {
                 ctx.error(
                     b.span(),
