@@ -172,3 +172,33 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
     );
     served.stop().await;
 }
+
+/// On Odoo 19 `group_ids` holds a user's direct groups only; implied ones are in
+/// `all_group_ids`. By hand from the 19 snapshot: admin (2) is directly in Sales /
+/// Administrator (24), which implies User: All Documents (23), which implies User: Own
+/// Documents Only (22, `sales_team.group_sale_salesman`); demo (5) is directly in 22. So a
+/// rule for salesmen counts both, a rule for managers admin alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_scope_counts_implied_membership_on_odoo_19() {
+    use crate::support::{Odoo, snapshot_sim_of};
+    let served = Served::start(snapshot_sim_of(Odoo::V19)).await;
+    let client = served.client("admin", "admin");
+    let by_user = leads_by_user(&served);
+    let (admin, marc) = (by_user[&2], by_user[&5]);
+    assert!(admin > 0 && marc > 0, "{by_user:?}");
+    for (group, want) in [
+        (
+            "sales_team.group_sale_salesman",
+            BTreeMap::from([(2, admin), (5, marc)]),
+        ),
+        (
+            "sales_team.group_sale_manager",
+            BTreeMap::from([(2, admin)]),
+        ),
+    ] {
+        let rule = any_lead(RuleScope::Groups(vec![group.into()]));
+        let plan = gamification::karma_plan(&client, &[rule]).await.unwrap();
+        assert_eq!(gains(&plan), want, "{group}");
+    }
+    served.stop().await;
+}
