@@ -154,7 +154,7 @@ async fn a_refund_within_the_window_revokes_the_invoice_points() {
 
 /// A deal's points are revoked when its invoice is refunded or cancelled within the window
 /// (item 4). The link is Odoo's: the deal's sale order (`opportunity_id`), whose name the
-/// invoice carries in `invoice_origin`. Hand values: 50 points per won deal of Marc Demo (6),
+/// invoice carries in `invoice_origin`. Hand values: 50 points per won deal of Marc Demo,
 /// window 30 days. DEAL A: INV/DEAL/A of 1 November refunded on 20 November (19 days) →
 /// revoked. DEAL B: INV/DEAL/B, merged from two orders, of 1 October refunded on 20 November
 /// (50 days) → kept. DEAL C: INV/DEAL/C of 1 November cancelled on 10 November (9 days) →
@@ -162,8 +162,22 @@ async fn a_refund_within_the_window_revokes_the_invoice_points() {
 /// on the next run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refund_or_cancellation_within_the_window_revokes_the_deal_points() {
+    deal_points_revoked(crate::support::Odoo::V17).await;
+}
+
+/// The same on the Odoo 19 snapshot (Marc Demo is uid 5 there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_odoo_19_a_refund_or_cancellation_revokes_the_deal_points() {
+    deal_points_revoked(crate::support::Odoo::V19).await;
+}
+
+async fn deal_points_revoked(odoo: crate::support::Odoo) {
     use scorekeeper::record::{RecordStore, Value as RV};
-    let served = Served::start(snapshot_sim()).await;
+    let marc = match odoo {
+        crate::support::Odoo::V17 => 6,
+        crate::support::Odoo::V19 => 5,
+    };
+    let served = Served::start(crate::support::snapshot_sim_of(odoo)).await;
     let client = served.client("admin", "admin");
     let create = |model: &str, values: Vec<(&str, RV)>| {
         served.sim.write().create(
@@ -183,7 +197,7 @@ async fn a_refund_or_cancellation_within_the_window_revokes_the_deal_points() {
                 ("name", RV::Str(deal.into())),
                 ("type", RV::Str("opportunity".into())),
                 ("active", RV::Bool(true)),
-                ("user_id", RV::Many2one(6)),
+                ("user_id", RV::Many2one(marc)),
             ],
         );
         create(
@@ -192,7 +206,7 @@ async fn a_refund_or_cancellation_within_the_window_revokes_the_deal_points() {
                 ("name", RV::Str(order.into())),
                 ("opportunity_id", RV::Many2one(lead)),
                 ("state", RV::Str("sale".into())),
-                ("user_id", RV::Many2one(6)),
+                ("user_id", RV::Many2one(marc)),
             ],
         );
         let invoice = create(
@@ -203,7 +217,7 @@ async fn a_refund_or_cancellation_within_the_window_revokes_the_deal_points() {
                 ("state", RV::Str("posted".into())),
                 ("invoice_date", RV::Str(date.into())),
                 ("invoice_origin", RV::Str(origin.into())),
-                ("invoice_user_id", RV::Many2one(6)),
+                ("invoice_user_id", RV::Many2one(marc)),
             ],
         );
         deals.push((lead, invoice));
