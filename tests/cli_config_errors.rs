@@ -261,7 +261,7 @@ static CASES: &[Case] = &[
         )],
         "key = \"won-deal\"",
         "gamification.point_rules[0]",
-        "give at most one of users, teams or user_domain",
+        "give at most one of users, teams, groups or user_domain",
     ),
     case_at(
         "a cap of zero",
@@ -284,6 +284,32 @@ static CASES: &[Case] = &[
         &[("level_drop = \"keep\"", "level_drop = \"forget\"")],
         "gamification.level_drop",
         "unknown level_drop \"forget\"",
+    ),
+    case_at(
+        "team points worth zero",
+        &[(
+            "level_drop = \"keep\"\n",
+            "level_drop = \"keep\"\n\n[[gamification.team_points]]\nkey = \"team-target\"\n\
+             name = \"Team target\"\nmodel = \"crm.lead\"\ndate_field = \"date_closed\"\n\
+             target = 10\npoints = 0\n",
+        )],
+        "points = 0",
+        "gamification.team_points[0].points",
+        "must be a positive number of points, not 0",
+    ),
+    case_at(
+        "level bonus of zero",
+        &[("karma_min = 500\n", "karma_min = 500\nbonus = 0\n")],
+        "bonus = 0",
+        "gamification.levels[1].bonus",
+        "must be a positive amount, not 0",
+    ),
+    case_at(
+        "level bonus without a pay plan to pay it",
+        &[("karma_min = 500\n", "karma_min = 500\nbonus = 100\n")],
+        "bonus = 100",
+        "gamification.levels[1].bonus",
+        "a level bonus reaches a pay statement only through a pay plan",
     ),
     case(
         "badge rule threshold zero",
@@ -376,6 +402,28 @@ static CASES: &[Case] = &[
         "domain = \"[('partner_nam'",
         "assignment.teams[2].domain",
         "unknown field 'partner_nam' on crm.lead",
+    ),
+    case_at(
+        "point rule scoped to an unknown group",
+        &[(
+            "points = 50\n",
+            "points = 50\ngroups = [\"sales_team.group_sale_managerr\"]\n",
+        )],
+        "groups = [",
+        "gamification.point_rules[0].groups[0]",
+        "no XML id sales_team.group_sale_managerr in Odoo",
+    ),
+    case_at(
+        "team points for an unknown team",
+        &[(
+            "level_drop = \"keep\"\n",
+            "level_drop = \"keep\"\n\n[[gamification.team_points]]\nkey = \"team-target\"\n\
+             name = \"Team target\"\nteams = [\"Vietnamm\"]\nmodel = \"crm.lead\"\n\
+             date_field = \"date_closed\"\ntarget = 10\npoints = 5\n",
+        )],
+        "teams = [\"Vietnamm\"]",
+        "gamification.team_points[0].teams[0]",
+        "no crm.team with 'Vietnamm' (did you mean 'Vietnam'?)",
     ),
     case_at(
         "member override in an unknown team",

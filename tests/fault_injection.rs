@@ -92,7 +92,16 @@ async fn end_of_round(proxy: &Proxy, clock: &Mutex<DateTime<Utc>>, before: usize
 /// The demo config with round-robin routing (capacity, not the number of runs, bounds what a
 /// member gets, so a clean run and a run split by faults route the same leads).
 fn config(dir: &std::path::Path) -> Config {
-    let text = DEMO_TOML.replace("strategy = \"odoo\"", "strategy = \"round_robin\"");
+    let text = DEMO_TOML
+        .replace("strategy = \"odoo\"", "strategy = \"round_robin\"")
+        // Team points too (issue 16): a team with a deal won in a month pays its members.
+        .replace(
+            "level_drop = \"keep\"\n",
+            "level_drop = \"keep\"\n\n[[gamification.team_points]]\nkey = \"team-deal\"\n\
+             name = \"Team won a deal\"\nmodel = \"crm.lead\"\n\
+             domain = \"[('stage_id.is_won', '=', True)]\"\ndate_field = \"date_closed\"\n\
+             target = 1\npoints = 5\n",
+        );
     let path = dir.join("demo.toml");
     std::fs::write(&path, &text).unwrap();
     config::load_str(&path, &text, &|_| Some("admin".to_owned())).unwrap()
@@ -451,7 +460,7 @@ async fn gamification_runs(
         .await
         .map_err(|e| e.to_string())?;
     let mut written = report.records_written + report.created.len();
-    let plan = gamification::karma_plan(client, &gcfg.point_rules)
+    let plan = gamification::karma_plan_with(client, &gcfg.point_rules, &gcfg.team_points)
         .await
         .map_err(|e| e.to_string())?;
     let karma = apply(
@@ -556,6 +565,12 @@ async fn gamification_under_faults(rounds: usize, seed: u64) -> usize {
     let (got_keys, got_karma) = karma(&served);
     let (want_keys, want_karma) = karma(&clean);
     assert!(!want_keys.is_empty());
+    assert!(
+        want_keys
+            .keys()
+            .any(|k| k.starts_with("[sk:karma:rule=team-deal@")),
+        "team points were booked: {want_keys:?}"
+    );
     assert!(got_keys.values().all(|n| *n == 1), "duplicate karma");
     assert_eq!(
         got_keys.keys().collect::<BTreeSet<_>>(),

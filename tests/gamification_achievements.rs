@@ -37,6 +37,7 @@ fn rule(key: &str, name: &str, model: &str, domain: &str) -> BadgeRuleSpec {
 
 fn config() -> GamificationConfig {
     GamificationConfig {
+        team_points: vec![],
         schedule: None,
         odoo_challenges: false,
         batch_missing_as_zero: true,

@@ -25,8 +25,11 @@ pub(crate) fn level_config(drop: OnDrop) -> GamificationConfig {
         name: name.into(),
         karma_min,
         badge: format!("{name} level"),
+        bonus: None,
+        bonus_each_time: false,
     };
     GamificationConfig {
+        team_points: vec![],
         schedule: None,
         odoo_challenges: false,
         batch_missing_as_zero: true,

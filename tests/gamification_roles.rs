@@ -1,9 +1,10 @@
-//! Issue 16 item 2: per-role point rules. A rule scoped to users, a sales team or a
-//! `res.users` domain books points for the records of those people only; narrowing the scope
-//! of a booked rule compensates the others' points; `explain user N` lists a person's rules.
-//! Hand values: every lead is worth 1 point to its salesperson, counted from the store; in the
-//! Odoo 17 snapshot Mitchell Admin (2) is the member of team "Sales", Marc Demo (6) of
-//! "Pre-Sales".
+//! Issue 16 item 2: per-role point rules. A rule scoped to users, a sales team, groups (by
+//! XML id) or a `res.users` domain books points for the records of those people only;
+//! narrowing the scope of a booked rule compensates the others' points; `explain user N`
+//! lists a person's rules. Hand values: every lead is worth 1 point to its salesperson,
+//! counted from the store; in the Odoo 17 snapshot Mitchell Admin (2) is the member of team
+//! "Sales", Marc Demo (6) of "Pre-Sales"; of the active users only Mitchell Admin is in
+//! `sales_team.group_sale_manager` (res.groups 23, "Administrator").
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,11 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
             RuleScope::Domain("[('login', '=', 'demo')]".into()),
             [(6, marc)],
         ),
+        // Sales / Administrator: admin only (demo is a salesman).
+        (
+            RuleScope::Groups(vec!["sales_team.group_sale_manager".into()]),
+            [(2, admin)],
+        ),
     ] {
         let plan = gamification::karma_plan(&client, &[any_lead(scope.clone())])
             .await
@@ -107,6 +113,7 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
 
     // explain user N: the rules that apply and those that do not.
     let config = GamificationConfig {
+        team_points: vec![],
         schedule: None,
         odoo_challenges: false,
         batch_missing_as_zero: true,
@@ -117,6 +124,13 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
                 key: "pre-sales-lead".into(),
                 name: "Pre-sales lead".into(),
                 ..any_lead(RuleScope::Teams(vec!["Pre-Sales".into()]))
+            },
+            PointRule {
+                key: "manager-lead".into(),
+                name: "Manager lead".into(),
+                ..any_lead(RuleScope::Groups(vec![
+                    "sales_team.group_sale_manager".into(),
+                ]))
             },
         ],
         levels: crate::gamification_levels::level_config(Default::default()).levels,
@@ -136,8 +150,9 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
         text,
         format!(
             "user 2 Mitchell Admin (admin): karma {karma}\n\
-             point rules that apply (1):\n  \
-             any-lead 'Any lead': 1 point(s) per crm.lead [] credited to user_id; for everyone\n\
+             point rules that apply (2):\n  \
+             any-lead 'Any lead': 1 point(s) per crm.lead [] credited to user_id; for everyone\n  \
+             manager-lead 'Manager lead': 1 point(s) per crm.lead [] credited to user_id; for members of groups sales_team.group_sale_manager\n\
              point rules that do not apply (1):\n  \
              pre-sales-lead 'Pre-sales lead': 1 point(s) per crm.lead [] credited to user_id; only for members of Pre-Sales\n\
              levels:\n  \
@@ -149,8 +164,41 @@ async fn a_rule_scoped_to_a_role_books_for_those_people_only() {
         .await
         .unwrap();
     assert!(
-        marc_text.contains("point rules that apply (2):"),
+        marc_text.contains("point rules that apply (2):")
+            && marc_text.contains(
+                "manager-lead 'Manager lead': 1 point(s) per crm.lead [] credited to user_id; only for members of groups sales_team.group_sale_manager"
+            ),
         "{marc_text}"
     );
+    served.stop().await;
+}
+
+/// On Odoo 19 `group_ids` holds a user's direct groups only; implied ones are in
+/// `all_group_ids`. By hand from the 19 snapshot: admin (2) is directly in Sales /
+/// Administrator (24), which implies User: All Documents (23), which implies User: Own
+/// Documents Only (22, `sales_team.group_sale_salesman`); demo (5) is directly in 22. So a
+/// rule for salesmen counts both, a rule for managers admin alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_scope_counts_implied_membership_on_odoo_19() {
+    use crate::support::{Odoo, snapshot_sim_of};
+    let served = Served::start(snapshot_sim_of(Odoo::V19)).await;
+    let client = served.client("admin", "admin");
+    let by_user = leads_by_user(&served);
+    let (admin, marc) = (by_user[&2], by_user[&5]);
+    assert!(admin > 0 && marc > 0, "{by_user:?}");
+    for (group, want) in [
+        (
+            "sales_team.group_sale_salesman",
+            BTreeMap::from([(2, admin), (5, marc)]),
+        ),
+        (
+            "sales_team.group_sale_manager",
+            BTreeMap::from([(2, admin)]),
+        ),
+    ] {
+        let rule = any_lead(RuleScope::Groups(vec![group.into()]));
+        let plan = gamification::karma_plan(&client, &[rule]).await.unwrap();
+        assert_eq!(gains(&plan), want, "{group}");
+    }
     served.stop().await;
 }

@@ -197,8 +197,8 @@ async fn jobs(config: &Path, today: NaiveDate, out: &mut dyn Write) -> Result<()
                 client.metrics().calls - before
             ),
         )?;
-        if !gcfg.point_rules.is_empty() {
-            let plan = gamification::karma_plan(&client, &gcfg.point_rules)
+        if !gcfg.point_rules.is_empty() || !gcfg.team_points.is_empty() {
+            let plan = gamification::karma_plan_with(&client, &gcfg.point_rules, &gcfg.team_points)
                 .await
                 .map_err(|e| failed(&e))?;
             let report = apply_plan(&client, &mut state, &plan, &apply_opts).await?;

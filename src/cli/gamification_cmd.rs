@@ -42,9 +42,10 @@ pub(super) async fn gamification_plan_cmd(
         .await
         .map_err(gamification_failure)?;
     // The karma entries `run` books after the goals: a plan shows everything a run writes.
-    let karma = crate::jobs::gamification::karma_plan(&client, &gcfg.point_rules)
-        .await
-        .map_err(gamification_failure)?;
+    let karma =
+        crate::jobs::gamification::karma_plan_with(&client, &gcfg.point_rules, &gcfg.team_points)
+            .await
+            .map_err(gamification_failure)?;
     // Levels as they stand now (a run grants after booking the karma above).
     let mut levels = crate::jobs::gamification::level_plan(&client, gcfg)
         .await
@@ -209,9 +210,15 @@ pub(super) async fn points_trial_cmd(
             path.display()
         )));
     };
-    let trial = crate::jobs::gamification::trial_report(&client, &gcfg.point_rules, since, until)
-        .await
-        .map_err(gamification_failure)?;
+    let trial = crate::jobs::gamification::trial_report_with(
+        &client,
+        &gcfg.point_rules,
+        &gcfg.team_points,
+        since,
+        until,
+    )
+    .await
+    .map_err(gamification_failure)?;
     write_out(out, &trial.to_string())
 }
 

@@ -278,6 +278,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Records a mistake at every place remembered by [`Self::locates`] under a key `pick`
+    /// accepts (for mistakes seen only once another section is read).
+    pub(crate) fn error_at_located(
+        &mut self,
+        pick: impl Fn(&str) -> bool,
+        message: &str,
+        hint: Option<&str>,
+    ) {
+        let found: Vec<Diagnostic> = self
+            .located
+            .iter()
+            .filter(|(k, _)| pick(k))
+            .map(|(k, at)| at.diagnostic(k.clone(), message, hint.map(str::to_owned)))
+            .collect();
+        self.diags.extend(found);
+    }
+
     pub(crate) fn has_errors(&self) -> bool {
         !self.diags.is_empty()
     }

@@ -7,6 +7,7 @@ use toml::Spanned;
 use super::context::Ctx;
 use super::raw::{
     RawBadgeRule, RawChallenge, RawChallengeLine, RawGamification, RawLevel, RawPointRule,
+    RawTeamPoints,
 };
 use crate::domain::Domain;
 use crate::gamification::achievements::{Aggregate, Window};
@@ -31,6 +32,39 @@ pub struct GamificationConfig {
     pub level_drop: OnDrop,
     /// Achievement badges: a condition over records per person (or team) → a badge.
     pub badge_rules: Vec<BadgeRuleSpec>,
+    /// Team points: karma for every member of a sales team whose records reach a target.
+    pub team_points: Vec<TeamPointsSpec>,
+}
+
+/// Team points (`[[gamification.team_points]]`): when a sales team's records of a period
+/// (counted, or `field` summed, by the record's `team_field`) reach the target, each member
+/// gets `points` karma, once per team per period (`gamification::team_points`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamPointsSpec {
+    /// Stable identifier, part of every award's key.
+    pub key: String,
+    pub name: String,
+    /// Sales team names; empty = every sales team.
+    pub teams: Vec<String>,
+    pub model: String,
+    pub domain: String,
+    /// The record's sales team (`team_id` on leads, orders and invoices).
+    pub team_field: String,
+    pub date_field: String,
+    /// Count or sum.
+    pub aggregate: Aggregate,
+    pub field: Option<String>,
+    pub target: TeamTarget,
+    pub window: Window,
+    pub points: i64,
+}
+
+/// What a team's records must reach.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TeamTarget {
+    Fixed(f64),
+    /// A field of `crm.team` holding each team's own target (`invoiced_target`).
+    Field(String),
 }
 
 /// An achievement badge rule (`[[gamification.badge_rules]]`).
@@ -66,6 +100,13 @@ pub struct LevelSpec {
     pub karma_min: i64,
     /// The `gamification.badge` name.
     pub badge: String,
+    /// A pay bonus for reaching the level: an incidental amount recorded in
+    /// `x_sk_incidental` (dated the day the level was reached), which a pay plan with
+    /// `incidental = {}` turns into a line of that period's statement.
+    pub bonus: Option<f64>,
+    /// Pay the bonus again each time the level is reached anew after a drop (default: once
+    /// per person ever).
+    pub bonus_each_time: bool,
 }
 
 /// Who takes part in a config-as-code challenge.
@@ -132,7 +173,9 @@ pub struct PointRule {
     /// At most so many points per person per day and per period (needs `date_field`).
     pub caps: crate::gamification::caps::Caps,
     /// On `account.move` rules: an invoice refunded (a posted credit note reversing it) within
-    /// so many days of its invoice date earns nothing, and what it earned is compensated.
+    /// so many days of its invoice date earns nothing, and what it earned is compensated. On
+    /// `crm.lead` rules: the same for a deal one of whose invoices (through its sale orders) is
+    /// refunded, or cancelled, within so many days of its invoice date.
     pub refund_window_days: Option<i64>,
 }
 
@@ -145,6 +188,9 @@ pub enum RuleScope {
     Users(Vec<String>),
     /// Members of the sales teams with these names.
     Teams(Vec<String>),
+    /// Members of the groups with these XML ids (`sales_team.group_sale_manager`), implied
+    /// membership included, as Odoo grants rights.
+    Groups(Vec<String>),
     /// A Python-literal domain on `res.users` (groups, companies, ...: e.g.
     /// `[('groups_id.name', '=', 'Administrator')]`).
     Domain(String),
@@ -250,6 +296,23 @@ pub(super) fn validate(
             badge_rules.push(rule);
         }
     }
+    let mut team_points: Vec<TeamPointsSpec> = Vec::new();
+    for (i, r) in raw.team_points.iter().enumerate() {
+        let key = format!("gamification.team_points[{i}]");
+        if let Some(rule) = team_rule(ctx, r.get_ref(), &key) {
+            if team_points.iter().any(|t| t.key == rule.key)
+                || point_rules.iter().any(|p| p.key == rule.key)
+            {
+                ctx.error(
+                    r.get_ref().key.span(),
+                    format!("{key}.key"),
+                    format!("duplicate rule key {:?}", rule.key),
+                    Some("point rules and team points share karma keys; keep them unique".into()),
+                );
+            }
+            team_points.push(rule);
+        }
+    }
     let level_drop = ctx
         .one_of(
             raw.level_drop.as_ref(),
@@ -264,6 +327,7 @@ pub(super) fn validate(
     }
     Some(Some(GamificationConfig {
         badge_rules,
+        team_points,
         levels,
         level_drop,
         schedule,
@@ -454,11 +518,39 @@ fn levels(ctx: &mut Ctx<'_>, raw: &[Spanned<RawLevel>]) -> Vec<LevelSpec> {
                 Some("each level is its own karma rank".into()),
             );
         }
+        let bonus = match &l.bonus {
+            None => None,
+            Some(b) if *b.get_ref() > 0.0 && b.get_ref().is_finite() => {
+                // Checked against [pay] once it is read.
+                ctx.locates(format!("{key}.bonus"), b.span());
+                Some(*b.get_ref())
+            }
+            Some(b) => {
+                ctx.error(
+                    b.span(),
+                    format!("{key}.bonus"),
+                    format!("must be a positive amount, not {}", b.get_ref()),
+                    Some("leave the bonus out for a level that pays none".into()),
+                );
+                continue;
+            }
+        };
+        if let (None, Some(each)) = (bonus, &l.bonus_each_time) {
+            ctx.error(
+                each.span(),
+                format!("{key}.bonus_each_time"),
+                "there is no bonus to pay again",
+                Some("e.g. bonus = 200".into()),
+            );
+            continue;
+        }
         out.push(LevelSpec {
             key: level_key,
             name,
             karma_min: min,
             badge,
+            bonus,
+            bonus_each_time: l.bonus_each_time.as_ref().is_some_and(|b| *b.get_ref()),
         });
     }
     out
@@ -560,6 +652,133 @@ fn badge_rule(ctx: &mut Ctx<'_>, r: &RawBadgeRule, key: &str) -> Option<BadgeRul
     })
 }
 
+/// A key of ASCII letters, digits and '-' (it goes into idempotency keys).
+fn rule_key(ctx: &mut Ctx<'_>, v: &Spanned<String>, key: &str, example: &str) -> Option<String> {
+    let k = text(ctx, v, &format!("{key}.key"))?;
+    if !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        ctx.error(
+            v.span(),
+            format!("{key}.key"),
+            format!("{k:?} may only hold ASCII letters, digits and '-'"),
+            Some(format!("e.g. key = \"{example}\"")),
+        );
+        return None;
+    }
+    Some(k)
+}
+
+fn team_rule(ctx: &mut Ctx<'_>, r: &RawTeamPoints, key: &str) -> Option<TeamPointsSpec> {
+    let rule_key = rule_key(ctx, &r.key, key, "team-target")?;
+    let points = *r.points.get_ref();
+    if points <= 0 {
+        ctx.error(
+            r.points.span(),
+            format!("{key}.points"),
+            format!("must be a positive number of points, not {points}"),
+            Some("a team reward worth nothing is a rule to remove".into()),
+        );
+        return None;
+    }
+    let model = text(ctx, &r.model, &format!("{key}.model"))?;
+    ctx.names_model(&model, format!("{key}.model"), r.model.span());
+    let mut teams = Vec::new();
+    for (i, t) in r.teams.iter().flatten().enumerate() {
+        let name = text(ctx, t, &format!("{key}.teams[{i}]"))?;
+        ctx.names_record(
+            "crm.team",
+            crate::config::RecordRef::Name(name.clone()),
+            format!("{key}.teams[{i}]"),
+            t.span(),
+            Some("the name as Odoo shows it in CRM → Configuration → Sales Teams".into()),
+        );
+        teams.push(name);
+    }
+    let team_field = match &r.team_field {
+        Some(f) => field(ctx, &model, f, &format!("{key}.team_field"))?,
+        None => {
+            ctx.names_field(
+                &model,
+                "team_id".to_owned(),
+                format!("{key}.team_field"),
+                r.model.span(),
+            );
+            "team_id".to_owned()
+        }
+    };
+    let aggregate = ctx.one_of(
+        r.aggregate.as_ref(),
+        &format!("{key}.aggregate"),
+        Aggregate::Count,
+        &[("count", Aggregate::Count), ("sum", Aggregate::Sum)],
+        "count or sum",
+    )?;
+    let summed = match &r.field {
+        Some(f) => Some(field(ctx, &model, f, &format!("{key}.field"))?),
+        None => None,
+    };
+    if aggregate == Aggregate::Sum && summed.is_none() {
+        ctx.error(
+            r.key.span(),
+            format!("{key}.field"),
+            "aggregate = \"sum\" needs the field it sums",
+            Some("e.g. field = \"amount_untaxed_signed\"".into()),
+        );
+        return None;
+    }
+    let target = match (&r.target, &r.target_field) {
+        (Some(t), None) if *t.get_ref() > 0.0 && t.get_ref().is_finite() => {
+            TeamTarget::Fixed(*t.get_ref())
+        }
+        (Some(t), None) => {
+            ctx.error(
+                t.span(),
+                format!("{key}.target"),
+                "must be a positive number",
+                None,
+            );
+            return None;
+        }
+        (None, Some(f)) => {
+            TeamTarget::Field(field(ctx, "crm.team", f, &format!("{key}.target_field"))?)
+        }
+        _ => {
+            ctx.error(
+                r.key.span(),
+                format!("{key}.target"),
+                "give exactly one of target or target_field",
+                Some("target = 100000, or target_field = \"invoiced_target\" (each team's own monthly Invoicing Target)".into()),
+            );
+            return None;
+        }
+    };
+    let window = ctx.one_of(
+        r.period.as_ref(),
+        &format!("{key}.period"),
+        Window::Monthly,
+        &[
+            ("daily", Window::Daily),
+            ("weekly", Window::Weekly),
+            ("monthly", Window::Monthly),
+            ("yearly", Window::Yearly),
+        ],
+        "daily, weekly, monthly or yearly",
+    )?;
+    Some(TeamPointsSpec {
+        key: rule_key,
+        name: text(ctx, &r.name, &format!("{key}.name"))?,
+        teams,
+        domain: domain(ctx, r.domain.as_ref(), &format!("{key}.domain"), &model),
+        team_field,
+        date_field: field(ctx, &model, &r.date_field, &format!("{key}.date_field"))?,
+        aggregate,
+        field: summed,
+        target,
+        window,
+        points,
+        model,
+    })
+}
+
 /// `daily_cap`, `period_cap` and `cap_period` (default monthly): positive numbers.
 fn caps(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<crate::gamification::caps::Caps> {
     let mut positive = |v: &Option<Spanned<i64>>, name: &str| -> Result<Option<i64>, ()> {
@@ -630,29 +849,61 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             None,
         );
     }
-    let scope = match (&r.users, &r.teams, &r.user_domain) {
-        (None, None, None) => RuleScope::Everyone,
-        (Some(u), None, None) if !u.is_empty() => {
-            RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    let given = [
+        r.users.is_some(),
+        r.teams.is_some(),
+        r.groups.is_some(),
+        r.user_domain.is_some(),
+    ]
+    .into_iter()
+    .filter(|g| *g)
+    .count();
+    let empty = [&r.users, &r.teams, &r.groups]
+        .into_iter()
+        .any(|l| l.as_ref().is_some_and(Vec::is_empty));
+    if given > 1 || empty {
+        ctx.error(
+            r.key.span(),
+            key.to_string(),
+            "give at most one of users, teams, groups or user_domain, and not an empty list",
+            Some("users = [\"demo\"], teams = [\"Direct Sales\"], groups = [\"sales_team.group_sale_manager\"] or user_domain = \"[('share', '=', False)]\"".into()),
+        );
+        return None;
+    }
+    let scope = if let Some(u) = &r.users {
+        RuleScope::Users(u.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    } else if let Some(t) = &r.teams {
+        RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
+    } else if let Some(g) = &r.groups {
+        let mut xml_ids = Vec::with_capacity(g.len());
+        for (i, x) in g.iter().enumerate() {
+            let gkey = format!("{key}.groups[{i}]");
+            let xml = text(ctx, x, &gkey)?;
+            if xml
+                .split_once('.')
+                .is_none_or(|(m, n)| m.is_empty() || n.is_empty())
+            {
+                ctx.error(
+                    x.span(),
+                    gkey,
+                    format!("{xml:?} is not a group XML id"),
+                    Some("e.g. groups = [\"sales_team.group_sale_manager\"]".into()),
+                );
+                return None;
+            }
+            ctx.names_xml_id(&xml, "res.groups", gkey, x.span());
+            xml_ids.push(xml);
         }
-        (None, Some(t), None) if !t.is_empty() => {
-            RuleScope::Teams(t.iter().map(|l| l.get_ref().trim().to_owned()).collect())
-        }
-        (None, None, Some(d)) => RuleScope::Domain(domain(
+        RuleScope::Groups(xml_ids)
+    } else if let Some(d) = &r.user_domain {
+        RuleScope::Domain(domain(
             ctx,
             Some(d),
             &format!("{key}.user_domain"),
             "res.users",
-        )),
-        _ => {
-            ctx.error(
-                r.key.span(),
-                key.to_string(),
-                "give at most one of users, teams or user_domain, and not an empty list",
-                Some("users = [\"demo\"], teams = [\"Direct Sales\"] or user_domain = \"[('share', '=', False)]\"".into()),
-            );
-            return None;
-        }
+        ))
+    } else {
+        RuleScope::Everyone
     };
     let caps = caps(ctx, r, key)?;
     if !caps.is_none() && r.date_field.is_none() {
@@ -675,11 +926,12 @@ fn point_rule(ctx: &mut Ctx<'_>, r: &RawPointRule, key: &str) -> Option<PointRul
             );
             return None;
         }
-        Some(d) if r.model.get_ref().trim() != "account.move" => {
+        Some(d) if !matches!(r.model.get_ref().trim(), "account.move" | "crm.lead") => {
             ctx.error(
                 d.span(),
                 format!("{key}.refund_window_days"),
-                "only a rule on account.move (invoices) can be revoked by a refund",
+                "only a rule on account.move (invoices) or crm.lead (deals, through their \
+                 sale orders' invoices) can be revoked by a refund",
                 None,
             );
             return None;

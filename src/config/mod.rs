@@ -38,7 +38,7 @@ pub use diagnostic::{ConfigError, Diagnostic, SourceMap};
 pub use fields::{DomainRef, FieldRef, Location, MatchRef, RecordRefAt, XmlIdRef};
 pub use gamification::{
     BadgeRuleSpec, ChallengeSpec, GamificationConfig, LevelSpec, LineSpec, Measure, Participants,
-    PointRule, RuleScope,
+    PointRule, RuleScope, TeamPointsSpec, TeamTarget,
 };
 pub(crate) use odoo::OdooConfig;
 #[cfg(test)]
@@ -126,6 +126,22 @@ pub fn load_str(path: &Path, text: &str, env: EnvLookup<'_>) -> Result<Config, C
     let assignment = assignment::validate(raw.assignment, schedule, &mut ctx);
     // A mistake in [pay] is in the diagnostics (so the load fails below).
     let pay = pay::validate(raw.pay, &mut ctx).flatten();
+    // A level bonus is an incidental amount in the default model: a pay plan must read it.
+    let reads_bonuses = pay.as_ref().is_some_and(|p| {
+        p.plans.iter().any(|plan| {
+            plan.components
+                .incidental
+                .as_ref()
+                .is_some_and(|i| i.model == crate::pay::DEFAULT_INCIDENTAL_MODEL)
+        })
+    });
+    if !reads_bonuses {
+        ctx.error_at_located(
+            |k| k.starts_with("gamification.levels[") && k.ends_with("].bonus"),
+            "a level bonus reaches a pay statement only through a pay plan that records incidental amounts in x_sk_incidental",
+            Some("add incidental = {} to the [[pay.plans]] of the people who reach levels"),
+        );
+    }
     let webhooks = webhooks::validate(raw.webhooks, http.enabled, &mut ctx);
     let recognition = recognition::validate(
         raw.recognition,

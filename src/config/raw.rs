@@ -65,6 +65,26 @@ pub(crate) struct RawGamification {
     pub levels: Vec<Spanned<RawLevel>>,
     #[serde(default)]
     pub badge_rules: Vec<Spanned<RawBadgeRule>>,
+    #[serde(default)]
+    pub team_points: Vec<Spanned<RawTeamPoints>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTeamPoints {
+    pub key: Spanned<String>,
+    pub name: Spanned<String>,
+    pub teams: Option<Vec<Spanned<String>>>,
+    pub model: Spanned<String>,
+    pub domain: Option<Spanned<String>>,
+    pub team_field: Option<Spanned<String>>,
+    pub date_field: Spanned<String>,
+    pub aggregate: Option<Spanned<String>>,
+    pub field: Option<Spanned<String>>,
+    pub target: Option<Spanned<f64>>,
+    pub target_field: Option<Spanned<String>>,
+    pub period: Option<Spanned<String>>,
+    pub points: Spanned<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +111,8 @@ pub(crate) struct RawLevel {
     pub name: Spanned<String>,
     pub karma_min: Spanned<i64>,
     pub badge: Spanned<String>,
+    pub bonus: Option<Spanned<f64>>,
+    pub bonus_each_time: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +174,7 @@ pub(crate) struct RawPointRule {
     pub date_field: Option<Spanned<String>>,
     pub users: Option<Vec<Spanned<String>>>,
     pub teams: Option<Vec<Spanned<String>>>,
+    pub groups: Option<Vec<Spanned<String>>>,
     pub user_domain: Option<Spanned<String>>,
     pub daily_cap: Option<Spanned<i64>>,
     pub period_cap: Option<Spanned<i64>>,

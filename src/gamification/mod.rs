@@ -50,6 +50,7 @@ pub mod recognition;
 pub mod refresh;
 pub(crate) mod rewards;
 pub mod side_effects;
+pub mod team_points;
 pub mod teams;
 pub mod trial;
 

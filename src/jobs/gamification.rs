@@ -8,7 +8,7 @@
 //! effects predicted, badges decided); `plan` (a pure function to the [`Plan`], unit-tested
 //! without Odoo). [`run`] applies it with the jobs' one writer ([`crate::jobs::writer`]).
 //! Beside them: `board` (leaderboards, ranking reports), `points` (karma), `levels` (level
-//! rewards, after the karma pass), `achievements` (badge rules), `scope` (per-role rules), `setup`, `keys`
+//! rewards, after the karma pass), `achievements` (badge rules), `scope` (per-role rules), `team_points`, `setup`, `keys`
 //! and `writer` (where keys live), `rights` (badge rights), `job` (the scheduled job).
 //!
 //! Calls for a full refresh on Odoo 17+: one `web_search_read` of the challenges with their
@@ -35,6 +35,7 @@ mod achievements;
 mod aggregate;
 mod answers;
 mod board;
+mod deal_refunds;
 mod evaluate;
 mod grants;
 mod job;
@@ -50,6 +51,7 @@ mod rights;
 mod scope;
 mod setup;
 mod structure;
+mod team_points;
 mod writer;
 
 use std::collections::{BTreeSet, HashMap};
@@ -77,7 +79,7 @@ pub use keys::key_fields;
 pub use keys::{KEY_FIELD, ensure_key_fields};
 pub use levels::{LevelPass, level_plan};
 pub use person::{KarmaEntry, Points, points};
-pub use points::{karma_plan, trial, trial_report};
+pub use points::{karma_plan, karma_plan_with, trial, trial_report, trial_report_with};
 pub use scope::explain_user;
 pub use setup::{SetupReport, setup};
 pub(crate) use writer::key_lookups;

@@ -8,7 +8,7 @@ use crate::odoo::BoxFuture;
 use crate::scheduler::{Job, JobContext, JobError, JobOutcome};
 use crate::state::State;
 
-use super::{GamificationError, Options, karma_plan, run};
+use super::{GamificationError, Options, karma_plan_with, run};
 
 /// `Arc::new(GamificationJob)` goes in the daemon's job list when `[gamification]` is set.
 #[derive(Clone, Copy, Debug, Default)]
@@ -42,6 +42,7 @@ impl Job for GamificationJob {
             .iter()
             .flat_map(|c| c.lines.iter().map(|l| l.model.clone()))
             .chain(g.point_rules.iter().map(|r| r.model.clone()))
+            .chain(g.team_points.iter().map(|r| r.model.clone()))
             .collect();
         models.sort();
         models.dedup();
@@ -78,8 +79,11 @@ impl Job for GamificationJob {
             let mut karma = 0;
             // The journaled runs (the refresh, then the karma pass), for `undo`.
             let mut runs = vec![report.run_id.to_string()];
-            if !ctx.cancel.is_cancelled() && !config.point_rules.is_empty() {
-                let plan = karma_plan(&ctx.odoo, &config.point_rules).await?;
+            if !ctx.cancel.is_cancelled()
+                && (!config.point_rules.is_empty() || !config.team_points.is_empty())
+            {
+                let plan =
+                    karma_plan_with(&ctx.odoo, &config.point_rules, &config.team_points).await?;
                 let report = apply_pass(ctx, &mut state, &plan, &apply_opts).await?;
                 karma = report.created.len();
                 written += karma as u64;

@@ -4,10 +4,12 @@
 //! and plans the `gamification.badge.user` creates (keyed, so a level is rewarded once) and,
 //! with `level_drop = "revoke"`, the deletions.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveDate;
 
 use crate::config::GamificationConfig;
-use crate::gamification::levels::{self, HeldGrant, Holder, Level, LevelInput};
+use crate::gamification::levels::{self, HeldGrant, Holder, Level, LevelGrant, LevelInput};
 use crate::odoo::{OdooClient, Row, leaf};
 use crate::plan::{IdemKey, Plan};
 use crate::record::Value as V;
@@ -22,6 +24,111 @@ const RANK: &str = "gamification.karma.rank";
 const BADGE: &str = "gamification.badge";
 const GRANT: &str = "gamification.badge.user";
 const TRACKING: &str = "gamification.karma.tracking";
+/// Where level bonuses go: the incidental amounts pay turns into statement lines.
+const INCIDENTAL: &str = crate::pay::DEFAULT_INCIDENTAL_MODEL;
+
+/// The key of a level bonus: once per person and level, or (`bonus_each_time`) once per
+/// crossing.
+fn bonus_key(level: &str, user: i64, at: Option<i64>) -> Result<IdemKey, crate::plan::InvalidKey> {
+    match at {
+        None => IdemKey::new(format!("levelbonus:level={level}:user={user}")),
+        Some(at) => IdemKey::new(format!("levelbonus:level={level}:user={user}:at={at}")),
+    }
+}
+
+/// Level bonuses for the grants planned (issue 16 item 1, "a pay bonus line"): each is an
+/// incidental amount (`x_sk_incidental`: `x_user_id`, `x_amount`, `x_date` = the day of the
+/// tracking that crossed into the level), which the pay run puts on the statement of that
+/// day's period as an incidental line. Keyed (a marker in `x_name`): once per person and
+/// level, so falling below and crossing again pays nothing more unless the level says
+/// `bonus_each_time`. Two calls: does the model exist (pay's `setup` provisions it), which
+/// bonuses exist.
+async fn plan_bonuses(
+    client: &OdooClient,
+    config: &GamificationConfig,
+    grants: &[LevelGrant],
+    dates: &HashMap<i64, NaiveDate>,
+    holders: &[Holder],
+    pass: &mut LevelPass,
+) -> Result<(), GamificationError> {
+    let exists = client
+        .search(
+            "ir.model",
+            vec![leaf("model", "=", INCIDENTAL)],
+            &Default::default(),
+        )
+        .await?;
+    if exists.is_empty() {
+        pass.missing.push(format!(
+            "level bonuses: no {INCIDENTAL} model in Odoo (run `scorekeeper setup` with a pay plan that has incidental = {{}})"
+        ));
+        return Ok(());
+    }
+    let mut held: HashSet<IdemKey> = HashSet::new();
+    for r in client
+        .search_read_all(
+            INCIDENTAL,
+            vec![leaf("x_name", "ilike", "[sk:levelbonus:")],
+            &["x_name"],
+        )
+        .await?
+    {
+        let row = Row::new(INCIDENTAL, &r);
+        held.extend(
+            row.text("x_name")?
+                .and_then(|n| marker_key(&n, "[sk:levelbonus:")),
+        );
+    }
+    for g in grants {
+        let Some((level_key, user)) = levels::parse_grant_key(g.key.as_str()) else {
+            continue;
+        };
+        let Some(spec) = config.levels.iter().find(|l| l.key == level_key) else {
+            continue;
+        };
+        let Some(amount) = spec.bonus else {
+            continue;
+        };
+        let who = holders
+            .iter()
+            .find(|h| h.user_id == user)
+            .map_or_else(|| format!("user {user}"), |h| h.name.clone());
+        let at: i64 = g
+            .key
+            .as_str()
+            .rsplit_once(":at=")
+            .and_then(|(_, t)| t.parse().ok())
+            .unwrap_or(0);
+        let Some(day) = dates.get(&at) else {
+            pass.missing.push(format!(
+                "level {level_key}: no bonus for {who}: no karma tracking crossed into the level, so the day it was reached (and the pay period) is unknown"
+            ));
+            continue;
+        };
+        let key = bonus_key(&level_key, user, spec.bonus_each_time.then_some(at))?;
+        if held.contains(&key) {
+            continue;
+        }
+        let name = format!(
+            "Level {} reached on {day}: bonus {}",
+            spec.name,
+            key.marker()
+        );
+        pass.plan.push_create(
+            INCIDENTAL,
+            vec![
+                ("x_name".to_owned(), V::Str(name)),
+                ("x_user_id".to_owned(), V::Many2one(user)),
+                ("x_amount".to_owned(), V::Float(amount)),
+                ("x_date".to_owned(), V::Str(day.to_string())),
+            ],
+            key,
+            format!("{who}: level {} bonus {amount} (pay of {day})", spec.name),
+        );
+        pass.bonuses += 1;
+    }
+    Ok(())
+}
 
 /// What the pass plans, and what it leaves alone and why.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +140,8 @@ pub struct LevelPass {
     pub kept: Vec<String>,
     /// Levels the pass cannot reward (no such rank or badge in Odoo: run `setup`).
     pub missing: Vec<String>,
+    /// Level bonuses the plan records (incidental amounts for pay).
+    pub bonuses: usize,
 }
 
 impl LevelPass {
@@ -40,9 +149,14 @@ impl LevelPass {
     /// each (the rest counted).
     pub fn summary(&self, n: usize) -> String {
         let mut out = format!(
-            "levels: {} badge(s) to grant, {} to revoke\n",
-            self.plan.create_count(),
-            self.revoked.len()
+            "levels: {} badge(s) to grant, {} to revoke{}\n",
+            self.plan.create_count() - self.bonuses,
+            self.revoked.len(),
+            if self.bonuses == 0 {
+                String::new()
+            } else {
+                format!(", {} pay bonus(es) to record", self.bonuses)
+            }
         );
         let mut section = |label: &str, lines: Vec<String>| {
             for l in lines.iter().take(n) {
@@ -236,6 +350,7 @@ async fn crossings(
     level: &Level,
     users: &[i64],
     out: &mut HashMap<(String, i64), i64>,
+    dates: &mut HashMap<i64, NaiveDate>,
 ) -> Result<(), GamificationError> {
     let domain = vec![
         leaf(
@@ -247,13 +362,16 @@ async fn crossings(
         leaf("new_value", ">=", level.karma_min),
     ];
     for r in client
-        .search_read_all(TRACKING, domain, &["user_id"])
+        .search_read_all(TRACKING, domain, &["user_id", "tracking_date"])
         .await?
     {
         let row = Row::new(TRACKING, &r);
         let (Some(user), id) = (row.m2o_id("user_id")?, row.id()?) else {
             continue;
         };
+        if let Some(at) = row.datetime("tracking_date")? {
+            dates.insert(id, at.date());
+        }
         out.entry((level.key.clone(), user))
             .and_modify(|t| *t = (*t).max(id))
             .or_insert(id);
@@ -291,6 +409,7 @@ pub async fn level_plan(
     // Who is due a grant decides whose crossings are read.
     let due = levels::decide(&input)?;
     let mut found = HashMap::new();
+    let mut dates = HashMap::new();
     for level in &levels {
         let users: Vec<i64> = due
             .grants
@@ -301,7 +420,7 @@ pub async fn level_plan(
             .map(|g| g.user_id)
             .collect();
         if !users.is_empty() {
-            crossings(client, level, &users, &mut found).await?;
+            crossings(client, level, &users, &mut found, &mut dates).await?;
         }
     }
     input.crossings = &found;
@@ -310,6 +429,17 @@ pub async fn level_plan(
         pass.plan
             .push_unlink(GRANT, r.grant.id, r.grant.values.clone(), r.reason.clone());
         pass.revoked.push((r.grant.id, r.reason.clone()));
+    }
+    if config.levels.iter().any(|l| l.bonus.is_some()) && !decision.grants.is_empty() {
+        plan_bonuses(
+            client,
+            config,
+            &decision.grants,
+            &dates,
+            &holders,
+            &mut pass,
+        )
+        .await?;
     }
     for g in decision.grants {
         let mut values = vec![

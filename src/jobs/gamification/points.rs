@@ -6,9 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 
-use crate::config::PointRule;
+use crate::config::{PointRule, TeamPointsSpec};
 use crate::domain::Domain;
 use crate::gamification::karma::{self, Booked, Event};
+use crate::gamification::team_points;
 use crate::odoo::OdooClient;
 use crate::odoo::WireLit as _;
 use crate::plan::{FieldChange, Plan};
@@ -146,12 +147,27 @@ async fn events(
         // Safeguards: a refunded invoice earns nothing; what is over the caps is not booked
         // (and booked points above them are adjusted down).
         if let Some(days) = rule.refund_window_days {
-            refunded(client, days, &mut dated).await?;
+            revoke_refunded(client, rule, days, &mut dated).await?;
         }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         out.extend(dated.into_iter().map(|(e, _)| e));
     }
     Ok(out)
+}
+
+/// `refund_window_days` on a rule: invoices (`account.move`) or deals (`crm.lead`, through
+/// their sale orders' invoices) refunded within the window earn nothing.
+async fn revoke_refunded(
+    client: &OdooClient,
+    rule: &PointRule,
+    days: i64,
+    events: &mut [(Event, Option<NaiveDate>)],
+) -> Result<(), GamificationError> {
+    if rule.model == "crm.lead" {
+        super::deal_refunds::revoke(client, days, events).await
+    } else {
+        refunded(client, days, events).await
+    }
 }
 
 /// Invoices among `events` reversed by a posted credit note dated within `days` of their
@@ -374,17 +390,39 @@ fn plan_entries(entries: Vec<karma::Entry>, keys: &KeyFields) -> Plan {
 }
 
 /// The karma entries that bring Odoo in line with the point rules: new events are awarded,
-/// reversed ones compensated, nothing is booked twice.
+/// reversed ones compensated, nothing is booked twice. Team awards already booked are left
+/// as they are (see [`karma_plan_with`]).
 pub async fn karma_plan(
     client: &OdooClient,
     rules: &[PointRule],
 ) -> Result<Plan, GamificationError> {
-    if rules.is_empty() {
+    karma_plan_with(client, rules, &[]).await
+}
+
+/// [`karma_plan`] with team points (`[[gamification.team_points]]`) booked in the same pass
+/// and keyed the same way. Awards of team rules not given here (removed from the config) are
+/// left as they are: what a team earned stays earned.
+pub async fn karma_plan_with(
+    client: &OdooClient,
+    rules: &[PointRule],
+    team_rules: &[TeamPointsSpec],
+) -> Result<Plan, GamificationError> {
+    if rules.is_empty() && team_rules.is_empty() {
         return Ok(Plan::new("gamification"));
     }
     let keys = key_fields(client).await?;
     let (booked, duplicates) = booked(client, &keys).await?;
-    let events = events(client, rules, &booked, None).await?;
+    let configured = |rule: &str| match team_points::parse_event_rule(rule) {
+        Some((key, _, _)) => team_rules.iter().any(|t| t.key == key),
+        None => true,
+    };
+    let booked: Vec<Booked> = booked.into_iter().filter(|b| configured(&b.rule)).collect();
+    let duplicates: Vec<DuplicateEntry> = duplicates
+        .into_iter()
+        .filter(|d| karma::parse_key(&d.key).is_some_and(|(rule, ..)| configured(&rule)))
+        .collect();
+    let mut events = events(client, rules, &booked, None).await?;
+    events.extend(super::team_points::events(client, team_rules, &booked, None).await?);
     let users: BTreeSet<i64> = events
         .iter()
         .map(|e| e.user_id)
@@ -425,6 +463,19 @@ pub async fn trial(
 pub async fn trial_report(
     client: &OdooClient,
     rules: &[PointRule],
+    since: NaiveDate,
+    until: NaiveDate,
+) -> Result<crate::gamification::trial::Trial, GamificationError> {
+    trial_report_with(client, rules, &[], since, until).await
+}
+
+/// [`trial_report`] with team points replayed too: the teams' records dated in the window
+/// (as if nothing had been booked), awards to today's members who were in the team by each
+/// period's end.
+pub async fn trial_report_with(
+    client: &OdooClient,
+    rules: &[PointRule],
+    team_rules: &[TeamPointsSpec],
     since: NaiveDate,
     until: NaiveDate,
 ) -> Result<crate::gamification::trial::Trial, GamificationError> {
@@ -477,17 +528,25 @@ pub async fn trial_report(
             }
         }
         if let Some(days) = rule.refund_window_days {
-            refunded(client, days, &mut dated).await?;
+            revoke_refunded(client, rule, days, &mut dated).await?;
         }
         crate::gamification::caps::apply(rule.caps, &mut dated);
         for (e, _) in dated {
             *trial.entry(e.user_id).or_insert(0) += e.points;
         }
     }
+    for e in super::team_points::events(client, team_rules, &[], Some((since, end))).await? {
+        *trial.entry(e.user_id).or_insert(0) += e.points;
+    }
     let keys = key_fields(client).await?;
     let (booked_entries, _) = booked(client, &keys).await?;
     let mut booked_by_user: BTreeMap<i64, i64> = BTreeMap::new();
-    for b in booked_entries.iter().filter(|b| replayed.contains(&b.rule)) {
+    let replayed_rule = |rule: &str| {
+        replayed.iter().any(|r| r == rule)
+            || team_points::parse_event_rule(rule)
+                .is_some_and(|(key, _, _)| team_rules.iter().any(|t| t.key == key))
+    };
+    for b in booked_entries.iter().filter(|b| replayed_rule(&b.rule)) {
         *booked_by_user.entry(b.user_id).or_insert(0) += b.gain;
     }
     let users: Vec<i64> = trial

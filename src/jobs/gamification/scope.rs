@@ -1,7 +1,7 @@
 //! Per-role point rules (issue 16 item 2): the people a rule's scope names (logins, sales
-//! team members, a `res.users` domain), read once per rule; records credited to anyone else
-//! earn nothing under that rule (and what they had earned is compensated, as for a record
-//! that no longer qualifies). Also `explain user N`: the rules, karma and levels of one
+//! team members, groups by XML id, a `res.users` domain), read once per rule; records
+//! credited to anyone else earn nothing under that rule (and what they had earned is
+//! compensated, as for a record that no longer qualifies). Also `explain user N`: the rules, karma and levels of one
 //! person.
 
 use std::collections::HashSet;
@@ -50,6 +50,26 @@ pub(crate) async fn scope_users(
             }
             Ok(Some(out))
         }
+        RuleScope::Groups(xml_ids) => {
+            let mut ids = Vec::with_capacity(xml_ids.len());
+            for xml in xml_ids {
+                ids.push(Value::Int(group_id(client, xml).await?));
+            }
+            // The version's field with implied groups too (`groups_id` up to 18,
+            // `all_group_ids` on 19), as pay resolves its groups.
+            let field = client.profile().await?.user_groups_field;
+            Ok(Some(
+                client
+                    .search(
+                        "res.users",
+                        vec![leaf(field, "in", Value::Array(ids))],
+                        &Default::default(),
+                    )
+                    .await?
+                    .into_iter()
+                    .collect(),
+            ))
+        }
         RuleScope::Domain(text) => {
             let wire = Domain::parse(text)
                 .and_then(|d| d.try_to_lit())
@@ -69,14 +89,84 @@ pub(crate) async fn scope_users(
     }
 }
 
+/// The `res.groups` id of an XML id, through `ir.model.data.check_object_reference` (what
+/// `check` resolves too, and any user may call).
+async fn group_id(client: &OdooClient, xml: &str) -> Result<i64, GamificationError> {
+    let (module, name) = xml.split_once('.').unwrap_or(("", xml));
+    let v = client
+        .execute_kw(
+            "ir.model.data",
+            "check_object_reference",
+            vec![Value::from(module), Value::from(name)],
+            crate::xmlrpc::Struct::new(),
+        )
+        .await?;
+    // `check_object_reference` answers `[model, id]`.
+    v.as_array()
+        .and_then(|a| a.get(1))
+        .and_then(Value::as_i64)
+        .ok_or_else(|| GamificationError::Unexpected {
+            what: format!("ir.model.data.check_object_reference({xml})"),
+            detail: v.to_string().chars().take(120).collect(),
+        })
+}
+
 /// The scope in words.
 fn scope_text(scope: &RuleScope) -> String {
     match scope {
         RuleScope::Everyone => "everyone".into(),
         RuleScope::Users(l) => format!("users {}", l.join(", ")),
         RuleScope::Teams(t) => format!("members of {}", t.join(", ")),
+        RuleScope::Groups(g) => format!("members of groups {}", g.join(", ")),
         RuleScope::Domain(d) => format!("users matching {d}"),
     }
+}
+
+/// A team rule in words, and whether it applies to a member of `mine` (team names).
+fn team_rule_text(t: &crate::config::TeamPointsSpec, mine: &[String]) -> String {
+    use crate::gamification::achievements::{Aggregate, Window};
+    let what = match (&t.aggregate, &t.field) {
+        (Aggregate::Count, _) | (_, None) => format!("count of {} {}", t.model, t.domain),
+        (_, Some(f)) => format!("{f} of {} {}", t.model, t.domain),
+    };
+    let target = match &t.target {
+        crate::config::TeamTarget::Fixed(v) => v.to_string(),
+        crate::config::TeamTarget::Field(f) => format!("the team's {f}"),
+    };
+    let per = match t.window {
+        Window::Daily => "day",
+        Window::Weekly => "week",
+        Window::Monthly => "month",
+        Window::Yearly => "year",
+        Window::Once => "ever",
+    };
+    let teams: Vec<&String> = mine
+        .iter()
+        .filter(|m| t.teams.is_empty() || t.teams.contains(m))
+        .collect();
+    let applies = if teams.is_empty() {
+        format!(
+            "does not apply (only for members of {})",
+            if t.teams.is_empty() {
+                "a sales team".to_owned()
+            } else {
+                t.teams.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "applies (member of {})",
+            teams
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "{} '{}': {} point(s) to each member when the team's {what} reaches {target} in a {per}; {applies}",
+        t.key, t.name, t.points
+    )
 }
 
 /// What a rule pays, in words.
@@ -131,6 +221,25 @@ pub async fn explain_user(
     let _ = writeln!(out, "point rules that do not apply ({}):", other.len());
     for l in &other {
         let _ = writeln!(out, "{l}");
+    }
+    if !config.team_points.is_empty() {
+        let mut mine = Vec::new();
+        for r in client
+            .search_read_all(
+                "crm.team.member",
+                vec![leaf("user_id", "=", uid)],
+                &["crm_team_id"],
+            )
+            .await?
+        {
+            if let Some((_, team)) = Row::new("crm.team.member", &r).many2one("crm_team_id")? {
+                mine.push(team);
+            }
+        }
+        let _ = writeln!(out, "team points:");
+        for t in &config.team_points {
+            let _ = writeln!(out, "  {}", team_rule_text(t, &mine));
+        }
     }
     if !config.levels.is_empty() {
         let _ = writeln!(out, "levels:");

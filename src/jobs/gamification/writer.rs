@@ -69,6 +69,11 @@ pub(crate) fn key_lookups() -> Vec<(&'static str, KeyLookup)> {
             key_of: goal_key_of,
         }),
     )];
+    // Level bonuses (incidental amounts) carry their key as a marker in the name.
+    table.push((
+        crate::pay::DEFAULT_INCIDENTAL_MODEL,
+        KeyLookup::Marker { text: "x_name" },
+    ));
     table.extend(KEYED_MODELS.iter().map(|(model, text)| {
         (
             *model,
