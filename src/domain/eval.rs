@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use super::compile::{Compiler, active_field};
-use super::compiled::{CNode, Test, Tri, active_is_true, and_c, compare};
+use super::compiled::{CNode, Scalar, Test, Tri, active_is_true, and_c, compare};
 use super::error::{DomainError, DomainErrorKind as K};
 use super::operand::Operand;
 use super::source::{FieldHandle, RecordSource};
@@ -189,6 +189,22 @@ pub(super) fn eval<S: RecordSource + ?Sized>(
             cx.leaves += 1;
             if *is_id {
                 return run_test(test, &Value::Int(id), cx);
+            }
+            if let (
+                Some(h),
+                Test::Cmp {
+                    op,
+                    rhs: Scalar::Str(b),
+                    null,
+                },
+            ) = (handle, test)
+                && let Some(text) = src.text_at(*h, id)
+            {
+                // The same answer as `run_test` on the value, without copying the text.
+                return match text {
+                    Some(a) => Tri::from(op.test(a.cmp(&**b))),
+                    None => *null,
+                };
             }
             match read(src, model, id, field, *handle) {
                 Some(v) => run_test(test, &v, cx),

@@ -38,4 +38,13 @@ pub trait RecordSource {
         let _ = (handle, id);
         None
     }
+
+    /// Optional fast path for text comparisons (dates, datetimes, selections): through a
+    /// handle, `Some(Some(text))` for a stored text, borrowed, `Some(None)` for an empty
+    /// value; `None` when the source has no such path or the value is not a text (the
+    /// evaluator then reads `value_at`). A million datetime tests then copy no string.
+    fn text_at(&self, handle: FieldHandle, id: i64) -> Option<Option<&str>> {
+        let _ = (handle, id);
+        None
+    }
 }

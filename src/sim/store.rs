@@ -303,6 +303,16 @@ impl RecordSource for Store {
         let col = u16::try_from(handle.field).ok()?;
         table.get_col(id, col).map(Cow::Owned)
     }
+
+    fn text_at(&self, handle: FieldHandle, id: i64) -> Option<Option<&str>> {
+        let table = self.tables.get(usize::try_from(handle.model).ok()?)?;
+        let col = u16::try_from(handle.field).ok()?;
+        match table.row(id)?.get(col) {
+            None => Some(None),
+            Some(super::cell::Slot::Str(_, text)) => Some(Some(text)),
+            Some(_) => None,
+        }
+    }
 }
 
 impl RecordStore for Store {

@@ -120,9 +120,10 @@ impl ScoringJob<'_> {
     /// again only because of the overlap) and what still holds exactly the job's own last
     /// write is not read in full. Few own writes (at most `batch_size`): listed with
     /// `write_uid` and told apart here, in the same pages. Many (after a mass rescoring): the
-    /// server leaves out the bot's leads at the own stamps, and each stamp is checked with one
-    /// ids-only `search` (at most `max_concurrency` in flight), so hundreds of thousands of
-    /// own writes cost a few kB each instead of a row each.
+    /// server leaves out the bot's leads in the own stamps' seconds, so hundreds of thousands
+    /// of own writes cost nothing to list; the run that wrote them checked its seconds
+    /// (`ScoringJob::verify_own_stamps`) and what it found there is added, and only a stamp
+    /// no run checked gets one ids-only `search` here (at most `max_concurrency` in flight).
     async fn changed(
         &self,
         domain: Vec<Wire>,
