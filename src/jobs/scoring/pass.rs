@@ -25,7 +25,7 @@ const LOCAL_CHUNK_BATCHES: usize = 2;
 /// Odoo keeps microseconds, see `cursor::stamp_range`; a stamp that is not a datetime
 /// leaves out nothing, so its leads are read, which is correct, only slower).
 fn not_at_own_stamps(own: &OwnWrites) -> Vec<Wire> {
-    let ranges: Vec<(String, String)> = own.at.keys().filter_map(|d| stamp_range(d)).collect();
+    let ranges = merged_ranges(own.at.keys().filter_map(|d| stamp_range(d)));
     let mut items = vec![Wire::from("|"), leaf("write_uid", "!=", Wire::Int(own.uid))];
     if ranges.is_empty() {
         items.push(leaf("id", "!=", Wire::Int(0)));
@@ -58,6 +58,19 @@ enum Answer {
     Rule(usize, Result<IdSet, crate::odoo::OdooError>),
     /// The scores read grouped.
     Scores(Result<Vec<Struct>, crate::odoo::OdooError>),
+}
+
+/// Ranges in ascending order with each run of touching ones (`[a, b)`, `[b, c)`) made one
+/// (`[a, c)`): a run that wrote for eight seconds in a row is one range, not eight.
+fn merged_ranges(ranges: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (from, to) in ranges {
+        match out.last_mut() {
+            Some(last) if last.1 == from => last.1 = to,
+            _ => out.push((from, to)),
+        }
+    }
+    out
 }
 
 /// `id in ids` as a wire leaf.
@@ -415,5 +428,51 @@ impl ScoringJob<'_> {
             read.advance(chunk.len() as u64);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(from: &str, to: &str) -> (String, String) {
+        (from.to_owned(), to.to_owned())
+    }
+
+    #[test]
+    fn touching_seconds_make_one_range() {
+        let seconds = ["10:00:01", "10:00:02", "10:00:03", "10:00:07", "10:00:08"]
+            .map(|t| stamp_range(&format!("2026-11-20 {t}")).unwrap());
+        assert_eq!(
+            merged_ranges(seconds.into_iter()),
+            vec![
+                r("2026-11-20 10:00:01", "2026-11-20 10:00:04"),
+                r("2026-11-20 10:00:07", "2026-11-20 10:00:09"),
+            ]
+        );
+        assert!(merged_ranges(std::iter::empty()).is_empty());
+    }
+
+    #[test]
+    fn the_listing_leaves_out_the_bots_leads_in_its_seconds_by_range() {
+        let mut written = BTreeMap::new();
+        for t in ["2026-11-20 10:00:01", "2026-11-20 10:00:02"] {
+            let mut ids = crate::record::IdSetBuilder::new();
+            ids.push(7);
+            written.insert(t.to_owned(), ids);
+        }
+        let own = OwnWrites::new(2, written, Vec::<i64>::new());
+        let items = not_at_own_stamps(&own);
+        let text = format!("{items:?}");
+        // write_uid != 2 OR (write_date < 10:00:01 OR write_date >= 10:00:03): never `=`.
+        assert_eq!(items.len(), 5, "{text}");
+        assert!(
+            text.contains("10:00:01") && text.contains("10:00:03"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("\"=\"") && !text.contains("not in"),
+            "{text}"
+        );
     }
 }
