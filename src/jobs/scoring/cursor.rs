@@ -65,6 +65,9 @@ pub(crate) struct OwnRun {
     pub(crate) verified: bool,
     #[serde(default)]
     pub(crate) pending: Vec<i64>,
+    /// Leads the run wrote (0: not recorded, as before this field existed).
+    #[serde(default)]
+    pub(crate) written: usize,
 }
 
 impl OwnRun {
@@ -156,6 +159,8 @@ pub struct OwnWrites {
     pub(crate) verified: BTreeSet<String>,
     /// Leads that run found at its stamps without having written them: read by the next pass.
     pub(crate) pending: Vec<i64>,
+    /// Own writes in all (each stamp's leads counted once per stamp).
+    count: usize,
 }
 
 impl OwnWrites {
@@ -165,15 +170,40 @@ impl OwnWrites {
         written: BTreeMap<String, IdSetBuilder>,
         routed: impl IntoIterator<Item = i64>,
     ) -> OwnWrites {
+        let at: BTreeMap<String, IdSet> = written
+            .into_iter()
+            .map(|(date, ids)| (date, ids.build()))
+            .collect();
         OwnWrites {
             uid,
-            at: written
-                .into_iter()
-                .map(|(date, ids)| (date, ids.build()))
-                .collect(),
+            count: at.values().map(IdSet::len).sum(),
+            at,
             routed: routed.into_iter().collect(),
             verified: BTreeSet::new(),
             pending: Vec::new(),
+        }
+    }
+
+    /// Many own writes whose stamps were all checked by the runs that wrote them, and no
+    /// routing since: the pass needs only the stamps (the listing leaves their seconds out)
+    /// and how many leads they hold, so the ids are not loaded from the journal (75 ms for
+    /// 90,000 of them). Each stamp holds an empty set.
+    pub(crate) fn stamps_only(
+        uid: i64,
+        stamps: BTreeSet<String>,
+        count: usize,
+        pending: Vec<i64>,
+    ) -> OwnWrites {
+        OwnWrites {
+            uid,
+            at: stamps
+                .iter()
+                .map(|d| (d.clone(), IdSet::default()))
+                .collect(),
+            routed: IdSet::default(),
+            verified: stamps,
+            pending,
+            count,
         }
     }
 
@@ -189,9 +219,14 @@ impl OwnWrites {
         self.unverified().count()
     }
 
-    /// The stamps no run has checked: the pass searches each.
+    /// The stamps no run has checked, or all of them when leads were routed since (a routing
+    /// write may share the second of a score write, and routed leads are read back): the
+    /// pass searches each.
     pub(crate) fn unverified(&self) -> impl Iterator<Item = &String> {
-        self.at.keys().filter(|d| !self.verified.contains(*d))
+        let all = !self.routed.is_empty();
+        self.at
+            .keys()
+            .filter(move |d| all || !self.verified.contains(*d))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -200,7 +235,7 @@ impl OwnWrites {
 
     /// Leads skipped when unchanged.
     pub fn len(&self) -> usize {
-        self.at.values().map(IdSet::len).sum()
+        self.count
     }
 
     /// Whether a lead read as `(id, write_date, write_uid)` still holds exactly the job's own
@@ -471,6 +506,7 @@ mod tests {
             routing: Vec::new(),
             verified: false,
             pending: Vec::new(),
+            written: 0,
         };
         let mut all: Vec<OwnRun> = (10..30)
             .map(|m| run(&format!("2026-11-20 12:{m}:00")))

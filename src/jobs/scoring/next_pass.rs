@@ -50,7 +50,7 @@ impl ScoringJob<'_> {
         let own = if self.rules_read_own_writes() {
             OwnWrites::default()
         } else {
-            self.own_writes(state, &since)?
+            self.own_writes(state, &since, true)?
         };
         Ok(PassKind::Incremental { since, seen, own })
     }
@@ -77,11 +77,38 @@ impl ScoringJob<'_> {
 
     /// The own writes a pass reading from `since` may meet: per stamp at or after `since`, the
     /// leads the stamped call wrote (from the journal), minus the leads routed since.
-    fn own_writes(&self, state: &State, since: &str) -> Result<OwnWrites, ScoringError> {
+    /// `lazy`: the ids are not loaded when the pass needs only the stamps
+    /// ([`OwnWrites::stamps_only`]).
+    fn own_writes(
+        &self,
+        state: &State,
+        since: &str,
+        lazy: bool,
+    ) -> Result<OwnWrites, ScoringError> {
         let runs = cursor::keep_runs(self.own_runs(state)?, since);
         let Some(uid) = runs.last().map(|r| r.uid) else {
             return Ok(OwnWrites::default());
         };
+        let mine: Vec<&OwnRun> = runs.iter().filter(|r| r.uid == uid).collect();
+        let count: usize = mine.iter().map(|r| r.written).sum();
+        if lazy
+            && count > self.client.batch_size()
+            && mine
+                .iter()
+                .all(|r| r.verified && r.written > 0 && r.routing.is_empty())
+        {
+            let stamps = mine
+                .iter()
+                .flat_map(|r| r.stamps.iter())
+                .filter(|s| s.write_date.as_str() >= since)
+                .map(|s| s.write_date.clone())
+                .collect();
+            let pending = mine
+                .iter()
+                .flat_map(|r| r.pending.iter().copied())
+                .collect();
+            return Ok(OwnWrites::stamps_only(uid, stamps, count, pending));
+        }
         // Per stamp, the ids written at it, built into compact sets as the journal streams by.
         let mut written: BTreeMap<String, IdSetBuilder> = BTreeMap::new();
         let mut routed = Vec::new();
@@ -225,6 +252,7 @@ impl ScoringJob<'_> {
             routing: Vec::new(),
             verified: false,
             pending: Vec::new(),
+            written,
         });
         // No cursor (nothing read): every run with a stamp is kept.
         let floor = since_floor.unwrap_or_default();
@@ -235,7 +263,7 @@ impl ScoringJob<'_> {
             // itself; no stamp goes into a domain.
             return Ok(());
         }
-        let own = self.own_writes(state, floor)?;
+        let own = self.own_writes(state, floor, false)?;
         match self.verify_own_stamps(&own).await {
             Ok(pending) => {
                 if let Some(last) = runs.last_mut() {
