@@ -3,7 +3,7 @@
 //! at a time ends, and a call that fails in a wave leaves a journal that says exactly what
 //! Odoo holds.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
@@ -12,13 +12,13 @@ use scorekeeper::jobs::gamification::GamificationJob;
 use scorekeeper::record::Value as RV;
 use scorekeeper::scheduler::Job;
 use scorekeeper::sim::Sim;
-use scorekeeper::state::{EntryStatus, State};
+use scorekeeper::state::State;
 
 use crate::support::Served;
 use crate::support::gamification::{goals, sim_at_074};
 use crate::support::proxy::Proxy;
 use crate::support::waves::{
-    assert_journal_exact, catch_two_writes_in_flight, client, context, unlink,
+    assert_journal_exact, catch_two_writes_in_flight, client, context, third_call_failed, unlink,
 };
 
 const CONFIG: &str = r#"
@@ -114,18 +114,7 @@ async fn goal_writes_go_out_in_waves_and_a_failed_call_leaves_an_exact_journal()
     let journal = State::open(&db).unwrap().journal(&run_id).unwrap();
     let statuses = assert_journal_exact(&served.sim, &journal);
     // The failed call's partner in its wave was applied; later waves were never sent.
-    let expected: BTreeMap<i64, EntryStatus> = groups
-        .iter()
-        .map(|&g| {
-            let status = match g {
-                0 | 1 | 3 => EntryStatus::Applied,
-                2 => EntryStatus::Failed,
-                _ => EntryStatus::NotApplied,
-            };
-            (g, status)
-        })
-        .collect();
-    assert_eq!(statuses, expected);
+    assert_eq!(statuses, third_call_failed(&groups));
 
     // The next firing writes the goals the failed one did not: every goal ends as the
     // one-call-at-a-time run left its copy, and a firing after it writes nothing. The deleted

@@ -13,11 +13,11 @@ use scorekeeper::jobs::pay::models::{LINE, STATEMENT};
 use scorekeeper::record::{RecordStore, Value as RV};
 use scorekeeper::scheduler::Job;
 use scorekeeper::sim::Sim;
-use scorekeeper::state::{EntryStatus, State};
+use scorekeeper::state::State;
 
 use crate::support::proxy::Proxy;
 use crate::support::waves::{
-    assert_journal_exact, catch_two_writes_in_flight, client, context, unlink,
+    assert_journal_exact, catch_two_writes_in_flight, client, context, third_call_failed, unlink,
 };
 use crate::support::{Served, snapshot_sim};
 
@@ -187,18 +187,7 @@ async fn statement_writes_go_out_in_waves_and_a_failed_call_leaves_an_exact_jour
     let statuses = assert_journal_exact(&served.sim, &journal);
     // The failed call's partner in its wave was applied; later waves were never sent, nor
     // were the lines (they wait for their statements).
-    let expected: BTreeMap<i64, EntryStatus> = groups
-        .iter()
-        .map(|&g| {
-            let status = match g {
-                0 | 1 | 3 => EntryStatus::Applied,
-                2 => EntryStatus::Failed,
-                _ => EntryStatus::NotApplied,
-            };
-            (g, status)
-        })
-        .collect();
-    assert_eq!(statuses, expected);
+    assert_eq!(statuses, third_call_failed(&groups));
     assert_eq!(after.runs(1).unwrap()[0].run_id, run_id, "no line pass");
 
     // The next firing writes the statements the failed one did not, then every line: all

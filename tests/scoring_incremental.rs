@@ -234,7 +234,8 @@ async fn an_edit_as_the_bots_own_user_is_scored_after_a_mass_rescoring_too() {
     same_login_edit(Some(100)).await;
 }
 
-async fn same_login_edit(batch: Option<usize>) {
+/// The Odoo 17 snapshot with 1,500 demo leads, its clock ticking one second per call, served.
+async fn ticking_demo() -> Served {
     let sim = snapshot_sim();
     sim.write().set_clock(ticking);
     generate(
@@ -245,7 +246,11 @@ async fn same_login_edit(batch: Option<usize>) {
         &mut *sim.write(),
     )
     .unwrap();
-    let served = Served::start(sim).await;
+    Served::start(sim).await
+}
+
+async fn same_login_edit(batch: Option<usize>) {
+    let served = ticking_demo().await;
     let dir = tempfile::tempdir().unwrap();
     let (cfg, _) = demo_config(&served.url, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();
@@ -351,17 +356,7 @@ async fn same_login_edit(batch: Option<usize>) {
 /// those seconds by range (Odoo keeps microseconds: never `write_date = stamp`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_mass_rescoring_a_run_with_nothing_changed_costs_one_call() {
-    let sim = snapshot_sim();
-    sim.write().set_clock(ticking);
-    generate(
-        &DatasetSpec {
-            leads: 1_500,
-            ..DatasetSpec::default()
-        },
-        &mut *sim.write(),
-    )
-    .unwrap();
-    let served = Served::start(sim).await;
+    let served = ticking_demo().await;
     let dir = tempfile::tempdir().unwrap();
     let (cfg, _) = demo_config(&served.url, false, dir.path());
     let scoring = cfg.scoring.as_ref().unwrap();

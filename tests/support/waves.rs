@@ -120,3 +120,20 @@ fn same_value(held: &RV, new: &RV) -> bool {
         _ => held == new,
     }
 }
+
+/// The journal statuses, per write group, of a run whose third call (the second wave's first,
+/// two calls a wave) failed: its partner in the wave applied, the first wave applied, every
+/// later wave never sent.
+pub fn third_call_failed(groups: &std::collections::BTreeSet<i64>) -> BTreeMap<i64, EntryStatus> {
+    groups
+        .iter()
+        .map(|&g| {
+            let status = match g {
+                0 | 1 | 3 => EntryStatus::Applied,
+                2 => EntryStatus::Failed,
+                _ => EntryStatus::NotApplied,
+            };
+            (g, status)
+        })
+        .collect()
+}
