@@ -406,3 +406,129 @@ async fn after_a_mass_rescoring_a_run_with_nothing_changed_costs_one_call() {
     assert!(full.scoring_plan.is_empty(), "{}", full.scoring_plan);
     served.stop().await;
 }
+
+/// The bot's writer, and a person logged in as the bot's own user who, right after the bot's
+/// first score write (within the same second: the clock stands still), clears the e-mail of
+/// one lead the run does not write.
+struct SameSecondEdit<'a> {
+    person: &'a OdooClient,
+    lead: i64,
+    done: Mutex<bool>,
+}
+
+impl Around for SameSecondEdit<'_> {
+    fn after_write<'b>(&'b self, model: &'b str, _ids: &'b [i64]) -> BoxFuture<'b, ()> {
+        Box::pin(async move {
+            let first = !std::mem::replace(&mut *self.done.lock().unwrap(), true);
+            if model == "crm.lead" && first {
+                let mut v = Struct::new();
+                v.push("email_from", X::Bool(false));
+                self.person
+                    .write("crm.lead", &[self.lead], v)
+                    .await
+                    .unwrap();
+            }
+        })
+    }
+}
+
+/// Issue 17: after a mass rescoring, the run checks its own seconds itself. A lead it did not
+/// write, edited by someone logged in as the bot's user within the very second of the run's
+/// writes, sits among the bot's leads of an own second: the run's count of that second
+/// differs, its search finds the lead, and the next pass reads and scores it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_same_second_edit_as_the_bot_during_a_mass_rescoring_is_found_by_the_run() {
+    let served = crate::support::served_demo(1_500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, _) = demo_config(&served.url, false, dir.path());
+    let scoring = cfg.scoring.as_ref().unwrap();
+    let client = served
+        .client("admin", "admin")
+        .with_batch_size(NonZeroUsize::new(100).unwrap());
+    setup::setup(&client, scoring).await.unwrap();
+    let job = ScoringJob::new(&client, scoring, None);
+    let mut state = State::open_in_memory().unwrap();
+    let opts = RunOptions {
+        now: now(),
+        full: false,
+    };
+    let first = job.run(&mut state, &opts, false).await.unwrap();
+    assert!(first.scoring.as_ref().unwrap().is_success());
+
+    // A person clears the phone of every other lead in scope with a phone and an e-mail: a
+    // mass rescoring follows.
+    let demo = served.client("demo", "demo");
+    let rows = demo
+        .search_read_all(
+            "crm.lead",
+            vec![
+                leaf("type", "=", "lead"),
+                leaf("phone", "!=", X::Bool(false)),
+                leaf("email_from", "!=", X::Bool(false)),
+            ],
+            &["id"],
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.get("id").and_then(X::as_i64))
+        .collect();
+    let (cleared, kept): (Vec<i64>, Vec<i64>) = ids.iter().partition(|id| *id % 2 == 0);
+    let mut v = Struct::new();
+    v.push("phone", X::Bool(false));
+    let fixed = crate::support::sim_epoch() + chrono::Duration::hours(2);
+    served
+        .sim
+        .write()
+        .set_clock(move || fixed - chrono::Duration::minutes(1));
+    demo.write("crm.lead", &cleared, v).await.unwrap();
+    // The second run, all in one second, writes those leads; meanwhile the bot's own user
+    // clears the e-mail of a lead it does not write.
+    served.sim.write().set_clock(move || fixed);
+    let person = served.client("admin", "admin");
+    let lead = kept[0];
+    let writer = Spy {
+        inner: ClientWriter::new(&client),
+        around: SameSecondEdit {
+            person: &person,
+            lead,
+            done: Mutex::new(false),
+        },
+    };
+    let second = job
+        .run_with(&mut state, &opts, false, &writer)
+        .await
+        .unwrap();
+    let applied = second.scoring.as_ref().unwrap();
+    assert!(applied.records_written > 100, "{applied}");
+    assert!(
+        second
+            .evaluation
+            .scoring_plan
+            .writes()
+            .all(|(_, id, _, _)| id != lead),
+        "the run does not write the edited lead"
+    );
+    // The next pass reads exactly that lead and lowers its score (no e-mail: −10).
+    served
+        .sim
+        .write()
+        .set_clock(move || fixed + chrono::Duration::minutes(1));
+    let third = job.run(&mut state, &opts, false).await.unwrap();
+    let PassKind::Incremental { own, .. } = &third.evaluation.kind else {
+        panic!("{:?}", third.evaluation.kind)
+    };
+    assert!(own.len() > client.batch_size());
+    assert_eq!(third.evaluation.leads_read, 1);
+    let written: Vec<i64> = third
+        .evaluation
+        .scoring_plan
+        .writes()
+        .map(|(_, id, _, _)| id)
+        .collect();
+    assert_eq!(written, vec![lead]);
+    let full = job.evaluate(PassKind::Full, now()).await.unwrap();
+    assert!(full.scoring_plan.is_empty(), "{}", full.scoring_plan);
+    served.stop().await;
+}

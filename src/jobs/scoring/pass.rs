@@ -178,8 +178,18 @@ impl ScoringJob<'_> {
         if inline || own.is_empty() {
             return Ok(fresh);
         }
-        // What the runs' own checks found at their stamps (rarely anything), once each.
-        fresh.extend(own.pending.iter().copied());
+        // What the runs' own checks found in their seconds (rarely anything; they searched
+        // without the scope): those still in this pass's window and scope.
+        if !own.pending.is_empty() {
+            let mut d = domain.clone();
+            d.push(ids_leaf(&own.pending));
+            fresh.extend(
+                self.client
+                    .search_ids(LEAD_MODEL, d, &SearchOptions::default())
+                    .await?
+                    .iter(),
+            );
+        }
         let mut fresh = self
             .changed_at_own_stamps(domain, seen, own, keys, fresh)
             .await?;
