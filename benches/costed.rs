@@ -22,13 +22,15 @@
 //! and calls per pass, printed as a Markdown table.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/demo_leads.rs"]
+mod demo_leads;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::domain::Domain;
 use scorekeeper::jobs::gamification::{self, Options};
 use scorekeeper::jobs::scoring::{RunOptions, ScoringJob, domain_items, setup};
@@ -36,6 +38,8 @@ use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTranspor
 use scorekeeper::sim::{CostTable, Sim};
 use scorekeeper::state::State;
 use scorekeeper::xmlrpc::{Struct, Value};
+
+use demo_leads::add_demo_leads;
 
 const NOW: &str = "2026-11-21 09:00:00";
 const LEAD: &str = "crm.lead";
@@ -116,21 +120,7 @@ fn serve(rt: &tokio::runtime::Runtime, leads: usize) -> (Arc<Sim>, String) {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    sim.write().set_clock(|| {
-        NaiveDateTime::parse_from_str("2026-11-21 08:00:00", "%Y-%m-%d %H:%M:%S")
-            .unwrap_or_default()
-    });
-    generate(
-        &DatasetSpec {
-            leads,
-            invoices: 0,
-            meetings: 0,
-            ..DatasetSpec::default()
-        },
-        &mut *sim.write(),
-    )
-    .unwrap();
-    sim.write().set_clock(|| chrono::Utc::now().naive_utc());
+    add_demo_leads(&sim, leads);
     let sim = Arc::new(sim.with_costs(CostTable::odoo17()));
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -10,14 +10,18 @@
 //! logs in with the admin's API key).
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/demo_leads.rs"]
+mod demo_leads;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use scorekeeper::demo::{DatasetSpec, generate};
 use scorekeeper::odoo::{Credentials, Metrics, OdooClient, Secret, XmlRpcTransport};
 use scorekeeper::sim::Sim;
 use scorekeeper::xmlrpc::{Struct, Value};
+
+use demo_leads::add_demo_leads;
 
 const NOW: &str = "2026-11-21 09:00:00";
 
@@ -85,25 +89,9 @@ fn main() {
     if odoo19 {
         let _ = SECRET.set(sim.api_key("admin").unwrap());
     }
-    // The dataset was written a day before the runs, as in a real database (leads written
-    // within `overlap_secs` of a run are re-listed by id and write date until it passes).
-    sim.write().set_clock(|| {
-        chrono::NaiveDateTime::parse_from_str("2026-11-21 08:00:00", "%Y-%m-%d %H:%M:%S")
-            .unwrap_or_default()
-    });
     let t = Instant::now();
-    generate(
-        &DatasetSpec {
-            leads,
-            invoices: 0,
-            meetings: 0,
-            ..DatasetSpec::default()
-        },
-        &mut *sim.write(),
-    )
-    .unwrap();
+    add_demo_leads(&sim, leads);
     eprintln!("{leads} demo leads generated in {:.1?}", t.elapsed());
-    sim.write().set_clock(|| chrono::Utc::now().naive_utc());
     let sim = Arc::new(sim);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

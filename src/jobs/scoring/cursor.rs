@@ -23,7 +23,12 @@
 //! logged in as the bot's own user within the same second as the bot's write to that lead
 //! (or, for a lead written alone by a call, before the run's read-back and within the same
 //! second as one of the run's later writes) cannot be told apart from the write: that lead
-//! is skipped until the next full pass. Give scorekeeper its own user to rule it out.
+//! is skipped until the next full pass. After a mass rescoring the pass leaves the bot's
+//! leads in the own seconds out on the server, and the run that wrote checked its seconds by
+//! count (`ScoringJob::verify_own_stamps`), which adds two more such cases: within one second,
+//! a lead of the run edited away while the bot's login writes another; and a transaction of
+//! the bot's login begun in one of the seconds and committed after the check. Give
+//! scorekeeper its own user to rule these out.
 //!
 //! Routing writes are deliberately read back: rules may read the team and salesperson, and
 //! they are few. A lead routed by a run is taken out of every skip set kept (a routing write

@@ -264,7 +264,12 @@ impl ScoringJob<'_> {
             return Ok(());
         }
         let own = self.own_writes(state, floor, false)?;
-        match self.verify_own_stamps(&own).await {
+        // Only this run's seconds: earlier runs checked theirs (or are searched by the pass).
+        let mine: BTreeSet<String> = runs
+            .last()
+            .map(|r| r.stamps.iter().map(|s| s.write_date.clone()).collect())
+            .unwrap_or_default();
+        match self.verify_own_stamps(&own, &mine).await {
             Ok(pending) => {
                 if let Some(last) = runs.last_mut() {
                     last.verified = true;
@@ -279,7 +284,7 @@ impl ScoringJob<'_> {
         }
     }
 
-    /// Right after a run's read-back: per own stamp, one `search_count` of the leads the
+    /// Right after a run's read-back: per stamp of the run (`mine`), one `search_count` of the leads the
     /// bot's login holds in that second (at most `max_concurrency` in flight), against the
     /// leads whose last own write carries it. Where the two differ, one ids-only `search` of
     /// that second finds the leads the own writes do not account for (someone logged in as
@@ -289,7 +294,11 @@ impl ScoringJob<'_> {
     /// by the bot's login that began in one of the seconds and committed after this check;
     /// and, within one second, a lead of the own writes edited away while the bot's login
     /// wrote another lead in that very second (the count cannot tell that pair from nothing).
-    async fn verify_own_stamps(&self, own: &OwnWrites) -> Result<Vec<i64>, ScoringError> {
+    async fn verify_own_stamps(
+        &self,
+        own: &OwnWrites,
+        mine: &BTreeSet<String>,
+    ) -> Result<Vec<i64>, ScoringError> {
         // The leads each stamp should hold: those whose latest own write carries it.
         let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
@@ -302,6 +311,7 @@ impl ScoringJob<'_> {
         let domains: Vec<(String, Vec<Wire>)> = own
             .at
             .keys()
+            .filter(|date| mine.contains(*date))
             .filter_map(|date| {
                 let (from, to) = cursor::stamp_range(date)?;
                 let domain = vec![
@@ -321,7 +331,7 @@ impl ScoringJob<'_> {
                 let n = client.search_count(LEAD_MODEL, domain).await;
                 (date, n)
             });
-        let mut differ = std::collections::BTreeSet::new();
+        let mut differ = BTreeSet::new();
         {
             let mut answers = stream::iter(counts).buffer_unordered(width);
             while let Some((date, n)) = answers.next().await {
